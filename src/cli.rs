@@ -1,0 +1,89 @@
+//! The command line.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::Override;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "mockingbird",
+    version,
+    about = "A local stand-in for Twilio (and soon the WhatsApp Cloud API) for tests and development.",
+    long_about = "mockingbird answers the Twilio REST API as the official SDKs expect it, plays each \
+message's lifecycle with signed status callbacks, and keeps everything in SQLite.\n\n\
+Run `mockingbird serve` and point your app's Twilio client at http://localhost:8080."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server (HTTP API on server.port, 8080 by default).
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The YAML config file (the seed's config.yaml format). Defaults to ./config.yaml when it
+    /// exists, else built-in defaults.
+    #[arg(long, short, env = "MOCKINGBIRD_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Address to bind (server.host).
+    #[arg(long)]
+    pub host: Option<String>,
+    /// HTTP port (server.port); 0 picks a free one.
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// SQLite file, or `:memory:` (database.path).
+    #[arg(long)]
+    pub database: Option<String>,
+    /// Set any config key: `--set twilio.callbacks.delay_seconds=0.5`. Repeatable; wins over
+    /// the file and the environment.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Once listening, write `{"http": "HOST:PORT"}` to this file (for harnesses that start
+    /// the server on port 0).
+    #[arg(long)]
+    pub ready_file: Option<PathBuf>,
+}
+
+impl ServeArgs {
+    /// The flags as config overrides, in the order they apply (after the environment).
+    pub fn overrides(&self) -> Result<Vec<Override>, String> {
+        let mut overrides = Vec::new();
+        for item in &self.set {
+            let (key, value) = item
+                .split_once('=')
+                .ok_or_else(|| format!("--set {item}: expected KEY=VALUE"))?;
+            overrides.push(Override {
+                key: key.trim().to_owned(),
+                value: value.to_owned(),
+                origin: format!("--set {}", key.trim()),
+            });
+        }
+        let flags = [
+            ("server.host", self.host.clone(), "--host"),
+            ("server.port", self.port.map(|p| p.to_string()), "--port"),
+            ("database.path", self.database.clone(), "--database"),
+        ];
+        for (key, value, flag) in flags {
+            if let Some(value) = value {
+                overrides.push(Override {
+                    key: key.into(),
+                    value: if key == "database.path" || key == "server.host" {
+                        // Quoted so that YAML keeps `:memory:` and addresses as strings.
+                        format!("'{}'", value.replace('\'', "''"))
+                    } else {
+                        value
+                    },
+                    origin: flag.into(),
+                });
+            }
+        }
+        Ok(overrides)
+    }
+}

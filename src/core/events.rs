@@ -1,0 +1,192 @@
+//! The event log: every state change, appended with a monotonic sequence number.
+//!
+//! Events are written by the store's writer in the same transaction as the change they describe
+//! and published here after commit, in sequence order. Readers never hold a buffer of their own:
+//! they keep a cursor, read what is past it (from a bounded in-memory window of recent events, or
+//! from the database when they have fallen further behind) and wait on a `watch` for news. So a
+//! reader that stops reading costs nothing, never slows the writer, and misses nothing when it
+//! comes back.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+
+use serde::{Deserialize, Serialize};
+use sqlx::SqlitePool;
+use tokio::sync::watch;
+
+use super::messages::{Message, MessageStatus};
+use super::rules::Outcome;
+use super::time::Millis;
+
+/// What happened.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EventData {
+    AccountCreated {
+        friendly_name: String,
+    },
+    MessageCreated {
+        message: Message,
+    },
+    MessageStatusChanged {
+        sid: String,
+        previous: MessageStatus,
+        status: MessageStatus,
+        error_code: Option<u32>,
+    },
+    MessageRedacted {
+        sid: String,
+    },
+    MessageDeleted {
+        sid: String,
+    },
+    CallbackAttempted {
+        attempt: super::store::CallbackAttempt,
+    },
+    RuleMatched {
+        rule_id: String,
+        /// The message the rule accepted, or none when it rejected the request.
+        sid: Option<String>,
+        to: String,
+        outcome: Outcome,
+    },
+    DataCleared {
+        scope: String,
+    },
+}
+
+impl EventData {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            EventData::AccountCreated { .. } => "account_created",
+            EventData::MessageCreated { .. } => "message_created",
+            EventData::MessageStatusChanged { .. } => "message_status_changed",
+            EventData::MessageRedacted { .. } => "message_redacted",
+            EventData::MessageDeleted { .. } => "message_deleted",
+            EventData::CallbackAttempted { .. } => "callback_attempted",
+            EventData::RuleMatched { .. } => "rule_matched",
+            EventData::DataCleared { .. } => "data_cleared",
+        }
+    }
+
+    /// The resource the event is about, for filtering.
+    pub fn sid(&self) -> Option<&str> {
+        match self {
+            EventData::MessageCreated { message } => Some(&message.sid),
+            EventData::MessageStatusChanged { sid, .. }
+            | EventData::MessageRedacted { sid }
+            | EventData::MessageDeleted { sid } => Some(sid),
+            EventData::CallbackAttempted { attempt } => Some(&attempt.resource_sid),
+            EventData::RuleMatched { sid, .. } => sid.as_deref(),
+            EventData::AccountCreated { .. } | EventData::DataCleared { .. } => None,
+        }
+    }
+}
+
+/// An event as stored and published.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub seq: i64,
+    pub account_sid: String,
+    /// Tenant time when it happened.
+    pub at: Millis,
+    pub data: EventData,
+}
+
+/// An event not yet written.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub account_sid: String,
+    pub at: Millis,
+    pub data: EventData,
+}
+
+/// How many recent events are kept in memory for live readers.
+const RECENT_WINDOW: usize = 16_384;
+
+pub struct EventLog {
+    pool: SqlitePool,
+    recent: Mutex<VecDeque<Arc<Event>>>,
+    latest: watch::Sender<i64>,
+}
+
+impl EventLog {
+    pub fn new(pool: SqlitePool, latest_seq: i64) -> Self {
+        EventLog {
+            pool,
+            recent: Mutex::new(VecDeque::with_capacity(RECENT_WINDOW)),
+            latest: watch::Sender::new(latest_seq),
+        }
+    }
+
+    /// The sequence number of the newest published event.
+    pub fn latest_seq(&self) -> i64 {
+        *self.latest.borrow()
+    }
+
+    /// Called by the writer after commit, in sequence order.
+    pub(crate) fn publish(&self, events: Vec<Arc<Event>>) {
+        let Some(last) = events.last().map(|e| e.seq) else {
+            return;
+        };
+        {
+            let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+            for event in events {
+                if recent.len() == RECENT_WINDOW {
+                    recent.pop_front();
+                }
+                recent.push_back(event);
+            }
+        }
+        self.latest.send_replace(last);
+    }
+
+    /// Up to `limit` events with a sequence number above `after`, oldest first.
+    pub async fn read_after(&self, after: i64, limit: usize) -> Result<Vec<Arc<Event>>, sqlx::Error> {
+        {
+            let recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+            if recent.front().is_some_and(|first| first.seq <= after + 1) {
+                let start = recent.partition_point(|e| e.seq <= after);
+                return Ok(recent.range(start..).take(limit).cloned().collect());
+            }
+        }
+        super::store::events_after(&self.pool, after, limit).await
+    }
+
+    /// A cursor that yields every event after `after`, first the history, then live ones.
+    pub fn follow(self: &Arc<Self>, after: i64) -> EventCursor {
+        EventCursor {
+            log: Arc::clone(self),
+            after,
+            news: self.latest.subscribe(),
+        }
+    }
+}
+
+/// A reader's position in the log. Holds no events: only a cursor and a change notification.
+pub struct EventCursor {
+    log: Arc<EventLog>,
+    after: i64,
+    news: watch::Receiver<i64>,
+}
+
+impl EventCursor {
+    /// The next events after the cursor, waiting until there are some.
+    pub async fn next_batch(&mut self, limit: usize) -> Result<Vec<Arc<Event>>, sqlx::Error> {
+        loop {
+            self.news.mark_unchanged();
+            let batch = self.log.read_after(self.after, limit).await?;
+            if let Some(last) = batch.last() {
+                self.after = last.seq;
+                return Ok(batch);
+            }
+            if self.news.changed().await.is_err() {
+                return Ok(Vec::new());
+            }
+        }
+    }
+
+    pub fn position(&self) -> i64 {
+        self.after
+    }
+}

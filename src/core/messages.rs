@@ -1,0 +1,221 @@
+//! Messages as mockingbird keeps them, whatever facade created them.
+
+use serde::{Deserialize, Serialize};
+
+use super::time::Millis;
+
+/// Who sent a message and how, in Twilio's vocabulary (`message_enum_direction`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Direction {
+    Inbound,
+    OutboundApi,
+    OutboundCall,
+    OutboundReply,
+}
+
+impl Direction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Inbound => "inbound",
+            Direction::OutboundApi => "outbound-api",
+            Direction::OutboundCall => "outbound-call",
+            Direction::OutboundReply => "outbound-reply",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Some(match value {
+            "inbound" => Direction::Inbound,
+            "outbound-api" => Direction::OutboundApi,
+            "outbound-call" => Direction::OutboundCall,
+            "outbound-reply" => Direction::OutboundReply,
+            _ => return None,
+        })
+    }
+}
+
+/// Twilio's `message_enum_status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageStatus {
+    Queued,
+    Sending,
+    Sent,
+    Failed,
+    Delivered,
+    Undelivered,
+    Receiving,
+    Received,
+    Accepted,
+    Scheduled,
+    Read,
+    PartiallyDelivered,
+    Canceled,
+}
+
+impl MessageStatus {
+    pub const ALL: [MessageStatus; 13] = [
+        MessageStatus::Queued,
+        MessageStatus::Sending,
+        MessageStatus::Sent,
+        MessageStatus::Failed,
+        MessageStatus::Delivered,
+        MessageStatus::Undelivered,
+        MessageStatus::Receiving,
+        MessageStatus::Received,
+        MessageStatus::Accepted,
+        MessageStatus::Scheduled,
+        MessageStatus::Read,
+        MessageStatus::PartiallyDelivered,
+        MessageStatus::Canceled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageStatus::Queued => "queued",
+            MessageStatus::Sending => "sending",
+            MessageStatus::Sent => "sent",
+            MessageStatus::Failed => "failed",
+            MessageStatus::Delivered => "delivered",
+            MessageStatus::Undelivered => "undelivered",
+            MessageStatus::Receiving => "receiving",
+            MessageStatus::Received => "received",
+            MessageStatus::Accepted => "accepted",
+            MessageStatus::Scheduled => "scheduled",
+            MessageStatus::Read => "read",
+            MessageStatus::PartiallyDelivered => "partially_delivered",
+            MessageStatus::Canceled => "canceled",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == value)
+    }
+
+    /// A status after which nothing more happens to the message. Twilio refuses to delete a
+    /// message before this ("Cannot delete message in state SENT"): it waits for the receipt.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            MessageStatus::Failed
+                | MessageStatus::Delivered
+                | MessageStatus::Undelivered
+                | MessageStatus::Received
+                | MessageStatus::Read
+                | MessageStatus::Canceled
+        )
+    }
+
+    /// Statuses whose callbacks carry `ErrorCode`.
+    pub fn is_error(self) -> bool {
+        matches!(self, MessageStatus::Failed | MessageStatus::Undelivered)
+    }
+}
+
+/// Where and how to report status changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Callback {
+    pub url: String,
+    pub method: HttpMethod,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum HttpMethod {
+    Get,
+    #[default]
+    Post,
+}
+
+impl HttpMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HttpMethod::Get => "GET",
+            HttpMethod::Post => "POST",
+        }
+    }
+
+    /// Twilio accepts the method names case-insensitively.
+    pub fn parse(value: &str) -> Option<Self> {
+        if value.eq_ignore_ascii_case("GET") {
+            Some(HttpMethod::Get)
+        } else if value.eq_ignore_ascii_case("POST") {
+            Some(HttpMethod::Post)
+        } else {
+            None
+        }
+    }
+}
+
+/// A stored message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    pub sid: String,
+    pub account_sid: String,
+    pub direction: Direction,
+    pub from: Option<String>,
+    pub to: String,
+    pub body: String,
+    pub media_urls: Vec<String>,
+    pub status: MessageStatus,
+    pub num_segments: u32,
+    pub messaging_service_sid: Option<String>,
+    pub error_code: Option<u32>,
+    pub error_message: Option<String>,
+    pub price: Option<String>,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+    pub sent_at: Option<Millis>,
+    pub status_callback: Option<Callback>,
+}
+
+/// What a facade asks for when an app sends a message.
+#[derive(Debug, Clone, Default)]
+pub struct NewMessage {
+    pub to: String,
+    pub from: Option<String>,
+    pub messaging_service_sid: Option<String>,
+    pub body: String,
+    pub media_urls: Vec<String>,
+    pub status_callback: Option<Callback>,
+    /// `SendAt` of a scheduled message (tenant time).
+    pub send_at: Option<Millis>,
+}
+
+/// A change an app asks for on an existing message.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MessageUpdate {
+    /// `Body=""`: the text is removed, the record stays.
+    Redact,
+    /// `Status=canceled` on a scheduled message.
+    Cancel,
+}
+
+/// Filters of a message list. Dates compare on the calendar day of `date_sent`.
+#[derive(Debug, Clone, Default)]
+pub struct MessageFilter {
+    pub to: Option<String>,
+    pub from: Option<String>,
+    /// Inclusive lower and exclusive upper bounds on `sent_at`, in ms.
+    pub sent_from: Option<Millis>,
+    pub sent_before: Option<Millis>,
+}
+
+/// Human text of Twilio's asynchronous error codes (set on a message after it was accepted).
+pub fn async_error_message(code: u32) -> Option<&'static str> {
+    Some(match code {
+        30001 => "Queue overflow",
+        30002 => "Account suspended",
+        30003 => "Unreachable destination handset",
+        30004 => "Message blocked",
+        30005 => "Unknown destination handset",
+        30006 => "Landline or unreachable carrier",
+        30007 => "Message filtered",
+        30008 => "Unknown error",
+        30032 => "Toll-Free Number Has Not Been Verified",
+        30034 => "US A2P 10DLC - Message from an Unregistered Number",
+        30036 => "Validity Period Expired",
+        _ => return None,
+    })
+}

@@ -1,0 +1,336 @@
+//! Rules decide what happens to a message: an ordered list per tenant, first match wins.
+//!
+//! A rule matches on the recipient and sender (exact, prefix or glob), the body (substring or
+//! regular expression) and optionally only its first N matches. Its outcome either rejects the
+//! request synchronously with a provider error, or accepts it and plays a lifecycle script:
+//! statuses with delays and error codes. The seed's config keys (`failure_numbers`,
+//! `registered_numbers`, `default_behavior`) are sugar that becomes rules.
+
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+
+use super::messages::{MessageStatus, async_error_message};
+
+/// A synchronous refusal, in provider terms: the HTTP status and the provider's error code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rejection {
+    pub http_status: u16,
+    pub code: u32,
+    pub message: String,
+}
+
+impl Rejection {
+    pub fn new(http_status: u16, code: u32, message: impl Into<String>) -> Self {
+        Rejection {
+            http_status,
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+/// One status change of a lifecycle script, `delay_ms` after the previous one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Step {
+    pub status: MessageStatus,
+    #[serde(default)]
+    pub delay_ms: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_message: Option<String>,
+}
+
+impl Step {
+    pub fn new(status: MessageStatus, delay_ms: u64) -> Self {
+        Step {
+            status,
+            delay_ms,
+            error_code: None,
+            error_message: None,
+        }
+    }
+
+    pub fn failing(status: MessageStatus, delay_ms: u64, code: u32) -> Self {
+        Step {
+            status,
+            delay_ms,
+            error_code: Some(code),
+            error_message: async_error_message(code).map(str::to_owned),
+        }
+    }
+}
+
+/// How an address is matched.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AddressPattern {
+    Exact(String),
+    Prefix(String),
+    /// `*` matches any run of characters, `?` any one character.
+    Glob(String),
+}
+
+impl AddressPattern {
+    pub fn matches(&self, value: &str) -> bool {
+        match self {
+            AddressPattern::Exact(expected) => expected == value,
+            AddressPattern::Prefix(prefix) => value.starts_with(prefix.as_str()),
+            AddressPattern::Glob(pattern) => glob_matches(pattern.as_bytes(), value.as_bytes()),
+        }
+    }
+}
+
+fn glob_matches(pattern: &[u8], value: &[u8]) -> bool {
+    // Iterative wildcard matching with single-star backtracking: linear in practice.
+    let (mut p, mut v) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while v < value.len() {
+        if p < pattern.len() && (pattern[p] == b'?' || pattern[p] == value[v]) {
+            p += 1;
+            v += 1;
+        } else if p < pattern.len() && pattern[p] == b'*' {
+            star = Some((p, v));
+            p += 1;
+        } else if let Some((star_p, star_v)) = star {
+            p = star_p + 1;
+            v = star_v + 1;
+            star = Some((star_p, star_v + 1));
+        } else {
+            return false;
+        }
+    }
+    pattern[p..].iter().all(|&b| b == b'*')
+}
+
+/// How a body is matched.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BodyPattern {
+    Contains(String),
+    Regex(String),
+}
+
+/// What a rule looks at. Absent fields match anything.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Match {
+    /// `sms`, `mms` or `whatsapp`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<AddressPattern>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<AddressPattern>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<BodyPattern>,
+}
+
+/// What a matching rule does.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Reject(Rejection),
+    Accept { script: Vec<Step> },
+}
+
+/// A rule as tests and config write it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rule {
+    pub id: String,
+    #[serde(default)]
+    pub when: Match,
+    pub then: Outcome,
+    /// Only the first N matching messages take this rule; later ones fall through.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_n: Option<u32>,
+    /// Extra time before the API answers, in ms.
+    #[serde(default)]
+    pub latency_ms: u64,
+}
+
+/// The facts about a message that rules look at.
+#[derive(Debug, Clone, Copy)]
+pub struct Subject<'a> {
+    pub channel: &'a str,
+    pub to: &'a str,
+    pub from: Option<&'a str>,
+    pub body: &'a str,
+}
+
+/// A tenant's rules, compiled, with how often each has matched.
+#[derive(Debug, Default)]
+pub struct RuleBook {
+    rules: Vec<CompiledRule>,
+}
+
+#[derive(Debug)]
+struct CompiledRule {
+    rule: Rule,
+    body_regex: Option<Regex>,
+    hits: u32,
+}
+
+/// The rule that decided, as reported in events.
+#[derive(Debug, Clone)]
+pub struct Decision {
+    pub rule: Rule,
+    pub outcome: Outcome,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("rule {id}: invalid body regex: {source}")]
+pub struct InvalidRule {
+    pub id: String,
+    #[source]
+    pub source: regex::Error,
+}
+
+impl RuleBook {
+    pub fn new(rules: Vec<Rule>) -> Result<Self, InvalidRule> {
+        let rules = rules
+            .into_iter()
+            .map(|rule| {
+                let body_regex = match &rule.when.body {
+                    Some(BodyPattern::Regex(pattern)) => {
+                        Some(Regex::new(pattern).map_err(|source| InvalidRule {
+                            id: rule.id.clone(),
+                            source,
+                        })?)
+                    }
+                    _ => None,
+                };
+                Ok(CompiledRule {
+                    rule,
+                    body_regex,
+                    hits: 0,
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(RuleBook { rules })
+    }
+
+    pub fn rules(&self) -> Vec<Rule> {
+        self.rules.iter().map(|r| r.rule.clone()).collect()
+    }
+
+    /// The first rule that matches `subject` and still has budget; counts the hit.
+    pub fn decide(&mut self, subject: Subject<'_>) -> Option<Decision> {
+        let compiled = self.rules.iter_mut().find(|compiled| {
+            compiled.matches(subject)
+                && compiled
+                    .rule
+                    .first_n
+                    .is_none_or(|limit| compiled.hits < limit)
+        })?;
+        compiled.hits += 1;
+        Some(Decision {
+            rule: compiled.rule.clone(),
+            outcome: compiled.rule.then.clone(),
+        })
+    }
+}
+
+impl CompiledRule {
+    fn matches(&self, subject: Subject<'_>) -> bool {
+        let when = &self.rule.when;
+        when.channel
+            .as_deref()
+            .is_none_or(|c| c.eq_ignore_ascii_case(subject.channel))
+            && when.to.as_ref().is_none_or(|p| p.matches(subject.to))
+            && when
+                .from
+                .as_ref()
+                .is_none_or(|p| subject.from.is_some_and(|from| p.matches(from)))
+            && match &when.body {
+                None => true,
+                Some(BodyPattern::Contains(needle)) => subject.body.contains(needle.as_str()),
+                Some(BodyPattern::Regex(_)) => self
+                    .body_regex
+                    .as_ref()
+                    .is_some_and(|re| re.is_match(subject.body)),
+            }
+    }
+}
+
+/// The script of a message that reaches its recipient: `sent`, then `delivered`.
+pub fn delivered_script(delay_ms: u64) -> Vec<Step> {
+    vec![
+        Step::new(MessageStatus::Sent, delay_ms),
+        Step::new(MessageStatus::Delivered, delay_ms),
+    ]
+}
+
+/// The script of a message that never leaves: `failed` with 30008 (unknown error), as the
+/// seed's `failure_numbers` and `default_behavior: failure` meant.
+pub fn failed_script(delay_ms: u64) -> Vec<Step> {
+    vec![Step::failing(MessageStatus::Failed, delay_ms, 30008)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn subject<'a>(to: &'a str, body: &'a str) -> Subject<'a> {
+        Subject {
+            channel: "sms",
+            to,
+            from: Some("+15005550006"),
+            body,
+        }
+    }
+
+    fn accept(id: &str, when: Match, first_n: Option<u32>) -> Rule {
+        Rule {
+            id: id.into(),
+            when,
+            then: Outcome::Accept {
+                script: delivered_script(0),
+            },
+            first_n,
+            latency_ms: 0,
+        }
+    }
+
+    #[test]
+    fn globs() {
+        assert!(glob_matches(b"+1555*", b"+15551234"));
+        assert!(glob_matches(b"+1555???0007", b"+15550000007"));
+        assert!(!glob_matches(b"+1555???0007", b"+15550000008"));
+        assert!(glob_matches(b"*7", b"+17"));
+        assert!(glob_matches(b"*", b""));
+        assert!(!glob_matches(b"a*b*c", b"abca"));
+    }
+
+    #[test]
+    fn first_match_wins_and_first_n_falls_through() {
+        let to = |p: AddressPattern| Match {
+            to: Some(p),
+            ..Match::default()
+        };
+        let mut book = RuleBook::new(vec![
+            accept("once", to(AddressPattern::Exact("+1".into())), Some(1)),
+            accept("prefix", to(AddressPattern::Prefix("+1".into())), None),
+        ])
+        .unwrap();
+        assert_eq!(book.decide(subject("+1", "")).unwrap().rule.id, "once");
+        assert_eq!(book.decide(subject("+1", "")).unwrap().rule.id, "prefix");
+        assert!(book.decide(subject("+2", "")).is_none());
+    }
+
+    #[test]
+    fn body_patterns() {
+        let body = |p: BodyPattern| Match {
+            body: Some(p),
+            ..Match::default()
+        };
+        let mut book = RuleBook::new(vec![
+            accept("re", body(BodyPattern::Regex("^code \\d+$".into())), None),
+            accept("has", body(BodyPattern::Contains("hello".into())), None),
+        ])
+        .unwrap();
+        assert_eq!(book.decide(subject("+1", "code 42")).unwrap().rule.id, "re");
+        assert_eq!(book.decide(subject("+1", "oh hello")).unwrap().rule.id, "has");
+        assert!(book.decide(subject("+1", "code x")).is_none());
+        assert!(RuleBook::new(vec![accept("bad", body(BodyPattern::Regex("(".into())), None)]).is_err());
+    }
+}

@@ -1,0 +1,98 @@
+//! The seed's operational routes: `GET /health`, `POST /clear/{what}` and the
+//! `POST /callback-test` sink.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{OriginalUri, Path, State};
+use axum::http::{HeaderMap, header};
+use axum::routing::{get, post};
+use axum::{Router, response::IntoResponse};
+use serde_json::{Map, Value, json};
+
+use crate::core::store::{self, ClearWhat};
+use crate::core::time;
+use crate::server::AppState;
+use crate::twilio::auth::basic_credentials;
+use crate::twilio::error::TwilioError;
+use crate::twilio::params::{self, Params};
+
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/health", get(health))
+        .route("/clear/{what}", post(clear))
+        .route("/callback-test", post(callback_test))
+}
+
+/// The seed's health document, with more: tenants, pending jobs, the event log's position.
+async fn health(State(state): State<Arc<AppState>>) -> Result<impl IntoResponse, TwilioError> {
+    let core = &state.core;
+    let counts = store::counts(&core.store.pool).await.map_err(crate::core::CoreError::from)?;
+    let pending = store::pending_jobs(&core.store.pool).await.map_err(crate::core::CoreError::from)?;
+    let now = time::wall_now();
+    Ok(Json(json!({
+        "status": "healthy",
+        "version": env!("CARGO_PKG_VERSION"),
+        "provider": state.config.provider,
+        "timestamp": time::iso8601(now),
+        "statistics": counts,
+        "uptime_seconds": (now - core.started_at()) / 1000,
+        "tenants": core.tenants.all().len(),
+        "pending_jobs": pending,
+        "event_sequence": core.events.latest_seq(),
+    })))
+}
+
+/// Clear stored data. Without credentials (as the seed did) it clears every tenant; with Basic
+/// credentials or `?AccountSid=AC…` only that tenant.
+async fn clear(
+    State(state): State<Arc<AppState>>,
+    Path(what): Path<String>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> Result<impl IntoResponse, TwilioError> {
+    let what = match what.as_str() {
+        "messages" => ClearWhat::Messages,
+        "calls" => ClearWhat::Calls,
+        "callbacks" => ClearWhat::Callbacks,
+        "all" => ClearWhat::All,
+        _ => return Err(TwilioError::not_found(uri.path())),
+    };
+    let query = params::query(&uri)?;
+    let tenant = match (query.non_empty("AccountSid"), basic_credentials(&headers)) {
+        (Some(sid), _) => Some(state.core.tenants.get(sid).ok_or_else(|| TwilioError::not_found(uri.path()))?),
+        (None, Some((user, password))) => Some(
+            state
+                .core
+                .tenants
+                .authenticate(&user, &password)
+                .ok_or_else(|| TwilioError::unauthorized("Authentication Error - invalid username"))?,
+        ),
+        (None, None) => None,
+    };
+    let cleared = state.core.clear(tenant.as_deref(), what).await?;
+    Ok(Json(match what {
+        ClearWhat::Messages => json!({"deleted": cleared.messages, "type": "messages"}),
+        ClearWhat::Calls => json!({"deleted": cleared.calls, "type": "calls"}),
+        ClearWhat::Callbacks => json!({"deleted": cleared.callbacks, "type": "callbacks"}),
+        ClearWhat::All => json!({"deleted": cleared, "type": "all"}),
+    }))
+}
+
+/// A sink for callbacks during local testing: echoes what it received (form fields, or a JSON
+/// body as it was).
+async fn callback_test(headers: HeaderMap, body: Bytes) -> Result<impl IntoResponse, TwilioError> {
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    let data = if is_json {
+        serde_json::from_slice(&body).unwrap_or(Value::Object(Map::new()))
+    } else {
+        let params = Params::parse(&body)?;
+        Value::Object(params.0.into_iter().map(|(k, v)| (k, Value::String(v))).collect())
+    };
+    tracing::info!(target: "mockingbird::callback_test", %data, "callback received");
+    Ok(Json(json!({"status": "received", "data": data})))
+}

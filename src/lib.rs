@@ -1,0 +1,20 @@
+//! mockingbird: a local stand-in for Twilio and the WhatsApp Cloud API that test harnesses
+//! control.
+//!
+//! # Layout
+//! - [`core`] — tenants, rules, the SQLite store, the event log, clocks and the durable
+//!   scheduler. Knows nothing of HTTP or JSON shapes.
+//! - [`twilio`] — the Twilio REST facade (API 2010-04-01) the official SDKs talk to.
+//! - [`webhooks`] — builds, signs and sends the webhooks the providers send to apps.
+//! - [`housekeeping`] — the seed's `/health`, `/clear/*` and `/callback-test` routes.
+//! - [`server`] — shared state, the router and its middleware, the serve loop.
+//! - [`config`] — the layered configuration (defaults, YAML file, environment, flags).
+//! - [`cli`] — the command line.
+
+pub mod cli;
+pub mod config;
+pub mod core;
+pub mod housekeeping;
+pub mod server;
+pub mod twilio;
+pub mod webhooks;

@@ -1,0 +1,148 @@
+//! Wiring: the shared state, the HTTP router with its middleware, and the serve loop.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Config;
+use crate::core::store::StoreError;
+use crate::core::{Core, ids};
+use crate::twilio::error::TwilioError;
+use crate::{housekeeping, twilio};
+
+/// What every handler shares: cheap handles only.
+pub struct AppState {
+    pub core: Arc<Core>,
+    pub config: Config,
+}
+
+/// A running server.
+pub struct Server {
+    pub state: Arc<AppState>,
+    pub http_addr: SocketAddr,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot read the listener's address: {0}")]
+    Listener(#[from] std::io::Error),
+}
+
+impl Server {
+    /// Open the store, start the core and serve HTTP on `listener` until `shutdown`.
+    pub async fn start(config: Config, listener: TcpListener, shutdown: CancellationToken) -> Result<Server, StartError> {
+        let core = Core::start(
+            config.settings(),
+            &config.database(),
+            config.default_account(),
+            shutdown.clone(),
+        )
+        .await?;
+        let state = Arc::new(AppState { core, config });
+        let http_addr = listener.local_addr()?;
+        let app = router(Arc::clone(&state));
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async move { shutdown.cancelled().await })
+                .await
+        });
+        Ok(Server {
+            state,
+            http_addr,
+            task,
+        })
+    }
+
+    /// Wait until the server has stopped.
+    pub async fn wait(self) -> std::io::Result<()> {
+        self.task.await.unwrap_or_else(|e| Err(std::io::Error::other(e)))
+    }
+}
+
+/// Serve until `shutdown` is cancelled.
+pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationToken) -> Result<(), StartError> {
+    let server = Server::start(config, listener, shutdown).await?;
+    tracing::info!(http = %server.http_addr, "mockingbird is listening");
+    server.wait().await?;
+    Ok(())
+}
+
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .merge(twilio::routes())
+        .merge(housekeeping::routes())
+        .fallback(|request: Request| async move { TwilioError::not_found(request.uri().path()) })
+        .layer(middleware::from_fn(provider_envelope))
+        .layer(middleware::from_fn_with_state(Arc::clone(&state), log_request))
+        .with_state(state)
+}
+
+/// One log line per request, at info.
+async fn log_request(State(_state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let response = next.run(request).await;
+    tracing::info!(
+        target: "mockingbird::http",
+        %method,
+        %path,
+        status = response.status().as_u16(),
+        micros = started.elapsed().as_micros() as u64,
+        "request"
+    );
+    response
+}
+
+/// Twilio's response headers, and Twilio's envelope on any error the router or an extractor
+/// produced without one (axum's bare 404/405/413/415 bodies never reach a client).
+async fn provider_envelope(request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_owned();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    let mut response = if response.status().as_u16() >= 400 && !is_json {
+        TwilioError::for_status(response.status(), &path).into_response()
+    } else {
+        response
+    };
+    if path.starts_with("/2010-04-01/") {
+        let headers = response.headers_mut();
+        if let Ok(id) = HeaderValue::from_str(&ids::sid("RQ")) {
+            headers.insert("Twilio-Request-Id", id);
+        }
+        let seconds = format!("{:.3}", started.elapsed().as_secs_f64());
+        if let Ok(duration) = HeaderValue::from_str(&seconds) {
+            headers.insert("Twilio-Request-Duration", duration);
+        }
+        headers.insert("Twilio-Concurrent-Requests", HeaderValue::from_static("1"));
+        headers.insert("X-Home-Region", HeaderValue::from_static("us1"));
+        headers.insert("X-Api-Domain", HeaderValue::from_static("api.twilio.com"));
+        headers.insert("X-Powered-By", HeaderValue::from_static("AT-5000"));
+        headers.insert("X-Shenanigans", HeaderValue::from_static("none"));
+        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    }
+    response
+}
+
+/// An empty 200 body, for handlers that answer nothing.
+pub fn empty() -> Response {
+    Response::new(Body::empty())
+}

@@ -1,0 +1,121 @@
+//! The Account resource and subaccounts: <https://www.twilio.com/docs/iam/api/account>.
+//! Each subaccount is a tenant of its own, isolated from its parent's data; the parent's
+//! credentials may act on it, as on Twilio.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{OriginalUri, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+use super::auth;
+use super::error::TwilioError;
+use super::params::{self, Form};
+use super::resources::{self, AccountResource, Page};
+use crate::core::tenants::AccountStatus;
+use crate::server::AppState;
+
+/// Create a subaccount: `POST /2010-04-01/Accounts.json`.
+pub async fn create(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Form(params): Form,
+) -> Result<Response, TwilioError> {
+    let caller = auth::caller(&state.core, &headers)?;
+    let tenant = state
+        .core
+        .create_account(params.non_empty("FriendlyName").map(str::to_owned), Some(&caller.sid()), None)
+        .await?;
+    Ok((StatusCode::CREATED, Json(AccountResource::from(&tenant.account()))).into_response())
+}
+
+/// List the caller's account and its subaccounts: `GET /2010-04-01/Accounts.json`.
+pub async fn list(
+    State(state): State<Arc<AppState>>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> Result<Response, TwilioError> {
+    let caller = auth::caller(&state.core, &headers)?;
+    let params = params::query(&uri)?;
+    let paging = resources::paging(&params)?;
+    let status = params.non_empty("Status");
+    let name = params.non_empty("FriendlyName");
+    let accounts: Vec<_> = state
+        .core
+        .accounts_visible_to(&caller.sid())
+        .into_iter()
+        .filter(|a| status.is_none_or(|s| a.status.as_str() == s))
+        .filter(|a| name.is_none_or(|n| a.friendly_name == n))
+        .collect();
+    // Accounts are few; the token names the last account of the previous page.
+    let start = match paging.token.as_deref().and_then(|t| t.strip_prefix("PA")) {
+        Some(after) => accounts.iter().position(|a| a.sid == after).map_or(accounts.len(), |i| i + 1),
+        None => 0,
+    };
+    let end = (start + paging.page_size as usize).min(accounts.len());
+    let shown = &accounts[start..end];
+    let page = Page {
+        path: uri.path(),
+        filters: params
+            .0
+            .iter()
+            .filter(|(k, _)| !matches!(k.as_str(), "PageSize" | "Page" | "PageToken"))
+            .cloned()
+            .collect(),
+        key: "accounts",
+        page: paging.page,
+        page_size: paging.page_size,
+        first_sid: shown.first().map(|a| a.sid.clone()),
+        last_sid: shown.last().map(|a| a.sid.clone()),
+        items: shown
+            .iter()
+            .map(|a| serde_json::to_value(AccountResource::from(a)).unwrap_or_default())
+            .collect(),
+        has_next: end < accounts.len(),
+        // Backwards paging over accounts is not offered; the SDKs only walk forwards.
+        has_previous: false,
+    };
+    Ok(Json(page.into_json()).into_response())
+}
+
+/// Fetch an account: `GET /2010-04-01/Accounts/{Sid}.json`.
+pub async fn fetch(
+    State(state): State<Arc<AppState>>,
+    Path(file): Path<String>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> Result<Response, TwilioError> {
+    let sid = account_sid(&file, uri.path())?;
+    let tenant = auth::tenant(&state.core, &headers, sid, uri.path()).await?;
+    Ok(Json(AccountResource::from(&tenant.account())).into_response())
+}
+
+/// Update an account: `POST /2010-04-01/Accounts/{Sid}.json` with FriendlyName or Status.
+pub async fn update(
+    State(state): State<Arc<AppState>>,
+    Path(file): Path<String>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    Form(params): Form,
+) -> Result<Response, TwilioError> {
+    let sid = account_sid(&file, uri.path())?;
+    let tenant = auth::tenant(&state.core, &headers, sid, uri.path()).await?;
+    let status = params
+        .non_empty("Status")
+        .map(|raw| {
+            AccountStatus::parse(raw).ok_or_else(|| {
+                TwilioError::bad_request(20001, format!("Status {raw} is not one of active, suspended, closed"))
+            })
+        })
+        .transpose()?;
+    let account = state
+        .core
+        .update_account(&tenant, params.non_empty("FriendlyName").map(str::to_owned), status)
+        .await?;
+    Ok(Json(AccountResource::from(&account)).into_response())
+}
+
+fn account_sid<'a>(file: &'a str, path: &str) -> Result<&'a str, TwilioError> {
+    file.strip_suffix(".json").ok_or_else(|| TwilioError::not_found(path))
+}

@@ -1,0 +1,73 @@
+//! Which tenant a Twilio request acts as. Requests authenticate with HTTP Basic: an account SID
+//! and its auth token, or an API key SID (`SK…`) and its secret. The account in the URL must be
+//! the authenticated account or one of its subaccounts.
+
+use std::sync::Arc;
+
+use axum::http::HeaderMap;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+
+use super::error::TwilioError;
+use crate::core::Core;
+use crate::core::tenants::{AccountStatus, Tenant};
+
+/// The `user:password` of a Basic `Authorization` header, if it is one.
+pub fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
+    let value = headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, encoded) = value.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = String::from_utf8(STANDARD.decode(encoded.trim()).ok()?).ok()?;
+    let (user, password) = decoded.split_once(':')?;
+    Some((user.to_owned(), password.to_owned()))
+}
+
+/// The account the credentials authenticate as. With `require_auth: false`, requests without
+/// valid credentials act as the default account.
+pub fn caller(core: &Core, headers: &HeaderMap) -> Result<Arc<Tenant>, TwilioError> {
+    let credentials = basic_credentials(headers);
+    let authenticated = credentials
+        .as_ref()
+        .and_then(|(user, password)| core.tenants.authenticate(user, password));
+    match authenticated {
+        Some(tenant) => active(tenant),
+        None if !core.settings.require_auth => core
+            .default_tenant()
+            .ok_or_else(|| TwilioError::unauthorized("Authenticate")),
+        None if credentials.is_none() => Err(TwilioError::unauthorized(
+            "Authentication Error - No credentials provided",
+        )),
+        None => Err(TwilioError::unauthorized("Authentication Error - invalid username")),
+    }
+}
+
+/// The tenant a request on `/Accounts/{account_sid}/…` acts on.
+pub async fn tenant(core: &Core, headers: &HeaderMap, account_sid: &str, path: &str) -> Result<Arc<Tenant>, TwilioError> {
+    if !core.settings.require_auth {
+        return match core.tenant_for_unauthenticated(account_sid).await? {
+            Some(tenant) => Ok(tenant),
+            None => Err(TwilioError::not_found(path)),
+        };
+    }
+    let caller = caller(core, headers)?;
+    let caller_sid = caller.sid();
+    if caller_sid == account_sid {
+        return Ok(caller);
+    }
+    match core.tenants.get(account_sid) {
+        Some(target) if target.account().owner_account_sid.as_deref() == Some(caller_sid.as_str()) => active(target),
+        // Twilio answers a request for another account's resources as an authentication error.
+        _ => Err(TwilioError::unauthorized("Authenticate")),
+    }
+}
+
+fn active(tenant: Arc<Tenant>) -> Result<Arc<Tenant>, TwilioError> {
+    match tenant.account().status {
+        AccountStatus::Active => Ok(tenant),
+        AccountStatus::Suspended | AccountStatus::Closed => {
+            Err(TwilioError::unauthorized("Authenticate"))
+        }
+    }
+}

@@ -1,0 +1,81 @@
+//! Webhook signatures, as pure functions tested against the providers' published vectors.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use hmac::{Hmac, Mac};
+use sha1::Sha1;
+use sha2::{Digest, Sha256};
+
+/// `X-Twilio-Signature` of a form-encoded request: HMAC-SHA1, keyed with the account's auth
+/// token, over the full URL followed by every parameter name and value, sorted by name (and by
+/// value for a repeated name), Base64-encoded. For a GET the parameters are in the URL and
+/// `params` is empty.
+pub fn twilio(auth_token: &str, url: &str, params: &[(String, String)]) -> String {
+    let mut sorted: Vec<&(String, String)> = params.iter().collect();
+    sorted.sort();
+    let mut mac = hmac_sha1(auth_token);
+    mac.update(url.as_bytes());
+    for (name, value) in sorted {
+        mac.update(name.as_bytes());
+        mac.update(value.as_bytes());
+    }
+    STANDARD.encode(mac.finalize().into_bytes())
+}
+
+/// The URL Twilio signs for a JSON body: the hex SHA-256 of the body appended as `bodySHA256`.
+pub fn twilio_json_url(url: &str, body: &[u8]) -> String {
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}bodySHA256={}", hex(&Sha256::digest(body)))
+}
+
+fn hmac_sha1(key: &str) -> Hmac<Sha1> {
+    // HMAC takes a key of any length.
+    Hmac::<Sha1>::new_from_slice(key.as_bytes()).unwrap_or_else(|_| unreachable!())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn twilio_published_vector() {
+        let params = pairs(&[
+            ("CallSid", "CA1234567890ABCDE"),
+            ("Caller", "+12349013030"),
+            ("Digits", "1234"),
+            ("From", "+12349013030"),
+            ("To", "+18005551212"),
+        ]);
+        assert_eq!(
+            twilio("12345", "https://mycompany.com/myapp.php?foo=1&bar=2", &params),
+            "0/KCTR6DLpKmkAf8muzZqo1nDgQ="
+        );
+        // Order of the input does not matter.
+        let mut reversed = params.clone();
+        reversed.reverse();
+        assert_eq!(
+            twilio("12345", "https://mycompany.com/myapp.php?foo=1&bar=2", &reversed),
+            "0/KCTR6DLpKmkAf8muzZqo1nDgQ="
+        );
+    }
+
+    #[test]
+    fn twilio_json_vectors() {
+        // The SDKs' own vectors (twilio-python, -csharp, -go): the same body under two URLs.
+        // (Our wire reference pairs y77k… with the first URL; it belongs to the second.)
+        let body = br#"{"property": "value", "boolean": true}"#;
+        let url = twilio_json_url("https://mycompany.com/myapp.php?foo=1&bar=2", body);
+        assert!(url.ends_with("&bodySHA256=0a1ff7634d9ab3b95db5c9a2dfe9416e41502b283a80c7cf19632632f96e6620"));
+        assert_eq!(twilio("12345", &url, &[]), "a9nBmqA0ju/hNViExpshrM61xv4=");
+        let only_hash = twilio_json_url("https://mycompany.com/myapp.php", body);
+        assert_eq!(twilio("12345", &only_hash, &[]), "y77kIzt2vzLz71DgmJGsen2scGs=");
+    }
+}
