@@ -52,7 +52,12 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     tracing::info!(http = %server.http_addr, "mockingbird is listening");
     if let Some(path) = &args.ready_file {
-        let ready = serde_json::json!({ "http": server.http_addr.to_string() });
+        // A wildcard bind address is not one a client can connect to: report loopback instead.
+        let mut reachable = server.http_addr;
+        if reachable.ip().is_unspecified() {
+            reachable.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+        }
+        let ready = serde_json::json!({ "http": reachable.to_string() });
         std::fs::write(path, ready.to_string()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }
     tokio::spawn(async move {
