@@ -203,15 +203,29 @@ pub struct Override {
 /// `MOCKINGBIRD_TWILIO__VALIDATION__REQUIRE_AUTH=false` sets `twilio.validation.require_auth`.
 pub const ENV_PREFIX: &str = "MOCKINGBIRD_";
 
+/// The top-level sections an environment variable may set. Other `MOCKINGBIRD_*` names
+/// (`MOCKINGBIRD_CONFIG`, or a test harness's own `MOCKINGBIRD_BIN`) are not config keys.
+const SECTIONS: [&str; 6] = [
+    "server",
+    "provider",
+    "twilio",
+    "database",
+    "templates",
+    "logging",
+];
+
 /// The overrides found in an environment.
 pub fn env_overrides(vars: impl IntoIterator<Item = (String, String)>) -> Vec<Override> {
     let mut overrides: Vec<Override> = vars
         .into_iter()
         .filter_map(|(name, value)| {
-            let key = name.strip_prefix(ENV_PREFIX)?;
-            // MOCKINGBIRD_CONFIG names the file and is read by the CLI, not a key.
-            (key != "CONFIG" && !key.is_empty()).then(|| Override {
-                key: key.to_ascii_lowercase().replace("__", "."),
+            let key = name
+                .strip_prefix(ENV_PREFIX)?
+                .to_ascii_lowercase()
+                .replace("__", ".");
+            let section = key.split('.').next().unwrap_or_default();
+            SECTIONS.contains(&section).then(|| Override {
+                key: key.clone(),
                 value,
                 origin: format!("environment variable {name}"),
             })
@@ -247,7 +261,8 @@ impl Config {
         }
         for o in overrides {
             // A value is read as YAML, so `false`, `8080` and `[a, b]` get their types.
-            let value: Value = serde_yaml::from_str(&o.value).unwrap_or_else(|_| Value::String(o.value.clone()));
+            let value: Value =
+                serde_yaml::from_str(&o.value).unwrap_or_else(|_| Value::String(o.value.clone()));
             set_path(&mut tree, &o.key, value).map_err(|message| ConfigError::Invalid {
                 key: o.key.clone(),
                 origin: o.origin.clone(),
@@ -278,26 +293,47 @@ impl Config {
             message,
         };
         if self.provider != "twilio" {
-            return Err(invalid("provider", format!("expected `twilio`, found `{}`", self.provider)));
+            return Err(invalid(
+                "provider",
+                format!("expected `twilio`, found `{}`", self.provider),
+            ));
         }
         if self.twilio.account_sid.is_empty() {
             return Err(invalid("twilio.account_sid", "must not be empty".into()));
         }
         let seconds = [
-            ("twilio.callbacks.delay_seconds", self.twilio.callbacks.delay_seconds),
-            ("twilio.callbacks.retry_delay_seconds", self.twilio.callbacks.retry_delay_seconds),
-            ("twilio.callbacks.timeout_seconds", self.twilio.callbacks.timeout_seconds),
+            (
+                "twilio.callbacks.delay_seconds",
+                self.twilio.callbacks.delay_seconds,
+            ),
+            (
+                "twilio.callbacks.retry_delay_seconds",
+                self.twilio.callbacks.retry_delay_seconds,
+            ),
+            (
+                "twilio.callbacks.timeout_seconds",
+                self.twilio.callbacks.timeout_seconds,
+            ),
         ];
         for (key, value) in seconds {
             if !(0.0..=86_400.0).contains(&value) {
-                return Err(invalid(key, format!("expected seconds between 0 and 86400, found {value}")));
+                return Err(invalid(
+                    key,
+                    format!("expected seconds between 0 and 86400, found {value}"),
+                ));
             }
         }
         if self.twilio.callbacks.timeout_seconds == 0.0 {
-            return Err(invalid("twilio.callbacks.timeout_seconds", "must be more than 0".into()));
+            return Err(invalid(
+                "twilio.callbacks.timeout_seconds",
+                "must be more than 0".into(),
+            ));
         }
         if self.logging.format != "text" && self.logging.format != "json" {
-            return Err(invalid("logging.format", format!("expected `text` or `json`, found `{}`", self.logging.format)));
+            return Err(invalid(
+                "logging.format",
+                format!("expected `text` or `json`, found `{}`", self.logging.format),
+            ));
         }
         Ok(())
     }
@@ -346,7 +382,9 @@ fn set_path(tree: &mut Value, key: &str, value: Value) -> Result<(), String> {
             map.insert(part_key, value);
             return Ok(());
         }
-        let child = map.entry(part_key).or_insert_with(|| Value::Mapping(Mapping::new()));
+        let child = map
+            .entry(part_key)
+            .or_insert_with(|| Value::Mapping(Mapping::new()));
         if child.is_null() {
             *child = Value::Mapping(Mapping::new());
         }
@@ -380,26 +418,46 @@ mod tests {
 
     #[test]
     fn overrides_win_and_errors_name_the_key() {
-        let config = Config::load(None, &[set("server.port", "9000"), set("twilio.validation.require_auth", "false")]).unwrap();
+        let config = Config::load(
+            None,
+            &[
+                set("server.port", "9000"),
+                set("twilio.validation.require_auth", "false"),
+            ],
+        )
+        .unwrap();
         assert_eq!(config.server.port, 9000);
         assert!(!config.twilio.validation.require_auth);
 
-        let error = Config::load(None, &[set("twilio.callbacks.delay_seconds", "soon")]).unwrap_err().to_string();
+        let error = Config::load(None, &[set("twilio.callbacks.delay_seconds", "soon")])
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("twilio.callbacks.delay_seconds"), "{error}");
         assert!(error.contains("--set"), "{error}");
 
-        let error = Config::load(None, &[set("twilio.default_behavior", "maybe")]).unwrap_err().to_string();
+        let error = Config::load(None, &[set("twilio.default_behavior", "maybe")])
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("twilio.default_behavior"), "{error}");
 
-        let error = Config::load(None, &[set("twilio.colour", "blue")]).unwrap_err().to_string();
+        let error = Config::load(None, &[set("twilio.colour", "blue")])
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("colour"), "{error}");
     }
 
     #[test]
     fn environment_keys_nest_with_double_underscores() {
         let found = env_overrides([
-            ("MOCKINGBIRD_TWILIO__ACCOUNT_SID".to_owned(), "AC1".to_owned()),
+            (
+                "MOCKINGBIRD_TWILIO__ACCOUNT_SID".to_owned(),
+                "AC1".to_owned(),
+            ),
             ("MOCKINGBIRD_CONFIG".to_owned(), "x.yaml".to_owned()),
+            (
+                "MOCKINGBIRD_BIN".to_owned(),
+                "target/debug/mockingbird".to_owned(),
+            ),
             ("PATH".to_owned(), "/bin".to_owned()),
         ]);
         assert_eq!(found.len(), 1);

@@ -28,8 +28,12 @@ pub fn routes() -> Router<Arc<AppState>> {
 /// The seed's health document, with more: tenants, pending jobs, the event log's position.
 async fn health(State(state): State<Arc<AppState>>) -> Result<impl IntoResponse, TwilioError> {
     let core = &state.core;
-    let counts = store::counts(&core.store.pool).await.map_err(crate::core::CoreError::from)?;
-    let pending = store::pending_jobs(&core.store.pool).await.map_err(crate::core::CoreError::from)?;
+    let counts = store::counts(&core.store.pool)
+        .await
+        .map_err(crate::core::CoreError::from)?;
+    let pending = store::pending_jobs(&core.store.pool)
+        .await
+        .map_err(crate::core::CoreError::from)?;
     let now = time::wall_now();
     Ok(Json(json!({
         "status": "healthy",
@@ -61,13 +65,21 @@ async fn clear(
     };
     let query = params::query(&uri)?;
     let tenant = match (query.non_empty("AccountSid"), basic_credentials(&headers)) {
-        (Some(sid), _) => Some(state.core.tenants.get(sid).ok_or_else(|| TwilioError::not_found(uri.path()))?),
+        (Some(sid), _) => Some(
+            state
+                .core
+                .tenants
+                .get(sid)
+                .ok_or_else(|| TwilioError::not_found(uri.path()))?,
+        ),
         (None, Some((user, password))) => Some(
             state
                 .core
                 .tenants
                 .authenticate(&user, &password)
-                .ok_or_else(|| TwilioError::unauthorized("Authentication Error - invalid username"))?,
+                .ok_or_else(|| {
+                    TwilioError::unauthorized("Authentication Error - invalid username")
+                })?,
         ),
         (None, None) => None,
     };
@@ -91,7 +103,13 @@ async fn callback_test(headers: HeaderMap, body: Bytes) -> Result<impl IntoRespo
         serde_json::from_slice(&body).unwrap_or(Value::Object(Map::new()))
     } else {
         let params = Params::parse(&body)?;
-        Value::Object(params.0.into_iter().map(|(k, v)| (k, Value::String(v))).collect())
+        Value::Object(
+            params
+                .0
+                .into_iter()
+                .map(|(k, v)| (k, Value::String(v)))
+                .collect(),
+        )
     };
     tracing::info!(target: "mockingbird::callback_test", %data, "callback received");
     Ok(Json(json!({"status": "received", "data": data})))

@@ -24,18 +24,22 @@ async fn main() -> ExitCode {
 }
 
 async fn serve(args: ServeArgs) -> Result<(), String> {
-    let file = args
-        .config
-        .clone()
-        .or_else(|| std::path::Path::new("config.yaml").exists().then(|| "config.yaml".into()));
+    let file = args.config.clone().or_else(|| {
+        std::path::Path::new("config.yaml")
+            .exists()
+            .then(|| "config.yaml".into())
+    });
     let mut overrides = config::env_overrides(std::env::vars());
     overrides.extend(args.overrides()?);
     let config = Config::load(file.as_deref(), &overrides).map_err(|e| e.to_string())?;
 
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&config.logging.level));
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&config.logging.level));
     // Logs go through a background writer so that a slow terminal never slows a request.
     let (writer, _flush_guard) = tracing_appender::non_blocking(std::io::stdout());
-    let subscriber = tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer);
+    let subscriber = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(writer);
     if config.logging.format == "json" {
         subscriber.json().init();
     } else {
@@ -58,7 +62,8 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
             reachable.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
         }
         let ready = serde_json::json!({ "http": reachable.to_string() });
-        std::fs::write(path, ready.to_string()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        std::fs::write(path, ready.to_string())
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }
     tokio::spawn(async move {
         wait_for_signal().await;
@@ -72,10 +77,11 @@ async fn wait_for_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(signal) => signal,
-            Err(_) => return ctrl_c.await.unwrap_or_default(),
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => signal,
+                Err(_) => return ctrl_c.await.unwrap_or_default(),
+            };
         tokio::select! {
             _ = ctrl_c => {}
             _ = term.recv() => {}

@@ -43,7 +43,11 @@ pub enum StartError {
 
 impl Server {
     /// Open the store, start the core and serve HTTP on `listener` until `shutdown`.
-    pub async fn start(config: Config, listener: TcpListener, shutdown: CancellationToken) -> Result<Server, StartError> {
+    pub async fn start(
+        config: Config,
+        listener: TcpListener,
+        shutdown: CancellationToken,
+    ) -> Result<Server, StartError> {
         let core = Core::start(
             config.settings(),
             &config.database(),
@@ -68,12 +72,18 @@ impl Server {
 
     /// Wait until the server has stopped.
     pub async fn wait(self) -> std::io::Result<()> {
-        self.task.await.unwrap_or_else(|e| Err(std::io::Error::other(e)))
+        self.task
+            .await
+            .unwrap_or_else(|e| Err(std::io::Error::other(e)))
     }
 }
 
 /// Serve until `shutdown` is cancelled.
-pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationToken) -> Result<(), StartError> {
+pub async fn run(
+    config: Config,
+    listener: TcpListener,
+    shutdown: CancellationToken,
+) -> Result<(), StartError> {
     let server = Server::start(config, listener, shutdown).await?;
     tracing::info!(http = %server.http_addr, "mockingbird is listening");
     server.wait().await?;
@@ -86,12 +96,19 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(housekeeping::routes())
         .fallback(|request: Request| async move { TwilioError::not_found(request.uri().path()) })
         .layer(middleware::from_fn(provider_envelope))
-        .layer(middleware::from_fn_with_state(Arc::clone(&state), log_request))
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&state),
+            log_request,
+        ))
         .with_state(state)
 }
 
 /// One log line per request, at info.
-async fn log_request(State(_state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+async fn log_request(
+    State(_state): State<Arc<AppState>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
@@ -137,7 +154,10 @@ async fn provider_envelope(request: Request, next: Next) -> Response {
         headers.insert("X-Api-Domain", HeaderValue::from_static("api.twilio.com"));
         headers.insert("X-Powered-By", HeaderValue::from_static("AT-5000"));
         headers.insert("X-Shenanigans", HeaderValue::from_static("none"));
-        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            HeaderValue::from_static("*"),
+        );
     }
     response
 }

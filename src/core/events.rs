@@ -142,7 +142,11 @@ impl EventLog {
     }
 
     /// Up to `limit` events with a sequence number above `after`, oldest first.
-    pub async fn read_after(&self, after: i64, limit: usize) -> Result<Vec<Arc<Event>>, sqlx::Error> {
+    pub async fn read_after(
+        &self,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<Arc<Event>>, sqlx::Error> {
         {
             let recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
             if recent.front().is_some_and(|first| first.seq <= after + 1) {

@@ -111,7 +111,10 @@ impl Core {
         shutdown: CancellationToken,
     ) -> Result<Arc<Core>, StoreError> {
         let pool = store::open(location).await?;
-        let events = Arc::new(EventLog::new(pool.clone(), store::latest_event_seq(&pool).await?));
+        let events = Arc::new(EventLog::new(
+            pool.clone(),
+            store::latest_event_seq(&pool).await?,
+        ));
         let core = Arc::new(Core {
             store: Store::start(pool.clone(), Arc::clone(&events)),
             events,
@@ -123,10 +126,12 @@ impl Core {
             settings,
         });
         for stored in store::load_tenants(&pool).await? {
-            let rules: Vec<Rule> = serde_json::from_str(&stored.rules_json)
-                .map_err(|e| StoreError::Corrupt(format!("rules of {}: {e}", stored.account.sid)))?;
-            let book = RuleBook::new(rules)
-                .map_err(|e| StoreError::Corrupt(format!("rules of {}: {e}", stored.account.sid)))?;
+            let rules: Vec<Rule> = serde_json::from_str(&stored.rules_json).map_err(|e| {
+                StoreError::Corrupt(format!("rules of {}: {e}", stored.account.sid))
+            })?;
+            let book = RuleBook::new(rules).map_err(|e| {
+                StoreError::Corrupt(format!("rules of {}: {e}", stored.account.sid))
+            })?;
             for key in stored.api_keys {
                 core.tenants.insert_api_key(key);
             }
@@ -188,8 +193,8 @@ impl Core {
                 numbers.push(new_phone_number(&config.sid, n, now));
             }
         }
-        let book = RuleBook::new(config_rules.clone())
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let book =
+            RuleBook::new(config_rules.clone()).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         self.store
             .write(Write::PutAccount {
                 account: account.clone(),
@@ -237,7 +242,8 @@ impl Core {
         let now = time::wall_now();
         let sid = sid.unwrap_or_else(|| ids::sid("AC"));
         let account = Account {
-            friendly_name: friendly_name.unwrap_or_else(|| format!("SubAccount Created at {}", time::rfc2822(now))),
+            friendly_name: friendly_name
+                .unwrap_or_else(|| format!("SubAccount Created at {}", time::rfc2822(now))),
             sid: sid.clone(),
             auth_token: ids::token(),
             owner_account_sid: owner.map(str::to_owned),
@@ -270,7 +276,10 @@ impl Core {
     /// The tenant for an account SID that arrived without credentials to check
     /// (`require_auth: false`): an unknown but well-formed SID gets a tenant of its own, so
     /// tests that each invent an account SID are still isolated.
-    pub async fn tenant_for_unauthenticated(&self, account_sid: &str) -> Result<Option<Arc<Tenant>>, CoreError> {
+    pub async fn tenant_for_unauthenticated(
+        &self,
+        account_sid: &str,
+    ) -> Result<Option<Arc<Tenant>>, CoreError> {
         if let Some(tenant) = self.tenants.get(account_sid) {
             return Ok(Some(tenant));
         }
@@ -278,7 +287,8 @@ impl Core {
             return Ok(None);
         }
         Ok(Some(
-            self.create_account(None, None, Some(account_sid.to_owned())).await?,
+            self.create_account(None, None, Some(account_sid.to_owned()))
+                .await?,
         ))
     }
 
@@ -340,18 +350,31 @@ impl Core {
 
     /// Send a message as an app does through the API: check the sender, let the rules decide,
     /// store it with its first pending status change, and return it as the API answers it.
-    pub async fn send_message(&self, tenant: &Tenant, new: NewMessage) -> Result<Message, CoreError> {
+    pub async fn send_message(
+        &self,
+        tenant: &Tenant,
+        new: NewMessage,
+    ) -> Result<Message, CoreError> {
         let account_sid = tenant.sid();
         if let Some(rejection) = magic::message_rejection(new.from.as_deref(), &new.to) {
             return Err(CoreError::Rejected(rejection));
         }
-        if let Some(from) = new.from.as_deref().filter(|_| self.settings.check_from_numbers) {
+        if let Some(from) = new
+            .from
+            .as_deref()
+            .filter(|_| self.settings.check_from_numbers)
+        {
             let (_, number) = text::split_channel(from);
-            if number != magic::VALID_TEST_SENDER && !tenant.owns_number(number) && !tenant.owns_number(from) {
+            if number != magic::VALID_TEST_SENDER
+                && !tenant.owns_number(number)
+                && !tenant.owns_number(from)
+            {
                 return Err(CoreError::Rejected(Rejection::new(
                     400,
                     21606,
-                    format!("The From phone number {from} is not a valid, SMS-capable inbound phone number or short code for your account."),
+                    format!(
+                        "The From phone number {from} is not a valid, SMS-capable inbound phone number or short code for your account."
+                    ),
                 )));
             }
         }
@@ -393,12 +416,17 @@ impl Core {
                 rule,
                 outcome: Outcome::Accept { script },
             }) => (script.clone(), rule.latency_ms),
-            None if self.settings.default_succeeds => (rules::delivered_script(self.step_delay_ms()), 0),
+            None if self.settings.default_succeeds => {
+                (rules::delivered_script(self.step_delay_ms()), 0)
+            }
             None => (rules::failed_script(self.step_delay_ms()), 0),
         };
 
         let initial = if let Some(send_at) = new.send_at {
-            script.insert(0, Step::new(MessageStatus::Queued, (send_at - now).max(0) as u64));
+            script.insert(
+                0,
+                Step::new(MessageStatus::Queued, (send_at - now).max(0) as u64),
+            );
             MessageStatus::Scheduled
         } else if new.messaging_service_sid.is_some() {
             // A Messaging Service accepts first and queues a moment later (with a callback).
@@ -407,7 +435,11 @@ impl Core {
         } else {
             MessageStatus::Queued
         };
-        let sid = ids::sid(if new.media_urls.is_empty() { "SM" } else { "MM" });
+        let sid = ids::sid(if new.media_urls.is_empty() {
+            "SM"
+        } else {
+            "MM"
+        });
         let message = Message {
             num_segments: text::segments(&new.body),
             sid: sid.clone(),
@@ -427,12 +459,15 @@ impl Core {
             sent_at: None,
             status_callback: new.status_callback,
         };
-        let notify = message.status_callback.clone().map(|callback| StatusNotify {
-            callback,
-            from: message.from.clone(),
-            to: message.to.clone(),
-            messaging_service_sid: message.messaging_service_sid.clone(),
-        });
+        let notify = message
+            .status_callback
+            .clone()
+            .map(|callback| StatusNotify {
+                callback,
+                from: message.from.clone(),
+                to: message.to.clone(),
+                messaging_service_sid: message.messaging_service_sid.clone(),
+            });
         let job = script.first().map(|first| NewJob {
             account_sid: account_sid.clone(),
             resource_sid: sid.clone(),
@@ -484,7 +519,11 @@ impl Core {
     }
 
     /// The position of a message in its tenant's list, for page tokens.
-    pub async fn message_position(&self, tenant: &Tenant, sid: &str) -> Result<Option<i64>, CoreError> {
+    pub async fn message_position(
+        &self,
+        tenant: &Tenant,
+        sid: &str,
+    ) -> Result<Option<i64>, CoreError> {
         Ok(store::message_seq(&self.store.pool, &tenant.sid(), sid).await?)
     }
 
@@ -511,7 +550,10 @@ impl Core {
             return Err(CoreError::Rejected(Rejection::new(
                 400,
                 30409,
-                format!("Message {sid} is in status {} and cannot be canceled; only scheduled messages can be canceled.", current.status.as_str()),
+                format!(
+                    "Message {sid} is in status {} and cannot be canceled; only scheduled messages can be canceled.",
+                    current.status.as_str()
+                ),
             )));
         }
         match self
@@ -524,7 +566,7 @@ impl Core {
             })
             .await?
         {
-            WriteResult::Message(Some(message)) => Ok(message),
+            WriteResult::Message(Some(message)) => Ok(*message),
             _ => Err(CoreError::NotFound),
         }
     }
@@ -557,13 +599,21 @@ impl Core {
         }
     }
 
-    pub async fn callback_attempts(&self, tenant: &Tenant, limit: u32) -> Result<Vec<CallbackAttempt>, CoreError> {
+    pub async fn callback_attempts(
+        &self,
+        tenant: &Tenant,
+        limit: u32,
+    ) -> Result<Vec<CallbackAttempt>, CoreError> {
         Ok(store::callback_attempts(&self.store.pool, &tenant.sid(), limit).await?)
     }
 
     /// Remove stored data, of one tenant or of all. Pending status changes of removed messages
     /// are dropped with them.
-    pub async fn clear(&self, tenant: Option<&Tenant>, what: ClearWhat) -> Result<Cleared, CoreError> {
+    pub async fn clear(
+        &self,
+        tenant: Option<&Tenant>,
+        what: ClearWhat,
+    ) -> Result<Cleared, CoreError> {
         let account_sid = tenant.map(|t| t.sid());
         let at = tenant.map_or_else(time::wall_now, |t| t.now());
         let result = self
@@ -598,7 +648,11 @@ impl Core {
 
     /// Move a frozen clock forward by `by`, running everything that falls due, in order, before
     /// returning: each job sees the clock at its own due time.
-    pub async fn advance_clock(self: &Arc<Self>, tenant: &Tenant, by: Duration) -> Result<Millis, CoreError> {
+    pub async fn advance_clock(
+        self: &Arc<Self>,
+        tenant: &Tenant,
+        by: Duration,
+    ) -> Result<Millis, CoreError> {
         let ClockMode::Frozen { now } = tenant.clock() else {
             return Err(CoreError::ClockNotFrozen);
         };
@@ -657,7 +711,9 @@ impl Core {
 
     async fn run_job(&self, job: Job) {
         let outcome = match &job.kind {
-            JobKind::Lifecycle { sid, steps, notify } => self.apply_step(&job, sid, steps, notify.as_ref()).await,
+            JobKind::Lifecycle { sid, steps, notify } => {
+                self.apply_step(&job, sid, steps, notify.as_ref()).await
+            }
             JobKind::Deliver(delivery) => self.deliver(&job, delivery).await,
         };
         if let Err(error) = outcome {
@@ -748,15 +804,16 @@ impl Core {
             latency_ms: sent.latency_ms as i64,
             created_at: at,
         };
-        let retry = (!attempt.succeeded() && delivery.attempt < delivery.max_attempts).then(|| NewJob {
-            account_sid: job.account_sid.clone(),
-            resource_sid: delivery.resource_sid.clone(),
-            due_at: at + delivery.retry_delay_ms as Millis,
-            kind: JobKind::Deliver(store::Delivery {
-                attempt: delivery.attempt + 1,
-                ..delivery.clone()
-            }),
-        });
+        let retry =
+            (!attempt.succeeded() && delivery.attempt < delivery.max_attempts).then(|| NewJob {
+                account_sid: job.account_sid.clone(),
+                resource_sid: delivery.resource_sid.clone(),
+                due_at: at + delivery.retry_delay_ms as Millis,
+                kind: JobKind::Deliver(store::Delivery {
+                    attempt: delivery.attempt + 1,
+                    ..delivery.clone()
+                }),
+            });
         let written = self
             .store
             .write(Write::RecordAttempt {

@@ -329,8 +329,18 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(book.decide(subject("+1", "code 42")).unwrap().rule.id, "re");
-        assert_eq!(book.decide(subject("+1", "oh hello")).unwrap().rule.id, "has");
+        assert_eq!(
+            book.decide(subject("+1", "oh hello")).unwrap().rule.id,
+            "has"
+        );
         assert!(book.decide(subject("+1", "code x")).is_none());
-        assert!(RuleBook::new(vec![accept("bad", body(BodyPattern::Regex("(".into())), None)]).is_err());
+        assert!(
+            RuleBook::new(vec![accept(
+                "bad",
+                body(BodyPattern::Regex("(".into())),
+                None
+            )])
+            .is_err()
+        );
     }
 }

@@ -11,9 +11,12 @@ use super::store::Job;
 use super::tenants::Registry;
 use super::time::{Millis, wall_now};
 
+/// One tenant's pending jobs, ordered by due time (then id, which is creation order).
+type Queue = BTreeMap<(Millis, i64), Job>;
+
 #[derive(Default)]
 pub struct Timers {
-    by_tenant: Mutex<HashMap<String, BTreeMap<(Millis, i64), Job>>>,
+    by_tenant: Mutex<HashMap<String, Queue>>,
     /// Wakes the real-time loop when an earlier job arrives.
     pub(crate) changed: Notify,
 }
@@ -97,10 +100,10 @@ impl Timers {
     }
 
     pub fn pending(&self, account_sid: &str) -> usize {
-        self.lock().get(account_sid).map_or(0, BTreeMap::len)
+        self.lock().get(account_sid).map_or(0, Queue::len)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, BTreeMap<(Millis, i64), Job>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Queue>> {
         self.by_tenant.lock().unwrap_or_else(|e| e.into_inner())
     }
 }

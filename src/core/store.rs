@@ -176,7 +176,8 @@ pub struct CallbackAttempt {
 impl CallbackAttempt {
     /// A 2xx answer.
     pub fn succeeded(&self) -> bool {
-        self.response_status.is_some_and(|s| (200..300).contains(&s))
+        self.response_status
+            .is_some_and(|s| (200..300).contains(&s))
     }
 }
 
@@ -257,7 +258,7 @@ pub enum WriteResult {
     /// The jobs inserted, with their ids, for the scheduler.
     Jobs(Vec<Job>),
     /// The message after an update, or none if it does not exist.
-    Message(Option<Message>),
+    Message(Option<Box<Message>>),
     /// The job had been cancelled (its message deleted) before it ran.
     Stale,
     Deleted(bool),
@@ -297,7 +298,11 @@ impl Store {
     }
 }
 
-async fn run_writer(pool: SqlitePool, mut queue: mpsc::Receiver<WriteRequest>, events: Arc<EventLog>) {
+async fn run_writer(
+    pool: SqlitePool,
+    mut queue: mpsc::Receiver<WriteRequest>,
+    events: Arc<EventLog>,
+) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let requests = std::mem::take(&mut batch);
@@ -413,13 +418,15 @@ async fn apply(
             Ok(WriteResult::Done)
         }
         Write::UpdateAccount { account } => {
-            sqlx::query("UPDATE tenants SET friendly_name = ?, status = ?, updated_at = ? WHERE sid = ?")
-                .bind(&account.friendly_name)
-                .bind(account.status.as_str())
-                .bind(account.updated_at)
-                .bind(&account.sid)
-                .execute(&mut *conn)
-                .await?;
+            sqlx::query(
+                "UPDATE tenants SET friendly_name = ?, status = ?, updated_at = ? WHERE sid = ?",
+            )
+            .bind(&account.friendly_name)
+            .bind(account.status.as_str())
+            .bind(account.updated_at)
+            .bind(&account.sid)
+            .execute(&mut *conn)
+            .await?;
             Ok(WriteResult::Done)
         }
         Write::CreateMessage {
@@ -573,7 +580,9 @@ async fn apply(
             };
             published.push(insert_event(conn, &event).await?);
             Ok(WriteResult::Message(
-                fetch_message(&mut *conn, account_sid, sid).await?,
+                fetch_message(&mut *conn, account_sid, sid)
+                    .await?
+                    .map(Box::new),
             ))
         }
         Write::DeleteMessage {
@@ -609,23 +618,25 @@ async fn apply(
             let callbacks = matches!(what, ClearWhat::Callbacks | ClearWhat::All);
             // `?1 IS NULL` selects every tenant: the seed's /clear routes wipe the server.
             if messages {
-                cleared.messages = sqlx::query("DELETE FROM messages WHERE ?1 IS NULL OR account_sid = ?1")
-                    .bind(account_sid)
-                    .execute(&mut *conn)
-                    .await?
-                    .rows_affected();
+                cleared.messages =
+                    sqlx::query("DELETE FROM messages WHERE ?1 IS NULL OR account_sid = ?1")
+                        .bind(account_sid)
+                        .execute(&mut *conn)
+                        .await?
+                        .rows_affected();
                 sqlx::query("DELETE FROM jobs WHERE ?1 IS NULL OR account_sid = ?1")
                     .bind(account_sid)
                     .execute(&mut *conn)
                     .await?;
             }
             if callbacks {
-                cleared.callbacks =
-                    sqlx::query("DELETE FROM callback_attempts WHERE ?1 IS NULL OR account_sid = ?1")
-                        .bind(account_sid)
-                        .execute(&mut *conn)
-                        .await?
-                        .rows_affected();
+                cleared.callbacks = sqlx::query(
+                    "DELETE FROM callback_attempts WHERE ?1 IS NULL OR account_sid = ?1",
+                )
+                .bind(account_sid)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
             }
             if *what == ClearWhat::All {
                 sqlx::query("DELETE FROM events WHERE ?1 IS NULL OR account_sid = ?1")
@@ -676,8 +687,12 @@ async fn cancel_jobs(conn: &mut SqliteConnection, resource_sid: &str) -> Result<
     Ok(())
 }
 
-async fn insert_event(conn: &mut SqliteConnection, event: &NewEvent) -> Result<Arc<Event>, StoreError> {
-    let data = serde_json::to_string(&event.data).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+async fn insert_event(
+    conn: &mut SqliteConnection,
+    event: &NewEvent,
+) -> Result<Arc<Event>, StoreError> {
+    let data =
+        serde_json::to_string(&event.data).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let seq = sqlx::query_scalar::<_, i64>(
         "INSERT INTO events (account_sid, kind, sid, at, data) VALUES (?, ?, ?, ?, ?) RETURNING seq",
     )
@@ -697,7 +712,8 @@ async fn insert_event(conn: &mut SqliteConnection, event: &NewEvent) -> Result<A
 }
 
 async fn insert_job(conn: &mut SqliteConnection, job: &NewJob) -> Result<Job, StoreError> {
-    let payload = serde_json::to_string(&job.kind).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let payload =
+        serde_json::to_string(&job.kind).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let id = sqlx::query_scalar::<_, i64>(
         "INSERT INTO jobs (account_sid, resource_sid, due_at, payload) VALUES (?, ?, ?, ?) RETURNING id",
     )
@@ -717,7 +733,8 @@ async fn insert_job(conn: &mut SqliteConnection, job: &NewJob) -> Result<Job, St
 }
 
 async fn insert_message(conn: &mut SqliteConnection, m: &Message) -> Result<(), StoreError> {
-    let media = serde_json::to_string(&m.media_urls).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let media =
+        serde_json::to_string(&m.media_urls).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     sqlx::query(
         "INSERT INTO messages (sid, account_sid, direction, from_addr, to_addr, body, media_urls, status,
            num_segments, messaging_service_sid, error_code, error_message, price, created_at, updated_at,
@@ -773,7 +790,8 @@ struct MessageRow {
 }
 
 fn parse_status(value: &str) -> Result<MessageStatus, StoreError> {
-    MessageStatus::parse(value).ok_or_else(|| StoreError::Corrupt(format!("message status {value:?}")))
+    MessageStatus::parse(value)
+        .ok_or_else(|| StoreError::Corrupt(format!("message status {value:?}")))
 }
 
 impl TryFrom<MessageRow> for Message {
@@ -811,7 +829,11 @@ impl TryFrom<MessageRow> for Message {
     }
 }
 
-pub async fn fetch_message<'e, E>(executor: E, account_sid: &str, sid: &str) -> Result<Option<Message>, StoreError>
+pub async fn fetch_message<'e, E>(
+    executor: E,
+    account_sid: &str,
+    sid: &str,
+) -> Result<Option<Message>, StoreError>
 where
     E: sqlx::SqliteExecutor<'e>,
 {
@@ -825,7 +847,11 @@ where
 }
 
 /// The list position of a message, for page tokens.
-pub async fn message_seq(pool: &SqlitePool, account_sid: &str, sid: &str) -> Result<Option<i64>, StoreError> {
+pub async fn message_seq(
+    pool: &SqlitePool,
+    account_sid: &str,
+    sid: &str,
+) -> Result<Option<i64>, StoreError> {
     Ok(
         sqlx::query_scalar("SELECT seq FROM messages WHERE sid = ? AND account_sid = ?")
             .bind(sid)
@@ -868,7 +894,10 @@ pub async fn list_messages(
         .bind(i64::from(limit))
         .fetch_all(pool)
         .await?;
-    let mut messages = rows.into_iter().map(Message::try_from).collect::<Result<Vec<_>, _>>()?;
+    let mut messages = rows
+        .into_iter()
+        .map(Message::try_from)
+        .collect::<Result<Vec<_>, _>>()?;
     if matches!(from, PageFrom::NewerThan(_)) {
         messages.reverse();
     }
@@ -921,22 +950,27 @@ pub async fn counts(pool: &SqlitePool) -> Result<Counts, StoreError> {
 }
 
 pub async fn pending_jobs(pool: &SqlitePool) -> Result<i64, StoreError> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM jobs").fetch_one(pool).await?)
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM jobs")
+        .fetch_one(pool)
+        .await?)
 }
 
 pub async fn job_exists(pool: &SqlitePool, id: i64) -> Result<bool, StoreError> {
-    Ok(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM jobs WHERE id = ?")
-        .bind(id)
-        .fetch_one(pool)
-        .await?
-        > 0)
+    Ok(
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM jobs WHERE id = ?")
+            .bind(id)
+            .fetch_one(pool)
+            .await?
+            > 0,
+    )
 }
 
 pub async fn load_jobs(pool: &SqlitePool) -> Result<Vec<Job>, StoreError> {
-    let rows: Vec<(i64, String, String, i64, String)> =
-        sqlx::query_as("SELECT id, account_sid, resource_sid, due_at, payload FROM jobs ORDER BY due_at, id")
-            .fetch_all(pool)
-            .await?;
+    let rows: Vec<(i64, String, String, i64, String)> = sqlx::query_as(
+        "SELECT id, account_sid, resource_sid, due_at, payload FROM jobs ORDER BY due_at, id",
+    )
+    .fetch_all(pool)
+    .await?;
     rows.into_iter()
         .map(|(id, account_sid, resource_sid, due_at, payload)| {
             Ok(Job {
@@ -944,7 +978,8 @@ pub async fn load_jobs(pool: &SqlitePool) -> Result<Vec<Job>, StoreError> {
                 account_sid,
                 resource_sid,
                 due_at,
-                kind: serde_json::from_str(&payload).map_err(|e| StoreError::Corrupt(format!("job {id}: {e}")))?,
+                kind: serde_json::from_str(&payload)
+                    .map_err(|e| StoreError::Corrupt(format!("job {id}: {e}")))?,
             })
         })
         .collect()
@@ -959,7 +994,16 @@ pub struct StoredTenant {
 }
 
 pub async fn load_tenants(pool: &SqlitePool) -> Result<Vec<StoredTenant>, StoreError> {
-    type TenantRow = (String, String, String, Option<String>, String, String, i64, i64);
+    type TenantRow = (
+        String,
+        String,
+        String,
+        Option<String>,
+        String,
+        String,
+        i64,
+        i64,
+    );
     let rows: Vec<TenantRow> = sqlx::query_as(
         "SELECT sid, auth_token, friendly_name, owner_account_sid, status, rules, created_at, updated_at FROM tenants",
     )
@@ -969,67 +1013,99 @@ pub async fn load_tenants(pool: &SqlitePool) -> Result<Vec<StoredTenant>, StoreE
         sqlx::query_as("SELECT sid, account_sid, secret, friendly_name, created_at FROM api_keys")
             .fetch_all(pool)
             .await?;
-    let numbers: Vec<(String, String, String, String, Option<String>, String, i64)> = sqlx::query_as(
+    type NumberRow = (String, String, String, String, Option<String>, String, i64);
+    let numbers: Vec<NumberRow> = sqlx::query_as(
         "SELECT sid, account_sid, phone_number, friendly_name, sms_url, sms_method, created_at FROM phone_numbers ORDER BY created_at",
     )
     .fetch_all(pool)
     .await?;
     rows.into_iter()
-        .map(|(sid, auth_token, friendly_name, owner_account_sid, status, rules_json, created_at, updated_at)| {
-            Ok(StoredTenant {
-                api_keys: keys
-                    .iter()
-                    .filter(|k| k.1 == sid)
-                    .map(|(sid, account_sid, secret, friendly_name, created_at)| ApiKey {
-                        sid: sid.clone(),
-                        account_sid: account_sid.clone(),
-                        secret: secret.clone(),
-                        friendly_name: friendly_name.clone(),
-                        created_at: *created_at,
-                    })
-                    .collect(),
-                numbers: numbers
-                    .iter()
-                    .filter(|n| n.1 == sid)
-                    .map(|(nsid, account_sid, phone_number, friendly_name, sms_url, sms_method, created_at)| PhoneNumber {
-                        sid: nsid.clone(),
-                        account_sid: account_sid.clone(),
-                        phone_number: phone_number.clone(),
-                        friendly_name: friendly_name.clone(),
-                        sms_url: sms_url.clone(),
-                        sms_method: sms_method.clone(),
-                        created_at: *created_at,
-                    })
-                    .collect(),
-                account: Account {
-                    status: AccountStatus::parse(&status)
-                        .ok_or_else(|| StoreError::Corrupt(format!("account status {status:?}")))?,
-                    sid,
-                    auth_token,
-                    friendly_name,
-                    owner_account_sid,
-                    created_at,
-                    updated_at,
-                },
+        .map(
+            |(
+                sid,
+                auth_token,
+                friendly_name,
+                owner_account_sid,
+                status,
                 rules_json,
-            })
-        })
+                created_at,
+                updated_at,
+            )| {
+                Ok(StoredTenant {
+                    api_keys: keys
+                        .iter()
+                        .filter(|k| k.1 == sid)
+                        .map(
+                            |(sid, account_sid, secret, friendly_name, created_at)| ApiKey {
+                                sid: sid.clone(),
+                                account_sid: account_sid.clone(),
+                                secret: secret.clone(),
+                                friendly_name: friendly_name.clone(),
+                                created_at: *created_at,
+                            },
+                        )
+                        .collect(),
+                    numbers: numbers
+                        .iter()
+                        .filter(|n| n.1 == sid)
+                        .map(
+                            |(
+                                nsid,
+                                account_sid,
+                                phone_number,
+                                friendly_name,
+                                sms_url,
+                                sms_method,
+                                created_at,
+                            )| PhoneNumber {
+                                sid: nsid.clone(),
+                                account_sid: account_sid.clone(),
+                                phone_number: phone_number.clone(),
+                                friendly_name: friendly_name.clone(),
+                                sms_url: sms_url.clone(),
+                                sms_method: sms_method.clone(),
+                                created_at: *created_at,
+                            },
+                        )
+                        .collect(),
+                    account: Account {
+                        status: AccountStatus::parse(&status).ok_or_else(|| {
+                            StoreError::Corrupt(format!("account status {status:?}"))
+                        })?,
+                        sid,
+                        auth_token,
+                        friendly_name,
+                        owner_account_sid,
+                        created_at,
+                        updated_at,
+                    },
+                    rules_json,
+                })
+            },
+        )
         .collect()
 }
 
 pub async fn latest_event_seq(pool: &SqlitePool) -> Result<i64, StoreError> {
-    Ok(sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM events")
-        .fetch_one(pool)
-        .await?)
+    Ok(
+        sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM events")
+            .fetch_one(pool)
+            .await?,
+    )
 }
 
-pub(crate) async fn events_after(pool: &SqlitePool, after: i64, limit: usize) -> Result<Vec<Arc<Event>>, sqlx::Error> {
-    let rows: Vec<(i64, String, i64, String)> =
-        sqlx::query_as("SELECT seq, account_sid, at, data FROM events WHERE seq > ? ORDER BY seq LIMIT ?")
-            .bind(after)
-            .bind(limit as i64)
-            .fetch_all(pool)
-            .await?;
+pub(crate) async fn events_after(
+    pool: &SqlitePool,
+    after: i64,
+    limit: usize,
+) -> Result<Vec<Arc<Event>>, sqlx::Error> {
+    let rows: Vec<(i64, String, i64, String)> = sqlx::query_as(
+        "SELECT seq, account_sid, at, data FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
+    )
+    .bind(after)
+    .bind(limit as i64)
+    .fetch_all(pool)
+    .await?;
     rows.into_iter()
         .map(|(seq, account_sid, at, data)| {
             let data = serde_json::from_str(&data).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
@@ -1044,7 +1120,11 @@ pub(crate) async fn events_after(pool: &SqlitePool, after: i64, limit: usize) ->
 }
 
 /// Recorded webhook attempts of one tenant, newest first.
-pub async fn callback_attempts(pool: &SqlitePool, account_sid: &str, limit: u32) -> Result<Vec<CallbackAttempt>, StoreError> {
+pub async fn callback_attempts(
+    pool: &SqlitePool,
+    account_sid: &str,
+    limit: u32,
+) -> Result<Vec<CallbackAttempt>, StoreError> {
     Ok(sqlx::query_as::<_, CallbackAttempt>(
         "SELECT * FROM callback_attempts WHERE account_sid = ? ORDER BY id DESC LIMIT ?",
     )

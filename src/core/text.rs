@@ -56,7 +56,9 @@ pub fn is_valid_sender(value: &str) -> bool {
     }
     let short_code = (3..=8).contains(&value.len()) && value.bytes().all(|b| b.is_ascii_digit());
     let alphanumeric = (1..=11).contains(&value.len())
-        && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b' ')
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b' ')
         && value.bytes().any(|b| b.is_ascii_alphabetic());
     short_code || alphanumeric
 }

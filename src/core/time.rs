@@ -62,9 +62,7 @@ pub fn rfc2822(at: Millis) -> String {
 
 /// ISO 8601 with a `Z`, as the seed's `/health` reports its timestamp.
 pub fn iso8601(at: Millis) -> String {
-    to_datetime(at)
-        .format("%Y-%m-%dT%H:%M:%S%.6fZ")
-        .to_string()
+    to_datetime(at).format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
 
 /// Twilio's `RawDlrDoneDate`: `YYMMDDhhmm`, minute precision, no zone.
@@ -104,8 +102,14 @@ mod tests {
     #[test]
     fn rfc2822_matches_twilio() {
         // 2023-08-24T05:01:45Z
-        assert_eq!(rfc2822(1_692_853_305_000), "Thu, 24 Aug 2023 05:01:45 +0000");
-        assert_eq!(rfc2822(1_699_000_000_000), "Fri, 03 Nov 2023 08:26:40 +0000");
+        assert_eq!(
+            rfc2822(1_692_853_305_000),
+            "Thu, 24 Aug 2023 05:01:45 +0000"
+        );
+        assert_eq!(
+            rfc2822(1_699_000_000_000),
+            "Fri, 03 Nov 2023 08:26:40 +0000"
+        );
         assert_eq!(dlr_done_date(1_692_853_305_000), "2308240501");
     }
 
@@ -114,7 +118,10 @@ mod tests {
         let day = NaiveDate::from_ymd_opt(2024, 1, 2).unwrap();
         assert_eq!(parse_filter_date("2024-01-02"), Some(day));
         assert_eq!(parse_filter_date("2024-01-02T00:00:00Z"), Some(day));
-        assert_eq!(parse_filter_date("Tue, 02 Jan 2024 22:04:00 -0000"), Some(day));
+        assert_eq!(
+            parse_filter_date("Tue, 02 Jan 2024 22:04:00 -0000"),
+            Some(day)
+        );
         assert_eq!(parse_filter_date("01/02/2024 22:05:25 MST"), Some(day));
         assert_eq!(parse_filter_date("yesterday"), None);
     }

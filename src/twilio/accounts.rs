@@ -25,9 +25,17 @@ pub async fn create(
     let caller = auth::caller(&state.core, &headers)?;
     let tenant = state
         .core
-        .create_account(params.non_empty("FriendlyName").map(str::to_owned), Some(&caller.sid()), None)
+        .create_account(
+            params.non_empty("FriendlyName").map(str::to_owned),
+            Some(&caller.sid()),
+            None,
+        )
         .await?;
-    Ok((StatusCode::CREATED, Json(AccountResource::from(&tenant.account()))).into_response())
+    Ok((
+        StatusCode::CREATED,
+        Json(AccountResource::from(&tenant.account())),
+    )
+        .into_response())
 }
 
 /// List the caller's account and its subaccounts: `GET /2010-04-01/Accounts.json`.
@@ -50,7 +58,10 @@ pub async fn list(
         .collect();
     // Accounts are few; the token names the last account of the previous page.
     let start = match paging.token.as_deref().and_then(|t| t.strip_prefix("PA")) {
-        Some(after) => accounts.iter().position(|a| a.sid == after).map_or(accounts.len(), |i| i + 1),
+        Some(after) => accounts
+            .iter()
+            .position(|a| a.sid == after)
+            .map_or(accounts.len(), |i| i + 1),
         None => 0,
     };
     let end = (start + paging.page_size as usize).min(accounts.len());
@@ -105,17 +116,25 @@ pub async fn update(
         .non_empty("Status")
         .map(|raw| {
             AccountStatus::parse(raw).ok_or_else(|| {
-                TwilioError::bad_request(20001, format!("Status {raw} is not one of active, suspended, closed"))
+                TwilioError::bad_request(
+                    20001,
+                    format!("Status {raw} is not one of active, suspended, closed"),
+                )
             })
         })
         .transpose()?;
     let account = state
         .core
-        .update_account(&tenant, params.non_empty("FriendlyName").map(str::to_owned), status)
+        .update_account(
+            &tenant,
+            params.non_empty("FriendlyName").map(str::to_owned),
+            status,
+        )
         .await?;
     Ok(Json(AccountResource::from(&account)).into_response())
 }
 
 fn account_sid<'a>(file: &'a str, path: &str) -> Result<&'a str, TwilioError> {
-    file.strip_suffix(".json").ok_or_else(|| TwilioError::not_found(path))
+    file.strip_suffix(".json")
+        .ok_or_else(|| TwilioError::not_found(path))
 }

@@ -14,7 +14,10 @@ use crate::core::tenants::{AccountStatus, Tenant};
 
 /// The `user:password` of a Basic `Authorization` header, if it is one.
 pub fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
-    let value = headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
+    let value = headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
     let (scheme, encoded) = value.trim().split_once(' ')?;
     if !scheme.eq_ignore_ascii_case("basic") {
         return None;
@@ -39,12 +42,19 @@ pub fn caller(core: &Core, headers: &HeaderMap) -> Result<Arc<Tenant>, TwilioErr
         None if credentials.is_none() => Err(TwilioError::unauthorized(
             "Authentication Error - No credentials provided",
         )),
-        None => Err(TwilioError::unauthorized("Authentication Error - invalid username")),
+        None => Err(TwilioError::unauthorized(
+            "Authentication Error - invalid username",
+        )),
     }
 }
 
 /// The tenant a request on `/Accounts/{account_sid}/…` acts on.
-pub async fn tenant(core: &Core, headers: &HeaderMap, account_sid: &str, path: &str) -> Result<Arc<Tenant>, TwilioError> {
+pub async fn tenant(
+    core: &Core,
+    headers: &HeaderMap,
+    account_sid: &str,
+    path: &str,
+) -> Result<Arc<Tenant>, TwilioError> {
     if !core.settings.require_auth {
         return match core.tenant_for_unauthenticated(account_sid).await? {
             Some(tenant) => Ok(tenant),
@@ -57,7 +67,11 @@ pub async fn tenant(core: &Core, headers: &HeaderMap, account_sid: &str, path: &
         return Ok(caller);
     }
     match core.tenants.get(account_sid) {
-        Some(target) if target.account().owner_account_sid.as_deref() == Some(caller_sid.as_str()) => active(target),
+        Some(target)
+            if target.account().owner_account_sid.as_deref() == Some(caller_sid.as_str()) =>
+        {
+            active(target)
+        }
         // Twilio answers a request for another account's resources as an authentication error.
         _ => Err(TwilioError::unauthorized("Authenticate")),
     }

@@ -106,13 +106,23 @@ impl From<CoreError> for TwilioError {
                 rejection.code,
                 rejection.message,
             ),
-            CoreError::NotFound => TwilioError::new(StatusCode::NOT_FOUND, 20404, "The requested resource was not found"),
+            CoreError::NotFound => TwilioError::new(
+                StatusCode::NOT_FOUND,
+                20404,
+                "The requested resource was not found",
+            ),
             CoreError::InvalidRule(e) => TwilioError::bad_request(20001, e.to_string()),
-            CoreError::ClockNotFrozen => TwilioError::bad_request(20001, "The tenant's clock is not frozen"),
+            CoreError::ClockNotFrozen => {
+                TwilioError::bad_request(20001, "The tenant's clock is not frozen")
+            }
             CoreError::Store(e) => {
                 // Logged once here; the client learns only that it was ours.
                 tracing::error!(error = %e, "store failure behind a Twilio request");
-                TwilioError::new(StatusCode::INTERNAL_SERVER_ERROR, 20500, "Internal Server Error")
+                TwilioError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    20500,
+                    "Internal Server Error",
+                )
             }
         }
     }

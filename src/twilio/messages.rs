@@ -2,10 +2,10 @@
 
 use std::sync::Arc;
 
+use axum::Json;
 use axum::extract::{OriginalUri, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use chrono::{DateTime, Duration as ChronoDuration, NaiveDateTime};
 
 use super::auth;
@@ -35,20 +35,38 @@ pub async fn create(
 }
 
 /// Check a create request as Twilio does, in Twilio's order, with Twilio's codes.
-fn decode_new_message(params: &Params, settings: &Settings, now: time::Millis) -> Result<NewMessage, TwilioError> {
-    let to = params.non_empty("To").map(str::trim).unwrap_or_default().to_owned();
+fn decode_new_message(
+    params: &Params,
+    settings: &Settings,
+    now: time::Millis,
+) -> Result<NewMessage, TwilioError> {
+    let to = params
+        .non_empty("To")
+        .map(str::trim)
+        .unwrap_or_default()
+        .to_owned();
     let from = params.non_empty("From").map(|f| f.trim().to_owned());
     let service = params.non_empty("MessagingServiceSid").map(str::to_owned);
     let body = params.get("Body").unwrap_or_default().to_owned();
-    let media_urls = params.all("MediaUrl").into_iter().filter(|u| !u.is_empty()).collect::<Vec<_>>();
+    let media_urls = params
+        .all("MediaUrl")
+        .into_iter()
+        .filter(|u| !u.is_empty())
+        .collect::<Vec<_>>();
     let content_sid = params.non_empty("ContentSid");
 
     if settings.require_parameters {
         if to.is_empty() {
-            return Err(TwilioError::bad_request(21604, "A 'To' phone number is required."));
+            return Err(TwilioError::bad_request(
+                21604,
+                "A 'To' phone number is required.",
+            ));
         }
         if from.is_none() && service.is_none() {
-            return Err(TwilioError::bad_request(21603, "A 'From' phone number is required."));
+            return Err(TwilioError::bad_request(
+                21603,
+                "A 'From' phone number is required.",
+            ));
         }
         if body.is_empty() && media_urls.is_empty() && content_sid.is_none() {
             return Err(TwilioError::bad_request(21602, "Message body is required."));
@@ -61,19 +79,27 @@ fn decode_new_message(params: &Params, settings: &Settings, now: time::Millis) -
         ));
     }
     if let Some(service) = service.as_deref().filter(|s| !ids::is_sid(s, "MG")) {
-        return Err(TwilioError::bad_request(21701, format!("The Messaging Service Sid {service} is invalid.")));
+        return Err(TwilioError::bad_request(
+            21701,
+            format!("The Messaging Service Sid {service} is invalid."),
+        ));
     }
     if settings.validate_phone_format {
         let (_, to_number) = text::split_channel(&to);
         if !to.is_empty() && !text::is_e164(to_number) {
-            return Err(TwilioError::bad_request(21211, format!("The 'To' number {to} is not a valid phone number.")));
+            return Err(TwilioError::bad_request(
+                21211,
+                format!("The 'To' number {to} is not a valid phone number."),
+            ));
         }
         if let Some(from) = &from {
             let (_, from_number) = text::split_channel(from);
             if !text::is_valid_sender(from_number) {
                 return Err(TwilioError::bad_request(
                     21212,
-                    format!("The 'From' number {from} is not a valid phone number, shortcode, or alphanumeric sender ID."),
+                    format!(
+                        "The 'From' number {from} is not a valid phone number, shortcode, or alphanumeric sender ID."
+                    ),
                 ));
             }
         }
@@ -84,13 +110,22 @@ fn decode_new_message(params: &Params, settings: &Settings, now: time::Millis) -
             let method = match params.non_empty("StatusCallbackMethod") {
                 None => HttpMethod::Post,
                 Some(raw) => HttpMethod::parse(raw).ok_or_else(|| {
-                    TwilioError::bad_request(21609, format!("StatusCallbackMethod {raw} is not valid: use GET or POST"))
+                    TwilioError::bad_request(
+                        21609,
+                        format!("StatusCallbackMethod {raw} is not valid: use GET or POST"),
+                    )
                 })?,
             };
             if !is_http_url(url) {
-                return Err(TwilioError::bad_request(21609, format!("The StatusCallback URL {url} is not a valid URL.")));
+                return Err(TwilioError::bad_request(
+                    21609,
+                    format!("The StatusCallback URL {url} is not a valid URL."),
+                ));
             }
-            Some(Callback { url: url.to_owned(), method })
+            Some(Callback {
+                url: url.to_owned(),
+                method,
+            })
         }
     };
     let send_at = schedule(params, service.is_some(), now)?;
@@ -107,35 +142,61 @@ fn decode_new_message(params: &Params, settings: &Settings, now: time::Millis) -
 
 fn is_http_url(url: &str) -> bool {
     reqwest::Url::parse(url)
-        .map(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| !h.is_empty()))
+        .map(|u| {
+            matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| !h.is_empty())
+        })
         .unwrap_or(false)
 }
 
 /// `ScheduleType=fixed` + `SendAt`: only through a Messaging Service, more than 5 minutes and
 /// at most 35 days ahead (Twilio's current window).
-fn schedule(params: &Params, has_service: bool, now: time::Millis) -> Result<Option<time::Millis>, TwilioError> {
+fn schedule(
+    params: &Params,
+    has_service: bool,
+    now: time::Millis,
+) -> Result<Option<time::Millis>, TwilioError> {
     let Some(kind) = params.non_empty("ScheduleType") else {
         return Ok(None);
     };
     if kind != "fixed" {
-        return Err(TwilioError::bad_request(35111, format!("ScheduleType {kind} is not supported; use 'fixed'.")));
+        return Err(TwilioError::bad_request(
+            35111,
+            format!("ScheduleType {kind} is not supported; use 'fixed'."),
+        ));
     }
     if !has_service {
-        return Err(TwilioError::bad_request(35118, "MessagingServiceSid is required to schedule a message."));
+        return Err(TwilioError::bad_request(
+            35118,
+            "MessagingServiceSid is required to schedule a message.",
+        ));
     }
-    let raw = params
-        .non_empty("SendAt")
-        .ok_or_else(|| TwilioError::bad_request(35111, "SendAt is required to schedule a message."))?;
+    let raw = params.non_empty("SendAt").ok_or_else(|| {
+        TwilioError::bad_request(35111, "SendAt is required to schedule a message.")
+    })?;
     let send_at = DateTime::parse_from_rfc3339(raw)
         .map(|t| t.timestamp_millis())
-        .or_else(|_| NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S").map(|t| t.and_utc().timestamp_millis()))
-        .map_err(|_| TwilioError::bad_request(35111, format!("SendAt {raw} is not an ISO 8601 date and time.")))?;
+        .or_else(|_| {
+            NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S")
+                .map(|t| t.and_utc().timestamp_millis())
+        })
+        .map_err(|_| {
+            TwilioError::bad_request(
+                35111,
+                format!("SendAt {raw} is not an ISO 8601 date and time."),
+            )
+        })?;
     let ahead = send_at - now;
     if ahead < ChronoDuration::seconds(300).num_milliseconds() {
-        return Err(TwilioError::bad_request(35114, "SendAt must be more than 300 seconds in the future."));
+        return Err(TwilioError::bad_request(
+            35114,
+            "SendAt must be more than 300 seconds in the future.",
+        ));
     }
     if ahead > ChronoDuration::days(35).num_milliseconds() {
-        return Err(TwilioError::bad_request(35115, "SendAt must be at most 35 days in the future."));
+        return Err(TwilioError::bad_request(
+            35115,
+            "SendAt must be at most 35 days in the future.",
+        ));
     }
     Ok(Some(send_at))
 }
@@ -172,7 +233,9 @@ pub async fn update(
         (_, Some(other)) => {
             return Err(TwilioError::bad_request(
                 20001,
-                format!("Status {other} is not valid: a message can only be updated to 'canceled'."),
+                format!(
+                    "Status {other} is not valid: a message can only be updated to 'canceled'."
+                ),
             ));
         }
         (Some(""), None) => Some(MessageUpdate::Redact),
@@ -231,7 +294,9 @@ pub async fn list(
             .map(|raw| {
                 time::parse_filter_date(raw)
                     .map(time::start_of_day)
-                    .ok_or_else(|| TwilioError::bad_request(20001, format!("{name} {raw:?} is not a date")))
+                    .ok_or_else(|| {
+                        TwilioError::bad_request(20001, format!("{name} {raw:?} is not a date"))
+                    })
             })
             .transpose()
     };
@@ -251,11 +316,15 @@ pub async fn list(
 
     let from = match paging.token.as_deref() {
         None if paging.page > 0 => {
-            return Err(TwilioError::bad_request(70002, "Paged requests must include a PageToken"));
+            return Err(TwilioError::bad_request(
+                70002,
+                "Paged requests must include a PageToken",
+            ));
         }
         None => PageFrom::OlderThan(i64::MAX),
         Some(token) => {
-            let invalid = || TwilioError::bad_request(20001, format!("Invalid PageToken {token:?}"));
+            let invalid =
+                || TwilioError::bad_request(20001, format!("Invalid PageToken {token:?}"));
             let (direction, sid) = token.split_at_checked(2).ok_or_else(invalid)?;
             let seq = state
                 .core

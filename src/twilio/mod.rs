@@ -17,14 +17,22 @@ use crate::server::AppState;
 
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
-        .route("/2010-04-01/Accounts.json", get(accounts::list).post(accounts::create))
-        .route("/2010-04-01/Accounts/{account}", get(accounts::fetch).post(accounts::update))
+        .route(
+            "/2010-04-01/Accounts.json",
+            get(accounts::list).post(accounts::create),
+        )
+        .route(
+            "/2010-04-01/Accounts/{account}",
+            get(accounts::fetch).post(accounts::update),
+        )
         .route(
             "/2010-04-01/Accounts/{account}/Messages.json",
             get(messages::list).post(messages::create),
         )
         .route(
             "/2010-04-01/Accounts/{account}/Messages/{message}",
-            get(messages::fetch).post(messages::update).delete(messages::delete),
+            get(messages::fetch)
+                .post(messages::update)
+                .delete(messages::delete),
         )
 }

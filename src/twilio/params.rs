@@ -31,7 +31,10 @@ impl Params {
 
     /// The first value of `name`.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// The first value of `name`, unless it is absent or empty.
@@ -55,7 +58,9 @@ fn decode(raw: &[u8]) -> Result<String, TwilioError> {
         match raw[i] {
             b'+' => bytes.push(b' '),
             b'%' => {
-                let hex = raw.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+                let hex = raw
+                    .get(i + 1..i + 3)
+                    .and_then(|h| std::str::from_utf8(h).ok());
                 match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
                     Some(byte) => {
                         bytes.push(byte);
@@ -70,7 +75,10 @@ fn decode(raw: &[u8]) -> Result<String, TwilioError> {
         i += 1;
     }
     String::from_utf8(bytes).map_err(|_| {
-        TwilioError::bad_request(20001, "Request parameters must be UTF-8 text once percent-decoded")
+        TwilioError::bad_request(
+            20001,
+            "Request parameters must be UTF-8 text once percent-decoded",
+        )
     })
 }
 
@@ -102,7 +110,10 @@ impl<S: Send + Sync> FromRequest<S> for Form {
             return Ok(Form(Params::default()));
         }
         if is_form == Some(false) || is_form.is_none() {
-            return Err(TwilioError::for_status(StatusCode::UNSUPPORTED_MEDIA_TYPE, &path));
+            return Err(TwilioError::for_status(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                &path,
+            ));
         }
         Ok(Form(Params::parse(&bytes)?))
     }

@@ -44,7 +44,10 @@ impl From<&Message> for MessageResource {
         let base = format!("{}/Messages/{}", account_uri(&m.account_sid), m.sid);
         let mut subresources = Map::new();
         subresources.insert("media".into(), Value::String(format!("{base}/Media.json")));
-        subresources.insert("feedback".into(), Value::String(format!("{base}/Feedback.json")));
+        subresources.insert(
+            "feedback".into(),
+            Value::String(format!("{base}/Feedback.json")),
+        );
         MessageResource {
             sid: m.sid.clone(),
             date_created: rfc2822(m.created_at),
@@ -88,16 +91,22 @@ pub struct AccountResource {
 impl From<&Account> for AccountResource {
     fn from(a: &Account) -> Self {
         let base = account_uri(&a.sid);
-        let subresources = ["Messages", "Calls", "IncomingPhoneNumbers", "Keys", "Applications"]
-            .into_iter()
-            .map(|name| {
-                let key = match name {
-                    "IncomingPhoneNumbers" => "incoming_phone_numbers".to_owned(),
-                    other => other.to_ascii_lowercase(),
-                };
-                (key, Value::String(format!("{base}/{name}.json")))
-            })
-            .collect();
+        let subresources = [
+            "Messages",
+            "Calls",
+            "IncomingPhoneNumbers",
+            "Keys",
+            "Applications",
+        ]
+        .into_iter()
+        .map(|name| {
+            let key = match name {
+                "IncomingPhoneNumbers" => "incoming_phone_numbers".to_owned(),
+                other => other.to_ascii_lowercase(),
+            };
+            (key, Value::String(format!("{base}/{name}.json")))
+        })
+        .collect();
         AccountResource {
             auth_token: a.auth_token.clone(),
             date_created: rfc2822(a.created_at),
@@ -153,7 +162,9 @@ impl Page<'_> {
             _ => Value::Null,
         };
         let previous = match (&self.first_sid, self.has_previous) {
-            (Some(first), true) => Value::String(uri(self.page.saturating_sub(1), Some(format!("PB{first}")))),
+            (Some(first), true) => {
+                Value::String(uri(self.page.saturating_sub(1), Some(format!("PB{first}"))))
+            }
             _ => Value::Null,
         };
         let mut body = Map::new();
@@ -180,7 +191,10 @@ pub struct Paging {
 /// Twilio pages hold 50 items unless asked, and at most 1,000 (larger sizes are capped).
 pub fn paging(params: &Params) -> Result<Paging, super::error::TwilioError> {
     let invalid = |name: &str, value: &str| {
-        super::error::TwilioError::bad_request(20001, format!("Invalid {name}: {value:?} is not a positive whole number"))
+        super::error::TwilioError::bad_request(
+            20001,
+            format!("Invalid {name}: {value:?} is not a positive whole number"),
+        )
     };
     let page_size = match params.non_empty("PageSize") {
         None => 50,

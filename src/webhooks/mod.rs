@@ -44,13 +44,18 @@ impl WebhookClient {
     /// Send a Twilio form webhook, signed with the account's auth token.
     pub async fn send_twilio(&self, delivery: &Delivery, auth_token: &str) -> Sent {
         let encoded = encode_form(&delivery.params);
-        let (url, body, signed_params): (String, String, &[(String, String)]) = match delivery.method {
-            HttpMethod::Post => (delivery.url.clone(), encoded, &delivery.params),
-            HttpMethod::Get => {
-                let separator = if delivery.url.contains('?') { '&' } else { '?' };
-                (format!("{}{separator}{encoded}", delivery.url), String::new(), &[])
-            }
-        };
+        let (url, body, signed_params): (String, String, &[(String, String)]) =
+            match delivery.method {
+                HttpMethod::Post => (delivery.url.clone(), encoded, &delivery.params),
+                HttpMethod::Get => {
+                    let separator = if delivery.url.contains('?') { '&' } else { '?' };
+                    (
+                        format!("{}{separator}{encoded}", delivery.url),
+                        String::new(),
+                        &[],
+                    )
+                }
+            };
         let signature = signature::twilio(auth_token, &url, signed_params);
         let request = match delivery.method {
             HttpMethod::Post => self
@@ -66,7 +71,12 @@ impl WebhookClient {
         self.send(url, body, request).await
     }
 
-    async fn send(&self, url: String, request_body: String, request: reqwest::RequestBuilder) -> Sent {
+    async fn send(
+        &self,
+        url: String,
+        request_body: String,
+        request: reqwest::RequestBuilder,
+    ) -> Sent {
         let started = Instant::now();
         let outcome = match request.send().await {
             Ok(response) => {
@@ -85,7 +95,8 @@ impl WebhookClient {
                 request_body,
                 response_status: Some(status),
                 response_body: Some(
-                    String::from_utf8_lossy(&bytes[..bytes.len().min(KEPT_RESPONSE_BYTES)]).into_owned(),
+                    String::from_utf8_lossy(&bytes[..bytes.len().min(KEPT_RESPONSE_BYTES)])
+                        .into_owned(),
                 ),
                 error: None,
                 latency_ms,

@@ -42,7 +42,9 @@ mod tests {
     use super::*;
 
     fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-        list.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        list.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -55,14 +57,22 @@ mod tests {
             ("To", "+18005551212"),
         ]);
         assert_eq!(
-            twilio("12345", "https://mycompany.com/myapp.php?foo=1&bar=2", &params),
+            twilio(
+                "12345",
+                "https://mycompany.com/myapp.php?foo=1&bar=2",
+                &params
+            ),
             "0/KCTR6DLpKmkAf8muzZqo1nDgQ="
         );
         // Order of the input does not matter.
         let mut reversed = params.clone();
         reversed.reverse();
         assert_eq!(
-            twilio("12345", "https://mycompany.com/myapp.php?foo=1&bar=2", &reversed),
+            twilio(
+                "12345",
+                "https://mycompany.com/myapp.php?foo=1&bar=2",
+                &reversed
+            ),
             "0/KCTR6DLpKmkAf8muzZqo1nDgQ="
         );
     }
@@ -73,9 +83,14 @@ mod tests {
         // (Our wire reference pairs y77k… with the first URL; it belongs to the second.)
         let body = br#"{"property": "value", "boolean": true}"#;
         let url = twilio_json_url("https://mycompany.com/myapp.php?foo=1&bar=2", body);
-        assert!(url.ends_with("&bodySHA256=0a1ff7634d9ab3b95db5c9a2dfe9416e41502b283a80c7cf19632632f96e6620"));
+        assert!(url.ends_with(
+            "&bodySHA256=0a1ff7634d9ab3b95db5c9a2dfe9416e41502b283a80c7cf19632632f96e6620"
+        ));
         assert_eq!(twilio("12345", &url, &[]), "a9nBmqA0ju/hNViExpshrM61xv4=");
         let only_hash = twilio_json_url("https://mycompany.com/myapp.php", body);
-        assert_eq!(twilio("12345", &only_hash, &[]), "y77kIzt2vzLz71DgmJGsen2scGs=");
+        assert_eq!(
+            twilio("12345", &only_hash, &[]),
+            "y77kIzt2vzLz71DgmJGsen2scGs="
+        );
     }
 }

@@ -37,9 +37,15 @@ pub fn message_status(
     }
     if step.status.is_error() {
         // Twilio always reports a code with these statuses; 30008 is its "unknown error".
-        params.push(("ErrorCode".into(), step.error_code.unwrap_or(30008).to_string()));
+        params.push((
+            "ErrorCode".into(),
+            step.error_code.unwrap_or(30008).to_string(),
+        ));
     }
-    if matches!(step.status, MessageStatus::Delivered | MessageStatus::Undelivered) {
+    if matches!(
+        step.status,
+        MessageStatus::Delivered | MessageStatus::Undelivered
+    ) {
         params.push(("RawDlrDoneDate".into(), time::dlr_done_date(at)));
     }
     Delivery {

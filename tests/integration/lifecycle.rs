@@ -1,0 +1,407 @@
+//! Lifecycles and status callbacks, walked on a frozen clock: no sleeping.
+
+use std::time::Duration;
+
+use mockingbird::core::messages::MessageStatus;
+use mockingbird::core::rules::{AddressPattern, Match, Outcome, Rejection, Rule, Step};
+use mockingbird::webhooks::signature;
+use serde_json::Value;
+
+use crate::support::*;
+
+fn signature_is_valid(request: &Recorded) -> bool {
+    let expected = if request.method == "POST" {
+        signature::twilio(TOKEN, &request.url, &request.form)
+    } else {
+        signature::twilio(TOKEN, &request.url, &[])
+    };
+    request.header("x-twilio-signature") == Some(expected.as_str())
+}
+
+#[tokio::test]
+async fn sent_then_delivered_with_signed_callbacks() {
+    let app = spawn_app().await;
+    let receiver = Receiver::start().await;
+    let tenant = app.tenant(SID);
+    let core = &app.state.core;
+    core.freeze_clock(&tenant);
+    let callback = receiver.url("/status?tenant=a");
+    let body = app
+        .send(&[
+            ("To", "+15551234567"),
+            ("From", FROM),
+            ("Body", "hi"),
+            ("StatusCallback", &callback),
+        ])
+        .await;
+    let sid = body["sid"].as_str().unwrap();
+    let path = format!("/2010-04-01/Accounts/{SID}/Messages/{sid}.json");
+
+    // No callback for the initial status; nothing happens until time moves.
+    core.advance_clock(&tenant, Duration::from_millis(1999))
+        .await
+        .unwrap();
+    assert!(receiver.requests().is_empty());
+    assert_eq!(app.get(&path).await.1["status"], "queued");
+
+    core.advance_clock(&tenant, Duration::from_millis(1))
+        .await
+        .unwrap();
+    let requests = receiver.wait_for(1).await;
+    assert_eq!(app.get(&path).await.1["status"], "sent");
+    let sent = &requests[0];
+    assert_eq!(sent.method, "POST");
+    assert_eq!(sent.url, callback);
+    assert_eq!(
+        sent.header("content-type"),
+        Some("application/x-www-form-urlencoded")
+    );
+    assert_eq!(sent.header("user-agent"), Some("TwilioProxy/1.1"));
+    assert!(sent.header("i-twilio-idempotency-token").is_some());
+    assert!(signature_is_valid(sent), "{sent:#?}");
+    for (name, value) in [
+        ("MessageSid", sid),
+        ("SmsSid", sid),
+        ("MessageStatus", "sent"),
+        ("SmsStatus", "sent"),
+        ("AccountSid", SID),
+        ("From", FROM),
+        ("To", "+15551234567"),
+        ("ApiVersion", "2010-04-01"),
+    ] {
+        assert_eq!(sent.param(name), Some(value), "{name}");
+    }
+    assert_eq!(sent.param("ErrorCode"), None);
+    assert!(sent.body.contains("MessageStatus=sent"), "{}", sent.body);
+
+    core.advance_clock(&tenant, Duration::from_secs(2))
+        .await
+        .unwrap();
+    let requests = receiver.wait_for(2).await;
+    let delivered = &requests[1];
+    assert_eq!(delivered.param("MessageStatus"), Some("delivered"));
+    assert!(
+        delivered
+            .param("RawDlrDoneDate")
+            .is_some_and(|d| d.len() == 10)
+    );
+    assert!(signature_is_valid(delivered));
+    let fetched = app.get(&path).await.1;
+    assert_eq!(fetched["status"], "delivered");
+    assert!(fetched["date_sent"].is_string());
+
+    core.advance_clock(&tenant, Duration::from_secs(60))
+        .await
+        .unwrap();
+    assert_eq!(receiver.requests().len(), 2, "no further callbacks");
+}
+
+#[tokio::test]
+async fn failed_deliveries_are_retried_on_schedule_and_recorded() {
+    let app = spawn_app().await;
+    let receiver = Receiver::start().await;
+    receiver.answer_with(&[500, 200, 503]);
+    let tenant = app.tenant(SID);
+    let core = &app.state.core;
+    core.freeze_clock(&tenant);
+    app.send(&[
+        ("To", "+15551234567"),
+        ("From", FROM),
+        ("Body", "hi"),
+        ("StatusCallback", &receiver.url("/cb")),
+    ])
+    .await;
+
+    core.advance_clock(&tenant, Duration::from_secs(2))
+        .await
+        .unwrap();
+    assert_eq!(receiver.requests().len(), 1, "first attempt at +2 s");
+    // The next status change is not held up by the failing callback.
+    core.advance_clock(&tenant, Duration::from_secs(2))
+        .await
+        .unwrap();
+    let requests = receiver.requests();
+    assert_eq!(requests.len(), 2, "{requests:#?}");
+    assert_eq!(requests[1].param("MessageStatus"), Some("delivered"));
+
+    // Retries of `sent` come 5 s after each failure: +7 s (503), then +12 s (200).
+    core.advance_clock(&tenant, Duration::from_secs(3))
+        .await
+        .unwrap();
+    let requests = receiver.requests();
+    assert_eq!(requests.len(), 3);
+    assert_eq!(requests[2].param("MessageStatus"), Some("sent"));
+    core.advance_clock(&tenant, Duration::from_secs(5))
+        .await
+        .unwrap();
+    let requests = receiver.requests();
+    assert_eq!(requests.len(), 4);
+    assert_eq!(requests[3].param("MessageStatus"), Some("sent"));
+    // Every attempt of one callback carries the same idempotency token.
+    let token = requests[0].header("i-twilio-idempotency-token");
+    assert!(
+        requests
+            .iter()
+            .filter(|r| r.param("MessageStatus") == Some("sent"))
+            .all(|r| r.header("i-twilio-idempotency-token") == token)
+    );
+
+    core.advance_clock(&tenant, Duration::from_secs(60))
+        .await
+        .unwrap();
+    assert_eq!(receiver.requests().len(), 4, "no attempts after success");
+
+    let attempts = core.callback_attempts(&tenant, 10).await.unwrap();
+    let statuses: Vec<(String, i64, Option<i64>)> = attempts
+        .iter()
+        .rev()
+        .map(|a| (a.status.clone(), a.attempt, a.response_status))
+        .collect();
+    assert_eq!(
+        statuses,
+        vec![
+            ("sent".into(), 1, Some(500)),
+            ("delivered".into(), 1, Some(200)),
+            ("sent".into(), 2, Some(503)),
+            ("sent".into(), 3, Some(200)),
+        ]
+    );
+    assert!(
+        attempts
+            .iter()
+            .all(|a| a.request_body.contains("MessageSid="))
+    );
+}
+
+#[tokio::test]
+async fn unreachable_apps_are_recorded_and_given_up_after_the_last_attempt() {
+    let app = spawn_app().await;
+    let tenant = app.tenant(SID);
+    let core = &app.state.core;
+    core.freeze_clock(&tenant);
+    // A port nothing listens on.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    app.send(&[
+        ("To", "+15559999999"),
+        ("From", FROM),
+        ("Body", "hi"),
+        ("StatusCallback", &format!("http://{closed}/cb")),
+    ])
+    .await;
+    core.advance_clock(&tenant, Duration::from_secs(30))
+        .await
+        .unwrap();
+    let attempts = core.callback_attempts(&tenant, 10).await.unwrap();
+    assert_eq!(attempts.len(), 3, "retry_attempts counts every attempt");
+    assert!(
+        attempts
+            .iter()
+            .all(|a| a.response_status.is_none() && a.error.is_some())
+    );
+}
+
+#[tokio::test]
+async fn seed_number_lists_and_default_behavior_become_rules() {
+    let mut config = test_config();
+    config.twilio.default_behavior = mockingbird::config::DefaultBehavior::Failure;
+    let app = spawn_with(config).await;
+    let receiver = Receiver::start().await;
+    let tenant = app.tenant(SID);
+    let core = &app.state.core;
+    core.freeze_clock(&tenant);
+    let mut sids = Vec::new();
+    for to in ["+15551234567", "+15559999999", "+15550004444"] {
+        let body = app
+            .send(&[
+                ("To", to),
+                ("From", FROM),
+                ("Body", "hi"),
+                ("StatusCallback", &receiver.url(&format!("/{to}"))),
+            ])
+            .await;
+        sids.push(body["sid"].as_str().unwrap().to_owned());
+    }
+    core.advance_clock(&tenant, Duration::from_secs(10))
+        .await
+        .unwrap();
+    let app = &app;
+    let status = |sid: &str| {
+        let path = format!("/2010-04-01/Accounts/{SID}/Messages/{sid}.json");
+        async move { app.get(&path).await.1 }
+    };
+    assert_eq!(status(&sids[0]).await["status"], "delivered");
+    let failed = status(&sids[1]).await;
+    assert_eq!(failed["status"], "failed");
+    assert_eq!(failed["error_code"], 30008);
+    assert_eq!(failed["error_message"], "Unknown error");
+    // The seed left unlisted numbers queued forever; default_behavior now decides.
+    assert_eq!(status(&sids[2]).await["status"], "failed");
+
+    let requests = receiver.requests();
+    let failure_callback = requests
+        .iter()
+        .find(|r| r.url.ends_with("+15559999999"))
+        .unwrap();
+    assert_eq!(failure_callback.param("MessageStatus"), Some("failed"));
+    assert_eq!(failure_callback.param("ErrorCode"), Some("30008"));
+}
+
+#[tokio::test]
+async fn rules_reject_or_script_each_number() {
+    let app = spawn_app().await;
+    let tenant = app.tenant(SID);
+    let core = &app.state.core;
+    core.freeze_clock(&tenant);
+    let rules = vec![
+        Rule {
+            id: "blocked".into(),
+            when: Match {
+                to: Some(AddressPattern::Prefix("+1666".into())),
+                ..Match::default()
+            },
+            then: Outcome::Reject(Rejection::new(
+                400,
+                21610,
+                "Attempt to send to unsubscribed recipient",
+            )),
+            first_n: None,
+            latency_ms: 0,
+        },
+        Rule {
+            id: "carrier-filter-once".into(),
+            when: Match {
+                to: Some(AddressPattern::Glob("+1555???0007".into())),
+                ..Match::default()
+            },
+            then: Outcome::Accept {
+                script: vec![
+                    Step::new(MessageStatus::Sent, 1000),
+                    Step::failing(MessageStatus::Undelivered, 2000, 30007),
+                ],
+            },
+            first_n: Some(1),
+            latency_ms: 0,
+        },
+    ];
+    core.set_rules(&tenant, rules).await.unwrap();
+
+    let (status, body) = app
+        .post(
+            &app.messages_path(SID),
+            &[("To", "+16660001234"), ("From", FROM), ("Body", "x")],
+        )
+        .await;
+    assert_twilio_error(status, &body, 400, 21610);
+
+    let first = app
+        .send(&[("To", "+15551230007"), ("From", FROM), ("Body", "x")])
+        .await;
+    let second = app
+        .send(&[("To", "+15551230007"), ("From", FROM), ("Body", "x")])
+        .await;
+    core.advance_clock(&tenant, Duration::from_secs(1))
+        .await
+        .unwrap();
+    let path = |m: &Value| {
+        format!(
+            "/2010-04-01/Accounts/{SID}/Messages/{}.json",
+            m["sid"].as_str().unwrap()
+        )
+    };
+    assert_eq!(app.get(&path(&first)).await.1["status"], "sent");
+    core.advance_clock(&tenant, Duration::from_secs(2))
+        .await
+        .unwrap();
+    let undelivered = app.get(&path(&first)).await.1;
+    assert_eq!(undelivered["status"], "undelivered");
+    assert_eq!(undelivered["error_code"], 30007);
+    assert_eq!(undelivered["error_message"], "Message filtered");
+    // first_n: the second message fell through to the default (delivered after 2 + 2 s).
+    core.advance_clock(&tenant, Duration::from_secs(2))
+        .await
+        .unwrap();
+    assert_eq!(app.get(&path(&second)).await.1["status"], "delivered");
+}
+
+#[tokio::test]
+async fn status_callback_method_get_signs_the_url() {
+    let app = spawn_app().await;
+    let receiver = Receiver::start().await;
+    let tenant = app.tenant(SID);
+    app.state.core.freeze_clock(&tenant);
+    app.send(&[
+        ("To", "+15551234567"),
+        ("From", FROM),
+        ("Body", "hi"),
+        ("StatusCallback", &receiver.url("/cb?x=1")),
+        ("StatusCallbackMethod", "GET"),
+    ])
+    .await;
+    app.state
+        .core
+        .advance_clock(&tenant, Duration::from_secs(2))
+        .await
+        .unwrap();
+    let requests = receiver.wait_for(1).await;
+    assert_eq!(requests[0].method, "GET");
+    assert!(
+        requests[0].url.contains("?x=1&MessageSid="),
+        "{}",
+        requests[0].url
+    );
+    assert!(requests[0].url.contains("MessageStatus=sent"));
+    assert!(signature_is_valid(&requests[0]));
+}
+
+#[tokio::test]
+async fn disabled_callbacks_still_progress_statuses() {
+    let mut config = test_config();
+    config.twilio.callbacks.enabled = false;
+    let app = spawn_with(config).await;
+    let receiver = Receiver::start().await;
+    let tenant = app.tenant(SID);
+    app.state.core.freeze_clock(&tenant);
+    let body = app
+        .send(&[
+            ("To", "+15551234567"),
+            ("From", FROM),
+            ("Body", "hi"),
+            ("StatusCallback", &receiver.url("/cb")),
+        ])
+        .await;
+    app.state
+        .core
+        .advance_clock(&tenant, Duration::from_secs(5))
+        .await
+        .unwrap();
+    let path = format!(
+        "/2010-04-01/Accounts/{SID}/Messages/{}.json",
+        body["sid"].as_str().unwrap()
+    );
+    assert_eq!(app.get(&path).await.1["status"], "delivered");
+    assert!(receiver.requests().is_empty());
+}
+
+#[tokio::test]
+async fn real_time_lifecycle_reaches_the_app() {
+    let mut config = test_config();
+    config.twilio.callbacks.delay_seconds = 0.05;
+    let app = spawn_with(config).await;
+    let receiver = Receiver::start().await;
+    app.send(&[
+        ("To", "+15551234567"),
+        ("From", FROM),
+        ("Body", "hi"),
+        ("StatusCallback", &receiver.url("/cb")),
+    ])
+    .await;
+    let requests = receiver.wait_for(2).await;
+    let statuses: Vec<_> = requests
+        .iter()
+        .map(|r| r.param("MessageStatus").unwrap().to_owned())
+        .collect();
+    assert_eq!(statuses, vec!["sent", "delivered"]);
+}

@@ -1,0 +1,313 @@
+//! Test support: the real server on port 0, and a webhook receiver that records every request
+//! and can be told to fail.
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use mockingbird::config::Config;
+use mockingbird::core::tenants::Tenant;
+use mockingbird::server::{AppState, Server};
+use serde_json::Value;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+pub const SID: &str = "AC0123456789abcdef0123456789abcdef";
+pub const TOKEN: &str = "secrettoken123";
+pub const FROM: &str = "+15550000001";
+pub const WAIT: Duration = Duration::from_secs(10);
+
+/// A config for tests: in-memory store, the seed's number lists, small real delays.
+pub fn test_config() -> Config {
+    let mut config = Config::default();
+    config.database.path = ":memory:".into();
+    config.twilio.account_sid = SID.into();
+    config.twilio.auth_token = TOKEN.into();
+    config.twilio.allowed_from_numbers = vec![FROM.into()];
+    config.twilio.registered_numbers = vec!["+15551234567".into()];
+    config.twilio.failure_numbers = vec!["+15559999999".into()];
+    config.twilio.callbacks.delay_seconds = 2.0;
+    config.twilio.callbacks.retry_delay_seconds = 5.0;
+    config.twilio.callbacks.timeout_seconds = 2.0;
+    config
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub state: Arc<AppState>,
+    pub http: reqwest::Client,
+    shutdown: CancellationToken,
+    server: Option<Server>,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_with(test_config()).await
+}
+
+pub async fn spawn_with(config: Config) -> TestApp {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let shutdown = CancellationToken::new();
+    let server = Server::start(config, listener, shutdown.clone())
+        .await
+        .expect("server starts");
+    TestApp {
+        base: format!("http://{}", server.http_addr),
+        state: Arc::clone(&server.state),
+        http: reqwest::Client::new(),
+        shutdown,
+        server: Some(server),
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn messages_path(&self, account: &str) -> String {
+        format!("/2010-04-01/Accounts/{account}/Messages.json")
+    }
+
+    /// The default tenant, by the config's account SID.
+    pub fn tenant(&self, sid: &str) -> Arc<Tenant> {
+        self.state.core.tenants.get(sid).expect("tenant exists")
+    }
+
+    /// POST a form as the default account.
+    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> (u16, Value) {
+        self.post_as(SID, TOKEN, path, form).await
+    }
+
+    pub async fn post_as(
+        &self,
+        user: &str,
+        password: &str,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> (u16, Value) {
+        let response = self
+            .http
+            .post(self.url(path))
+            .basic_auth(user, Some(password))
+            .form(form)
+            .send()
+            .await
+            .expect("request");
+        read(response).await
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        self.get_as(SID, TOKEN, path).await
+    }
+
+    pub async fn get_as(&self, user: &str, password: &str, path: &str) -> (u16, Value) {
+        let response = self
+            .http
+            .get(self.url(path))
+            .basic_auth(user, Some(password))
+            .send()
+            .await
+            .expect("request");
+        read(response).await
+    }
+
+    pub async fn delete(&self, path: &str) -> (u16, Value) {
+        let response = self
+            .http
+            .delete(self.url(path))
+            .basic_auth(SID, Some(TOKEN))
+            .send()
+            .await
+            .expect("request");
+        read(response).await
+    }
+
+    /// Send a message as the default account; panics unless it is created.
+    pub async fn send(&self, form: &[(&str, &str)]) -> Value {
+        let (status, body) = self.post(&self.messages_path(SID), form).await;
+        assert_eq!(status, 201, "{body}");
+        body
+    }
+
+    /// Stop the server and wait until it has.
+    pub async fn stop(mut self) {
+        self.shutdown.cancel();
+        if let Some(server) = self.server.take() {
+            tokio::time::timeout(WAIT, server.wait())
+                .await
+                .expect("server stops in time")
+                .expect("server stops cleanly");
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+pub async fn read(response: reqwest::Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    let text = response.text().await.expect("body");
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"))
+    };
+    (status, body)
+}
+
+/// Assert a Twilio error envelope.
+pub fn assert_twilio_error(status: u16, body: &Value, expected_status: u16, code: u64) {
+    assert_eq!(status, expected_status, "{body}");
+    assert_eq!(body["code"], code, "{body}");
+    assert_eq!(body["status"], expected_status, "{body}");
+    assert!(
+        body["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
+    assert_eq!(
+        body["more_info"],
+        format!("https://www.twilio.com/docs/errors/{code}"),
+        "{body}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/// One request the receiver got.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub method: String,
+    /// The URL as the sender addressed it (scheme, host, path, query).
+    pub url: String,
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
+    pub form: Vec<(String, String)>,
+}
+
+impl Recorded {
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.form
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+#[derive(Default)]
+struct ReceiverState {
+    requests: Mutex<Vec<Recorded>>,
+    /// Statuses to answer with, in order, before answering 200.
+    scripted: Mutex<VecDeque<u16>>,
+    arrived: Notify,
+}
+
+/// A webhook receiver on port 0 that records every request.
+pub struct Receiver {
+    pub addr: SocketAddr,
+    state: Arc<ReceiverState>,
+    shutdown: CancellationToken,
+}
+
+impl Receiver {
+    pub async fn start() -> Receiver {
+        let state = Arc::new(ReceiverState::default());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind receiver");
+        let addr = listener.local_addr().expect("receiver address");
+        let shutdown = CancellationToken::new();
+        let app = axum::Router::new()
+            .fallback(record)
+            .with_state(Arc::clone(&state));
+        let stop = shutdown.clone();
+        tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async move { stop.cancelled().await })
+                .await
+        });
+        Receiver {
+            addr,
+            state,
+            shutdown,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Answer the next requests with these statuses (then 200).
+    pub fn answer_with(&self, statuses: &[u16]) {
+        self.state.scripted.lock().unwrap().extend(statuses);
+    }
+
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.state.requests.lock().unwrap().clone()
+    }
+
+    /// Wait until at least `count` requests have arrived.
+    pub async fn wait_for(&self, count: usize) -> Vec<Recorded> {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let notified = self.state.arrived.notified();
+            let requests = self.requests();
+            if requests.len() >= count {
+                return requests;
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                panic!(
+                    "waited {WAIT:?} for {count} webhook requests; got {}: {requests:#?}",
+                    requests.len()
+                );
+            }
+        }
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+async fn record(State(state): State<Arc<ReceiverState>>, request: Request) -> impl IntoResponse {
+    let (parts, body) = request.into_parts();
+    let body = axum::body::to_bytes(body, 1 << 20)
+        .await
+        .unwrap_or_else(|_| Bytes::new());
+    let host = parts
+        .headers
+        .get("host")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let body = String::from_utf8_lossy(&body).into_owned();
+    let form = form_urlencoded::parse(body.as_bytes())
+        .into_owned()
+        .collect();
+    let recorded = Recorded {
+        method: parts.method.to_string(),
+        url: format!("http://{host}{}", parts.uri),
+        headers: parts.headers,
+        body,
+        form,
+    };
+    state.requests.lock().unwrap().push(recorded);
+    state.arrived.notify_waiters();
+    let status = state.scripted.lock().unwrap().pop_front().unwrap_or(200);
+    (StatusCode::from_u16(status).unwrap_or(StatusCode::OK), "ok")
+}

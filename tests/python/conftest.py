@@ -1,0 +1,321 @@
+"""Fixtures for running the official twilio-python SDK against a local mockingbird.
+
+Every test gets a server of its own (started on port 0 with an in-memory database), so no test
+sees another's messages, subaccounts or callbacks. Starting one takes a few tens of milliseconds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Callable, Iterator, List, Optional
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
+
+import pytest
+from requests.structures import CaseInsensitiveDict
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+REPO = Path(__file__).resolve().parents[2]
+READY_TIMEOUT_SECONDS = 15.0
+
+ACCOUNT_SID = "AC" + "a" * 32
+AUTH_TOKEN = "mockingbirdtesttoken0123456789ab"
+FROM_NUMBER = "+15550000001"
+REGISTERED_NUMBER = "+15551234567"
+FAILURE_NUMBER = "+15559999999"
+
+CONFIG_TEMPLATE = """\
+twilio:
+  account_sid: "{account_sid}"
+  auth_token: "{auth_token}"
+  validation:
+    require_auth: true
+    validate_phone_format: true
+    check_from_numbers: true
+    require_parameters: true
+  default_behavior: success
+  registered_numbers: ["{registered}"]
+  allowed_from_numbers: ["{from_number}"]
+  failure_numbers: ["{failure}"]
+  callbacks:
+    enabled: true
+    delay_seconds: 0.1
+    retry_attempts: 3
+    retry_delay_seconds: 0.2
+    timeout_seconds: 2
+"""
+
+
+# --------------------------------------------------------------------------------------------
+# Polling
+# --------------------------------------------------------------------------------------------
+
+
+def wait_until(probe: Callable[[], object], timeout: float, what: str, interval: float = 0.05):
+    """Call `probe` until it returns something truthy, and return that; fail after `timeout`."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while True:
+        last = probe()
+        if last:
+            return last
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what} (last value: {last!r})")
+        time.sleep(interval)
+
+
+# --------------------------------------------------------------------------------------------
+# The server
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Mockingbird:
+    """A running server: where it listens and the default account's credentials."""
+
+    base_url: str
+    account_sid: str
+    auth_token: str
+    process: subprocess.Popen
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+def _binary() -> Path:
+    path = Path(os.environ.get("MOCKINGBIRD_BIN") or REPO / "target" / "debug" / "mockingbird")
+    if not path.is_file():
+        pytest.fail(f"mockingbird binary not found at {path}: run `cargo build` or set MOCKINGBIRD_BIN")
+    return path
+
+
+def _read_ready_file(path: Path) -> Optional[str]:
+    """The `http` address in the ready file, or None while it is absent or half-written."""
+    try:
+        return json.loads(path.read_text())["http"]
+    except (FileNotFoundError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
+@pytest.fixture
+def mockingbird(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Mockingbird]:
+    """A fresh mockingbird for this test, stopped at teardown."""
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        CONFIG_TEMPLATE.format(
+            account_sid=ACCOUNT_SID,
+            auth_token=AUTH_TOKEN,
+            registered=REGISTERED_NUMBER,
+            from_number=FROM_NUMBER,
+            failure=FAILURE_NUMBER,
+        )
+    )
+    ready = tmp_path / "ready.json"
+    log_path = tmp_path / "server.log"
+    env = dict(os.environ)
+    # The server reads every MOCKINGBIRD_* variable as a config override and refuses unknown
+    # keys; this harness's own variables are not config, so the server must not see them.
+    # Callbacks go to 127.0.0.1: never through a proxy the environment may name.
+    env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1,localhost"
+    env["NO_COLOR"] = "1"  # plain server logs in failure reports
+    command = [
+        str(_binary()),
+        "serve",
+        "--config", str(config),
+        "--host", "127.0.0.1",
+        "--port", "0",
+        "--database", ":memory:",
+        "--ready-file", str(ready),
+    ]
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, cwd=tmp_path)
+    try:
+        deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+        while True:
+            address = _read_ready_file(ready)
+            if address is not None:
+                break
+            if process.poll() is not None:
+                pytest.fail(
+                    f"mockingbird exited with status {process.returncode} before it was ready\n"
+                    f"command: {' '.join(command)}\n--- server output ---\n{log_path.read_text(errors='replace')}"
+                )
+            if time.monotonic() >= deadline:
+                pytest.fail(
+                    f"mockingbird did not write {ready} within {READY_TIMEOUT_SECONDS}s\n"
+                    f"command: {' '.join(command)}\n--- server output ---\n{log_path.read_text(errors='replace')}"
+                )
+            time.sleep(0.02)
+        server = Mockingbird(f"http://{address}", ACCOUNT_SID, AUTH_TOKEN, process, log_path)
+        yield server
+        report = getattr(request.node, "rep_call", None)
+        if report is not None and report.failed:
+            # Shown under "Captured stdout teardown" of the failed test.
+            print(f"--- mockingbird output ({log_path}) ---\n{server.log()}")
+    finally:
+        _stop(process)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
+# --------------------------------------------------------------------------------------------
+# The SDK client
+# --------------------------------------------------------------------------------------------
+
+
+class MockHttpClient(TwilioHttpClient):
+    """The SDK's own HTTP client, sending every request to mockingbird instead of *.twilio.com.
+
+    Keeps the method and rewritten URL of every request in `requests_made`, so that tests can
+    see how the SDK paged.
+    """
+
+    def __init__(self, base_url: str):
+        super().__init__()
+        self.base = urlsplit(base_url)
+        self.session.trust_env = False  # loopback only: ignore proxy settings
+        self.requests_made: List[tuple] = []
+
+    def request(self, method, url, *args, **kwargs):
+        parts = urlsplit(url)
+        local = urlunsplit((self.base.scheme, self.base.netloc, parts.path, parts.query, ""))
+        self.requests_made.append((method.upper(), local, kwargs.get("params")))
+        return super().request(method, local, *args, **kwargs)
+
+
+@pytest.fixture
+def make_client(mockingbird: Mockingbird) -> Callable[..., Client]:
+    """Build an SDK client against this test's server: make_client(sid, token, account_sid=None)."""
+
+    def make(username: str, password: str, account_sid: Optional[str] = None) -> Client:
+        return Client(username, password, account_sid=account_sid, http_client=MockHttpClient(mockingbird.base_url))
+
+    return make
+
+
+@pytest.fixture
+def client(mockingbird: Mockingbird, make_client) -> Client:
+    """An SDK client with the default account's credentials."""
+    return make_client(mockingbird.account_sid, mockingbird.auth_token)
+
+
+# --------------------------------------------------------------------------------------------
+# The webhook receiver
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ReceivedRequest:
+    method: str
+    url: str  # the full URL as the sender called it (what Twilio signs)
+    path: str
+    headers: CaseInsensitiveDict
+    body: bytes
+    form: dict  # first value of each form parameter
+    form_pairs: list = field(default_factory=list)  # every (name, value), in order
+
+
+class WebhookReceiver:
+    """An HTTP server on 127.0.0.1 that answers 200 to everything and records each request."""
+
+    def __init__(self) -> None:
+        self.requests: List[ReceivedRequest] = []
+        self._changed = threading.Condition()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _record(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                pairs = parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True)
+                form: dict = {}
+                for name, value in pairs:
+                    form.setdefault(name, value)
+                request = ReceivedRequest(
+                    method=self.command,
+                    url=receiver.base_url + self.path,
+                    path=self.path,
+                    headers=CaseInsensitiveDict(self.headers.items()),
+                    body=body,
+                    form=form,
+                    form_pairs=pairs,
+                )
+                self.send_response(200)
+                self.send_header("Content-Type", "text/xml")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                with receiver._changed:
+                    receiver.requests.append(request)
+                    receiver._changed.notify_all()
+
+            do_GET = do_POST = do_PUT = do_DELETE = _record
+
+            def log_message(self, *args) -> None:  # keep pytest output clean
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        host, port = self._server.server_address[:2]
+        self.base_url = f"http://{host}:{port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="webhook-receiver", daemon=True)
+
+    def url(self, path: str = "/") -> str:
+        return self.base_url + path
+
+    def wait_for(self, predicate: Callable[[List[ReceivedRequest]], object], timeout: float = 5.0):
+        """Wait until `predicate(requests so far)` is truthy and return its value.
+
+        Wakes on every new request; fails with the requests received so far after `timeout`.
+        """
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                result = predicate(list(self.requests))
+                if result:
+                    return result
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    seen = "\n".join(f"  {r.method} {r.url} {r.form}" for r in self.requests) or "  (none)"
+                    raise AssertionError(f"webhook receiver: condition not met within {timeout}s; received:\n{seen}")
+                self._changed.wait(remaining)
+
+    def start(self) -> "WebhookReceiver":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+
+@pytest.fixture
+def webhook_receiver() -> Iterator[WebhookReceiver]:
+    receiver = WebhookReceiver().start()
+    try:
+        yield receiver
+    finally:
+        receiver.stop()
