@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_yaml::{Mapping, Value};
 
-use crate::core::store::Location;
+use crate::core::store::{Location, Synchronous};
 use crate::core::{DefaultAccount, Settings};
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -82,6 +82,9 @@ pub struct CallbacksConfig {
 pub struct DatabaseConfig {
     /// A SQLite file, or `:memory:`.
     pub path: String,
+    /// `off` (default), `normal` or `full`: SQLite's `synchronous`. Every setting survives a
+    /// killed process; `normal` and `full` also survive an OS crash, at a cost in latency.
+    pub synchronous: Synchronous,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -158,6 +161,7 @@ impl Default for DatabaseConfig {
     fn default() -> Self {
         DatabaseConfig {
             path: "./data/mockingbird.db".into(),
+            synchronous: Synchronous::Off,
         }
     }
 }
@@ -352,6 +356,7 @@ impl Config {
             retry_attempts: c.retry_attempts,
             retry_delay: Duration::from_secs_f64(c.retry_delay_seconds),
             webhook_timeout: Duration::from_secs_f64(c.timeout_seconds),
+            synchronous: self.database.synchronous,
         }
     }
 

@@ -28,10 +28,9 @@ pub fn routes() -> Router<Arc<AppState>> {
 /// The seed's health document, with more: tenants, pending jobs, the event log's position.
 async fn health(State(state): State<Arc<AppState>>) -> Result<impl IntoResponse, TwilioError> {
     let core = &state.core;
-    let counts = store::counts(&core.store.pool)
-        .await
-        .map_err(crate::core::CoreError::from)?;
-    let pending = store::pending_jobs(&core.store.pool)
+    let (counts, pending) = core
+        .store
+        .read(|conn| Ok((store::counts(conn)?, store::pending_jobs(conn)?)))
         .await
         .map_err(crate::core::CoreError::from)?;
     let now = time::wall_now();

@@ -11,11 +11,11 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
-use sqlx::SqlitePool;
 use tokio::sync::watch;
 
 use super::messages::{Message, MessageStatus};
 use super::rules::Outcome;
+use super::store::{self, Store, StoreError};
 use super::time::Millis;
 
 /// What happened.
@@ -41,7 +41,7 @@ pub enum EventData {
         sid: String,
     },
     CallbackAttempted {
-        attempt: super::store::CallbackAttempt,
+        attempt: store::CallbackAttempt,
     },
     RuleMatched {
         rule_id: String,
@@ -105,15 +105,15 @@ pub struct NewEvent {
 const RECENT_WINDOW: usize = 16_384;
 
 pub struct EventLog {
-    pool: SqlitePool,
+    store: Store,
     recent: Mutex<VecDeque<Arc<Event>>>,
     latest: watch::Sender<i64>,
 }
 
 impl EventLog {
-    pub fn new(pool: SqlitePool, latest_seq: i64) -> Self {
+    pub fn new(store: Store, latest_seq: i64) -> Self {
         EventLog {
-            pool,
+            store,
             recent: Mutex::new(VecDeque::with_capacity(RECENT_WINDOW)),
             latest: watch::Sender::new(latest_seq),
         }
@@ -146,7 +146,7 @@ impl EventLog {
         &self,
         after: i64,
         limit: usize,
-    ) -> Result<Vec<Arc<Event>>, sqlx::Error> {
+    ) -> Result<Vec<Arc<Event>>, StoreError> {
         {
             let recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
             if recent.front().is_some_and(|first| first.seq <= after + 1) {
@@ -154,7 +154,9 @@ impl EventLog {
                 return Ok(recent.range(start..).take(limit).cloned().collect());
             }
         }
-        super::store::events_after(&self.pool, after, limit).await
+        self.store
+            .read(move |conn| store::events_after(conn, after, limit))
+            .await
     }
 
     /// A cursor that yields every event after `after`, first the history, then live ones.
@@ -176,7 +178,7 @@ pub struct EventCursor {
 
 impl EventCursor {
     /// The next events after the cursor, waiting until there are some.
-    pub async fn next_batch(&mut self, limit: usize) -> Result<Vec<Arc<Event>>, sqlx::Error> {
+    pub async fn next_batch(&mut self, limit: usize) -> Result<Vec<Arc<Event>>, StoreError> {
         loop {
             self.news.mark_unchanged();
             let batch = self.log.read_after(self.after, limit).await?;

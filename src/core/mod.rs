@@ -46,6 +46,8 @@ pub struct Settings {
     pub retry_attempts: u32,
     pub retry_delay: Duration,
     pub webhook_timeout: Duration,
+    /// How durable the store is against OS crashes.
+    pub synchronous: store::Synchronous,
 }
 
 impl Default for Settings {
@@ -61,6 +63,7 @@ impl Default for Settings {
             retry_attempts: 3,
             retry_delay: Duration::from_secs(5),
             webhook_timeout: Duration::from_secs(10),
+            synchronous: store::Synchronous::Off,
         }
     }
 }
@@ -90,6 +93,9 @@ pub enum CoreError {
     Store(#[from] StoreError),
 }
 
+/// How many scheduled jobs (status changes, webhook deliveries) may be under way at once.
+const MAX_RUNNING_JOBS: usize = 256;
+
 pub struct Core {
     pub settings: Settings,
     pub store: Store,
@@ -110,13 +116,12 @@ impl Core {
         default_account: DefaultAccount,
         shutdown: CancellationToken,
     ) -> Result<Arc<Core>, StoreError> {
-        let pool = store::open(location).await?;
-        let events = Arc::new(EventLog::new(
-            pool.clone(),
-            store::latest_event_seq(&pool).await?,
-        ));
+        let (store, writer) = Store::open(location, settings.synchronous)?;
+        let latest_seq = store.read(store::latest_event_seq).await?;
+        let events = Arc::new(EventLog::new(store.clone(), latest_seq));
+        writer.start(Arc::clone(&events));
         let core = Arc::new(Core {
-            store: Store::start(pool.clone(), Arc::clone(&events)),
+            store,
             events,
             tenants: Registry::default(),
             timers: Timers::default(),
@@ -125,7 +130,7 @@ impl Core {
             started_at: time::wall_now(),
             settings,
         });
-        for stored in store::load_tenants(&pool).await? {
+        for stored in core.store.read(store::load_tenants).await? {
             let rules: Vec<Rule> = serde_json::from_str(&stored.rules_json).map_err(|e| {
                 StoreError::Corrupt(format!("rules of {}: {e}", stored.account.sid))
             })?;
@@ -139,7 +144,7 @@ impl Core {
                 .insert(Arc::new(Tenant::new(stored.account, book, stored.numbers)));
         }
         core.install_default_account(default_account).await?;
-        core.timers.add(store::load_jobs(&pool).await?);
+        core.timers.add(core.store.read(store::load_jobs).await?);
         tokio::spawn(Arc::clone(&core).run_scheduler(shutdown));
         Ok(core)
     }
@@ -513,7 +518,9 @@ impl Core {
     }
 
     pub async fn message(&self, tenant: &Tenant, sid: &str) -> Result<Message, CoreError> {
-        store::fetch_message(&self.store.pool, &tenant.sid(), sid)
+        let (account_sid, sid) = (tenant.sid(), sid.to_owned());
+        self.store
+            .read(move |conn| store::fetch_message(conn, &account_sid, &sid))
             .await?
             .ok_or(CoreError::NotFound)
     }
@@ -524,7 +531,11 @@ impl Core {
         tenant: &Tenant,
         sid: &str,
     ) -> Result<Option<i64>, CoreError> {
-        Ok(store::message_seq(&self.store.pool, &tenant.sid(), sid).await?)
+        let (account_sid, sid) = (tenant.sid(), sid.to_owned());
+        Ok(self
+            .store
+            .read(move |conn| store::message_seq(conn, &account_sid, &sid))
+            .await?)
     }
 
     pub async fn list_messages(
@@ -534,7 +545,11 @@ impl Core {
         from: PageFrom,
         limit: u32,
     ) -> Result<Vec<Message>, CoreError> {
-        Ok(store::list_messages(&self.store.pool, &tenant.sid(), filter, from, limit).await?)
+        let (account_sid, filter) = (tenant.sid(), filter.clone());
+        Ok(self
+            .store
+            .read(move |conn| store::list_messages(conn, &account_sid, &filter, from, limit))
+            .await?)
     }
 
     pub async fn update_message(
@@ -604,7 +619,11 @@ impl Core {
         tenant: &Tenant,
         limit: u32,
     ) -> Result<Vec<CallbackAttempt>, CoreError> {
-        Ok(store::callback_attempts(&self.store.pool, &tenant.sid(), limit).await?)
+        let account_sid = tenant.sid();
+        Ok(self
+            .store
+            .read(move |conn| store::callback_attempts(conn, &account_sid, limit))
+            .await?)
     }
 
     /// Remove stored data, of one tenant or of all. Pending status changes of removed messages
@@ -687,12 +706,23 @@ impl Core {
 
     async fn run_scheduler(self: Arc<Self>, shutdown: CancellationToken) {
         const BATCH: usize = 1024;
+        // At most this many jobs run at once. Past it, due jobs wait in the timers rather than
+        // in the store's write queue, where they would delay every API request behind them.
+        let running = Arc::new(tokio::sync::Semaphore::new(MAX_RUNNING_JOBS));
         loop {
             let due = self.timers.take_due(&self.tenants, BATCH);
             let full = due.jobs.len() == BATCH;
             for job in due.jobs {
+                let permit = tokio::select! {
+                    permit = Arc::clone(&running).acquire_owned() => permit,
+                    // Jobs taken but not started are still rows: they run after a restart.
+                    _ = shutdown.cancelled() => return,
+                };
                 let core = Arc::clone(&self);
-                tokio::spawn(async move { core.run_job(job).await });
+                tokio::spawn(async move {
+                    core.run_job(job).await;
+                    drop(permit);
+                });
             }
             if full {
                 tokio::task::yield_now().await;
@@ -780,7 +810,12 @@ impl Core {
     }
 
     async fn deliver(&self, job: &Job, delivery: &store::Delivery) -> Result<(), CoreError> {
-        if !store::job_exists(&self.store.pool, job.id).await? {
+        let job_id = job.id;
+        if !self
+            .store
+            .read(move |conn| store::job_exists(conn, job_id))
+            .await?
+        {
             return Ok(());
         }
         let Some(tenant) = self.tenants.get(&job.account_sid) else {
