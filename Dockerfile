@@ -48,7 +48,7 @@ RUN mkdir -p /app/data && chown mockingbird:mockingbird /app/data
 VOLUME ["/app/data"]
 
 USER mockingbird
-# 8080: Twilio REST API, /health and dashboard. 50051: gRPC control plane.
+# 8080: Twilio REST API and /health. 50051: reserved for the gRPC control plane (next).
 EXPOSE 8080 50051
 
 # Follows MOCKINGBIRD_SERVER__PORT when the port is moved by environment.

@@ -205,11 +205,8 @@ async fn run() {
 async fn wait_ready(ready: &std::path::Path) -> String {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let announced = std::fs::read_to_string(ready)
-            .ok()
-            .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok());
-        if let Some(address) = announced.as_ref().and_then(|json| json["http"].as_str()) {
-            return address.to_owned();
+        if let Some(address) = mockingbird::cli::ready_file::read(ready) {
+            return address;
         }
         assert!(Instant::now() < deadline, "mockingbird did not start");
         tokio::time::sleep(Duration::from_millis(20)).await;

@@ -87,3 +87,27 @@ impl ServeArgs {
         Ok(overrides)
     }
 }
+
+/// The `--ready-file` document: where a server started on port 0 can be reached.
+pub mod ready_file {
+    use std::net::SocketAddr;
+    use std::path::Path;
+
+    /// Write the address, as loopback when the server listens on every interface.
+    pub fn write(path: &Path, mut address: SocketAddr) -> std::io::Result<()> {
+        if address.ip().is_unspecified() {
+            address.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+        }
+        std::fs::write(
+            path,
+            serde_json::json!({ "http": address.to_string() }).to_string(),
+        )
+    }
+
+    /// The HTTP address in a ready file, once it has been written whole.
+    pub fn read(path: &Path) -> Option<String> {
+        let text = std::fs::read_to_string(path).ok()?;
+        let document: serde_json::Value = serde_json::from_str(&text).ok()?;
+        document["http"].as_str().map(str::to_owned)
+    }
+}

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use mockingbird::cli::{Cli, Command, ServeArgs};
+use mockingbird::cli::{Cli, Command, ServeArgs, ready_file};
 use mockingbird::config::{self, Config};
 use mockingbird::server::Server;
 use tokio_util::sync::CancellationToken;
@@ -60,13 +60,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     tracing::info!(http = %server.http_addr, "mockingbird is listening");
     if let Some(path) = &args.ready_file {
-        // A wildcard bind address is not one a client can connect to: report loopback instead.
-        let mut reachable = server.http_addr;
-        if reachable.ip().is_unspecified() {
-            reachable.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
-        }
-        let ready = serde_json::json!({ "http": reachable.to_string() });
-        std::fs::write(path, ready.to_string())
+        ready_file::write(path, server.http_addr)
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }
     tokio::spawn(async move {

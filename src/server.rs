@@ -5,8 +5,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::Router;
-use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -96,19 +95,12 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(housekeeping::routes())
         .fallback(|request: Request| async move { TwilioError::not_found(request.uri().path()) })
         .layer(middleware::from_fn(provider_envelope))
-        .layer(middleware::from_fn_with_state(
-            Arc::clone(&state),
-            log_request,
-        ))
+        .layer(middleware::from_fn(log_request))
         .with_state(state)
 }
 
 /// One log line per request, at info.
-async fn log_request(
-    State(_state): State<Arc<AppState>>,
-    request: Request,
-    next: Next,
-) -> Response {
+async fn log_request(request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
@@ -160,9 +152,4 @@ async fn provider_envelope(request: Request, next: Next) -> Response {
         );
     }
     response
-}
-
-/// An empty 200 body, for handlers that answer nothing.
-pub fn empty() -> Response {
-    Response::new(Body::empty())
 }

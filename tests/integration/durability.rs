@@ -43,10 +43,7 @@ async fn start(dir: &std::path::Path, database: &std::path::Path) -> (Process, S
     let process = Process(child);
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
-        let announced = std::fs::read_to_string(&ready)
-            .ok()
-            .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok());
-        if let Some(address) = announced.as_ref().and_then(|json| json["http"].as_str()) {
+        if let Some(address) = mockingbird::cli::ready_file::read(&ready) {
             return (process, format!("http://{address}"));
         }
         assert!(

@@ -1,7 +1,5 @@
 //! The event log: every change in sequence, resumable from any position.
 
-use std::time::Duration;
-
 use mockingbird::core::events::EventData;
 
 use crate::support::*;
@@ -24,9 +22,7 @@ async fn every_change_is_logged_in_order_and_a_reader_resumes_where_it_stopped()
         ])
         .await;
     }
-    core.advance_clock(&tenant, Duration::from_secs(5))
-        .await
-        .unwrap();
+    app.advance(&tenant, 5.0).await;
 
     let mut events = Vec::new();
     while events.len() < 900 {

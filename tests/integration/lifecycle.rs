@@ -1,7 +1,5 @@
 //! Lifecycles and status callbacks, walked on a frozen clock: no sleeping.
 
-use std::time::Duration;
-
 use mockingbird::core::messages::MessageStatus;
 use mockingbird::core::rules::{AddressPattern, Match, Outcome, Rejection, Rule, Step};
 use mockingbird::webhooks::signature;
@@ -38,15 +36,11 @@ async fn sent_then_delivered_with_signed_callbacks() {
     let path = format!("/2010-04-01/Accounts/{SID}/Messages/{sid}.json");
 
     // No callback for the initial status; nothing happens until time moves.
-    core.advance_clock(&tenant, Duration::from_millis(1999))
-        .await
-        .unwrap();
+    app.advance(&tenant, 1.999).await;
     assert!(receiver.requests().is_empty());
     assert_eq!(app.get(&path).await.1["status"], "queued");
 
-    core.advance_clock(&tenant, Duration::from_millis(1))
-        .await
-        .unwrap();
+    app.advance(&tenant, 0.001).await;
     let requests = receiver.wait_for(1).await;
     assert_eq!(app.get(&path).await.1["status"], "sent");
     let sent = &requests[0];
@@ -74,9 +68,7 @@ async fn sent_then_delivered_with_signed_callbacks() {
     assert_eq!(sent.param("ErrorCode"), None);
     assert!(sent.body.contains("MessageStatus=sent"), "{}", sent.body);
 
-    core.advance_clock(&tenant, Duration::from_secs(2))
-        .await
-        .unwrap();
+    app.advance(&tenant, 2.0).await;
     let requests = receiver.wait_for(2).await;
     let delivered = &requests[1];
     assert_eq!(delivered.param("MessageStatus"), Some("delivered"));
@@ -90,9 +82,7 @@ async fn sent_then_delivered_with_signed_callbacks() {
     assert_eq!(fetched["status"], "delivered");
     assert!(fetched["date_sent"].is_string());
 
-    core.advance_clock(&tenant, Duration::from_secs(60))
-        .await
-        .unwrap();
+    app.advance(&tenant, 60.0).await;
     assert_eq!(receiver.requests().len(), 2, "no further callbacks");
 }
 
@@ -112,28 +102,20 @@ async fn failed_deliveries_are_retried_on_schedule_and_recorded() {
     ])
     .await;
 
-    core.advance_clock(&tenant, Duration::from_secs(2))
-        .await
-        .unwrap();
+    app.advance(&tenant, 2.0).await;
     assert_eq!(receiver.requests().len(), 1, "first attempt at +2 s");
     // The next status change is not held up by the failing callback.
-    core.advance_clock(&tenant, Duration::from_secs(2))
-        .await
-        .unwrap();
+    app.advance(&tenant, 2.0).await;
     let requests = receiver.requests();
     assert_eq!(requests.len(), 2, "{requests:#?}");
     assert_eq!(requests[1].param("MessageStatus"), Some("delivered"));
 
     // Retries of `sent` come 5 s after each failure: +7 s (503), then +12 s (200).
-    core.advance_clock(&tenant, Duration::from_secs(3))
-        .await
-        .unwrap();
+    app.advance(&tenant, 3.0).await;
     let requests = receiver.requests();
     assert_eq!(requests.len(), 3);
     assert_eq!(requests[2].param("MessageStatus"), Some("sent"));
-    core.advance_clock(&tenant, Duration::from_secs(5))
-        .await
-        .unwrap();
+    app.advance(&tenant, 5.0).await;
     let requests = receiver.requests();
     assert_eq!(requests.len(), 4);
     assert_eq!(requests[3].param("MessageStatus"), Some("sent"));
@@ -146,9 +128,7 @@ async fn failed_deliveries_are_retried_on_schedule_and_recorded() {
             .all(|r| r.header("i-twilio-idempotency-token") == token)
     );
 
-    core.advance_clock(&tenant, Duration::from_secs(60))
-        .await
-        .unwrap();
+    app.advance(&tenant, 60.0).await;
     assert_eq!(receiver.requests().len(), 4, "no attempts after success");
 
     let attempts = core.callback_attempts(&tenant, 10).await.unwrap();
@@ -191,9 +171,7 @@ async fn unreachable_apps_are_recorded_and_given_up_after_the_last_attempt() {
         ("StatusCallback", &format!("http://{closed}/cb")),
     ])
     .await;
-    core.advance_clock(&tenant, Duration::from_secs(30))
-        .await
-        .unwrap();
+    app.advance(&tenant, 30.0).await;
     let attempts = core.callback_attempts(&tenant, 10).await.unwrap();
     assert_eq!(attempts.len(), 3, "retry_attempts counts every attempt");
     assert!(
@@ -224,9 +202,7 @@ async fn seed_number_lists_and_default_behavior_become_rules() {
             .await;
         sids.push(body["sid"].as_str().unwrap().to_owned());
     }
-    core.advance_clock(&tenant, Duration::from_secs(10))
-        .await
-        .unwrap();
+    app.advance(&tenant, 10.0).await;
     let app = &app;
     let status = |sid: &str| {
         let path = format!("/2010-04-01/Accounts/{SID}/Messages/{sid}.json");
@@ -302,9 +278,7 @@ async fn rules_reject_or_script_each_number() {
     let second = app
         .send(&[("To", "+15551230007"), ("From", FROM), ("Body", "x")])
         .await;
-    core.advance_clock(&tenant, Duration::from_secs(1))
-        .await
-        .unwrap();
+    app.advance(&tenant, 1.0).await;
     let path = |m: &Value| {
         format!(
             "/2010-04-01/Accounts/{SID}/Messages/{}.json",
@@ -312,17 +286,13 @@ async fn rules_reject_or_script_each_number() {
         )
     };
     assert_eq!(app.get(&path(&first)).await.1["status"], "sent");
-    core.advance_clock(&tenant, Duration::from_secs(2))
-        .await
-        .unwrap();
+    app.advance(&tenant, 2.0).await;
     let undelivered = app.get(&path(&first)).await.1;
     assert_eq!(undelivered["status"], "undelivered");
     assert_eq!(undelivered["error_code"], 30007);
     assert_eq!(undelivered["error_message"], "Message filtered");
     // first_n: the second message fell through to the default (delivered after 2 + 2 s).
-    core.advance_clock(&tenant, Duration::from_secs(2))
-        .await
-        .unwrap();
+    app.advance(&tenant, 2.0).await;
     assert_eq!(app.get(&path(&second)).await.1["status"], "delivered");
 }
 
@@ -340,11 +310,7 @@ async fn status_callback_method_get_signs_the_url() {
         ("StatusCallbackMethod", "GET"),
     ])
     .await;
-    app.state
-        .core
-        .advance_clock(&tenant, Duration::from_secs(2))
-        .await
-        .unwrap();
+    app.advance(&tenant, 2.0).await;
     let requests = receiver.wait_for(1).await;
     assert_eq!(requests[0].method, "GET");
     assert!(
@@ -372,11 +338,7 @@ async fn disabled_callbacks_still_progress_statuses() {
             ("StatusCallback", &receiver.url("/cb")),
         ])
         .await;
-    app.state
-        .core
-        .advance_clock(&tenant, Duration::from_secs(5))
-        .await
-        .unwrap();
+    app.advance(&tenant, 5.0).await;
     let path = format!(
         "/2010-04-01/Accounts/{SID}/Messages/{}.json",
         body["sid"].as_str().unwrap()

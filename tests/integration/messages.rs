@@ -204,11 +204,7 @@ async fn lists_filter_by_from_and_date_sent() {
         ("Body", "y"),
     ])
     .await;
-    app.state
-        .core
-        .advance_clock(&tenant, std::time::Duration::from_secs(5))
-        .await
-        .unwrap();
+    app.advance(&tenant, 5.0).await;
 
     let (_, by_from) = app
         .get(&format!("{}?From=%2B15005550006", app.messages_path(SID)))
@@ -260,11 +256,7 @@ async fn redact_cancel_and_delete() {
     let (status, refused) = app.delete(&path).await;
     assert_twilio_error(status, &refused, 400, 20009);
 
-    app.state
-        .core
-        .advance_clock(&tenant, std::time::Duration::from_secs(10))
-        .await
-        .unwrap();
+    app.advance(&tenant, 10.0).await;
     assert_eq!(app.get(&path).await.1["status"], "delivered");
     let (status, empty) = app.delete(&path).await;
     assert_eq!(status, 204);
@@ -303,17 +295,9 @@ async fn scheduled_messages_wait_for_send_at_and_can_be_canceled() {
     assert_eq!(status, 200, "{canceled}");
     assert_eq!(canceled["status"], "canceled");
 
-    app.state
-        .core
-        .advance_clock(&tenant, std::time::Duration::from_secs(3_599))
-        .await
-        .unwrap();
+    app.advance(&tenant, 3_599.0).await;
     assert_eq!(app.get(&path(&kept)).await.1["status"], "scheduled");
-    app.state
-        .core
-        .advance_clock(&tenant, std::time::Duration::from_secs(10))
-        .await
-        .unwrap();
+    app.advance(&tenant, 10.0).await;
     assert_eq!(app.get(&path(&kept)).await.1["status"], "delivered");
     assert_eq!(app.get(&path(&scheduled)).await.1["status"], "canceled");
 

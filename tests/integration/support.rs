@@ -136,6 +136,15 @@ impl TestApp {
         body
     }
 
+    /// Move a tenant's frozen clock forward, running everything that falls due.
+    pub async fn advance(&self, tenant: &Tenant, seconds: f64) {
+        self.state
+            .core
+            .advance_clock(tenant, Duration::from_secs_f64(seconds))
+            .await
+            .expect("the clock is frozen");
+    }
+
     /// Stop the server and wait until it has.
     pub async fn stop(mut self) {
         self.shutdown.cancel();
