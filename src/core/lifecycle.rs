@@ -1,0 +1,224 @@
+//! Time: tenants' clocks, and the scheduler that applies status changes and delivers webhooks
+//! when they fall due — on the wall clock, or when a test advances a frozen one.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+use super::rules::Step;
+use super::store::{self, CallbackAttempt, Job, JobKind, NewJob, StatusNotify, Write, WriteResult};
+use super::tenants::Tenant;
+use super::time::{self, ClockMode, Millis};
+use super::{Core, CoreError};
+use crate::webhooks;
+
+/// How many scheduled jobs (status changes, webhook deliveries) may be under way at once.
+const MAX_RUNNING_JOBS: usize = 256;
+
+impl Core {
+    /// Stop a tenant's time where it is.
+    pub fn freeze_clock(&self, tenant: &Tenant) -> Millis {
+        let now = tenant.now();
+        tenant.set_clock(ClockMode::Frozen { now });
+        now
+    }
+
+    /// Move a frozen clock forward by `by`, running everything that falls due, in order, before
+    /// returning: each job sees the clock at its own due time.
+    pub async fn advance_clock(
+        self: &Arc<Self>,
+        tenant: &Tenant,
+        by: Duration,
+    ) -> Result<Millis, CoreError> {
+        let ClockMode::Frozen { now } = tenant.clock() else {
+            return Err(CoreError::ClockNotFrozen);
+        };
+        let target = now + by.as_millis() as Millis;
+        let sid = tenant.sid();
+        while let Some(job) = self.timers.take_first_due(&sid, target) {
+            if job.due_at > tenant.now() {
+                tenant.set_clock(ClockMode::Frozen { now: job.due_at });
+            }
+            self.run_job(job).await;
+        }
+        tenant.set_clock(ClockMode::Frozen { now: target });
+        Ok(target)
+    }
+
+    /// Let a frozen clock run again from where it stands.
+    pub fn resume_clock(&self, tenant: &Tenant) {
+        if let ClockMode::Frozen { now } = tenant.clock() {
+            tenant.set_clock(ClockMode::Running {
+                offset: now - time::wall_now(),
+            });
+            self.timers.changed.notify_one();
+        }
+    }
+
+    pub fn pending_jobs(&self, tenant: &Tenant) -> usize {
+        self.timers.pending(&tenant.sid())
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // The scheduler.
+
+    pub(super) async fn run_scheduler(self: Arc<Self>, shutdown: CancellationToken) {
+        const BATCH: usize = 1024;
+        // At most this many jobs run at once. Past it, due jobs wait in the timers rather than
+        // in the store's write queue, where they would delay every API request behind them.
+        let running = Arc::new(tokio::sync::Semaphore::new(MAX_RUNNING_JOBS));
+        loop {
+            let due = self.timers.take_due(&self.tenants, BATCH);
+            let full = due.jobs.len() == BATCH;
+            for job in due.jobs {
+                let permit = tokio::select! {
+                    permit = Arc::clone(&running).acquire_owned() => permit,
+                    // Jobs taken but not started are still rows: they run after a restart.
+                    _ = shutdown.cancelled() => return,
+                };
+                let core = Arc::clone(&self);
+                tokio::spawn(async move {
+                    core.run_job(job).await;
+                    drop(permit);
+                });
+            }
+            if full {
+                tokio::task::yield_now().await;
+                continue;
+            }
+            let wait = due.next_wake.map_or(Duration::from_secs(3600), |wall| {
+                Duration::from_millis((wall - time::wall_now()).max(0) as u64)
+            });
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = self.timers.changed.notified() => {}
+                _ = shutdown.cancelled() => return,
+            }
+        }
+    }
+
+    async fn run_job(&self, job: Job) {
+        let outcome = match &job.kind {
+            JobKind::Lifecycle { sid, steps, notify } => {
+                self.apply_step(&job, sid, steps, notify.as_ref()).await
+            }
+            JobKind::Deliver(delivery) => self.deliver(&job, delivery).await,
+        };
+        if let Err(error) = outcome {
+            // The row is still in the jobs table: it runs again after a restart.
+            tracing::error!(job = job.id, resource = %job.resource_sid, %error, "scheduled job failed");
+        }
+    }
+
+    async fn apply_step(
+        &self,
+        job: &Job,
+        sid: &str,
+        steps: &[Step],
+        notify: Option<&StatusNotify>,
+    ) -> Result<(), CoreError> {
+        let (Some(step), Some(tenant)) = (steps.first(), self.tenants.get(&job.account_sid)) else {
+            return Ok(());
+        };
+        let at = tenant.now().max(job.due_at);
+        let mut next = Vec::new();
+        if let Some(following) = steps.get(1) {
+            next.push(NewJob {
+                account_sid: job.account_sid.clone(),
+                resource_sid: sid.to_owned(),
+                due_at: at + following.delay_ms as Millis,
+                kind: JobKind::Lifecycle {
+                    sid: sid.to_owned(),
+                    steps: steps[1..].to_vec(),
+                    notify: notify.cloned(),
+                },
+            });
+        }
+        if let Some(notify) = notify.filter(|_| self.settings.callbacks_enabled) {
+            next.push(NewJob {
+                account_sid: job.account_sid.clone(),
+                resource_sid: sid.to_owned(),
+                due_at: at,
+                kind: JobKind::Deliver(webhooks::twilio::message_status(
+                    &job.account_sid,
+                    sid,
+                    notify,
+                    step,
+                    at,
+                    self.settings.retry_attempts.max(1),
+                    self.settings.retry_delay.as_millis() as u64,
+                )),
+            });
+        }
+        let written = self
+            .store
+            .write(Write::ApplyStep {
+                job_id: job.id,
+                account_sid: job.account_sid.clone(),
+                sid: sid.to_owned(),
+                step: step.clone(),
+                at,
+                next,
+            })
+            .await?;
+        if let WriteResult::Jobs(jobs) = written {
+            self.timers.add(jobs);
+        }
+        Ok(())
+    }
+
+    async fn deliver(&self, job: &Job, delivery: &store::Delivery) -> Result<(), CoreError> {
+        let job_id = job.id;
+        if !self
+            .store
+            .read(move |conn| store::job_exists(conn, job_id))
+            .await?
+        {
+            return Ok(());
+        }
+        let Some(tenant) = self.tenants.get(&job.account_sid) else {
+            return Ok(());
+        };
+        let auth_token = tenant.account().auth_token;
+        let sent = self.webhooks.send_twilio(delivery, &auth_token).await;
+        let at = tenant.now();
+        let attempt = CallbackAttempt {
+            id: 0,
+            account_sid: job.account_sid.clone(),
+            resource_sid: delivery.resource_sid.clone(),
+            status: delivery.status.clone(),
+            url: sent.url,
+            method: delivery.method.as_str().into(),
+            request_body: sent.request_body,
+            attempt: i64::from(delivery.attempt),
+            response_status: sent.response_status.map(i64::from),
+            response_body: sent.response_body,
+            error: sent.error,
+            latency_ms: sent.latency_ms as i64,
+            created_at: at,
+        };
+        let retry =
+            (!attempt.succeeded() && delivery.attempt < delivery.max_attempts).then(|| NewJob {
+                account_sid: job.account_sid.clone(),
+                resource_sid: delivery.resource_sid.clone(),
+                due_at: at + delivery.retry_delay_ms as Millis,
+                kind: JobKind::Deliver(store::Delivery {
+                    attempt: delivery.attempt + 1,
+                    ..delivery.clone()
+                }),
+            });
+        let written = self
+            .store
+            .write(Write::RecordAttempt {
+                job_id: job.id,
+                attempt,
+                retry,
+            })
+            .await?;
+        if let WriteResult::Jobs(jobs) = written {
+            self.timers.add(jobs);
+        }
+        Ok(())
+    }
+}

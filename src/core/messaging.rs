@@ -1,0 +1,325 @@
+//! Messages as apps send and manage them: the checks and decisions behind `Messages.json`.
+
+use std::time::Duration;
+
+use super::events::{EventData, NewEvent};
+use super::messages::{self, Message, MessageFilter, MessageStatus, MessageUpdate, NewMessage};
+use super::rules::{self, Decision, Outcome, Rejection, Step, Subject};
+use super::store::{
+    self, CallbackAttempt, ClearWhat, Cleared, JobKind, NewJob, PageFrom, StatusNotify, Write,
+    WriteResult,
+};
+use super::tenants::Tenant;
+use super::time::{self, Millis};
+use super::{Core, CoreError, ids, magic, text};
+
+impl Core {
+    /// Send a message as an app does through the API: check the sender, let the rules decide,
+    /// store it with its first pending status change, and return it as the API answers it.
+    pub async fn send_message(
+        &self,
+        tenant: &Tenant,
+        new: NewMessage,
+    ) -> Result<Message, CoreError> {
+        let account_sid = tenant.sid();
+        if let Some(rejection) = magic::message_rejection(new.from.as_deref(), &new.to) {
+            return Err(CoreError::Rejected(rejection));
+        }
+        if let Some(from) = new
+            .from
+            .as_deref()
+            .filter(|_| self.settings.check_from_numbers)
+        {
+            let (_, number) = text::split_channel(from);
+            if number != magic::VALID_TEST_SENDER
+                && !tenant.owns_number(number)
+                && !tenant.owns_number(from)
+            {
+                return Err(CoreError::Rejected(Rejection::new(
+                    400,
+                    21606,
+                    format!(
+                        "The From phone number {from} is not a valid, SMS-capable inbound phone number or short code for your account."
+                    ),
+                )));
+            }
+        }
+        let channel = match text::split_channel(&new.to).0 {
+            Some(channel) => channel.to_ascii_lowercase(),
+            None if new.media_urls.is_empty() => "sms".into(),
+            None => "mms".into(),
+        };
+        let decision = tenant.with_rules(|book| {
+            book.decide(Subject {
+                channel: &channel,
+                to: &new.to,
+                from: new.from.as_deref(),
+                body: &new.body,
+            })
+        });
+        let now = tenant.now();
+        let (mut script, latency_ms) = match &decision {
+            Some(Decision {
+                rule,
+                outcome: Outcome::Reject(rejection),
+            }) => {
+                self.store
+                    .write(Write::Event(NewEvent {
+                        account_sid,
+                        at: now,
+                        data: EventData::RuleMatched {
+                            rule_id: rule.id.clone(),
+                            sid: None,
+                            to: new.to.clone(),
+                            outcome: Outcome::Reject(rejection.clone()),
+                        },
+                    }))
+                    .await?;
+                respond_after(rule.latency_ms).await;
+                return Err(CoreError::Rejected(rejection.clone()));
+            }
+            Some(Decision {
+                rule,
+                outcome: Outcome::Accept { script },
+            }) => (script.clone(), rule.latency_ms),
+            None if self.settings.default_succeeds => {
+                (rules::delivered_script(self.step_delay_ms()), 0)
+            }
+            None => (rules::failed_script(self.step_delay_ms()), 0),
+        };
+
+        let initial = if let Some(send_at) = new.send_at {
+            script.insert(
+                0,
+                Step::new(MessageStatus::Queued, (send_at - now).max(0) as u64),
+            );
+            MessageStatus::Scheduled
+        } else if new.messaging_service_sid.is_some() {
+            // A Messaging Service accepts first and queues a moment later (with a callback).
+            script.insert(0, Step::new(MessageStatus::Queued, 0));
+            MessageStatus::Accepted
+        } else {
+            MessageStatus::Queued
+        };
+        let sid = ids::sid(if new.media_urls.is_empty() {
+            "SM"
+        } else {
+            "MM"
+        });
+        let message = Message {
+            num_segments: text::segments(&new.body),
+            sid: sid.clone(),
+            account_sid: account_sid.clone(),
+            direction: messages::Direction::OutboundApi,
+            from: new.from,
+            to: new.to,
+            body: new.body,
+            media_urls: new.media_urls,
+            status: initial,
+            messaging_service_sid: new.messaging_service_sid,
+            error_code: None,
+            error_message: None,
+            price: None,
+            created_at: now,
+            updated_at: now,
+            sent_at: None,
+            status_callback: new.status_callback,
+        };
+        let notify = message
+            .status_callback
+            .clone()
+            .map(|callback| StatusNotify {
+                callback,
+                from: message.from.clone(),
+                to: message.to.clone(),
+                messaging_service_sid: message.messaging_service_sid.clone(),
+            });
+        let job = script.first().map(|first| NewJob {
+            account_sid: account_sid.clone(),
+            resource_sid: sid.clone(),
+            due_at: now + first.delay_ms as Millis,
+            kind: JobKind::Lifecycle {
+                sid: sid.clone(),
+                steps: script.clone(),
+                notify,
+            },
+        });
+        let mut events = vec![NewEvent {
+            account_sid: account_sid.clone(),
+            at: now,
+            data: EventData::MessageCreated {
+                message: message.clone(),
+            },
+        }];
+        if let Some(decision) = decision {
+            events.push(NewEvent {
+                account_sid,
+                at: now,
+                data: EventData::RuleMatched {
+                    rule_id: decision.rule.id,
+                    sid: Some(sid),
+                    to: message.to.clone(),
+                    outcome: decision.outcome,
+                },
+            });
+        }
+        let written = self
+            .store
+            .write(Write::CreateMessage {
+                message: message.clone(),
+                job,
+                events,
+            })
+            .await?;
+        if let WriteResult::Jobs(jobs) = written {
+            self.timers.add(jobs);
+        }
+        respond_after(latency_ms).await;
+        Ok(message)
+    }
+
+    pub async fn message(&self, tenant: &Tenant, sid: &str) -> Result<Message, CoreError> {
+        let (account_sid, sid) = (tenant.sid(), sid.to_owned());
+        self.store
+            .read(move |conn| store::fetch_message(conn, &account_sid, &sid))
+            .await?
+            .ok_or(CoreError::NotFound)
+    }
+
+    /// The position of a message in its tenant's list, for page tokens.
+    pub async fn message_position(
+        &self,
+        tenant: &Tenant,
+        sid: &str,
+    ) -> Result<Option<i64>, CoreError> {
+        let (account_sid, sid) = (tenant.sid(), sid.to_owned());
+        Ok(self
+            .store
+            .read(move |conn| store::message_seq(conn, &account_sid, &sid))
+            .await?)
+    }
+
+    pub async fn list_messages(
+        &self,
+        tenant: &Tenant,
+        filter: &MessageFilter,
+        from: PageFrom,
+        limit: u32,
+    ) -> Result<Vec<Message>, CoreError> {
+        let (account_sid, filter) = (tenant.sid(), filter.clone());
+        Ok(self
+            .store
+            .read(move |conn| store::list_messages(conn, &account_sid, &filter, from, limit))
+            .await?)
+    }
+
+    pub async fn update_message(
+        &self,
+        tenant: &Tenant,
+        sid: &str,
+        update: MessageUpdate,
+    ) -> Result<Message, CoreError> {
+        let current = self.message(tenant, sid).await?;
+        if update == MessageUpdate::Cancel && current.status != MessageStatus::Scheduled {
+            // Twilio: only a scheduled message can be canceled. Its docs name no code for the
+            // refusal; 30409 is the one chosen here.
+            return Err(CoreError::Rejected(Rejection::new(
+                400,
+                30409,
+                format!(
+                    "Message {sid} is in status {} and cannot be canceled; only scheduled messages can be canceled.",
+                    current.status.as_str()
+                ),
+            )));
+        }
+        match self
+            .store
+            .write(Write::UpdateMessage {
+                account_sid: tenant.sid(),
+                sid: sid.to_owned(),
+                update,
+                at: tenant.now(),
+            })
+            .await?
+        {
+            WriteResult::Message(Some(message)) => Ok(*message),
+            _ => Err(CoreError::NotFound),
+        }
+    }
+
+    pub async fn delete_message(&self, tenant: &Tenant, sid: &str) -> Result<(), CoreError> {
+        let current = self.message(tenant, sid).await?;
+        if !current.status.is_final() && current.status != MessageStatus::Scheduled {
+            // Twilio keeps a message until its delivery receipt is in ("Cannot delete message in
+            // state SENT"). 20009 is the code chosen here; Twilio's docs name none.
+            return Err(CoreError::Rejected(Rejection::new(
+                400,
+                20009,
+                format!(
+                    "Cannot delete message in state {}",
+                    current.status.as_str().to_ascii_uppercase()
+                ),
+            )));
+        }
+        match self
+            .store
+            .write(Write::DeleteMessage {
+                account_sid: tenant.sid(),
+                sid: sid.to_owned(),
+                at: tenant.now(),
+            })
+            .await?
+        {
+            WriteResult::Deleted(true) => Ok(()),
+            _ => Err(CoreError::NotFound),
+        }
+    }
+
+    pub async fn callback_attempts(
+        &self,
+        tenant: &Tenant,
+        limit: u32,
+    ) -> Result<Vec<CallbackAttempt>, CoreError> {
+        let account_sid = tenant.sid();
+        Ok(self
+            .store
+            .read(move |conn| store::callback_attempts(conn, &account_sid, limit))
+            .await?)
+    }
+
+    /// Remove stored data, of one tenant or of all. Pending status changes of removed messages
+    /// are dropped with them.
+    pub async fn clear(
+        &self,
+        tenant: Option<&Tenant>,
+        what: ClearWhat,
+    ) -> Result<Cleared, CoreError> {
+        let account_sid = tenant.map(|t| t.sid());
+        let at = tenant.map_or_else(time::wall_now, |t| t.now());
+        let result = self
+            .store
+            .write(Write::Clear {
+                account_sid: account_sid.clone(),
+                what,
+                at,
+            })
+            .await?;
+        if matches!(what, ClearWhat::Messages | ClearWhat::All) {
+            match &account_sid {
+                Some(sid) => self.timers.drop_tenant(sid),
+                None => self.timers.drop_all(),
+            }
+        }
+        match result {
+            WriteResult::Cleared(cleared) => Ok(cleared),
+            _ => Ok(Cleared::default()),
+        }
+    }
+}
+
+/// A rule's response latency. Real time, not the tenant clock: it delays an HTTP answer.
+async fn respond_after(latency_ms: u64) {
+    if latency_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(latency_ms)).await;
+    }
+}
