@@ -390,7 +390,7 @@ fn message_sid<'a>(file: &'a str, path: &str) -> Result<&'a str, TwilioError> {
         .ok_or_else(|| TwilioError::not_found(path))
 }
 
-fn not_found_at(error: crate::core::CoreError, path: &str) -> TwilioError {
+pub(super) fn not_found_at(error: crate::core::CoreError, path: &str) -> TwilioError {
     match error {
         crate::core::CoreError::NotFound => TwilioError::not_found(path),
         other => other.into(),

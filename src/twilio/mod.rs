@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod auth;
 pub mod error;
+pub mod media;
 pub mod messages;
 pub mod params;
 pub mod resources;
@@ -34,5 +35,13 @@ pub fn routes() -> Router<Arc<AppState>> {
             get(messages::fetch)
                 .post(messages::update)
                 .delete(messages::delete),
+        )
+        .route(
+            "/2010-04-01/Accounts/{account}/Messages/{message}/Media.json",
+            get(media::list),
+        )
+        .route(
+            "/2010-04-01/Accounts/{account}/Messages/{message}/Media/{media}",
+            get(media::fetch),
         )
 }

@@ -329,3 +329,30 @@ async fn scheduled_messages_wait_for_send_at_and_can_be_canceled() {
         .await;
     assert_twilio_error(status, &body, 400, 35118);
 }
+
+#[tokio::test]
+async fn media_subresources_list_each_media_url() {
+    let app = spawn_app().await;
+    let mms = app
+        .send(&[
+            ("To", "+15557654321"),
+            ("From", FROM),
+            ("MediaUrl", "https://example.com/cat.jpg"),
+            ("MediaUrl", "https://example.com/doc.pdf"),
+        ])
+        .await;
+    let media_uri = mms["subresource_uris"]["media"].as_str().unwrap();
+    let (status, list) = app.get(media_uri).await;
+    assert_eq!(status, 200, "{list}");
+    let items = list["media_list"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0]["content_type"], "image/jpeg");
+    assert_eq!(items[1]["content_type"], "application/pdf");
+    assert_eq!(items[0]["parent_sid"], mms["sid"]);
+    let (status, one) = app.get(items[1]["uri"].as_str().unwrap()).await;
+    assert_eq!(status, 200);
+    assert_eq!(one, items[1]);
+    let missing = media_uri.replace("Media.json", &format!("Media/ME{}.json", "0".repeat(32)));
+    let (status, body) = app.get(&missing).await;
+    assert_twilio_error(status, &body, 404, 20404);
+}

@@ -1,0 +1,169 @@
+//! A message's Media subresource: <https://www.twilio.com/docs/messaging/api/media-resource>.
+//! Each `MediaUrl` of a message is one Media item. Its SID is derived from the message SID and
+//! the item's position, so it is the same on every request without being stored.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{OriginalUri, Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::auth;
+use super::error::TwilioError;
+use super::messages::not_found_at;
+use super::params;
+use super::resources::{self, Page, account_uri};
+use crate::core::ids;
+use crate::core::messages::Message;
+use crate::core::time::rfc2822;
+use crate::server::AppState;
+
+#[derive(Serialize)]
+struct MediaResource {
+    account_sid: String,
+    content_type: &'static str,
+    date_created: String,
+    date_updated: String,
+    parent_sid: String,
+    sid: String,
+    uri: String,
+}
+
+/// The message whose media a request is about.
+async fn parent(
+    state: &AppState,
+    headers: &HeaderMap,
+    account_sid: &str,
+    message_sid: &str,
+    path: &str,
+) -> Result<Message, TwilioError> {
+    let tenant = auth::tenant(&state.core, headers, account_sid, path).await?;
+    if !(ids::is_sid(message_sid, "SM") || ids::is_sid(message_sid, "MM")) {
+        return Err(TwilioError::not_found(path));
+    }
+    state
+        .core
+        .message(&tenant, message_sid)
+        .await
+        .map_err(|e| not_found_at(e, path))
+}
+
+fn media_sid(message_sid: &str, index: usize) -> String {
+    let digest = Sha256::digest(format!("{message_sid}/{index}"));
+    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    format!("ME{hex}")
+}
+
+/// Twilio reads the type from the fetched file; mockingbird fetches nothing, so it goes by the
+/// URL's extension.
+fn content_type(url: &str) -> &'static str {
+    let path = url
+        .split(['?', '#'])
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    match path.rsplit_once('.').map(|(_, ext)| ext) {
+        Some("jpg" | "jpeg") => "image/jpeg",
+        Some("png") => "image/png",
+        Some("gif") => "image/gif",
+        Some("webp") => "image/webp",
+        Some("mp4") => "video/mp4",
+        Some("mp3") => "audio/mpeg",
+        Some("ogg") => "audio/ogg",
+        Some("pdf") => "application/pdf",
+        Some("vcf") => "text/vcard",
+        _ => "application/octet-stream",
+    }
+}
+
+fn items(message: &Message) -> Vec<MediaResource> {
+    message
+        .media_urls
+        .iter()
+        .enumerate()
+        .map(|(index, url)| {
+            let sid = media_sid(&message.sid, index);
+            MediaResource {
+                account_sid: message.account_sid.clone(),
+                content_type: content_type(url),
+                date_created: rfc2822(message.created_at),
+                date_updated: rfc2822(message.created_at),
+                parent_sid: message.sid.clone(),
+                uri: format!(
+                    "{}/Messages/{}/Media/{sid}.json",
+                    account_uri(&message.account_sid),
+                    message.sid
+                ),
+                sid,
+            }
+        })
+        .collect()
+}
+
+/// List a message's media: `GET …/Messages/{Sid}/Media.json`.
+pub async fn list(
+    State(state): State<Arc<AppState>>,
+    Path((account_sid, message)): Path<(String, String)>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> Result<Response, TwilioError> {
+    let message = parent(&state, &headers, &account_sid, &message, uri.path()).await?;
+    let params = params::query(&uri)?;
+    let paging = resources::paging(&params)?;
+    // A message has at most ten media items: one page holds them all.
+    let all = items(&message);
+    let page = Page {
+        path: uri.path(),
+        filters: Vec::new(),
+        key: "media_list",
+        page: 0,
+        page_size: paging.page_size,
+        first_sid: all.first().map(|m| m.sid.clone()),
+        last_sid: all.last().map(|m| m.sid.clone()),
+        items: all
+            .iter()
+            .take(paging.page_size as usize)
+            .map(|m| serde_json::to_value(m).unwrap_or_default())
+            .collect(),
+        has_next: false,
+        has_previous: false,
+    };
+    Ok(Json(page.into_json()).into_response())
+}
+
+/// Fetch one media item: `GET …/Messages/{Sid}/Media/{MediaSid}.json`.
+pub async fn fetch(
+    State(state): State<Arc<AppState>>,
+    Path((account_sid, message, file)): Path<(String, String, String)>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> Result<Response, TwilioError> {
+    let message = parent(&state, &headers, &account_sid, &message, uri.path()).await?;
+    let wanted = file.strip_suffix(".json").unwrap_or_default();
+    items(&message)
+        .into_iter()
+        .find(|m| m.sid == wanted)
+        .map(|m| Json(m).into_response())
+        .ok_or_else(|| TwilioError::not_found(uri.path()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn media_sids_are_stable_and_shaped_like_twilio_sids() {
+        let sid = media_sid("MM0123", 0);
+        assert_eq!(sid, media_sid("MM0123", 0));
+        assert_ne!(sid, media_sid("MM0123", 1));
+        assert!(crate::core::ids::is_sid(&sid, "ME"), "{sid}");
+        assert_eq!(content_type("https://x.test/a.JPG?x=1"), "image/jpeg");
+        assert_eq!(
+            content_type("https://x.test/file"),
+            "application/octet-stream"
+        );
+    }
+}
