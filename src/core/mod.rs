@@ -98,7 +98,8 @@ pub struct Core {
     pub tenants: Registry,
     timers: Timers,
     webhooks: WebhookClient,
-    default_account_sid: String,
+    /// The config file's account: its credentials and the seed's number lists.
+    config_account: DefaultAccount,
     started_at: Millis,
 }
 
@@ -121,7 +122,7 @@ impl Core {
             tenants: Registry::default(),
             timers: Timers::default(),
             webhooks: WebhookClient::new(settings.webhook_timeout),
-            default_account_sid: default_account.sid.clone(),
+            config_account: default_account,
             started_at: time::wall_now(),
             settings,
         });
@@ -138,7 +139,7 @@ impl Core {
             core.tenants
                 .insert(Arc::new(Tenant::new(stored.account, book, stored.numbers)));
         }
-        core.install_default_account(default_account).await?;
+        core.install_default_account().await?;
         core.timers.add(core.store.read(store::load_jobs).await?);
         tokio::spawn(Arc::clone(&core).run_scheduler(shutdown));
         Ok(core)
@@ -146,36 +147,10 @@ impl Core {
 
     /// The config file is the truth about the default account: its credentials, the seed's
     /// number lists as rules, and its allowed senders as its phone numbers.
-    async fn install_default_account(&self, config: DefaultAccount) -> Result<(), StoreError> {
+    async fn install_default_account(&self) -> Result<(), StoreError> {
+        let config = self.config_account.clone();
         let now = time::wall_now();
-        let delay = self.step_delay_ms();
-        let exact = |n: &String| rules::Match {
-            to: Some(rules::AddressPattern::Exact(n.clone())),
-            ..rules::Match::default()
-        };
-        // Failure numbers come first: the seed checked them before the registered ones.
-        let config_rules: Vec<Rule> = config
-            .failure_numbers
-            .iter()
-            .map(|n| Rule {
-                id: format!("config:failure_numbers:{n}"),
-                when: exact(n),
-                then: Outcome::Accept {
-                    script: rules::failed_script(delay),
-                },
-                first_n: None,
-                latency_ms: 0,
-            })
-            .chain(config.registered_numbers.iter().map(|n| Rule {
-                id: format!("config:registered_numbers:{n}"),
-                when: exact(n),
-                then: Outcome::Accept {
-                    script: rules::delivered_script(delay),
-                },
-                first_n: None,
-                latency_ms: 0,
-            }))
-            .collect();
+        let config_rules = self.config_rules();
         let existing = self.tenants.get(&config.sid);
         let created_at = existing.as_ref().map_or(now, |t| t.account().created_at);
         let account = Account {
@@ -217,8 +192,36 @@ impl Core {
         Ok(())
     }
 
+    /// The seed's `failure_numbers` and `registered_numbers` as rules. Failure numbers come
+    /// first: the seed checked them before the registered ones.
+    fn config_rules(&self) -> Vec<Rule> {
+        let delay = self.step_delay_ms();
+        let rule = |list: &str, number: &String, script: Vec<rules::Step>| Rule {
+            id: format!("config:{list}:{number}"),
+            when: rules::Match {
+                to: Some(rules::AddressPattern::Exact(number.clone())),
+                ..rules::Match::default()
+            },
+            then: Outcome::Accept { script },
+            first_n: None,
+            latency_ms: 0,
+        };
+        let config = &self.config_account;
+        config
+            .failure_numbers
+            .iter()
+            .map(|n| rule("failure_numbers", n, rules::failed_script(delay)))
+            .chain(
+                config
+                    .registered_numbers
+                    .iter()
+                    .map(|n| rule("registered_numbers", n, rules::delivered_script(delay))),
+            )
+            .collect()
+    }
+
     pub fn default_tenant(&self) -> Option<Arc<Tenant>> {
-        self.tenants.get(&self.default_account_sid)
+        self.tenants.get(&self.config_account.sid)
     }
 
     pub fn started_at(&self) -> Millis {
@@ -239,6 +242,18 @@ impl Core {
         owner: Option<&str>,
         sid: Option<String>,
     ) -> Result<Arc<Tenant>, CoreError> {
+        self.new_account(friendly_name, owner, sid, Vec::new(), &[])
+            .await
+    }
+
+    async fn new_account(
+        &self,
+        friendly_name: Option<String>,
+        owner: Option<&str>,
+        sid: Option<String>,
+        rules: Vec<Rule>,
+        numbers: &[String],
+    ) -> Result<Arc<Tenant>, CoreError> {
         let now = time::wall_now();
         let sid = sid.unwrap_or_else(|| ids::sid("AC"));
         let account = Account {
@@ -251,6 +266,10 @@ impl Core {
             created_at: now,
             updated_at: now,
         };
+        let numbers: Vec<PhoneNumber> = numbers
+            .iter()
+            .map(|n| new_phone_number(&sid, n, now))
+            .collect();
         let key = ApiKey {
             sid: ids::sid("SK"),
             account_sid: sid,
@@ -258,16 +277,17 @@ impl Core {
             friendly_name: "mockingbird".into(),
             created_at: now,
         };
+        let book = RuleBook::new(rules.clone())?;
         self.store
             .write(Write::PutAccount {
                 account: account.clone(),
                 api_keys: vec![key.clone()],
-                numbers: Vec::new(),
-                rules_json: "[]".into(),
+                numbers: numbers.clone(),
+                rules_json: serde_json::to_string(&rules).unwrap_or_else(|_| "[]".into()),
                 announce: true,
             })
             .await?;
-        let tenant = Arc::new(Tenant::new(account, RuleBook::default(), Vec::new()));
+        let tenant = Arc::new(Tenant::new(account, book, numbers));
         self.tenants.insert_api_key(key);
         self.tenants.insert(Arc::clone(&tenant));
         Ok(tenant)
@@ -275,7 +295,8 @@ impl Core {
 
     /// The tenant for an account SID that arrived without credentials to check
     /// (`require_auth: false`): an unknown but well-formed SID gets a tenant of its own, so
-    /// tests that each invent an account SID are still isolated.
+    /// tests that each invent an account SID are still isolated. It behaves as the config file
+    /// says, as every SID did in the seed: the same number lists and senders, its own data.
     pub async fn tenant_for_unauthenticated(
         &self,
         account_sid: &str,
@@ -286,10 +307,16 @@ impl Core {
         if !ids::is_sid(account_sid, "AC") {
             return Ok(None);
         }
-        Ok(Some(
-            self.create_account(None, None, Some(account_sid.to_owned()))
-                .await?,
-        ))
+        let tenant = self
+            .new_account(
+                None,
+                None,
+                Some(account_sid.to_owned()),
+                self.config_rules(),
+                &self.config_account.allowed_from_numbers,
+            )
+            .await?;
+        Ok(Some(tenant))
     }
 
     pub async fn update_account(

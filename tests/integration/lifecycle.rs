@@ -367,3 +367,37 @@ async fn real_time_lifecycle_reaches_the_app() {
         .collect();
     assert_eq!(statuses, vec!["sent", "delivered"]);
 }
+
+#[tokio::test]
+async fn an_app_that_does_not_answer_in_time_is_retried() {
+    let mut config = test_config();
+    config.twilio.callbacks.timeout_seconds = 0.2;
+    let app = spawn_with(config).await;
+    let receiver = Receiver::start().await;
+    receiver.answer_with(&[HANG]);
+    let tenant = app.tenant(SID);
+    app.state.core.freeze_clock(&tenant);
+    app.send(&[
+        ("To", "+15559999999"),
+        ("From", FROM),
+        ("Body", "hi"),
+        ("StatusCallback", &receiver.url("/slow")),
+    ])
+    .await;
+    app.advance(&tenant, 2.0).await;
+    let attempts = app.state.core.callback_attempts(&tenant, 10).await.unwrap();
+    assert_eq!(attempts.len(), 1);
+    assert_eq!(attempts[0].response_status, None);
+    assert!(
+        attempts[0].error.as_deref().unwrap().contains("timed out"),
+        "{attempts:?}"
+    );
+
+    app.advance(&tenant, 5.0).await;
+    let attempts = app.state.core.callback_attempts(&tenant, 10).await.unwrap();
+    assert_eq!(attempts.len(), 2);
+    assert_eq!(
+        (attempts[0].attempt, attempts[0].response_status),
+        (2, Some(200))
+    );
+}

@@ -192,6 +192,9 @@ pub fn assert_twilio_error(status: u16, body: &Value, expected_status: u16, code
 
 // ---------------------------------------------------------------------------------------------
 
+/// A scripted answer that keeps the sender waiting past its timeout.
+pub const HANG: u16 = 0;
+
 /// One request the receiver got.
 #[derive(Debug, Clone)]
 pub struct Recorded {
@@ -219,7 +222,8 @@ impl Recorded {
 #[derive(Default)]
 struct ReceiverState {
     requests: Mutex<Vec<Recorded>>,
-    /// Statuses to answer with, in order, before answering 200.
+    /// Statuses to answer with, in order, before answering 200. [`HANG`] answers nothing for
+    /// longer than any test's webhook timeout.
     scripted: Mutex<VecDeque<u16>>,
     arrived: Notify,
 }
@@ -318,5 +322,8 @@ async fn record(State(state): State<Arc<ReceiverState>>, request: Request) -> im
     state.requests.lock().unwrap().push(recorded);
     state.arrived.notify_waiters();
     let status = state.scripted.lock().unwrap().pop_front().unwrap_or(200);
+    if status == HANG {
+        tokio::time::sleep(Duration::from_secs(5)).await;
+    }
     (StatusCode::from_u16(status).unwrap_or(StatusCode::OK), "ok")
 }

@@ -164,16 +164,22 @@ async fn without_require_auth_each_account_sid_is_its_own_tenant() {
     let app = spawn_with(config).await;
     let one = format!("AC{}", "1".repeat(32));
     let two = format!("AC{}", "2".repeat(32));
-    let form = [
-        ("To", "+15557654321"),
-        ("From", "+15005550006"),
-        ("Body", "x"),
-    ];
+    // The config's senders and number lists hold for every account, as they did in the seed.
+    let form = [("To", "+15559999999"), ("From", FROM), ("Body", "x")];
     let (status, sent) = app
         .post_as("anyone", "anything", &app.messages_path(&one), &form)
         .await;
     assert_eq!(status, 201, "{sent}");
     assert_eq!(sent["account_sid"], one.as_str());
+    let tenant = app.tenant(&one);
+    app.state.core.freeze_clock(&tenant);
+    app.advance(&tenant, 10.0).await;
+    let path = format!(
+        "/2010-04-01/Accounts/{one}/Messages/{}.json",
+        sent["sid"].as_str().unwrap()
+    );
+    assert_eq!(app.get_as("x", "y", &path).await.1["status"], "failed");
+
     let (_, list) = app.get_as("x", "y", &app.messages_path(&two)).await;
     assert_eq!(list["messages"], Value::Array(vec![]));
     let (status, body) = app.get_as("x", "y", &app.messages_path("nonsense")).await;
