@@ -27,7 +27,7 @@ impl Core {
     /// Move a frozen clock forward by `by`, running everything that falls due, in order, before
     /// returning: each job sees the clock at its own due time.
     pub async fn advance_clock(
-        self: &Arc<Self>,
+        &self,
         tenant: &Tenant,
         by: Duration,
     ) -> Result<Millis, CoreError> {
