@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Every test mockingbird has, in order: formatting and lints, the Rust unit and integration
-# tests (the real server on port 0), then the official twilio-python SDK against the release
-# binary, built with the same command as the Dockerfile. Installs what it needs (a Python
-# virtualenv under .venv) and works on a fresh clone.
+# tests (the real server on port 0), then the official Twilio SDKs for Python, Node and Go
+# against the release binary, built with the same command as the Dockerfile. Installs what it
+# needs (a virtualenv in .venv, tests/node/node_modules, Go modules) and works on a fresh clone.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -14,5 +14,10 @@ echo "== cargo test"
 cargo test --locked
 echo "== release build (the Dockerfile's command)"
 cargo build --release --locked --bin mockingbird
+export MOCKINGBIRD_BIN="$PWD/target/release/mockingbird"
 echo "== official SDK: twilio-python"
-MOCKINGBIRD_BIN="$PWD/target/release/mockingbird" bash scripts/python-tests.sh
+bash scripts/python-tests.sh
+echo "== official SDK: twilio-node"
+bash scripts/node-tests.sh
+echo "== official SDK: twilio-go"
+bash scripts/go-tests.sh

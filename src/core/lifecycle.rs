@@ -26,11 +26,7 @@ impl Core {
 
     /// Move a frozen clock forward by `by`, running everything that falls due, in order, before
     /// returning: each job sees the clock at its own due time.
-    pub async fn advance_clock(
-        &self,
-        tenant: &Tenant,
-        by: Duration,
-    ) -> Result<Millis, CoreError> {
+    pub async fn advance_clock(&self, tenant: &Tenant, by: Duration) -> Result<Millis, CoreError> {
         let ClockMode::Frozen { now } = tenant.clock() else {
             return Err(CoreError::ClockNotFrozen);
         };

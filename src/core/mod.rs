@@ -276,6 +276,7 @@ impl Core {
             secret: ids::token(),
             friendly_name: "mockingbird".into(),
             created_at: now,
+            updated_at: now,
         };
         let book = RuleBook::new(rules.clone())?;
         self.store
@@ -340,6 +341,66 @@ impl Core {
             .await?;
         tenant.set_account(account.clone());
         Ok(account)
+    }
+
+    /// A new API key (`SK…` + secret) that authenticates as `tenant`.
+    pub async fn create_api_key(
+        &self,
+        tenant: &Tenant,
+        friendly_name: Option<String>,
+    ) -> Result<ApiKey, CoreError> {
+        let now = time::wall_now();
+        let key = ApiKey {
+            sid: ids::sid("SK"),
+            account_sid: tenant.sid(),
+            secret: ids::token(),
+            friendly_name: friendly_name.unwrap_or_default(),
+            created_at: now,
+            updated_at: now,
+        };
+        self.store
+            .write(Write::PutApiKey { key: key.clone() })
+            .await?;
+        self.tenants.insert_api_key(key.clone());
+        Ok(key)
+    }
+
+    /// One of a tenant's API keys.
+    pub fn api_key(&self, tenant: &Tenant, sid: &str) -> Result<ApiKey, CoreError> {
+        self.tenants
+            .api_key(sid)
+            .filter(|key| key.account_sid == tenant.sid())
+            .ok_or(CoreError::NotFound)
+    }
+
+    pub async fn rename_api_key(
+        &self,
+        tenant: &Tenant,
+        sid: &str,
+        friendly_name: String,
+    ) -> Result<ApiKey, CoreError> {
+        let key = ApiKey {
+            friendly_name,
+            updated_at: time::wall_now(),
+            ..self.api_key(tenant, sid)?
+        };
+        self.store
+            .write(Write::PutApiKey { key: key.clone() })
+            .await?;
+        self.tenants.insert_api_key(key.clone());
+        Ok(key)
+    }
+
+    pub async fn delete_api_key(&self, tenant: &Tenant, sid: &str) -> Result<(), CoreError> {
+        self.api_key(tenant, sid)?;
+        self.store
+            .write(Write::DeleteApiKey {
+                account_sid: tenant.sid(),
+                sid: sid.to_owned(),
+            })
+            .await?;
+        self.tenants.remove_api_key(sid);
+        Ok(())
     }
 
     /// Subaccounts of `owner` (and the owner itself), oldest first.

@@ -61,6 +61,7 @@ pub struct ApiKey {
     pub secret: String,
     pub friendly_name: String,
     pub created_at: Millis,
+    pub updated_at: Millis,
 }
 
 /// A phone number that belongs to a tenant, with where its traffic goes.
@@ -181,6 +182,13 @@ impl Registry {
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .insert(key.sid.clone(), key);
+    }
+
+    pub fn remove_api_key(&self, sid: &str) {
+        self.api_keys
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(sid);
     }
 
     pub fn api_key(&self, sid: &str) -> Option<ApiKey> {

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod auth;
 pub mod error;
+pub mod keys;
 pub mod media;
 pub mod messages;
 pub mod params;
@@ -43,5 +44,13 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route(
             "/2010-04-01/Accounts/{account}/Messages/{message}/Media/{media}",
             get(media::fetch),
+        )
+        .route(
+            "/2010-04-01/Accounts/{account}/Keys.json",
+            get(keys::list).post(keys::create),
+        )
+        .route(
+            "/2010-04-01/Accounts/{account}/Keys/{key}",
+            get(keys::fetch).post(keys::update).delete(keys::delete),
         )
 }

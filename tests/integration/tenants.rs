@@ -246,3 +246,34 @@ async fn seed_routes_health_clear_and_callback_test() {
         serde_json::json!({"status": "received", "data": {"MessageStatus": "sent", "To": "+1 555"}})
     );
 }
+
+#[tokio::test]
+async fn keys_resource_creates_renames_lists_and_revokes_api_keys() {
+    let app = spawn_app().await;
+    let keys = format!("/2010-04-01/Accounts/{SID}/Keys.json");
+    let (status, created) = app.post(&keys, &[("FriendlyName", "ci")]).await;
+    assert_eq!(status, 201, "{created}");
+    let sid = created["sid"].as_str().unwrap().to_owned();
+    let secret = created["secret"].as_str().unwrap().to_owned();
+    assert!(sid.starts_with("SK") && sid.len() == 34);
+    assert_eq!(created["friendly_name"], "ci");
+
+    // The key authenticates as its account; the secret is never shown again.
+    let (status, list) = app.get_as(&sid, &secret, &app.messages_path(SID)).await;
+    assert_eq!(status, 200, "{list}");
+    let key_path = format!("/2010-04-01/Accounts/{SID}/Keys/{sid}.json");
+    let (status, fetched) = app.get(&key_path).await;
+    assert_eq!(status, 200);
+    assert_eq!(fetched.get("secret"), None);
+    let (_, renamed) = app.post(&key_path, &[("FriendlyName", "renamed")]).await;
+    assert_eq!(renamed["friendly_name"], "renamed");
+    let (_, listed) = app.get(&keys).await;
+    assert_eq!(listed["keys"][0]["sid"], sid.as_str());
+
+    let (status, _) = app.delete(&key_path).await;
+    assert_eq!(status, 204);
+    let (status, body) = app.get_as(&sid, &secret, &app.messages_path(SID)).await;
+    assert_twilio_error(status, &body, 401, 20003);
+    let (status, body) = app.get(&key_path).await;
+    assert_twilio_error(status, &body, 404, 20404);
+}

@@ -9,6 +9,7 @@ use super::reads::{fetch_message, parse_status};
 use super::{CallbackAttempt, ClearWhat, Cleared, Job, NewJob, StoreError, Write, WriteResult};
 use crate::core::events::{Event, EventData, NewEvent};
 use crate::core::messages::{Message, MessageStatus, MessageUpdate};
+use crate::core::tenants::ApiKey;
 
 fn json<T: Serialize>(value: &T) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
@@ -45,10 +46,7 @@ pub(super) fn apply(
                 account.updated_at,
             ])?;
             for key in api_keys {
-                conn.prepare_cached(
-                    "INSERT OR REPLACE INTO api_keys (sid, account_sid, secret, friendly_name, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                )?
-                .execute(params![key.sid, key.account_sid, key.secret, key.friendly_name, key.created_at])?;
+                insert_api_key(conn, key)?;
             }
             for number in numbers {
                 conn.prepare_cached(
@@ -83,6 +81,15 @@ pub(super) fn apply(
                 .execute(params![account.friendly_name, account.status.as_str(), account.updated_at, account.sid])?;
             Ok(WriteResult::Done)
         }
+        Write::PutApiKey { key } => {
+            insert_api_key(conn, key)?;
+            Ok(WriteResult::Done)
+        }
+        Write::DeleteApiKey { account_sid, sid } => Ok(WriteResult::Deleted(
+            conn.prepare_cached("DELETE FROM api_keys WHERE sid = ?1 AND account_sid = ?2")?
+                .execute(params![sid, account_sid])?
+                > 0,
+        )),
         Write::CreateMessage {
             message,
             job,
@@ -298,6 +305,22 @@ pub(super) fn apply(
             Ok(WriteResult::Done)
         }
     }
+}
+
+fn insert_api_key(conn: &Connection, key: &ApiKey) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO api_keys (sid, account_sid, secret, friendly_name, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        key.sid,
+        key.account_sid,
+        key.secret,
+        key.friendly_name,
+        key.created_at,
+        key.updated_at,
+    ])?;
+    Ok(())
 }
 
 /// Delete a job row; false if it was already gone (cancelled).

@@ -92,7 +92,10 @@ pub enum StoreError {
 }
 
 /// The schema, in order. `PRAGMA user_version` records how many have been applied.
-const MIGRATIONS: &[&str] = &[include_str!("../../../migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../../migrations/0001_init.sql"),
+    include_str!("../../../migrations/0002_api_key_updates.sql"),
+];
 
 /// Reader connections for a database file. SQLite in WAL mode lets them read while the writer
 /// writes.
@@ -406,6 +409,14 @@ pub enum Write {
     },
     UpdateAccount {
         account: Account,
+    },
+    /// Insert or replace an API key.
+    PutApiKey {
+        key: ApiKey,
+    },
+    DeleteApiKey {
+        account_sid: String,
+        sid: String,
     },
     CreateMessage {
         message: Message,

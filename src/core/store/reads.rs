@@ -214,8 +214,9 @@ pub struct StoredTenant {
 }
 
 pub fn load_tenants(conn: &Connection) -> Result<Vec<StoredTenant>, StoreError> {
-    let mut keys =
-        conn.prepare("SELECT sid, account_sid, secret, friendly_name, created_at FROM api_keys")?;
+    let mut keys = conn.prepare(
+        "SELECT sid, account_sid, secret, friendly_name, created_at, updated_at FROM api_keys",
+    )?;
     let keys = keys
         .query_map([], |row| {
             Ok(ApiKey {
@@ -224,6 +225,7 @@ pub fn load_tenants(conn: &Connection) -> Result<Vec<StoredTenant>, StoreError> 
                 secret: row.get(2)?,
                 friendly_name: row.get(3)?,
                 created_at: row.get(4)?,
+                updated_at: row.get(5)?,
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
