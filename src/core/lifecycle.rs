@@ -164,15 +164,10 @@ impl Core {
         Ok(())
     }
 
+    /// Send one webhook attempt and record it. A delivery whose message was deleted or canceled
+    /// meanwhile has already left the timers; one that was under way still goes out once, and
+    /// its record finds the job row gone and schedules no retry.
     async fn deliver(&self, job: &Job, delivery: &store::Delivery) -> Result<(), CoreError> {
-        let job_id = job.id;
-        if !self
-            .store
-            .read(move |conn| store::job_exists(conn, job_id))
-            .await?
-        {
-            return Ok(());
-        }
         let Some(tenant) = self.tenants.get(&job.account_sid) else {
             return Ok(());
         };

@@ -242,7 +242,13 @@ impl Core {
             })
             .await?
         {
-            WriteResult::Message(Some(message)) => Ok(*message),
+            WriteResult::Message(Some(message)) => {
+                if message.status == MessageStatus::Canceled {
+                    self.timers
+                        .drop_resource(&message.account_sid, &message.sid);
+                }
+                Ok(*message)
+            }
             _ => Err(CoreError::NotFound),
         }
     }
@@ -270,7 +276,10 @@ impl Core {
             })
             .await?
         {
-            WriteResult::Deleted(true) => Ok(()),
+            WriteResult::Deleted(true) => {
+                self.timers.drop_resource(&tenant.sid(), sid);
+                Ok(())
+            }
             _ => Err(CoreError::NotFound),
         }
     }

@@ -46,6 +46,13 @@ impl Timers {
         }
     }
 
+    /// Forget the jobs of one resource (a deleted or canceled message). Rare: a scan is fine.
+    pub fn drop_resource(&self, account_sid: &str, resource_sid: &str) {
+        if let Some(queue) = self.lock().get_mut(account_sid) {
+            queue.retain(|_, job| job.resource_sid != resource_sid);
+        }
+    }
+
     /// Forget every job of a tenant (its data was cleared or it was deleted).
     pub fn drop_tenant(&self, account_sid: &str) {
         self.lock().remove(account_sid);

@@ -401,3 +401,34 @@ async fn an_app_that_does_not_answer_in_time_is_retried() {
         (2, Some(200))
     );
 }
+
+#[tokio::test]
+async fn deleting_a_message_drops_its_pending_retries() {
+    let app = spawn_app().await;
+    let receiver = Receiver::start().await;
+    receiver.answer_with(&[500, 500, 500, 500]);
+    let tenant = app.tenant(SID);
+    app.state.core.freeze_clock(&tenant);
+    let body = app
+        .send(&[
+            ("To", "+15551234567"),
+            ("From", FROM),
+            ("Body", "hi"),
+            ("StatusCallback", &receiver.url("/cb")),
+        ])
+        .await;
+    app.advance(&tenant, 4.0).await;
+    assert_eq!(
+        receiver.requests().len(),
+        2,
+        "sent and delivered, both failed"
+    );
+    let path = format!(
+        "/2010-04-01/Accounts/{SID}/Messages/{}.json",
+        body["sid"].as_str().unwrap()
+    );
+    assert_eq!(app.delete(&path).await.0, 204);
+    app.advance(&tenant, 60.0).await;
+    assert_eq!(receiver.requests().len(), 2, "no retries after the delete");
+    assert_eq!(app.state.core.pending_jobs(&tenant), 0);
+}

@@ -169,14 +169,6 @@ pub fn pending_jobs(conn: &Connection) -> Result<i64, StoreError> {
         .query_row([], |row| row.get(0))?)
 }
 
-pub fn job_exists(conn: &Connection, id: i64) -> Result<bool, StoreError> {
-    Ok(conn
-        .prepare_cached("SELECT 1 FROM jobs WHERE id = ?1")?
-        .query_row(params![id], |_| Ok(()))
-        .optional()?
-        .is_some())
-}
-
 pub fn load_jobs(conn: &Connection) -> Result<Vec<Job>, StoreError> {
     let mut statement = conn.prepare(
         "SELECT id, account_sid, resource_sid, due_at, payload FROM jobs ORDER BY due_at, id",
