@@ -8,7 +8,8 @@
 //! the callbacks the sink received.
 //!
 //! Knobs (environment): BENCH_CONNECTIONS (64), BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (2),
-//! BENCH_CALLBACKS (1: every message has a StatusCallback; 0: none).
+//! BENCH_CALLBACKS (1: every message has a StatusCallback; 0: none), BENCH_LOG (the server's
+//! log filter, `warn` by default; `info` adds the one-line-per-request log, to /dev/null).
 
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -78,7 +79,7 @@ async fn run() {
                 "--set",
                 "twilio.validation.check_from_numbers=false",
             ])
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", std::env::var("BENCH_LOG").unwrap_or_else(|_| "warn".into()))
             .stdout(Stdio::null())
             .spawn()
             .expect("start mockingbird (cargo bench builds it)"),

@@ -432,3 +432,30 @@ async fn deleting_a_message_drops_its_pending_retries() {
     assert_eq!(receiver.requests().len(), 2, "no retries after the delete");
     assert_eq!(app.state.core.pending_jobs(&tenant), 0);
 }
+
+#[tokio::test]
+async fn rule_latency_delays_the_api_answer() {
+    let app = spawn_app().await;
+    let tenant = app.tenant(SID);
+    let slow = Rule {
+        id: "slow-carrier".into(),
+        when: Match {
+            to: Some(AddressPattern::Exact("+15550007777".into())),
+            ..Match::default()
+        },
+        then: Outcome::Accept {
+            script: vec![Step::new(MessageStatus::Delivered, 0)],
+        },
+        first_n: None,
+        latency_ms: 300,
+    };
+    app.state.core.set_rules(&tenant, vec![slow]).await.unwrap();
+    let started = std::time::Instant::now();
+    app.send(&[("To", "+15550007777"), ("From", FROM), ("Body", "x")])
+        .await;
+    assert!(started.elapsed() >= std::time::Duration::from_millis(300));
+    let started = std::time::Instant::now();
+    app.send(&[("To", "+15550008888"), ("From", FROM), ("Body", "x")])
+        .await;
+    assert!(started.elapsed() < std::time::Duration::from_millis(300));
+}
