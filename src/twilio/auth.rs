@@ -4,13 +4,61 @@
 
 use std::sync::Arc;
 
-use axum::http::HeaderMap;
+use axum::extract::{FromRequestParts, OriginalUri, RawPathParams};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Uri};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
 use super::error::TwilioError;
 use crate::core::Core;
 use crate::core::tenants::{AccountStatus, Tenant};
+use crate::server::AppState;
+
+/// A request on `/2010-04-01/Accounts/{AccountSid}/…`, authenticated: the tenant it acts on,
+/// the URI it was made on (paging links and 404 messages repeat it), and the path's parameters
+/// after the account, in order (such as `SM….json`).
+pub struct Scope {
+    pub tenant: Arc<Tenant>,
+    pub uri: Uri,
+    pub params: Vec<String>,
+}
+
+impl Scope {
+    pub fn path(&self) -> &str {
+        self.uri.path()
+    }
+
+    /// The `n`th path parameter after the account.
+    pub fn param(&self, n: usize) -> &str {
+        self.params.get(n).map_or("", String::as_str)
+    }
+}
+
+impl FromRequestParts<Arc<AppState>> for Scope {
+    type Rejection = TwilioError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, TwilioError> {
+        let uri = parts
+            .extensions
+            .get::<OriginalUri>()
+            .map_or_else(|| parts.uri.clone(), |original| original.0.clone());
+        let raw = RawPathParams::from_request_parts(parts, state)
+            .await
+            .map_err(|_| TwilioError::not_found(uri.path()))?;
+        let mut values = raw.iter().map(|(_, value)| value.to_owned());
+        let account_sid = values.next().unwrap_or_default();
+        let tenant = tenant(&state.core, &parts.headers, &account_sid, uri.path()).await?;
+        Ok(Scope {
+            tenant,
+            uri,
+            params: values.collect(),
+        })
+    }
+}
 
 /// The `user:password` of a Basic `Authorization` header, if it is one.
 pub fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {

@@ -4,12 +4,12 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{OriginalUri, Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use super::auth;
+use super::auth::Scope;
 use super::error::TwilioError;
 use super::params::{self, Form};
 use super::resources::{self, Page};
@@ -43,26 +43,22 @@ impl KeyResource {
 /// Create a key: `POST /2010-04-01/Accounts/{AccountSid}/Keys.json` → 201 with its secret.
 pub async fn create(
     State(state): State<Arc<AppState>>,
-    Path(account_sid): Path<String>,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
+    scope: Scope,
     Form(params): Form,
 ) -> Result<Response, TwilioError> {
-    let tenant = auth::tenant(&state.core, &headers, &account_sid, uri.path()).await?;
+    let tenant = &scope.tenant;
     let name = params.non_empty("FriendlyName").map(str::to_owned);
-    let key = state.core.create_api_key(&tenant, name).await?;
+    let key = state.core.create_api_key(tenant, name).await?;
     Ok((StatusCode::CREATED, Json(KeyResource::new(&key, true))).into_response())
 }
 
 /// List keys: `GET /2010-04-01/Accounts/{AccountSid}/Keys.json`, oldest first.
 pub async fn list(
     State(state): State<Arc<AppState>>,
-    Path(account_sid): Path<String>,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
+    scope: Scope,
 ) -> Result<Response, TwilioError> {
-    let tenant = auth::tenant(&state.core, &headers, &account_sid, uri.path()).await?;
-    let paging = resources::paging(&params::query(&uri)?)?;
+    let (tenant, uri) = (&scope.tenant, &scope.uri);
+    let paging = resources::paging(&params::query(uri)?)?;
     let mut keys = state.core.tenants.api_keys_of(&tenant.sid());
     keys.sort_by(|a, b| (a.created_at, &a.sid).cmp(&(b.created_at, &b.sid)));
     // Keys are few; the token names the last key of the previous page.
@@ -96,14 +92,12 @@ pub async fn list(
 /// Fetch a key (without its secret): `GET …/Keys/{Sid}.json`.
 pub async fn fetch(
     State(state): State<Arc<AppState>>,
-    Path((account_sid, file)): Path<(String, String)>,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
+    scope: Scope,
 ) -> Result<Response, TwilioError> {
-    let tenant = auth::tenant(&state.core, &headers, &account_sid, uri.path()).await?;
+    let (tenant, uri, file) = (&scope.tenant, &scope.uri, scope.param(0));
     let key = state
         .core
-        .api_key(&tenant, key_sid(&file))
+        .api_key(tenant, key_sid(file))
         .map_err(|e| at(e, uri.path()))?;
     Ok(Json(KeyResource::new(&key, false)).into_response())
 }
@@ -111,21 +105,19 @@ pub async fn fetch(
 /// Rename a key: `POST …/Keys/{Sid}.json` with `FriendlyName`.
 pub async fn update(
     State(state): State<Arc<AppState>>,
-    Path((account_sid, file)): Path<(String, String)>,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
+    scope: Scope,
     Form(params): Form,
 ) -> Result<Response, TwilioError> {
-    let tenant = auth::tenant(&state.core, &headers, &account_sid, uri.path()).await?;
-    let sid = key_sid(&file);
+    let (tenant, uri, file) = (&scope.tenant, &scope.uri, scope.param(0));
+    let sid = key_sid(file);
     let key = match params.get("FriendlyName") {
         Some(name) => {
             state
                 .core
-                .rename_api_key(&tenant, sid, name.to_owned())
+                .rename_api_key(tenant, sid, name.to_owned())
                 .await
         }
-        None => state.core.api_key(&tenant, sid),
+        None => state.core.api_key(tenant, sid),
     }
     .map_err(|e| at(e, uri.path()))?;
     Ok(Json(KeyResource::new(&key, false)).into_response())
@@ -134,14 +126,12 @@ pub async fn update(
 /// Revoke a key: `DELETE …/Keys/{Sid}.json` → 204.
 pub async fn delete(
     State(state): State<Arc<AppState>>,
-    Path((account_sid, file)): Path<(String, String)>,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
+    scope: Scope,
 ) -> Result<Response, TwilioError> {
-    let tenant = auth::tenant(&state.core, &headers, &account_sid, uri.path()).await?;
+    let (tenant, uri, file) = (&scope.tenant, &scope.uri, scope.param(0));
     state
         .core
-        .delete_api_key(&tenant, key_sid(&file))
+        .delete_api_key(tenant, key_sid(file))
         .await
         .map_err(|e| at(e, uri.path()))?;
     Ok(StatusCode::NO_CONTENT.into_response())

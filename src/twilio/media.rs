@@ -5,13 +5,12 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{OriginalUri, Path, State};
-use axum::http::HeaderMap;
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::auth;
+use super::auth::Scope;
 use super::error::TwilioError;
 use super::messages::not_found_at;
 use super::params;
@@ -33,22 +32,16 @@ struct MediaResource {
 }
 
 /// The message whose media a request is about.
-async fn parent(
-    state: &AppState,
-    headers: &HeaderMap,
-    account_sid: &str,
-    message_sid: &str,
-    path: &str,
-) -> Result<Message, TwilioError> {
-    let tenant = auth::tenant(&state.core, headers, account_sid, path).await?;
+async fn parent(state: &AppState, scope: &Scope) -> Result<Message, TwilioError> {
+    let message_sid = scope.param(0);
     if !(ids::is_sid(message_sid, "SM") || ids::is_sid(message_sid, "MM")) {
-        return Err(TwilioError::not_found(path));
+        return Err(TwilioError::not_found(scope.path()));
     }
     state
         .core
-        .message(&tenant, message_sid)
+        .message(&scope.tenant, message_sid)
         .await
-        .map_err(|e| not_found_at(e, path))
+        .map_err(|e| not_found_at(e, scope.path()))
 }
 
 fn media_sid(message_sid: &str, index: usize) -> String {
@@ -106,12 +99,11 @@ fn items(message: &Message) -> Vec<MediaResource> {
 /// List a message's media: `GET …/Messages/{Sid}/Media.json`.
 pub async fn list(
     State(state): State<Arc<AppState>>,
-    Path((account_sid, message)): Path<(String, String)>,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
+    scope: Scope,
 ) -> Result<Response, TwilioError> {
-    let message = parent(&state, &headers, &account_sid, &message, uri.path()).await?;
-    let params = params::query(&uri)?;
+    let message = parent(&state, &scope).await?;
+    let uri = &scope.uri;
+    let params = params::query(uri)?;
     let paging = resources::paging(&params)?;
     // A message has at most ten media items: one page holds them all.
     let all = items(&message);
@@ -137,17 +129,15 @@ pub async fn list(
 /// Fetch one media item: `GET …/Messages/{Sid}/Media/{MediaSid}.json`.
 pub async fn fetch(
     State(state): State<Arc<AppState>>,
-    Path((account_sid, message, file)): Path<(String, String, String)>,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
+    scope: Scope,
 ) -> Result<Response, TwilioError> {
-    let message = parent(&state, &headers, &account_sid, &message, uri.path()).await?;
-    let wanted = file.strip_suffix(".json").unwrap_or_default();
+    let message = parent(&state, &scope).await?;
+    let wanted = scope.param(1).strip_suffix(".json").unwrap_or_default();
     items(&message)
         .into_iter()
         .find(|m| m.sid == wanted)
         .map(|m| Json(m).into_response())
-        .ok_or_else(|| TwilioError::not_found(uri.path()))
+        .ok_or_else(|| TwilioError::not_found(scope.path()))
 }
 
 #[cfg(test)]

@@ -3,12 +3,12 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{OriginalUri, Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Duration as ChronoDuration, NaiveDateTime};
 
-use super::auth;
+use super::auth::Scope;
 use super::error::TwilioError;
 use super::params::{self, Form, Params};
 use super::resources::{self, MessageResource, Page};
@@ -23,14 +23,12 @@ const MAX_BODY_CHARS: usize = 1600;
 /// Create a Message: `POST /2010-04-01/Accounts/{AccountSid}/Messages.json`.
 pub async fn create(
     State(state): State<Arc<AppState>>,
-    Path(account_sid): Path<String>,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
+    scope: Scope,
     Form(params): Form,
 ) -> Result<Response, TwilioError> {
-    let tenant = auth::tenant(&state.core, &headers, &account_sid, uri.path()).await?;
+    let tenant = &scope.tenant;
     let new = decode_new_message(&params, &state.core.settings, tenant.now())?;
-    let message = state.core.send_message(&tenant, new).await?;
+    let message = state.core.send_message(tenant, new).await?;
     Ok((StatusCode::CREATED, Json(MessageResource::from(&message))).into_response())
 }
 
@@ -204,15 +202,13 @@ fn schedule(
 /// Fetch a Message: `GET /2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json`.
 pub async fn fetch(
     State(state): State<Arc<AppState>>,
-    Path((account_sid, file)): Path<(String, String)>,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
+    scope: Scope,
 ) -> Result<Response, TwilioError> {
-    let tenant = auth::tenant(&state.core, &headers, &account_sid, uri.path()).await?;
-    let sid = message_sid(&file, uri.path())?;
+    let (tenant, uri, file) = (&scope.tenant, &scope.uri, scope.param(0));
+    let sid = message_sid(file, uri.path())?;
     let message = state
         .core
-        .message(&tenant, sid)
+        .message(tenant, sid)
         .await
         .map_err(|e| not_found_at(e, uri.path()))?;
     Ok(Json(MessageResource::from(&message)).into_response())
@@ -221,13 +217,11 @@ pub async fn fetch(
 /// Update a Message: `POST …/Messages/{Sid}.json` with `Body=` (redact) or `Status=canceled`.
 pub async fn update(
     State(state): State<Arc<AppState>>,
-    Path((account_sid, file)): Path<(String, String)>,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
+    scope: Scope,
     Form(params): Form,
 ) -> Result<Response, TwilioError> {
-    let tenant = auth::tenant(&state.core, &headers, &account_sid, uri.path()).await?;
-    let sid = message_sid(&file, uri.path())?;
+    let (tenant, uri, file) = (&scope.tenant, &scope.uri, scope.param(0));
+    let sid = message_sid(file, uri.path())?;
     let update = match (params.get("Body"), params.non_empty("Status")) {
         (_, Some("canceled")) => Some(MessageUpdate::Cancel),
         (_, Some(other)) => {
@@ -248,8 +242,8 @@ pub async fn update(
         (None, None) => None,
     };
     let message = match update {
-        Some(update) => state.core.update_message(&tenant, sid, update).await,
-        None => state.core.message(&tenant, sid).await,
+        Some(update) => state.core.update_message(tenant, sid, update).await,
+        None => state.core.message(tenant, sid).await,
     }
     .map_err(|e| not_found_at(e, uri.path()))?;
     Ok(Json(MessageResource::from(&message)).into_response())
@@ -258,15 +252,13 @@ pub async fn update(
 /// Delete a Message: `DELETE …/Messages/{Sid}.json` → 204.
 pub async fn delete(
     State(state): State<Arc<AppState>>,
-    Path((account_sid, file)): Path<(String, String)>,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
+    scope: Scope,
 ) -> Result<Response, TwilioError> {
-    let tenant = auth::tenant(&state.core, &headers, &account_sid, uri.path()).await?;
-    let sid = message_sid(&file, uri.path())?;
+    let (tenant, uri, file) = (&scope.tenant, &scope.uri, scope.param(0));
+    let sid = message_sid(file, uri.path())?;
     state
         .core
-        .delete_message(&tenant, sid)
+        .delete_message(tenant, sid)
         .await
         .map_err(|e| not_found_at(e, uri.path()))?;
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -275,12 +267,10 @@ pub async fn delete(
 /// List Messages: `GET /2010-04-01/Accounts/{AccountSid}/Messages.json`, newest first.
 pub async fn list(
     State(state): State<Arc<AppState>>,
-    Path(account_sid): Path<String>,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
+    scope: Scope,
 ) -> Result<Response, TwilioError> {
-    let tenant = auth::tenant(&state.core, &headers, &account_sid, uri.path()).await?;
-    let params = params::query(&uri)?;
+    let (tenant, uri) = (&scope.tenant, &scope.uri);
+    let params = params::query(uri)?;
     let paging = resources::paging(&params)?;
 
     let mut filter = MessageFilter {
@@ -328,7 +318,7 @@ pub async fn list(
             let (direction, sid) = token.split_at_checked(2).ok_or_else(invalid)?;
             let seq = state
                 .core
-                .message_position(&tenant, sid)
+                .message_position(tenant, sid)
                 .await?
                 .ok_or_else(invalid)?;
             match direction {
@@ -340,7 +330,7 @@ pub async fn list(
     };
     let mut messages = state
         .core
-        .list_messages(&tenant, &filter, from, paging.page_size + 1)
+        .list_messages(tenant, &filter, from, paging.page_size + 1)
         .await?;
     let more = messages.len() > paging.page_size as usize;
     if more {
