@@ -79,7 +79,10 @@ async fn run() {
                 "--set",
                 "twilio.validation.check_from_numbers=false",
             ])
-            .env("RUST_LOG", std::env::var("BENCH_LOG").unwrap_or_else(|_| "warn".into()))
+            .env(
+                "RUST_LOG",
+                std::env::var("BENCH_LOG").unwrap_or_else(|_| "warn".into()),
+            )
             .stdout(Stdio::null())
             .spawn()
             .expect("start mockingbird (cargo bench builds it)"),
