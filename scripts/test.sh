@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Every test mockingbird has, in order: formatting and lints, the Rust unit and integration
-# tests (the real server on port 0), then the official Twilio SDKs for Python, Node and Go
+# tests (the real server on port 0), then the official Twilio SDKs for Python, Node, Go and Java
 # against the release binary, built with the same command as the Dockerfile. Installs what it
-# needs (a virtualenv in .venv, tests/node/node_modules, Go modules) and works on a fresh clone.
+# needs (a virtualenv in .venv, tests/node/node_modules, Go modules, Maven artifacts) and works
+# on a fresh clone.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -21,3 +22,5 @@ echo "== official SDK: twilio-node"
 bash scripts/node-tests.sh
 echo "== official SDK: twilio-go"
 bash scripts/go-tests.sh
+echo "== official SDK: twilio-java"
+bash scripts/java-tests.sh
