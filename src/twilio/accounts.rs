@@ -56,24 +56,10 @@ pub async fn list(
         .filter(|a| status.is_none_or(|s| a.status.as_str() == s))
         .filter(|a| name.is_none_or(|n| a.friendly_name == n))
         .collect();
-    // Accounts are few; the token names the last account of the previous page.
-    let start = match paging.token.as_deref().and_then(|t| t.strip_prefix("PA")) {
-        Some(after) => accounts
-            .iter()
-            .position(|a| a.sid == after)
-            .map_or(accounts.len(), |i| i + 1),
-        None => 0,
-    };
-    let end = (start + paging.page_size as usize).min(accounts.len());
-    let shown = &accounts[start..end];
+    let (shown, has_next) = resources::page_of(&accounts, |item| &item.sid, &paging);
     let page = Page {
         path: uri.path(),
-        filters: params
-            .0
-            .iter()
-            .filter(|(k, _)| !matches!(k.as_str(), "PageSize" | "Page" | "PageToken"))
-            .cloned()
-            .collect(),
+        filters: resources::filters(&params),
         key: "accounts",
         page: paging.page,
         page_size: paging.page_size,
@@ -83,7 +69,7 @@ pub async fn list(
             .iter()
             .map(|a| serde_json::to_value(AccountResource::from(a)).unwrap_or_default())
             .collect(),
-        has_next: end < accounts.len(),
+        has_next,
         // Backwards paging over accounts is not offered; the SDKs only walk forwards.
         has_previous: false,
     };

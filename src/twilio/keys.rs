@@ -61,16 +61,7 @@ pub async fn list(
     let paging = resources::paging(&params::query(uri)?)?;
     let mut keys = state.core.tenants.api_keys_of(&tenant.sid());
     keys.sort_by(|a, b| (a.created_at, &a.sid).cmp(&(b.created_at, &b.sid)));
-    // Keys are few; the token names the last key of the previous page.
-    let start = match paging.token.as_deref().and_then(|t| t.strip_prefix("PA")) {
-        Some(after) => keys
-            .iter()
-            .position(|k| k.sid == after)
-            .map_or(keys.len(), |i| i + 1),
-        None => 0,
-    };
-    let end = (start + paging.page_size as usize).min(keys.len());
-    let shown = &keys[start..end];
+    let (shown, has_next) = resources::page_of(&keys, |item| &item.sid, &paging);
     let page = Page {
         path: uri.path(),
         filters: Vec::new(),
@@ -83,7 +74,7 @@ pub async fn list(
             .iter()
             .map(|k| serde_json::to_value(KeyResource::new(k, false)).unwrap_or_default())
             .collect(),
-        has_next: end < keys.len(),
+        has_next,
         has_previous: false,
     };
     Ok(Json(page.into_json()).into_response())

@@ -349,12 +349,7 @@ pub async fn list(
         PageFrom::OlderThan(_) => (more, true),
         PageFrom::NewerThan(_) => (true, more || paging.page > 0),
     };
-    let filters = params
-        .0
-        .iter()
-        .filter(|(k, _)| !matches!(k.as_str(), "PageSize" | "Page" | "PageToken"))
-        .cloned()
-        .collect();
+    let filters = resources::filters(&params);
     let page = Page {
         path: uri.path(),
         filters,

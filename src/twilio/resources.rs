@@ -213,3 +213,27 @@ pub fn paging(params: &Params) -> Result<Paging, super::error::TwilioError> {
         token: params.non_empty("PageToken").map(str::to_owned),
     })
 }
+
+/// The caller's filters: every query parameter but the paging ones, in the order given.
+pub fn filters(params: &Params) -> Vec<(String, String)> {
+    params
+        .0
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "PageSize" | "Page" | "PageToken"))
+        .cloned()
+        .collect()
+}
+
+/// One page of a short list held in memory (accounts, keys): the items after the one the
+/// `PA<sid>` token names, and whether more follow.
+pub fn page_of<'a, T>(all: &'a [T], sid: impl Fn(&T) -> &str, paging: &Paging) -> (&'a [T], bool) {
+    let start = match paging.token.as_deref().and_then(|t| t.strip_prefix("PA")) {
+        Some(after) => all
+            .iter()
+            .position(|item| sid(item) == after)
+            .map_or(all.len(), |i| i + 1),
+        None => 0,
+    };
+    let end = (start + paging.page_size as usize).min(all.len());
+    (&all[start..end], end < all.len())
+}
