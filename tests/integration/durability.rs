@@ -33,7 +33,7 @@ async fn start(dir: &std::path::Path, database: &std::path::Path) -> (Process, S
             "--set",
             "twilio.validation.check_from_numbers=false",
             "--set",
-            "twilio.callbacks.delay_seconds=1.5",
+            "twilio.callbacks.delay_seconds=3",
         ])
         .current_dir(dir)
         .stdout(Stdio::null())
@@ -75,7 +75,7 @@ async fn pending_callbacks_resume_after_kill_9() {
         .unwrap();
     let (status, message) = read(response).await;
     assert_eq!(status, 201, "{message}");
-    // SIGKILL before the first status change (due 1.5 s after creation).
+    // SIGKILL before the first status change (due 3 s after creation).
     first.0.kill().unwrap();
     first.0.wait().unwrap();
     assert!(

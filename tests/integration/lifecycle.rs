@@ -447,15 +447,16 @@ async fn rule_latency_delays_the_api_answer() {
             script: vec![Step::new(MessageStatus::Delivered, 0)],
         },
         first_n: None,
-        latency_ms: 300,
+        latency_ms: 600,
     };
     app.state.core.set_rules(&tenant, vec![slow]).await.unwrap();
     let started = std::time::Instant::now();
     app.send(&[("To", "+15550007777"), ("From", FROM), ("Body", "x")])
         .await;
-    assert!(started.elapsed() >= std::time::Duration::from_millis(300));
+    assert!(started.elapsed() >= std::time::Duration::from_millis(600));
+    // Other numbers answer at once (the margin is for a loaded machine).
     let started = std::time::Instant::now();
     app.send(&[("To", "+15550008888"), ("From", FROM), ("Body", "x")])
         .await;
-    assert!(started.elapsed() < std::time::Duration::from_millis(300));
+    assert!(started.elapsed() < std::time::Duration::from_millis(600));
 }
