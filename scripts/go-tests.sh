@@ -18,17 +18,8 @@ if ! command -v go >/dev/null 2>&1; then
     exit 1
 fi
 
-bin="${MOCKINGBIRD_BIN:-$repo/target/debug/mockingbird}"
-[[ "$bin" == /* ]] || bin="$repo/$bin"
-if [[ ! -x "$bin" ]]; then
-    if [[ -n "${MOCKINGBIRD_BIN:-}" ]]; then
-        echo "go-tests: MOCKINGBIRD_BIN=$bin is not an executable file" >&2
-        exit 1
-    fi
-    echo "go-tests: $bin is missing, building it" >&2
-    cargo build --bin mockingbird
-fi
-export MOCKINGBIRD_BIN="$bin"
+# shellcheck source=scripts/server-binary.sh
+source "$repo/scripts/server-binary.sh"
 export GOFLAGS="${GOFLAGS:+$GOFLAGS }-mod=readonly"
 
 output="$(mktemp)"

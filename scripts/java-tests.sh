@@ -23,17 +23,8 @@ for tool in java mvn; do
     fi
 done
 
-bin="${MOCKINGBIRD_BIN:-$repo/target/debug/mockingbird}"
-[[ "$bin" == /* ]] || bin="$repo/$bin"
-if [[ ! -x "$bin" ]]; then
-    if [[ -n "${MOCKINGBIRD_BIN:-}" ]]; then
-        echo "java-tests: MOCKINGBIRD_BIN=$bin is not an executable file" >&2
-        exit 1
-    fi
-    echo "java-tests: $bin is missing, building it" >&2
-    cargo build --bin mockingbird
-fi
-export MOCKINGBIRD_BIN="$bin"
+# shellcheck source=scripts/server-binary.sh
+source "$repo/scripts/server-binary.sh"
 
 # Surefire's XML reports are how this script counts what ran: remove a previous run's, so that
 # a run that runs nothing cannot pass on stale ones.

@@ -35,16 +35,8 @@ if [[ ! -d "$suite/node_modules" || ! -f "$stamp" || "$(cat "$stamp")" != "$want
     printf '%s\n' "$wanted" >"$stamp"
 fi
 
-bin="${MOCKINGBIRD_BIN:-$repo/target/debug/mockingbird}"
-if [[ ! -x "$bin" ]]; then
-    if [[ -n "${MOCKINGBIRD_BIN:-}" ]]; then
-        echo "node-tests: MOCKINGBIRD_BIN=$bin is not an executable file" >&2
-        exit 1
-    fi
-    echo "node-tests: $bin is missing, building it" >&2
-    cargo build --bin mockingbird
-fi
-export MOCKINGBIRD_BIN="$bin"
+# shellcheck source=scripts/server-binary.sh
+source "$repo/scripts/server-binary.sh"
 
 shopt -s nullglob
 files=("$suite"/*.test.js)

@@ -27,16 +27,8 @@ if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$wanted" ]]; then
     printf '%s\n' "$wanted" >"$stamp"
 fi
 
-bin="${MOCKINGBIRD_BIN:-$repo/target/debug/mockingbird}"
-if [[ ! -x "$bin" ]]; then
-    if [[ -n "${MOCKINGBIRD_BIN:-}" ]]; then
-        echo "python-tests: MOCKINGBIRD_BIN=$bin is not an executable file" >&2
-        exit 1
-    fi
-    echo "python-tests: $bin is missing, building it" >&2
-    cargo build --bin mockingbird
-fi
-export MOCKINGBIRD_BIN="$bin"
+# shellcheck source=scripts/server-binary.sh
+source "$repo/scripts/server-binary.sh"
 
 # pytest exits 5 when it collected no tests: that is a broken suite, not a pass.
 status=0
