@@ -221,13 +221,12 @@ impl Core {
     ) -> Result<Message, CoreError> {
         let current = self.message(tenant, sid).await?;
         if update == MessageUpdate::Cancel && current.status != MessageStatus::Scheduled {
-            // Twilio: only a scheduled message can be canceled. Its docs name no code for the
-            // refusal; 30409 is the one chosen here.
+            // Only a scheduled message can be canceled: Twilio's 30409.
             return Err(CoreError::Rejected(Rejection::new(
                 400,
                 30409,
                 format!(
-                    "Message {sid} is in status {} and cannot be canceled; only scheduled messages can be canceled.",
+                    "This message cannot be canceled: it is {}, and only a scheduled message can be.",
                     current.status.as_str()
                 ),
             )));
@@ -256,13 +255,14 @@ impl Core {
     pub async fn delete_message(&self, tenant: &Tenant, sid: &str) -> Result<(), CoreError> {
         let current = self.message(tenant, sid).await?;
         if !current.status.is_final() && current.status != MessageStatus::Scheduled {
-            // Twilio keeps a message until its delivery receipt is in ("Cannot delete message in
-            // state SENT"). 20009 is the code chosen here; Twilio's docs name none.
+            // Twilio keeps a message until its delivery receipt is in: 20009, "Cannot delete this
+            // resource before it is complete" (an older API answered "Cannot delete message in
+            // state SENT", which names the state; this keeps both).
             return Err(CoreError::Rejected(Rejection::new(
                 400,
                 20009,
                 format!(
-                    "Cannot delete message in state {}",
+                    "Cannot delete this resource before it is complete: the message is in state {}",
                     current.status.as_str().to_ascii_uppercase()
                 ),
             )));
