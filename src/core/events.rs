@@ -191,8 +191,4 @@ impl EventCursor {
             }
         }
     }
-
-    pub fn position(&self) -> i64 {
-        self.after
-    }
 }

@@ -162,17 +162,6 @@ impl Registry {
             .insert(sid, tenant);
     }
 
-    pub fn remove(&self, account_sid: &str) {
-        self.tenants
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(account_sid);
-        self.api_keys
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .retain(|_, key| key.account_sid != account_sid);
-    }
-
     pub fn all(&self) -> Vec<Arc<Tenant>> {
         read(&self.tenants).values().cloned().collect()
     }

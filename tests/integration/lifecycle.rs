@@ -460,3 +460,45 @@ async fn rule_latency_delays_the_api_answer() {
         .await;
     assert!(started.elapsed() < std::time::Duration::from_millis(600));
 }
+
+#[tokio::test]
+async fn a_resumed_clock_runs_on_from_where_it_stood() {
+    let mut config = test_config();
+    config.twilio.callbacks.delay_seconds = 0.05;
+    let app = spawn_with(config).await;
+    let receiver = Receiver::start().await;
+    let tenant = app.tenant(SID);
+    let frozen_at = app.state.core.freeze_clock(&tenant);
+    app.send(&[
+        ("To", "+15551234567"),
+        ("From", FROM),
+        ("Body", "hi"),
+        ("StatusCallback", &receiver.url("/cb")),
+    ])
+    .await;
+    app.advance(&tenant, 3600.0).await;
+    assert_eq!(
+        receiver.requests().len(),
+        2,
+        "everything due ran while frozen"
+    );
+
+    let sent = app
+        .send(&[
+            ("To", "+15551234567"),
+            ("From", FROM),
+            ("Body", "later"),
+            ("StatusCallback", &receiver.url("/cb")),
+        ])
+        .await;
+    app.state.core.resume_clock(&tenant);
+    // Tenant time continues from the frozen instant (an hour ahead of the wall clock)...
+    assert!(tenant.now() >= frozen_at + 3_600_000);
+    // ...and what falls due now runs without anyone advancing it.
+    let requests = receiver.wait_for(4).await;
+    assert!(
+        requests[2..]
+            .iter()
+            .all(|r| r.param("MessageSid") == sent["sid"].as_str())
+    );
+}

@@ -248,48 +248,59 @@ impl StoreWriter {
                     Err(_) => break,
                 }
             }
-            let mut conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
-            let mut published = Vec::new();
-            match apply_batch(&mut conn, &batch, &mut published) {
-                Ok(results) => {
-                    drop(conn);
-                    events.publish(published);
-                    for (request, result) in batch.drain(..).zip(results) {
-                        let _ = request.reply.send(Ok(result));
-                    }
-                }
-                // One bad write must not fail its neighbours: apply each alone. (Savepoints
-                // would isolate them without a second pass, but cost a statement journal on
-                // every write; failures are rare.)
-                Err(batch_error) => {
-                    tracing::debug!(error = %batch_error, size = batch.len(), "batch failed; applying writes one by one");
-                    for request in batch.drain(..) {
-                        let mut published = Vec::new();
-                        let result =
-                            apply_batch(&mut conn, std::slice::from_ref(&request), &mut published)
-                                .map(|mut results| results.pop().unwrap_or(WriteResult::Done));
-                        events.publish(published);
-                        let _ = request.reply.send(result);
-                    }
-                }
+            let writes: Vec<&Write> = batch.iter().map(|request| &request.write).collect();
+            let (results, committed) = {
+                let mut conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+                apply_all(&mut conn, &writes)
+            };
+            events.publish(committed);
+            for (request, result) in batch.drain(..).zip(results) {
+                let _ = request.reply.send(result);
             }
         }
     }
 }
 
-/// Apply every write in one transaction; all or nothing.
+/// Apply writes in one transaction; if it fails, apply each alone, so that one bad write fails
+/// by itself and nothing is stored half. (Savepoints would isolate writes without a second pass,
+/// but cost a statement journal on every write; failures are rare.) Returns each write's
+/// result, and the events of the transactions that committed, in order.
+fn apply_all(
+    conn: &mut Connection,
+    writes: &[&Write],
+) -> (Vec<Result<WriteResult, StoreError>>, Vec<Arc<Event>>) {
+    match apply_batch(conn, writes) {
+        Ok((results, events)) => (results.into_iter().map(Ok).collect(), events),
+        Err(error) => {
+            tracing::debug!(%error, size = writes.len(), "batch failed; applying writes one by one");
+            let mut committed = Vec::new();
+            let results = writes
+                .iter()
+                .map(|write| {
+                    let (mut results, mut events) = apply_batch(conn, std::slice::from_ref(write))?;
+                    committed.append(&mut events);
+                    Ok(results.pop().unwrap_or(WriteResult::Done))
+                })
+                .collect();
+            (results, committed)
+        }
+    }
+}
+
+/// Apply every write in one transaction, all or nothing: the results and the events appended,
+/// or the error and nothing.
 fn apply_batch(
     conn: &mut Connection,
-    batch: &[WriteRequest],
-    published: &mut Vec<Arc<Event>>,
-) -> Result<Vec<WriteResult>, StoreError> {
+    writes: &[&Write],
+) -> Result<(Vec<WriteResult>, Vec<Arc<Event>>), StoreError> {
     let tx = conn.transaction()?;
-    let results = batch
+    let mut events = Vec::new();
+    let results = writes
         .iter()
-        .map(|request| apply(&tx, &request.write, published))
+        .map(|write| apply(&tx, write, &mut events))
         .collect::<Result<Vec<_>, _>>()?;
     tx.commit()?;
-    Ok(results)
+    Ok((results, events))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -467,4 +478,57 @@ pub enum WriteResult {
     Stale,
     Deleted(bool),
     Cleared(Cleared),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::events::{EventData, NewEvent};
+
+    fn event(account_sid: &str) -> Write {
+        Write::Event(NewEvent {
+            account_sid: account_sid.into(),
+            at: 0,
+            data: EventData::DataCleared {
+                scope: "test".into(),
+            },
+        })
+    }
+
+    #[test]
+    fn a_failing_write_fails_alone_and_publishes_nothing() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        configure(&conn, Synchronous::Off).unwrap();
+        migrate(&mut conn).unwrap();
+        // Redacting a message whose row cannot be read back appends its event, then fails.
+        conn.execute(
+            "INSERT INTO messages (sid, account_sid, direction, to_addr, body, status, num_segments, created_at, updated_at)
+             VALUES ('SM1', 'AC1', 'sideways', '+1', 'b', 'queued', 1, 0, 0)",
+            [],
+        )
+        .unwrap();
+        let failing = Write::UpdateMessage {
+            account_sid: "AC1".into(),
+            sid: "SM1".into(),
+            update: MessageUpdate::Redact,
+            at: 0,
+        };
+        let (first, second) = (event("AC1"), event("AC2"));
+        let (results, committed) = apply_all(&mut conn, &[&first, &failing, &second]);
+        assert!(
+            results[0].is_ok() && results[1].is_err() && results[2].is_ok(),
+            "{results:?}"
+        );
+        let published: Vec<&str> = committed.iter().map(|e| e.account_sid.as_str()).collect();
+        assert_eq!(published, vec!["AC1", "AC2"]);
+        let stored = reads::events_after(&conn, 0, 10).unwrap();
+        assert_eq!(
+            stored.iter().map(|e| e.seq).collect::<Vec<_>>(),
+            committed.iter().map(|e| e.seq).collect::<Vec<_>>()
+        );
+        let keys: i64 = conn
+            .query_row("SELECT COUNT(*) FROM api_keys", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(keys, 0);
+    }
 }
