@@ -63,12 +63,7 @@ pub async fn list(
         key: "accounts",
         page: paging.page,
         page_size: paging.page_size,
-        first_sid: shown.first().map(|a| a.sid.clone()),
-        last_sid: shown.last().map(|a| a.sid.clone()),
-        items: shown
-            .iter()
-            .map(|a| serde_json::to_value(AccountResource::from(a)).unwrap_or_default())
-            .collect(),
+        items: resources::items(shown.iter().map(AccountResource::from)),
         has_next,
         // Backwards paging over accounts is not offered; the SDKs only walk forwards.
         has_previous: false,

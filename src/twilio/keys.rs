@@ -68,12 +68,7 @@ pub async fn list(
         key: "keys",
         page: paging.page,
         page_size: paging.page_size,
-        first_sid: shown.first().map(|k| k.sid.clone()),
-        last_sid: shown.last().map(|k| k.sid.clone()),
-        items: shown
-            .iter()
-            .map(|k| serde_json::to_value(KeyResource::new(k, false)).unwrap_or_default())
-            .collect(),
+        items: resources::items(shown.iter().map(|k| KeyResource::new(k, false))),
         has_next,
         has_previous: false,
     };

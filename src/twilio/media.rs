@@ -113,13 +113,7 @@ pub async fn list(
         key: "media_list",
         page: 0,
         page_size: paging.page_size,
-        first_sid: all.first().map(|m| m.sid.clone()),
-        last_sid: all.last().map(|m| m.sid.clone()),
-        items: all
-            .iter()
-            .take(paging.page_size as usize)
-            .map(|m| serde_json::to_value(m).unwrap_or_default())
-            .collect(),
+        items: resources::items(all.iter().take(paging.page_size as usize)),
         has_next: false,
         has_previous: false,
     };

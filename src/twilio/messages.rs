@@ -356,12 +356,7 @@ pub async fn list(
         key: "messages",
         page: paging.page,
         page_size: paging.page_size,
-        first_sid: messages.first().map(|m| m.sid.clone()),
-        last_sid: messages.last().map(|m| m.sid.clone()),
-        items: messages
-            .iter()
-            .map(|m| serde_json::to_value(MessageResource::from(m)).unwrap_or_default())
-            .collect(),
+        items: resources::items(messages.iter().map(MessageResource::from)),
         has_next,
         has_previous,
     };

@@ -133,9 +133,8 @@ pub struct Page<'a> {
     pub key: &'static str,
     pub page: u32,
     pub page_size: u32,
+    /// The resources on this page, as JSON. Each has a `sid`, from which the page tokens come.
     pub items: Vec<Value>,
-    pub first_sid: Option<String>,
-    pub last_sid: Option<String>,
     pub has_next: bool,
     pub has_previous: bool,
 }
@@ -157,11 +156,12 @@ impl Page<'_> {
         } else {
             start + self.items.len() as u32 - 1
         };
-        let next = match (&self.last_sid, self.has_next) {
+        let sid = |item: Option<&Value>| item.and_then(|v| v["sid"].as_str()).map(str::to_owned);
+        let next = match (sid(self.items.last()), self.has_next) {
             (Some(last), true) => Value::String(uri(self.page + 1, Some(format!("PA{last}")))),
             _ => Value::Null,
         };
-        let previous = match (&self.first_sid, self.has_previous) {
+        let previous = match (sid(self.items.first()), self.has_previous) {
             (Some(first), true) => {
                 Value::String(uri(self.page.saturating_sub(1), Some(format!("PB{first}"))))
             }
@@ -236,4 +236,12 @@ pub fn page_of<'a, T>(all: &'a [T], sid: impl Fn(&T) -> &str, paging: &Paging) -
     };
     let end = (start + paging.page_size as usize).min(all.len());
     (&all[start..end], end < all.len())
+}
+
+/// Resources as the JSON items of a page.
+pub fn items<R: Serialize>(resources: impl IntoIterator<Item = R>) -> Vec<Value> {
+    resources
+        .into_iter()
+        .map(|resource| serde_json::to_value(resource).unwrap_or_default())
+        .collect()
 }
