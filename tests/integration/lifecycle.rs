@@ -24,14 +24,7 @@ async fn sent_then_delivered_with_signed_callbacks() {
     let core = &app.state.core;
     core.freeze_clock(&tenant);
     let callback = receiver.url("/status?tenant=a");
-    let body = app
-        .send(&[
-            ("To", "+15551234567"),
-            ("From", FROM),
-            ("Body", "hi"),
-            ("StatusCallback", &callback),
-        ])
-        .await;
+    let body = app.send_with_callback("+15551234567", &callback).await;
     let sid = body["sid"].as_str().unwrap();
     let path = format!("/2010-04-01/Accounts/{SID}/Messages/{sid}.json");
 
@@ -94,13 +87,8 @@ async fn failed_deliveries_are_retried_on_schedule_and_recorded() {
     let tenant = app.tenant(SID);
     let core = &app.state.core;
     core.freeze_clock(&tenant);
-    app.send(&[
-        ("To", "+15551234567"),
-        ("From", FROM),
-        ("Body", "hi"),
-        ("StatusCallback", &receiver.url("/cb")),
-    ])
-    .await;
+    app.send_with_callback("+15551234567", &receiver.url("/cb"))
+        .await;
 
     app.advance(&tenant, 2.0).await;
     assert_eq!(receiver.requests().len(), 1, "first attempt at +2 s");
@@ -164,13 +152,8 @@ async fn unreachable_apps_are_recorded_and_given_up_after_the_last_attempt() {
         .unwrap()
         .local_addr()
         .unwrap();
-    app.send(&[
-        ("To", "+15559999999"),
-        ("From", FROM),
-        ("Body", "hi"),
-        ("StatusCallback", &format!("http://{closed}/cb")),
-    ])
-    .await;
+    app.send_with_callback("+15559999999", &format!("http://{closed}/cb"))
+        .await;
     app.advance(&tenant, 30.0).await;
     let attempts = core.callback_attempts(&tenant, 10).await.unwrap();
     assert_eq!(attempts.len(), 3, "retry_attempts counts every attempt");
@@ -331,12 +314,7 @@ async fn disabled_callbacks_still_progress_statuses() {
     let tenant = app.tenant(SID);
     app.state.core.freeze_clock(&tenant);
     let body = app
-        .send(&[
-            ("To", "+15551234567"),
-            ("From", FROM),
-            ("Body", "hi"),
-            ("StatusCallback", &receiver.url("/cb")),
-        ])
+        .send_with_callback("+15551234567", &receiver.url("/cb"))
         .await;
     app.advance(&tenant, 5.0).await;
     let path = format!(
@@ -353,13 +331,8 @@ async fn real_time_lifecycle_reaches_the_app() {
     config.twilio.callbacks.delay_seconds = 0.05;
     let app = spawn_with(config).await;
     let receiver = Receiver::start().await;
-    app.send(&[
-        ("To", "+15551234567"),
-        ("From", FROM),
-        ("Body", "hi"),
-        ("StatusCallback", &receiver.url("/cb")),
-    ])
-    .await;
+    app.send_with_callback("+15551234567", &receiver.url("/cb"))
+        .await;
     let requests = receiver.wait_for(2).await;
     let statuses: Vec<_> = requests
         .iter()
@@ -377,13 +350,8 @@ async fn an_app_that_does_not_answer_in_time_is_retried() {
     receiver.answer_with(&[HANG]);
     let tenant = app.tenant(SID);
     app.state.core.freeze_clock(&tenant);
-    app.send(&[
-        ("To", "+15559999999"),
-        ("From", FROM),
-        ("Body", "hi"),
-        ("StatusCallback", &receiver.url("/slow")),
-    ])
-    .await;
+    app.send_with_callback("+15559999999", &receiver.url("/slow"))
+        .await;
     app.advance(&tenant, 2.0).await;
     let attempts = app.state.core.callback_attempts(&tenant, 10).await.unwrap();
     assert_eq!(attempts.len(), 1);
@@ -410,12 +378,7 @@ async fn deleting_a_message_drops_its_pending_retries() {
     let tenant = app.tenant(SID);
     app.state.core.freeze_clock(&tenant);
     let body = app
-        .send(&[
-            ("To", "+15551234567"),
-            ("From", FROM),
-            ("Body", "hi"),
-            ("StatusCallback", &receiver.url("/cb")),
-        ])
+        .send_with_callback("+15551234567", &receiver.url("/cb"))
         .await;
     app.advance(&tenant, 4.0).await;
     assert_eq!(
@@ -469,13 +432,8 @@ async fn a_resumed_clock_runs_on_from_where_it_stood() {
     let receiver = Receiver::start().await;
     let tenant = app.tenant(SID);
     let frozen_at = app.state.core.freeze_clock(&tenant);
-    app.send(&[
-        ("To", "+15551234567"),
-        ("From", FROM),
-        ("Body", "hi"),
-        ("StatusCallback", &receiver.url("/cb")),
-    ])
-    .await;
+    app.send_with_callback("+15551234567", &receiver.url("/cb"))
+        .await;
     app.advance(&tenant, 3600.0).await;
     assert_eq!(
         receiver.requests().len(),

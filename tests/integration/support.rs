@@ -145,6 +145,17 @@ impl TestApp {
             .expect("the clock is frozen");
     }
 
+    /// Send "hi" from the default account's number to `to`, with a status callback to `url`.
+    pub async fn send_with_callback(&self, to: &str, url: &str) -> Value {
+        self.send(&[
+            ("To", to),
+            ("From", FROM),
+            ("Body", "hi"),
+            ("StatusCallback", url),
+        ])
+        .await
+    }
+
     /// Stop the server and wait until it has.
     pub async fn stop(mut self) {
         self.shutdown.cancel();
