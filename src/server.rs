@@ -14,7 +14,6 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
-use crate::core::store::StoreError;
 use crate::core::{Core, ids};
 use crate::twilio::error::TwilioError;
 use crate::{housekeeping, twilio};
@@ -35,7 +34,7 @@ pub struct Server {
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Core(#[from] crate::core::StartError),
     #[error("cannot read the listener's address: {0}")]
     Listener(#[from] std::io::Error),
 }

@@ -76,6 +76,15 @@ pub struct DefaultAccount {
     pub allowed_from_numbers: Vec<String>,
 }
 
+/// Why the core could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot build the webhook HTTP client: {0}")]
+    WebhookClient(#[from] reqwest::Error),
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum CoreError {
     /// The provider would refuse this request; the facade renders it in the provider's format.
@@ -111,7 +120,7 @@ impl Core {
         location: &Location,
         default_account: DefaultAccount,
         shutdown: CancellationToken,
-    ) -> Result<Arc<Core>, StoreError> {
+    ) -> Result<Arc<Core>, StartError> {
         let (store, writer) = Store::open(location, settings.synchronous)?;
         let latest_seq = store.read(store::latest_event_seq).await?;
         let events = Arc::new(EventLog::new(store.clone(), latest_seq));
@@ -121,16 +130,13 @@ impl Core {
             events,
             tenants: Registry::default(),
             timers: Timers::default(),
-            webhooks: WebhookClient::new(settings.webhook_timeout),
+            webhooks: WebhookClient::new(settings.webhook_timeout)?,
             config_account: default_account,
             started_at: time::wall_now(),
             settings,
         });
         for stored in core.store.read(store::load_tenants).await? {
-            let rules: Vec<Rule> = serde_json::from_str(&stored.rules_json).map_err(|e| {
-                StoreError::Corrupt(format!("rules of {}: {e}", stored.account.sid))
-            })?;
-            let book = RuleBook::new(rules).map_err(|e| {
+            let book = RuleBook::new(stored.rules).map_err(|e| {
                 StoreError::Corrupt(format!("rules of {}: {e}", stored.account.sid))
             })?;
             for key in stored.api_keys {
@@ -175,7 +181,7 @@ impl Core {
                 account: account.clone(),
                 api_keys: Vec::new(),
                 numbers: numbers.clone(),
-                rules_json: serde_json::to_string(&config_rules).unwrap_or_else(|_| "[]".into()),
+                rules: config_rules.clone(),
                 announce: existing.is_none(),
             })
             .await?;
@@ -284,7 +290,7 @@ impl Core {
                 account: account.clone(),
                 api_keys: vec![key.clone()],
                 numbers: numbers.clone(),
-                rules_json: serde_json::to_string(&rules).unwrap_or_else(|_| "[]".into()),
+                rules: rules.clone(),
                 announce: true,
             })
             .await?;
@@ -425,7 +431,7 @@ impl Core {
                 account,
                 api_keys: Vec::new(),
                 numbers: Vec::new(),
-                rules_json: serde_json::to_string(&rules).unwrap_or_else(|_| "[]".into()),
+                rules: rules.clone(),
                 announce: false,
             })
             .await?;

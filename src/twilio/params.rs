@@ -109,7 +109,7 @@ impl<S: Send + Sync> FromRequest<S> for Form {
         if bytes.is_empty() || method == Method::GET {
             return Ok(Form(Params::default()));
         }
-        if is_form == Some(false) || is_form.is_none() {
+        if is_form != Some(true) {
             return Err(TwilioError::for_status(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 &path,

@@ -31,14 +31,13 @@ pub struct WebhookClient {
 }
 
 impl WebhookClient {
-    pub fn new(timeout: Duration) -> Self {
+    pub fn new(timeout: Duration) -> Result<Self, reqwest::Error> {
         let http = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout)
             .user_agent("TwilioProxy/1.1")
-            .build()
-            .unwrap_or_default();
-        WebhookClient { http }
+            .build()?;
+        Ok(WebhookClient { http })
     }
 
     /// Send a Twilio form webhook, signed with the account's auth token.

@@ -25,7 +25,7 @@ pub(super) fn apply(
             account,
             api_keys,
             numbers,
-            rules_json,
+            rules,
             announce,
         } => {
             conn.prepare_cached(
@@ -41,7 +41,7 @@ pub(super) fn apply(
                 account.friendly_name,
                 account.owner_account_sid,
                 account.status.as_str(),
-                rules_json,
+                json(rules)?,
                 account.created_at,
                 account.updated_at,
             ])?;

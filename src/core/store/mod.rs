@@ -25,7 +25,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::events::{Event, EventLog, NewEvent};
 use super::messages::{Callback, HttpMethod, Message, MessageUpdate};
-use super::rules::Step;
+use super::rules::{Rule, Step};
 use super::tenants::{Account, ApiKey, PhoneNumber};
 use super::time::Millis;
 
@@ -415,7 +415,7 @@ pub enum Write {
         account: Account,
         api_keys: Vec<ApiKey>,
         numbers: Vec<PhoneNumber>,
-        rules_json: String,
+        rules: Vec<Rule>,
         announce: bool,
     },
     UpdateAccount {

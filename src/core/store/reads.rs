@@ -10,6 +10,7 @@ use crate::core::events::Event;
 use crate::core::messages::{
     Callback, Direction, HttpMethod, Message, MessageFilter, MessageStatus,
 };
+use crate::core::rules::Rule;
 use crate::core::tenants::{Account, AccountStatus, ApiKey, PhoneNumber};
 
 const MESSAGE_COLUMNS: &str = "sid, account_sid, direction, from_addr, to_addr, body, media_urls, status,
@@ -200,7 +201,7 @@ pub fn load_jobs(conn: &Connection) -> Result<Vec<Job>, StoreError> {
 /// Everything needed to rebuild the tenant registry at start.
 pub struct StoredTenant {
     pub account: Account,
-    pub rules_json: String,
+    pub rules: Vec<Rule>,
     pub api_keys: Vec<ApiKey>,
     pub numbers: Vec<PhoneNumber>,
 }
@@ -265,6 +266,7 @@ pub fn load_tenants(conn: &Connection) -> Result<Vec<StoredTenant>, StoreError> 
             created_at,
             updated_at,
         ) = row?;
+        let stored_sid = sid.clone();
         stored.push(StoredTenant {
             api_keys: keys
                 .iter()
@@ -286,7 +288,8 @@ pub fn load_tenants(conn: &Connection) -> Result<Vec<StoredTenant>, StoreError> 
                 created_at,
                 updated_at,
             },
-            rules_json,
+            rules: serde_json::from_str(&rules_json)
+                .map_err(|e| StoreError::Corrupt(format!("rules of {}: {e}", stored_sid)))?,
         });
     }
     Ok(stored)
