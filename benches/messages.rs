@@ -62,7 +62,15 @@ async fn run() {
     let database = dir.path().join("bench.db");
     let server = Server(
         Command::new(env!("CARGO_BIN_EXE_mockingbird"))
-            .args(["serve", "--host", "127.0.0.1", "--port", "0"])
+            .args([
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--grpc-port",
+                "0",
+            ])
             .arg("--database")
             .arg(&database)
             .arg("--ready-file")
@@ -209,7 +217,7 @@ async fn run() {
 async fn wait_ready(ready: &std::path::Path) -> String {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        if let Some(address) = mockingbird::cli::ready_file::read(ready) {
+        if let Some(address) = mockingbird::cli::ready_file::read(ready, "http") {
             return address;
         }
         assert!(Instant::now() < deadline, "mockingbird did not start");

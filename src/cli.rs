@@ -38,6 +38,9 @@ pub struct ServeArgs {
     /// HTTP port (server.port); 0 picks a free one.
     #[arg(long)]
     pub port: Option<u16>,
+    /// gRPC control-plane port (control.port, 50051 by default); 0 picks a free one.
+    #[arg(long)]
+    pub grpc_port: Option<u16>,
     /// SQLite file, or `:memory:` (database.path).
     #[arg(long)]
     pub database: Option<String>,
@@ -45,7 +48,7 @@ pub struct ServeArgs {
     /// the file and the environment.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
-    /// Once listening, write `{"http": "HOST:PORT"}` to this file (for harnesses that start
+    /// Once listening, write `{"http": "HOST:PORT", "grpc": "HOST:PORT"}` to this file (for harnesses that start
     /// the server on port 0).
     #[arg(long)]
     pub ready_file: Option<PathBuf>,
@@ -68,6 +71,11 @@ impl ServeArgs {
         let flags = [
             ("server.host", self.host.clone(), "--host"),
             ("server.port", self.port.map(|p| p.to_string()), "--port"),
+            (
+                "control.port",
+                self.grpc_port.map(|p| p.to_string()),
+                "--grpc-port",
+            ),
             ("database.path", self.database.clone(), "--database"),
         ];
         for (key, value, flag) in flags {
@@ -93,21 +101,25 @@ pub mod ready_file {
     use std::net::SocketAddr;
     use std::path::Path;
 
-    /// Write the address, as loopback when the server listens on every interface.
-    pub fn write(path: &Path, mut address: SocketAddr) -> std::io::Result<()> {
-        if address.ip().is_unspecified() {
-            address.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
-        }
-        std::fs::write(
-            path,
-            serde_json::json!({ "http": address.to_string() }).to_string(),
-        )
+    /// Write the addresses, as loopback when the server listens on every interface. Written
+    /// to a temporary file first and renamed, so a reader never sees half of it.
+    pub fn write(path: &Path, http: SocketAddr, grpc: SocketAddr) -> std::io::Result<()> {
+        let loopback = |mut address: SocketAddr| {
+            if address.ip().is_unspecified() {
+                address.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+            }
+            address.to_string()
+        };
+        let document = serde_json::json!({ "http": loopback(http), "grpc": loopback(grpc) });
+        let partial = path.with_extension("partial");
+        std::fs::write(&partial, document.to_string())?;
+        std::fs::rename(partial, path)
     }
 
-    /// The HTTP address in a ready file, once it has been written whole.
-    pub fn read(path: &Path) -> Option<String> {
+    /// The address of `service` (`http` or `grpc`) in a ready file, once it has been written.
+    pub fn read(path: &Path, service: &str) -> Option<String> {
         let text = std::fs::read_to_string(path).ok()?;
         let document: serde_json::Value = serde_json::from_str(&text).ok()?;
-        document["http"].as_str().map(str::to_owned)
+        document[service].as_str().map(str::to_owned)
     }
 }

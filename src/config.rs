@@ -23,6 +23,32 @@ pub struct Config {
     /// key is accepted and ignored.
     pub templates: Option<Value>,
     pub logging: LoggingConfig,
+    /// The gRPC control plane.
+    pub control: ControlConfig,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ControlConfig {
+    /// The gRPC port; 0 picks a free one.
+    pub port: u16,
+    /// The address to bind; the server's host when unset.
+    pub host: Option<String>,
+    /// Serve the control plane on the HTTP port too (beside the Twilio API).
+    pub on_http_port: bool,
+    /// When set, every control-plane call must carry `authorization: Bearer <token>`.
+    pub token: Option<String>,
+}
+
+impl Default for ControlConfig {
+    fn default() -> Self {
+        ControlConfig {
+            port: 50051,
+            host: None,
+            on_http_port: false,
+            token: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -105,6 +131,7 @@ impl Default for Config {
             database: DatabaseConfig::default(),
             templates: None,
             logging: LoggingConfig::default(),
+            control: ControlConfig::default(),
         }
     }
 }
@@ -209,13 +236,14 @@ pub const ENV_PREFIX: &str = "MOCKINGBIRD_";
 
 /// The top-level sections an environment variable may set. Other `MOCKINGBIRD_*` names
 /// (`MOCKINGBIRD_CONFIG`, or a test harness's own `MOCKINGBIRD_BIN`) are not config keys.
-const SECTIONS: [&str; 6] = [
+const SECTIONS: [&str; 7] = [
     "server",
     "provider",
     "twilio",
     "database",
     "templates",
     "logging",
+    "control",
 ];
 
 /// The overrides found in an environment.

@@ -13,6 +13,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod control;
 pub mod core;
 pub mod housekeeping;
 pub mod server;

@@ -58,9 +58,9 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     let server = Server::start(config, listener, shutdown.clone())
         .await
         .map_err(|e| e.to_string())?;
-    tracing::info!(http = %server.http_addr, "mockingbird is listening");
+    tracing::info!(http = %server.http_addr, grpc = %server.grpc_addr, "mockingbird is listening");
     if let Some(path) = &args.ready_file {
-        ready_file::write(path, server.http_addr)
+        ready_file::write(path, server.http_addr, server.grpc_addr)
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }
     tokio::spawn(async move {

@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 use crate::config::Config;
 use crate::core::{Core, ids};
 use crate::twilio::error::TwilioError;
-use crate::{housekeeping, twilio};
+use crate::{control, housekeeping, twilio};
 
 /// What every handler shares: cheap handles only.
 pub struct AppState {
@@ -28,7 +28,10 @@ pub struct AppState {
 pub struct Server {
     pub state: Arc<AppState>,
     pub http_addr: SocketAddr,
-    task: JoinHandle<std::io::Result<()>>,
+    /// The control plane's own port.
+    pub grpc_addr: SocketAddr,
+    http: JoinHandle<std::io::Result<()>>,
+    grpc: JoinHandle<std::io::Result<()>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -37,15 +40,39 @@ pub enum StartError {
     Core(#[from] crate::core::StartError),
     #[error("cannot read the listener's address: {0}")]
     Listener(#[from] std::io::Error),
+    #[error("cannot listen for gRPC on {address}: {source}")]
+    GrpcListener {
+        address: String,
+        source: std::io::Error,
+    },
+    #[error("cannot build gRPC server reflection: {0}")]
+    Reflection(#[from] tonic_reflection::server::Error),
 }
 
 impl Server {
-    /// Open the store, start the core and serve HTTP on `listener` until `shutdown`.
+    /// Open the store, start the core, serve HTTP on `listener` and the control plane on its
+    /// configured port, until `shutdown`.
     pub async fn start(
         config: Config,
         listener: TcpListener,
         shutdown: CancellationToken,
     ) -> Result<Server, StartError> {
+        let grpc_address = format!(
+            "{}:{}",
+            config
+                .control
+                .host
+                .as_deref()
+                .unwrap_or(&config.server.host),
+            config.control.port
+        );
+        let grpc_listener =
+            TcpListener::bind(&grpc_address)
+                .await
+                .map_err(|source| StartError::GrpcListener {
+                    address: grpc_address.clone(),
+                    source,
+                })?;
         let core = Core::start(
             config.settings(),
             &config.database(),
@@ -53,27 +80,52 @@ impl Server {
             shutdown.clone(),
         )
         .await?;
+        let control = control::routes(
+            Arc::clone(&core),
+            config.control.token.clone(),
+            shutdown.clone(),
+        )
+        .await?
+        .into_axum_router();
+        let on_http_port = config.control.on_http_port;
         let state = Arc::new(AppState { core, config });
         let http_addr = listener.local_addr()?;
-        let app = router(Arc::clone(&state));
-        let task = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async move { shutdown.cancelled().await })
-                .await
-        });
+        let grpc_addr = grpc_listener.local_addr()?;
+        let mut app = router(Arc::clone(&state));
+        if on_http_port {
+            app = control.clone().merge(app);
+        }
+        let http = serve(listener, app, shutdown.clone());
+        let grpc = serve(grpc_listener, control, shutdown);
         Ok(Server {
             state,
             http_addr,
-            task,
+            grpc_addr,
+            http,
+            grpc,
         })
     }
 
     /// Wait until the server has stopped.
     pub async fn wait(self) -> std::io::Result<()> {
-        self.task
-            .await
-            .unwrap_or_else(|e| Err(std::io::Error::other(e)))
+        let (http, grpc) = tokio::join!(self.http, self.grpc);
+        for served in [http, grpc] {
+            served.unwrap_or_else(|e| Err(std::io::Error::other(e)))?;
+        }
+        Ok(())
     }
+}
+
+fn serve(
+    listener: TcpListener,
+    app: Router,
+    shutdown: CancellationToken,
+) -> JoinHandle<std::io::Result<()>> {
+    tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move { shutdown.cancelled().await })
+            .await
+    })
 }
 
 /// Serve until `shutdown` is cancelled.
@@ -83,7 +135,7 @@ pub async fn run(
     shutdown: CancellationToken,
 ) -> Result<(), StartError> {
     let server = Server::start(config, listener, shutdown).await?;
-    tracing::info!(http = %server.http_addr, "mockingbird is listening");
+    tracing::info!(http = %server.http_addr, grpc = %server.grpc_addr, "mockingbird is listening");
     server.wait().await?;
     Ok(())
 }

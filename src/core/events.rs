@@ -30,6 +30,11 @@ pub enum EventData {
     },
     MessageStatusChanged {
         sid: String,
+        /// The message's recipient and sender, so that filters need no lookup.
+        #[serde(default)]
+        to: String,
+        #[serde(default)]
+        from: Option<String>,
         previous: MessageStatus,
         status: MessageStatus,
         error_code: Option<u32>,
@@ -42,6 +47,18 @@ pub enum EventData {
     },
     CallbackAttempted {
         attempt: store::CallbackAttempt,
+        #[serde(default)]
+        to: Option<String>,
+        #[serde(default)]
+        from: Option<String>,
+    },
+    /// A simulated user's text reached the app (or the number had nowhere to send it).
+    InboundDelivered {
+        message: Box<Message>,
+        webhook: Option<Box<store::CallbackAttempt>>,
+        reply_sids: Vec<String>,
+        /// `STOP`, `START` or `HELP` when the body was an opt-out keyword.
+        opt_out_type: Option<String>,
     },
     RuleMatched {
         rule_id: String,
@@ -64,6 +81,7 @@ impl EventData {
             EventData::MessageRedacted { .. } => "message_redacted",
             EventData::MessageDeleted { .. } => "message_deleted",
             EventData::CallbackAttempted { .. } => "callback_attempted",
+            EventData::InboundDelivered { .. } => "inbound_delivered",
             EventData::RuleMatched { .. } => "rule_matched",
             EventData::DataCleared { .. } => "data_cleared",
         }
@@ -73,10 +91,11 @@ impl EventData {
     pub fn sid(&self) -> Option<&str> {
         match self {
             EventData::MessageCreated { message } => Some(&message.sid),
+            EventData::InboundDelivered { message, .. } => Some(&message.sid),
             EventData::MessageStatusChanged { sid, .. }
             | EventData::MessageRedacted { sid }
             | EventData::MessageDeleted { sid } => Some(sid),
-            EventData::CallbackAttempted { attempt } => Some(&attempt.resource_sid),
+            EventData::CallbackAttempted { attempt, .. } => Some(&attempt.resource_sid),
             EventData::RuleMatched { sid, .. } => sid.as_deref(),
             EventData::AccountCreated { .. } | EventData::DataCleared { .. } => None,
         }
@@ -141,38 +160,71 @@ impl EventLog {
         self.latest.send_replace(last);
     }
 
-    /// Up to `limit` events with a sequence number above `after`, oldest first.
+    /// Up to `limit` events after `after`, oldest first: of every tenant, or of `account_sid`.
     pub async fn read_after(
         &self,
         after: i64,
+        account_sid: Option<&str>,
         limit: usize,
-    ) -> Result<Vec<Arc<Event>>, StoreError> {
+    ) -> Result<Batch, StoreError> {
+        // Read before the query: every event up to it is committed, so a short answer from the
+        // database means nothing of this tenant's lies between its last event and this.
+        let latest = self.latest_seq();
         {
             let recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
             if recent.front().is_some_and(|first| first.seq <= after + 1) {
                 let start = recent.partition_point(|e| e.seq <= after);
-                return Ok(recent.range(start..).take(limit).cloned().collect());
+                let mut events = Vec::new();
+                let mut scanned_to = recent.back().map_or(after, |e| e.seq).max(after);
+                for event in recent.range(start..) {
+                    if account_sid.is_some_and(|sid| sid != event.account_sid) {
+                        continue;
+                    }
+                    events.push(Arc::clone(event));
+                    if events.len() == limit {
+                        scanned_to = event.seq;
+                        break;
+                    }
+                }
+                return Ok(Batch { events, scanned_to });
             }
         }
-        self.store
-            .read(move |conn| store::events_after(conn, after, limit))
-            .await
+        let account = account_sid.map(str::to_owned);
+        let events = self
+            .store
+            .read(move |conn| store::events_after(conn, after, account.as_deref(), limit))
+            .await?;
+        let scanned_to = match events.last() {
+            Some(last) if events.len() == limit => last.seq,
+            Some(last) => last.seq.max(latest),
+            None => latest.max(after),
+        };
+        Ok(Batch { events, scanned_to })
     }
 
-    /// A cursor that yields every event after `after`, first the history, then live ones.
-    pub fn follow(self: &Arc<Self>, after: i64) -> EventCursor {
+    /// A cursor that yields every event after `after` (of one tenant, or all), first the
+    /// history, then live ones.
+    pub fn follow(self: &Arc<Self>, after: i64, account_sid: Option<String>) -> EventCursor {
         EventCursor {
             log: Arc::clone(self),
             after,
+            account_sid,
             news: self.latest.subscribe(),
         }
     }
+}
+
+/// Events read past a cursor, and how far the log was looked through to find them.
+pub struct Batch {
+    pub events: Vec<Arc<Event>>,
+    pub scanned_to: i64,
 }
 
 /// A reader's position in the log. Holds no events: only a cursor and a change notification.
 pub struct EventCursor {
     log: Arc<EventLog>,
     after: i64,
+    account_sid: Option<String>,
     news: watch::Receiver<i64>,
 }
 
@@ -181,14 +233,22 @@ impl EventCursor {
     pub async fn next_batch(&mut self, limit: usize) -> Result<Vec<Arc<Event>>, StoreError> {
         loop {
             self.news.mark_unchanged();
-            let batch = self.log.read_after(self.after, limit).await?;
-            if let Some(last) = batch.last() {
-                self.after = last.seq;
-                return Ok(batch);
+            let batch = self
+                .log
+                .read_after(self.after, self.account_sid.as_deref(), limit)
+                .await?;
+            self.after = self.after.max(batch.scanned_to);
+            if !batch.events.is_empty() {
+                return Ok(batch.events);
             }
             if self.news.changed().await.is_err() {
                 return Ok(Vec::new());
             }
         }
+    }
+
+    /// The sequence number the cursor stands after.
+    pub fn position(&self) -> i64 {
+        self.after
     }
 }

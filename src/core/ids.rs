@@ -37,6 +37,17 @@ pub fn hex(bytes: usize) -> String {
     out
 }
 
+/// `count` random decimal digits, the first not zero (Meta's numeric ids).
+pub fn digits(count: usize) -> String {
+    let mut rng = rand::rng();
+    (0..count)
+        .map(|i| {
+            let low = u32::from(i == 0);
+            char::from_digit(rng.random_range(low..10), 10).unwrap_or('1')
+        })
+        .collect()
+}
+
 /// An alphanumeric secret. The Go SDK rejects credentials outside `[a-zA-Z0-9]`.
 pub fn token() -> String {
     hex(16)

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use super::rules::Step;
+use super::rules::{CallbackDisorder, Step};
 use super::store::{self, CallbackAttempt, Job, JobKind, NewJob, StatusNotify, Write, WriteResult};
 use super::tenants::Tenant;
 use super::time::{self, ClockMode, Millis};
@@ -96,8 +96,14 @@ impl Core {
 
     async fn run_job(&self, job: Job) {
         let outcome = match &job.kind {
-            JobKind::Lifecycle { sid, steps, notify } => {
-                self.apply_step(&job, sid, steps, notify.as_ref()).await
+            JobKind::Lifecycle {
+                sid,
+                steps,
+                notify,
+                disorder,
+            } => {
+                self.apply_step(&job, sid, steps, notify.as_ref(), disorder)
+                    .await
             }
             JobKind::Deliver(delivery) => self.deliver(&job, delivery).await,
         };
@@ -113,6 +119,7 @@ impl Core {
         sid: &str,
         steps: &[Step],
         notify: Option<&StatusNotify>,
+        disorder: &CallbackDisorder,
     ) -> Result<(), CoreError> {
         let (Some(step), Some(tenant)) = (steps.first(), self.tenants.get(&job.account_sid)) else {
             return Ok(());
@@ -128,24 +135,20 @@ impl Core {
                     sid: sid.to_owned(),
                     steps: steps[1..].to_vec(),
                     notify: notify.cloned(),
+                    disorder: disorder.clone(),
                 },
             });
         }
         if let Some(notify) = notify.filter(|_| self.settings.callbacks_enabled) {
-            next.push(NewJob {
-                account_sid: job.account_sid.clone(),
-                resource_sid: sid.to_owned(),
-                due_at: at,
-                kind: JobKind::Deliver(webhooks::twilio::message_status(
-                    &job.account_sid,
-                    sid,
-                    notify,
-                    step,
-                    at,
-                    self.settings.retry_attempts.max(1),
-                    self.settings.retry_delay.as_millis() as u64,
-                )),
-            });
+            let delivery = self.status_delivery(&job.account_sid, sid, notify, step, at);
+            for delay in disorder.delivery_delays(step.status) {
+                next.push(NewJob {
+                    account_sid: job.account_sid.clone(),
+                    resource_sid: sid.to_owned(),
+                    due_at: at + delay as Millis,
+                    kind: JobKind::Deliver(delivery.clone()),
+                });
+            }
         }
         let written = self
             .store
@@ -164,6 +167,27 @@ impl Core {
         Ok(())
     }
 
+    /// The status callback of message `sid` entering `step`'s status, with the server's retry
+    /// policy.
+    pub(super) fn status_delivery(
+        &self,
+        account_sid: &str,
+        sid: &str,
+        notify: &StatusNotify,
+        step: &Step,
+        at: Millis,
+    ) -> store::Delivery {
+        webhooks::twilio::message_status(
+            account_sid,
+            sid,
+            notify,
+            step,
+            at,
+            self.settings.retry_attempts.max(1),
+            self.settings.retry_delay.as_millis() as u64,
+        )
+    }
+
     /// Send one webhook attempt and record it. A delivery whose message was deleted or canceled
     /// meanwhile has already left the timers; one that was under way still goes out once, and
     /// its record finds the job row gone and schedules no retry.
@@ -174,21 +198,7 @@ impl Core {
         let auth_token = tenant.account().auth_token;
         let sent = self.webhooks.send_twilio(delivery, &auth_token).await;
         let at = tenant.now();
-        let attempt = CallbackAttempt {
-            id: 0,
-            account_sid: job.account_sid.clone(),
-            resource_sid: delivery.resource_sid.clone(),
-            status: delivery.status.clone(),
-            url: sent.url,
-            method: delivery.method.as_str().into(),
-            request_body: sent.request_body,
-            attempt: i64::from(delivery.attempt),
-            response_status: sent.response_status.map(i64::from),
-            response_body: sent.response_body,
-            error: sent.error,
-            latency_ms: sent.latency_ms as i64,
-            created_at: at,
-        };
+        let attempt = attempt_record(&job.account_sid, delivery, sent, at);
         let retry =
             (!attempt.succeeded() && delivery.attempt < delivery.max_attempts).then(|| NewJob {
                 account_sid: job.account_sid.clone(),
@@ -202,14 +212,41 @@ impl Core {
         let written = self
             .store
             .write(Write::RecordAttempt {
-                job_id: job.id,
+                job_id: Some(job.id),
                 attempt,
                 retry,
+                to: delivery.param("To").map(str::to_owned),
+                from: delivery.param("From").map(str::to_owned),
             })
             .await?;
-        if let WriteResult::Jobs(jobs) = written {
+        if let WriteResult::Recorded { jobs, .. } = written {
             self.timers.add(jobs);
         }
         Ok(())
+    }
+}
+
+/// What a webhook attempt sent and what came back, as stored.
+pub(super) fn attempt_record(
+    account_sid: &str,
+    delivery: &store::Delivery,
+    sent: webhooks::Sent,
+    at: Millis,
+) -> CallbackAttempt {
+    CallbackAttempt {
+        id: 0,
+        account_sid: account_sid.to_owned(),
+        resource_sid: delivery.resource_sid.clone(),
+        status: delivery.status.clone(),
+        url: sent.url,
+        method: delivery.method.as_str().into(),
+        request_body: sent.request_body,
+        attempt: i64::from(delivery.attempt),
+        response_status: sent.response_status.map(i64::from),
+        response_body: sent.response_body,
+        error: sent.error,
+        latency_ms: sent.latency_ms as i64,
+        created_at: at,
+        idempotency_token: delivery.idempotency_token.clone(),
     }
 }

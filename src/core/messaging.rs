@@ -12,6 +12,19 @@ use super::store::{
 use super::tenants::Tenant;
 use super::time::{self, Millis};
 use super::{Core, CoreError, ids, magic, text};
+use crate::webhooks;
+
+/// Who is sending an outbound message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Origin {
+    /// The app, through the REST API.
+    Api,
+    /// The app's TwiML answer to an inbound message, from the number the user texted.
+    Reply,
+    /// Twilio itself, confirming an opt-out keyword: no rules, and it reaches a user who just
+    /// opted out.
+    OptOutConfirmation,
+}
 
 impl Core {
     /// Send a message as an app does through the API: check the sender, let the rules decide,
@@ -21,14 +34,35 @@ impl Core {
         tenant: &Tenant,
         new: NewMessage,
     ) -> Result<Message, CoreError> {
+        self.send_outbound(tenant, new, Origin::Api).await
+    }
+
+    pub(super) async fn send_outbound(
+        &self,
+        tenant: &Tenant,
+        new: NewMessage,
+        origin: Origin,
+    ) -> Result<Message, CoreError> {
         let account_sid = tenant.sid();
         if let Some(rejection) = magic::message_rejection(new.from.as_deref(), &new.to) {
             return Err(CoreError::Rejected(rejection));
         }
+        if origin != Origin::OptOutConfirmation
+            && tenant.opted_out(
+                new.from.as_deref().map(|f| text::split_channel(f).1),
+                text::split_channel(&new.to).1,
+            )
+        {
+            return Err(CoreError::Rejected(Rejection::new(
+                400,
+                21610,
+                "Attempt to send to unsubscribed recipient",
+            )));
+        }
         if let Some(from) = new
             .from
             .as_deref()
-            .filter(|_| self.settings.check_from_numbers)
+            .filter(|_| self.settings.check_from_numbers && origin == Origin::Api)
         {
             let (_, number) = text::split_channel(from);
             if number != magic::VALID_TEST_SENDER
@@ -49,14 +83,18 @@ impl Core {
             None if new.media_urls.is_empty() => "sms".into(),
             None => "mms".into(),
         };
-        let decision = tenant.with_rules(|book| {
-            book.decide(Subject {
-                channel: &channel,
-                to: &new.to,
-                from: new.from.as_deref(),
-                body: &new.body,
+        let decision = if origin == Origin::OptOutConfirmation {
+            None
+        } else {
+            tenant.with_rules(|book| {
+                book.decide(Subject {
+                    channel: &channel,
+                    to: &new.to,
+                    from: new.from.as_deref(),
+                    body: &new.body,
+                })
             })
-        });
+        };
         let now = tenant.now();
         let (mut script, latency_ms) = match &decision {
             Some(Decision {
@@ -110,7 +148,10 @@ impl Core {
             num_segments: text::segments(&new.body),
             sid: sid.clone(),
             account_sid: account_sid.clone(),
-            direction: messages::Direction::OutboundApi,
+            direction: match origin {
+                Origin::Api => messages::Direction::OutboundApi,
+                Origin::Reply | Origin::OptOutConfirmation => messages::Direction::OutboundReply,
+            },
             from: new.from,
             to: new.to,
             body: new.body,
@@ -134,6 +175,10 @@ impl Core {
                 to: message.to.clone(),
                 messaging_service_sid: message.messaging_service_sid.clone(),
             });
+        let disorder = decision
+            .as_ref()
+            .map(|d| d.rule.callbacks.clone())
+            .unwrap_or_default();
         let job = script.first().map(|first| NewJob {
             account_sid: account_sid.clone(),
             resource_sid: sid.clone(),
@@ -142,6 +187,7 @@ impl Core {
                 sid: sid.clone(),
                 steps: script.clone(),
                 notify,
+                disorder,
             },
         });
         let mut events = vec![NewEvent {
@@ -284,16 +330,150 @@ impl Core {
         }
     }
 
+    /// Recorded webhook attempts of a tenant (about one message, when given), newest first.
     pub async fn callback_attempts(
         &self,
         tenant: &Tenant,
+        resource_sid: Option<&str>,
         limit: u32,
     ) -> Result<Vec<CallbackAttempt>, CoreError> {
-        let account_sid = tenant.sid();
+        let (account_sid, resource_sid) = (tenant.sid(), resource_sid.map(str::to_owned));
         Ok(self
             .store
-            .read(move |conn| store::callback_attempts(conn, &account_sid, limit))
+            .read(move |conn| {
+                store::callback_attempts(conn, &account_sid, resource_sid.as_deref(), limit)
+            })
             .await?)
+    }
+
+    /// Set a message's status now, as a test's hand: stored, evented, and reported to the
+    /// message's status callback (with the server's retry policy). The message's remaining
+    /// scripted steps are dropped so that they cannot overwrite it.
+    pub async fn set_message_status(
+        &self,
+        tenant: &Tenant,
+        sid: &str,
+        status: MessageStatus,
+        error_code: Option<u32>,
+        error_message: Option<String>,
+    ) -> Result<Message, CoreError> {
+        let current = self.message(tenant, sid).await?;
+        let step = Step {
+            status,
+            delay_ms: 0,
+            error_code,
+            error_message: error_message.or_else(|| {
+                error_code
+                    .and_then(messages::async_error_message)
+                    .map(str::to_owned)
+            }),
+        };
+        let at = tenant.now();
+        let deliver = current
+            .status_callback
+            .clone()
+            .filter(|_| self.settings.callbacks_enabled)
+            .map(|callback| {
+                let notify = StatusNotify {
+                    callback,
+                    from: current.from.clone(),
+                    to: current.to.clone(),
+                    messaging_service_sid: current.messaging_service_sid.clone(),
+                };
+                NewJob {
+                    account_sid: tenant.sid(),
+                    resource_sid: sid.to_owned(),
+                    due_at: at,
+                    kind: JobKind::Deliver(self.status_delivery(
+                        &tenant.sid(),
+                        sid,
+                        &notify,
+                        &step,
+                        at,
+                    )),
+                }
+            });
+        let written = self
+            .store
+            .write(Write::SetStatus {
+                account_sid: tenant.sid(),
+                sid: sid.to_owned(),
+                step,
+                at,
+                deliver,
+            })
+            .await?;
+        let WriteResult::Changed { message, jobs } = written else {
+            return Err(CoreError::NotFound);
+        };
+        self.timers.drop_lifecycle(&tenant.sid(), sid);
+        self.timers.add(jobs);
+        Ok(*message)
+    }
+
+    /// Send a recorded webhook attempt again, now, as it was (same URL, method, parameters and
+    /// idempotency token, signed anew); record and return the new attempt. No retries follow.
+    pub async fn redeliver_callback(
+        &self,
+        tenant: &Tenant,
+        attempt_id: i64,
+    ) -> Result<CallbackAttempt, CoreError> {
+        let account_sid = tenant.sid();
+        let original = self
+            .store
+            .read(move |conn| store::callback_attempt(conn, &account_sid, attempt_id))
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let sent = self
+            .webhooks
+            .resend_twilio(&original, &tenant.account().auth_token)
+            .await;
+        let params = webhooks::decode_form(&original.request_body);
+        let param = |name: &str| {
+            params
+                .iter()
+                .find(|(key, _)| key == name)
+                .map(|(_, value)| value.clone())
+        };
+        let attempt = CallbackAttempt {
+            id: 0,
+            url: sent.url,
+            request_body: sent.request_body,
+            attempt: original.attempt + 1,
+            response_status: sent.response_status.map(i64::from),
+            response_body: sent.response_body,
+            error: sent.error,
+            latency_ms: sent.latency_ms as i64,
+            created_at: tenant.now(),
+            ..original.clone()
+        };
+        self.record_attempt(attempt, param("To"), param("From"))
+            .await
+    }
+
+    /// Store a webhook attempt made outside the scheduler, and raise its event.
+    pub(super) async fn record_attempt(
+        &self,
+        attempt: CallbackAttempt,
+        to: Option<String>,
+        from: Option<String>,
+    ) -> Result<CallbackAttempt, CoreError> {
+        match self
+            .store
+            .write(Write::RecordAttempt {
+                job_id: None,
+                attempt,
+                retry: None,
+                to,
+                from,
+            })
+            .await?
+        {
+            WriteResult::Recorded { attempt, .. } => Ok(*attempt),
+            other => Err(CoreError::Store(store::StoreError::Corrupt(format!(
+                "recording an attempt answered {other:?}"
+            )))),
+        }
     }
 
     /// Remove stored data, of one tenant or of all. Pending status changes of removed messages

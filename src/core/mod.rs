@@ -4,10 +4,13 @@
 
 pub mod events; // the event log: every change, in sequence, resumable
 pub mod ids; // SIDs in the providers' formats
+pub mod inbound; // simulated users texting a tenant's numbers; opt-out keywords; TwiML replies
 mod lifecycle; // clocks and the scheduler: status changes and webhooks when they fall due
 pub mod magic; // Twilio's test-credential magic numbers
 pub mod messages; // the message model
 mod messaging; // sending and managing messages: checks, rules, storage
+pub mod numbers; // a tenant's phone numbers and their webhooks
+pub mod observe; // event filters, and waiting for an event
 pub mod rules; // what happens to a message: match → reject, or a lifecycle script
 pub mod scheduler; // pending jobs in memory, by tenant and due time
 pub mod store; // SQLite: the writer thread, reads, migrations
@@ -25,7 +28,7 @@ use events::EventLog;
 use rules::{InvalidRule, Outcome, Rejection, Rule, RuleBook};
 use scheduler::Timers;
 use store::{Location, Store, StoreError, Write};
-use tenants::{Account, AccountStatus, ApiKey, PhoneNumber, Registry, Tenant};
+use tenants::{Account, AccountStatus, ApiKey, PhoneNumber, Registry, Tenant, WhatsAppIdentity};
 use time::Millis;
 
 /// Behaviour switches that apply to every tenant (the seed's `validation` and `callbacks`).
@@ -96,6 +99,15 @@ pub enum CoreError {
     InvalidRule(#[from] InvalidRule),
     #[error("the tenant's clock is not frozen")]
     ClockNotFrozen,
+    /// The request is malformed (a field out of range, an address that is not one).
+    #[error("{0}")]
+    Invalid(String),
+    /// The request conflicts with what exists (a number the tenant already has, …).
+    #[error("{0}")]
+    Conflict(String),
+    /// The request cannot be carried out in the current state (deleting the config's account).
+    #[error("{0}")]
+    FailedPrecondition(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -142,8 +154,16 @@ impl Core {
             for key in stored.api_keys {
                 core.tenants.insert_api_key(key);
             }
-            core.tenants
-                .insert(Arc::new(Tenant::new(stored.account, book, stored.numbers)));
+            if stored.needs_whatsapp {
+                core.store
+                    .write(Write::UpdateAccount {
+                        account: stored.account.clone(),
+                    })
+                    .await?;
+            }
+            let tenant = Tenant::new(stored.account, book, stored.numbers);
+            tenant.set_opt_outs(stored.opt_outs);
+            core.tenants.insert(Arc::new(tenant));
         }
         core.install_default_account().await?;
         core.timers.add(core.store.read(store::load_jobs).await?);
@@ -159,7 +179,11 @@ impl Core {
         let config_rules = self.config_rules();
         let existing = self.tenants.get(&config.sid);
         let created_at = existing.as_ref().map_or(now, |t| t.account().created_at);
+        let whatsapp = existing
+            .as_ref()
+            .map_or_else(WhatsAppIdentity::generate, |t| t.account().whatsapp);
         let account = Account {
+            whatsapp,
             sid: config.sid.clone(),
             auth_token: config.auth_token,
             friendly_name: "mockingbird default account".into(),
@@ -171,7 +195,7 @@ impl Core {
         let mut numbers = existing.as_ref().map(|t| t.numbers()).unwrap_or_default();
         for n in &config.allowed_from_numbers {
             if !numbers.iter().any(|known| &known.phone_number == n) {
-                numbers.push(new_phone_number(&config.sid, n, now));
+                numbers.push(PhoneNumber::new(&config.sid, n, now));
             }
         }
         let book =
@@ -211,6 +235,7 @@ impl Core {
             then: Outcome::Accept { script },
             first_n: None,
             latency_ms: 0,
+            callbacks: rules::CallbackDisorder::default(),
         };
         let config = &self.config_account;
         config
@@ -263,6 +288,7 @@ impl Core {
         let now = time::wall_now();
         let sid = sid.unwrap_or_else(|| ids::sid("AC"));
         let account = Account {
+            whatsapp: WhatsAppIdentity::generate(),
             friendly_name: friendly_name
                 .unwrap_or_else(|| format!("SubAccount Created at {}", time::rfc2822(now))),
             sid: sid.clone(),
@@ -274,7 +300,7 @@ impl Core {
         };
         let numbers: Vec<PhoneNumber> = numbers
             .iter()
-            .map(|n| new_phone_number(&sid, n, now))
+            .map(|n| PhoneNumber::new(&sid, n, now))
             .collect();
         let key = ApiKey {
             sid: ids::sid("SK"),
@@ -422,13 +448,17 @@ impl Core {
         accounts
     }
 
-    /// Replace a tenant's rules.
-    pub async fn set_rules(&self, tenant: &Tenant, rules: Vec<Rule>) -> Result<(), CoreError> {
+    /// Replace a tenant's rules. Rules without an id get one (`rule-N`).
+    pub async fn set_rules(
+        &self,
+        tenant: &Tenant,
+        mut rules: Vec<Rule>,
+    ) -> Result<Vec<Rule>, CoreError> {
+        name_rules(&mut rules, &[]);
         let book = RuleBook::new(rules.clone())?;
-        let account = tenant.account();
         self.store
             .write(Write::PutAccount {
-                account,
+                account: tenant.account(),
                 api_keys: Vec::new(),
                 numbers: Vec::new(),
                 rules: rules.clone(),
@@ -436,18 +466,110 @@ impl Core {
             })
             .await?;
         tenant.with_rules(|current| *current = book);
+        Ok(rules)
+    }
+
+    /// Append a rule after the tenant's others. Counts of first-N rules already there carry on.
+    pub async fn add_rule(&self, tenant: &Tenant, mut rule: Rule) -> Result<Rule, CoreError> {
+        let existing = tenant.with_rules(|book| book.rules());
+        name_rules(std::slice::from_mut(&mut rule), &existing);
+        let mut all = existing;
+        all.push(rule.clone());
+        RuleBook::new(all.clone())?;
+        self.store
+            .write(Write::PutAccount {
+                account: tenant.account(),
+                api_keys: Vec::new(),
+                numbers: Vec::new(),
+                rules: all,
+                announce: false,
+            })
+            .await?;
+        tenant.with_rules(|book| book.push(rule.clone()))?;
+        Ok(rule)
+    }
+
+    pub fn rules(&self, tenant: &Tenant) -> Vec<Rule> {
+        tenant.with_rules(|book| book.rules())
+    }
+
+    /// A tenant for a test: a top-level account with fresh credentials, an API key and a
+    /// WhatsApp identity. Returns the tenant and its key.
+    pub async fn create_tenant(
+        &self,
+        label: Option<String>,
+    ) -> Result<(Arc<Tenant>, ApiKey), CoreError> {
+        let tenant = self.create_account(label, None, None).await?;
+        let key = self
+            .tenants
+            .api_keys_of(&tenant.sid())
+            .into_iter()
+            .next()
+            .ok_or_else(|| StoreError::Corrupt("a new tenant has no API key".into()))?;
+        Ok((tenant, key))
+    }
+
+    /// Drop a tenant's data (messages, webhook attempts, pending jobs, events, opt-outs) and its
+    /// rules (the config's account gets the config's back), and let its clock run; keep its
+    /// credentials and numbers. Returns the sequence number of the reset's event.
+    pub async fn reset_tenant(&self, tenant: &Tenant) -> Result<i64, CoreError> {
+        let sid = tenant.sid();
+        let rules = if sid == self.config_account.sid {
+            self.config_rules()
+        } else {
+            Vec::new()
+        };
+        let book = RuleBook::new(rules.clone())?;
+        self.resume_clock(tenant);
+        let written = self
+            .store
+            .write(Write::ResetTenant {
+                account_sid: sid.clone(),
+                rules,
+                at: tenant.now(),
+            })
+            .await?;
+        self.timers.drop_tenant(&sid);
+        tenant.with_rules(|current| *current = book);
+        tenant.set_opt_outs([]);
+        match written {
+            store::WriteResult::Sequence(seq) => Ok(seq),
+            _ => Ok(self.events.latest_seq()),
+        }
+    }
+
+    /// Remove a tenant and everything it owns. The config file's account stays.
+    pub async fn delete_tenant(&self, tenant: &Tenant) -> Result<(), CoreError> {
+        let sid = tenant.sid();
+        if sid == self.config_account.sid {
+            return Err(CoreError::FailedPrecondition(
+                "the config file's account cannot be deleted; reset it instead".into(),
+            ));
+        }
+        self.store
+            .write(Write::DeleteTenant {
+                account_sid: sid.clone(),
+            })
+            .await?;
+        self.tenants.remove(&sid);
+        self.timers.drop_tenant(&sid);
         Ok(())
     }
 }
 
-pub fn new_phone_number(account_sid: &str, number: &str, now: Millis) -> PhoneNumber {
-    PhoneNumber {
-        sid: ids::sid("PN"),
-        account_sid: account_sid.to_owned(),
-        phone_number: number.to_owned(),
-        friendly_name: number.to_owned(),
-        sms_url: None,
-        sms_method: "POST".into(),
-        created_at: now,
+/// Give every unnamed rule an id (`rule-N`) that neither its neighbours nor `existing` use.
+fn name_rules(rules: &mut [Rule], existing: &[Rule]) {
+    let mut taken: std::collections::HashSet<String> = existing
+        .iter()
+        .chain(rules.iter())
+        .map(|r| r.id.clone())
+        .collect();
+    let mut next = existing.len() + 1;
+    for rule in rules.iter_mut().filter(|r| r.id.is_empty()) {
+        while taken.contains(&format!("rule-{next}")) {
+            next += 1;
+        }
+        rule.id = format!("rule-{next}");
+        taken.insert(rule.id.clone());
     }
 }

@@ -146,6 +146,49 @@ pub struct Rule {
     /// Extra time before the API answers, in ms.
     #[serde(default)]
     pub latency_ms: u64,
+    /// How the status callbacks of the messages it takes misbehave.
+    #[serde(default, skip_serializing_if = "CallbackDisorder::is_orderly")]
+    pub callbacks: CallbackDisorder,
+}
+
+/// Status callbacks that misbehave on purpose, to prove an app's handler is idempotent and
+/// order-proof. The statuses themselves still change on time.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallbackDisorder {
+    /// Never send the callbacks of these statuses.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub drop: Vec<MessageStatus>,
+    /// Send the callbacks of these statuses twice, with one idempotency token.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub duplicate: Vec<MessageStatus>,
+    /// Hold the callbacks of some statuses back by a delay, in ms (tenant time).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub delay_ms: Vec<(MessageStatus, u64)>,
+}
+
+impl CallbackDisorder {
+    pub fn is_orderly(&self) -> bool {
+        self == &CallbackDisorder::default()
+    }
+
+    /// When the callbacks for `status` go out, relative to the status change: none if dropped,
+    /// two if duplicated.
+    pub fn delivery_delays(&self, status: MessageStatus) -> Vec<u64> {
+        if self.drop.contains(&status) {
+            return Vec::new();
+        }
+        let delay = self
+            .delay_ms
+            .iter()
+            .find(|(delayed, _)| *delayed == status)
+            .map_or(0, |(_, ms)| *ms);
+        let copies = if self.duplicate.contains(&status) {
+            2
+        } else {
+            1
+        };
+        vec![delay; copies]
+    }
 }
 
 /// The facts about a message that rules look at.
@@ -178,25 +221,35 @@ pub struct Decision {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("rule {id}: invalid body regex: {source}")]
-pub struct InvalidRule {
-    pub id: String,
-    #[source]
-    pub source: regex::Error,
+pub enum InvalidRule {
+    #[error("rule {id}: invalid body regex: {source}")]
+    BodyRegex {
+        id: String,
+        #[source]
+        source: regex::Error,
+    },
+    #[error("two rules have the id {0:?}; ids must be unique within a tenant")]
+    DuplicateId(String),
+    #[error("rule {id}: {problem}")]
+    Invalid { id: String, problem: String },
 }
 
 impl RuleBook {
     pub fn new(rules: Vec<Rule>) -> Result<Self, InvalidRule> {
+        let mut ids = std::collections::HashSet::new();
+        if let Some(duplicate) = rules.iter().find(|r| !ids.insert(r.id.as_str())) {
+            return Err(InvalidRule::DuplicateId(duplicate.id.clone()));
+        }
         let rules = rules
             .into_iter()
             .map(|rule| {
                 let body_regex = match &rule.when.body {
-                    Some(BodyPattern::Regex(pattern)) => {
-                        Some(Regex::new(pattern).map_err(|source| InvalidRule {
+                    Some(BodyPattern::Regex(pattern)) => Some(Regex::new(pattern).map_err(
+                        |source| InvalidRule::BodyRegex {
                             id: rule.id.clone(),
                             source,
-                        })?)
-                    }
+                        },
+                    )?),
                     _ => None,
                 };
                 Ok(CompiledRule {
@@ -211,6 +264,16 @@ impl RuleBook {
 
     pub fn rules(&self) -> Vec<Rule> {
         self.rules.iter().map(|r| r.rule.clone()).collect()
+    }
+
+    /// Append a rule, keeping the others' hit counts.
+    pub fn push(&mut self, rule: Rule) -> Result<(), InvalidRule> {
+        if self.rules.iter().any(|r| r.rule.id == rule.id) {
+            return Err(InvalidRule::DuplicateId(rule.id));
+        }
+        let mut compiled = RuleBook::new(vec![rule])?.rules;
+        self.rules.append(&mut compiled);
+        Ok(())
     }
 
     /// The first rule that matches `subject` and still has budget; counts the hit.
@@ -288,7 +351,33 @@ mod tests {
             },
             first_n,
             latency_ms: 0,
+            callbacks: CallbackDisorder::default(),
         }
+    }
+
+    #[test]
+    fn disorder_drops_duplicates_and_delays() {
+        let disorder = CallbackDisorder {
+            drop: vec![MessageStatus::Sent],
+            duplicate: vec![MessageStatus::Delivered],
+            delay_ms: vec![(MessageStatus::Delivered, 500)],
+        };
+        assert!(disorder.delivery_delays(MessageStatus::Sent).is_empty());
+        assert_eq!(
+            disorder.delivery_delays(MessageStatus::Delivered),
+            vec![500, 500]
+        );
+        assert_eq!(disorder.delivery_delays(MessageStatus::Failed), vec![0]);
+        assert!(CallbackDisorder::default().is_orderly());
+    }
+
+    #[test]
+    fn rule_ids_are_unique() {
+        let rule = accept("same", Match::default(), None);
+        assert!(matches!(
+            RuleBook::new(vec![rule.clone(), rule]),
+            Err(InvalidRule::DuplicateId(id)) if id == "same"
+        ));
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::sync::Mutex;
 
 use tokio::sync::Notify;
 
-use super::store::Job;
+use super::store::{Job, JobKind};
 use super::tenants::Registry;
 use super::time::{Millis, wall_now};
 
@@ -50,6 +50,15 @@ impl Timers {
     pub fn drop_resource(&self, account_sid: &str, resource_sid: &str) {
         if let Some(queue) = self.lock().get_mut(account_sid) {
             queue.retain(|_, job| job.resource_sid != resource_sid);
+        }
+    }
+
+    /// Forget the pending status changes of one resource, keeping its webhook deliveries.
+    pub fn drop_lifecycle(&self, account_sid: &str, resource_sid: &str) {
+        if let Some(queue) = self.lock().get_mut(account_sid) {
+            queue.retain(|_, job| {
+                job.resource_sid != resource_sid || !matches!(job.kind, JobKind::Lifecycle { .. })
+            });
         }
     }
 

@@ -4,11 +4,13 @@
 //! The registry is an in-memory map in front of the `tenants`, `api_keys` and `phone_numbers`
 //! tables: authentication happens on every request and must not cost a query.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, RwLock};
 
 use serde::{Deserialize, Serialize};
 
+use super::ids;
+use super::messages::HttpMethod;
 use super::rules::RuleBook;
 use super::time::{ClockMode, Millis};
 
@@ -51,6 +53,38 @@ pub struct Account {
     pub status: AccountStatus,
     pub created_at: Millis,
     pub updated_at: Millis,
+    /// How the WhatsApp Cloud API facade knows this tenant.
+    pub whatsapp: WhatsAppIdentity,
+}
+
+/// A WhatsApp Business identity: what an app configures to call the Cloud API as this tenant
+/// and to check the webhooks it receives.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WhatsAppIdentity {
+    /// The business phone number's id, in `/{version}/{phone-number-id}/messages`.
+    pub phone_number_id: String,
+    pub business_account_id: String,
+    /// The bearer token the app sends.
+    pub access_token: String,
+    /// Signs webhooks (`X-Hub-Signature-256`).
+    pub app_secret: String,
+    /// Expected in the webhook verification challenge.
+    pub verify_token: String,
+    pub display_phone_number: String,
+}
+
+impl WhatsAppIdentity {
+    /// A fresh identity with Meta's shapes: numeric ids, an `EAA…` token, a hex app secret.
+    pub fn generate() -> Self {
+        WhatsAppIdentity {
+            phone_number_id: ids::digits(15),
+            business_account_id: ids::digits(15),
+            access_token: format!("EAAM{}", ids::hex(48)),
+            app_secret: ids::hex(16),
+            verify_token: ids::hex(12),
+            display_phone_number: format!("+1555{}", ids::digits(7)),
+        }
+    }
 }
 
 /// A Twilio API key (`SK…` + secret) that authenticates as its account.
@@ -64,16 +98,58 @@ pub struct ApiKey {
     pub updated_at: Millis,
 }
 
-/// A phone number that belongs to a tenant, with where its traffic goes.
+/// Where one kind of a number's traffic goes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hook {
+    pub url: Option<String>,
+    pub method: HttpMethod,
+}
+
+/// A phone number that belongs to a tenant, with where its traffic goes (Twilio's
+/// `IncomingPhoneNumber`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PhoneNumber {
     pub sid: String,
     pub account_sid: String,
     pub phone_number: String,
     pub friendly_name: String,
-    pub sms_url: Option<String>,
-    pub sms_method: String,
+    /// Incoming messages.
+    pub sms: Hook,
+    /// Tried when the SMS URL fails.
+    pub sms_fallback: Hook,
+    pub voice: Hook,
+    pub voice_fallback: Hook,
+    /// Status of calls to the number.
+    pub status_callback: Hook,
     pub created_at: Millis,
+    pub updated_at: Millis,
+}
+
+impl PhoneNumber {
+    pub fn new(account_sid: &str, number: &str, now: Millis) -> Self {
+        PhoneNumber {
+            sid: ids::sid("PN"),
+            account_sid: account_sid.to_owned(),
+            phone_number: number.to_owned(),
+            friendly_name: number.to_owned(),
+            sms: Hook::default(),
+            sms_fallback: Hook::default(),
+            voice: Hook::default(),
+            voice_fallback: Hook::default(),
+            status_callback: Hook::default(),
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}
+
+/// A user who texted STOP to one of the tenant's numbers.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct OptOut {
+    /// The tenant's number.
+    pub sender: String,
+    /// The user.
+    pub recipient: String,
 }
 
 /// One tenant, shared by every request routed to it. The locks are std locks: they are held for
@@ -83,6 +159,7 @@ pub struct Tenant {
     account: RwLock<Account>,
     rules: Mutex<RuleBook>,
     numbers: RwLock<Vec<PhoneNumber>>,
+    opt_outs: RwLock<HashSet<OptOut>>,
     clock: Mutex<ClockMode>,
 }
 
@@ -92,6 +169,7 @@ impl Tenant {
             account: RwLock::new(account),
             rules: Mutex::new(rules),
             numbers: RwLock::new(numbers),
+            opt_outs: RwLock::new(HashSet::new()),
             clock: Mutex::new(ClockMode::default()),
         }
     }
@@ -120,8 +198,61 @@ impl Tenant {
         read(&self.numbers).iter().any(|n| n.phone_number == number)
     }
 
+    /// One of the tenant's numbers, by `PN…` SID or by the number itself.
+    pub fn number(&self, sid_or_number: &str) -> Option<PhoneNumber> {
+        read(&self.numbers)
+            .iter()
+            .find(|n| n.sid == sid_or_number || n.phone_number == sid_or_number)
+            .cloned()
+    }
+
     pub fn set_numbers(&self, numbers: Vec<PhoneNumber>) {
         *self.numbers.write().unwrap_or_else(|e| e.into_inner()) = numbers;
+    }
+
+    /// Add a number, or replace the one with the same SID.
+    pub fn put_number(&self, number: PhoneNumber) {
+        let mut numbers = self.numbers.write().unwrap_or_else(|e| e.into_inner());
+        match numbers.iter_mut().find(|n| n.sid == number.sid) {
+            Some(existing) => *existing = number,
+            None => numbers.push(number),
+        }
+    }
+
+    pub fn remove_number(&self, sid: &str) {
+        self.numbers
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|n| n.sid != sid);
+    }
+
+    /// Whether `recipient` has opted out of messages from `sender`; with no sender (a Messaging
+    /// Service picks one), whether it opted out of any of the tenant's numbers.
+    pub fn opted_out(&self, sender: Option<&str>, recipient: &str) -> bool {
+        let opt_outs = read(&self.opt_outs);
+        if opt_outs.is_empty() {
+            return false;
+        }
+        match sender {
+            Some(sender) => opt_outs.contains(&OptOut {
+                sender: sender.to_owned(),
+                recipient: recipient.to_owned(),
+            }),
+            None => opt_outs.iter().any(|o| o.recipient == recipient),
+        }
+    }
+
+    pub fn set_opt_out(&self, opt_out: OptOut, opted_out: bool) {
+        let mut opt_outs = self.opt_outs.write().unwrap_or_else(|e| e.into_inner());
+        if opted_out {
+            opt_outs.insert(opt_out);
+        } else {
+            opt_outs.remove(&opt_out);
+        }
+    }
+
+    pub fn set_opt_outs(&self, all: impl IntoIterator<Item = OptOut>) {
+        *self.opt_outs.write().unwrap_or_else(|e| e.into_inner()) = all.into_iter().collect();
     }
 
     pub fn clock(&self) -> ClockMode {
@@ -160,6 +291,17 @@ impl Registry {
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .insert(sid, tenant);
+    }
+
+    pub fn remove(&self, account_sid: &str) {
+        self.tenants
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(account_sid);
+        self.api_keys
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|_, key| key.account_sid != account_sid);
     }
 
     pub fn all(&self) -> Vec<Arc<Tenant>> {

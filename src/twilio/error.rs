@@ -115,6 +115,9 @@ impl From<CoreError> for TwilioError {
             CoreError::ClockNotFrozen => {
                 TwilioError::bad_request(20001, "The tenant's clock is not frozen")
             }
+            CoreError::Invalid(message)
+            | CoreError::Conflict(message)
+            | CoreError::FailedPrecondition(message) => TwilioError::bad_request(20001, message),
             CoreError::Store(e) => {
                 // Logged once here; the client learns only that it was ours.
                 tracing::error!(error = %e, "store failure behind a Twilio request");

@@ -8,7 +8,7 @@ pub mod twilio;
 use std::time::{Duration, Instant};
 
 use crate::core::messages::HttpMethod;
-use crate::core::store::Delivery;
+use crate::core::store::{CallbackAttempt, Delivery};
 
 /// How much of an app's answer is kept.
 const KEPT_RESPONSE_BYTES: usize = 8 * 1024;
@@ -68,6 +68,31 @@ impl WebhookClient {
         .header("I-Twilio-Idempotency-Token", &delivery.idempotency_token)
         .header("Accept", "*/*");
         self.send(url, body, request).await
+    }
+
+    /// Send a recorded Twilio webhook request again: the same URL, method, body and
+    /// idempotency token, signed anew (the account's token may have changed).
+    pub async fn resend_twilio(&self, recorded: &CallbackAttempt, auth_token: &str) -> Sent {
+        let url = recorded.url.clone();
+        let request = if recorded.method.eq_ignore_ascii_case("GET") {
+            self.http.get(&url).header(
+                "X-Twilio-Signature",
+                signature::twilio(auth_token, &url, &[]),
+            )
+        } else {
+            let params = decode_form(&recorded.request_body);
+            self.http
+                .post(&url)
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .header(
+                    "X-Twilio-Signature",
+                    signature::twilio(auth_token, &url, &params),
+                )
+                .body(recorded.request_body.clone())
+        }
+        .header("I-Twilio-Idempotency-Token", &recorded.idempotency_token)
+        .header("Accept", "*/*");
+        self.send(url, recorded.request_body.clone(), request).await
     }
 
     async fn send(
@@ -135,4 +160,11 @@ pub fn encode_form(params: &[(String, String)]) -> String {
     form_urlencoded::Serializer::new(String::new())
         .extend_pairs(params.iter())
         .finish()
+}
+
+/// The pairs of an `application/x-www-form-urlencoded` body, in order.
+pub fn decode_form(body: &str) -> Vec<(String, String)> {
+    form_urlencoded::parse(body.as_bytes())
+        .into_owned()
+        .collect()
 }

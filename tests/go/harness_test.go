@@ -186,6 +186,7 @@ func startMockingbird(t testing.TB) *Mockingbird {
 		"--config", config,
 		"--host", "127.0.0.1",
 		"--port", "0",
+		"--grpc-port", "0",
 		"--database", ":memory:",
 		"--ready-file", readyFile,
 	}

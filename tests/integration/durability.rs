@@ -18,7 +18,15 @@ async fn start(dir: &std::path::Path, database: &std::path::Path) -> (Process, S
     let ready = dir.join("ready.json");
     let _ = std::fs::remove_file(&ready);
     let child = Command::new(env!("CARGO_BIN_EXE_mockingbird"))
-        .args(["serve", "--port", "0", "--host", "127.0.0.1"])
+        .args([
+            "serve",
+            "--port",
+            "0",
+            "--grpc-port",
+            "0",
+            "--host",
+            "127.0.0.1",
+        ])
         .arg("--database")
         .arg(database)
         .arg("--ready-file")
@@ -43,7 +51,7 @@ async fn start(dir: &std::path::Path, database: &std::path::Path) -> (Process, S
     let process = Process(child);
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
-        if let Some(address) = mockingbird::cli::ready_file::read(&ready) {
+        if let Some(address) = mockingbird::cli::ready_file::read(&ready, "http") {
             return (process, format!("http://{address}"));
         }
         assert!(

@@ -34,11 +34,15 @@ pub fn test_config() -> Config {
     config.twilio.callbacks.delay_seconds = 2.0;
     config.twilio.callbacks.retry_delay_seconds = 5.0;
     config.twilio.callbacks.timeout_seconds = 2.0;
+    config.control.host = Some("127.0.0.1".into());
+    config.control.port = 0;
     config
 }
 
 pub struct TestApp {
     pub base: String,
+    /// The control plane, `http://127.0.0.1:PORT`.
+    pub grpc: String,
     pub state: Arc<AppState>,
     pub http: reqwest::Client,
     shutdown: CancellationToken,
@@ -59,6 +63,7 @@ pub async fn spawn_with(config: Config) -> TestApp {
         .expect("server starts");
     TestApp {
         base: format!("http://{}", server.http_addr),
+        grpc: format!("http://{}", server.grpc_addr),
         state: Arc::clone(&server.state),
         http: reqwest::Client::new(),
         shutdown,

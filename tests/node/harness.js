@@ -165,6 +165,7 @@ async function startMockingbird() {
     "--config", config,
     "--host", "127.0.0.1",
     "--port", "0",
+    "--grpc-port", "0",
     "--database", ":memory:",
     "--ready-file", ready,
   ];

@@ -142,6 +142,7 @@ def mockingbird(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Mock
         "--config", str(config),
         "--host", "127.0.0.1",
         "--port", "0",
+        "--grpc-port", "0",
         "--database", ":memory:",
         "--ready-file", str(ready),
     ]

@@ -9,7 +9,9 @@ use super::reads::{fetch_message, parse_status};
 use super::{CallbackAttempt, ClearWhat, Cleared, Job, NewJob, StoreError, Write, WriteResult};
 use crate::core::events::{Event, EventData, NewEvent};
 use crate::core::messages::{Message, MessageStatus, MessageUpdate};
-use crate::core::tenants::ApiKey;
+use crate::core::rules::Step;
+use crate::core::tenants::{ApiKey, PhoneNumber};
+use crate::core::time::Millis;
 
 fn json<T: Serialize>(value: &T) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
@@ -29,11 +31,12 @@ pub(super) fn apply(
             announce,
         } => {
             conn.prepare_cached(
-                "INSERT INTO tenants (sid, auth_token, friendly_name, owner_account_sid, status, rules, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                "INSERT INTO tenants (sid, auth_token, friendly_name, owner_account_sid, status, rules, created_at, updated_at, whatsapp)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
                  ON CONFLICT (sid) DO UPDATE SET auth_token = excluded.auth_token,
                    friendly_name = excluded.friendly_name, owner_account_sid = excluded.owner_account_sid,
-                   status = excluded.status, rules = excluded.rules, updated_at = excluded.updated_at",
+                   status = excluded.status, rules = excluded.rules, updated_at = excluded.updated_at,
+                   whatsapp = excluded.whatsapp",
             )?
             .execute(params![
                 account.sid,
@@ -44,25 +47,13 @@ pub(super) fn apply(
                 json(rules)?,
                 account.created_at,
                 account.updated_at,
+                json(&account.whatsapp)?,
             ])?;
             for key in api_keys {
                 insert_api_key(conn, key)?;
             }
             for number in numbers {
-                conn.prepare_cached(
-                    "INSERT INTO phone_numbers (sid, account_sid, phone_number, friendly_name, sms_url, sms_method, created_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                     ON CONFLICT (account_sid, phone_number) DO NOTHING",
-                )?
-                .execute(params![
-                    number.sid,
-                    number.account_sid,
-                    number.phone_number,
-                    number.friendly_name,
-                    number.sms_url,
-                    number.sms_method,
-                    number.created_at,
-                ])?;
+                put_number(conn, number)?;
             }
             if *announce {
                 let event = NewEvent {
@@ -77,8 +68,8 @@ pub(super) fn apply(
             Ok(WriteResult::Done)
         }
         Write::UpdateAccount { account } => {
-            conn.prepare_cached("UPDATE tenants SET friendly_name = ?1, status = ?2, updated_at = ?3 WHERE sid = ?4")?
-                .execute(params![account.friendly_name, account.status.as_str(), account.updated_at, account.sid])?;
+            conn.prepare_cached("UPDATE tenants SET friendly_name = ?1, status = ?2, updated_at = ?3, whatsapp = ?4 WHERE sid = ?5")?
+                .execute(params![account.friendly_name, account.status.as_str(), account.updated_at, json(&account.whatsapp)?, account.sid])?;
             Ok(WriteResult::Done)
         }
         Write::PutApiKey { key } => {
@@ -116,41 +107,10 @@ pub(super) fn apply(
             if !claim_job(conn, *job_id)? {
                 return Ok(WriteResult::Stale);
             }
-            let previous: Option<String> = conn
-                .prepare_cached("SELECT status FROM messages WHERE sid = ?1 AND account_sid = ?2")?
-                .query_row(params![sid, account_sid], |row| row.get(0))
-                .optional()?;
-            let Some(previous) = previous else {
+            let Some(event) = change_status(conn, account_sid, sid, step, *at)? else {
                 return Ok(WriteResult::Stale);
             };
-            let previous = parse_status(&previous)?;
-            let sent_at = matches!(step.status, MessageStatus::Sent | MessageStatus::Delivered)
-                .then_some(*at);
-            conn.prepare_cached(
-                "UPDATE messages SET status = ?1, error_code = COALESCE(?2, error_code),
-                   error_message = COALESCE(?3, error_message), updated_at = ?4,
-                   sent_at = COALESCE(sent_at, ?5)
-                 WHERE sid = ?6",
-            )?
-            .execute(params![
-                step.status.as_str(),
-                step.error_code,
-                step.error_message,
-                at,
-                sent_at,
-                sid
-            ])?;
-            let event = NewEvent {
-                account_sid: account_sid.clone(),
-                at: *at,
-                data: EventData::MessageStatusChanged {
-                    sid: sid.clone(),
-                    previous,
-                    status: step.status,
-                    error_code: step.error_code,
-                },
-            };
-            published.push(insert_event(conn, &event)?);
+            published.push(event);
             let jobs = next
                 .iter()
                 .map(|job| insert_job(conn, job))
@@ -161,35 +121,22 @@ pub(super) fn apply(
             job_id,
             attempt,
             retry,
+            to,
+            from,
         } => {
-            let claimed = claim_job(conn, *job_id)?;
-            conn.prepare_cached(
-                "INSERT INTO callback_attempts (account_sid, resource_sid, status, url, method, request_body,
-                   attempt, response_status, response_body, error, latency_ms, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-            )?
-            .execute(params![
-                attempt.account_sid,
-                attempt.resource_sid,
-                attempt.status,
-                attempt.url,
-                attempt.method,
-                attempt.request_body,
-                attempt.attempt,
-                attempt.response_status,
-                attempt.response_body,
-                attempt.error,
-                attempt.latency_ms,
-                attempt.created_at,
-            ])?;
-            let recorded = CallbackAttempt {
-                id: conn.last_insert_rowid(),
-                ..attempt.clone()
+            let claimed = match job_id {
+                Some(id) => claim_job(conn, *id)?,
+                None => false,
             };
+            let recorded = insert_attempt(conn, attempt)?;
             let event = NewEvent {
                 account_sid: attempt.account_sid.clone(),
                 at: attempt.created_at,
-                data: EventData::CallbackAttempted { attempt: recorded },
+                data: EventData::CallbackAttempted {
+                    attempt: recorded.clone(),
+                    to: to.clone(),
+                    from: from.clone(),
+                },
             };
             published.push(insert_event(conn, &event)?);
             // A delivery whose message was deleted meanwhile is not retried.
@@ -197,7 +144,115 @@ pub(super) fn apply(
                 Some(retry) if claimed => vec![insert_job(conn, retry)?],
                 _ => Vec::new(),
             };
-            Ok(WriteResult::Jobs(jobs))
+            Ok(WriteResult::Recorded {
+                attempt: Box::new(recorded),
+                jobs,
+            })
+        }
+        Write::SetStatus {
+            account_sid,
+            sid,
+            step,
+            at,
+            deliver,
+        } => {
+            let Some(event) = change_status(conn, account_sid, sid, step, *at)? else {
+                return Ok(WriteResult::Message(None));
+            };
+            published.push(event);
+            // The script's remaining steps go; webhooks already due still go out.
+            conn.prepare_cached(
+                "DELETE FROM jobs WHERE resource_sid = ?1 AND json_extract(payload, '$.type') = 'lifecycle'",
+            )?
+            .execute(params![sid])?;
+            let jobs = deliver
+                .iter()
+                .map(|job| insert_job(conn, job))
+                .collect::<Result<_, _>>()?;
+            match fetch_message(conn, account_sid, sid)? {
+                Some(message) => Ok(WriteResult::Changed {
+                    message: Box::new(message),
+                    jobs,
+                }),
+                None => Ok(WriteResult::Message(None)),
+            }
+        }
+        Write::PutNumber { number } => {
+            put_number(conn, number)?;
+            Ok(WriteResult::Done)
+        }
+        Write::DeleteNumber { account_sid, sid } => Ok(WriteResult::Deleted(
+            conn.prepare_cached("DELETE FROM phone_numbers WHERE sid = ?1 AND account_sid = ?2")?
+                .execute(params![sid, account_sid])?
+                > 0,
+        )),
+        Write::SetOptOut {
+            account_sid,
+            opt_out,
+            opted_out,
+            at,
+        } => {
+            if *opted_out {
+                conn.prepare_cached(
+                    "INSERT OR IGNORE INTO opt_outs (account_sid, sender, recipient, created_at) VALUES (?1, ?2, ?3, ?4)",
+                )?
+                .execute(params![account_sid, opt_out.sender, opt_out.recipient, at])?;
+            } else {
+                conn.prepare_cached(
+                    "DELETE FROM opt_outs WHERE account_sid = ?1 AND sender = ?2 AND recipient = ?3",
+                )?
+                .execute(params![account_sid, opt_out.sender, opt_out.recipient])?;
+            }
+            Ok(WriteResult::Done)
+        }
+        Write::ResetTenant {
+            account_sid,
+            rules,
+            at,
+        } => {
+            for sql in [
+                "DELETE FROM messages WHERE account_sid = ?1",
+                "DELETE FROM jobs WHERE account_sid = ?1",
+                "DELETE FROM callback_attempts WHERE account_sid = ?1",
+                "DELETE FROM events WHERE account_sid = ?1",
+                "DELETE FROM opt_outs WHERE account_sid = ?1",
+            ] {
+                conn.prepare_cached(sql)?.execute(params![account_sid])?;
+            }
+            conn.prepare_cached("UPDATE tenants SET rules = ?1 WHERE sid = ?2")?
+                .execute(params![json(rules)?, account_sid])?;
+            let event = insert_event(
+                conn,
+                &NewEvent {
+                    account_sid: account_sid.clone(),
+                    at: *at,
+                    data: EventData::DataCleared {
+                        scope: "reset".into(),
+                    },
+                },
+            )?;
+            let seq = event.seq;
+            published.push(event);
+            Ok(WriteResult::Sequence(seq))
+        }
+        Write::DeleteTenant { account_sid } => {
+            for sql in [
+                "DELETE FROM messages WHERE account_sid = ?1",
+                "DELETE FROM jobs WHERE account_sid = ?1",
+                "DELETE FROM callback_attempts WHERE account_sid = ?1",
+                "DELETE FROM events WHERE account_sid = ?1",
+                // Keys, numbers and opt-outs go with the row (ON DELETE CASCADE).
+                "DELETE FROM tenants WHERE sid = ?1",
+            ] {
+                conn.prepare_cached(sql)?.execute(params![account_sid])?;
+            }
+            Ok(WriteResult::Done)
+        }
+        Write::Event(event) => {
+            let event = insert_event(conn, event)?;
+            let seq = event.seq;
+            published.push(event);
+            Ok(WriteResult::Sequence(seq))
         }
         Write::UpdateMessage {
             account_sid,
@@ -214,6 +269,8 @@ pub(super) fn apply(
                     "UPDATE messages SET status = 'canceled', updated_at = ?1 WHERE sid = ?2 AND account_sid = ?3",
                     EventData::MessageStatusChanged {
                         sid: sid.clone(),
+                        to: String::new(),
+                        from: None,
                         previous: MessageStatus::Scheduled,
                         status: MessageStatus::Canceled,
                         error_code: None,
@@ -230,15 +287,34 @@ pub(super) fn apply(
             if *update == MessageUpdate::Cancel {
                 cancel_jobs(conn, sid)?;
             }
+            let message = fetch_message(conn, account_sid, sid)?;
+            let data = match (data, &message) {
+                (
+                    EventData::MessageStatusChanged {
+                        sid,
+                        previous,
+                        status,
+                        error_code,
+                        ..
+                    },
+                    Some(m),
+                ) => EventData::MessageStatusChanged {
+                    sid,
+                    to: m.to.clone(),
+                    from: m.from.clone(),
+                    previous,
+                    status,
+                    error_code,
+                },
+                (data, _) => data,
+            };
             let event = NewEvent {
                 account_sid: account_sid.clone(),
                 at: *at,
                 data,
             };
             published.push(insert_event(conn, &event)?);
-            Ok(WriteResult::Message(
-                fetch_message(conn, account_sid, sid)?.map(Box::new),
-            ))
+            Ok(WriteResult::Message(message.map(Box::new)))
         }
         Write::DeleteMessage {
             account_sid,
@@ -300,11 +376,124 @@ pub(super) fn apply(
             }
             Ok(WriteResult::Cleared(cleared))
         }
-        Write::Event(event) => {
-            published.push(insert_event(conn, event)?);
-            Ok(WriteResult::Done)
-        }
     }
+}
+
+/// Move a message to `step`'s status and append the event; none if the message is gone.
+fn change_status(
+    conn: &Connection,
+    account_sid: &str,
+    sid: &str,
+    step: &Step,
+    at: Millis,
+) -> Result<Option<Arc<Event>>, StoreError> {
+    let current: Option<(String, String, Option<String>)> = conn
+        .prepare_cached(
+            "SELECT status, to_addr, from_addr FROM messages WHERE sid = ?1 AND account_sid = ?2",
+        )?
+        .query_row(params![sid, account_sid], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })
+        .optional()?;
+    let Some((previous, to, from)) = current else {
+        return Ok(None);
+    };
+    let previous = parse_status(&previous)?;
+    let sent_at =
+        matches!(step.status, MessageStatus::Sent | MessageStatus::Delivered).then_some(at);
+    conn.prepare_cached(
+        "UPDATE messages SET status = ?1, error_code = COALESCE(?2, error_code),
+           error_message = COALESCE(?3, error_message), updated_at = ?4,
+           sent_at = COALESCE(sent_at, ?5)
+         WHERE sid = ?6",
+    )?
+    .execute(params![
+        step.status.as_str(),
+        step.error_code,
+        step.error_message,
+        at,
+        sent_at,
+        sid
+    ])?;
+    let event = NewEvent {
+        account_sid: account_sid.to_owned(),
+        at,
+        data: EventData::MessageStatusChanged {
+            sid: sid.to_owned(),
+            to,
+            from,
+            previous,
+            status: step.status,
+            error_code: step.error_code,
+        },
+    };
+    Ok(Some(insert_event(conn, &event)?))
+}
+
+fn insert_attempt(
+    conn: &Connection,
+    attempt: &CallbackAttempt,
+) -> Result<CallbackAttempt, StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO callback_attempts (account_sid, resource_sid, status, url, method, request_body,
+           attempt, response_status, response_body, error, latency_ms, created_at, idempotency_token)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    )?
+    .execute(params![
+        attempt.account_sid,
+        attempt.resource_sid,
+        attempt.status,
+        attempt.url,
+        attempt.method,
+        attempt.request_body,
+        attempt.attempt,
+        attempt.response_status,
+        attempt.response_body,
+        attempt.error,
+        attempt.latency_ms,
+        attempt.created_at,
+        attempt.idempotency_token,
+    ])?;
+    Ok(CallbackAttempt {
+        id: conn.last_insert_rowid(),
+        ..attempt.clone()
+    })
+}
+
+fn put_number(conn: &Connection, n: &PhoneNumber) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO phone_numbers (sid, account_sid, phone_number, friendly_name, sms_url, sms_method,
+           sms_fallback_url, sms_fallback_method, voice_url, voice_method, voice_fallback_url,
+           voice_fallback_method, status_callback, status_callback_method, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+         ON CONFLICT (sid) DO UPDATE SET friendly_name = excluded.friendly_name,
+           sms_url = excluded.sms_url, sms_method = excluded.sms_method,
+           sms_fallback_url = excluded.sms_fallback_url, sms_fallback_method = excluded.sms_fallback_method,
+           voice_url = excluded.voice_url, voice_method = excluded.voice_method,
+           voice_fallback_url = excluded.voice_fallback_url, voice_fallback_method = excluded.voice_fallback_method,
+           status_callback = excluded.status_callback, status_callback_method = excluded.status_callback_method,
+           updated_at = excluded.updated_at
+         ON CONFLICT (account_sid, phone_number) DO NOTHING",
+    )?
+    .execute(params![
+        n.sid,
+        n.account_sid,
+        n.phone_number,
+        n.friendly_name,
+        n.sms.url,
+        n.sms.method.as_str(),
+        n.sms_fallback.url,
+        n.sms_fallback.method.as_str(),
+        n.voice.url,
+        n.voice.method.as_str(),
+        n.voice_fallback.url,
+        n.voice_fallback.method.as_str(),
+        n.status_callback.url,
+        n.status_callback.method.as_str(),
+        n.created_at,
+        n.updated_at,
+    ])?;
+    Ok(())
 }
 
 fn insert_api_key(conn: &Connection, key: &ApiKey) -> Result<(), StoreError> {

@@ -25,8 +25,8 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::events::{Event, EventLog, NewEvent};
 use super::messages::{Callback, HttpMethod, Message, MessageUpdate};
-use super::rules::{Rule, Step};
-use super::tenants::{Account, ApiKey, PhoneNumber};
+use super::rules::{CallbackDisorder, Rule, Step};
+use super::tenants::{Account, ApiKey, OptOut, PhoneNumber};
 use super::time::Millis;
 
 mod apply;
@@ -95,6 +95,7 @@ pub enum StoreError {
 const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0001_init.sql"),
     include_str!("../../../migrations/0002_api_key_updates.sql"),
+    include_str!("../../../migrations/0003_control_plane.sql"),
 ];
 
 /// Reader connections for a database file. SQLite in WAL mode lets them read while the writer
@@ -332,6 +333,16 @@ pub struct Delivery {
     pub retry_delay_ms: u64,
 }
 
+impl Delivery {
+    /// The value of one of the webhook's parameters.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum JobKind {
@@ -340,6 +351,9 @@ pub enum JobKind {
         sid: String,
         steps: Vec<Step>,
         notify: Option<StatusNotify>,
+        /// How the rule that took the message wants its callbacks to misbehave.
+        #[serde(default, skip_serializing_if = "CallbackDisorder::is_orderly")]
+        disorder: CallbackDisorder,
     },
     Deliver(Delivery),
 }
@@ -378,6 +392,9 @@ pub struct CallbackAttempt {
     pub error: Option<String>,
     pub latency_ms: i64,
     pub created_at: Millis,
+    /// `I-Twilio-Idempotency-Token`: the same on every attempt of one delivery.
+    #[serde(default)]
+    pub idempotency_token: String,
 }
 
 impl CallbackAttempt {
@@ -443,10 +460,47 @@ pub enum Write {
         at: Millis,
         next: Vec<NewJob>,
     },
+    /// Record a webhook attempt: of scheduled delivery job `job_id`, or one made at a test's
+    /// request (no job).
     RecordAttempt {
-        job_id: i64,
+        job_id: Option<i64>,
         attempt: CallbackAttempt,
         retry: Option<NewJob>,
+        /// The message's recipient and sender, for event filters.
+        to: Option<String>,
+        from: Option<String>,
+    },
+    /// Set a message's status by hand: drops its pending lifecycle steps, schedules `deliver`.
+    SetStatus {
+        account_sid: String,
+        sid: String,
+        step: Step,
+        at: Millis,
+        deliver: Option<NewJob>,
+    },
+    /// Insert or replace a phone number (by SID).
+    PutNumber {
+        number: PhoneNumber,
+    },
+    DeleteNumber {
+        account_sid: String,
+        sid: String,
+    },
+    SetOptOut {
+        account_sid: String,
+        opt_out: OptOut,
+        opted_out: bool,
+        at: Millis,
+    },
+    /// Drop a tenant's data and opt-outs and give it `rules`; keep its credentials and numbers.
+    ResetTenant {
+        account_sid: String,
+        rules: Vec<Rule>,
+        at: Millis,
+    },
+    /// Remove a tenant and everything it owns.
+    DeleteTenant {
+        account_sid: String,
     },
     UpdateMessage {
         account_sid: String,
@@ -478,6 +532,18 @@ pub enum WriteResult {
     Stale,
     Deleted(bool),
     Cleared(Cleared),
+    /// The sequence number of the event the write appended.
+    Sequence(i64),
+    /// A webhook attempt as stored (with its id), and the retry scheduled, if any.
+    Recorded {
+        attempt: Box<CallbackAttempt>,
+        jobs: Vec<Job>,
+    },
+    /// A message after a change, and the jobs the change scheduled.
+    Changed {
+        message: Box<Message>,
+        jobs: Vec<Job>,
+    },
 }
 
 #[cfg(test)]
@@ -521,7 +587,7 @@ mod tests {
         );
         let published: Vec<&str> = committed.iter().map(|e| e.account_sid.as_str()).collect();
         assert_eq!(published, vec!["AC1", "AC2"]);
-        let stored = reads::events_after(&conn, 0, 10).unwrap();
+        let stored = reads::events_after(&conn, 0, None, 10).unwrap();
         assert_eq!(
             stored.iter().map(|e| e.seq).collect::<Vec<_>>(),
             committed.iter().map(|e| e.seq).collect::<Vec<_>>()

@@ -11,7 +11,9 @@ use crate::core::messages::{
     Callback, Direction, HttpMethod, Message, MessageFilter, MessageStatus,
 };
 use crate::core::rules::Rule;
-use crate::core::tenants::{Account, AccountStatus, ApiKey, PhoneNumber};
+use crate::core::tenants::{
+    Account, AccountStatus, ApiKey, Hook, OptOut, PhoneNumber, WhatsAppIdentity,
+};
 
 const MESSAGE_COLUMNS: &str = "sid, account_sid, direction, from_addr, to_addr, body, media_urls, status,
     num_segments, messaging_service_sid, error_code, error_message, price, created_at, updated_at, sent_at,
@@ -204,6 +206,17 @@ pub struct StoredTenant {
     pub rules: Vec<Rule>,
     pub api_keys: Vec<ApiKey>,
     pub numbers: Vec<PhoneNumber>,
+    pub opt_outs: Vec<OptOut>,
+    /// The account had no WhatsApp identity yet (a database from before there were any): it
+    /// was given one, which the caller stores.
+    pub needs_whatsapp: bool,
+}
+
+fn hook(url: Option<String>, method: String) -> Hook {
+    Hook {
+        url,
+        method: HttpMethod::parse(&method).unwrap_or_default(),
+    }
 }
 
 pub fn load_tenants(conn: &Connection) -> Result<Vec<StoredTenant>, StoreError> {
@@ -223,8 +236,10 @@ pub fn load_tenants(conn: &Connection) -> Result<Vec<StoredTenant>, StoreError> 
         })?
         .collect::<Result<Vec<_>, _>>()?;
     let mut numbers = conn.prepare(
-        "SELECT sid, account_sid, phone_number, friendly_name, sms_url, sms_method, created_at
-         FROM phone_numbers ORDER BY created_at",
+        "SELECT sid, account_sid, phone_number, friendly_name, sms_url, sms_method, sms_fallback_url,
+           sms_fallback_method, voice_url, voice_method, voice_fallback_url, voice_fallback_method,
+           status_callback, status_callback_method, created_at, updated_at
+         FROM phone_numbers ORDER BY created_at, sid",
     )?;
     let numbers = numbers
         .query_map([], |row| {
@@ -233,14 +248,30 @@ pub fn load_tenants(conn: &Connection) -> Result<Vec<StoredTenant>, StoreError> 
                 account_sid: row.get(1)?,
                 phone_number: row.get(2)?,
                 friendly_name: row.get(3)?,
-                sms_url: row.get(4)?,
-                sms_method: row.get(5)?,
-                created_at: row.get(6)?,
+                sms: hook(row.get(4)?, row.get(5)?),
+                sms_fallback: hook(row.get(6)?, row.get(7)?),
+                voice: hook(row.get(8)?, row.get(9)?),
+                voice_fallback: hook(row.get(10)?, row.get(11)?),
+                status_callback: hook(row.get(12)?, row.get(13)?),
+                created_at: row.get(14)?,
+                updated_at: row.get(15)?,
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
+    let mut opt_outs = conn.prepare("SELECT account_sid, sender, recipient FROM opt_outs")?;
+    let opt_outs = opt_outs
+        .query_map([], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                OptOut {
+                    sender: row.get(1)?,
+                    recipient: row.get(2)?,
+                },
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
     let mut tenants = conn.prepare(
-        "SELECT sid, auth_token, friendly_name, owner_account_sid, status, rules, created_at, updated_at FROM tenants",
+        "SELECT sid, auth_token, friendly_name, owner_account_sid, status, rules, created_at, updated_at, whatsapp FROM tenants",
     )?;
     let rows = tenants.query_map([], |row| {
         Ok((
@@ -252,6 +283,7 @@ pub fn load_tenants(conn: &Connection) -> Result<Vec<StoredTenant>, StoreError> 
             row.get::<_, String>(5)?,
             row.get::<_, i64>(6)?,
             row.get::<_, i64>(7)?,
+            row.get::<_, Option<String>>(8)?,
         ))
     })?;
     let mut stored = Vec::new();
@@ -265,8 +297,13 @@ pub fn load_tenants(conn: &Connection) -> Result<Vec<StoredTenant>, StoreError> 
             rules_json,
             created_at,
             updated_at,
+            whatsapp,
         ) = row?;
         let stored_sid = sid.clone();
+        let whatsapp = whatsapp
+            .map(|json| serde_json::from_str::<WhatsAppIdentity>(&json))
+            .transpose()
+            .map_err(|e| StoreError::Corrupt(format!("WhatsApp identity of {sid}: {e}")))?;
         stored.push(StoredTenant {
             api_keys: keys
                 .iter()
@@ -278,7 +315,14 @@ pub fn load_tenants(conn: &Connection) -> Result<Vec<StoredTenant>, StoreError> 
                 .filter(|n| n.account_sid == sid)
                 .cloned()
                 .collect(),
+            opt_outs: opt_outs
+                .iter()
+                .filter(|(account_sid, _)| *account_sid == sid)
+                .map(|(_, opt_out)| opt_out.clone())
+                .collect(),
+            needs_whatsapp: whatsapp.is_none(),
             account: Account {
+                whatsapp: whatsapp.unwrap_or_else(WhatsAppIdentity::generate),
                 status: AccountStatus::parse(&status)
                     .ok_or_else(|| StoreError::Corrupt(format!("account status {status:?}")))?,
                 sid,
@@ -304,15 +348,18 @@ pub fn latest_event_seq(conn: &Connection) -> Result<i64, StoreError> {
         .query_row([], |row| row.get(0))?)
 }
 
+/// Up to `limit` stored events after `after`, oldest first: of every tenant, or of one.
 pub fn events_after(
     conn: &Connection,
     after: i64,
+    account_sid: Option<&str>,
     limit: usize,
 ) -> Result<Vec<Arc<Event>>, StoreError> {
-    let mut statement = conn.prepare_cached(
-        "SELECT seq, account_sid, at, data FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
-    )?;
-    let rows = statement.query_map(params![after, limit as i64], |row| {
+    let mut statement = conn.prepare_cached(match account_sid {
+        None => "SELECT seq, account_sid, at, data FROM events WHERE seq > ?1 AND ?3 IS NULL ORDER BY seq LIMIT ?2",
+        Some(_) => "SELECT seq, account_sid, at, data FROM events WHERE seq > ?1 AND account_sid = ?3 ORDER BY seq LIMIT ?2",
+    })?;
+    let rows = statement.query_map(params![after, limit as i64, account_sid], |row| {
         Ok((
             row.get::<_, i64>(0)?,
             row.get::<_, String>(1)?,
@@ -334,33 +381,53 @@ pub fn events_after(
     Ok(events)
 }
 
-/// Recorded webhook attempts of one tenant, newest first.
+const ATTEMPT_COLUMNS: &str = "id, account_sid, resource_sid, status, url, method, request_body,
+    attempt, response_status, response_body, error, latency_ms, created_at, idempotency_token";
+
+/// Recorded webhook attempts of one tenant (about one resource, when given), newest first.
 pub fn callback_attempts(
     conn: &Connection,
     account_sid: &str,
+    resource_sid: Option<&str>,
     limit: u32,
 ) -> Result<Vec<CallbackAttempt>, StoreError> {
-    let mut statement = conn.prepare_cached(
-        "SELECT id, account_sid, resource_sid, status, url, method, request_body, attempt, response_status,
-           response_body, error, latency_ms, created_at
-         FROM callback_attempts WHERE account_sid = ?1 ORDER BY id DESC LIMIT ?2",
-    )?;
-    let rows = statement.query_map(params![account_sid, limit], |row| {
-        Ok(CallbackAttempt {
-            id: row.get(0)?,
-            account_sid: row.get(1)?,
-            resource_sid: row.get(2)?,
-            status: row.get(3)?,
-            url: row.get(4)?,
-            method: row.get(5)?,
-            request_body: row.get(6)?,
-            attempt: row.get(7)?,
-            response_status: row.get(8)?,
-            response_body: row.get(9)?,
-            error: row.get(10)?,
-            latency_ms: row.get(11)?,
-            created_at: row.get(12)?,
-        })
-    })?;
+    let mut statement = conn.prepare_cached(&format!(
+        "SELECT {ATTEMPT_COLUMNS} FROM callback_attempts
+         WHERE account_sid = ?1 AND (?2 IS NULL OR resource_sid = ?2) ORDER BY id DESC LIMIT ?3"
+    ))?;
+    let rows = statement.query_map(params![account_sid, resource_sid, limit], attempt_from_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// One recorded webhook attempt of a tenant.
+pub fn callback_attempt(
+    conn: &Connection,
+    account_sid: &str,
+    id: i64,
+) -> Result<Option<CallbackAttempt>, StoreError> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {ATTEMPT_COLUMNS} FROM callback_attempts WHERE account_sid = ?1 AND id = ?2"
+        ))?
+        .query_row(params![account_sid, id], attempt_from_row)
+        .optional()?)
+}
+
+fn attempt_from_row(row: &Row<'_>) -> rusqlite::Result<CallbackAttempt> {
+    Ok(CallbackAttempt {
+        id: row.get(0)?,
+        account_sid: row.get(1)?,
+        resource_sid: row.get(2)?,
+        status: row.get(3)?,
+        url: row.get(4)?,
+        method: row.get(5)?,
+        request_body: row.get(6)?,
+        attempt: row.get(7)?,
+        response_status: row.get(8)?,
+        response_body: row.get(9)?,
+        error: row.get(10)?,
+        latency_ms: row.get(11)?,
+        created_at: row.get(12)?,
+        idempotency_token: row.get(13)?,
+    })
 }

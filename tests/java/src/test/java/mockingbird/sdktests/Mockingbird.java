@@ -125,6 +125,7 @@ final class Mockingbird {
                 "--config", config.toString(),
                 "--host", "127.0.0.1",
                 "--port", "0",
+                "--grpc-port", "0",
                 "--database", ":memory:",
                 "--ready-file", ready.toString());
         ProcessBuilder builder = new ProcessBuilder(command)
