@@ -85,18 +85,21 @@ impl Server {
             config.control.token.clone(),
             shutdown.clone(),
         )
-        .await?
-        .into_axum_router();
+        .await?;
         let on_http_port = config.control.on_http_port;
         let state = Arc::new(AppState { core, config });
         let http_addr = listener.local_addr()?;
         let grpc_addr = grpc_listener.local_addr()?;
         let mut app = router(Arc::clone(&state));
         if on_http_port {
-            app = control.clone().merge(app);
+            app = app.merge(control.clone());
         }
         let http = serve(listener, app, shutdown.clone());
-        let grpc = serve(grpc_listener, control, shutdown);
+        let grpc = serve(
+            grpc_listener,
+            control.fallback(control::unknown_method),
+            shutdown,
+        );
         Ok(Server {
             state,
             http_addr,

@@ -98,12 +98,13 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// Every control-plane service, with gRPC health and server reflection (both open, without the
-/// token, so that probes and tools work).
+/// token, so that probes and tools work), as routes without a fallback, to serve alone (see
+/// [`unknown_method`]) or beside the HTTP API.
 pub async fn routes(
     core: Arc<Core>,
     token: Option<String>,
     shutdown: CancellationToken,
-) -> Result<Routes, tonic_reflection::server::Error> {
+) -> Result<axum::Router, tonic_reflection::server::Error> {
     use proto::{
         clock_server::ClockServer, events_server::EventsServer, messages_server::MessagesServer,
         numbers_server::NumbersServer, rules_server::RulesServer, tenants_server::TenantsServer,
@@ -128,7 +129,8 @@ pub async fn routes(
         .register_encoded_file_descriptor_set(proto::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1()?;
-    Ok(Routes::new(health)
+    Ok(Routes::from(axum::Router::new())
+        .add_service(health)
         .add_service(reflection)
         .add_service(TenantsServer::with_interceptor(plane.clone(), auth.clone()))
         .add_service(RulesServer::with_interceptor(plane.clone(), auth.clone()))
@@ -138,5 +140,11 @@ pub async fn routes(
             auth.clone(),
         ))
         .add_service(EventsServer::with_interceptor(plane.clone(), auth.clone()))
-        .add_service(ClockServer::with_interceptor(plane, auth)))
+        .add_service(ClockServer::with_interceptor(plane, auth))
+        .into_axum_router())
+}
+
+/// gRPC's answer to a method nobody serves.
+pub async fn unknown_method() -> axum::response::Response {
+    Status::unimplemented("no such gRPC service or method").into_http()
 }

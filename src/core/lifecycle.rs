@@ -94,7 +94,7 @@ impl Core {
         }
     }
 
-    async fn run_job(&self, job: Job) {
+    pub(super) async fn run_job(&self, job: Job) {
         let outcome = match &job.kind {
             JobKind::Lifecycle {
                 sid,

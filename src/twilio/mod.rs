@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod auth;
 pub mod error;
+pub mod incoming_phone_numbers;
 pub mod keys;
 pub mod media;
 pub mod messages;
@@ -13,7 +14,7 @@ pub mod resources;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 
 use crate::server::AppState;
 
@@ -52,5 +53,28 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route(
             "/2010-04-01/Accounts/{account}/Keys/{key}",
             get(keys::fetch).post(keys::update).delete(keys::delete),
+        )
+        .route(
+            "/2010-04-01/Accounts/{account}/IncomingPhoneNumbers.json",
+            get(incoming_phone_numbers::list).post(incoming_phone_numbers::create),
+        )
+        .route(
+            "/2010-04-01/Accounts/{account}/IncomingPhoneNumbers/Local.json",
+            get(incoming_phone_numbers::list_local).post(incoming_phone_numbers::create_local),
+        )
+        .route(
+            "/2010-04-01/Accounts/{account}/IncomingPhoneNumbers/Mobile.json",
+            post(incoming_phone_numbers::create_mobile),
+        )
+        .route(
+            "/2010-04-01/Accounts/{account}/IncomingPhoneNumbers/TollFree.json",
+            get(incoming_phone_numbers::list_toll_free)
+                .post(incoming_phone_numbers::create_toll_free),
+        )
+        .route(
+            "/2010-04-01/Accounts/{account}/IncomingPhoneNumbers/{number}",
+            get(incoming_phone_numbers::fetch)
+                .post(incoming_phone_numbers::update)
+                .delete(incoming_phone_numbers::delete),
         )
 }

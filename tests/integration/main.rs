@@ -1,9 +1,11 @@
 //! Integration tests: the real server on port 0, driven over HTTP.
 
+mod control;
 mod durability;
 mod errors;
 mod events;
 mod lifecycle;
 mod messages;
+mod numbers;
 mod support;
 mod tenants;

@@ -11,11 +11,17 @@ use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use mockingbird::config::Config;
+use mockingbird::control::proto;
+use mockingbird::control::proto::{
+    clock_client::ClockClient, events_client::EventsClient, messages_client::MessagesClient,
+    numbers_client::NumbersClient, rules_client::RulesClient, tenants_client::TenantsClient,
+};
 use mockingbird::core::tenants::Tenant;
 use mockingbird::server::{AppState, Server};
 use serde_json::Value;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
+use tonic::transport::Channel;
 
 pub const SID: &str = "AC0123456789abcdef0123456789abcdef";
 pub const TOKEN: &str = "secrettoken123";
@@ -47,6 +53,92 @@ pub struct TestApp {
     pub http: reqwest::Client,
     shutdown: CancellationToken,
     server: Option<Server>,
+}
+
+/// Generated clients of the control plane.
+#[derive(Clone)]
+pub struct Control {
+    pub tenants: TenantsClient<Channel>,
+    pub rules: RulesClient<Channel>,
+    pub numbers: NumbersClient<Channel>,
+    pub messages: MessagesClient<Channel>,
+    pub events: EventsClient<Channel>,
+    pub clock: ClockClient<Channel>,
+}
+
+impl Control {
+    /// A new tenant labelled `label`.
+    pub async fn tenant(&mut self, label: &str) -> proto::Tenant {
+        self.tenants
+            .create_tenant(proto::CreateTenantRequest {
+                label: label.into(),
+            })
+            .await
+            .expect("CreateTenant")
+            .into_inner()
+    }
+
+    /// Give a tenant a number whose texts go to `sms_url` (none when empty).
+    pub async fn number(&mut self, tenant: &proto::Tenant, number: &str, sms_url: &str) {
+        self.numbers
+            .add_number(proto::AddNumberRequest {
+                account_sid: tenant.account_sid.clone(),
+                phone_number: number.into(),
+                sms_url: sms_url.into(),
+                ..Default::default()
+            })
+            .await
+            .expect("AddNumber");
+    }
+
+    /// The first event of `filter` after `after`, within 10 s.
+    pub async fn wait_for(&mut self, filter: proto::EventFilter, after: i64) -> proto::Event {
+        self.events
+            .wait_for(proto::WaitForRequest {
+                filter: Some(filter),
+                after_sequence: after,
+                timeout: Some(prost_types::Duration {
+                    seconds: WAIT.as_secs() as i64,
+                    nanos: 0,
+                }),
+            })
+            .await
+            .unwrap_or_else(|status| panic!("WaitFor: {}", status.message()))
+            .into_inner()
+    }
+
+    pub async fn freeze(&mut self, tenant: &proto::Tenant) {
+        self.clock
+            .freeze(proto::FreezeRequest {
+                account_sid: tenant.account_sid.clone(),
+            })
+            .await
+            .expect("Freeze");
+    }
+
+    /// Advance a frozen tenant clock by `millis`.
+    pub async fn advance(&mut self, tenant: &proto::Tenant, millis: u64) -> proto::ClockState {
+        self.clock
+            .advance(proto::AdvanceRequest {
+                account_sid: tenant.account_sid.clone(),
+                by: Some(prost_types::Duration {
+                    seconds: (millis / 1000) as i64,
+                    nanos: ((millis % 1000) * 1_000_000) as i32,
+                }),
+            })
+            .await
+            .expect("Advance")
+            .into_inner()
+    }
+}
+
+/// A filter on one tenant's events of some kinds.
+pub fn events_of(tenant: &proto::Tenant, kinds: &[proto::EventKind]) -> proto::EventFilter {
+    proto::EventFilter {
+        account_sid: tenant.account_sid.clone(),
+        kinds: kinds.iter().map(|k| *k as i32).collect(),
+        ..Default::default()
+    }
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -161,6 +253,34 @@ impl TestApp {
         .await
     }
 
+    /// Clients of every control-plane service, on one connection.
+    pub async fn control(&self) -> Control {
+        let channel = tonic::transport::Channel::from_shared(self.grpc.clone())
+            .expect("gRPC address")
+            .connect()
+            .await
+            .expect("connect to the control plane");
+        Control {
+            tenants: TenantsClient::new(channel.clone()),
+            rules: RulesClient::new(channel.clone()),
+            numbers: NumbersClient::new(channel.clone()),
+            messages: MessagesClient::new(channel.clone()),
+            events: EventsClient::new(channel.clone()),
+            clock: ClockClient::new(channel),
+        }
+    }
+
+    /// Send a message with the SDK's form as a control-plane tenant.
+    pub async fn send_as(&self, tenant: &proto::Tenant, form: &[(&str, &str)]) -> (u16, Value) {
+        self.post_as(
+            &tenant.account_sid,
+            &tenant.auth_token,
+            &self.messages_path(&tenant.account_sid),
+            form,
+        )
+        .await
+    }
+
     /// Stop the server and wait until it has.
     pub async fn stop(mut self) {
         self.shutdown.cancel();
@@ -241,6 +361,8 @@ struct ReceiverState {
     /// Statuses to answer with, in order, before answering 200. [`HANG`] answers nothing for
     /// longer than any test's webhook timeout.
     scripted: Mutex<VecDeque<u16>>,
+    /// The body of every answer ("ok" unless told otherwise, e.g. TwiML).
+    reply: Mutex<String>,
     arrived: Notify,
 }
 
@@ -253,7 +375,10 @@ pub struct Receiver {
 
 impl Receiver {
     pub async fn start() -> Receiver {
-        let state = Arc::new(ReceiverState::default());
+        let state = Arc::new(ReceiverState {
+            reply: Mutex::new("ok".into()),
+            ..ReceiverState::default()
+        });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind receiver");
@@ -282,6 +407,11 @@ impl Receiver {
     /// Answer the next requests with these statuses (then 200).
     pub fn answer_with(&self, statuses: &[u16]) {
         self.state.scripted.lock().unwrap().extend(statuses);
+    }
+
+    /// Answer every request with this body (TwiML when it starts with `<`).
+    pub fn reply_with(&self, body: &str) {
+        *self.state.reply.lock().unwrap() = body.into();
     }
 
     pub fn requests(&self) -> Vec<Recorded> {
@@ -341,5 +471,15 @@ async fn record(State(state): State<Arc<ReceiverState>>, request: Request) -> im
     if status == HANG {
         tokio::time::sleep(Duration::from_secs(5)).await;
     }
-    (StatusCode::from_u16(status).unwrap_or(StatusCode::OK), "ok")
+    let body = state.reply.lock().unwrap().clone();
+    let content_type = if body.starts_with('<') {
+        "text/xml"
+    } else {
+        "text/plain"
+    };
+    (
+        StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
+        [("content-type", content_type)],
+        body,
+    )
 }
