@@ -22,8 +22,84 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the server (HTTP API on server.port, 8080 by default).
+    /// Run the server (HTTP API on server.port, 8080 by default; gRPC control plane on
+    /// control.port, 50051 by default).
     Serve(ServeArgs),
+    /// Follow a running server's events.
+    Events {
+        #[command(subcommand)]
+        command: EventsCommand,
+    },
+    /// Simulate SMS traffic on a running server.
+    Sms {
+        #[command(subcommand)]
+        command: SmsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EventsCommand {
+    /// Print events as they happen, one line each, until interrupted.
+    Tail(TailArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SmsCommand {
+    /// A user texts one of a tenant's numbers: the app's SMS webhook is called and its TwiML
+    /// reply sent.
+    SendInbound(SendInboundArgs),
+}
+
+/// Where the control plane of a running server is.
+#[derive(Debug, Args)]
+pub struct Remote {
+    /// The control plane's address. Defaults to 127.0.0.1 on control.port of the config.
+    #[arg(long, env = "MOCKINGBIRD_GRPC")]
+    pub server: Option<String>,
+    /// The config file the server runs with (for its control port, token and default account).
+    /// Defaults to ./config.yaml when it exists.
+    #[arg(long, short, env = "MOCKINGBIRD_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// The control plane's bearer token (control.token of the config by default).
+    #[arg(long)]
+    pub token: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct TailArgs {
+    #[command(flatten)]
+    pub remote: Remote,
+    /// Only this tenant's events (an account SID).
+    #[arg(long)]
+    pub tenant: Option<String>,
+    /// Only these kinds (repeatable): tenant_created, message_created, message_status_changed,
+    /// message_redacted, message_deleted, callback_attempted, inbound_delivered, rule_matched,
+    /// data_cleared.
+    #[arg(long = "kind")]
+    pub kinds: Vec<String>,
+    /// Replay the stored events first, then follow.
+    #[arg(long)]
+    pub from_start: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SendInboundArgs {
+    #[command(flatten)]
+    pub remote: Remote,
+    /// The tenant (an account SID); the config file's account by default.
+    #[arg(long)]
+    pub tenant: Option<String>,
+    /// The user's number.
+    #[arg(long)]
+    pub from: String,
+    /// One of the tenant's numbers.
+    #[arg(long)]
+    pub to: String,
+    /// A media URL the user sends (repeatable).
+    #[arg(long = "media")]
+    pub media_urls: Vec<String>,
+    /// What the user writes.
+    pub text: String,
 }
 
 #[derive(Debug, Args)]

@@ -9,6 +9,8 @@
 //! - [`housekeeping`] — the seed's `/health`, `/clear/*` and `/callback-test` routes.
 //! - [`server`] — shared state, the router and its middleware, the serve loop.
 //! - [`config`] — the layered configuration (defaults, YAML file, environment, flags).
+//! - [`control`] — the gRPC control plane test harnesses drive.
+//! - [`remote`] — the command-line tools that talk to a running server's control plane.
 //! - [`cli`] — the command line.
 
 pub mod cli;
@@ -16,6 +18,7 @@ pub mod config;
 pub mod control;
 pub mod core;
 pub mod housekeeping;
+pub mod remote;
 pub mod server;
 pub mod twilio;
 pub mod webhooks;

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use mockingbird::cli::{Cli, Command, ServeArgs, ready_file};
+use mockingbird::cli::{Cli, Command, EventsCommand, ServeArgs, SmsCommand, ready_file};
 use mockingbird::config::{self, Config};
 use mockingbird::server::Server;
 use tokio_util::sync::CancellationToken;
@@ -16,14 +16,21 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {
-        Command::Serve(args) => match serve(args).await {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(message) => {
-                eprintln!("mockingbird: {message}");
-                ExitCode::FAILURE
-            }
-        },
+    let outcome = match cli.command {
+        Command::Serve(args) => serve(args).await,
+        Command::Events {
+            command: EventsCommand::Tail(args),
+        } => mockingbird::remote::tail(args).await,
+        Command::Sms {
+            command: SmsCommand::SendInbound(args),
+        } => mockingbird::remote::send_inbound(args).await,
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("mockingbird: {message}");
+            ExitCode::FAILURE
+        }
     }
 }
 

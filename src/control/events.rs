@@ -118,11 +118,13 @@ impl events_server::Events for ControlPlane {
         if let Some(sid) = &filter.account_sid {
             self.tenant(sid)?;
         }
+        let after = if r.live_only {
+            self.core.events.latest_seq()
+        } else {
+            r.after_sequence.max(0)
+        };
         let subscription = Subscription {
-            cursor: self
-                .core
-                .events
-                .follow(r.after_sequence.max(0), filter.account_sid.clone()),
+            cursor: self.core.events.follow(after, filter.account_sid.clone()),
             filter,
             ready: VecDeque::new(),
             plane: self.clone(),

@@ -545,6 +545,7 @@ async fn subscribe_replays_history_then_streams_live_and_resumes_from_a_sequence
         .subscribe(proto::SubscribeRequest {
             filter: Some(created.clone()),
             after_sequence: 0,
+            live_only: false,
         })
         .await
         .unwrap()
@@ -569,6 +570,7 @@ async fn subscribe_replays_history_then_streams_live_and_resumes_from_a_sequence
         .subscribe(proto::SubscribeRequest {
             filter: Some(created),
             after_sequence: second.sequence,
+            live_only: false,
         })
         .await
         .unwrap()
@@ -589,6 +591,7 @@ async fn a_stalled_subscriber_misses_nothing_and_holds_the_server_back_in_nothin
         .subscribe(proto::SubscribeRequest {
             filter: Some(created.clone()),
             after_sequence: 0,
+            live_only: false,
         })
         .await
         .unwrap()
@@ -624,6 +627,7 @@ async fn a_stalled_subscriber_misses_nothing_and_holds_the_server_back_in_nothin
         .subscribe(proto::SubscribeRequest {
             filter: Some(created),
             after_sequence: last,
+            live_only: false,
         })
         .await
         .unwrap()
@@ -1171,6 +1175,7 @@ async fn twenty_tenants_driven_at_once_never_see_each_other() {
             .subscribe(proto::SubscribeRequest {
                 filter: Some(events_of(tenant, &[])),
                 after_sequence: 0,
+                live_only: false,
             })
             .await
             .unwrap()
