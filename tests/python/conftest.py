@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Callable, Iterator, List, Optional
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
+import grpc
 import pytest
 from requests.structures import CaseInsensitiveDict
 from twilio.http.http_client import TwilioHttpClient
@@ -85,6 +87,7 @@ class Mockingbird:
     auth_token: str
     process: subprocess.Popen
     log_path: Path
+    grpc_address: str  # the control plane, `127.0.0.1:PORT`
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
@@ -165,7 +168,8 @@ def mockingbird(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Mock
                     f"command: {' '.join(command)}\n--- server output ---\n{log_path.read_text(errors='replace')}"
                 )
             time.sleep(0.02)
-        server = Mockingbird(f"http://{address}", ACCOUNT_SID, AUTH_TOKEN, process, log_path)
+        grpc_address = json.loads(ready.read_text())["grpc"]
+        server = Mockingbird(f"http://{address}", ACCOUNT_SID, AUTH_TOKEN, process, log_path, grpc_address)
         yield server
         report = getattr(request.node, "rep_call", None)
         if report is not None and report.failed:
@@ -320,3 +324,56 @@ def webhook_receiver() -> Iterator[WebhookReceiver]:
         yield receiver
     finally:
         receiver.stop()
+
+
+# --------------------------------------------------------------------------------------------
+# The control plane
+# --------------------------------------------------------------------------------------------
+
+# Python stubs of proto/, generated for every session so they never go stale. The same command by
+# hand: python -m grpc_tools.protoc -I proto --python_out=OUT --grpc_python_out=OUT proto/mockingbird/v1/*.proto
+GENERATED = Path(__file__).resolve().parent / ".generated"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    protos = sorted(str(p.relative_to(REPO)) for p in (REPO / "proto").rglob("*.proto"))
+    GENERATED.mkdir(exist_ok=True)
+    out = f"--python_out={GENERATED}", f"--grpc_python_out={GENERATED}"
+    # `python -m grpc_tools.protoc` puts the well-known types (google/protobuf/*.proto) it ships
+    # on the include path itself: no system protoc, nothing else to install.
+    generate = [sys.executable, "-m", "grpc_tools.protoc", "-I", "proto", *out, *protos]
+    result = subprocess.run(generate, cwd=REPO, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise pytest.UsageError(f"generating the gRPC stubs failed: {' '.join(generate)}\n{result.stderr}")
+    # The generated modules import each other as `mockingbird.v1.*_pb2`.
+    sys.path.insert(0, str(GENERATED))
+
+
+class Control:
+    """A client of each control-plane service, on one channel: control.tenants.CreateTenant(…)."""
+
+    def __init__(self, channel: grpc.Channel) -> None:
+        from mockingbird.v1 import (
+            clock_pb2_grpc,
+            events_pb2_grpc,
+            messages_pb2_grpc,
+            numbers_pb2_grpc,
+            rules_pb2_grpc,
+            tenants_pb2_grpc,
+        )
+
+        self.channel = channel
+        self.tenants = tenants_pb2_grpc.TenantsStub(channel)
+        self.rules = rules_pb2_grpc.RulesStub(channel)
+        self.numbers = numbers_pb2_grpc.NumbersStub(channel)
+        self.messages = messages_pb2_grpc.MessagesStub(channel)
+        self.events = events_pb2_grpc.EventsStub(channel)
+        self.clock = clock_pb2_grpc.ClockStub(channel)
+
+
+@pytest.fixture
+def control(mockingbird: Mockingbird) -> Iterator[Control]:
+    """This test's server's control plane (the ready file's `grpc` address)."""
+    # Loopback only: never through a proxy the environment may name.
+    with grpc.insecure_channel(mockingbird.grpc_address, options=[("grpc.enable_http_proxy", 0)]) as channel:
+        yield Control(channel)
