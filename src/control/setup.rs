@@ -4,6 +4,7 @@ use tonic::{Request, Response, Status};
 
 use super::proto::{self, clock_server, numbers_server, rules_server, tenants_server};
 use super::{ControlPlane, convert, status};
+use crate::core::CoreError;
 use crate::core::numbers::NumberUpdate;
 use crate::core::tenants::Tenant;
 use crate::core::time::ClockMode;
@@ -147,6 +148,14 @@ fn method_of(value: Option<i32>) -> Option<crate::core::messages::HttpMethod> {
     value.map(convert::core_method)
 }
 
+/// A number the tenant does not have is named in the answer.
+fn number_status(error: CoreError, number: &str) -> Status {
+    match error {
+        CoreError::NotFound => Status::not_found(format!("the tenant has no number {number}")),
+        other => status(other),
+    }
+}
+
 #[tonic::async_trait]
 impl numbers_server::Numbers for ControlPlane {
     async fn add_number(
@@ -204,12 +213,7 @@ impl numbers_server::Numbers for ControlPlane {
             .core
             .update_number(&tenant, &r.number, update)
             .await
-            .map_err(|e| match e {
-                crate::core::CoreError::NotFound => {
-                    Status::not_found(format!("the tenant has no number {}", r.number))
-                }
-                other => status(other),
-            })?;
+            .map_err(|e| number_status(e, &r.number))?;
         Ok(Response::new(convert::number(&number)))
     }
 
@@ -222,12 +226,7 @@ impl numbers_server::Numbers for ControlPlane {
         self.core
             .remove_number(&tenant, &r.number)
             .await
-            .map_err(|e| match e {
-                crate::core::CoreError::NotFound => {
-                    Status::not_found(format!("the tenant has no number {}", r.number))
-                }
-                other => status(other),
-            })?;
+            .map_err(|e| number_status(e, &r.number))?;
         Ok(Response::new(proto::RemoveNumberResponse {}))
     }
 }

@@ -76,13 +76,7 @@ impl Core {
         }
         let mut number = PhoneNumber::new(&tenant.sid(), phone_number, time::wall_now());
         settings.apply(&mut number);
-        self.store
-            .write(Write::PutNumber {
-                number: number.clone(),
-            })
-            .await?;
-        tenant.put_number(number.clone());
-        Ok(number)
+        self.store_number(tenant, number).await
     }
 
     /// One of a tenant's numbers, by `PN…` SID or by the number itself.
@@ -99,6 +93,14 @@ impl Core {
         let mut number = self.number(tenant, sid_or_number)?;
         update.apply(&mut number);
         number.updated_at = time::wall_now();
+        self.store_number(tenant, number).await
+    }
+
+    async fn store_number(
+        &self,
+        tenant: &Tenant,
+        number: PhoneNumber,
+    ) -> Result<PhoneNumber, CoreError> {
         self.store
             .write(Write::PutNumber {
                 number: number.clone(),

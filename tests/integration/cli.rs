@@ -19,6 +19,17 @@ fn mockingbird() -> Command {
     command
 }
 
+/// `mockingbird sms send-inbound`: the user texts "ping" to `number` of `tenant`.
+async fn send_inbound(app: &TestApp, tenant: &str, number: &str) -> std::process::Output {
+    mockingbird()
+        .args(["sms", "send-inbound", "--server", &app.grpc])
+        .args(["--tenant", tenant, "--from", USER, "--to", number])
+        .arg("ping")
+        .output()
+        .await
+        .expect("run sms send-inbound")
+}
+
 #[tokio::test]
 async fn send_inbound_delivers_a_text_and_tail_prints_it() {
     let app = spawn_app().await;
@@ -40,20 +51,7 @@ async fn send_inbound_delivers_a_text_and_tail_prints_it() {
         .spawn()
         .expect("start events tail");
 
-    let sent = mockingbird()
-        .args(["sms", "send-inbound", "--server", &app.grpc])
-        .args([
-            "--tenant",
-            &tenant.account_sid,
-            "--from",
-            USER,
-            "--to",
-            NUMBER,
-        ])
-        .arg("ping")
-        .output()
-        .await
-        .expect("run sms send-inbound");
+    let sent = send_inbound(&app, &tenant.account_sid, NUMBER).await;
     let printed = String::from_utf8_lossy(&sent.stdout);
     assert!(
         sent.status.success(),
@@ -85,20 +83,7 @@ async fn send_inbound_delivers_a_text_and_tail_prints_it() {
     assert!(line.contains("app 200"), "{line}");
 
     // A tenant without the number: the error names the problem.
-    let refused = mockingbird()
-        .args(["sms", "send-inbound", "--server", &app.grpc])
-        .args([
-            "--tenant",
-            &tenant.account_sid,
-            "--from",
-            USER,
-            "--to",
-            "+15559990000",
-        ])
-        .arg("ping")
-        .output()
-        .await
-        .expect("run sms send-inbound");
+    let refused = send_inbound(&app, &tenant.account_sid, "+15559990000").await;
     assert!(!refused.status.success());
     let error = String::from_utf8_lossy(&refused.stderr);
     assert!(error.contains("has no number +15559990000"), "{error}");

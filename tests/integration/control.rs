@@ -63,6 +63,25 @@ async fn next_event(stream: &mut tonic::Streaming<proto::Event>) -> proto::Event
         .expect("no error")
 }
 
+/// Send `body` from the tenant's number to the user, with status callbacks to `callback`; the
+/// message's SID.
+async fn send_with_callback(
+    app: &TestApp,
+    tenant: &proto::Tenant,
+    body: &str,
+    callback: &str,
+) -> String {
+    let form = [
+        ("To", USER),
+        ("From", NUMBER),
+        ("Body", body),
+        ("StatusCallback", callback),
+    ];
+    let (status, answer) = app.send_as(tenant, &form).await;
+    assert_eq!(status, 201, "{answer}");
+    answer["sid"].as_str().unwrap().to_owned()
+}
+
 /// A tenant with a number, ready to send from it.
 async fn tenant_with_number(control: &mut Control, label: &str) -> proto::Tenant {
     let tenant = control.tenant(label).await;
@@ -423,18 +442,7 @@ async fn wait_for_returns_the_event_and_times_out_with_the_nearest_misses() {
     let tenant = tenant_with_number(&mut control, "wait for").await;
     control.freeze(&tenant).await;
     let callback = receiver.url("/status");
-    let (_, body) = app
-        .send_as(
-            &tenant,
-            &[
-                ("To", USER),
-                ("From", NUMBER),
-                ("Body", "your code is 1234"),
-                ("StatusCallback", &callback),
-            ],
-        )
-        .await;
-    let sid = body["sid"].as_str().unwrap().to_owned();
+    let sid = send_with_callback(&app, &tenant, "your code is 1234", &callback).await;
 
     // An event that already happened is found at once, with its payload.
     let created = control
@@ -669,18 +677,7 @@ async fn a_frozen_clock_walks_the_lifecycle_and_the_retry_schedule_without_sleep
     // The app fails the first delivered callback: Twilio retries it later (retry delay 5 s).
     receiver.answer_with(&[200, 500]);
     let callback = receiver.url("/status");
-    let (_, body) = app
-        .send_as(
-            &tenant,
-            &[
-                ("To", USER),
-                ("From", NUMBER),
-                ("Body", "hi"),
-                ("StatusCallback", &callback),
-            ],
-        )
-        .await;
-    let sid = body["sid"].as_str().unwrap().to_owned();
+    let sid = send_with_callback(&app, &tenant, "hi", &callback).await;
     let status_of = |control: &mut Control| {
         let mut messages = control.messages.clone();
         let request = proto::GetMessageRequest {
@@ -822,18 +819,7 @@ async fn a_test_sets_a_status_by_hand_and_redelivers_a_callback() {
     let tenant = tenant_with_number(&mut control, "by hand").await;
     control.freeze(&tenant).await;
     let callback = receiver.url("/status");
-    let (_, body) = app
-        .send_as(
-            &tenant,
-            &[
-                ("To", USER),
-                ("From", NUMBER),
-                ("Body", "hi"),
-                ("StatusCallback", &callback),
-            ],
-        )
-        .await;
-    let sid = body["sid"].as_str().unwrap().to_owned();
+    let sid = send_with_callback(&app, &tenant, "hi", &callback).await;
     let set = control
         .messages
         .set_message_status(proto::SetMessageStatusRequest {
