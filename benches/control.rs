@@ -6,8 +6,10 @@
 //!    (10); for each, the time from its HTTP 201 arriving at the client to its `message_created`
 //!    event arriving on a live stream. The event is published when the message commits, before
 //!    the 201 is written, so it often arrives first: those count as 0.
-//! 2. Throughput: a closed loop of BENCH_CONNECTIONS (64) for BENCH_SECONDS, with no
-//!    subscriber, then with 100 live subscribers reading every event of the tenant.
+//! 2. Throughput: a closed loop of BENCH_CONNECTIONS (64) for BENCH_SECONDS spread over 100
+//!    tenants, with no subscriber; then with 100 live subscribers, one per tenant, as 100
+//!    parallel tests each following their own tenant; then with 100 subscribers that all
+//!    follow every event (the worst case: each event is encoded and sent 100 times).
 //! 3. A stalled subscriber: the same closed loop with one subscriber that never reads, against
 //!    no subscriber: HTTP latency, and the server's memory after.
 
@@ -19,7 +21,9 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use mockingbird::control::proto::{self, event::Payload, events_client::EventsClient};
-use support::{Load, Poster, SID, Server, closed_loop, env_number, percentile, process_rss_kib};
+use support::{
+    Load, Poster, SID, Server, closed_loop, closed_loop_as, env_number, percentile, process_rss_kib,
+};
 
 const FORM: &str = "To=%2B15557654321&From=%2B15005550006&Body=Hello+from+the+benchmark";
 /// Lifecycles run (status changes every 0.5 s), so streams carry three events a message.
@@ -41,13 +45,17 @@ async fn run() {
     println!("1. 201 → event on a live Subscribe stream, {rate} messages/s for {seconds} s");
     event_latency(rate, seconds).await;
 
-    println!("\n2. HTTP throughput, {connections} connections, {seconds} s measured");
-    let alone = throughput(connections, warmup, seconds, 0).await;
-    let watched = throughput(connections, warmup, seconds, 100).await;
     println!(
-        "   with 100 subscribers: {:+.1} % messages/s",
-        (watched.per_second() / alone.per_second() - 1.0) * 100.0
+        "\n2. HTTP throughput, {connections} connections over 100 tenants, {seconds} s measured"
     );
+    let alone = throughput(connections, warmup, seconds, Subscribers::None).await;
+    for subscribers in [Subscribers::OnePerTenant, Subscribers::AllOnEverything] {
+        let watched = throughput(connections, warmup, seconds, subscribers).await;
+        println!(
+            "   change against none: {:+.1} % messages/s",
+            (watched.per_second() / alone.per_second() - 1.0) * 100.0
+        );
+    }
 
     println!("\n3. One stalled subscriber (never reads), {connections} connections");
     stalled(connections, warmup, seconds).await;
@@ -179,22 +187,81 @@ fn report(label: &str, load: &Load) {
     );
 }
 
-async fn throughput(connections: usize, warmup: u64, seconds: u64, subscribers: usize) -> Load {
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Subscribers {
+    None,
+    /// 100 subscribers, each following one tenant.
+    OnePerTenant,
+    /// 100 subscribers, each following every event of every tenant.
+    AllOnEverything,
+}
+
+async fn throughput(
+    connections: usize,
+    warmup: u64,
+    seconds: u64,
+    subscribers: Subscribers,
+) -> Load {
     let server = Server::start(SETTINGS).await;
-    let mut readers = Vec::new();
-    let received = Arc::new(std::sync::atomic::AtomicU64::new(0));
-    for _ in 0..subscribers {
-        let mut stream = subscribe(&server, &[]).await;
-        let received = Arc::clone(&received);
-        readers.push(tokio::spawn(async move {
-            while let Some(Ok(_)) = stream.next().await {
-                received.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            }
-        }));
+    let channel = tonic::transport::Channel::from_shared(server.grpc.clone())
+        .expect("address")
+        .connect()
+        .await
+        .expect("connect to the control plane");
+    let mut tenants = proto::tenants_client::TenantsClient::new(channel.clone());
+    let mut credentials = Vec::new();
+    for i in 0..100 {
+        let tenant = tenants
+            .create_tenant(proto::CreateTenantRequest {
+                label: format!("bench {i}"),
+            })
+            .await
+            .expect("create a tenant")
+            .into_inner();
+        credentials.push((tenant.account_sid, tenant.auth_token));
     }
-    let load = closed_loop(&server.http, connections, warmup, seconds, FORM).await;
-    report(&format!("{subscribers:>3} subscribers"), &load);
-    if subscribers > 0 {
+    let received = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let mut readers = Vec::new();
+    if subscribers != Subscribers::None {
+        for (account_sid, _) in &credentials {
+            let filter = proto::EventFilter {
+                account_sid: if subscribers == Subscribers::OnePerTenant {
+                    account_sid.clone()
+                } else {
+                    String::new()
+                },
+                ..Default::default()
+            };
+            // Each on a connection of its own, as separate test processes would be.
+            let mut stream = events(&server)
+                .await
+                .subscribe(proto::SubscribeRequest {
+                    filter: Some(filter),
+                    after_sequence: 0,
+                    live_only: true,
+                })
+                .await
+                .expect("subscribe")
+                .into_inner();
+            let received = Arc::clone(&received);
+            readers.push(tokio::spawn(async move {
+                while let Some(Ok(_)) = stream.next().await {
+                    received.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+            }));
+        }
+    }
+    let load = closed_loop_as(
+        &server.http,
+        &credentials,
+        connections,
+        warmup,
+        seconds,
+        FORM,
+    )
+    .await;
+    report(&format!("{subscribers:?}"), &load);
+    if subscribers != Subscribers::None {
         println!(
             "   events delivered to subscribers: {:.0}/s",
             received.load(std::sync::atomic::Ordering::Relaxed) as f64 / (seconds + warmup) as f64

@@ -9,6 +9,7 @@ use axum::extract::Request;
 use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -124,6 +125,13 @@ fn serve(
     app: Router,
     shutdown: CancellationToken,
 ) -> JoinHandle<std::io::Result<()>> {
+    // Without TCP_NODELAY, small writes (an event on a stream, a short answer) wait for the
+    // peer's delayed ACK: measured, it put the p50 from commit to event at 10 ms.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(error) = tcp.set_nodelay(true) {
+            tracing::debug!(%error, "cannot set TCP_NODELAY");
+        }
+    });
     tokio::spawn(async move {
         axum::serve(listener, app)
             .with_graceful_shutdown(async move { shutdown.cancelled().await })

@@ -101,11 +101,11 @@ pub fn env_number(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-pub fn basic_auth() -> String {
+pub fn basic_auth(account_sid: &str, auth_token: &str) -> String {
     use base64::Engine;
     format!(
         "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(format!("{SID}:{TOKEN}"))
+        base64::engine::general_purpose::STANDARD.encode(format!("{account_sid}:{auth_token}"))
     )
 }
 
@@ -118,7 +118,12 @@ pub struct Poster {
 }
 
 impl Poster {
+    /// Posting as the benchmark account.
     pub async fn connect(address: &str) -> Poster {
+        Poster::connect_as(address, SID, TOKEN).await
+    }
+
+    pub async fn connect_as(address: &str, account_sid: &str, auth_token: &str) -> Poster {
         let stream = tokio::net::TcpStream::connect(address)
             .await
             .expect("connect");
@@ -130,8 +135,8 @@ impl Poster {
         Poster {
             sender,
             address: address.to_owned(),
-            path: format!("/2010-04-01/Accounts/{SID}/Messages.json"),
-            authorization: basic_auth(),
+            path: format!("/2010-04-01/Accounts/{account_sid}/Messages.json"),
+            authorization: basic_auth(account_sid, auth_token),
         }
     }
 
@@ -190,13 +195,36 @@ pub async fn closed_loop(
     seconds: u64,
     form: &str,
 ) -> Load {
+    let benchmark_account = [(SID.to_owned(), TOKEN.to_owned())];
+    closed_loop_as(
+        address,
+        &benchmark_account,
+        connections,
+        warmup,
+        seconds,
+        form,
+    )
+    .await
+}
+
+/// [`closed_loop`] with connection `i` posting as `accounts[i % accounts.len()]`
+/// (account SID, auth token).
+pub async fn closed_loop_as(
+    address: &str,
+    accounts: &[(String, String)],
+    connections: usize,
+    warmup: u64,
+    seconds: u64,
+    form: &str,
+) -> Load {
     let measure_from = Instant::now() + Duration::from_secs(warmup);
     let stop_at = measure_from + Duration::from_secs(seconds);
     let mut workers = Vec::new();
-    for _ in 0..connections {
+    for i in 0..connections {
         let (address, form) = (address.to_owned(), form.to_owned());
+        let (account_sid, auth_token) = accounts[i % accounts.len()].clone();
         workers.push(tokio::spawn(async move {
-            let mut poster = Poster::connect(&address).await;
+            let mut poster = Poster::connect_as(&address, &account_sid, &auth_token).await;
             let mut latencies = Vec::with_capacity(200_000);
             let mut errors = 0u64;
             loop {

@@ -7,7 +7,7 @@
 //! reader that stops reading costs nothing, never slows the writer, and misses nothing when it
 //! comes back.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
@@ -127,6 +127,11 @@ pub struct EventLog {
     store: Store,
     recent: Mutex<VecDeque<Arc<Event>>>,
     latest: watch::Sender<i64>,
+    /// The newest sequence number of each tenant someone follows. A reader of one tenant waits
+    /// on its tenant's news only: with a hundred tests each following its own tenant, a commit
+    /// wakes the readers it concerns, not all of them (measured: waking every reader on every
+    /// commit cost a quarter of the HTTP throughput).
+    tenant_news: Mutex<HashMap<String, watch::Sender<i64>>>,
 }
 
 impl EventLog {
@@ -135,6 +140,7 @@ impl EventLog {
             store,
             recent: Mutex::new(VecDeque::with_capacity(RECENT_WINDOW)),
             latest: watch::Sender::new(latest_seq),
+            tenant_news: Mutex::new(HashMap::new()),
         }
     }
 
@@ -149,8 +155,12 @@ impl EventLog {
             return;
         };
         {
+            let news = self.tenant_news.lock().unwrap_or_else(|e| e.into_inner());
             let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
             for event in events {
+                if let Some(tenant) = news.get(&event.account_sid) {
+                    tenant.send_replace(event.seq);
+                }
                 if recent.len() == RECENT_WINDOW {
                     recent.pop_front();
                 }
@@ -205,11 +215,21 @@ impl EventLog {
     /// A cursor that yields every event after `after` (of one tenant, or all), first the
     /// history, then live ones.
     pub fn follow(self: &Arc<Self>, after: i64, account_sid: Option<String>) -> EventCursor {
+        let news = match &account_sid {
+            None => self.latest.subscribe(),
+            Some(sid) => self
+                .tenant_news
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .entry(sid.clone())
+                .or_insert_with(|| watch::Sender::new(0))
+                .subscribe(),
+        };
         EventCursor {
             log: Arc::clone(self),
             after,
             account_sid,
-            news: self.latest.subscribe(),
+            news,
         }
     }
 }

@@ -695,6 +695,16 @@ async fn a_frozen_clock_walks_the_lifecycle_and_the_retry_schedule_without_sleep
     };
     let state = control.advance(&tenant, 999).await;
     assert!(state.frozen);
+    assert_eq!(state.pending_jobs, 1, "the next status change");
+    let read = control
+        .clock
+        .get_clock(proto::GetClockRequest {
+            account_sid: tenant.account_sid.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(read, state, "a frozen clock reads the same until advanced");
     assert_eq!(status_of(&mut control).await, Status::Queued as i32);
     control.advance(&tenant, 1).await;
     assert_eq!(status_of(&mut control).await, Status::Sent as i32);
