@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use super::auth;
 use super::error::TwilioError;
 use super::params::{self, Form};
-use super::resources::{self, AccountResource, Page};
+use super::resources::{self, AccountResource};
 use crate::core::tenants::AccountStatus;
 use crate::server::AppState;
 
@@ -56,19 +56,16 @@ pub async fn list(
         .filter(|a| status.is_none_or(|s| a.status.as_str() == s))
         .filter(|a| name.is_none_or(|n| a.friendly_name == n))
         .collect();
-    let (shown, has_next) = resources::page_of(&accounts, |item| &item.sid, &paging);
-    let page = Page {
-        path: uri.path(),
-        filters: resources::filters(&params),
-        key: "accounts",
-        page: paging.page,
-        page_size: paging.page_size,
-        items: resources::items(shown.iter().map(AccountResource::from)),
-        has_next,
-        // Backwards paging over accounts is not offered; the SDKs only walk forwards.
-        has_previous: false,
-    };
-    Ok(Json(page.into_json()).into_response())
+    Ok(Json(resources::memory_page(
+        uri.path(),
+        resources::filters(&params),
+        "accounts",
+        &accounts,
+        &paging,
+        |item| &item.sid,
+        AccountResource::from,
+    ))
+    .into_response())
 }
 
 /// Fetch an account: `GET /2010-04-01/Accounts/{Sid}.json`.

@@ -16,7 +16,7 @@ use super::auth::Scope;
 use super::error::TwilioError;
 use super::messages::{is_http_url, not_found_at};
 use super::params::{self, Form, Params};
-use super::resources::{self, Page, account_uri};
+use super::resources::{self, account_uri};
 use crate::core::messages::HttpMethod;
 use crate::core::numbers::NumberUpdate;
 use crate::core::tenants::{Hook, PhoneNumber, Tenant};
@@ -408,18 +408,16 @@ fn list_kind(scope: &Scope, toll_free: Option<bool>) -> Result<Response, TwilioE
         .filter(|n| toll_free.is_none_or(|wanted| is_toll_free(&n.phone_number) == wanted))
         .collect();
     numbers.sort_by(|a, b| (a.created_at, &a.sid).cmp(&(b.created_at, &b.sid)));
-    let (shown, has_next) = resources::page_of(&numbers, |item| &item.sid, &paging);
-    let page = Page {
-        path: uri.path(),
-        filters: resources::filters(&params),
-        key: "incoming_phone_numbers",
-        page: paging.page,
-        page_size: paging.page_size,
-        items: resources::items(shown.iter().map(IncomingPhoneNumberResource::from)),
-        has_next,
-        has_previous: false,
-    };
-    Ok(Json(page.into_json()).into_response())
+    Ok(Json(resources::memory_page(
+        uri.path(),
+        resources::filters(&params),
+        "incoming_phone_numbers",
+        &numbers,
+        &paging,
+        |item| &item.sid,
+        IncomingPhoneNumberResource::from,
+    ))
+    .into_response())
 }
 
 /// Twilio's `PhoneNumber` filter: any part of the number, with `*` standing for any digit.

@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::auth::Scope;
 use super::error::TwilioError;
 use super::params::{self, Form};
-use super::resources::{self, Page};
+use super::resources;
 use crate::core::CoreError;
 use crate::core::tenants::ApiKey;
 use crate::core::time::rfc2822;
@@ -59,20 +59,17 @@ pub async fn list(
 ) -> Result<Response, TwilioError> {
     let (tenant, uri) = (&scope.tenant, &scope.uri);
     let paging = resources::paging(&params::query(uri)?)?;
-    let mut keys = state.core.tenants.api_keys_of(&tenant.sid());
-    keys.sort_by(|a, b| (a.created_at, &a.sid).cmp(&(b.created_at, &b.sid)));
-    let (shown, has_next) = resources::page_of(&keys, |item| &item.sid, &paging);
-    let page = Page {
-        path: uri.path(),
-        filters: Vec::new(),
-        key: "keys",
-        page: paging.page,
-        page_size: paging.page_size,
-        items: resources::items(shown.iter().map(|k| KeyResource::new(k, false))),
-        has_next,
-        has_previous: false,
-    };
-    Ok(Json(page.into_json()).into_response())
+    let keys = state.core.tenants.api_keys_of(&tenant.sid());
+    Ok(Json(resources::memory_page(
+        uri.path(),
+        Vec::new(),
+        "keys",
+        &keys,
+        &paging,
+        |item| &item.sid,
+        |k| KeyResource::new(k, false),
+    ))
+    .into_response())
 }
 
 /// Fetch a key (without its secret): `GET …/Keys/{Sid}.json`.

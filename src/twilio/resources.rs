@@ -224,9 +224,18 @@ pub fn filters(params: &Params) -> Vec<(String, String)> {
         .collect()
 }
 
-/// One page of a short list held in memory (accounts, keys): the items after the one the
-/// `PA<sid>` token names, and whether more follow.
-pub fn page_of<'a, T>(all: &'a [T], sid: impl Fn(&T) -> &str, paging: &Paging) -> (&'a [T], bool) {
+/// One page of a short list held in memory (accounts, keys, phone numbers), as Twilio's
+/// envelope: the items after the one the `PA<sid>` token names. Walked forwards only; the SDKs
+/// never page back.
+pub fn memory_page<'a, T, R: Serialize>(
+    path: &str,
+    filters: Vec<(String, String)>,
+    key: &'static str,
+    all: &'a [T],
+    paging: &Paging,
+    sid: impl Fn(&T) -> &str,
+    render: impl Fn(&'a T) -> R,
+) -> Value {
     let start = match paging.token.as_deref().and_then(|t| t.strip_prefix("PA")) {
         Some(after) => all
             .iter()
@@ -235,7 +244,17 @@ pub fn page_of<'a, T>(all: &'a [T], sid: impl Fn(&T) -> &str, paging: &Paging) -
         None => 0,
     };
     let end = (start + paging.page_size as usize).min(all.len());
-    (&all[start..end], end < all.len())
+    Page {
+        path,
+        filters,
+        key,
+        page: paging.page,
+        page_size: paging.page_size,
+        items: items(all[start..end].iter().map(render)),
+        has_next: end < all.len(),
+        has_previous: false,
+    }
+    .into_json()
 }
 
 /// Resources as the JSON items of a page.
