@@ -10,6 +10,7 @@ mod setup;
 use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
+use tonic::server::NamedService;
 use tonic::service::{Interceptor, Routes};
 use tonic::{Request, Status};
 
@@ -115,13 +116,13 @@ pub async fn routes(
     let (health_reporter, health) = tonic_health::server::health_reporter();
     let serving = tonic_health::ServingStatus::Serving;
     for name in [
-        "mockingbird.v1.Tenants",
-        "mockingbird.v1.Rules",
-        "mockingbird.v1.Numbers",
-        "mockingbird.v1.Messages",
-        "mockingbird.v1.Events",
-        "mockingbird.v1.Clock",
-        "",
+        <TenantsServer<ControlPlane> as NamedService>::NAME,
+        <RulesServer<ControlPlane> as NamedService>::NAME,
+        <NumbersServer<ControlPlane> as NamedService>::NAME,
+        <MessagesServer<ControlPlane> as NamedService>::NAME,
+        <EventsServer<ControlPlane> as NamedService>::NAME,
+        <ClockServer<ControlPlane> as NamedService>::NAME,
+        "", // the server as a whole
     ] {
         health_reporter.set_service_status(name, serving).await;
     }

@@ -6,18 +6,15 @@ use super::proto::{self, clock_server, numbers_server, rules_server, tenants_ser
 use super::{ControlPlane, convert, status};
 use crate::core::CoreError;
 use crate::core::numbers::NumberUpdate;
-use crate::core::tenants::Tenant;
+use crate::core::tenants::{Account, Tenant};
 use crate::core::time::ClockMode;
 
 type Answer<T> = Result<Response<T>, Status>;
 
 impl ControlPlane {
-    fn tenant_message(&self, tenant: &Tenant) -> proto::Tenant {
-        let account = tenant.account();
+    fn tenant_message(&self, account: &Account) -> proto::Tenant {
         let keys = self.core.tenants.api_keys_of(&account.sid);
-        // The oldest key is the one the tenant was created with.
-        let key = keys.iter().min_by_key(|k| (k.created_at, k.sid.clone()));
-        convert::tenant(&account, key)
+        convert::tenant(account, keys.first())
     }
 
     fn clock_state(&self, tenant: &Tenant) -> proto::ClockState {
@@ -41,25 +38,25 @@ impl tenants_server::Tenants for ControlPlane {
             .create_tenant((!label.is_empty()).then_some(label))
             .await
             .map_err(status)?;
-        Ok(Response::new(self.tenant_message(&tenant)))
+        Ok(Response::new(self.tenant_message(&tenant.account())))
     }
 
     async fn get_tenant(&self, request: Request<proto::GetTenantRequest>) -> Answer<proto::Tenant> {
         let tenant = self.tenant(&request.into_inner().account_sid)?;
-        Ok(Response::new(self.tenant_message(&tenant)))
+        Ok(Response::new(self.tenant_message(&tenant.account())))
     }
 
     async fn list_tenants(
         &self,
         _request: Request<proto::ListTenantsRequest>,
     ) -> Answer<proto::ListTenantsResponse> {
-        let mut tenants = self.core.tenants.all();
-        tenants.sort_by_key(|t| {
-            let account = t.account();
-            (account.created_at, account.sid)
-        });
         Ok(Response::new(proto::ListTenantsResponse {
-            tenants: tenants.iter().map(|t| self.tenant_message(t)).collect(),
+            tenants: self
+                .core
+                .accounts()
+                .iter()
+                .map(|a| self.tenant_message(a))
+                .collect(),
         }))
     }
 
@@ -70,7 +67,7 @@ impl tenants_server::Tenants for ControlPlane {
         let tenant = self.tenant(&request.into_inner().account_sid)?;
         let sequence = self.core.reset_tenant(&tenant).await.map_err(status)?;
         Ok(Response::new(proto::ResetTenantResponse {
-            tenant: Some(self.tenant_message(&tenant)),
+            tenant: Some(self.tenant_message(&tenant.account())),
             sequence,
         }))
     }

@@ -266,9 +266,4 @@ impl EventCursor {
             }
         }
     }
-
-    /// The sequence number the cursor stands after.
-    pub fn position(&self) -> i64 {
-        self.after
-    }
 }

@@ -10,7 +10,7 @@ use super::events::{EventData, NewEvent};
 use super::lifecycle::attempt_record;
 use super::messages::{Callback, Direction, HttpMethod, Message, MessageStatus, NewMessage};
 use super::messaging::Origin;
-use super::store::{CallbackAttempt, Delivery, Write, WriteResult};
+use super::store::{CallbackAttempt, Delivery, Write};
 use super::tenants::{Hook, OptOut, Tenant};
 use super::{Core, CoreError, ids, text};
 use crate::webhooks::twilio::API_VERSION;
@@ -35,8 +35,6 @@ pub struct InboundOutcome {
     /// Opt-out confirmations, then the app's TwiML replies.
     pub replies: Vec<Message>,
     pub opt_out_type: Option<OptOutKeyword>,
-    /// The sequence number of the `inbound_delivered` event.
-    pub sequence: i64,
 }
 
 /// Twilio's default opt-out keyword classes.
@@ -210,8 +208,7 @@ impl Core {
             }
         }
 
-        let written = self
-            .store
+        self.store
             .write(Write::Event(NewEvent {
                 account_sid,
                 at: tenant.now(),
@@ -223,16 +220,11 @@ impl Core {
                 },
             }))
             .await?;
-        let sequence = match written {
-            WriteResult::Sequence(seq) => seq,
-            _ => self.events.latest_seq(),
-        };
         Ok(InboundOutcome {
             message,
             webhook,
             replies,
             opt_out_type: keyword,
-            sequence,
         })
     }
 

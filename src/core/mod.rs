@@ -435,17 +435,19 @@ impl Core {
         Ok(())
     }
 
-    /// Subaccounts of `owner` (and the owner itself), oldest first.
-    pub fn accounts_visible_to(&self, owner: &str) -> Vec<Account> {
-        let mut accounts: Vec<Account> = self
-            .tenants
-            .all()
-            .iter()
-            .map(|t| t.account())
-            .filter(|a| a.sid == owner || a.owner_account_sid.as_deref() == Some(owner))
-            .collect();
+    /// Every account, oldest first.
+    pub fn accounts(&self) -> Vec<Account> {
+        let mut accounts: Vec<Account> = self.tenants.all().iter().map(|t| t.account()).collect();
         accounts.sort_by(|a, b| (a.created_at, &a.sid).cmp(&(b.created_at, &b.sid)));
         accounts
+    }
+
+    /// Subaccounts of `owner` (and the owner itself), oldest first.
+    pub fn accounts_visible_to(&self, owner: &str) -> Vec<Account> {
+        self.accounts()
+            .into_iter()
+            .filter(|a| a.sid == owner || a.owner_account_sid.as_deref() == Some(owner))
+            .collect()
     }
 
     /// Replace a tenant's rules. Rules without an id get one (`rule-N`).
@@ -457,12 +459,9 @@ impl Core {
         name_rules(&mut rules, &[]);
         let book = RuleBook::new(rules.clone())?;
         self.store
-            .write(Write::PutAccount {
-                account: tenant.account(),
-                api_keys: Vec::new(),
-                numbers: Vec::new(),
+            .write(Write::SetRules {
+                account_sid: tenant.sid(),
                 rules: rules.clone(),
-                announce: false,
             })
             .await?;
         tenant.with_rules(|current| *current = book);
@@ -477,12 +476,9 @@ impl Core {
         all.push(rule.clone());
         RuleBook::new(all.clone())?;
         self.store
-            .write(Write::PutAccount {
-                account: tenant.account(),
-                api_keys: Vec::new(),
-                numbers: Vec::new(),
+            .write(Write::SetRules {
+                account_sid: tenant.sid(),
                 rules: all,
-                announce: false,
             })
             .await?;
         tenant.with_rules(|book| book.push(rule.clone()))?;

@@ -326,12 +326,15 @@ impl Registry {
         read(&self.api_keys).get(sid).cloned()
     }
 
+    /// An account's API keys, oldest first: the first is the one the account was created with.
     pub fn api_keys_of(&self, account_sid: &str) -> Vec<ApiKey> {
-        read(&self.api_keys)
+        let mut keys: Vec<ApiKey> = read(&self.api_keys)
             .values()
             .filter(|k| k.account_sid == account_sid)
             .cloned()
-            .collect()
+            .collect();
+        keys.sort_by(|a, b| (a.created_at, &a.sid).cmp(&(b.created_at, &b.sid)));
+        keys
     }
 
     /// The account a pair of Basic credentials authenticates as: an account SID with its auth

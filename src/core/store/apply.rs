@@ -9,7 +9,7 @@ use super::reads::{fetch_message, parse_status};
 use super::{CallbackAttempt, ClearWhat, Cleared, Job, NewJob, StoreError, Write, WriteResult};
 use crate::core::events::{Event, EventData, NewEvent};
 use crate::core::messages::{Message, MessageStatus, MessageUpdate};
-use crate::core::rules::Step;
+use crate::core::rules::{Rule, Step};
 use crate::core::tenants::{ApiKey, PhoneNumber};
 use crate::core::time::Millis;
 
@@ -70,6 +70,10 @@ pub(super) fn apply(
         Write::UpdateAccount { account } => {
             conn.prepare_cached("UPDATE tenants SET friendly_name = ?1, status = ?2, updated_at = ?3, whatsapp = ?4 WHERE sid = ?5")?
                 .execute(params![account.friendly_name, account.status.as_str(), account.updated_at, json(&account.whatsapp)?, account.sid])?;
+            Ok(WriteResult::Done)
+        }
+        Write::SetRules { account_sid, rules } => {
+            set_rules(conn, account_sid, rules)?;
             Ok(WriteResult::Done)
         }
         Write::PutApiKey { key } => {
@@ -219,8 +223,7 @@ pub(super) fn apply(
             ] {
                 conn.prepare_cached(sql)?.execute(params![account_sid])?;
             }
-            conn.prepare_cached("UPDATE tenants SET rules = ?1 WHERE sid = ?2")?
-                .execute(params![json(rules)?, account_sid])?;
+            set_rules(conn, account_sid, rules)?;
             let event = insert_event(
                 conn,
                 &NewEvent {
@@ -377,6 +380,12 @@ pub(super) fn apply(
             Ok(WriteResult::Cleared(cleared))
         }
     }
+}
+
+fn set_rules(conn: &Connection, account_sid: &str, rules: &[Rule]) -> Result<(), StoreError> {
+    conn.prepare_cached("UPDATE tenants SET rules = ?1 WHERE sid = ?2")?
+        .execute(params![json(&rules)?, account_sid])?;
+    Ok(())
 }
 
 /// Move a message to `step`'s status and append the event; none if the message is gone.

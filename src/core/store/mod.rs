@@ -438,6 +438,11 @@ pub enum Write {
     UpdateAccount {
         account: Account,
     },
+    /// Replace a tenant's rules.
+    SetRules {
+        account_sid: String,
+        rules: Vec<Rule>,
+    },
     /// Insert or replace an API key.
     PutApiKey {
         key: ApiKey,
