@@ -21,12 +21,14 @@ fn mockingbird() -> Command {
 
 /// `mockingbird sms send-inbound`: the user texts "ping" to `number` of `tenant`.
 async fn send_inbound(app: &TestApp, tenant: &str, number: &str) -> std::process::Output {
-    mockingbird()
+    let run = mockingbird()
         .args(["sms", "send-inbound", "--server", &app.grpc])
         .args(["--tenant", tenant, "--from", USER, "--to", number])
         .arg("ping")
-        .output()
+        .output();
+    tokio::time::timeout(WAIT, run)
         .await
+        .expect("sms send-inbound finishes in time")
         .expect("run sms send-inbound")
 }
 

@@ -119,7 +119,7 @@ async fn failed_deliveries_are_retried_on_schedule_and_recorded() {
     app.advance(&tenant, 60.0).await;
     assert_eq!(receiver.requests().len(), 4, "no attempts after success");
 
-    let attempts = core.callback_attempts(&tenant, None, 10).await.unwrap();
+    let attempts = app.attempts(&tenant).await;
     let statuses: Vec<(String, i64, Option<i64>)> = attempts
         .iter()
         .rev()
@@ -155,7 +155,7 @@ async fn unreachable_apps_are_recorded_and_given_up_after_the_last_attempt() {
     app.send_with_callback("+15559999999", &format!("http://{closed}/cb"))
         .await;
     app.advance(&tenant, 30.0).await;
-    let attempts = core.callback_attempts(&tenant, None, 10).await.unwrap();
+    let attempts = app.attempts(&tenant).await;
     assert_eq!(attempts.len(), 3, "retry_attempts counts every attempt");
     assert!(
         attempts
@@ -355,12 +355,7 @@ async fn an_app_that_does_not_answer_in_time_is_retried() {
     app.send_with_callback("+15559999999", &receiver.url("/slow"))
         .await;
     app.advance(&tenant, 2.0).await;
-    let attempts = app
-        .state
-        .core
-        .callback_attempts(&tenant, None, 10)
-        .await
-        .unwrap();
+    let attempts = app.attempts(&tenant).await;
     assert_eq!(attempts.len(), 1);
     assert_eq!(attempts[0].response_status, None);
     assert!(
@@ -369,12 +364,7 @@ async fn an_app_that_does_not_answer_in_time_is_retried() {
     );
 
     app.advance(&tenant, 5.0).await;
-    let attempts = app
-        .state
-        .core
-        .callback_attempts(&tenant, None, 10)
-        .await
-        .unwrap();
+    let attempts = app.attempts(&tenant).await;
     assert_eq!(attempts.len(), 2);
     assert_eq!(
         (attempts[0].attempt, attempts[0].response_status),

@@ -16,6 +16,7 @@ use mockingbird::control::proto::{
     clock_client::ClockClient, events_client::EventsClient, messages_client::MessagesClient,
     numbers_client::NumbersClient, rules_client::RulesClient, tenants_client::TenantsClient,
 };
+use mockingbird::core::store::CallbackAttempt;
 use mockingbird::core::tenants::Tenant;
 use mockingbird::server::{AppState, Server};
 use serde_json::Value;
@@ -240,6 +241,15 @@ impl TestApp {
             .advance_clock(tenant, Duration::from_secs_f64(seconds))
             .await
             .expect("the clock is frozen");
+    }
+
+    /// The tenant's recorded webhook attempts, newest first.
+    pub async fn attempts(&self, tenant: &Tenant) -> Vec<CallbackAttempt> {
+        self.state
+            .core
+            .callback_attempts(tenant, None, 100)
+            .await
+            .expect("attempts are readable")
     }
 
     /// Send "hi" from the default account's number to `to`, with a status callback to `url`.
