@@ -587,7 +587,7 @@ async fn subscribe_replays_history_then_streams_live_and_resumes_from_a_sequence
 }
 
 #[tokio::test]
-async fn a_stalled_subscriber_misses_nothing_and_holds_the_server_back_in_nothing() {
+async fn a_stalled_subscriber_misses_nothing_across_a_reconnect() {
     let app = spawn_app().await;
     let mut control = app.control().await;
     let tenant = tenant_with_number(&mut control, "stalled").await;
@@ -866,6 +866,16 @@ async fn a_test_sets_a_status_by_hand_and_redelivers_a_callback() {
     // The script's own steps were dropped: nothing overwrites the status.
     control.advance(&tenant, 60_000).await;
     assert_eq!(receiver.requests().len(), 1);
+    let after = control
+        .messages
+        .get_message(proto::GetMessageRequest {
+            account_sid: tenant.account_sid.clone(),
+            sid: sid.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(after.status, Status::Undelivered as i32);
 
     let attempts = control
         .messages
