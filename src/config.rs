@@ -8,7 +8,10 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_yaml::{Mapping, Value};
 
+use std::collections::BTreeMap;
+
 use crate::core::store::{Location, Synchronous};
+use crate::core::tenants::{WhatsAppIdentity, WhatsAppTemplate, WindowPolicy, default_templates};
 use crate::core::{DefaultAccount, Settings};
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -25,6 +28,90 @@ pub struct Config {
     pub logging: LoggingConfig,
     /// The gRPC control plane.
     pub control: ControlConfig,
+    /// The WhatsApp Cloud API of the default tenant, and the seed's proxy targets.
+    pub whatsapp: WhatsAppConfig,
+}
+
+/// The `whatsapp:` section: the default tenant's WhatsApp Business identity (so that a bot can
+/// be pointed at mockingbird with no control-plane call), its rules, and the seed's named
+/// proxy targets. The identity's defaults are fixed, so they can be written in an app's test
+/// settings.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct WhatsAppConfig {
+    pub phone_number_id: String,
+    pub display_phone_number: String,
+    pub business_account_id: String,
+    pub access_token: String,
+    pub app_secret: String,
+    pub verify_token: String,
+    /// The app's webhook (callback) URL: inbound messages and statuses go there.
+    pub webhook_url: Option<String>,
+    /// `reject` (131047 from the send call), `fail_later` (a failed status) or `off`.
+    pub window: WindowPolicy,
+    /// A test number's recipients; unset means anyone may be messaged.
+    pub allowed_recipients: Option<Vec<String>>,
+    pub templates: Vec<WhatsAppTemplate>,
+    /// The seed's proxy targets by name: `local: http://app:8000/bot/webhook`.
+    pub targets: BTreeMap<String, String>,
+    /// How long a proxied request waits for the target (the seed waited 30 s).
+    pub target_timeout_seconds: f64,
+    /// The scheme, host and port of media download URLs; the request's own host when unset.
+    pub media_base_url: Option<String>,
+}
+
+impl Default for WhatsAppConfig {
+    fn default() -> Self {
+        WhatsAppConfig {
+            // The seed CLI's default phone-number id and the seed's display number.
+            phone_number_id: "123456789".into(),
+            display_phone_number: "15550123456".into(),
+            business_account_id: "102290129340398".into(),
+            access_token: "mockingbird".into(),
+            app_secret: "mockingbird".into(),
+            verify_token: "mockingbird".into(),
+            webhook_url: None,
+            window: WindowPolicy::default(),
+            allowed_recipients: None,
+            templates: default_templates(),
+            targets: BTreeMap::new(),
+            target_timeout_seconds: 30.0,
+            media_base_url: None,
+        }
+    }
+}
+
+impl WhatsAppConfig {
+    /// The identity the default tenant gets.
+    pub fn identity(&self) -> WhatsAppIdentity {
+        WhatsAppIdentity {
+            phone_number_id: self.phone_number_id.clone(),
+            business_account_id: self.business_account_id.clone(),
+            access_token: self.access_token.clone(),
+            app_secret: self.app_secret.clone(),
+            verify_token: self.verify_token.clone(),
+            display_phone_number: self.display_phone_number.clone(),
+            webhook_url: self.webhook_url.clone(),
+            window: self.window,
+            allowed_recipients: self.allowed_recipients.clone(),
+            templates: self
+                .templates
+                .iter()
+                .map(|t| WhatsAppTemplate {
+                    category: t.category.to_ascii_lowercase(),
+                    ..t.clone()
+                })
+                .collect(),
+        }
+    }
+
+    /// A target by name, or a URL given in its place.
+    pub fn target_url(&self, name_or_url: &str) -> Option<String> {
+        if name_or_url.starts_with("http://") || name_or_url.starts_with("https://") {
+            return Some(name_or_url.to_owned());
+        }
+        self.targets.get(name_or_url).cloned()
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -132,6 +219,7 @@ impl Default for Config {
             templates: None,
             logging: LoggingConfig::default(),
             control: ControlConfig::default(),
+            whatsapp: WhatsAppConfig::default(),
         }
     }
 }
@@ -236,7 +324,7 @@ pub const ENV_PREFIX: &str = "MOCKINGBIRD_";
 
 /// The top-level sections an environment variable may set. Other `MOCKINGBIRD_*` names
 /// (`MOCKINGBIRD_CONFIG`, or a test harness's own `MOCKINGBIRD_BIN`) are not config keys.
-const SECTIONS: [&str; 7] = [
+const SECTIONS: [&str; 8] = [
     "server",
     "provider",
     "twilio",
@@ -244,6 +332,7 @@ const SECTIONS: [&str; 7] = [
     "templates",
     "logging",
     "control",
+    "whatsapp",
 ];
 
 /// The overrides found in an environment.
@@ -361,6 +450,36 @@ impl Config {
                 "must be more than 0".into(),
             ));
         }
+        if !(0.0..=3600.0).contains(&self.whatsapp.target_timeout_seconds)
+            || self.whatsapp.target_timeout_seconds == 0.0
+        {
+            return Err(invalid(
+                "whatsapp.target_timeout_seconds",
+                format!(
+                    "expected seconds between 0 (exclusive) and 3600, found {}",
+                    self.whatsapp.target_timeout_seconds
+                ),
+            ));
+        }
+        for (key, url) in self
+            .whatsapp
+            .targets
+            .iter()
+            .map(|(name, url)| (format!("whatsapp.targets.{name}"), url))
+            .chain(
+                self.whatsapp
+                    .webhook_url
+                    .iter()
+                    .map(|url| ("whatsapp.webhook_url".to_owned(), url)),
+            )
+        {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(invalid(&key, format!("expected an http(s) URL, found `{url}`")));
+            }
+        }
+        if let Err(error) = crate::core::whatsapp::check_templates(&self.whatsapp.identity().templates) {
+            return Err(invalid("whatsapp.templates", error.to_string()));
+        }
         if self.logging.format != "text" && self.logging.format != "json" {
             return Err(invalid(
                 "logging.format",
@@ -395,6 +514,7 @@ impl Config {
             registered_numbers: self.twilio.registered_numbers.clone(),
             failure_numbers: self.twilio.failure_numbers.clone(),
             allowed_from_numbers: self.twilio.allowed_from_numbers.clone(),
+            whatsapp: self.whatsapp.identity(),
         }
     }
 

@@ -22,3 +22,4 @@ pub mod remote;
 pub mod server;
 pub mod twilio;
 pub mod webhooks;
+pub mod whatsapp;

@@ -17,7 +17,8 @@ use tokio_util::sync::CancellationToken;
 use crate::config::Config;
 use crate::core::{Core, ids};
 use crate::twilio::error::TwilioError;
-use crate::{control, housekeeping, twilio};
+use crate::whatsapp::error::GraphError;
+use crate::{control, housekeeping, twilio, whatsapp};
 
 /// What every handler shares: cheap handles only.
 pub struct AppState {
@@ -154,8 +155,16 @@ pub async fn run(
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .merge(twilio::routes())
+        .merge(whatsapp::routes())
         .merge(housekeeping::routes())
-        .fallback(|request: Request| async move { TwilioError::not_found(request.uri().path()) })
+        .fallback(|request: Request| async move {
+            let path = request.uri().path();
+            if whatsapp::is_graph_path(path) {
+                GraphError::unknown_path(path).into_response()
+            } else {
+                TwilioError::not_found(path).into_response()
+            }
+        })
         .layer(middleware::from_fn(provider_envelope))
         .layer(middleware::from_fn(log_request))
         .with_state(state)
@@ -178,8 +187,9 @@ async fn log_request(request: Request, next: Next) -> Response {
     response
 }
 
-/// Twilio's response headers, and Twilio's envelope on any error the router or an extractor
-/// produced without one (axum's bare 404/405/413/415 bodies never reach a client).
+/// The provider's response headers, and the provider's envelope (Meta's on Graph paths,
+/// Twilio's elsewhere) on any error the router or an extractor produced without one (axum's
+/// bare 404/405/413/415 bodies never reach a client).
 async fn provider_envelope(request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
     let started = Instant::now();
@@ -189,11 +199,29 @@ async fn provider_envelope(request: Request, next: Next) -> Response {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"));
+    let graph = whatsapp::is_graph_path(&path);
     let mut response = if response.status().as_u16() >= 400 && !is_json {
-        TwilioError::for_status(response.status(), &path).into_response()
+        if graph {
+            GraphError::for_status(response.status(), &path).into_response()
+        } else {
+            TwilioError::for_status(response.status(), &path).into_response()
+        }
     } else {
         response
     };
+    if graph {
+        let headers = response.headers_mut();
+        let version = path.trim_start_matches('/').split('/').next().unwrap_or("");
+        if let Ok(version) = HeaderValue::from_str(version) {
+            headers.insert("facebook-api-version", version);
+        }
+        if let Ok(trace) = HeaderValue::from_str(&ids::hex(8)) {
+            headers.insert("x-fb-trace-id", trace);
+        }
+        if let Ok(request_id) = HeaderValue::from_str(&ids::hex(12)) {
+            headers.insert("x-fb-request-id", request_id);
+        }
+    }
     if path.starts_with("/2010-04-01/") {
         let headers = response.headers_mut();
         if let Ok(id) = HeaderValue::from_str(&ids::sid("RQ")) {

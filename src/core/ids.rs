@@ -48,6 +48,26 @@ pub fn digits(count: usize) -> String {
         .collect()
 }
 
+/// A WhatsApp message id as Meta writes them: `wamid.` and Base64 of a small record holding the
+/// user's number, a direction byte and a random upper-case hex key (observed in real ids, not
+/// documented: apps must treat ids as opaque, and these decode the same way).
+pub fn wamid(user_digits: &str, sent_by_business: bool) -> String {
+    use base64::Engine;
+    let digits: Vec<u8> = user_digits.bytes().filter(u8::is_ascii_digit).take(20).collect();
+    let key = hex(if sent_by_business { 9 } else { 10 }).to_ascii_uppercase();
+    let mut record = vec![0x1c, 0x18, digits.len() as u8];
+    record.extend_from_slice(&digits);
+    record.extend_from_slice(&[0x15, 0x02, 0x00]);
+    record.push(if sent_by_business { 0x11 } else { 0x12 });
+    record.extend_from_slice(&[0x18, key.len() as u8]);
+    record.extend_from_slice(key.as_bytes());
+    record.push(0x00);
+    format!(
+        "wamid.{}",
+        base64::engine::general_purpose::STANDARD.encode(record)
+    )
+}
+
 /// An alphanumeric secret. The Go SDK rejects credentials outside `[a-zA-Z0-9]`.
 pub fn token() -> String {
     hex(16)
@@ -74,5 +94,18 @@ mod tests {
         assert_ne!(sid("SM"), sid("SM"));
         let (first, second) = (sid("SM"), sid("SM"));
         assert!(first < second, "{first} then {second}");
+    }
+
+    #[test]
+    fn wamids_look_like_metas() {
+        use base64::Engine;
+        let id = wamid("16503879439", true);
+        let record = base64::engine::general_purpose::STANDARD
+            .decode(id.strip_prefix("wamid.").unwrap())
+            .unwrap();
+        assert_eq!(&record[..3], &[0x1c, 0x18, 11]);
+        assert_eq!(&record[3..14], b"16503879439");
+        assert_eq!(record[17], 0x11);
+        assert_ne!(wamid("1", false), wamid("1", false));
     }
 }

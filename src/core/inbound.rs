@@ -10,7 +10,7 @@ use super::events::{EventData, NewEvent};
 use super::lifecycle::attempt_record;
 use super::messages::{Callback, Direction, HttpMethod, Message, MessageStatus, NewMessage};
 use super::messaging::Origin;
-use super::store::{CallbackAttempt, Delivery, Write};
+use super::store::{CallbackAttempt, Delivery, WebhookProvider, Write};
 use super::tenants::{Hook, OptOut, Tenant};
 use super::{Core, CoreError, ids, text};
 use crate::webhooks::twilio::API_VERSION;
@@ -128,6 +128,7 @@ impl Core {
             updated_at: now,
             sent_at: Some(now),
             status_callback: None,
+            whatsapp: None,
         };
         let keyword = OptOutKeyword::of(&message.body);
         self.store
@@ -241,6 +242,8 @@ impl Core {
         for hook in hooks {
             let Some(url) = &hook.url else { continue };
             let delivery = Delivery {
+                provider: WebhookProvider::Twilio,
+                json: String::new(),
                 idempotency_token: format!("{}-{}", ids::hex(16), message.sid),
                 resource_sid: message.sid.clone(),
                 status: MessageStatus::Received.as_str().into(),

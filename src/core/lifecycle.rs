@@ -139,8 +139,10 @@ impl Core {
                 },
             });
         }
-        if let Some(notify) = notify.filter(|_| self.settings.callbacks_enabled) {
-            let delivery = self.status_delivery(&job.account_sid, sid, notify, step, at);
+        if let Some(delivery) = notify
+            .filter(|_| self.settings.callbacks_enabled)
+            .and_then(|notify| self.status_delivery(&job.account_sid, sid, notify, step, at))
+        {
             for delay in disorder.delivery_delays(step.status) {
                 next.push(NewJob {
                     account_sid: job.account_sid.clone(),
@@ -167,8 +169,9 @@ impl Core {
         Ok(())
     }
 
-    /// The status callback of message `sid` entering `step`'s status, with the server's retry
-    /// policy.
+    /// The status webhook of message `sid` entering `step`'s status, with the server's retry
+    /// policy: Twilio's status callback, or Meta's status webhook for a Cloud API message (none
+    /// for a status Meta does not report).
     pub(super) fn status_delivery(
         &self,
         account_sid: &str,
@@ -176,16 +179,31 @@ impl Core {
         notify: &StatusNotify,
         step: &Step,
         at: Millis,
-    ) -> store::Delivery {
-        webhooks::twilio::message_status(
-            account_sid,
-            sid,
-            notify,
-            step,
-            at,
+    ) -> Option<store::Delivery> {
+        let (attempts, retry_delay_ms) = (
             self.settings.retry_attempts.max(1),
             self.settings.retry_delay.as_millis() as u64,
-        )
+        );
+        match &notify.whatsapp {
+            Some(whatsapp) => webhooks::meta::status_delivery(
+                sid,
+                notify,
+                whatsapp,
+                step,
+                at,
+                attempts,
+                retry_delay_ms,
+            ),
+            None => Some(webhooks::twilio::message_status(
+                account_sid,
+                sid,
+                notify,
+                step,
+                at,
+                attempts,
+                retry_delay_ms,
+            )),
+        }
     }
 
     /// Send one webhook attempt and record it. A delivery whose message was deleted or canceled
@@ -195,8 +213,23 @@ impl Core {
         let Some(tenant) = self.tenants.get(&job.account_sid) else {
             return Ok(());
         };
-        let auth_token = tenant.account().auth_token;
-        let sent = self.webhooks.send_twilio(delivery, &auth_token).await;
+        let account = tenant.account();
+        let sent = match delivery.provider {
+            store::WebhookProvider::Twilio => {
+                self.webhooks
+                    .send_twilio(delivery, &account.auth_token)
+                    .await
+            }
+            store::WebhookProvider::Meta => {
+                self.webhooks
+                    .send_meta(
+                        delivery,
+                        &account.whatsapp.app_secret,
+                        &webhooks::MetaOptions::default(),
+                    )
+                    .await
+            }
+        };
         let at = tenant.now();
         let attempt = attempt_record(&job.account_sid, delivery, sent, at);
         let retry =
@@ -248,5 +281,6 @@ pub(super) fn attempt_record(
         latency_ms: sent.latency_ms as i64,
         created_at: at,
         idempotency_token: delivery.idempotency_token.clone(),
+        provider: delivery.provider,
     }
 }

@@ -168,6 +168,34 @@ pub struct Message {
     pub updated_at: Millis,
     pub sent_at: Option<Millis>,
     pub status_callback: Option<Callback>,
+    /// What the WhatsApp Cloud API knows of the message; none for messages of Twilio's API
+    /// (including its `whatsapp:` channel). Addresses of Cloud API messages are bare digits
+    /// (`wa_id`s and the business's display number), as Meta writes them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub whatsapp: Option<WhatsAppContent>,
+}
+
+/// A Cloud API message's content. The core keeps it as the facade wrote it and never looks
+/// inside: the JSON is Meta's, and only the WhatsApp facade and webhooks read it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WhatsAppContent {
+    /// Meta's `type`: `text`, `interactive`, `template`, `image`, `button`, …
+    pub message_type: String,
+    /// The type's object (`{"body": "hi"}` for text), as JSON text.
+    pub content: String,
+    /// The message this one replies to (`context.message_id`, or `context.id` inbound).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context_id: Option<String>,
+    /// `biz_opaque_callback_data`, echoed in status webhooks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callback_data: Option<String>,
+    /// The user's profile name, on a simulated user's messages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile_name: Option<String>,
+    /// A template's category (`marketing`, `utility`, `authentication`), for pricing in status
+    /// webhooks; none for a free-form (service) message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template_category: Option<String>,
 }
 
 /// What a facade asks for when an app sends a message.
@@ -181,6 +209,9 @@ pub struct NewMessage {
     pub status_callback: Option<Callback>,
     /// `SendAt` of a scheduled message (tenant time).
     pub send_at: Option<Millis>,
+    /// Twilio's `ContentSid` (`HX…`): a content template, which WhatsApp allows outside the
+    /// 24-hour window.
+    pub content_sid: Option<String>,
 }
 
 /// A change an app asks for on an existing message.
@@ -200,6 +231,8 @@ pub struct MessageFilter {
     /// Inclusive lower and exclusive upper bounds on `sent_at`, in ms.
     pub sent_from: Option<Millis>,
     pub sent_before: Option<Millis>,
+    /// Only Twilio's messages (true), only the Cloud API's (false), or both (none).
+    pub twilio_api: Option<bool>,
 }
 
 /// Human text of Twilio's asynchronous error codes (set on a message after it was accepted).
@@ -216,6 +249,9 @@ pub fn async_error_message(code: u32) -> Option<&'static str> {
         30032 => "Toll-Free Number Has Not Been Verified",
         30034 => "US A2P 10DLC - Message from an Unregistered Number",
         30036 => "Validity Period Expired",
+        63016 => {
+            "Failed to send freeform message because you are outside the allowed window. If you are using WhatsApp, please use a Message Template."
+        }
         _ => return None,
     })
 }

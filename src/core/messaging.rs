@@ -6,10 +6,10 @@ use super::events::{EventData, NewEvent};
 use super::messages::{self, Message, MessageFilter, MessageStatus, MessageUpdate, NewMessage};
 use super::rules::{self, Decision, Outcome, Rejection, Step, Subject};
 use super::store::{
-    self, CallbackAttempt, ClearWhat, Cleared, JobKind, NewJob, PageFrom, StatusNotify, Write,
-    WriteResult,
+    self, CallbackAttempt, ClearWhat, Cleared, Delivery, JobKind, NewJob, PageFrom,
+    WebhookProvider, Write, WriteResult,
 };
-use super::tenants::Tenant;
+use super::tenants::{Tenant, WindowPolicy};
 use super::time::{self, Millis};
 use super::{Core, CoreError, ids, magic, text};
 use crate::webhooks;
@@ -120,11 +120,26 @@ impl Core {
                 rule,
                 outcome: Outcome::Accept { script },
             }) => (script.clone(), rule.latency_ms),
+            None if self.settings.default_succeeds && channel == "whatsapp" => {
+                (rules::read_script(self.step_delay_ms()), 0)
+            }
             None if self.settings.default_succeeds => {
                 (rules::delivered_script(self.step_delay_ms()), 0)
             }
             None => (rules::failed_script(self.step_delay_ms()), 0),
         };
+        if channel == "whatsapp"
+            && origin == Origin::Api
+            && new.content_sid.is_none()
+            && self.outside_twilio_whatsapp_window(tenant, &new, now).await?
+        {
+            // Twilio accepts the message and fails it: 63016, free-form outside the window.
+            script = vec![Step::failing(
+                MessageStatus::Failed,
+                self.step_delay_ms(),
+                63016,
+            )];
+        }
 
         let initial = if let Some(send_at) = new.send_at {
             script.insert(
@@ -165,16 +180,9 @@ impl Core {
             updated_at: now,
             sent_at: None,
             status_callback: new.status_callback,
+            whatsapp: None,
         };
-        let notify = message
-            .status_callback
-            .clone()
-            .map(|callback| StatusNotify {
-                callback,
-                from: message.from.clone(),
-                to: message.to.clone(),
-                messaging_service_sid: message.messaging_service_sid.clone(),
-            });
+        let notify = self.status_notify(tenant, &message);
         let disorder = decision
             .as_ref()
             .map(|d| d.rule.callbacks.clone())
@@ -222,6 +230,24 @@ impl Core {
         }
         respond_after(latency_ms).await;
         Ok(message)
+    }
+
+    /// Whether a free-form WhatsApp message through Twilio falls outside the 24-hour window:
+    /// the user (`To`) has not written to the sender (`From`) in the last 24 hours. A message
+    /// without a sender (a Messaging Service picks one) is let through.
+    async fn outside_twilio_whatsapp_window(
+        &self,
+        tenant: &Tenant,
+        new: &NewMessage,
+        now: Millis,
+    ) -> Result<bool, CoreError> {
+        let Some(from) = &new.from else {
+            return Ok(false);
+        };
+        if tenant.account().whatsapp.window == WindowPolicy::Off {
+            return Ok(false);
+        }
+        Ok(!self.window_open(tenant, &new.to, from, now).await?)
     }
 
     pub async fn message(&self, tenant: &Tenant, sid: &str) -> Result<Message, CoreError> {
@@ -370,29 +396,15 @@ impl Core {
             }),
         };
         let at = tenant.now();
-        let deliver = current
-            .status_callback
-            .clone()
+        let deliver = self
+            .status_notify(tenant, &current)
             .filter(|_| self.settings.callbacks_enabled)
-            .map(|callback| {
-                let notify = StatusNotify {
-                    callback,
-                    from: current.from.clone(),
-                    to: current.to.clone(),
-                    messaging_service_sid: current.messaging_service_sid.clone(),
-                };
-                NewJob {
-                    account_sid: tenant.sid(),
-                    resource_sid: sid.to_owned(),
-                    due_at: at,
-                    kind: JobKind::Deliver(self.status_delivery(
-                        &tenant.sid(),
-                        sid,
-                        &notify,
-                        &step,
-                        at,
-                    )),
-                }
+            .and_then(|notify| self.status_delivery(&tenant.sid(), sid, &notify, &step, at))
+            .map(|delivery| NewJob {
+                account_sid: tenant.sid(),
+                resource_sid: sid.to_owned(),
+                due_at: at,
+                kind: JobKind::Deliver(delivery),
             });
         let written = self
             .store
@@ -429,10 +441,40 @@ impl Core {
             .read(move |conn| store::callback_attempt(conn, &account_sid, attempt_id))
             .await?
             .ok_or(CoreError::NotFound)?;
-        let sent = self
-            .webhooks
-            .resend_twilio(&original, &tenant.account().auth_token)
-            .await;
+        let account = tenant.account();
+        let sent = match original.provider {
+            WebhookProvider::Twilio => {
+                self.webhooks
+                    .resend_twilio(&original, &account.auth_token)
+                    .await
+            }
+            WebhookProvider::Meta if original.method.eq_ignore_ascii_case("GET") => {
+                // A verification request carries its challenge in the URL: resent as it was.
+                self.webhooks.resend_get(&original.url).await
+            }
+            WebhookProvider::Meta => {
+                let delivery = Delivery {
+                    provider: WebhookProvider::Meta,
+                    idempotency_token: original.idempotency_token.clone(),
+                    resource_sid: original.resource_sid.clone(),
+                    status: original.status.clone(),
+                    url: original.url.clone(),
+                    method: messages::HttpMethod::Post,
+                    params: Vec::new(),
+                    json: original.request_body.clone(),
+                    attempt: 1,
+                    max_attempts: 1,
+                    retry_delay_ms: 0,
+                };
+                self.webhooks
+                    .send_meta(
+                        &delivery,
+                        &account.whatsapp.app_secret,
+                        &webhooks::MetaOptions::default(),
+                    )
+                    .await
+            }
+        };
         let params = webhooks::decode_form(&original.request_body);
         let param = |name: &str| {
             params
@@ -512,7 +554,7 @@ impl Core {
 }
 
 /// A rule's response latency. Real time, not the tenant clock: it delays an HTTP answer.
-async fn respond_after(latency_ms: u64) {
+pub(super) async fn respond_after(latency_ms: u64) {
     if latency_ms > 0 {
         tokio::time::sleep(Duration::from_millis(latency_ms)).await;
     }

@@ -17,6 +17,7 @@ pub mod store; // SQLite: the writer thread, reads, migrations
 pub mod tenants; // accounts, API keys, phone numbers, per-tenant clocks
 pub mod text; // SMS segments and phone-number shapes
 pub mod time; // clocks and Twilio's date formats
+pub mod whatsapp; // the Cloud API: window, templates, allow list, simulated users, verification
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -70,13 +71,15 @@ impl Default for Settings {
 }
 
 /// The account the config file defines, with the seed's number lists.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct DefaultAccount {
     pub sid: String,
     pub auth_token: String,
     pub registered_numbers: Vec<String>,
     pub failure_numbers: Vec<String>,
     pub allowed_from_numbers: Vec<String>,
+    /// Its WhatsApp Business identity and settings (the config's `whatsapp:` section).
+    pub whatsapp: WhatsAppIdentity,
 }
 
 /// Why the core could not start.
@@ -179,11 +182,8 @@ impl Core {
         let config_rules = self.config_rules();
         let existing = self.tenants.get(&config.sid);
         let created_at = existing.as_ref().map_or(now, |t| t.account().created_at);
-        let whatsapp = existing
-            .as_ref()
-            .map_or_else(WhatsAppIdentity::generate, |t| t.account().whatsapp);
         let account = Account {
-            whatsapp,
+            whatsapp: config.whatsapp,
             sid: config.sid.clone(),
             auth_token: config.auth_token,
             friendly_name: "mockingbird default account".into(),

@@ -323,6 +323,13 @@ pub fn delivered_script(delay_ms: u64) -> Vec<Step> {
     ]
 }
 
+/// The script of a WhatsApp message the user opens: sent, delivered, read.
+pub fn read_script(delay_ms: u64) -> Vec<Step> {
+    let mut script = delivered_script(delay_ms);
+    script.push(Step::new(MessageStatus::Read, delay_ms));
+    script
+}
+
 /// The script of a message that never leaves: `failed` with 30008 (unknown error), as the
 /// seed's `failure_numbers` and `default_behavior: failure` meant.
 pub fn failed_script(delay_ms: u64) -> Vec<Step> {

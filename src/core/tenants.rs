@@ -57,8 +57,8 @@ pub struct Account {
     pub whatsapp: WhatsAppIdentity,
 }
 
-/// A WhatsApp Business identity: what an app configures to call the Cloud API as this tenant
-/// and to check the webhooks it receives.
+/// A WhatsApp Business identity — what an app configures to call the Cloud API as this tenant
+/// and to check the webhooks it receives — and how the Cloud API treats its messages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WhatsAppIdentity {
     /// The business phone number's id, in `/{version}/{phone-number-id}/messages`.
@@ -71,6 +71,61 @@ pub struct WhatsAppIdentity {
     /// Expected in the webhook verification challenge.
     pub verify_token: String,
     pub display_phone_number: String,
+    /// Where Meta sends this number's webhooks (inbound messages, statuses): the app's callback
+    /// URL. None until the app registers one; until then webhooks are recorded as not sent.
+    #[serde(default)]
+    pub webhook_url: Option<String>,
+    /// What happens to a free-form message sent outside the 24-hour customer-service window.
+    #[serde(default)]
+    pub window: WindowPolicy,
+    /// A test number's recipient list: when set, sending to anyone else fails with 131030.
+    #[serde(default)]
+    pub allowed_recipients: Option<Vec<String>>,
+    /// Approved message templates.
+    #[serde(default = "default_templates")]
+    pub templates: Vec<WhatsAppTemplate>,
+}
+
+/// How the 24-hour customer-service window is enforced. Meta documents both forms: the send
+/// call fails with 131047, or it is accepted and a `failed` status webhook carries 131047.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WindowPolicy {
+    /// The send call answers 400 with 131047.
+    #[default]
+    Reject,
+    /// The message is accepted, then fails: a `failed` status with 131047.
+    FailLater,
+    /// No window: free-form messages go out whenever.
+    Off,
+}
+
+/// An approved WhatsApp message template, as the tenant's registry knows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WhatsAppTemplate {
+    pub name: String,
+    /// `en_US`, `pt_BR`, …
+    pub language: String,
+    /// `marketing`, `utility` or `authentication` (lower case, as status webhooks write it).
+    #[serde(default = "utility")]
+    pub category: String,
+    /// How many parameters the body's text takes (`{{1}}`, `{{2}}`, …).
+    #[serde(default)]
+    pub body_parameters: u32,
+}
+
+fn utility() -> String {
+    "utility".into()
+}
+
+/// Every WhatsApp Business Account starts with Meta's sample template.
+pub fn default_templates() -> Vec<WhatsAppTemplate> {
+    vec![WhatsAppTemplate {
+        name: "hello_world".into(),
+        language: "en_US".into(),
+        category: "utility".into(),
+        body_parameters: 0,
+    }]
 }
 
 impl WhatsAppIdentity {
@@ -82,8 +137,27 @@ impl WhatsAppIdentity {
             access_token: format!("EAAM{}", ids::hex(48)),
             app_secret: ids::hex(16),
             verify_token: ids::hex(12),
-            display_phone_number: format!("+1555{}", ids::digits(7)),
+            display_phone_number: format!("1555{}", ids::digits(7)),
+            webhook_url: None,
+            window: WindowPolicy::default(),
+            allowed_recipients: None,
+            templates: default_templates(),
         }
+    }
+
+    /// The display number as Meta writes it in webhooks and as Cloud API messages store it:
+    /// digits only.
+    pub fn business_number(&self) -> String {
+        self.display_phone_number
+            .chars()
+            .filter(char::is_ascii_digit)
+            .collect()
+    }
+
+    pub fn template(&self, name: &str, language: &str) -> Option<&WhatsAppTemplate> {
+        self.templates
+            .iter()
+            .find(|t| t.name == name && t.language == language)
     }
 }
 
@@ -347,6 +421,24 @@ impl Registry {
         }
         let tenant = self.get(username)?;
         constant_time_eq(&tenant.account().auth_token, password).then_some(tenant)
+    }
+}
+
+impl Registry {
+    /// The tenant whose WhatsApp business number has this id.
+    pub fn by_phone_number_id(&self, phone_number_id: &str) -> Option<Arc<Tenant>> {
+        read(&self.tenants)
+            .values()
+            .find(|t| read(&t.account).whatsapp.phone_number_id == phone_number_id)
+            .cloned()
+    }
+
+    /// The tenant a Cloud API access token belongs to. Constant-time in the token.
+    pub fn by_access_token(&self, token: &str) -> Option<Arc<Tenant>> {
+        read(&self.tenants)
+            .values()
+            .find(|t| constant_time_eq(&read(&t.account).whatsapp.access_token, token))
+            .cloned()
     }
 }
 

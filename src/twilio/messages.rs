@@ -52,6 +52,27 @@ fn decode_new_message(
         .filter(|u| !u.is_empty())
         .collect::<Vec<_>>();
     let content_sid = params.non_empty("ContentSid");
+    let content_variables = params.non_empty("ContentVariables");
+    if let Some(sid) = content_sid.filter(|sid| !ids::is_sid(sid, "HX")) {
+        return Err(TwilioError::bad_request(
+            21655,
+            format!("The ContentSid {sid} is Invalid"),
+        ));
+    }
+    if let Some(variables) = content_variables {
+        if content_sid.is_none() {
+            return Err(TwilioError::bad_request(
+                21654,
+                "A ContentSid must be specified if ContentVariables are provided in the request.",
+            ));
+        }
+        if !content_variables_valid(variables) {
+            return Err(TwilioError::bad_request(
+                21656,
+                "The ContentVariables Parameter is invalid.",
+            ));
+        }
+    }
 
     if settings.require_parameters {
         if to.is_empty() {
@@ -135,7 +156,20 @@ fn decode_new_message(
         media_urls,
         status_callback,
         send_at,
+        content_sid: content_sid.map(str::to_owned),
     })
+}
+
+/// `ContentVariables`: a JSON object whose values are non-empty strings (Twilio's 21656 names
+/// a value that is not JSON, and a variable set to null or an empty string).
+fn content_variables_valid(variables: &str) -> bool {
+    match serde_json::from_str::<serde_json::Value>(variables) {
+        Ok(serde_json::Value::Object(map)) => map.len() <= 100
+            && map
+                .values()
+                .all(|v| v.as_str().is_some_and(|s| !s.is_empty()) || v.is_number()),
+        _ => false,
+    }
 }
 
 pub(super) fn is_http_url(url: &str) -> bool {
@@ -276,6 +310,8 @@ pub async fn list(
     let mut filter = MessageFilter {
         to: params.non_empty("To").map(str::to_owned),
         from: params.non_empty("From").map(str::to_owned),
+        // The Cloud API's messages are not Twilio's.
+        twilio_api: Some(true),
         ..MessageFilter::default()
     };
     let day = |name: &str| -> Result<Option<time::Millis>, TwilioError> {

@@ -2,6 +2,7 @@
 //! reports what the app answered. Retries are scheduled by the core as durable jobs, so a
 //! delivery never blocks an API response or the next status change.
 
+pub mod meta;
 pub mod signature;
 pub mod twilio;
 
@@ -25,6 +26,23 @@ pub struct Sent {
     pub error: Option<String>,
     pub latency_ms: u64,
 }
+
+/// How a Meta webhook is sent besides its body.
+#[derive(Debug, Clone, Default)]
+pub struct MetaOptions {
+    /// Add `X-Mock-Testing: true`, as the seed's proxy did for the bot's test path.
+    pub mock_testing: bool,
+    /// Wait this long for the answer instead of the server's webhook timeout.
+    pub timeout: Option<Duration>,
+}
+
+/// Why an attempt got no answer, as the seed's proxy told them apart: 504 for a timeout, 502
+/// for everything else.
+pub fn timed_out(error: &str) -> bool {
+    error == TIMED_OUT
+}
+
+const TIMED_OUT: &str = "timed out waiting for the app's answer";
 
 pub struct WebhookClient {
     http: reqwest::Client,
@@ -95,6 +113,59 @@ impl WebhookClient {
         self.send(url, recorded.request_body.clone(), request).await
     }
 
+    /// Send a Meta webhook: the delivery's JSON body, signed with the app secret. `options`
+    /// carry the seed's proxy mode: `X-Mock-Testing: true` and the target's own timeout.
+    pub async fn send_meta(
+        &self,
+        delivery: &Delivery,
+        app_secret: &str,
+        options: &MetaOptions,
+    ) -> Sent {
+        let mut request = self
+            .http
+            .post(&delivery.url)
+            .header("Content-Type", "application/json")
+            .header("Accept", "*/*")
+            .header("User-Agent", "facebookexternalua")
+            .header(
+                "X-Hub-Signature-256",
+                signature::meta(app_secret, delivery.json.as_bytes()),
+            )
+            .body(delivery.json.clone());
+        if options.mock_testing {
+            request = request.header("X-Mock-Testing", "true");
+        }
+        if let Some(timeout) = options.timeout {
+            request = request.timeout(timeout);
+        }
+        self.send(delivery.url.clone(), delivery.json.clone(), request)
+            .await
+    }
+
+    /// Meta's verification request: `GET url?hub.mode=subscribe&hub.challenge=…&hub.verify_token=…`,
+    /// unsigned.
+    pub async fn verify_meta(&self, url: &str, verify_token: &str, challenge: &str) -> Sent {
+        let query = encode_form(&[
+            ("hub.mode".into(), "subscribe".into()),
+            ("hub.challenge".into(), challenge.into()),
+            ("hub.verify_token".into(), verify_token.into()),
+        ]);
+        let separator = if url.contains('?') { '&' } else { '?' };
+        let full = format!("{url}{separator}{query}");
+        let request = self
+            .http
+            .get(&full)
+            .header("User-Agent", "facebookplatform/1.0 (+http://developers.facebook.com)")
+            .header("Accept", "*/*");
+        self.send(full, String::new(), request).await
+    }
+
+    /// A GET sent again as recorded (Meta's verification request).
+    pub async fn resend_get(&self, url: &str) -> Sent {
+        let request = self.http.get(url).header("Accept", "*/*");
+        self.send(url.to_owned(), String::new(), request).await
+    }
+
     async fn send(
         &self,
         url: String,
@@ -139,7 +210,7 @@ impl WebhookClient {
 
 fn describe(error: &reqwest::Error) -> String {
     if error.is_timeout() {
-        "timed out waiting for the app's answer".into()
+        TIMED_OUT.into()
     } else if error.is_connect() {
         format!("could not connect: {}", root_cause(error))
     } else {

@@ -28,6 +28,16 @@ pub fn twilio_json_url(url: &str, body: &[u8]) -> String {
     format!("{url}{separator}bodySHA256={}", hex(&Sha256::digest(body)))
 }
 
+/// `X-Hub-Signature-256` of a Meta webhook: `sha256=` and the lowercase hex HMAC-SHA256 of the
+/// exact body bytes, keyed with the app secret.
+pub fn meta(app_secret: &str, body: &[u8]) -> String {
+    // HMAC takes a key of any length.
+    let mut mac = Hmac::<Sha256>::new_from_slice(app_secret.as_bytes())
+        .unwrap_or_else(|_| unreachable!());
+    mac.update(body);
+    format!("sha256={}", hex(&mac.finalize().into_bytes()))
+}
+
 fn hmac_sha1(key: &str) -> Hmac<Sha1> {
     // HMAC takes a key of any length.
     Hmac::<Sha1>::new_from_slice(key.as_bytes()).unwrap_or_else(|_| unreachable!())
@@ -45,6 +55,15 @@ mod tests {
         list.iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn meta_signs_with_hmac_sha256_in_lowercase_hex() {
+        // RFC 4231, test case 2.
+        assert_eq!(
+            meta("Jefe", b"what do ya want for nothing?"),
+            "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use crate::core::ids;
 use crate::core::messages::MessageStatus;
 use crate::core::rules::Step;
-use crate::core::store::{Delivery, StatusNotify};
+use crate::core::store::{Delivery, StatusNotify, WebhookProvider};
 use crate::core::time::{self, Millis};
 
 pub const API_VERSION: &str = "2010-04-01";
@@ -49,6 +49,8 @@ pub fn message_status(
         params.push(("RawDlrDoneDate".into(), time::dlr_done_date(at)));
     }
     Delivery {
+        provider: WebhookProvider::Twilio,
+        json: String::new(),
         idempotency_token: format!("{}-{}", ids::hex(16), sid),
         resource_sid: sid.into(),
         status: status.into(),

@@ -445,8 +445,9 @@ fn insert_attempt(
 ) -> Result<CallbackAttempt, StoreError> {
     conn.prepare_cached(
         "INSERT INTO callback_attempts (account_sid, resource_sid, status, url, method, request_body,
-           attempt, response_status, response_body, error, latency_ms, created_at, idempotency_token)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+           attempt, response_status, response_body, error, latency_ms, created_at, idempotency_token,
+           provider)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     )?
     .execute(params![
         attempt.account_sid,
@@ -462,6 +463,7 @@ fn insert_attempt(
         attempt.latency_ms,
         attempt.created_at,
         attempt.idempotency_token,
+        attempt.provider.as_str(),
     ])?;
     Ok(CallbackAttempt {
         id: conn.last_insert_rowid(),
@@ -577,8 +579,8 @@ fn insert_message(conn: &Connection, m: &Message) -> Result<(), StoreError> {
     conn.prepare_cached(
         "INSERT INTO messages (sid, account_sid, direction, from_addr, to_addr, body, media_urls, status,
            num_segments, messaging_service_sid, error_code, error_message, price, created_at, updated_at,
-           sent_at, status_callback, status_callback_method)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+           sent_at, status_callback, status_callback_method, whatsapp)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
     )?
     .execute(params![
         m.sid,
@@ -599,6 +601,7 @@ fn insert_message(conn: &Connection, m: &Message) -> Result<(), StoreError> {
         m.sent_at,
         m.status_callback.as_ref().map(|c| c.url.as_str()),
         m.status_callback.as_ref().map(|c| c.method.as_str()),
+        m.whatsapp.as_ref().map(json).transpose()?,
     ])?;
     Ok(())
 }

@@ -17,7 +17,7 @@ use crate::core::tenants::{
 
 const MESSAGE_COLUMNS: &str = "sid, account_sid, direction, from_addr, to_addr, body, media_urls, status,
     num_segments, messaging_service_sid, error_code, error_message, price, created_at, updated_at, sent_at,
-    status_callback, status_callback_method";
+    status_callback, status_callback_method, whatsapp";
 
 pub(super) fn parse_status(value: &str) -> Result<MessageStatus, StoreError> {
     MessageStatus::parse(value)
@@ -31,6 +31,7 @@ fn message_from_row(row: &Row<'_>) -> rusqlite::Result<Result<Message, StoreErro
     let status: String = row.get(7)?;
     let callback_url: Option<String> = row.get(16)?;
     let callback_method: Option<String> = row.get(17)?;
+    let whatsapp: Option<String> = row.get(18)?;
     let parsed = (|| {
         Ok(Message {
             direction: Direction::parse(&direction)
@@ -58,6 +59,10 @@ fn message_from_row(row: &Row<'_>) -> rusqlite::Result<Result<Message, StoreErro
             created_at: row.get(13)?,
             updated_at: row.get(14)?,
             sent_at: row.get(15)?,
+            whatsapp: whatsapp
+                .map(|json| serde_json::from_str(&json))
+                .transpose()
+                .map_err(|e| StoreError::Corrupt(format!("WhatsApp content: {e}")))?,
         })
     })();
     Ok(parsed)
@@ -85,6 +90,44 @@ pub fn message_seq(
         .prepare_cached("SELECT seq FROM messages WHERE sid = ?1 AND account_sid = ?2")?
         .query_row(params![sid, account_sid], |row| row.get(0))
         .optional()?)
+}
+
+/// When `user` last wrote to `business` (tenant time), if ever: the start of the 24-hour
+/// customer-service window. Addresses as stored (`whatsapp:+1…` for Twilio, digits for Meta).
+pub fn last_inbound_at(
+    conn: &Connection,
+    account_sid: &str,
+    user: &str,
+    business: &str,
+) -> Result<Option<i64>, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT MAX(created_at) FROM messages
+             WHERE account_sid = ?1 AND from_addr = ?2 AND to_addr = ?3 AND direction = 'inbound'",
+        )?
+        .query_row(params![account_sid, user, business], |row| row.get(0))?)
+}
+
+/// Every Cloud API message between the tenant's business number and one user, oldest first.
+pub fn whatsapp_conversation(
+    conn: &Connection,
+    account_sid: &str,
+    user: &str,
+    limit: u32,
+) -> Result<Vec<Message>, StoreError> {
+    let sql = format!(
+        "SELECT {MESSAGE_COLUMNS} FROM messages
+         WHERE account_sid = ?1 AND whatsapp IS NOT NULL AND (to_addr = ?2 OR from_addr = ?2)
+         ORDER BY seq DESC LIMIT ?3"
+    );
+    let mut statement = conn.prepare_cached(&sql)?;
+    let rows = statement.query_map(params![account_sid, user, limit], message_from_row)?;
+    let mut messages = Vec::new();
+    for row in rows {
+        messages.push(row??);
+    }
+    messages.reverse();
+    Ok(messages)
 }
 
 /// Which way a page reads from its anchor.
@@ -119,6 +162,7 @@ pub fn list_messages(
         "SELECT {MESSAGE_COLUMNS} FROM messages
          WHERE account_sid = ?1 AND {to_clause} AND seq {comparison} ?2
            AND (?3 IS NULL OR from_addr = ?3) AND (?4 IS NULL OR sent_at >= ?4) AND (?5 IS NULL OR sent_at < ?5)
+           AND (?8 IS NULL OR (whatsapp IS NULL) = ?8)
          ORDER BY seq {order} LIMIT ?7"
     );
     let mut statement = conn.prepare_cached(&sql)?;
@@ -130,7 +174,8 @@ pub fn list_messages(
             filter.sent_from,
             filter.sent_before,
             filter.to,
-            limit
+            limit,
+            filter.twilio_api
         ],
         message_from_row,
     )?;
@@ -382,7 +427,7 @@ pub fn events_after(
 }
 
 const ATTEMPT_COLUMNS: &str = "id, account_sid, resource_sid, status, url, method, request_body,
-    attempt, response_status, response_body, error, latency_ms, created_at, idempotency_token";
+    attempt, response_status, response_body, error, latency_ms, created_at, idempotency_token, provider";
 
 /// Recorded webhook attempts of one tenant (about one resource, when given), newest first.
 pub fn callback_attempts(
@@ -429,5 +474,6 @@ fn attempt_from_row(row: &Row<'_>) -> rusqlite::Result<CallbackAttempt> {
         latency_ms: row.get(11)?,
         created_at: row.get(12)?,
         idempotency_token: row.get(13)?,
+        provider: super::WebhookProvider::parse(&row.get::<_, String>(14)?),
     })
 }

@@ -1,0 +1,210 @@
+//! The seed's proxy: `POST /webhook?target=local|staging|<url>` takes a WhatsApp-shaped webhook
+//! body (as the seed's CLI and page built it), forwards it to a named target with
+//! `X-Mock-Testing: true`, and answers with the target's answer.
+//!
+//! Unlike the seed, the body is not forwarded as it came: the seed's bodies lack most of what
+//! Meta sends (`object`, ids, `from`, string timestamps, a button's text, a reply's title), so
+//! the user's message is stored as a simulated inbound message and sent as Meta's complete,
+//! signed envelope — the bot sees what production sends, and the conversation is recorded.
+//! Like the seed: a `{"response": …}` answer is unwrapped, a target that cannot be reached is a
+//! 502 and one that does not answer in time a 504.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::inbound::{self, UserMessage};
+use crate::core::whatsapp::WebhookTarget;
+use crate::server::AppState;
+use crate::webhooks;
+
+#[derive(Debug, Deserialize)]
+pub struct ProxyQuery {
+    target: Option<String>,
+}
+
+/// The proxy's own errors: `{"error": "<HTTP reason>", "message": "<what happened>"}`, the
+/// seed's shape with a sentence added.
+fn failure(status: StatusCode, message: impl Into<String>) -> Response {
+    (
+        status,
+        Json(json!({
+            "error": status.canonical_reason().unwrap_or("Error"),
+            "message": message.into(),
+        })),
+    )
+        .into_response()
+}
+
+pub async fn forward(
+    State(state): State<Arc<AppState>>,
+    Query(query): Query<ProxyQuery>,
+    body: Bytes,
+) -> Response {
+    let config = &state.config.whatsapp;
+    let target_name = query.target.as_deref().unwrap_or("local");
+    let Some(url) = config.target_url(target_name) else {
+        let known: Vec<&str> = config.targets.keys().map(String::as_str).collect();
+        return failure(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "unknown target {target_name:?}: configure it under whatsapp.targets (known: {}) or pass a URL",
+                if known.is_empty() { "none".into() } else { known.join(", ") }
+            ),
+        );
+    };
+    let seed: Value = match serde_json::from_slice(&body) {
+        Ok(value) => value,
+        Err(error) => {
+            return failure(
+                StatusCode::BAD_REQUEST,
+                format!("the body is not JSON: {error}"),
+            );
+        }
+    };
+    let Some(found) = SeedMessage::read(&seed) else {
+        return failure(
+            StatusCode::BAD_REQUEST,
+            "no message in the body: expected entry[0].changes[0].value.messages[0] with a type",
+        );
+    };
+    let tenant = match found
+        .phone_number_id
+        .as_deref()
+        .and_then(|id| state.core.whatsapp_tenant(id))
+        .or_else(|| state.core.default_tenant())
+    {
+        Some(tenant) => tenant,
+        None => return failure(StatusCode::INTERNAL_SERVER_ERROR, "no default tenant"),
+    };
+    tracing::info!(
+        target: "mockingbird::whatsapp",
+        from = %found.from,
+        name = found.profile_name.as_deref().unwrap_or(""),
+        r#type = %found.message.message_type,
+        text = %found.message.summary,
+        target = %target_name,
+        url = %url,
+        "forwarding a simulated message"
+    );
+    let target = WebhookTarget {
+        url: url.clone(),
+        mock_testing: true,
+        timeout: Some(Duration::from_secs_f64(config.target_timeout_seconds)),
+    };
+    let inbound = found
+        .message
+        .into_inbound(&found.from, found.profile_name, found.context_id);
+    let outcome = match state
+        .core
+        .receive_whatsapp(&tenant, inbound, Some(target))
+        .await
+    {
+        Ok(outcome) => outcome,
+        Err(error) => return failure(StatusCode::BAD_REQUEST, error.to_string()),
+    };
+    let Some(attempt) = outcome.webhook else {
+        return failure(StatusCode::BAD_GATEWAY, format!("nothing was sent to {url}"));
+    };
+    match (attempt.response_status, attempt.error) {
+        (Some(status), _) => relay(status, attempt.response_body.unwrap_or_default()),
+        (None, Some(error)) if webhooks::timed_out(&error) => {
+            tracing::warn!(target: "mockingbird::whatsapp", %url, "target timed out");
+            failure(
+                StatusCode::GATEWAY_TIMEOUT,
+                format!(
+                    "{url} did not answer within {} s",
+                    config.target_timeout_seconds
+                ),
+            )
+        }
+        (None, error) => {
+            let error = error.unwrap_or_default();
+            tracing::warn!(target: "mockingbird::whatsapp", %url, %error, "target unreachable");
+            failure(
+                StatusCode::BAD_GATEWAY,
+                format!("{url} is unreachable: {error}"),
+            )
+        }
+    }
+}
+
+/// The target's answer with its status; JSON re-indented, and `{"response": …}` unwrapped as
+/// the seed did (its bots answered in-band in test mode).
+fn relay(status: i64, body: String) -> Response {
+    let status = u16::try_from(status)
+        .ok()
+        .and_then(|s| StatusCode::from_u16(s).ok())
+        .unwrap_or(StatusCode::BAD_GATEWAY);
+    match serde_json::from_str::<Value>(&body) {
+        Ok(mut value) => {
+            if let Some(inner) = value.get_mut("response").map(Value::take) {
+                value = inner;
+            }
+            let pretty = serde_json::to_string_pretty(&value).unwrap_or(body);
+            (status, [(header::CONTENT_TYPE, "application/json")], pretty).into_response()
+        }
+        Err(_) => (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body)
+            .into_response(),
+    }
+}
+
+/// The user's message in a seed-shaped (or complete) webhook body.
+struct SeedMessage {
+    phone_number_id: Option<String>,
+    from: String,
+    profile_name: Option<String>,
+    context_id: Option<String>,
+    message: UserMessage,
+}
+
+impl SeedMessage {
+    fn read(body: &Value) -> Option<Self> {
+        let value = body.pointer("/entry/0/changes/0/value")?;
+        let message = value.pointer("/messages/0")?;
+        let contact = value.pointer("/contacts/0");
+        let message_type = message
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or("text")
+            .to_owned();
+        let content = inbound::complete(
+            &message_type,
+            message.get(&message_type).cloned().unwrap_or(json!({})),
+        );
+        let from = message
+            .get("from")
+            .and_then(Value::as_str)
+            .or_else(|| contact?.get("wa_id")?.as_str())
+            // The seed CLI's default phone.
+            .unwrap_or("1234567890")
+            .to_owned();
+        Some(SeedMessage {
+            phone_number_id: value
+                .pointer("/metadata/phone_number_id")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            from,
+            profile_name: contact
+                .and_then(|c| c.pointer("/profile/name"))
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            context_id: message
+                .pointer("/context/id")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            message: UserMessage {
+                summary: inbound::summary_of(&message_type, &content),
+                message_type,
+                content,
+            },
+        })
+    }
+}
