@@ -1,0 +1,621 @@
+//! Meta's Graph error envelope. Every 4xx/5xx on a WhatsApp route, including the router's own
+//! 404/405/413/415, leaves as
+//! `{"error":{"message","type","code","error_subcode"?,"error_data":{"messaging_product","details"},"fbtrace_id"}}`
+//! (Meta's "Handling Errors" page; spec schema `GraphAPIError`; a real 131030 body in heyoo #94).
+//!
+//! Meta tells apps to key on `code` and `error_data.details`, not on titles or HTTP statuses
+//! (Meta error-codes page), so the codes and details here are the part that must be right; the
+//! titles follow Meta's error-codes table and the statuses follow what has been seen on the wire.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Map, Value, json};
+
+/// One Graph API error, ready to render.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("(#{code}) {title}: {details}")]
+pub struct GraphError {
+    pub status: StatusCode,
+    pub code: u32,
+    /// Graph subcodes are deprecated for WhatsApp (v16.0+ omits most of them) but a few, like 33
+    /// on "object does not exist", still appear and some SDKs branch on them.
+    pub subcode: Option<u32>,
+    /// Goes into `message` after the `(#code) ` prefix.
+    pub title: String,
+    /// `error_data.details`: the sentence Meta tells apps to read.
+    pub details: String,
+}
+
+impl GraphError {
+    pub fn new(
+        status: StatusCode,
+        code: u32,
+        title: impl Into<String>,
+        details: impl Into<String>,
+    ) -> Self {
+        GraphError {
+            status,
+            code,
+            subcode: None,
+            title: title.into(),
+            details: details.into(),
+        }
+    }
+
+    pub fn with_subcode(mut self, subcode: u32) -> Self {
+        self.subcode = Some(subcode);
+        self
+    }
+
+    /// The error for `code` with Meta's title and HTTP status. Without `details` the title is
+    /// repeated there, as Meta's webhook `errors[]` do when they have nothing more to say.
+    pub fn for_code(code: u32, details: Option<String>) -> Self {
+        let (title, status) = entry(code).unwrap_or((UNKNOWN_TITLE, StatusCode::BAD_REQUEST));
+        GraphError::new(
+            status,
+            code,
+            title,
+            details.unwrap_or_else(|| title.to_owned()),
+        )
+    }
+
+    /// 100: an unsupported, misspelled or wrongly typed parameter.
+    pub fn invalid_parameter(details: impl Into<String>) -> Self {
+        Self::for_code(100, Some(details.into()))
+    }
+
+    /// 131008: a required parameter is absent.
+    pub fn missing_parameter(details: impl Into<String>) -> Self {
+        Self::for_code(131008, Some(details.into()))
+    }
+
+    /// 131009: a parameter is present but its value breaks a limit or a format.
+    pub fn invalid_value(details: impl Into<String>) -> Self {
+        Self::for_code(131009, Some(details.into()))
+    }
+
+    /// 190: the access token is missing, unparsable, expired or revoked. Add Meta's subcode
+    /// with [`GraphError::with_subcode`] (463 expired, 460 invalidated). 401 is what WhatsApp
+    /// endpoints answer; `/me` answers 400 (reference §2.5).
+    pub fn access_token(details: impl Into<String>) -> Self {
+        Self::for_code(190, Some(details.into()))
+    }
+
+    /// 100 with subcode 33: the object (a media id, a phone number id) does not exist or this
+    /// token cannot see it. The spec's `GraphAPIError` example pairs 100 with subcode 33.
+    pub fn object_missing(details: impl Into<String>) -> Self {
+        Self::for_code(100, Some(details.into())).with_subcode(33)
+    }
+
+    /// Graph's answer when a known-looking id cannot be read or does not support the method:
+    /// `Unsupported get request. Object with ID '…' does not exist, cannot be loaded due to
+    /// missing permissions, or does not support this operation` (100, subcode 33, HTTP 400).
+    /// `method` may be empty when the caller does not know it. Graph sends this with type
+    /// `GraphMethodException`; mockingbird keeps `OAuthException` for every error, as every
+    /// captured WhatsApp sample has it.
+    pub fn unsupported_request(method: &str, object_id: &str) -> Self {
+        let method = method.to_ascii_lowercase();
+        let verb = if method.is_empty() {
+            "Unsupported request".to_owned()
+        } else {
+            format!("Unsupported {method} request")
+        };
+        let sentence = format!(
+            "{verb}. Object with ID '{object_id}' does not exist, cannot be loaded due to \
+             missing permissions, or does not support this operation"
+        );
+        GraphError::new(StatusCode::BAD_REQUEST, 100, sentence.clone(), sentence).with_subcode(33)
+    }
+
+    /// Graph's answer for a route it does not have: code 2500, HTTP 400,
+    /// `Unknown path components: /me/messages` (koala #611 logs the status and code; the
+    /// laravel-notification-channels and php-graph-sdk reports show the wording). The version
+    /// segment is not part of what Graph reports, so `/v23.0/x/y` is reported as `/x/y`.
+    /// Graph's own message has no `(#2500)` prefix; this envelope always adds one, which clients
+    /// keying on `code` do not notice.
+    pub fn unknown_path(path: &str) -> Self {
+        let components = strip_version(path);
+        let title = format!("Unknown path components: {components}");
+        GraphError::new(StatusCode::BAD_REQUEST, 2500, title.clone(), title)
+    }
+
+    /// 131030: the test number may only message its registered recipients. Meta's details do
+    /// not name the number, so neither do these: the body matches the captured one byte for
+    /// byte. The recipient is taken so call sites read naturally; log it there if wanted.
+    pub fn not_in_allowed_list(_to: &str) -> Self {
+        Self::for_code(
+            131030,
+            Some(
+                "Recipient phone number not in allowed list: Add recipient phone number to \
+                 recipient list and try again."
+                    .into(),
+            ),
+        )
+    }
+
+    /// 131047: more than 24 hours since the user last wrote; only templates may be sent.
+    pub fn outside_window() -> Self {
+        Self::for_code(
+            131047,
+            Some(
+                "Message failed to send because more than 24 hours have passed since the \
+                 customer last replied to this number."
+                    .into(),
+            ),
+        )
+    }
+
+    /// 132000: the template's placeholders and the parameters sent do not match.
+    pub fn template_param_mismatch(details: impl Into<String>) -> Self {
+        Self::for_code(132000, Some(details.into()))
+    }
+
+    /// 132001: no approved template of that name in that language.
+    pub fn template_missing(name: &str, lang: &str) -> Self {
+        Self::for_code(
+            132001,
+            Some(format!("template name ({name}) does not exist in {lang}")),
+        )
+    }
+
+    /// 130429: the number's throughput (80 messages per second by default) is used up.
+    pub fn rate_limited() -> Self {
+        Self::for_code(
+            130429,
+            Some(
+                "Message failed to send because there were too many messages sent from this \
+                 phone number in a short period of time"
+                    .into(),
+            ),
+        )
+    }
+
+    /// 131051: a message type WhatsApp cannot carry.
+    pub fn unsupported_type(message_type: &str) -> Self {
+        Self::for_code(
+            131051,
+            Some(format!("Message type {message_type} is not supported.")),
+        )
+    }
+
+    /// 131000: the mock's own failure. Callers log the cause; clients learn only this.
+    pub fn internal() -> Self {
+        Self::for_code(131000, Some("Something went wrong".into()))
+    }
+
+    /// 131053: the media could not be uploaded or fetched for sending.
+    pub fn media_upload(details: impl Into<String>) -> Self {
+        Self::for_code(131053, Some(details.into()))
+    }
+
+    /// A Meta-shaped error for a status the router or an extractor produced with no body of its
+    /// own. Graph itself never answers 404 or 405: an unknown route is 2500 and a method an
+    /// object does not support is 100/33, both HTTP 400, so those two are rendered as Graph
+    /// would. For the rest Graph documents nothing, so the status is kept and the code is
+    /// 100 (client errors) or 131000 (server errors), with details saying what happened.
+    pub fn for_status(status: StatusCode, path: &str) -> Self {
+        match status {
+            StatusCode::NOT_FOUND => Self::unknown_path(path),
+            StatusCode::METHOD_NOT_ALLOWED => Self::unsupported_request("", first_component(path)),
+            StatusCode::UNAUTHORIZED => {
+                Self::access_token("Invalid OAuth access token - Cannot parse access token")
+            }
+            StatusCode::FORBIDDEN => Self::for_code(10, None),
+            StatusCode::TOO_MANY_REQUESTS => Self::rate_limited(),
+            StatusCode::SERVICE_UNAVAILABLE => Self::for_code(131016, None),
+            StatusCode::PAYLOAD_TOO_LARGE => GraphError {
+                status,
+                ..Self::invalid_parameter("The request body is too large.")
+            },
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => GraphError {
+                status,
+                ..Self::invalid_parameter(
+                    "Unsupported content type: send the request body as application/json.",
+                )
+            },
+            _ if status.is_server_error() => GraphError {
+                status,
+                ..Self::internal()
+            },
+            _ => GraphError {
+                status,
+                ..Self::invalid_parameter(format!(
+                    "The request could not be processed: {}.",
+                    status.canonical_reason().unwrap_or("bad request")
+                ))
+            },
+        }
+    }
+
+    /// `message` as Meta writes it: `(#131030) Recipient phone number not in allowed list`.
+    pub fn message(&self) -> String {
+        format!("(#{}) {}", self.code, self.title)
+    }
+
+    /// The JSON body, with a fresh `fbtrace_id`. Keys are in Meta's order (the crate builds
+    /// serde_json with `preserve_order`).
+    pub fn envelope(&self) -> Value {
+        let mut error = Map::new();
+        error.insert("message".into(), self.message().into());
+        error.insert("type".into(), "OAuthException".into());
+        error.insert("code".into(), self.code.into());
+        if let Some(subcode) = self.subcode {
+            error.insert("error_subcode".into(), subcode.into());
+        }
+        error.insert(
+            "error_data".into(),
+            json!({ "messaging_product": "whatsapp", "details": self.details }),
+        );
+        error.insert("fbtrace_id".into(), fbtrace_id().into());
+        json!({ "error": Value::Object(error) })
+    }
+}
+
+impl IntoResponse for GraphError {
+    fn into_response(self) -> Response {
+        let mut response = (self.status, axum::Json(self.envelope())).into_response();
+        if self.code == 190 {
+            // Graph's OAuth challenge for a bad token (seen alongside a 190 in a Graph fixture).
+            // A title that cannot be a header value only loses the header, never the body.
+            let challenge = format!(
+                "OAuth \"Facebook Platform\" \"invalid_token\" \"{}\"",
+                self.message()
+            );
+            if let Ok(value) = HeaderValue::from_str(&challenge) {
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, value);
+            }
+        }
+        response
+    }
+}
+
+/// The title Meta gives `code`, for the `title`/`message` of async `errors[]` in status
+/// webhooks. Unknown codes get "Error".
+pub fn title_of(code: u32) -> &'static str {
+    entry(code).map_or(UNKNOWN_TITLE, |(title, _)| title)
+}
+
+const UNKNOWN_TITLE: &str = "Error";
+
+/// Meta's error-codes table (reference §2.5): title and HTTP status. Statuses marked "✓" in
+/// the reference were seen on the wire; the others are the most plausible reading, noted
+/// inline. Graph answers most WhatsApp errors with 400, so 400 is the default guess unless the
+/// error's nature says otherwise (permission → 403, outage → 5xx).
+fn entry(code: u32) -> Option<(&'static str, StatusCode)> {
+    use StatusCode as S;
+    let found = match code {
+        // Not confirmed: an authentication failure reads as 401.
+        0 => ("AuthException", S::UNAUTHORIZED),
+        // Not confirmed: Meta's page describes the response as a 500.
+        3 => ("API Method", S::INTERNAL_SERVER_ERROR),
+        // Not confirmed: Graph's app-level throttling is commonly logged as 400.
+        4 => ("API Too Many Calls", S::BAD_REQUEST),
+        // Not confirmed: a permission refusal reads as 403.
+        10 => ("Permission Denied", S::FORBIDDEN),
+        100 => ("Invalid parameter", S::BAD_REQUEST),
+        190 => ("Access token has expired", S::UNAUTHORIZED),
+        // 200–299 share one title on Meta's page; not confirmed: 403.
+        200..=299 => ("API Permission", S::FORBIDDEN),
+        // Not confirmed: a policy block reads as 403.
+        368 => ("Temporarily blocked for policies violations", S::FORBIDDEN),
+        // Not confirmed: Graph's business-use-case throttling is logged as 400.
+        80007 => ("Rate limit issues", S::BAD_REQUEST),
+        130429 => ("Rate limit hit", S::TOO_MANY_REQUESTS),
+        // Only seen async in status webhooks; 400 if ever returned synchronously.
+        130472 => ("User's number is part of an experiment", S::BAD_REQUEST),
+        131000 => ("Something went wrong", S::INTERNAL_SERVER_ERROR),
+        // Not confirmed: 403.
+        131005 => ("Access denied", S::FORBIDDEN),
+        131008 => ("Required parameter is missing", S::BAD_REQUEST),
+        131009 => ("Parameter value is not valid", S::BAD_REQUEST),
+        // Not confirmed: an outage reads as 503.
+        131016 => ("Service unavailable", S::SERVICE_UNAVAILABLE),
+        131021 => ("Recipient cannot be sender", S::BAD_REQUEST),
+        131026 => ("Message undeliverable", S::BAD_REQUEST),
+        131030 => ("Recipient phone number not in allowed list", S::BAD_REQUEST),
+        // Not confirmed: 403.
+        131031 => ("Account has been locked", S::FORBIDDEN),
+        131047 => ("Re-engagement message", S::BAD_REQUEST),
+        131048 => ("Spam rate limit hit", S::BAD_REQUEST),
+        // 131049 and 131050 are only seen async; 400 if ever returned synchronously.
+        131049 => (
+            "This message was not delivered to maintain healthy ecosystem engagement.",
+            S::BAD_REQUEST,
+        ),
+        131050 => (
+            "Unable to deliver the message. This recipient has chosen to stop receiving \
+             marketing messages on WhatsApp from your business.",
+            S::BAD_REQUEST,
+        ),
+        131051 => ("Unsupported message type", S::BAD_REQUEST),
+        131052 => ("Media download error", S::BAD_REQUEST),
+        131053 => ("Media upload error", S::BAD_REQUEST),
+        // YCloud re-wraps this as 429; Meta's own answer is reported as 400.
+        131056 => (
+            "(Business Account, Consumer Account) pair rate limit hit",
+            S::BAD_REQUEST,
+        ),
+        // No status recorded anywhere: 400, like the rest of the account-state errors.
+        131057 => ("Account in maintenance mode", S::BAD_REQUEST),
+        // No status recorded anywhere: 400.
+        131064 => ("Messaging limit reached", S::BAD_REQUEST),
+        132000 => (
+            "Number of parameters does not match the expected number of params",
+            S::BAD_REQUEST,
+        ),
+        // Not confirmed: the template is a missing resource, so 404.
+        132001 => (
+            "Template name does not exist in the translation",
+            S::NOT_FOUND,
+        ),
+        132005 => ("Translated text too long", S::BAD_REQUEST),
+        132007 => ("Template Format Character Policy Violated", S::BAD_REQUEST),
+        132008 => ("Template Parameter Value Invalid", S::BAD_REQUEST),
+        132012 => ("Template Parameter Format Mismatch", S::BAD_REQUEST),
+        132015 => ("Template is Paused", S::BAD_REQUEST),
+        132016 => ("Template is Disabled", S::BAD_REQUEST),
+        132068 => ("Flow is blocked", S::BAD_REQUEST),
+        132069 => ("Flow is throttled", S::BAD_REQUEST),
+        133016 => (
+            "Account register deregister rate limit exceeded",
+            S::BAD_REQUEST,
+        ),
+        135000 => ("Generic user error", S::BAD_REQUEST),
+        _ => return None,
+    };
+    Some(found)
+}
+
+/// An opaque trace id shaped like Meta's: every captured one is 23 URL-safe base64 characters
+/// starting with `A` (`AauRgAP8m_ImekhgAZPeC7d`, `ABuwLf-MvFCEZAEGKA-c8m_`).
+fn fbtrace_id() -> String {
+    let bytes: [u8; 16] = rand::random();
+    format!("A{}", URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// `/v23.0/123/messages` → `/123/messages`; paths without a version are returned as they are.
+fn strip_version(path: &str) -> &str {
+    let trimmed = path.trim_start_matches('/');
+    let first = trimmed.split('/').next().unwrap_or("");
+    let is_version = first
+        .strip_prefix('v')
+        .is_some_and(|v| !v.is_empty() && v.chars().all(|c| c.is_ascii_digit() || c == '.'));
+    match &trimmed[first.len()..] {
+        _ if !is_version => path,
+        "" => "/",
+        rest => rest,
+    }
+}
+
+/// The object id Graph would name for `path`: its first component after the version.
+fn first_component(path: &str) -> &str {
+    strip_version(path)
+        .trim_start_matches('/')
+        .split('/')
+        .next()
+        .unwrap_or("")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error_of(value: &Value) -> &Map<String, Value> {
+        value["error"].as_object().expect("an error object")
+    }
+
+    #[test]
+    fn envelope_has_metas_keys_in_metas_order() {
+        let envelope = GraphError::not_in_allowed_list("+15550001111").envelope();
+        let error = error_of(&envelope);
+        let keys: Vec<&str> = error.keys().map(String::as_str).collect();
+        assert_eq!(
+            keys,
+            ["message", "type", "code", "error_data", "fbtrace_id"]
+        );
+        assert_eq!(
+            error["message"],
+            "(#131030) Recipient phone number not in allowed list"
+        );
+        assert_eq!(error["type"], "OAuthException");
+        assert_eq!(error["code"], 131030);
+        assert_eq!(
+            error["error_data"],
+            json!({
+                "messaging_product": "whatsapp",
+                "details": "Recipient phone number not in allowed list: Add recipient phone number to recipient list and try again."
+            })
+        );
+        let keys: Vec<&str> = error["error_data"]
+            .as_object()
+            .expect("error_data")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(keys, ["messaging_product", "details"]);
+    }
+
+    #[test]
+    fn subcode_appears_after_code_only_when_set() {
+        let envelope = GraphError::object_missing("Unknown media id 123").envelope();
+        let error = error_of(&envelope);
+        let keys: Vec<&str> = error.keys().map(String::as_str).collect();
+        assert_eq!(
+            keys,
+            [
+                "message",
+                "type",
+                "code",
+                "error_subcode",
+                "error_data",
+                "fbtrace_id"
+            ]
+        );
+        assert_eq!(error["code"], 100);
+        assert_eq!(error["error_subcode"], 33);
+        assert!(!error_of(&GraphError::internal().envelope()).contains_key("error_subcode"));
+    }
+
+    #[test]
+    fn fbtrace_ids_look_like_metas_and_differ() {
+        let a = fbtrace_id();
+        let b = fbtrace_id();
+        assert_eq!(a.len(), 23);
+        assert!(a.starts_with('A'));
+        assert!(
+            a.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        );
+        assert_ne!(a, b);
+    }
+
+    #[tokio::test]
+    async fn renders_json_with_status_and_no_challenge_outside_190() {
+        let response = GraphError::invalid_value("Button title length invalid").into_response();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(response.headers()[header::CONTENT_TYPE], "application/json");
+        assert!(!response.headers().contains_key(header::WWW_AUTHENTICATE));
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .expect("body");
+        let body: Value = serde_json::from_slice(&bytes).expect("json");
+        assert_eq!(
+            body["error"]["message"],
+            "(#131009) Parameter value is not valid"
+        );
+        assert_eq!(
+            body["error"]["error_data"]["details"],
+            "Button title length invalid"
+        );
+    }
+
+    #[test]
+    fn token_errors_carry_the_oauth_challenge() {
+        let response = GraphError::access_token("Session has expired")
+            .with_subcode(463)
+            .into_response();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            response.headers()[header::WWW_AUTHENTICATE],
+            "OAuth \"Facebook Platform\" \"invalid_token\" \"(#190) Access token has expired\""
+        );
+    }
+
+    #[test]
+    fn constructors_use_the_tables_codes_and_statuses() {
+        let cases = [
+            (GraphError::invalid_parameter("x"), 100, 400),
+            (GraphError::missing_parameter("x"), 131008, 400),
+            (GraphError::invalid_value("x"), 131009, 400),
+            (GraphError::access_token("x"), 190, 401),
+            (GraphError::object_missing("x"), 100, 400),
+            (GraphError::not_in_allowed_list("1"), 131030, 400),
+            (GraphError::outside_window(), 131047, 400),
+            (GraphError::template_param_mismatch("x"), 132000, 400),
+            (
+                GraphError::template_missing("hello_world", "en_US"),
+                132001,
+                404,
+            ),
+            (GraphError::rate_limited(), 130429, 429),
+            (GraphError::unsupported_type("poll"), 131051, 400),
+            (GraphError::internal(), 131000, 500),
+            (GraphError::media_upload("x"), 131053, 400),
+        ];
+        for (error, code, status) in cases {
+            assert_eq!(error.code, code, "{error}");
+            assert_eq!(error.status.as_u16(), status, "{error}");
+            assert_eq!(error.title, title_of(code));
+        }
+        assert_eq!(
+            GraphError::template_missing("hello_world", "en_US").details,
+            "template name (hello_world) does not exist in en_US"
+        );
+    }
+
+    #[test]
+    fn every_documented_code_has_a_title() {
+        let documented = [
+            0, 3, 4, 10, 100, 190, 200, 368, 80007, 130429, 130472, 131000, 131005, 131008, 131009,
+            131016, 131021, 131026, 131030, 131031, 131047, 131048, 131049, 131050, 131051, 131052,
+            131053, 131056, 131057, 131064, 132000, 132001, 132005, 132007, 132008, 132012, 132015,
+            132016, 132068, 132069, 133016, 135000,
+        ];
+        for code in documented {
+            assert_ne!(title_of(code), UNKNOWN_TITLE, "code {code}");
+        }
+        let unknown = GraphError::for_code(999_999, None);
+        assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+        assert_eq!(unknown.title, "Error");
+        assert_eq!(unknown.details, "Error");
+        assert_eq!(title_of(299), "API Permission");
+    }
+
+    #[test]
+    fn unknown_routes_answer_as_graph_does() {
+        let error = GraphError::for_status(StatusCode::NOT_FOUND, "/v23.0/123/messagez");
+        assert_eq!(error.status, StatusCode::BAD_REQUEST);
+        assert_eq!(error.code, 2500);
+        assert_eq!(
+            error.message(),
+            "(#2500) Unknown path components: /123/messagez"
+        );
+        assert_eq!(
+            GraphError::unknown_path("/nope").title,
+            "Unknown path components: /nope"
+        );
+
+        let error = GraphError::for_status(StatusCode::METHOD_NOT_ALLOWED, "/v23.0/123/messages");
+        assert_eq!(
+            (error.status, error.code, error.subcode),
+            (StatusCode::BAD_REQUEST, 100, Some(33))
+        );
+        assert!(
+            error
+                .title
+                .starts_with("Unsupported request. Object with ID '123'")
+        );
+        assert!(
+            GraphError::unsupported_request("GET", "42")
+                .title
+                .starts_with("Unsupported get request. Object with ID '42' does not exist")
+        );
+    }
+
+    #[test]
+    fn other_router_statuses_are_meta_shaped() {
+        for status in [
+            StatusCode::BAD_REQUEST,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            StatusCode::BAD_GATEWAY,
+        ] {
+            let error = GraphError::for_status(status, "/v23.0/1/messages");
+            assert_eq!(error.status, status);
+            assert!(!error.details.is_empty());
+            assert!(!error.title.is_empty());
+        }
+        assert_eq!(
+            GraphError::for_status(StatusCode::PAYLOAD_TOO_LARGE, "/").code,
+            100
+        );
+        assert_eq!(
+            GraphError::for_status(StatusCode::BAD_GATEWAY, "/").code,
+            131000
+        );
+        assert_eq!(
+            GraphError::for_status(StatusCode::TOO_MANY_REQUESTS, "/").code,
+            130429
+        );
+        assert_eq!(
+            GraphError::for_status(StatusCode::UNAUTHORIZED, "/").code,
+            190
+        );
+    }
+}
