@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 use super::events::{EventData, NewEvent};
 use super::lifecycle::attempt_record;
 use super::messages::{Callback, Direction, HttpMethod, Message, MessageStatus, WhatsAppContent};
+use super::messaging::respond_after;
 use super::rules::{self, Decision, Outcome, Rejection, Step, Subject};
 use super::store::{
     self, CallbackAttempt, Delivery, JobKind, NewJob, StatusNotify, WebhookProvider,
@@ -19,7 +20,6 @@ use super::store::{
 use super::tenants::{Tenant, WhatsAppIdentity, WhatsAppTemplate, WindowPolicy};
 use super::time::Millis;
 use super::{Core, CoreError, ids};
-use super::messaging::respond_after;
 use crate::webhooks::{MetaOptions, meta};
 
 /// The customer-service window: a user's message lets the business write freely for 24 hours.
@@ -447,7 +447,7 @@ impl Core {
                     status: MessageStatus::Received.as_str().into(),
                     url: target.url.clone(),
                     method: HttpMethod::Post,
-                    params: Vec::new(),
+                    params: meta::record_addresses(&message.to, Some(&user)),
                     json: body,
                     attempt: 1,
                     max_attempts: 1,
@@ -579,10 +579,7 @@ impl Core {
 
 /// The category of a template the registry has, or Meta's refusal: 132001 when the name does
 /// not exist in that language, 132000 when the body's parameters do not match.
-fn template_category(
-    identity: &WhatsAppIdentity,
-    used: &TemplateUse,
-) -> Result<String, CoreError> {
+fn template_category(identity: &WhatsAppIdentity, used: &TemplateUse) -> Result<String, CoreError> {
     let template = identity
         .template(&used.name, &used.language)
         .ok_or_else(|| {
@@ -649,4 +646,3 @@ fn conversation_id(account_sid: &str, user: &str) -> String {
     let digest = Sha256::digest(format!("{account_sid}/{user}").as_bytes());
     digest[..16].iter().map(|b| format!("{b:02x}")).collect()
 }
-

@@ -160,12 +160,22 @@ pub fn status_delivery(
         status,
         url: notify.callback.url.clone(),
         method: HttpMethod::Post,
-        params: Vec::new(),
+        params: record_addresses(&notify.to, notify.from.as_deref()),
         json: body,
         attempt: 1,
         max_attempts,
         retry_delay_ms,
     })
+}
+
+/// A Meta delivery sends only its JSON; its `params` carry the message's addresses for the
+/// attempt's record and event filters (`To`, `From`, as Twilio's do), and are not sent.
+pub fn record_addresses(to: &str, from: Option<&str>) -> Vec<(String, String)> {
+    let mut params = vec![("To".to_owned(), to.to_owned())];
+    if let Some(from) = from {
+        params.push(("From".to_owned(), from.to_owned()));
+    }
+    params
 }
 
 /// `{"object": "whatsapp_business_account", "entry": [{"id": WABA, "changes": [{"value", "field"}]}]}`,

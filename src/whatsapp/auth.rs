@@ -42,11 +42,13 @@ pub fn tenant_for_number(
     }
     let Some(tenant) = state.core.whatsapp_tenant(phone_number_id) else {
         // Graph hides objects a token cannot see behind the same answer as missing ones.
-        return Err(match token.and_then(|t| state.core.tenants.by_access_token(t)) {
-            Some(_) => GraphError::unsupported_request("post", phone_number_id),
-            None if require_auth => invalid_token(),
-            None => GraphError::unsupported_request("post", phone_number_id),
-        });
+        return Err(
+            match token.and_then(|t| state.core.tenants.by_access_token(t)) {
+                Some(_) => GraphError::unsupported_request("post", phone_number_id),
+                None if require_auth => invalid_token(),
+                None => GraphError::unsupported_request("post", phone_number_id),
+            },
+        );
     };
     if require_auth && token != Some(tenant.account().whatsapp.access_token.as_str()) {
         return Err(invalid_token());

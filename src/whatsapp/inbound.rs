@@ -49,11 +49,7 @@ pub fn text(body: &str) -> UserMessage {
 
 /// A tap on a template's quick-reply button.
 pub fn button(payload: &str, text: &str) -> UserMessage {
-    UserMessage::new(
-        "button",
-        json!({ "payload": payload, "text": text }),
-        text,
-    )
+    UserMessage::new("button", json!({ "payload": payload, "text": text }), text)
 }
 
 /// A tap on a reply button of an interactive message.
@@ -163,9 +159,7 @@ pub fn from_cli(kind: &str, message: &str) -> Result<UserMessage, String> {
             let (latitude, longitude) = message
                 .split_once(',')
                 .and_then(|(a, b)| Some((a.trim().parse().ok()?, b.trim().parse().ok()?)))
-                .ok_or_else(|| {
-                    format!("a location is `latitude,longitude`, not {message:?}")
-                })?;
+                .ok_or_else(|| format!("a location is `latitude,longitude`, not {message:?}"))?;
             location(latitude, longitude, None, None)
         }
         other => {
@@ -262,7 +256,10 @@ mod tests {
         assert_eq!(tapped.content["button_reply"]["id"], "menu_option_1");
         assert_eq!(tapped.content["type"], "button_reply");
         let button = from_cli("button", "button_1").unwrap();
-        assert_eq!(button.content, json!({ "payload": "button_1", "text": "button_1" }));
+        assert_eq!(
+            button.content,
+            json!({ "payload": "button_1", "text": "button_1" })
+        );
         let listed = from_cli("text", "list:pay").unwrap();
         assert_eq!(listed.content["list_reply"]["id"], "pay");
         let form = from_cli("text", "form:amount=5,to=bob").unwrap();

@@ -56,7 +56,11 @@ pub async fn forward(
             StatusCode::BAD_REQUEST,
             format!(
                 "unknown target {target_name:?}: configure it under whatsapp.targets (known: {}) or pass a URL",
-                if known.is_empty() { "none".into() } else { known.join(", ") }
+                if known.is_empty() {
+                    "none".into()
+                } else {
+                    known.join(", ")
+                }
             ),
         );
     };
@@ -111,7 +115,10 @@ pub async fn forward(
         Err(error) => return failure(StatusCode::BAD_REQUEST, error.to_string()),
     };
     let Some(attempt) = outcome.webhook else {
-        return failure(StatusCode::BAD_GATEWAY, format!("nothing was sent to {url}"));
+        return failure(
+            StatusCode::BAD_GATEWAY,
+            format!("nothing was sent to {url}"),
+        );
     };
     match (attempt.response_status, attempt.error) {
         (Some(status), _) => relay(status, attempt.response_body.unwrap_or_default()),
@@ -151,7 +158,11 @@ fn relay(status: i64, body: String) -> Response {
             let pretty = serde_json::to_string_pretty(&value).unwrap_or(body);
             (status, [(header::CONTENT_TYPE, "application/json")], pretty).into_response()
         }
-        Err(_) => (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body)
+        Err(_) => (
+            status,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            body,
+        )
             .into_response(),
     }
 }
