@@ -7,6 +7,7 @@ pub mod ids; // SIDs in the providers' formats
 pub mod inbound; // simulated users texting a tenant's numbers; opt-out keywords; TwiML replies
 mod lifecycle; // clocks and the scheduler: status changes and webhooks when they fall due
 pub mod magic; // Twilio's test-credential magic numbers
+pub mod media; // WhatsApp media uploads: type and size limits, 30-day expiry, signed download URLs
 pub mod messages; // the message model
 mod messaging; // sending and managing messages: checks, rules, storage
 pub mod numbers; // a tenant's phone numbers and their webhooks

@@ -40,7 +40,14 @@ pub async fn send(
         }
         SendRequest::Message(message) => {
             if let Some(payload::MediaRef::Id(id)) = &message.media {
-                super::media::check_sendable(&state, &tenant, id, &message.message_type).await?;
+                super::media::check_sendable(
+                    &state,
+                    &tenant,
+                    id,
+                    &message.message_type,
+                    &message.content,
+                )
+                .await?;
             }
             let is_template = message.template.is_some();
             let sent = state

@@ -27,11 +27,17 @@ pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/webhook", post(proxy::forward))
         .route("/{version}/{phone_number_id}/messages", post(messages::send))
-        .route("/{version}/{phone_number_id}/media", post(media::upload))
+        .route(
+            "/{version}/{phone_number_id}/media",
+            post(media::upload).layer(axum::extract::DefaultBodyLimit::max(
+                media::MAX_UPLOAD_BODY,
+            )),
+        )
         .route(
             "/{version}/{object_id}",
             get(fetch_object).delete(media::delete),
         )
+        .route("/whatsapp/media/{media_id}", get(media::download))
 }
 
 /// Whether a path is the Graph API's: its first segment is a version such as `v23.0`.

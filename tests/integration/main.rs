@@ -9,4 +9,5 @@ mod lifecycle;
 mod messages;
 mod numbers;
 mod support;
+mod whatsapp_media;
 mod tenants;

@@ -220,6 +220,7 @@ pub(super) fn apply(
                 "DELETE FROM callback_attempts WHERE account_sid = ?1",
                 "DELETE FROM events WHERE account_sid = ?1",
                 "DELETE FROM opt_outs WHERE account_sid = ?1",
+                "DELETE FROM whatsapp_media WHERE account_sid = ?1",
             ] {
                 conn.prepare_cached(sql)?.execute(params![account_sid])?;
             }
@@ -244,7 +245,7 @@ pub(super) fn apply(
                 "DELETE FROM jobs WHERE account_sid = ?1",
                 "DELETE FROM callback_attempts WHERE account_sid = ?1",
                 "DELETE FROM events WHERE account_sid = ?1",
-                // Keys, numbers and opt-outs go with the row (ON DELETE CASCADE).
+                // Keys, numbers, opt-outs and WhatsApp media go with the row (ON DELETE CASCADE).
                 "DELETE FROM tenants WHERE sid = ?1",
             ] {
                 conn.prepare_cached(sql)?.execute(params![account_sid])?;
@@ -379,6 +380,31 @@ pub(super) fn apply(
             }
             Ok(WriteResult::Cleared(cleared))
         }
+        Write::PutMedia { media, content } => {
+            conn.prepare_cached(
+                "INSERT INTO whatsapp_media (id, account_sid, mime_type, sha256, file_size, filename,
+                   content, created_at, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?
+            .execute(params![
+                media.id,
+                media.account_sid,
+                media.mime_type,
+                media.sha256,
+                // Sizes are at most 100 MB; SQLite integers are i64.
+                i64::try_from(media.file_size).unwrap_or(i64::MAX),
+                media.filename,
+                content,
+                media.created_at,
+                media.expires_at,
+            ])?;
+            Ok(WriteResult::Done)
+        }
+        Write::DeleteMedia { account_sid, id } => Ok(WriteResult::Deleted(
+            conn.prepare_cached("DELETE FROM whatsapp_media WHERE id = ?1 AND account_sid = ?2")?
+                .execute(params![id, account_sid])?
+                > 0,
+        )),
     }
 }
 

@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, oneshot};
 
 use super::events::{Event, EventLog, NewEvent};
+use super::media::Media;
 use super::messages::{Callback, HttpMethod, Message, MessageUpdate};
 use super::rules::{CallbackDisorder, Rule, Step};
 use super::tenants::{Account, ApiKey, OptOut, PhoneNumber};
@@ -97,6 +98,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0002_api_key_updates.sql"),
     include_str!("../../../migrations/0003_control_plane.sql"),
     include_str!("../../../migrations/0004_whatsapp.sql"),
+    include_str!("../../../migrations/0005_whatsapp_media.sql"),
 ];
 
 /// Reader connections for a database file. SQLite in WAL mode lets them read while the writer
@@ -578,6 +580,16 @@ pub enum Write {
         at: Millis,
     },
     Event(NewEvent),
+    /// Store an uploaded WhatsApp media file with its metadata.
+    PutMedia {
+        media: Media,
+        content: Vec<u8>,
+    },
+    /// Forget an uploaded media file; [`WriteResult::Deleted`] says whether it existed.
+    DeleteMedia {
+        account_sid: String,
+        id: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
