@@ -119,7 +119,13 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @pytest.fixture
-def mockingbird(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Mockingbird]:
+def mockingbird_extra_config() -> str:
+    """YAML appended to the test config; a test module overrides it (a `whatsapp:` section)."""
+    return ""
+
+
+@pytest.fixture
+def mockingbird(tmp_path: Path, request: pytest.FixtureRequest, mockingbird_extra_config: str) -> Iterator[Mockingbird]:
     """A fresh mockingbird for this test, stopped at teardown."""
     config = tmp_path / "config.yaml"
     config.write_text(
