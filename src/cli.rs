@@ -89,7 +89,7 @@ pub struct SendInboundArgs {
     /// The tenant (an account SID); the config file's account by default.
     #[arg(long)]
     pub tenant: Option<String>,
-    /// The user's number.
+    /// The user's number; `whatsapp:+…` for a WhatsApp user writing through Twilio.
     #[arg(long)]
     pub from: String,
     /// One of the tenant's numbers.
@@ -98,6 +98,9 @@ pub struct SendInboundArgs {
     /// A media URL the user sends (repeatable).
     #[arg(long = "media")]
     pub media_urls: Vec<String>,
+    /// A WhatsApp user's profile name (`ProfileName`).
+    #[arg(long)]
+    pub profile_name: Option<String>,
     /// What the user writes.
     pub text: String,
 }

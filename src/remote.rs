@@ -121,6 +121,8 @@ pub async fn send_inbound(args: SendInboundArgs) -> Result<(), String> {
             to: args.to,
             body: args.text,
             media_urls: args.media_urls,
+            profile_name: args.profile_name.unwrap_or_default(),
+            ..Default::default()
         })?)
         .await
         .map_err(failed)?

@@ -5,7 +5,7 @@ use tonic::{Request, Response, Status};
 
 use super::proto::{self, messages_server};
 use super::{ControlPlane, convert, status};
-use crate::core::inbound::InboundText;
+use crate::core::inbound::{InboundText, SharedLocation};
 use crate::core::messages::MessageFilter;
 use crate::core::store::PageFrom;
 
@@ -128,15 +128,7 @@ impl messages_server::Messages for ControlPlane {
         let tenant = self.tenant(&r.account_sid)?;
         let outcome = self
             .core
-            .receive_inbound(
-                &tenant,
-                InboundText {
-                    from: r.from,
-                    to: r.to,
-                    body: r.body,
-                    media_urls: r.media_urls,
-                },
-            )
+            .receive_inbound(&tenant, inbound_text(r))
             .await
             .map_err(status)?;
         Ok(Response::new(proto::SendInboundResponse {
@@ -148,5 +140,30 @@ impl messages_server::Messages for ControlPlane {
                 .map(|k| k.as_str().to_owned())
                 .unwrap_or_default(),
         }))
+    }
+}
+
+/// The request as the core takes it: proto3 strings are empty when unset, the core's are
+/// `None`.
+fn inbound_text(r: proto::SendInboundRequest) -> InboundText {
+    let set = |value: String| (!value.is_empty()).then_some(value);
+    InboundText {
+        from: r.from,
+        to: r.to,
+        body: r.body,
+        media_urls: r.media_urls,
+        profile_name: set(r.profile_name),
+        button_text: set(r.button_text),
+        button_payload: set(r.button_payload),
+        location: r.location.map(|l| SharedLocation {
+            latitude: l.latitude,
+            longitude: l.longitude,
+            address: set(l.address),
+            label: set(l.label),
+        }),
+        replied_to_sid: set(r.replied_to_sid),
+        message_type: set(r.message_type),
+        forwarded: r.forwarded,
+        frequently_forwarded: r.frequently_forwarded,
     }
 }

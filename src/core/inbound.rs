@@ -2,6 +2,12 @@
 //! stored, the number's SMS webhook is called (signed), the app's TwiML `<Message>` replies
 //! become outbound messages from that number, and the opt-out keywords work as Twilio's default
 //! opt-out handling does.
+//!
+//! A user writing from `whatsapp:+…` is Twilio's WhatsApp channel: the webhook carries the
+//! WhatsApp parameters (`WaId`, `ProfileName`, `MessageType`, buttons, locations, quoted
+//! replies) instead of the SMS geography, the stored message opens the 24-hour window for
+//! free-form replies, and opt-out keywords are plain text (Twilio's default STOP handling is for
+//! SMS).
 
 use quick_xml::escape::resolve_predefined_entity;
 use quick_xml::events::{BytesStart, Event as Xml};
@@ -15,15 +21,78 @@ use super::tenants::{Hook, OptOut, Tenant};
 use super::{Core, CoreError, ids, text};
 use crate::webhooks::twilio::API_VERSION;
 
-/// What a simulated user sends.
+/// What a simulated user sends. The WhatsApp fields need a `whatsapp:` sender.
 #[derive(Debug, Clone, Default)]
 pub struct InboundText {
-    /// The user's number.
+    /// The user's number, or `whatsapp:+…` for a WhatsApp user.
     pub from: String,
-    /// One of the tenant's numbers.
+    /// One of the tenant's numbers; a bare number is taken in the sender's channel.
     pub to: String,
     pub body: String,
     pub media_urls: Vec<String>,
+    /// `ProfileName`; "Test User" when unset, as for simulated Cloud API users.
+    pub profile_name: Option<String>,
+    /// `ButtonText`: the title of the quick-reply or interactive button the user tapped. It is
+    /// also the body when no body is given: WhatsApp sends the title as the message's text.
+    pub button_text: Option<String>,
+    /// `ButtonPayload`: the id the app gave that button.
+    pub button_payload: Option<String>,
+    /// A shared location (`Latitude`, `Longitude`, `Address`, `Label`).
+    pub location: Option<SharedLocation>,
+    /// The message the user quotes (`OriginalRepliedMessageSid`).
+    pub replied_to_sid: Option<String>,
+    /// `MessageType`; worked out from the content when unset (see [`whatsapp_message_type`]).
+    pub message_type: Option<String>,
+    pub forwarded: bool,
+    pub frequently_forwarded: bool,
+}
+
+impl InboundText {
+    /// Whether any WhatsApp-only field is set.
+    fn has_whatsapp_fields(&self) -> bool {
+        self.profile_name.is_some()
+            || self.button_text.is_some()
+            || self.button_payload.is_some()
+            || self.location.is_some()
+            || self.replied_to_sid.is_some()
+            || self.message_type.is_some()
+            || self.forwarded
+            || self.frequently_forwarded
+    }
+}
+
+/// A location a WhatsApp user shares.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SharedLocation {
+    /// Degrees north, -90 to 90.
+    pub latitude: f64,
+    /// Degrees east, -180 to 180.
+    pub longitude: f64,
+    pub address: Option<String>,
+    /// The place's name.
+    pub label: Option<String>,
+}
+
+/// The WhatsApp side of an inbound message, as Twilio's webhook names it.
+#[derive(Debug, Clone)]
+struct WhatsAppDetails {
+    /// The user's number without the `+`.
+    wa_id: String,
+    profile_name: String,
+    message_type: String,
+    button_text: Option<String>,
+    button_payload: Option<String>,
+    /// The quoted message's sender and SID.
+    replied_to: Option<(String, String)>,
+    location: Option<SharedLocation>,
+    forwarded: bool,
+    frequently_forwarded: bool,
+}
+
+/// The channel an inbound message came in on, with what only that channel's webhook carries.
+enum Channel {
+    Sms(Option<OptOutKeyword>),
+    WhatsApp(Box<WhatsAppDetails>),
 }
 
 /// What became of it.
@@ -87,23 +156,52 @@ impl Core {
     pub async fn receive_inbound(
         &self,
         tenant: &Tenant,
-        text: InboundText,
+        mut text: InboundText,
     ) -> Result<InboundOutcome, CoreError> {
-        let user = text::split_channel(&text.from).1.to_owned();
+        let (from_channel, user) = text::split_channel(&text.from);
+        let user = user.to_owned();
         if !text::is_e164(&user) {
             return Err(CoreError::Invalid(format!(
                 "from {:?} is not a phone number in E.164 form",
                 text.from
             )));
         }
-        let number = tenant
-            .number(text::split_channel(&text.to).1)
-            .ok_or_else(|| {
-                CoreError::Invalid(format!(
-                    "the tenant has no number {}; add it first (Numbers.AddNumber or IncomingPhoneNumbers)",
-                    text.to
-                ))
-            })?;
+        let (to_channel, business) = text::split_channel(&text.to);
+        let whatsapp = from_channel.is_some_and(|c| c.eq_ignore_ascii_case("whatsapp"));
+        if to_channel
+            .is_some_and(|to| from_channel.is_none_or(|from| !from.eq_ignore_ascii_case(to)))
+        {
+            return Err(CoreError::Invalid(format!(
+                "to {:?} is not in the channel of from {:?}",
+                text.to, text.from
+            )));
+        }
+        if !whatsapp && text.has_whatsapp_fields() {
+            return Err(CoreError::Invalid(format!(
+                "profile name, buttons, location, quoted replies and message types are WhatsApp's: from {:?} must be whatsapp:+…",
+                text.from
+            )));
+        }
+        let number = tenant.number(business).ok_or_else(|| {
+            CoreError::Invalid(format!(
+                "the tenant has no number {}; add it first (Numbers.AddNumber or IncomingPhoneNumbers)",
+                text.to
+            ))
+        })?;
+        let channel = if whatsapp {
+            // Twilio writes both addresses `whatsapp:+…`, whatever case or form the test used;
+            // the stored pair is what the 24-hour window of replies looks up.
+            text.from = format!("whatsapp:{user}");
+            text.to = format!("whatsapp:{business}");
+            if text.body.is_empty()
+                && let Some(title) = &text.button_text
+            {
+                text.body = title.clone();
+            }
+            Channel::WhatsApp(Box::new(self.whatsapp_details(tenant, &text, &user).await?))
+        } else {
+            Channel::Sms(OptOutKeyword::of(&text.body))
+        };
         let account_sid = tenant.sid();
         let now = tenant.now();
         let message = Message {
@@ -130,7 +228,10 @@ impl Core {
             status_callback: None,
             whatsapp: None,
         };
-        let keyword = OptOutKeyword::of(&message.body);
+        let keyword = match &channel {
+            Channel::Sms(keyword) => *keyword,
+            Channel::WhatsApp(_) => None,
+        };
         self.store
             .write(Write::CreateMessage {
                 message: message.clone(),
@@ -180,7 +281,7 @@ impl Core {
                 tenant,
                 &message,
                 [&number.sms, &number.sms_fallback],
-                keyword,
+                &channel,
             )
             .await?;
         if let Some(answer) = webhook.as_ref().filter(|w| w.succeeded()) {
@@ -229,6 +330,60 @@ impl Core {
         })
     }
 
+    /// Check a WhatsApp user's message and work out what Twilio's webhook says of it. `text`
+    /// has its addresses normalised already.
+    async fn whatsapp_details(
+        &self,
+        tenant: &Tenant,
+        text: &InboundText,
+        user: &str,
+    ) -> Result<WhatsAppDetails, CoreError> {
+        if let Some(location) = &text.location
+            && !((-90.0..=90.0).contains(&location.latitude)
+                && (-180.0..=180.0).contains(&location.longitude))
+        {
+            return Err(CoreError::Invalid(format!(
+                "the location ({}, {}) is not a latitude within ±90 and a longitude within ±180",
+                location.latitude, location.longitude
+            )));
+        }
+        if let Some(kind) = &text.message_type
+            && (kind.is_empty() || !kind.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
+        {
+            return Err(CoreError::Invalid(format!(
+                "message type {kind:?} is not one of Twilio's (text, button, interactive, location, image, …)"
+            )));
+        }
+        let replied_to = match &text.replied_to_sid {
+            None => None,
+            Some(sid) => {
+                // The quoted message is usually the business's own (a template with quick
+                // replies); when the user quotes themselves, the stored message says so.
+                let sender = match self.message(tenant, sid).await {
+                    Ok(quoted) => quoted.from.unwrap_or_else(|| text.to.clone()),
+                    Err(CoreError::NotFound) => text.to.clone(),
+                    Err(other) => return Err(other),
+                };
+                Some((sender, sid.clone()))
+            }
+        };
+        Ok(WhatsAppDetails {
+            wa_id: user.trim_start_matches('+').to_owned(),
+            profile_name: text
+                .profile_name
+                .clone()
+                .filter(|name| !name.is_empty())
+                .unwrap_or_else(|| "Test User".into()),
+            message_type: whatsapp_message_type(text),
+            button_text: text.button_text.clone(),
+            button_payload: text.button_payload.clone(),
+            replied_to,
+            location: text.location.clone(),
+            forwarded: text.forwarded,
+            frequently_forwarded: text.frequently_forwarded,
+        })
+    }
+
     /// POST (or GET) Twilio's incoming-message webhook to the first hook with a URL; when it
     /// fails, to the next (the fallback URL), as Twilio does. Each attempt is recorded.
     async fn call_sms_webhooks(
@@ -236,7 +391,7 @@ impl Core {
         tenant: &Tenant,
         message: &Message,
         hooks: [&Hook; 2],
-        keyword: Option<OptOutKeyword>,
+        channel: &Channel,
     ) -> Result<Option<CallbackAttempt>, CoreError> {
         let mut last = None;
         for hook in hooks {
@@ -249,7 +404,7 @@ impl Core {
                 status: MessageStatus::Received.as_str().into(),
                 url: url.clone(),
                 method: hook.method,
-                params: incoming_params(message, keyword),
+                params: incoming_params(message, channel),
                 attempt: 1,
                 max_attempts: 1,
                 retry_delay_ms: 0,
@@ -272,24 +427,19 @@ impl Core {
     }
 }
 
-/// The parameters of Twilio's incoming-message webhook (reference §4.2).
-fn incoming_params(message: &Message, keyword: Option<OptOutKeyword>) -> Vec<(String, String)> {
+/// The parameters of Twilio's incoming-message webhook (reference §4.2; WhatsApp: whatsapp.md
+/// §7). Captured WhatsApp webhooks carry no `FromCity`…`ToZip` geography (Twilio looks that
+/// up for phone numbers only) but do carry `ReferralNumMedia=0` and, on a button tap, the
+/// quoted template's sender and SID.
+fn incoming_params(message: &Message, channel: &Channel) -> Vec<(String, String)> {
     let sid = message.sid.clone();
     let mut params: Vec<(String, String)> = vec![
-        ("ToCountry".into(), "US".into()),
-        ("ToState".into(), String::new()),
         ("SmsMessageSid".into(), sid.clone()),
         ("NumMedia".into(), message.media_urls.len().to_string()),
-        ("ToCity".into(), String::new()),
-        ("FromZip".into(), String::new()),
         ("SmsSid".into(), sid.clone()),
-        ("FromState".into(), String::new()),
         ("SmsStatus".into(), "received".into()),
-        ("FromCity".into(), String::new()),
         ("Body".into(), message.body.clone()),
-        ("FromCountry".into(), "US".into()),
         ("To".into(), message.to.clone()),
-        ("ToZip".into(), String::new()),
         ("NumSegments".into(), message.num_segments.to_string()),
         ("MessageSid".into(), sid),
         ("AccountSid".into(), message.account_sid.clone()),
@@ -303,10 +453,84 @@ fn incoming_params(message: &Message, keyword: Option<OptOutKeyword>) -> Vec<(St
             media_content_type(url).into(),
         ));
     }
-    if let Some(keyword) = keyword {
-        params.push(("OptOutType".into(), keyword.as_str().into()));
+    let mut add = |name: &str, value: String| params.push((name.into(), value));
+    match channel {
+        Channel::Sms(keyword) => {
+            for (name, value) in [
+                ("FromCity", ""),
+                ("FromState", ""),
+                ("FromZip", ""),
+                ("FromCountry", "US"),
+                ("ToCity", ""),
+                ("ToState", ""),
+                ("ToZip", ""),
+                ("ToCountry", "US"),
+            ] {
+                add(name, value.into());
+            }
+            if let Some(keyword) = keyword {
+                add("OptOutType", keyword.as_str().into());
+            }
+        }
+        Channel::WhatsApp(details) => {
+            add("ProfileName", details.profile_name.clone());
+            add("WaId", details.wa_id.clone());
+            add("MessageType", details.message_type.clone());
+            add("ReferralNumMedia", "0".into());
+            if let Some(text) = &details.button_text {
+                add("ButtonText", text.clone());
+            }
+            if let Some(payload) = &details.button_payload {
+                add("ButtonPayload", payload.clone());
+            }
+            if let Some((sender, sid)) = &details.replied_to {
+                add("OriginalRepliedMessageSender", sender.clone());
+                add("OriginalRepliedMessageSid", sid.clone());
+            }
+            if let Some(location) = &details.location {
+                add("Latitude", location.latitude.to_string());
+                add("Longitude", location.longitude.to_string());
+                if let Some(address) = &location.address {
+                    add("Address", address.clone());
+                }
+                if let Some(label) = &location.label {
+                    add("Label", label.clone());
+                }
+            }
+            // Twilio sends these only when they are true.
+            if details.forwarded {
+                add("Forwarded", "true".into());
+            }
+            if details.frequently_forwarded {
+                add("FrequentlyForwarded", "true".into());
+            }
+        }
     }
     params
+}
+
+/// `MessageType` when the test did not name one: what the content is. A tapped button is
+/// `button` (a template's quick reply, the common case); a test simulating a reply to an
+/// interactive message names `interactive` itself.
+fn whatsapp_message_type(text: &InboundText) -> String {
+    if let Some(kind) = &text.message_type {
+        return kind.clone();
+    }
+    let kind = if text.location.is_some() {
+        "location"
+    } else if text.button_text.is_some() || text.button_payload.is_some() {
+        "button"
+    } else if let Some(url) = text.media_urls.first() {
+        match media_content_type(url) {
+            image if image.starts_with("image/") => "image",
+            video if video.starts_with("video/") => "video",
+            audio if audio.starts_with("audio/") => "audio",
+            _ => "document",
+        }
+    } else {
+        "text"
+    };
+    kind.into()
 }
 
 /// A guess from the URL's extension; Twilio reports what the carrier said.
@@ -446,6 +670,131 @@ mod tests {
         assert_eq!(OptOutKeyword::of("yes"), Some(OptOutKeyword::Start));
         assert_eq!(OptOutKeyword::of("info"), Some(OptOutKeyword::Help));
         assert_eq!(OptOutKeyword::of("please stop"), None);
+    }
+
+    fn message(from: &str, to: &str, body: &str) -> Message {
+        Message {
+            sid: "SM00000000000000000000000000000000".into(),
+            account_sid: "AC00000000000000000000000000000000".into(),
+            direction: Direction::Inbound,
+            from: Some(from.into()),
+            to: to.into(),
+            body: body.into(),
+            media_urls: Vec::new(),
+            status: MessageStatus::Received,
+            num_segments: 1,
+            messaging_service_sid: None,
+            error_code: None,
+            error_message: None,
+            price: None,
+            created_at: 0,
+            updated_at: 0,
+            sent_at: Some(0),
+            status_callback: None,
+            whatsapp: None,
+        }
+    }
+
+    fn names(params: &[(String, String)]) -> Vec<&str> {
+        params.iter().map(|(name, _)| name.as_str()).collect()
+    }
+
+    #[test]
+    fn whatsapp_webhooks_drop_the_sms_geography_and_send_only_what_is_set() {
+        let sms = incoming_params(
+            &message("+15557654321", "+15550101010", "STOP"),
+            &Channel::Sms(Some(OptOutKeyword::Stop)),
+        );
+        assert!(names(&sms).contains(&"FromCity") && names(&sms).contains(&"OptOutType"));
+
+        let details = WhatsAppDetails {
+            wa_id: "15557654321".into(),
+            profile_name: "Ada".into(),
+            message_type: "text".into(),
+            button_text: None,
+            button_payload: None,
+            replied_to: None,
+            location: None,
+            forwarded: false,
+            frequently_forwarded: false,
+        };
+        let plain = incoming_params(
+            &message("whatsapp:+15557654321", "whatsapp:+15550101010", "hi"),
+            &Channel::WhatsApp(Box::new(details.clone())),
+        );
+        let plain_names = names(&plain);
+        for absent in [
+            "FromCity",
+            "ToCountry",
+            "OptOutType",
+            "ButtonText",
+            "Latitude",
+            "Forwarded",
+            "FrequentlyForwarded",
+            "OriginalRepliedMessageSid",
+        ] {
+            assert!(!plain_names.contains(&absent), "{absent}: {plain:?}");
+        }
+        for present in ["WaId", "ProfileName", "MessageType", "ReferralNumMedia"] {
+            assert!(plain_names.contains(&present), "{present}: {plain:?}");
+        }
+
+        let located = incoming_params(
+            &message("whatsapp:+15557654321", "whatsapp:+15550101010", ""),
+            &Channel::WhatsApp(Box::new(WhatsAppDetails {
+                message_type: "location".into(),
+                location: Some(SharedLocation {
+                    latitude: 37.7749,
+                    longitude: -122.4194,
+                    address: None,
+                    label: Some("Ferry Building".into()),
+                }),
+                forwarded: true,
+                ..details
+            })),
+        );
+        let value = |name: &str| {
+            located
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.as_str())
+        };
+        assert_eq!(value("Latitude"), Some("37.7749"));
+        assert_eq!(value("Longitude"), Some("-122.4194"));
+        assert_eq!(value("Label"), Some("Ferry Building"));
+        assert_eq!(value("Address"), None);
+        assert_eq!(value("Forwarded"), Some("true"));
+        assert_eq!(value("FrequentlyForwarded"), None);
+    }
+
+    #[test]
+    fn the_message_type_follows_the_content_unless_named() {
+        let text = |f: fn(&mut InboundText)| {
+            let mut text = InboundText::default();
+            f(&mut text);
+            whatsapp_message_type(&text)
+        };
+        assert_eq!(text(|_| {}), "text");
+        assert_eq!(text(|t| t.button_payload = Some("yes".into())), "button");
+        assert_eq!(
+            text(|t| t.location = Some(SharedLocation::default())),
+            "location"
+        );
+        assert_eq!(
+            text(|t| t.media_urls = vec!["https://example.com/a.jpg".into()]),
+            "image"
+        );
+        assert_eq!(
+            text(|t| t.media_urls = vec!["https://example.com/a.pdf".into()]),
+            "document"
+        );
+        assert_eq!(
+            text(|t| {
+                t.button_text = Some("Yes".into());
+                t.message_type = Some("interactive".into());
+            }),
+            "interactive"
+        );
     }
 
     #[test]

@@ -944,6 +944,7 @@ async fn an_inbound_text_reaches_the_app_signed_and_its_twiml_reply_is_sent() {
             to: NUMBER.into(),
             body: "hello".into(),
             media_urls: vec!["https://example.com/cat.jpg".into()],
+            ..Default::default()
         })
         .await
         .unwrap()

@@ -11,3 +11,4 @@ mod numbers;
 mod support;
 mod whatsapp_media;
 mod tenants;
+mod twilio_whatsapp;

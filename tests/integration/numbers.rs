@@ -361,7 +361,7 @@ async fn a_bought_number_sends_and_receives() {
                 from: "+15557654321".into(),
                 to: NUMBER.into(),
                 body: "hello".into(),
-                media_urls: Vec::new(),
+                ..InboundText::default()
             },
         )
         .await

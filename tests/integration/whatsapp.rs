@@ -16,7 +16,7 @@ use mockingbird::control::proto;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::support::{self, SID, TestApp, WAIT, spawn_with, test_config};
+use crate::support::{self, SID, TestApp, spawn_with, test_config};
 
 /// The default tenant's WhatsApp identity (the config's defaults).
 const PHONE_NUMBER_ID: &str = "123456789";
