@@ -14,6 +14,7 @@ const PROTOS: &[&str] = &[
     "proto/mockingbird/v1/messages.proto",
     "proto/mockingbird/v1/events.proto",
     "proto/mockingbird/v1/clock.proto",
+    "proto/mockingbird/v1/whatsapp.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -35,6 +35,11 @@ pub enum Command {
         #[command(subcommand)]
         command: SmsCommand,
     },
+    /// Simulate WhatsApp users on a running server.
+    Whatsapp {
+        #[command(subcommand)]
+        command: WhatsAppCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -48,6 +53,14 @@ pub enum SmsCommand {
     /// A user texts one of a tenant's numbers: the app's SMS webhook is called and its TwiML
     /// reply sent.
     SendInbound(SendInboundArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WhatsAppCommand {
+    /// A user writes to a tenant's WhatsApp business number (the seed's `mock/cli.py`): the
+    /// app's webhook gets Meta's signed envelope; its answer and the replies it sends through
+    /// the Cloud API are printed.
+    Send(WhatsAppSendArgs),
 }
 
 /// Where the control plane of a running server is.
@@ -103,6 +116,41 @@ pub struct SendInboundArgs {
     pub profile_name: Option<String>,
     /// What the user writes.
     pub text: String,
+}
+
+#[derive(Debug, Args)]
+pub struct WhatsAppSendArgs {
+    #[command(flatten)]
+    pub remote: Remote,
+    /// The tenant (an account SID); the server's default tenant (the config file's account)
+    /// by default.
+    #[arg(long)]
+    pub tenant: Option<String>,
+    /// The user's number, digits with or without `+` (the seed CLI's default).
+    #[arg(long, default_value = "1234567890")]
+    pub phone: String,
+    /// The user's profile name.
+    #[arg(long, default_value = "CLI User")]
+    pub name: String,
+    /// What the user sends: text, button (a template's quick reply), interactive (a reply
+    /// button), list (a list row), nfm_reply (a Flow's answers), location (`lat,long`) or
+    /// reaction (an emoji, to the --context-id message). A text may use the seed's syntaxes:
+    /// `button:<id>`, `list:<id>`, `flow:<screen>`, `form:k=v,…`.
+    #[arg(long = "type", default_value = "text")]
+    pub kind: String,
+    /// Where the webhook goes: a name under whatsapp.targets of the server's config (`local`,
+    /// `staging`, …) or an http(s) URL; the tenant's webhook URL by default. A target gets
+    /// `X-Mock-Testing: true`.
+    #[arg(long)]
+    pub target: Option<String>,
+    /// The business message the user answers (`wamid.…`), sent as the webhook's `context`.
+    #[arg(long)]
+    pub context_id: Option<String>,
+    /// Print the app's replies until none has come for this many seconds.
+    #[arg(long, default_value_t = 3.0, value_name = "SECONDS")]
+    pub wait: f64,
+    /// What the user writes (or taps, picks, reacts with).
+    pub message: String,
 }
 
 #[derive(Debug, Args)]

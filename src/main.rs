@@ -3,7 +3,9 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use mockingbird::cli::{Cli, Command, EventsCommand, ServeArgs, SmsCommand, ready_file};
+use mockingbird::cli::{
+    Cli, Command, EventsCommand, ServeArgs, SmsCommand, WhatsAppCommand, ready_file,
+};
 use mockingbird::config::{self, Config};
 use mockingbird::server::Server;
 use tokio_util::sync::CancellationToken;
@@ -24,6 +26,9 @@ async fn main() -> ExitCode {
         Command::Sms {
             command: SmsCommand::SendInbound(args),
         } => mockingbird::remote::send_inbound(args).await,
+        Command::Whatsapp {
+            command: WhatsAppCommand::Send(args),
+        } => mockingbird::remote::whatsapp::send(args).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,5 +1,7 @@
 //! The command-line tools that talk to a running server through its control plane:
-//! `events tail` and `sms send-inbound`.
+//! `events tail`, `sms send-inbound` and `whatsapp send`.
+
+pub mod whatsapp;
 
 use std::path::Path;
 

@@ -85,6 +85,7 @@ impl Server {
         let control = control::routes(
             Arc::clone(&core),
             config.control.token.clone(),
+            config.whatsapp.clone(),
             shutdown.clone(),
         )
         .await?;

@@ -11,8 +11,12 @@ use crate::core::rules::{
     self, AddressPattern, BodyPattern, CallbackDisorder, Outcome, Rule, Step,
 };
 use crate::core::store::CallbackAttempt;
-use crate::core::tenants::{Account, ApiKey, PhoneNumber};
+use crate::core::tenants::{
+    Account, ApiKey, PhoneNumber, WhatsAppIdentity, WhatsAppTemplate, WindowPolicy,
+};
 use crate::core::time::Millis;
+use crate::core::{ids, messages::WhatsAppContent};
+use crate::whatsapp::inbound::{self, UserMessage};
 
 pub fn timestamp(at: Millis) -> Option<prost_types::Timestamp> {
     Some(prost_types::Timestamp {
@@ -129,6 +133,18 @@ pub fn message(m: &Message) -> proto::Message {
         created_at: timestamp(m.created_at),
         updated_at: timestamp(m.updated_at),
         sent_at: m.sent_at.and_then(timestamp),
+        whatsapp: m.whatsapp.as_ref().map(whatsapp_content),
+    }
+}
+
+fn whatsapp_content(w: &WhatsAppContent) -> proto::WhatsAppContent {
+    proto::WhatsAppContent {
+        message_type: w.message_type.clone(),
+        content: w.content.clone(),
+        context_id: w.context_id.clone().unwrap_or_default(),
+        callback_data: w.callback_data.clone().unwrap_or_default(),
+        profile_name: w.profile_name.clone().unwrap_or_default(),
+        template_category: w.template_category.clone().unwrap_or_default(),
     }
 }
 
@@ -151,22 +167,25 @@ pub fn attempt(a: &CallbackAttempt) -> proto::CallbackAttempt {
 }
 
 pub fn tenant(account: &Account, key: Option<&ApiKey>) -> proto::Tenant {
-    let wa = &account.whatsapp;
     proto::Tenant {
         account_sid: account.sid.clone(),
         auth_token: account.auth_token.clone(),
         api_key_sid: key.map(|k| k.sid.clone()).unwrap_or_default(),
         api_key_secret: key.map(|k| k.secret.clone()).unwrap_or_default(),
         label: account.friendly_name.clone(),
-        whatsapp: Some(proto::WhatsAppIdentity {
-            phone_number_id: wa.phone_number_id.clone(),
-            business_account_id: wa.business_account_id.clone(),
-            access_token: wa.access_token.clone(),
-            app_secret: wa.app_secret.clone(),
-            verify_token: wa.verify_token.clone(),
-            display_phone_number: wa.display_phone_number.clone(),
-        }),
+        whatsapp: Some(whatsapp_identity(&account.whatsapp)),
         created_at: timestamp(account.created_at),
+    }
+}
+
+fn whatsapp_identity(wa: &WhatsAppIdentity) -> proto::WhatsAppIdentity {
+    proto::WhatsAppIdentity {
+        phone_number_id: wa.phone_number_id.clone(),
+        business_account_id: wa.business_account_id.clone(),
+        access_token: wa.access_token.clone(),
+        app_secret: wa.app_secret.clone(),
+        verify_token: wa.verify_token.clone(),
+        display_phone_number: wa.display_phone_number.clone(),
     }
 }
 
@@ -492,5 +511,182 @@ pub fn event(e: &Event) -> proto::Event {
         at: timestamp(e.at),
         kind: event_kind(e.data.kind()) as i32,
         payload: Some(payload),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// WhatsApp.
+
+pub fn window_policy(value: WindowPolicy) -> proto::WindowPolicy {
+    match value {
+        WindowPolicy::Reject => proto::WindowPolicy::Reject,
+        WindowPolicy::FailLater => proto::WindowPolicy::FailLater,
+        WindowPolicy::Off => proto::WindowPolicy::Off,
+    }
+}
+
+/// A policy an update names; none when it leaves the policy as it is.
+pub fn core_window_policy(value: i32) -> Result<Option<WindowPolicy>, Status> {
+    use proto::WindowPolicy as P;
+    match P::try_from(value) {
+        Ok(P::Unspecified) => Ok(None),
+        Ok(P::Reject) => Ok(Some(WindowPolicy::Reject)),
+        Ok(P::FailLater) => Ok(Some(WindowPolicy::FailLater)),
+        Ok(P::Off) => Ok(Some(WindowPolicy::Off)),
+        Err(_) => Err(Status::invalid_argument(format!(
+            "window: unknown policy {value}"
+        ))),
+    }
+}
+
+pub fn whatsapp_template(t: &WhatsAppTemplate) -> proto::WhatsAppTemplate {
+    proto::WhatsAppTemplate {
+        name: t.name.clone(),
+        language: t.language.clone(),
+        category: t.category.clone(),
+        body_parameters: t.body_parameters,
+    }
+}
+
+/// A template as a test wrote it; the core checks the registry as a whole. Categories are
+/// stored lower case, as status webhooks write them, so `UTILITY` (Meta's API spelling) works.
+pub fn core_whatsapp_template(t: proto::WhatsAppTemplate) -> WhatsAppTemplate {
+    WhatsAppTemplate {
+        name: t.name,
+        language: t.language,
+        category: t.category.to_ascii_lowercase(),
+        body_parameters: t.body_parameters,
+    }
+}
+
+pub fn whatsapp_settings(account_sid: &str, wa: &WhatsAppIdentity) -> proto::WhatsAppSettings {
+    proto::WhatsAppSettings {
+        account_sid: account_sid.to_owned(),
+        identity: Some(whatsapp_identity(wa)),
+        webhook_url: wa.webhook_url.clone().unwrap_or_default(),
+        window: window_policy(wa.window) as i32,
+        allow_list: Some(proto::AllowList {
+            enabled: wa.allowed_recipients.is_some(),
+            numbers: wa.allowed_recipients.clone().unwrap_or_default(),
+        }),
+        templates: wa.templates.iter().map(whatsapp_template).collect(),
+    }
+}
+
+/// A simulated user's message as Meta's webhook writes it, checked.
+pub fn user_message(
+    message: Option<proto::send_whats_app_inbound_request::Message>,
+) -> Result<UserMessage, Status> {
+    use proto::send_whats_app_inbound_request::Message as M;
+    let or = |value: String, fallback: &str| {
+        if value.is_empty() {
+            fallback.to_owned()
+        } else {
+            value
+        }
+    };
+    let message = message.ok_or_else(|| {
+        Status::invalid_argument(
+            "message is required: text, button, button_reply, list_reply, flow_reply, location, media, reaction or raw",
+        )
+    })?;
+    Ok(match message {
+        M::Text(text) => {
+            required(&text.body, "text.body")?;
+            inbound::text(&text.body)
+        }
+        M::Button(quick) => {
+            required(&quick.payload, "button.payload")?;
+            let text = or(quick.text, &quick.payload);
+            inbound::button(&quick.payload, &text)
+        }
+        M::ButtonReply(reply) => {
+            required(&reply.id, "button_reply.id")?;
+            let title = or(reply.title, &reply.id);
+            inbound::button_reply(&reply.id, &title)
+        }
+        M::ListReply(reply) => {
+            required(&reply.id, "list_reply.id")?;
+            let title = or(reply.title, &reply.id);
+            inbound::list_reply(&reply.id, &title, Some(&reply.description))
+        }
+        M::FlowReply(flow) => {
+            let answers = or(flow.response_json, r#"{"flow_token":"mockingbird"}"#);
+            json_object(&answers, "flow_reply.response_json")?;
+            inbound::nfm_reply(&answers, &or(flow.body, "Sent"))
+        }
+        M::Location(place) => {
+            if !(-90.0..=90.0).contains(&place.latitude)
+                || !(-180.0..=180.0).contains(&place.longitude)
+            {
+                return Err(Status::invalid_argument(format!(
+                    "location: ({}, {}) is not a place: latitude is -90..90, longitude -180..180",
+                    place.latitude, place.longitude
+                )));
+            }
+            inbound::location(
+                place.latitude,
+                place.longitude,
+                Some(&place.name),
+                Some(&place.address),
+            )
+        }
+        M::Media(media) => {
+            let usual_type = match media.kind.as_str() {
+                "image" => "image/jpeg",
+                "video" => "video/mp4",
+                "document" => "application/pdf",
+                // What a voice note is; `voice` follows from it.
+                "audio" => "audio/ogg; codecs=opus",
+                "sticker" => "image/webp",
+                other => {
+                    return Err(Status::invalid_argument(format!(
+                        "media.kind {other:?} is not image, video, document, audio or sticker"
+                    )));
+                }
+            };
+            // Meta's media ids are long decimal numbers.
+            let id = or(media.media_id, &ids::digits(16));
+            inbound::media(
+                &media.kind,
+                &id,
+                &or(media.mime_type, usual_type),
+                Some(&media.caption),
+                Some(&media.filename),
+            )
+        }
+        M::Reaction(reaction) => {
+            required(&reaction.message_id, "reaction.message_id")?;
+            inbound::reaction(&reaction.message_id, &reaction.emoji)
+        }
+        M::Raw(raw) => {
+            required(&raw.r#type, "raw.type")?;
+            let content = json_object(&raw.json, "raw.json")?;
+            UserMessage {
+                summary: inbound::summary_of(&raw.r#type, &content),
+                message_type: raw.r#type,
+                content,
+            }
+        }
+    })
+}
+
+fn required(value: &str, field: &str) -> Result<(), Status> {
+    if value.is_empty() {
+        return Err(Status::invalid_argument(format!("{field} is required")));
+    }
+    Ok(())
+}
+
+/// JSON text that must hold an object, as every Meta message object is.
+fn json_object(text: &str, field: &str) -> Result<serde_json::Value, Status> {
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(value) if value.is_object() => Ok(value),
+        Ok(_) => Err(Status::invalid_argument(format!(
+            "{field} must be a JSON object"
+        ))),
+        Err(error) => Err(Status::invalid_argument(format!(
+            "{field} is not JSON: {error}"
+        ))),
     }
 }

@@ -49,6 +49,7 @@ fn filter(request: Option<proto::EventFilter>) -> Result<EventFilter, Status> {
             .collect::<Result<_, _>>()?,
         body_contains: text(f.body_contains),
         body_regex,
+        whatsapp_types: f.whatsapp_types,
     })
 }
 

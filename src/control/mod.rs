@@ -6,6 +6,7 @@ mod convert;
 mod events;
 mod messages;
 mod setup;
+mod whatsapp;
 
 use std::sync::Arc;
 
@@ -14,6 +15,7 @@ use tonic::server::NamedService;
 use tonic::service::{Interceptor, Routes};
 use tonic::{Request, Status};
 
+use crate::config::WhatsAppConfig;
 use crate::core::tenants::Tenant;
 use crate::core::{Core, CoreError};
 
@@ -33,6 +35,8 @@ pub struct ControlPlane {
     core: Arc<Core>,
     /// Ends open streams and waits when the server stops.
     shutdown: CancellationToken,
+    /// The config's WhatsApp section: the named targets a simulated user's message may go to.
+    whatsapp: Arc<WhatsAppConfig>,
 }
 
 impl ControlPlane {
@@ -104,13 +108,19 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 pub async fn routes(
     core: Arc<Core>,
     token: Option<String>,
+    whatsapp: WhatsAppConfig,
     shutdown: CancellationToken,
 ) -> Result<axum::Router, tonic_reflection::server::Error> {
     use proto::{
         clock_server::ClockServer, events_server::EventsServer, messages_server::MessagesServer,
         numbers_server::NumbersServer, rules_server::RulesServer, tenants_server::TenantsServer,
+        whats_app_server::WhatsAppServer,
     };
-    let plane = ControlPlane { core, shutdown };
+    let plane = ControlPlane {
+        core,
+        shutdown,
+        whatsapp: Arc::new(whatsapp),
+    };
     let auth = BearerToken(token.filter(|t| !t.is_empty()).map(Arc::from));
 
     let (health_reporter, health) = tonic_health::server::health_reporter();
@@ -122,6 +132,7 @@ pub async fn routes(
         <MessagesServer<ControlPlane> as NamedService>::NAME,
         <EventsServer<ControlPlane> as NamedService>::NAME,
         <ClockServer<ControlPlane> as NamedService>::NAME,
+        <WhatsAppServer<ControlPlane> as NamedService>::NAME,
         "", // the server as a whole
     ] {
         health_reporter.set_service_status(name, serving).await;
@@ -141,7 +152,8 @@ pub async fn routes(
             auth.clone(),
         ))
         .add_service(EventsServer::with_interceptor(plane.clone(), auth.clone()))
-        .add_service(ClockServer::with_interceptor(plane, auth))
+        .add_service(ClockServer::with_interceptor(plane.clone(), auth.clone()))
+        .add_service(WhatsAppServer::with_interceptor(plane, auth))
         .into_axum_router())
 }
 

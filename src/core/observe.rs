@@ -24,6 +24,8 @@ pub struct EventFilter {
     pub statuses: Vec<MessageStatus>,
     pub body_contains: Option<String>,
     pub body_regex: Option<Regex>,
+    /// Meta types of a WhatsApp Cloud API message (`interactive`, …); any message when empty.
+    pub whatsapp_types: Vec<String>,
 }
 
 /// The facts of an event that filters look at.
@@ -33,6 +35,8 @@ struct Facts<'a> {
     from: Option<&'a str>,
     status: Option<MessageStatus>,
     body: Option<&'a str>,
+    /// Meta's `type`, when the event is about a Cloud API message.
+    whatsapp_type: Option<&'a str>,
 }
 
 fn facts(data: &EventData) -> Facts<'_> {
@@ -45,13 +49,13 @@ fn facts(data: &EventData) -> Facts<'_> {
             to: Some(to),
             from: from.as_deref(),
             status: Some(*status),
-            body: None,
+            ..Facts::default()
         },
         EventData::CallbackAttempted { attempt, to, from } => Facts {
             to: to.as_deref(),
             from: from.as_deref(),
             status: MessageStatus::parse(&attempt.status),
-            body: None,
+            ..Facts::default()
         },
         EventData::RuleMatched { to, .. } => Facts {
             to: Some(to),
@@ -70,6 +74,7 @@ fn message_facts(message: &Message) -> Facts<'_> {
         from: message.from.as_deref(),
         status: Some(message.status),
         body: Some(&message.body),
+        whatsapp_type: message.whatsapp.as_ref().map(|w| w.message_type.as_str()),
     }
 }
 
@@ -138,6 +143,14 @@ impl EventFilter {
                 Some(body) if pattern.is_match(body) => {}
                 Some(body) => reasons.push(format!("body {body:?} does not match /{pattern}/")),
                 None => reasons.push(format!("has no body, wanted one matching /{pattern}/")),
+            }
+        }
+        if !self.whatsapp_types.is_empty() {
+            let wanted = self.whatsapp_types.join(" or ");
+            match facts.whatsapp_type {
+                Some(kind) if self.whatsapp_types.iter().any(|w| w == kind) => {}
+                Some(kind) => reasons.push(format!("WhatsApp type is {kind}, wanted {wanted}")),
+                None => reasons.push(format!("is about no WhatsApp message, wanted {wanted}")),
             }
         }
         reasons

@@ -1,9 +1,12 @@
-//! The command-line tools against a running server: `sms send-inbound` and `events tail`.
+//! The command-line tools against a running server: `sms send-inbound`, `events tail` and
+//! `whatsapp send`.
 
 use std::process::Stdio;
 
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
+
+use mockingbird::control::proto;
 
 use crate::support::*;
 
@@ -89,4 +92,235 @@ async fn send_inbound_delivers_a_text_and_tail_prints_it() {
     assert!(!refused.status.success());
     let error = String::from_utf8_lossy(&refused.stderr);
     assert!(error.contains("has no number +15559990000"), "{error}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// `whatsapp send`
+
+/// The WhatsApp user of the seed's web page.
+const PHONE: &str = "263778177125";
+
+/// A chatbot working as the seed's bots do in production: it answers the webhook at once, then
+/// replies through the Graph API as the config's default tenant — reply buttons to "hi", a list
+/// to a tapped button.
+#[derive(Clone)]
+struct Bot {
+    /// `{base}/v23.0/{phone_number_id}/messages` of the server under test.
+    graph: String,
+    http: reqwest::Client,
+}
+
+async fn bot_webhook(
+    axum::extract::State(bot): axum::extract::State<Bot>,
+    body: String,
+) -> axum::Json<serde_json::Value> {
+    use serde_json::{Value, json};
+    let update: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+    let message = update
+        .pointer("/entry/0/changes/0/value/messages/0")
+        .cloned()
+        .unwrap_or(Value::Null);
+    let interactive = match message["type"].as_str() {
+        Some("text") if message["text"]["body"] == "hi" => json!({
+            "type": "button",
+            "body": { "text": "Welcome! What would you like to do?" },
+            "action": { "buttons": [
+                { "type": "reply", "reply": { "id": "pay", "title": "Pay" } },
+                { "type": "reply", "reply": { "id": "balance", "title": "Balance" } },
+            ] },
+        }),
+        Some("button" | "interactive") => json!({
+            "type": "list",
+            "body": { "text": "Choose an account" },
+            "action": {
+                "button": "Accounts",
+                "sections": [{ "title": "Yours", "rows": [
+                    { "id": "savings", "title": "Savings", "description": "USD 100" },
+                    { "id": "current", "title": "Current" },
+                ] }],
+            },
+        }),
+        _ => Value::Null,
+    };
+    let reply = json!({
+        "messaging_product": "whatsapp",
+        "to": message["from"],
+        "type": "interactive",
+        "interactive": interactive,
+    });
+    tokio::spawn(async move {
+        // The config's default access token.
+        let sent = bot
+            .http
+            .post(&bot.graph)
+            .bearer_auth("mockingbird")
+            .header("content-type", "application/json")
+            .body(reply.to_string())
+            .send()
+            .await;
+        assert!(
+            sent.is_ok_and(|r| r.status().is_success()),
+            "the Graph API took the reply"
+        );
+    });
+    axum::Json(json!({ "status": "received" }))
+}
+
+/// A bot that answers later than the test config's target timeout.
+async fn slow_webhook() -> &'static str {
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    "late"
+}
+
+/// The server with targets `local` (the bot), `slow` and `down` (a closed port), and the URLs of
+/// the last two.
+async fn whatsapp_server() -> (TestApp, String, String) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind the bot");
+    let bot_address = listener.local_addr().expect("bot address");
+    // A port nobody listens on: bound, then let go.
+    let closed = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind")
+        .local_addr()
+        .expect("address");
+    let bot_url = format!("http://{bot_address}");
+    let slow = format!("{bot_url}/slow");
+    let down = format!("http://{closed}/bot/webhook");
+    let mut config = test_config();
+    config.whatsapp.target_timeout_seconds = 0.5;
+    for (name, url) in [
+        ("local", format!("{bot_url}/bot/webhook")),
+        ("slow", slow.clone()),
+        ("down", down.clone()),
+    ] {
+        config.whatsapp.targets.insert(name.into(), url);
+    }
+    let app = spawn_with(config).await;
+    let bot = Bot {
+        graph: app.url("/v23.0/123456789/messages"),
+        http: reqwest::Client::new(),
+    };
+    let router = axum::Router::new()
+        .route("/bot/webhook", axum::routing::post(bot_webhook))
+        .route("/slow", axum::routing::post(slow_webhook))
+        .with_state(bot);
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    (app, slow, down)
+}
+
+/// `mockingbird whatsapp send --target <target> [args] <text>` as the seed page's user.
+async fn whatsapp_send(app: &TestApp, target: &str, args: &[&str], text: &str) -> (bool, String) {
+    let run = mockingbird()
+        .args(["whatsapp", "send", "--server", &app.grpc])
+        .args(["--phone", PHONE, "--name", "Test User", "--target", target])
+        .args(["--wait", "1.5"])
+        .args(args)
+        .arg(text)
+        .output();
+    let output = tokio::time::timeout(WAIT, run)
+        .await
+        .expect("whatsapp send finishes in time")
+        .expect("run whatsapp send");
+    let printed = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        output.status.code() == Some(0) || output.status.code() == Some(1),
+        "exit status {:?}: {printed}",
+        output.status
+    );
+    (output.status.success(), printed)
+}
+
+#[tokio::test]
+async fn whatsapp_send_prints_the_bots_answer_and_its_replies() {
+    let (app, _, _) = whatsapp_server().await;
+
+    let (ok, printed) = whatsapp_send(&app, "local", &[], "hi").await;
+    assert!(ok, "{printed}");
+    assert!(printed.starts_with("→ 200 OK\n"), "{printed}");
+    assert!(printed.contains(r#""status": "received""#), "{printed}");
+    assert!(
+        printed.contains("← Welcome! What would you like to do?\n  [Pay] [Balance]"),
+        "{printed}"
+    );
+
+    let list = "← Choose an account\n  [Accounts]\n  Yours\n  - Savings: USD 100\n  - Current";
+    for kind in ["button", "interactive"] {
+        let (ok, printed) = whatsapp_send(&app, "local", &["--type", kind], "pay").await;
+        assert!(ok, "{kind}: {printed}");
+        assert!(printed.contains(list), "{kind}: {printed}");
+        assert!(
+            !printed.contains("[Pay] [Balance]"),
+            "{kind}: only replies to this message are printed: {printed}"
+        );
+    }
+
+    // What the bot saw, and the whole conversation, through the control plane.
+    let mut control = app.control().await;
+    let conversation = control
+        .whatsapp
+        .get_conversation(proto::GetConversationRequest {
+            user: PHONE.into(),
+            ..Default::default()
+        })
+        .await
+        .expect("GetConversation")
+        .into_inner()
+        .messages;
+    let types: Vec<String> = conversation
+        .iter()
+        .filter_map(|m| m.whatsapp.as_ref())
+        .map(|w| w.message_type.clone())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "text",
+            "interactive",
+            "button",
+            "interactive",
+            "interactive",
+            "interactive"
+        ]
+    );
+    assert_eq!(
+        conversation[0]
+            .whatsapp
+            .as_ref()
+            .map(|w| w.profile_name.as_str()),
+        Some("Test User")
+    );
+}
+
+#[tokio::test]
+async fn whatsapp_send_reports_an_unreachable_or_slow_bot_as_the_seed_did() {
+    let (app, slow, down) = whatsapp_server().await;
+
+    let (ok, printed) = whatsapp_send(&app, "down", &[], "hi").await;
+    assert!(!ok, "{printed}");
+    assert!(
+        printed.contains(&format!("502 Bad Gateway: {down} is unreachable: ")),
+        "{printed}"
+    );
+
+    let (ok, printed) = whatsapp_send(&app, "slow", &[], "hi").await;
+    assert!(!ok, "{printed}");
+    assert!(
+        printed.contains(&format!(
+            "504 Gateway Timeout: {slow} did not answer within 0.5 s"
+        )),
+        "{printed}"
+    );
+
+    let (ok, printed) = whatsapp_send(&app, "production", &[], "hi").await;
+    assert!(!ok, "{printed}");
+    assert!(
+        printed.contains("unknown target \"production\"") && printed.contains("down, local, slow"),
+        "{printed}"
+    );
 }

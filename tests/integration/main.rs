@@ -11,4 +11,5 @@ mod numbers;
 mod support;
 mod whatsapp_media;
 mod tenants;
+mod whatsapp_control;
 mod twilio_whatsapp;

@@ -15,6 +15,7 @@ use mockingbird::control::proto;
 use mockingbird::control::proto::{
     clock_client::ClockClient, events_client::EventsClient, messages_client::MessagesClient,
     numbers_client::NumbersClient, rules_client::RulesClient, tenants_client::TenantsClient,
+    whats_app_client::WhatsAppClient,
 };
 use mockingbird::core::store::CallbackAttempt;
 use mockingbird::core::tenants::Tenant;
@@ -65,6 +66,7 @@ pub struct Control {
     pub messages: MessagesClient<Channel>,
     pub events: EventsClient<Channel>,
     pub clock: ClockClient<Channel>,
+    pub whatsapp: WhatsAppClient<Channel>,
 }
 
 impl Control {
@@ -276,7 +278,8 @@ impl TestApp {
             numbers: NumbersClient::new(channel.clone()),
             messages: MessagesClient::new(channel.clone()),
             events: EventsClient::new(channel.clone()),
-            clock: ClockClient::new(channel),
+            clock: ClockClient::new(channel.clone()),
+            whatsapp: WhatsAppClient::new(channel),
         }
     }
 

@@ -1,0 +1,239 @@
+//! The WhatsApp side of a tenant: simulated users writing to the business number, the Cloud
+//! API settings, Meta's verification handshake and conversations.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tonic::{Request, Response, Status};
+
+use super::proto::{self, whats_app_server};
+use super::{ControlPlane, convert, status};
+use crate::core::store::CallbackAttempt;
+use crate::core::tenants::Tenant;
+use crate::core::whatsapp::{Verification, WebhookTarget, WhatsAppUpdate};
+use crate::webhooks;
+
+type Answer<T> = Result<Response<T>, Status>;
+
+/// 50 when unset, at most 1000 (as the other listing calls).
+fn limit(requested: u32) -> u32 {
+    match requested {
+        0 => 50,
+        n => n.min(1000),
+    }
+}
+
+fn is_http_url(url: &str) -> bool {
+    url.starts_with("http://") || url.starts_with("https://")
+}
+
+impl ControlPlane {
+    /// The tenant a WhatsApp request names, or the config file's account when it names none:
+    /// a bot configured with the config's fixed identity talks to that one, so a harness
+    /// driving such a bot need not look its SID up.
+    fn whatsapp_tenant(&self, account_sid: &str) -> Result<Arc<Tenant>, Status> {
+        if account_sid.is_empty() {
+            return self
+                .core
+                .default_tenant()
+                .ok_or_else(|| Status::failed_precondition("the server has no default tenant"));
+        }
+        self.tenant(account_sid)
+    }
+
+    /// Where a simulated message goes instead of the tenant's webhook URL: a configured target
+    /// by name, or a URL; treated as the seed's proxy treated its targets.
+    fn webhook_target(&self, name: &str) -> Result<Option<WebhookTarget>, Status> {
+        if name.is_empty() {
+            return Ok(None);
+        }
+        let url = self.whatsapp.target_url(name).ok_or_else(|| {
+            let known: Vec<&str> = self.whatsapp.targets.keys().map(String::as_str).collect();
+            Status::invalid_argument(format!(
+                "unknown target {name:?}: give an http(s) URL or a name configured under whatsapp.targets (known: {})",
+                if known.is_empty() {
+                    "none".to_owned()
+                } else {
+                    known.join(", ")
+                }
+            ))
+        })?;
+        Ok(Some(WebhookTarget {
+            url,
+            mock_testing: true,
+            timeout: Some(Duration::from_secs_f64(
+                self.whatsapp.target_timeout_seconds,
+            )),
+        }))
+    }
+}
+
+/// What became of a simulated message's webhook, as the seed's proxy told the cases apart.
+fn delivery(webhook: Option<&CallbackAttempt>) -> proto::InboundDelivery {
+    match webhook {
+        None => proto::InboundDelivery::NoWebhook,
+        Some(attempt) if attempt.response_status.is_some() => proto::InboundDelivery::Answered,
+        Some(attempt) if attempt.error.as_deref().is_some_and(webhooks::timed_out) => {
+            proto::InboundDelivery::TimedOut
+        }
+        Some(_) => proto::InboundDelivery::Unreachable,
+    }
+}
+
+fn verification(v: &Verification) -> proto::VerifyWebhookResponse {
+    proto::VerifyWebhookResponse {
+        challenge: v.challenge.clone(),
+        echoed: v.echoed,
+        attempt: Some(convert::attempt(&v.attempt)),
+    }
+}
+
+#[tonic::async_trait]
+impl whats_app_server::WhatsApp for ControlPlane {
+    async fn send_inbound(
+        &self,
+        request: Request<proto::SendWhatsAppInboundRequest>,
+    ) -> Answer<proto::SendWhatsAppInboundResponse> {
+        let r = request.into_inner();
+        let tenant = self.whatsapp_tenant(&r.account_sid)?;
+        let target = self.webhook_target(&r.target)?;
+        let text = |value: String| (!value.is_empty()).then_some(value);
+        let inbound = convert::user_message(r.message)?.into_inbound(
+            &r.from,
+            text(r.profile_name),
+            text(r.context_id),
+        );
+        let waited = target
+            .as_ref()
+            .and_then(|t| t.timeout)
+            .unwrap_or(self.core.settings.webhook_timeout);
+        // Read before the message is stored, so everything the app does in answer comes after.
+        let after_sequence = self.core.events.latest_seq();
+        let outcome = self
+            .core
+            .receive_whatsapp(&tenant, inbound, target)
+            .await
+            .map_err(status)?;
+        let webhook = outcome.webhook.as_ref();
+        Ok(Response::new(proto::SendWhatsAppInboundResponse {
+            message: Some(convert::message(&outcome.message)),
+            webhook: webhook.map(convert::attempt),
+            delivery: delivery(webhook) as i32,
+            http_status: webhook
+                .and_then(|w| w.response_status)
+                .and_then(|s| u32::try_from(s).ok())
+                .unwrap_or_default(),
+            http_body: webhook
+                .and_then(|w| w.response_body.clone())
+                .unwrap_or_default(),
+            after_sequence,
+            url: webhook.map(|w| w.url.clone()).unwrap_or_default(),
+            timeout: Some(prost_types::Duration {
+                seconds: waited.as_secs() as i64,
+                nanos: waited.subsec_nanos() as i32,
+            }),
+        }))
+    }
+
+    async fn get_settings(
+        &self,
+        request: Request<proto::GetWhatsAppSettingsRequest>,
+    ) -> Answer<proto::WhatsAppSettings> {
+        let tenant = self.whatsapp_tenant(&request.into_inner().account_sid)?;
+        Ok(Response::new(convert::whatsapp_settings(
+            &tenant.sid(),
+            &tenant.account().whatsapp,
+        )))
+    }
+
+    async fn update_settings(
+        &self,
+        request: Request<proto::UpdateWhatsAppSettingsRequest>,
+    ) -> Answer<proto::UpdateWhatsAppSettingsResponse> {
+        let r = request.into_inner();
+        let tenant = self.whatsapp_tenant(&r.account_sid)?;
+        let update = WhatsAppUpdate {
+            webhook_url: r.webhook_url.map(|url| (!url.is_empty()).then_some(url)),
+            window: convert::core_window_policy(r.window)?,
+            allowed_recipients: r
+                .allow_list
+                .map(|list| list.enabled.then_some(list.numbers)),
+            templates: r.templates.map(|list| {
+                list.templates
+                    .into_iter()
+                    .map(convert::core_whatsapp_template)
+                    .collect()
+            }),
+        };
+        // Checked before anything changes, so that a refused call leaves the settings alone.
+        if r.verify_webhook {
+            let url = match &update.webhook_url {
+                Some(url) => url.clone(),
+                None => tenant.account().whatsapp.webhook_url,
+            };
+            if url.is_none() {
+                return Err(Status::failed_precondition(
+                    "verify_webhook needs a webhook URL: set webhook_url, or give the tenant one first",
+                ));
+            }
+        }
+        let identity = self
+            .core
+            .update_whatsapp(&tenant, update)
+            .await
+            .map_err(status)?;
+        let verified = if r.verify_webhook {
+            let result = self
+                .core
+                .verify_whatsapp_webhook(&tenant, None)
+                .await
+                .map_err(status)?;
+            Some(verification(&result))
+        } else {
+            None
+        };
+        Ok(Response::new(proto::UpdateWhatsAppSettingsResponse {
+            settings: Some(convert::whatsapp_settings(&tenant.sid(), &identity)),
+            verification: verified,
+        }))
+    }
+
+    async fn verify_webhook(
+        &self,
+        request: Request<proto::VerifyWebhookRequest>,
+    ) -> Answer<proto::VerifyWebhookResponse> {
+        let r = request.into_inner();
+        let tenant = self.whatsapp_tenant(&r.account_sid)?;
+        let url = r.url.filter(|url| !url.is_empty());
+        if let Some(url) = url.as_deref().filter(|url| !is_http_url(url)) {
+            return Err(Status::invalid_argument(format!(
+                "url {url:?} is not an http(s) URL"
+            )));
+        }
+        let result = self
+            .core
+            .verify_whatsapp_webhook(&tenant, url)
+            .await
+            .map_err(status)?;
+        Ok(Response::new(verification(&result)))
+    }
+
+    async fn get_conversation(
+        &self,
+        request: Request<proto::GetConversationRequest>,
+    ) -> Answer<proto::GetConversationResponse> {
+        let r = request.into_inner();
+        let tenant = self.whatsapp_tenant(&r.account_sid)?;
+        if r.user.is_empty() {
+            return Err(Status::invalid_argument("user is required"));
+        }
+        let messages = self
+            .core
+            .whatsapp_conversation(&tenant, &r.user, limit(r.limit))
+            .await
+            .map_err(status)?;
+        Ok(Response::new(proto::GetConversationResponse {
+            messages: messages.iter().map(convert::message).collect(),
+        }))
+    }
+}
