@@ -26,12 +26,13 @@ use error::GraphError;
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/webhook", post(proxy::forward))
-        .route("/{version}/{phone_number_id}/messages", post(messages::send))
+        .route(
+            "/{version}/{phone_number_id}/messages",
+            post(messages::send),
+        )
         .route(
             "/{version}/{phone_number_id}/media",
-            post(media::upload).layer(axum::extract::DefaultBodyLimit::max(
-                media::MAX_UPLOAD_BODY,
-            )),
+            post(media::upload).layer(axum::extract::DefaultBodyLimit::max(media::MAX_UPLOAD_BODY)),
         )
         .route(
             "/{version}/{object_id}",
@@ -43,9 +44,9 @@ pub fn routes() -> Router<Arc<AppState>> {
 /// Whether a path is the Graph API's: its first segment is a version such as `v23.0`.
 pub fn is_graph_path(path: &str) -> bool {
     let version = path.trim_start_matches('/').split('/').next().unwrap_or("");
-    version
-        .strip_prefix('v')
-        .is_some_and(|rest| !rest.is_empty() && rest.chars().all(|c| c.is_ascii_digit() || c == '.'))
+    version.strip_prefix('v').is_some_and(|rest| {
+        !rest.is_empty() && rest.chars().all(|c| c.is_ascii_digit() || c == '.')
+    })
 }
 
 /// `GET /{version}/{id}`: a business phone number, or a media object's download URL.

@@ -9,6 +9,7 @@ mod lifecycle;
 mod messages;
 mod numbers;
 mod support;
+mod whatsapp;
 mod whatsapp_media;
 mod tenants;
 mod whatsapp_control;

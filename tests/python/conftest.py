@@ -136,6 +136,7 @@ def mockingbird(tmp_path: Path, request: pytest.FixtureRequest, mockingbird_extr
             from_number=FROM_NUMBER,
             failure=FAILURE_NUMBER,
         )
+        + mockingbird_extra_config
     )
     ready = tmp_path / "ready.json"
     log_path = tmp_path / "server.log"

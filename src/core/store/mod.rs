@@ -376,7 +376,8 @@ pub struct Delivery {
     pub status: String,
     pub url: String,
     pub method: HttpMethod,
-    /// Twilio's form parameters.
+    /// Twilio's form parameters. A Meta delivery sends none: its params only record the
+    /// message's `To` and `From` for the attempt's event.
     pub params: Vec<(String, String)>,
     /// Meta's JSON body, exactly as it is sent and signed.
     #[serde(default, skip_serializing_if = "String::is_empty")]
