@@ -474,10 +474,15 @@ impl Config {
             )
         {
             if !(url.starts_with("http://") || url.starts_with("https://")) {
-                return Err(invalid(&key, format!("expected an http(s) URL, found `{url}`")));
+                return Err(invalid(
+                    &key,
+                    format!("expected an http(s) URL, found `{url}`"),
+                ));
             }
         }
-        if let Err(error) = crate::core::whatsapp::check_templates(&self.whatsapp.identity().templates) {
+        if let Err(error) =
+            crate::core::whatsapp::check_templates(&self.whatsapp.identity().templates)
+        {
             return Err(invalid("whatsapp.templates", error.to_string()));
         }
         if self.logging.format != "text" && self.logging.format != "json" {

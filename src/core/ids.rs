@@ -53,7 +53,11 @@ pub fn digits(count: usize) -> String {
 /// documented: apps must treat ids as opaque, and these decode the same way).
 pub fn wamid(user_digits: &str, sent_by_business: bool) -> String {
     use base64::Engine;
-    let digits: Vec<u8> = user_digits.bytes().filter(u8::is_ascii_digit).take(20).collect();
+    let digits: Vec<u8> = user_digits
+        .bytes()
+        .filter(u8::is_ascii_digit)
+        .take(20)
+        .collect();
     let key = hex(if sent_by_business { 9 } else { 10 }).to_ascii_uppercase();
     let mut record = vec![0x1c, 0x18, digits.len() as u8];
     record.extend_from_slice(&digits);

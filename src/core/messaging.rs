@@ -131,7 +131,9 @@ impl Core {
         if channel == "whatsapp"
             && origin == Origin::Api
             && new.content_sid.is_none()
-            && self.outside_twilio_whatsapp_window(tenant, &new, now).await?
+            && self
+                .outside_twilio_whatsapp_window(tenant, &new, now)
+                .await?
         {
             // Twilio accepts the message and fails it: 63016, free-form outside the window.
             script = vec![Step::failing(

@@ -164,10 +164,12 @@ fn decode_new_message(
 /// a value that is not JSON, and a variable set to null or an empty string).
 fn content_variables_valid(variables: &str) -> bool {
     match serde_json::from_str::<serde_json::Value>(variables) {
-        Ok(serde_json::Value::Object(map)) => map.len() <= 100
-            && map
-                .values()
-                .all(|v| v.as_str().is_some_and(|s| !s.is_empty()) || v.is_number()),
+        Ok(serde_json::Value::Object(map)) => {
+            map.len() <= 100
+                && map
+                    .values()
+                    .all(|v| v.as_str().is_some_and(|s| !s.is_empty()) || v.is_number())
+        }
         _ => false,
     }
 }

@@ -155,7 +155,10 @@ impl WebhookClient {
         let request = self
             .http
             .get(&full)
-            .header("User-Agent", "facebookplatform/1.0 (+http://developers.facebook.com)")
+            .header(
+                "User-Agent",
+                "facebookplatform/1.0 (+http://developers.facebook.com)",
+            )
             .header("Accept", "*/*");
         self.send(full, String::new(), request).await
     }

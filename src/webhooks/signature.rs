@@ -32,8 +32,8 @@ pub fn twilio_json_url(url: &str, body: &[u8]) -> String {
 /// exact body bytes, keyed with the app secret.
 pub fn meta(app_secret: &str, body: &[u8]) -> String {
     // HMAC takes a key of any length.
-    let mut mac = Hmac::<Sha256>::new_from_slice(app_secret.as_bytes())
-        .unwrap_or_else(|_| unreachable!());
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(app_secret.as_bytes()).unwrap_or_else(|_| unreachable!());
     mac.update(body);
     format!("sha256={}", hex(&mac.finalize().into_bytes()))
 }
