@@ -243,6 +243,27 @@ impl Bot {
     }
 }
 
+/// A simulated user's message through the control plane, to the tenant's webhook URL.
+async fn user_sends_over_grpc(
+    app: &TestApp,
+    context_id: &str,
+    message: proto::send_whats_app_inbound_request::Message,
+) -> proto::SendWhatsAppInboundResponse {
+    app.control()
+        .await
+        .whatsapp
+        .send_inbound(proto::SendWhatsAppInboundRequest {
+            from: USER.into(),
+            profile_name: "Test User".into(),
+            context_id: context_id.into(),
+            message: Some(message),
+            ..Default::default()
+        })
+        .await
+        .expect("SendInbound")
+        .into_inner()
+}
+
 /// A simulated user's message, through the seed's proxy to `target`.
 async fn user_sends(app: &TestApp, target: &str, message: Value) -> (u16, String) {
     let body = json!({ "entry": [{ "changes": [{ "value": {
@@ -340,20 +361,16 @@ async fn a_chatbot_is_driven_end_to_end() {
     let tenant = app.tenant(SID);
 
     // "hi" → reply buttons.
-    let (status, answer) = user_sends(
-        &app,
-        &bot.url,
-        json!({ "type": "text", "text": { "body": "hi" } }),
-    )
-    .await;
-    assert_eq!(status, 200, "{answer}");
+    use proto::send_whats_app_inbound_request::Message as Inbound;
+    let hi = user_sends_over_grpc(&app, "", Inbound::Text(proto::Text { body: "hi".into() })).await;
+    assert_eq!(hi.http_status, 200, "{hi:?}");
     let buttons = control.wait_for(message_created_to(USER, "Pay"), 0).await;
     let buttons_id = created_sid(&buttons);
     assert!(buttons_id.starts_with("wamid."), "{buttons_id}");
 
     let inbound = bot.received();
     let hi = &inbound[0];
-    assert!(hi.signature_ok && hi.mock_testing);
+    assert!(hi.signature_ok && !hi.mock_testing);
     assert_eq!(hi.body["object"], "whatsapp_business_account");
     let value = &hi.body["entry"][0]["changes"][0]["value"];
     assert_eq!(hi.body["entry"][0]["changes"][0]["field"], "messages");
@@ -369,23 +386,54 @@ async fn a_chatbot_is_driven_end_to_end() {
     );
 
     // A tap on "Pay" (a reply to the buttons) → a list whose rows say "Pay now".
-    let (status, _) = user_sends(
+    let tap = user_sends_over_grpc(
         &app,
-        &bot.url,
-        json!({
-            "type": "interactive",
-            "context": { "from": "15550123456", "id": buttons_id },
-            "interactive": { "type": "button_reply", "button_reply": { "id": "pay", "title": "Pay" } },
+        &buttons_id,
+        Inbound::ButtonReply(proto::ButtonReply {
+            id: "pay".into(),
+            title: "Pay".into(),
         }),
     )
     .await;
-    assert_eq!(status, 200);
+    assert_eq!(tap.http_status, 200, "{tap:?}");
     let list = control
         .wait_for(message_created_to(USER, "Pay now"), buttons.sequence)
         .await;
     let tap = &bot.received()[1].body["entry"][0]["changes"][0]["value"]["messages"][0];
     assert_eq!(tap["context"]["id"], buttons_id.as_str());
     assert_eq!(tap["interactive"]["button_reply"]["title"], "Pay");
+
+    // The conversation, one per user: what the user sent and what the bot answered, in order.
+    let conversation = control
+        .whatsapp
+        .get_conversation(proto::GetConversationRequest {
+            account_sid: SID.into(),
+            user: USER.into(),
+            limit: 10,
+        })
+        .await
+        .expect("GetConversation")
+        .into_inner();
+    use proto::Direction::{Inbound as In, OutboundApi as Out};
+    let turns: Vec<(i32, &str)> = conversation
+        .messages
+        .iter()
+        .map(|m| {
+            (
+                m.direction,
+                m.whatsapp.as_ref().unwrap().message_type.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        turns,
+        [
+            (In as i32, "text"),
+            (Out as i32, "interactive"),
+            (In as i32, "interactive"),
+            (Out as i32, "interactive"),
+        ]
+    );
 
     // Statuses: sent → delivered → read for both replies, on the frozen clock.
     for _ in 0..3 {
