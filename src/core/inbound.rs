@@ -232,19 +232,7 @@ impl Core {
             Channel::Sms(keyword) => *keyword,
             Channel::WhatsApp(_) => None,
         };
-        self.store
-            .write(Write::CreateMessage {
-                message: message.clone(),
-                job: None,
-                events: vec![NewEvent {
-                    account_sid: account_sid.clone(),
-                    at: now,
-                    data: EventData::MessageCreated {
-                        message: message.clone(),
-                    },
-                }],
-            })
-            .await?;
+        self.store_inbound(&message).await?;
 
         let mut replies = Vec::new();
         if let Some(keyword) = keyword {
@@ -382,6 +370,24 @@ impl Core {
             forwarded: text.forwarded,
             frequently_forwarded: text.frequently_forwarded,
         })
+    }
+
+    /// Store a user's message, with its event.
+    pub(super) async fn store_inbound(&self, message: &Message) -> Result<(), CoreError> {
+        self.store
+            .write(Write::CreateMessage {
+                message: message.clone(),
+                job: None,
+                events: vec![NewEvent {
+                    account_sid: message.account_sid.clone(),
+                    at: message.created_at,
+                    data: EventData::MessageCreated {
+                        message: message.clone(),
+                    },
+                }],
+            })
+            .await?;
+        Ok(())
     }
 
     /// POST (or GET) Twilio's incoming-message webhook to the first hook with a URL; when it

@@ -47,7 +47,10 @@ impl Core {
         if let Some(rejection) = magic::message_rejection(new.from.as_deref(), &new.to) {
             return Err(CoreError::Rejected(rejection));
         }
+        // Opt-out keywords are SMS's: a user who texted STOP still gets WhatsApp messages.
+        let is_sms = text::split_channel(&new.to).0.is_none();
         if origin != Origin::OptOutConfirmation
+            && is_sms
             && tenant.opted_out(
                 new.from.as_deref().map(|f| text::split_channel(f).1),
                 text::split_channel(&new.to).1,
@@ -184,22 +187,40 @@ impl Core {
             status_callback: new.status_callback,
             whatsapp: None,
         };
-        let notify = self.status_notify(tenant, &message);
+        self.store_outbound(tenant, &message, script, decision)
+            .await?;
+        respond_after(latency_ms).await;
+        Ok(message)
+    }
+
+    /// Store a new outbound message with its first pending status change and its events (the
+    /// message created, and the rule that took it), and hand the job to the scheduler.
+    pub(super) async fn store_outbound(
+        &self,
+        tenant: &Tenant,
+        message: &Message,
+        script: Vec<Step>,
+        decision: Option<Decision>,
+    ) -> Result<(), CoreError> {
+        let (account_sid, sid, now) = (&message.account_sid, &message.sid, message.created_at);
         let disorder = decision
             .as_ref()
             .map(|d| d.rule.callbacks.clone())
             .unwrap_or_default();
-        let job = script.first().map(|first| NewJob {
-            account_sid: account_sid.clone(),
-            resource_sid: sid.clone(),
-            due_at: now + first.delay_ms as Millis,
-            kind: JobKind::Lifecycle {
-                sid: sid.clone(),
-                steps: script.clone(),
-                notify,
-                disorder,
-            },
-        });
+        let job = script
+            .first()
+            .map(|first| first.delay_ms)
+            .map(|delay_ms| NewJob {
+                account_sid: account_sid.clone(),
+                resource_sid: sid.clone(),
+                due_at: now + delay_ms as Millis,
+                kind: JobKind::Lifecycle {
+                    sid: sid.clone(),
+                    notify: self.status_notify(tenant, message),
+                    steps: script,
+                    disorder,
+                },
+            });
         let mut events = vec![NewEvent {
             account_sid: account_sid.clone(),
             at: now,
@@ -209,11 +230,11 @@ impl Core {
         }];
         if let Some(decision) = decision {
             events.push(NewEvent {
-                account_sid,
+                account_sid: account_sid.clone(),
                 at: now,
                 data: EventData::RuleMatched {
                     rule_id: decision.rule.id,
-                    sid: Some(sid),
+                    sid: Some(sid.clone()),
                     to: message.to.clone(),
                     outcome: decision.outcome,
                 },
@@ -230,8 +251,7 @@ impl Core {
         if let WriteResult::Jobs(jobs) = written {
             self.timers.add(jobs);
         }
-        respond_after(latency_ms).await;
-        Ok(message)
+        Ok(())
     }
 
     /// Whether a free-form WhatsApp message through Twilio falls outside the 24-hour window:

@@ -14,8 +14,7 @@ use super::messages::{Callback, Direction, HttpMethod, Message, MessageStatus, W
 use super::messaging::respond_after;
 use super::rules::{self, Decision, Outcome, Rejection, Step, Subject};
 use super::store::{
-    self, CallbackAttempt, Delivery, JobKind, NewJob, StatusNotify, WebhookProvider,
-    WhatsAppNotify, Write, WriteResult,
+    self, CallbackAttempt, Delivery, StatusNotify, WebhookProvider, WhatsAppNotify, Write,
 };
 use super::tenants::{Tenant, WhatsAppIdentity, WhatsAppTemplate, WindowPolicy};
 use super::time::Millis;
@@ -218,52 +217,8 @@ impl Core {
                 template_category: send.template.map(|_| category),
             }),
         };
-        let notify = self.status_notify(tenant, &message);
-        let disorder = decision
-            .as_ref()
-            .map(|d| d.rule.callbacks.clone())
-            .unwrap_or_default();
-        let job = script.first().map(|first| NewJob {
-            account_sid: account_sid.clone(),
-            resource_sid: sid.clone(),
-            due_at: now + first.delay_ms as Millis,
-            kind: JobKind::Lifecycle {
-                sid: sid.clone(),
-                steps: script.clone(),
-                notify,
-                disorder,
-            },
-        });
-        let mut events = vec![NewEvent {
-            account_sid: account_sid.clone(),
-            at: now,
-            data: EventData::MessageCreated {
-                message: message.clone(),
-            },
-        }];
-        if let Some(decision) = decision {
-            events.push(NewEvent {
-                account_sid,
-                at: now,
-                data: EventData::RuleMatched {
-                    rule_id: decision.rule.id,
-                    sid: Some(sid),
-                    to: message.to.clone(),
-                    outcome: decision.outcome,
-                },
-            });
-        }
-        let written = self
-            .store
-            .write(Write::CreateMessage {
-                message: message.clone(),
-                job,
-                events,
-            })
+        self.store_outbound(tenant, &message, script, decision)
             .await?;
-        if let WriteResult::Jobs(jobs) = written {
-            self.timers.add(jobs);
-        }
         respond_after(latency_ms).await;
         Ok(message)
     }
@@ -406,19 +361,7 @@ impl Core {
                 template_category: None,
             }),
         };
-        self.store
-            .write(Write::CreateMessage {
-                message: message.clone(),
-                job: None,
-                events: vec![NewEvent {
-                    account_sid: account_sid.clone(),
-                    at: now,
-                    data: EventData::MessageCreated {
-                        message: message.clone(),
-                    },
-                }],
-            })
-            .await?;
+        self.store_inbound(&message).await?;
 
         let target = target.or_else(|| {
             identity.webhook_url.clone().map(|url| WebhookTarget {

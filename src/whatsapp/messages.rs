@@ -13,7 +13,7 @@ use super::auth;
 use super::error::GraphError;
 use super::payload::{self, SendRequest};
 use crate::core::CoreError;
-use crate::core::whatsapp::{TemplateUse, WhatsAppSend};
+use crate::core::whatsapp::WhatsAppSend;
 use crate::server::AppState;
 
 pub async fn send(
@@ -60,11 +60,7 @@ pub async fn send(
                         message_type: message.message_type,
                         context_id: message.context_message_id,
                         callback_data: message.biz_opaque_callback_data,
-                        template: message.template.map(|t| TemplateUse {
-                            name: t.name,
-                            language: t.language,
-                            body_parameters: t.body_parameters,
-                        }),
+                        template: message.template,
                         summary: message.summary,
                     },
                 )

@@ -62,15 +62,9 @@ pub struct OutboundMessage {
     pub summary: String,
 }
 
-/// The template a `type: template` message names, and how many body parameters it fills.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TemplateUse {
-    pub name: String,
-    pub language: String,
-    /// Parameters in the `body` component(s); 0 when there is none. Checked against the
-    /// template's placeholders elsewhere (132000).
-    pub body_parameters: u32,
-}
+/// The template a `type: template` message names, and how many body parameters it fills (the
+/// core checks it against the registry: 132001, 132000).
+pub use crate::core::whatsapp::TemplateUse;
 
 /// Media is sent either as an uploaded media id or as a public http(s) link.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -436,3 +436,48 @@ async fn with_the_window_off_free_form_messages_go_through() {
     assert_eq!(statuses(&callbacks), ["sent", "delivered", "read"]);
     assert!(callbacks.iter().all(|c| c.param("ErrorCode").is_none()));
 }
+
+#[tokio::test]
+async fn an_sms_stop_does_not_unsubscribe_the_user_from_whatsapp() {
+    let app = spawn_app().await;
+    let receiver = Receiver::start().await;
+    let tenant = whatsapp_tenant(&app, &receiver, "sms-stop").await;
+    let sms_user = USER.trim_start_matches("whatsapp:");
+    let stop = app
+        .control()
+        .await
+        .messages
+        .send_inbound(proto::SendInboundRequest {
+            account_sid: tenant.account_sid.clone(),
+            from: sms_user.into(),
+            to: NUMBER.into(),
+            body: "STOP".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("SendInbound")
+        .into_inner();
+    assert_eq!(stop.opt_out_type, "STOP", "{stop:?}");
+    let (status, body) = app
+        .send_as(
+            &tenant,
+            &[("To", sms_user), ("From", NUMBER), ("Body", "hi")],
+        )
+        .await;
+    assert_eq!(
+        (status, body["code"].as_u64()),
+        (400, Some(21610)),
+        "{body}"
+    );
+
+    // WhatsApp has no SMS opt-out: the user wrote there too, and a reply goes out.
+    user_writes(&app, &tenant, proto::SendInboundRequest::default()).await;
+    let reply = send(
+        &app,
+        &tenant,
+        &receiver,
+        &[("Body", "Still here on WhatsApp")],
+    )
+    .await;
+    assert_eq!(reply["status"], "queued", "{reply}");
+}
