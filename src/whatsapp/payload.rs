@@ -87,7 +87,8 @@ const MESSAGE_TYPES: &[&str] = &[
     "video",
 ];
 
-/// Every top-level key the endpoint knows. `preview_url` sat at the top level in Meta's early
+/// Every top-level key the endpoint knows besides the type objects ([`MESSAGE_TYPES`]).
+/// `preview_url` sat at the top level in Meta's early
 /// Cloud API samples and is still accepted (and ignored) there. Type objects other than the
 /// one `type` names are ignored too: no capture shows Graph rejecting them, and a mock that
 /// refuses what Meta takes is worse than one that takes a little more.
@@ -102,17 +103,6 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "status",
     "message_id",
     "typing_indicator",
-    "audio",
-    "contacts",
-    "document",
-    "image",
-    "interactive",
-    "location",
-    "reaction",
-    "sticker",
-    "template",
-    "text",
-    "video",
 ];
 
 /// The spec's `InteractiveObject.type` enum plus the CTA-URL page's `cta_url`. Only button,
@@ -190,7 +180,10 @@ pub fn parse_send(body: &[u8]) -> Result<SendRequest, GraphError> {
 }
 
 fn unexpected_top_level_key(root: &Map<String, Value>) -> Result<(), GraphError> {
-    match root.keys().find(|k| !TOP_LEVEL_KEYS.contains(&k.as_str())) {
+    match root
+        .keys()
+        .find(|k| !TOP_LEVEL_KEYS.contains(&k.as_str()) && !MESSAGE_TYPES.contains(&k.as_str()))
+    {
         Some(key) => Err(GraphError::invalid_parameter(format!(
             "Unexpected key \"{key}\"."
         ))),

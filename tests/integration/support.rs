@@ -324,6 +324,23 @@ pub async fn read(response: reqwest::Response) -> (u16, Value) {
 }
 
 /// Assert a Twilio error envelope.
+/// Assert Meta's Graph error envelope: HTTP status, `code`, `type`, a `(#code) ` message,
+/// `error_data.details` and a trace id.
+pub fn assert_graph_error(status: u16, body: &Value, expected_status: u16, code: u64) {
+    assert_eq!(status, expected_status, "{body}");
+    let error = &body["error"];
+    assert_eq!(error["code"], code, "{body}");
+    assert_eq!(error["type"], "OAuthException", "{body}");
+    assert!(
+        error["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with(&format!("(#{code}) "))),
+        "{body}"
+    );
+    assert!(error["error_data"]["details"].is_string(), "{body}");
+    assert!(error["fbtrace_id"].is_string(), "{body}");
+}
+
 pub fn assert_twilio_error(status: u16, body: &Value, expected_status: u16, code: u64) {
     assert_eq!(status, expected_status, "{body}");
     assert_eq!(body["code"], code, "{body}");

@@ -16,7 +16,7 @@ use mockingbird::control::proto;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::support::{self, SID, TestApp, spawn_with, test_config};
+use crate::support::{self, SID, TestApp, assert_graph_error, spawn_with, test_config};
 
 /// The default tenant's WhatsApp identity (the config's defaults).
 const PHONE_NUMBER_ID: &str = "123456789";
@@ -304,21 +304,6 @@ async fn send(app: &TestApp, body: Value) -> (u16, Value) {
         &body,
     )
     .await
-}
-
-fn assert_graph_error(status: u16, body: &Value, expected_status: u16, code: u64) {
-    assert_eq!(status, expected_status, "{body}");
-    let error = &body["error"];
-    assert_eq!(error["code"], code, "{body}");
-    assert_eq!(error["type"], "OAuthException", "{body}");
-    assert!(
-        error["message"]
-            .as_str()
-            .is_some_and(|m| m.starts_with(&format!("(#{code})"))),
-        "{body}"
-    );
-    assert!(error["fbtrace_id"].is_string(), "{body}");
-    assert!(error["error_data"]["details"].is_string(), "{body}");
 }
 
 fn message_created_to(user: &str, text: &str) -> proto::EventFilter {

@@ -7,7 +7,7 @@ use mockingbird::core::tenants::WindowPolicy;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::support::{SID, TestApp, read, spawn_app, spawn_with, test_config};
+use crate::support::{SID, TestApp, assert_graph_error, read, spawn_app, spawn_with, test_config};
 
 const PHONE_NUMBER_ID: &str = "123456789";
 const ACCESS_TOKEN: &str = "mockingbird";
@@ -155,21 +155,6 @@ async fn send_media(app: &TestApp, message_type: &str, media: Value) -> (u16, Va
         .await
         .expect("request");
     read(response).await
-}
-
-/// Assert Meta's error envelope: status, code and (when given) the whole `message`.
-fn assert_graph_error(status: u16, body: &Value, expected_status: u16, code: u64) {
-    assert_eq!(status, expected_status, "{body}");
-    let error = &body["error"];
-    assert_eq!(error["code"], code, "{body}");
-    assert_eq!(error["type"], "OAuthException", "{body}");
-    assert!(
-        error["message"]
-            .as_str()
-            .is_some_and(|m| m.starts_with(&format!("(#{code}) "))),
-        "{body}"
-    );
-    assert!(error["fbtrace_id"].is_string(), "{body}");
 }
 
 fn default_tenant() -> proto::Tenant {
