@@ -2,11 +2,13 @@
 //! `whatsapp send`.
 
 use std::process::Stdio;
+use std::sync::{Arc, OnceLock};
 
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 
 use mockingbird::control::proto;
+use serde_json::{Value, json};
 
 use crate::support::*;
 
@@ -97,24 +99,21 @@ async fn send_inbound_delivers_a_text_and_tail_prints_it() {
 // ---------------------------------------------------------------------------------------------
 // `whatsapp send`
 
-/// The WhatsApp user of the seed's web page.
-const PHONE: &str = "263778177125";
-
 /// A chatbot working as the seed's bots do in production: it answers the webhook at once, then
 /// replies through the Graph API as the config's default tenant — reply buttons to "hi", a list
 /// to a tapped button.
 #[derive(Clone)]
 struct Bot {
-    /// `{base}/v23.0/{phone_number_id}/messages` of the server under test.
-    graph: String,
-    http: reqwest::Client,
+    /// `{base}/v23.0/{phone_number_id}/messages` of the server under test, once it is up (its
+    /// targets name the bot, so the bot is up first).
+    graph: Arc<OnceLock<String>>,
+    replies: GraphReplies,
 }
 
 async fn bot_webhook(
     axum::extract::State(bot): axum::extract::State<Bot>,
     body: String,
-) -> axum::Json<serde_json::Value> {
-    use serde_json::{Value, json};
+) -> axum::Json<Value> {
     let update: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
     let message = update
         .pointer("/entry/0/changes/0/value/messages/0")
@@ -148,21 +147,8 @@ async fn bot_webhook(
         "type": "interactive",
         "interactive": interactive,
     });
-    tokio::spawn(async move {
-        // The config's default access token.
-        let sent = bot
-            .http
-            .post(&bot.graph)
-            .bearer_auth("mockingbird")
-            .header("content-type", "application/json")
-            .body(reply.to_string())
-            .send()
-            .await;
-        assert!(
-            sent.is_ok_and(|r| r.status().is_success()),
-            "the Graph API took the reply"
-        );
-    });
+    let graph = bot.graph.get().cloned().unwrap_or_default();
+    bot.replies.send(graph, whatsapp::ACCESS_TOKEN, reply);
     axum::Json(json!({ "status": "received" }))
 }
 
@@ -172,22 +158,29 @@ async fn slow_webhook() -> &'static str {
     "late"
 }
 
-/// The server with targets `local` (the bot), `slow` and `down` (a closed port), and the URLs of
-/// the last two.
-async fn whatsapp_server() -> (TestApp, String, String) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind the bot");
-    let bot_address = listener.local_addr().expect("bot address");
-    // A port nobody listens on: bound, then let go.
-    let closed = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind")
-        .local_addr()
-        .expect("address");
-    let bot_url = format!("http://{bot_address}");
+/// The server with targets `local` (the bot), `slow` and `down` (a closed port).
+struct WhatsAppServer {
+    app: TestApp,
+    slow: String,
+    down: String,
+    /// What the Graph API answered to the bot's replies.
+    replies: GraphReplies,
+}
+
+async fn whatsapp_server() -> WhatsAppServer {
+    let bot = Bot {
+        graph: Arc::default(),
+        replies: GraphReplies::default(),
+    };
+    let bot_url = serve(
+        axum::Router::new()
+            .route("/bot/webhook", axum::routing::post(bot_webhook))
+            .route("/slow", axum::routing::post(slow_webhook))
+            .with_state(bot.clone()),
+    )
+    .await;
     let slow = format!("{bot_url}/slow");
-    let down = format!("http://{closed}/bot/webhook");
+    let down = format!("{}/bot/webhook", closed_url());
     let mut config = test_config();
     config.whatsapp.target_timeout_seconds = 0.5;
     for (name, url) in [
@@ -198,23 +191,29 @@ async fn whatsapp_server() -> (TestApp, String, String) {
         config.whatsapp.targets.insert(name.into(), url);
     }
     let app = spawn_with(config).await;
-    let bot = Bot {
-        graph: app.url("/v23.0/123456789/messages"),
-        http: reqwest::Client::new(),
-    };
-    let router = axum::Router::new()
-        .route("/bot/webhook", axum::routing::post(bot_webhook))
-        .route("/slow", axum::routing::post(slow_webhook))
-        .with_state(bot);
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    (app, slow, down)
+    bot.graph
+        .set(app.url(&whatsapp::messages_path()))
+        .expect("set once");
+    WhatsAppServer {
+        app,
+        slow,
+        down,
+        replies: bot.replies,
+    }
 }
 
 /// `mockingbird whatsapp send --target <target> [args] <text>` as the seed page's user.
 async fn whatsapp_send(app: &TestApp, target: &str, args: &[&str], text: &str) -> (bool, String) {
     let run = mockingbird()
         .args(["whatsapp", "send", "--server", &app.grpc])
-        .args(["--phone", PHONE, "--name", "Test User", "--target", target])
+        .args([
+            "--phone",
+            whatsapp::USER,
+            "--name",
+            "Test User",
+            "--target",
+            target,
+        ])
         .args(["--wait", "1.5"])
         .args(args)
         .arg(text)
@@ -238,7 +237,7 @@ async fn whatsapp_send(app: &TestApp, target: &str, args: &[&str], text: &str) -
 
 #[tokio::test]
 async fn whatsapp_send_prints_the_bots_answer_and_its_replies() {
-    let (app, _, _) = whatsapp_server().await;
+    let WhatsAppServer { app, replies, .. } = whatsapp_server().await;
 
     let (ok, printed) = whatsapp_send(&app, "local", &[], "hi").await;
     assert!(ok, "{printed}");
@@ -265,7 +264,7 @@ async fn whatsapp_send_prints_the_bots_answer_and_its_replies() {
     let conversation = control
         .whatsapp
         .get_conversation(proto::GetConversationRequest {
-            user: PHONE.into(),
+            user: whatsapp::USER.into(),
             ..Default::default()
         })
         .await
@@ -295,11 +294,20 @@ async fn whatsapp_send_prints_the_bots_answer_and_its_replies() {
             .map(|w| w.profile_name.as_str()),
         Some("Test User")
     );
+
+    // The Graph API took each of the bot's three replies.
+    let replies = replies.wait_for(3).await;
+    assert_eq!(replies.len(), 3, "{replies:?}");
+    for (status, answer) in &replies {
+        assert_eq!(*status, 200, "{answer}");
+    }
 }
 
 #[tokio::test]
 async fn whatsapp_send_reports_an_unreachable_or_slow_bot_as_the_seed_did() {
-    let (app, slow, down) = whatsapp_server().await;
+    let WhatsAppServer {
+        app, slow, down, ..
+    } = whatsapp_server().await;
 
     let (ok, printed) = whatsapp_send(&app, "down", &[], "hi").await;
     assert!(!ok, "{printed}");

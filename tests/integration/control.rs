@@ -5,7 +5,6 @@ use futures_util::StreamExt;
 use mockingbird::control::proto::{
     self, EventKind, MessageStatus as Status, address_pattern, event::Payload, rule,
 };
-use mockingbird::webhooks::signature;
 use tonic::Code;
 
 use crate::support::*;
@@ -42,16 +41,6 @@ fn lifecycle(steps: &[(Status, u64, u32)]) -> Option<rule::Outcome> {
             })
             .collect(),
     }))
-}
-
-fn signed_by(request: &Recorded, token: &str) -> bool {
-    let params: &[(String, String)] = if request.method == "POST" {
-        &request.form
-    } else {
-        &[]
-    };
-    request.header("x-twilio-signature")
-        == Some(signature::twilio(token, &request.url, params).as_str())
 }
 
 /// The next event of a subscription, within 10 s.
@@ -862,7 +851,7 @@ async fn a_test_sets_a_status_by_hand_and_redelivers_a_callback() {
     let requests = receiver.wait_for(1).await;
     assert_eq!(requests[0].param("MessageStatus"), Some("undelivered"));
     assert_eq!(requests[0].param("ErrorCode"), Some("30003"));
-    assert!(signed_by(&requests[0], &tenant.auth_token));
+    assert!(twilio_signed(&requests[0], &tenant.auth_token));
     // The script's own steps were dropped: nothing overwrites the status.
     control.advance(&tenant, 60_000).await;
     assert_eq!(receiver.requests().len(), 1);
@@ -908,7 +897,7 @@ async fn a_test_sets_a_status_by_hand_and_redelivers_a_callback() {
         requests[1].header("i-twilio-idempotency-token"),
         requests[0].header("i-twilio-idempotency-token")
     );
-    assert!(signed_by(&requests[1], &tenant.auth_token));
+    assert!(twilio_signed(&requests[1], &tenant.auth_token));
     // A failed redelivery is not retried.
     control.advance(&tenant, 60_000).await;
     assert_eq!(receiver.requests().len(), 2);
@@ -958,7 +947,7 @@ async fn an_inbound_text_reaches_the_app_signed_and_its_twiml_reply_is_sent() {
     assert!(webhook.response_body.contains("<Message>"));
 
     let request = &receiver.wait_for(1).await[0];
-    assert!(signed_by(request, &tenant.auth_token), "{request:#?}");
+    assert!(twilio_signed(request, &tenant.auth_token), "{request:#?}");
     for (name, value) in [
         ("MessageSid", inbound.sid.as_str()),
         ("SmsSid", inbound.sid.as_str()),

@@ -2,19 +2,9 @@
 
 use mockingbird::core::messages::MessageStatus;
 use mockingbird::core::rules::{AddressPattern, Match, Outcome, Rejection, Rule, Step};
-use mockingbird::webhooks::signature;
 use serde_json::Value;
 
 use crate::support::*;
-
-fn signature_is_valid(request: &Recorded) -> bool {
-    let expected = if request.method == "POST" {
-        signature::twilio(TOKEN, &request.url, &request.form)
-    } else {
-        signature::twilio(TOKEN, &request.url, &[])
-    };
-    request.header("x-twilio-signature") == Some(expected.as_str())
-}
 
 #[tokio::test]
 async fn sent_then_delivered_with_signed_callbacks() {
@@ -45,7 +35,7 @@ async fn sent_then_delivered_with_signed_callbacks() {
     );
     assert_eq!(sent.header("user-agent"), Some("TwilioProxy/1.1"));
     assert!(sent.header("i-twilio-idempotency-token").is_some());
-    assert!(signature_is_valid(sent), "{sent:#?}");
+    assert!(twilio_signed(sent, TOKEN), "{sent:#?}");
     for (name, value) in [
         ("MessageSid", sid),
         ("SmsSid", sid),
@@ -70,7 +60,7 @@ async fn sent_then_delivered_with_signed_callbacks() {
             .param("RawDlrDoneDate")
             .is_some_and(|d| d.len() == 10)
     );
-    assert!(signature_is_valid(delivered));
+    assert!(twilio_signed(delivered, TOKEN));
     let fetched = app.get(&path).await.1;
     assert_eq!(fetched["status"], "delivered");
     assert!(fetched["date_sent"].is_string());
@@ -147,12 +137,7 @@ async fn unreachable_apps_are_recorded_and_given_up_after_the_last_attempt() {
     let tenant = app.tenant(SID);
     let core = &app.state.core;
     core.freeze_clock(&tenant);
-    // A port nothing listens on.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
-    app.send_with_callback("+15559999999", &format!("http://{closed}/cb"))
+    app.send_with_callback("+15559999999", &format!("{}/cb", closed_url()))
         .await;
     app.advance(&tenant, 30.0).await;
     let attempts = app.attempts(&tenant).await;
@@ -304,7 +289,7 @@ async fn status_callback_method_get_signs_the_url() {
         requests[0].url
     );
     assert!(requests[0].url.contains("MessageStatus=sent"));
-    assert!(signature_is_valid(&requests[0]));
+    assert!(twilio_signed(&requests[0], TOKEN));
 }
 
 #[tokio::test]

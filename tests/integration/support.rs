@@ -1,15 +1,17 @@
-//! Test support: the real server on port 0, and a webhook receiver that records every request
-//! and can be told to fail.
+//! Test support: the real server on port 0, a webhook receiver that records every request and
+//! can be told to fail, the pieces chatbots written in the tests share, and the providers'
+//! signatures checked independently of the server.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::body::Bytes;
-use axum::extract::{Request, State};
+use axum::extract::{Query, Request, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
+use axum::routing::MethodRouter;
 use mockingbird::config::Config;
 use mockingbird::control::proto;
 use mockingbird::control::proto::{
@@ -20,7 +22,9 @@ use mockingbird::control::proto::{
 use mockingbird::core::store::CallbackAttempt;
 use mockingbird::core::tenants::Tenant;
 use mockingbird::server::{AppState, Server};
+use mockingbird::webhooks::signature;
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use tonic::transport::Channel;
@@ -29,6 +33,22 @@ pub const SID: &str = "AC0123456789abcdef0123456789abcdef";
 pub const TOKEN: &str = "secrettoken123";
 pub const FROM: &str = "+15550000001";
 pub const WAIT: Duration = Duration::from_secs(10);
+
+/// The config file's tenant on WhatsApp (the Cloud API identity `Config::default()` gives it),
+/// and the user of the seed's web page.
+pub mod whatsapp {
+    pub const PHONE_NUMBER_ID: &str = "123456789";
+    pub const ACCESS_TOKEN: &str = "mockingbird";
+    pub const APP_SECRET: &str = "mockingbird";
+    pub const VERIFY_TOKEN: &str = "mockingbird";
+    /// A WhatsApp id, as Meta writes users: digits, no `+`.
+    pub const USER: &str = "263778177125";
+
+    /// The tenant's messages edge of the Graph API.
+    pub fn messages_path() -> String {
+        format!("/v23.0/{PHONE_NUMBER_ID}/messages")
+    }
+}
 
 /// A config for tests: in-memory store, the seed's number lists, small real delays.
 pub fn test_config() -> Config {
@@ -229,6 +249,25 @@ impl TestApp {
         read(response).await
     }
 
+    /// POST `body` as JSON to a Graph API path with a bearer token.
+    pub async fn graph_post(&self, token: &str, path: &str, body: &Value) -> (u16, Value) {
+        let response = post_graph(&self.http, &self.url(path), token, body)
+            .await
+            .expect("request");
+        read(response).await
+    }
+
+    /// Freeze the config file's tenant's clock through the control plane; that tenant, as the
+    /// control plane names it (to advance its clock with [`Control::advance`]).
+    pub async fn freeze_default(&self) -> proto::Tenant {
+        let tenant = proto::Tenant {
+            account_sid: SID.into(),
+            ..Default::default()
+        };
+        self.control().await.freeze(&tenant).await;
+        tenant
+    }
+
     /// Send a message as the default account; panics unless it is created.
     pub async fn send(&self, form: &[(&str, &str)]) -> Value {
         let (status, body) = self.post(&self.messages_path(SID), form).await;
@@ -323,7 +362,6 @@ pub async fn read(response: reqwest::Response) -> (u16, Value) {
     (status, body)
 }
 
-/// Assert a Twilio error envelope.
 /// Assert Meta's Graph error envelope: HTTP status, `code`, `type`, a `(#code) ` message,
 /// `error_data.details` and a trace id.
 pub fn assert_graph_error(status: u16, body: &Value, expected_status: u16, code: u64) {
@@ -341,6 +379,7 @@ pub fn assert_graph_error(status: u16, body: &Value, expected_status: u16, code:
     assert!(error["fbtrace_id"].is_string(), "{body}");
 }
 
+/// Assert a Twilio error envelope.
 pub fn assert_twilio_error(status: u16, body: &Value, expected_status: u16, code: u64) {
     assert_eq!(status, expected_status, "{body}");
     assert_eq!(body["code"], code, "{body}");
@@ -354,6 +393,180 @@ pub fn assert_twilio_error(status: u16, body: &Value, expected_status: u16, code
         format!("https://www.twilio.com/docs/errors/{code}"),
         "{body}"
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Signatures, computed here independently of the server's `hmac` crate.
+
+/// HMAC-SHA256 (RFC 2104) written out from SHA-256, as lowercase hex.
+fn hmac_sha256_by_hand(key: &[u8], message: &[u8]) -> String {
+    let mut block = [0u8; 64];
+    if key.len() > 64 {
+        block[..32].copy_from_slice(&Sha256::digest(key));
+    } else {
+        block[..key.len()].copy_from_slice(key);
+    }
+    let inner: Vec<u8> = block
+        .iter()
+        .map(|b| b ^ 0x36)
+        .chain(message.iter().copied())
+        .collect();
+    let inner_hash = Sha256::digest(&inner);
+    let outer: Vec<u8> = block
+        .iter()
+        .map(|b| b ^ 0x5c)
+        .chain(inner_hash.iter().copied())
+        .collect();
+    Sha256::digest(&outer)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[test]
+fn the_hand_written_hmac_matches_rfc_4231() {
+    // Test case 2, and test case 6: a key longer than the block is hashed first.
+    assert_eq!(
+        hmac_sha256_by_hand(b"Jefe", b"what do ya want for nothing?"),
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+    );
+    assert_eq!(
+        hmac_sha256_by_hand(
+            &[0xaa; 131],
+            b"Test Using Larger Than Block-Size Key - Hash Key First"
+        ),
+        "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
+    );
+}
+
+/// Whether `header` is Meta's `X-Hub-Signature-256` of `body` for `app_secret`: `sha256=` and
+/// the hex HMAC-SHA256 of the bytes sent.
+pub fn meta_signed(body: &[u8], header: Option<&str>, app_secret: &str) -> bool {
+    let expected = format!(
+        "sha256={}",
+        hmac_sha256_by_hand(app_secret.as_bytes(), body)
+    );
+    header == Some(expected.as_str())
+}
+
+/// Whether a recorded webhook carries Twilio's `X-Twilio-Signature` for `auth_token`. A GET's
+/// parameters are in its URL, so only a POST's form is signed as parameters.
+pub fn twilio_signed(request: &Recorded, auth_token: &str) -> bool {
+    let params: &[(String, String)] = if request.method == "POST" {
+        &request.form
+    } else {
+        &[]
+    };
+    request.header("x-twilio-signature")
+        == Some(signature::twilio(auth_token, &request.url, params).as_str())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pieces of the chatbots the tests write.
+
+/// Serve `router` on port 0 for the rest of the test; its base URL, `http://127.0.0.1:PORT`.
+pub async fn serve(router: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    format!("http://{address}")
+}
+
+/// The base URL of a port nothing listens on: bound on port 0, then let go.
+pub fn closed_url() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    format!("http://{}", listener.local_addr().expect("address"))
+}
+
+/// A bot's verification endpoint (`GET`): it echoes `hub.challenge` when `hub.mode` is
+/// `subscribe` and the verify token is `verify_token`, and answers 403 otherwise, as Meta's
+/// create-webhook-endpoint page asks.
+pub fn verification<S>(verify_token: &str) -> MethodRouter<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    let token: Arc<str> = verify_token.into();
+    axum::routing::get(|Query(query): Query<HashMap<String, String>>| async move {
+        let given = |name: &str| query.get(name).map(String::as_str);
+        match (
+            given("hub.mode"),
+            given("hub.verify_token"),
+            given("hub.challenge"),
+        ) {
+            (Some("subscribe"), Some(given), Some(challenge)) if given == &*token => {
+                (StatusCode::OK, challenge.to_owned())
+            }
+            _ => (StatusCode::FORBIDDEN, "forbidden".to_owned()),
+        }
+    })
+}
+
+/// POST `body` as JSON to `url` with a bearer token, as a bot calls the Graph API.
+pub async fn post_graph(
+    http: &reqwest::Client,
+    url: &str,
+    token: &str,
+    body: &Value,
+) -> reqwest::Result<reqwest::Response> {
+    http.post(url)
+        .bearer_auth(token)
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+}
+
+/// What the Graph API answered to a bot's replies. A bot answers the webhook at once and replies
+/// from a task of its own, where a failed assert would panic unseen: the answers are recorded
+/// here, and the test asserts on them.
+#[derive(Clone, Default)]
+pub struct GraphReplies {
+    /// Each answer's status and JSON body; status 0 and the error when there was no answer.
+    answers: Arc<Mutex<Vec<(u16, Value)>>>,
+    arrived: Arc<Notify>,
+}
+
+impl GraphReplies {
+    /// Send `reply` to the messages edge at `url` as `token`, from a task of its own.
+    pub fn send(&self, url: String, token: &str, reply: Value) {
+        let replies = self.clone();
+        let token = token.to_owned();
+        tokio::spawn(async move {
+            let answer = match post_graph(&reqwest::Client::new(), &url, &token, &reply).await {
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    let text = response.text().await.unwrap_or_default();
+                    (
+                        status,
+                        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+                    )
+                }
+                Err(error) => (0, Value::String(error.to_string())),
+            };
+            replies.answers.lock().unwrap().push(answer);
+            replies.arrived.notify_waiters();
+        });
+    }
+
+    /// Wait until at least `count` answers have arrived; all of them, in order of arrival.
+    pub async fn wait_for(&self, count: usize) -> Vec<(u16, Value)> {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let notified = self.arrived.notified();
+            let answers = self.answers.lock().unwrap().clone();
+            if answers.len() >= count {
+                return answers;
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                panic!(
+                    "waited {WAIT:?} for {count} Graph API answers to a bot; got {}: {answers:?}",
+                    answers.len()
+                );
+            }
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -6,7 +6,6 @@
 use mockingbird::control::proto;
 use mockingbird::core::tenants::WindowPolicy;
 use mockingbird::core::whatsapp::WhatsAppUpdate;
-use mockingbird::webhooks::signature;
 use serde_json::Value;
 use tonic::Code;
 
@@ -72,11 +71,6 @@ fn statuses(callbacks: &[Recorded]) -> Vec<&str> {
         .collect()
 }
 
-fn signed_by(request: &Recorded, token: &str) -> bool {
-    request.header("x-twilio-signature")
-        == Some(signature::twilio(token, &request.url, &request.form).as_str())
-}
-
 /// A WhatsApp user writes to the tenant's number; the answer of SendInbound.
 async fn user_writes(
     app: &TestApp,
@@ -127,7 +121,7 @@ async fn free_form_without_a_conversation_is_accepted_then_fails_63016() {
     assert_eq!(failed.param("ErrorCode"), Some("63016"));
     assert_eq!(failed.param("To"), Some(USER));
     assert_eq!(failed.param("From"), Some(BUSINESS));
-    assert!(signed_by(failed, &tenant.auth_token), "{failed:#?}");
+    assert!(twilio_signed(failed, &tenant.auth_token), "{failed:#?}");
 
     let path = format!(
         "/2010-04-01/Accounts/{}/Messages/{}.json",
@@ -269,7 +263,7 @@ async fn a_whatsapp_users_message_reaches_the_app_with_twilios_whatsapp_paramete
     assert!(tap.opt_out_type.is_empty());
 
     let webhook = &incoming(&receiver)[0];
-    assert!(signed_by(webhook, &tenant.auth_token), "{webhook:#?}");
+    assert!(twilio_signed(webhook, &tenant.auth_token), "{webhook:#?}");
     for (name, value) in [
         ("MessageSid", stored.sid.as_str()),
         ("SmsMessageSid", stored.sid.as_str()),
@@ -322,7 +316,7 @@ async fn a_whatsapp_users_message_reaches_the_app_with_twilios_whatsapp_paramete
     )
     .await;
     let webhook = &incoming(&receiver)[1];
-    assert!(signed_by(webhook, &tenant.auth_token), "{webhook:#?}");
+    assert!(twilio_signed(webhook, &tenant.auth_token), "{webhook:#?}");
     for (name, value) in [
         ("MessageType", "location"),
         ("Latitude", "37.7955"),
@@ -377,29 +371,38 @@ async fn whatsapp_fields_need_a_whatsapp_user_and_a_real_location() {
     let tenant = whatsapp_tenant(&app, &receiver, "invalid").await;
     let mut control = app.control().await;
     let invalid = [
-        proto::SendInboundRequest {
-            from: "+15557654321".into(),
-            to: NUMBER.into(),
-            profile_name: "Ada".into(),
-            ..Default::default()
-        },
-        proto::SendInboundRequest {
-            from: USER.into(),
-            to: NUMBER.into(),
-            location: Some(proto::InboundLocation {
-                latitude: 91.0,
+        (
+            proto::SendInboundRequest {
+                from: "+15557654321".into(),
+                to: NUMBER.into(),
+                profile_name: "Ada".into(),
                 ..Default::default()
-            }),
-            ..Default::default()
-        },
-        proto::SendInboundRequest {
-            from: "+15557654321".into(),
-            to: BUSINESS.into(),
-            body: "hi".into(),
-            ..Default::default()
-        },
+            },
+            "must be whatsapp:+",
+        ),
+        (
+            proto::SendInboundRequest {
+                from: USER.into(),
+                to: NUMBER.into(),
+                location: Some(proto::InboundLocation {
+                    latitude: 91.0,
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+            "not a latitude within ±90",
+        ),
+        (
+            proto::SendInboundRequest {
+                from: "+15557654321".into(),
+                to: BUSINESS.into(),
+                body: "hi".into(),
+                ..Default::default()
+            },
+            "is not in the channel of from",
+        ),
     ];
-    for request in invalid {
+    for (request, why) in invalid {
         let refused = control
             .messages
             .send_inbound(proto::SendInboundRequest {
@@ -409,6 +412,7 @@ async fn whatsapp_fields_need_a_whatsapp_user_and_a_real_location() {
             .await
             .expect_err("refused");
         assert_eq!(refused.code(), Code::InvalidArgument, "{refused:?}");
+        assert!(refused.message().contains(why), "{why}: {refused:?}");
     }
     assert!(incoming(&receiver).is_empty());
 }
@@ -479,5 +483,9 @@ async fn an_sms_stop_does_not_unsubscribe_the_user_from_whatsapp() {
         &[("Body", "Still here on WhatsApp")],
     )
     .await;
-    assert_eq!(reply["status"], "queued", "{reply}");
+    app.control().await.advance(&tenant, 3 * STEP).await;
+    assert_eq!(
+        statuses(&callbacks_of(&receiver, &sid(&reply))),
+        ["sent", "delivered", "read"]
+    );
 }

@@ -1,61 +1,26 @@
 //! The WhatsApp Cloud API: a chatbot written here is driven end to end, and every message type,
-//! limit and error code answers as Meta's does. Signatures are checked with an HMAC written out
-//! by hand from SHA-256, independent of the server's `hmac` crate.
+//! limit and error code answers as Meta's does. Signatures are checked with the HMAC written out
+//! by hand in `support`, independent of the server's `hmac` crate.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::response::{IntoResponse, Response};
 use mockingbird::config::Config;
 use mockingbird::control::proto;
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
-use crate::support::{self, SID, TestApp, assert_graph_error, spawn_with, test_config};
-
-/// The default tenant's WhatsApp identity (the config's defaults).
-const PHONE_NUMBER_ID: &str = "123456789";
-const ACCESS_TOKEN: &str = "mockingbird";
-const APP_SECRET: &str = "mockingbird";
-const USER: &str = "263778177125";
-
-/// HMAC-SHA256 (RFC 2104) written out from SHA-256, as lowercase hex.
-fn hmac_sha256_by_hand(key: &[u8], message: &[u8]) -> String {
-    let mut block = [0u8; 64];
-    if key.len() > 64 {
-        block[..32].copy_from_slice(&Sha256::digest(key));
-    } else {
-        block[..key.len()].copy_from_slice(key);
-    }
-    let inner: Vec<u8> = block
-        .iter()
-        .map(|b| b ^ 0x36)
-        .chain(message.iter().copied())
-        .collect();
-    let inner_hash = Sha256::digest(&inner);
-    let outer: Vec<u8> = block
-        .iter()
-        .map(|b| b ^ 0x5c)
-        .chain(inner_hash.iter().copied())
-        .collect();
-    Sha256::digest(&outer)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-#[test]
-fn the_hand_written_hmac_matches_rfc_4231() {
-    assert_eq!(
-        hmac_sha256_by_hand(b"Jefe", b"what do ya want for nothing?"),
-        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
-    );
-}
+use crate::support::whatsapp::{
+    ACCESS_TOKEN, APP_SECRET, PHONE_NUMBER_ID, USER, VERIFY_TOKEN, messages_path,
+};
+use crate::support::{
+    self, GraphReplies, HANG, Receiver, SID, TestApp, assert_graph_error, closed_url, meta_signed,
+    spawn_with, test_config,
+};
 
 fn config_with_webhook(url: &str) -> Config {
     let mut config = test_config();
@@ -80,10 +45,10 @@ struct BotState {
     /// The Graph API's messages URL, once the server is up.
     graph: Mutex<String>,
     received: Mutex<Vec<Delivered>>,
-    /// What the Graph API answered to each of the bot's sends.
-    sent: Mutex<Vec<(u16, Value)>>,
-    /// Answers to give to webhooks, in order (200 when empty).
-    statuses: Mutex<VecDeque<u16>>,
+    /// Bodies to answer the next webhooks with, in order; an empty 200 when none is left.
+    answers: Mutex<VecDeque<Value>>,
+    /// What the Graph API answered to each of the bot's replies.
+    replies: GraphReplies,
 }
 
 /// Answers "hi" with reply buttons, a tap on "Pay" with a list, anything else with an echo; it
@@ -97,17 +62,18 @@ impl Bot {
     async fn start() -> Bot {
         let state = Arc::new(BotState::default());
         let router = Router::new()
-            .route("/bot/webhook", get(Bot::verify).post(Bot::receive))
+            .route(
+                "/bot/webhook",
+                support::verification(VERIFY_TOKEN).post(Bot::receive),
+            )
             .with_state(Arc::clone(&state));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/bot/webhook", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, router).await });
+        let url = format!("{}/bot/webhook", support::serve(router).await);
         Bot { url, state }
     }
 
     /// Send replies through this server's Graph API.
     fn talk_to(&self, app: &TestApp) {
-        *self.state.graph.lock().unwrap() = app.url(&format!("/v23.0/{PHONE_NUMBER_ID}/messages"));
+        *self.state.graph.lock().unwrap() = app.url(&messages_path());
     }
 
     /// A server whose default tenant sends its webhooks to this bot.
@@ -117,34 +83,20 @@ impl Bot {
         app
     }
 
-    async fn verify(Query(query): Query<Vec<(String, String)>>) -> impl IntoResponse {
-        let get = |name: &str| {
-            query
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.clone())
-                .unwrap_or_default()
-        };
-        if get("hub.mode") == "subscribe" && get("hub.verify_token") == "mockingbird" {
-            (StatusCode::OK, get("hub.challenge"))
-        } else {
-            (StatusCode::FORBIDDEN, String::new())
-        }
+    /// Answer the next webhook with `body` (JSON) instead of an empty 200.
+    fn answer_next(&self, body: Value) {
+        self.state.answers.lock().unwrap().push_back(body);
     }
 
     async fn receive(
         State(state): State<Arc<BotState>>,
         headers: HeaderMap,
         raw: Bytes,
-    ) -> StatusCode {
-        let expected = format!(
-            "sha256={}",
-            hmac_sha256_by_hand(APP_SECRET.as_bytes(), &raw)
-        );
-        let signature_ok = headers
+    ) -> Response {
+        let signature = headers
             .get("x-hub-signature-256")
-            .and_then(|v| v.to_str().ok())
-            == Some(expected.as_str());
+            .and_then(|v| v.to_str().ok());
+        let signature_ok = meta_signed(&raw, signature, APP_SECRET);
         let body: Value = serde_json::from_slice(&raw).unwrap_or(Value::Null);
         state.received.lock().unwrap().push(Delivered {
             body: body.clone(),
@@ -153,30 +105,22 @@ impl Bot {
             mock_testing: headers.get("x-mock-testing").is_some(),
         });
         if !signature_ok {
-            return StatusCode::FORBIDDEN;
+            return StatusCode::FORBIDDEN.into_response();
         }
         if let Some(message) = body.pointer("/entry/0/changes/0/value/messages/0") {
-            let reply = Bot::answer(message);
-            let state = Arc::clone(&state);
             // Bots answer the webhook at once and reply through the Graph API.
-            tokio::spawn(async move {
-                let graph = state.graph.lock().unwrap().clone();
-                let response = reqwest::Client::new()
-                    .post(graph)
-                    .bearer_auth(ACCESS_TOKEN)
-                    .header("content-type", "application/json")
-                    .body(reply.to_string())
-                    .send()
-                    .await
-                    .unwrap();
-                let status = response.status().as_u16();
-                let text = response.text().await.unwrap_or_default();
-                let answer: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-                state.sent.lock().unwrap().push((status, answer));
-            });
+            let graph = state.graph.lock().unwrap().clone();
+            state
+                .replies
+                .send(graph, ACCESS_TOKEN, Bot::answer(message));
         }
-        let answer = state.statuses.lock().unwrap().pop_front().unwrap_or(200);
-        StatusCode::from_u16(answer).unwrap()
+        let answer = state.answers.lock().unwrap().pop_front();
+        match answer {
+            Some(body) => {
+                ([("content-type", "application/json")], body.to_string()).into_response()
+            }
+            None => StatusCode::OK.into_response(),
+        }
     }
 
     fn answer(message: &Value) -> Value {
@@ -282,28 +226,9 @@ async fn user_sends(app: &TestApp, target: &str, message: Value) -> (u16, String
     (response.status().as_u16(), response.text().await.unwrap())
 }
 
-async fn graph(app: &TestApp, token: &str, path: &str, body: &Value) -> (u16, Value) {
-    let response = app
-        .http
-        .post(app.url(path))
-        .bearer_auth(token)
-        .header("content-type", "application/json")
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap();
-    support::read(response).await
-}
-
 /// Send a message as the default tenant's bot.
 async fn send(app: &TestApp, body: Value) -> (u16, Value) {
-    graph(
-        app,
-        ACCESS_TOKEN,
-        &format!("/v23.0/{PHONE_NUMBER_ID}/messages"),
-        &body,
-    )
-    .await
+    app.graph_post(ACCESS_TOKEN, &messages_path(), &body).await
 }
 
 fn message_created_to(user: &str, text: &str) -> proto::EventFilter {
@@ -326,22 +251,11 @@ fn created_sid(event: &proto::Event) -> String {
     }
 }
 
-async fn freeze_default(app: &TestApp) {
-    app.control()
-        .await
-        .clock
-        .freeze(proto::FreezeRequest {
-            account_sid: SID.into(),
-        })
-        .await
-        .expect("Freeze");
-}
-
 #[tokio::test]
 async fn a_chatbot_is_driven_end_to_end() {
     let bot = Bot::start().await;
     let app = bot.server().await;
-    freeze_default(&app).await;
+    app.freeze_default().await;
     let mut control = app.control().await;
     let tenant = app.tenant(SID);
 
@@ -424,7 +338,8 @@ async fn a_chatbot_is_driven_end_to_end() {
     for _ in 0..3 {
         app.advance(&tenant, 2.0).await;
     }
-    for id in [&buttons_id, &created_sid(&list)] {
+    let list_id = created_sid(&list);
+    for id in [&buttons_id, &list_id] {
         let statuses = bot.statuses_of(id);
         let names: Vec<&str> = statuses
             .iter()
@@ -440,6 +355,20 @@ async fn a_chatbot_is_driven_end_to_end() {
         bot.received().iter().all(|d| d.signature_ok),
         "every webhook verifies"
     );
+    // The Graph API took both of the bot's replies, and they are the messages seen above.
+    let replies = bot.state.replies.wait_for(2).await;
+    assert_eq!(replies.len(), 2, "{replies:?}");
+    let mut replied: Vec<&str> = replies
+        .iter()
+        .map(|(status, answer)| {
+            assert_eq!(*status, 200, "{answer}");
+            answer["messages"][0]["id"].as_str().unwrap_or_default()
+        })
+        .collect();
+    replied.sort_unstable();
+    let mut expected = [buttons_id.as_str(), list_id.as_str()];
+    expected.sort_unstable();
+    assert_eq!(replied, expected);
 
     // A day later the window is closed: free-form fails with 131047, a template goes out.
     app.advance(&tenant, 24.0 * 3600.0 + 1.0).await;
@@ -654,7 +583,7 @@ async fn limits_and_missing_fields_get_metas_codes() {
     for raw in ["{not json", "[1, 2]", ""] {
         let response = app
             .http
-            .post(app.url(&format!("/v23.0/{PHONE_NUMBER_ID}/messages")))
+            .post(app.url(&messages_path()))
             .bearer_auth(ACCESS_TOKEN)
             .header("content-type", "application/json")
             .body(raw)
@@ -671,8 +600,8 @@ async fn limits_and_missing_fields_get_metas_codes() {
 async fn wrong_credentials_and_paths_get_metas_envelope() {
     let app = spawn_with(test_config()).await;
     let text = message("text", json!({ "body": "hi" }));
-    let path = format!("/v23.0/{PHONE_NUMBER_ID}/messages");
-    let (status, body) = graph(&app, "EAAwrong", &path, &text).await;
+    let path = messages_path();
+    let (status, body) = app.graph_post("EAAwrong", &path, &text).await;
     assert_graph_error(status, &body, 401, 190);
     let response = app
         .http
@@ -684,10 +613,12 @@ async fn wrong_credentials_and_paths_get_metas_envelope() {
         .unwrap();
     let (status, body) = support::read(response).await;
     assert_graph_error(status, &body, 401, 190);
-    let (status, body) = graph(&app, ACCESS_TOKEN, "/v23.0/999999/messages", &text).await;
+    let (status, body) = app
+        .graph_post(ACCESS_TOKEN, "/v23.0/999999/messages", &text)
+        .await;
     assert_graph_error(status, &body, 400, 100);
     assert_eq!(body["error"]["error_subcode"], 33, "{body}");
-    let (status, body) = graph(&app, ACCESS_TOKEN, "/v23.0/a/b/c", &text).await;
+    let (status, body) = app.graph_post(ACCESS_TOKEN, "/v23.0/a/b/c", &text).await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(body["error"]["code"], 2500, "{body}");
     // A GET on the messages edge is not a route: Meta's envelope, not Twilio's.
@@ -729,7 +660,7 @@ async fn allow_list_templates_and_rules_decide() {
     .unwrap();
     let app = spawn_with(config).await;
     bot.talk_to(&app);
-    freeze_default(&app).await;
+    app.freeze_default().await;
     let tenant = app.tenant(SID);
 
     // Test-number mode: only the listed recipients.
@@ -836,7 +767,7 @@ async fn outside_the_window_a_message_can_fail_later_instead() {
     config.whatsapp.window = mockingbird::core::tenants::WindowPolicy::FailLater;
     let app = spawn_with(config).await;
     bot.talk_to(&app);
-    freeze_default(&app).await;
+    app.freeze_default().await;
     let (status, body) = send(&app, message("text", json!({ "body": "hi" }))).await;
     assert_eq!(status, 200, "{body}");
     let id = body["messages"][0]["id"].as_str().unwrap().to_owned();
@@ -871,21 +802,25 @@ async fn webhooks_escape_non_ascii_and_sign_the_bytes_sent() {
 }
 
 #[tokio::test]
-async fn the_seed_proxy_relays_answers_and_reports_dead_targets() {
+async fn the_seed_proxy_relays_answers_and_reports_dead_or_silent_targets() {
     let bot = Bot::start().await;
+    let dead = format!("{}/bot/webhook", closed_url());
+    // Takes the connection, then keeps it waiting past the target timeout.
+    let silent = Receiver::start().await;
+    silent.answer_with(&[HANG]);
     let mut config = config_with_webhook(&bot.url);
-    config
-        .whatsapp
-        .targets
-        .insert("local".into(), bot.url.clone());
-    config
-        .whatsapp
-        .targets
-        .insert("dead".into(), "http://127.0.0.1:9/bot/webhook".into());
+    config.whatsapp.target_timeout_seconds = 0.5;
+    for (name, url) in [
+        ("local", bot.url.clone()),
+        ("dead", dead.clone()),
+        ("silent", silent.url("/bot/webhook")),
+    ] {
+        config.whatsapp.targets.insert(name.into(), url);
+    }
     let app = spawn_with(config).await;
     bot.talk_to(&app);
-    // The seed's early bots answered in-band: {"response": …} is unwrapped.
-    bot.state.statuses.lock().unwrap().push_back(200);
+    // The seed's early bots answered in-band: {"response": …} is unwrapped and re-indented.
+    bot.answer_next(json!({ "response": { "x": 1 } }));
     let (status, answer) = user_sends(
         &app,
         "local",
@@ -893,6 +828,7 @@ async fn the_seed_proxy_relays_answers_and_reports_dead_targets() {
     )
     .await;
     assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer, "{\n  \"x\": 1\n}");
     let tapped = &bot.received()[0].body["entry"][0]["changes"][0]["value"]["messages"][0];
     assert_eq!(
         tapped["button"],
@@ -905,7 +841,25 @@ async fn the_seed_proxy_relays_answers_and_reports_dead_targets() {
     )
     .await;
     assert_eq!(status, 502, "{answer}");
-    assert!(answer.contains("unreachable"), "{answer}");
+    assert!(
+        answer.contains("unreachable") && answer.contains(&dead),
+        "{answer}"
+    );
+    let (status, answer) = user_sends(
+        &app,
+        "silent",
+        json!({ "type": "text", "text": { "body": "hi" } }),
+    )
+    .await;
+    assert_eq!(status, 504, "{answer}");
+    let answer: Value = serde_json::from_str(&answer).expect("a JSON error");
+    assert!(
+        answer["message"]
+            .as_str()
+            .is_some_and(|m| m.contains(&silent.url("/bot/webhook"))),
+        "{answer}"
+    );
+    assert_eq!(silent.wait_for(1).await[0].method, "POST", "it was reached");
     let (status, answer) = user_sends(
         &app,
         "nowhere",

@@ -2,30 +2,15 @@
 //! message type reach the app as Meta's complete, signed webhook; settings and the verification
 //! handshake; conversations; waiting for a WhatsApp message by its type.
 
-use std::sync::Arc;
-
-use axum::extract::{Query, State};
-use hmac::{Hmac, Mac};
 use mockingbird::control::proto::{
     self, EventKind, InboundDelivery, WindowPolicy, event::Payload,
     send_whats_app_inbound_request::Message as UserMessage,
 };
 use serde_json::{Value, json};
-use sha2::Sha256;
 use tonic::Code;
 
+use crate::support::whatsapp::USER;
 use crate::support::*;
-
-const USER: &str = "263778177125";
-
-/// `sha256=<hex HMAC-SHA256(body, app secret)>`, computed here independently of the server.
-fn meta_signature(app_secret: &str, body: &[u8]) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(app_secret.as_bytes()).expect("any key length");
-    mac.update(body);
-    let digest = mac.finalize().into_bytes();
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    format!("sha256={hex}")
-}
 
 fn identity(tenant: &proto::Tenant) -> proto::WhatsAppIdentity {
     tenant
@@ -73,11 +58,15 @@ fn checked_envelope(
 ) -> Value {
     let wa = identity(tenant);
     assert_eq!(request.method, "POST");
-    assert_eq!(
-        request.header("x-hub-signature-256"),
-        Some(meta_signature(&wa.app_secret, request.body.as_bytes()).as_str()),
-        "signature of {}",
-        request.body
+    assert!(
+        meta_signed(
+            request.body.as_bytes(),
+            request.header("x-hub-signature-256"),
+            &wa.app_secret
+        ),
+        "signature of {}: {:?}",
+        request.body,
+        request.header("x-hub-signature-256")
     );
     assert_eq!(request.header("content-type"), Some("application/json"));
     assert_eq!(
@@ -368,9 +357,13 @@ async fn targets_are_marked_as_tests_and_unknown_ones_are_named() {
     let request = &receiver.wait_for(1).await[0];
     assert_eq!(request.header("x-mock-testing"), Some("true"));
     let webhook_secret = app.tenant(SID).account().whatsapp.app_secret;
-    assert_eq!(
-        request.header("x-hub-signature-256"),
-        Some(meta_signature(&webhook_secret, request.body.as_bytes()).as_str())
+    assert!(
+        meta_signed(
+            request.body.as_bytes(),
+            request.header("x-hub-signature-256"),
+            &webhook_secret
+        ),
+        "{request:#?}"
     );
 
     let unknown = control
@@ -392,44 +385,14 @@ async fn targets_are_marked_as_tests_and_unknown_ones_are_named() {
     );
 }
 
-/// A bot's verification endpoint: answers the challenge when the verify token is right, as
-/// Meta's create-webhook-endpoint page asks.
-async fn echo_challenge(
-    State(token): State<Arc<str>>,
-    Query(query): Query<std::collections::HashMap<String, String>>,
-) -> (axum::http::StatusCode, String) {
-    let mode = query.get("hub.mode").map(String::as_str);
-    let given = query.get("hub.verify_token").map(String::as_str);
-    match (mode, given, query.get("hub.challenge")) {
-        (Some("subscribe"), Some(given), Some(challenge)) if given == &*token => {
-            (axum::http::StatusCode::OK, challenge.clone())
-        }
-        _ => (axum::http::StatusCode::FORBIDDEN, "forbidden".into()),
-    }
-}
-
-/// Serve `router` on port 0; its base URL.
-async fn serve(router: axum::Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let address = listener.local_addr().expect("address");
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    format!("http://{address}")
-}
-
 #[tokio::test]
 async fn settings_update_and_the_verification_handshake() {
     let app = spawn_app().await;
     let mut control = app.control().await;
     let tenant = control.tenant("settings").await;
     let wa = identity(&tenant);
-    let bot = serve(
-        axum::Router::new()
-            .route("/bot/webhook", axum::routing::get(echo_challenge))
-            .with_state(Arc::<str>::from(wa.verify_token.as_str())),
-    )
-    .await;
+    let bot =
+        serve(axum::Router::new().route("/bot/webhook", verification(&wa.verify_token))).await;
     let silent = Receiver::start().await;
 
     let settings = control
@@ -458,6 +421,21 @@ async fn settings_update_and_the_verification_handshake() {
         .await
         .expect_err("no webhook URL to verify");
     assert_eq!(refused.code(), Code::FailedPrecondition);
+    let unchanged = control
+        .whatsapp
+        .get_settings(proto::GetWhatsAppSettingsRequest {
+            account_sid: tenant.account_sid.clone(),
+        })
+        .await
+        .expect("GetSettings")
+        .into_inner();
+    assert_eq!(
+        unchanged.window,
+        WindowPolicy::Reject as i32,
+        "{unchanged:?}"
+    );
+    assert_eq!(unchanged.webhook_url, "", "{unchanged:?}");
+    assert_eq!(unchanged, settings);
 
     let updated = control
         .whatsapp
@@ -568,24 +546,18 @@ async fn settings_update_and_the_verification_handshake() {
 /// The app's Cloud API call: a text to the user, as the tenant's business number.
 async fn reply(app: &TestApp, tenant: &proto::Tenant, text: &str) -> String {
     let wa = identity(tenant);
-    let response = app
-        .http
-        .post(app.url(&format!("/v23.0/{}/messages", wa.phone_number_id)))
-        .bearer_auth(&wa.access_token)
-        .header("content-type", "application/json")
-        .body(
-            json!({
+    let (status, body) = app
+        .graph_post(
+            &wa.access_token,
+            &format!("/v23.0/{}/messages", wa.phone_number_id),
+            &json!({
                 "messaging_product": "whatsapp",
                 "to": USER,
                 "type": "text",
                 "text": { "body": text },
-            })
-            .to_string(),
+            }),
         )
-        .send()
-        .await
-        .expect("Graph API request");
-    let (status, body) = read(response).await;
+        .await;
     assert_eq!(status, 200, "{body}");
     body["messages"][0]["id"]
         .as_str()

@@ -7,10 +7,9 @@ use mockingbird::core::tenants::WindowPolicy;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
+use crate::support::whatsapp::{ACCESS_TOKEN, PHONE_NUMBER_ID, USER, messages_path};
 use crate::support::{SID, TestApp, assert_graph_error, read, spawn_app, spawn_with, test_config};
 
-const PHONE_NUMBER_ID: &str = "123456789";
-const ACCESS_TOKEN: &str = "mockingbird";
 const JPEG: &[u8] = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00 not really a picture \xff\xd9";
 const MINUTE: u64 = 60 * 1000;
 const DAY: u64 = 24 * 60 * MINUTE;
@@ -141,27 +140,11 @@ async fn delete(app: &TestApp, token: &str, id: &str) -> (u16, Value) {
 async fn send_media(app: &TestApp, message_type: &str, media: Value) -> (u16, Value) {
     let mut body = json!({
         "messaging_product": "whatsapp",
-        "to": "263778177125",
+        "to": USER,
         "type": message_type,
     });
     body[message_type] = media;
-    let response = app
-        .http
-        .post(app.url(&format!("/v23.0/{PHONE_NUMBER_ID}/messages")))
-        .bearer_auth(ACCESS_TOKEN)
-        .header("content-type", "application/json")
-        .body(body.to_string())
-        .send()
-        .await
-        .expect("request");
-    read(response).await
-}
-
-fn default_tenant() -> proto::Tenant {
-    proto::Tenant {
-        account_sid: SID.into(),
-        ..Default::default()
-    }
+    app.graph_post(ACCESS_TOKEN, &messages_path(), &body).await
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
@@ -249,9 +232,8 @@ async fn an_upload_is_retrieved_and_downloaded_with_the_bearer_token() {
 #[tokio::test]
 async fn a_download_url_works_for_five_minutes_of_the_tenants_clock() {
     let app = spawn_app().await;
+    let tenant = app.freeze_default().await;
     let mut control = app.control().await;
-    let tenant = default_tenant();
-    control.freeze(&tenant).await;
     let id = upload(&app, "application/pdf", b"%PDF-1.4 tiny").await;
     let url = media_url(&app, &id).await;
 
@@ -280,9 +262,8 @@ async fn a_media_id_is_gone_after_30_days() {
     let mut config = test_config();
     config.whatsapp.window = WindowPolicy::Off;
     let app = spawn_with(config).await;
+    let tenant = app.freeze_default().await;
     let mut control = app.control().await;
-    let tenant = default_tenant();
-    control.freeze(&tenant).await;
     let id = upload(&app, "image/png", b"\x89PNG\r\n\x1a\n").await;
 
     control.advance(&tenant, 30 * DAY - 1000).await;

@@ -26,6 +26,9 @@ from twilio.rest import Client
 
 REPO = Path(__file__).resolve().parents[2]
 READY_TIMEOUT_SECONDS = 15.0
+# Every SDK request's own limit: the SDK waits forever by default, so a server that stopped
+# answering would hang a poll instead of failing it.
+REQUEST_TIMEOUT_SECONDS = 10.0
 
 ACCOUNT_SID = "AC" + "a" * 32
 AUTH_TOKEN = "mockingbirdtesttoken0123456789ab"
@@ -206,7 +209,7 @@ class MockHttpClient(TwilioHttpClient):
     """
 
     def __init__(self, base_url: str):
-        super().__init__()
+        super().__init__(timeout=REQUEST_TIMEOUT_SECONDS)
         self.base = urlsplit(base_url)
         self.session.trust_env = False  # loopback only: ignore proxy settings
         self.requests_made: List[tuple] = []

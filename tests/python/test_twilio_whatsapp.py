@@ -3,7 +3,9 @@ Messages resource, Content API templates, the 24-hour window (error 63016) and `
 the incoming-message webhook of a WhatsApp user, checked with the SDK's RequestValidator.
 
 Servers are per test (see conftest.py); their callbacks.delay_seconds is 0.1, so a message's
-whole life takes well under a second of real time.
+whole life takes well under a second of real time, and the first test polls for it in real time:
+it is also the guide's example, run as a reader copies it, with a `client` and no control plane.
+A test that has the control plane freezes the tenant's clock and moves it instead.
 """
 
 from __future__ import annotations
@@ -12,18 +14,20 @@ import inspect
 import json
 
 import pytest
+from google.protobuf.duration_pb2 import Duration
 from twilio.base.exceptions import TwilioRestException
 from twilio.request_validator import RequestValidator
 
 from conftest import FROM_NUMBER, REPO, wait_until
-from mockingbird.v1 import messages_pb2, numbers_pb2, tenants_pb2
+from mockingbird.v1 import clock_pb2, messages_pb2, numbers_pb2, tenants_pb2
 
 # `read` is the end of a delivered WhatsApp message; `delivered` is only on the way there.
 WHATSAPP_FINAL = {"read", "failed", "undelivered", "canceled"}
 
 
 def final(client, sid: str, timeout: float = 5.0):
-    """Fetch the message until its status is final; fail after `timeout` seconds."""
+    """Fetch the message until its status is final; fail after `timeout` seconds. Each fetch has
+    its own limit, the SDK client's (conftest's REQUEST_TIMEOUT_SECONDS)."""
 
     def probe():
         message = client.messages(sid).fetch()
@@ -105,10 +109,14 @@ def test_a_whatsapp_users_button_tap_reaches_the_app_signed(request, control, ma
     assert form["Body"] == "Yes"
     assert "FromCountry" not in form and "Forwarded" not in form
 
-    # The tap opened the 24-hour window: a free-form answer is delivered and read.
+    # The tap opened the 24-hour window: a free-form answer is delivered and read. Its life runs
+    # on the tenant's frozen clock: three steps of callbacks.delay_seconds, all due after 1 s.
+    control.clock.Freeze(clock_pb2.FreezeRequest(account_sid=tenant.account_sid), timeout=10)
     twilio = make_client(tenant.account_sid, tenant.auth_token)
     answer = twilio.messages.create(to=user, from_=f"whatsapp:{number}", body="Confirmed, see you at 3pm")
-    assert final(twilio, answer.sid).status == "read"
+    assert answer.status == "queued"
+    control.clock.Advance(clock_pb2.AdvanceRequest(account_sid=tenant.account_sid, by=Duration(seconds=1)), timeout=10)
+    assert twilio.messages(answer.sid).fetch().status == "read"
 
 
 def test_the_whatsapp_guide_shows_the_first_test():
