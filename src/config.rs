@@ -12,6 +12,8 @@ use std::collections::BTreeMap;
 
 use crate::core::store::{Location, Synchronous};
 use crate::core::tenants::{WhatsAppIdentity, WhatsAppTemplate, WindowPolicy, default_templates};
+use crate::core::text;
+use crate::core::whatsapp::WebhookTarget;
 use crate::core::{DefaultAccount, Settings};
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -94,23 +96,34 @@ impl WhatsAppConfig {
             webhook_url: self.webhook_url.clone(),
             window: self.window,
             allowed_recipients: self.allowed_recipients.clone(),
-            templates: self
-                .templates
-                .iter()
-                .map(|t| WhatsAppTemplate {
-                    category: t.category.to_ascii_lowercase(),
-                    ..t.clone()
-                })
-                .collect(),
+            templates: self.templates.clone(),
         }
     }
 
-    /// A target by name, or a URL given in its place.
-    pub fn target_url(&self, name_or_url: &str) -> Option<String> {
-        if name_or_url.starts_with("http://") || name_or_url.starts_with("https://") {
-            return Some(name_or_url.to_owned());
-        }
-        self.targets.get(name_or_url).cloned()
+    /// A proxy target by name, or a URL given in its place, treated as the seed's proxy treated
+    /// its targets: `X-Mock-Testing: true`, and `target_timeout_seconds` to answer. An unknown
+    /// name is refused with a sentence naming the configured ones.
+    pub fn target(&self, name_or_url: &str) -> Result<WebhookTarget, String> {
+        let url = if text::is_http_url(name_or_url) {
+            name_or_url.to_owned()
+        } else {
+            self.targets.get(name_or_url).cloned().ok_or_else(|| {
+                let known: Vec<&str> = self.targets.keys().map(String::as_str).collect();
+                format!(
+                    "unknown target {name_or_url:?}: give an http(s) URL or a name configured under whatsapp.targets (known: {})",
+                    if known.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        known.join(", ")
+                    }
+                )
+            })?
+        };
+        Ok(WebhookTarget {
+            url,
+            mock_testing: true,
+            timeout: Some(Duration::from_secs_f64(self.target_timeout_seconds)),
+        })
     }
 }
 
@@ -473,16 +486,14 @@ impl Config {
                     .map(|url| ("whatsapp.webhook_url".to_owned(), url)),
             )
         {
-            if !(url.starts_with("http://") || url.starts_with("https://")) {
+            if !text::is_http_url(url) {
                 return Err(invalid(
                     &key,
                     format!("expected an http(s) URL, found `{url}`"),
                 ));
             }
         }
-        if let Err(error) =
-            crate::core::whatsapp::check_templates(&self.whatsapp.identity().templates)
-        {
+        if let Err(error) = crate::core::whatsapp::check_templates(&self.whatsapp.templates) {
             return Err(invalid("whatsapp.templates", error.to_string()));
         }
         if self.logging.format != "text" && self.logging.format != "json" {

@@ -241,7 +241,16 @@ pub fn describe(event: &proto::Event) -> String {
                 message.from,
                 message.to,
                 message.body,
-                d.webhook.as_ref().map_or("had no SMS URL".into(), answer),
+                d.webhook.as_ref().map_or_else(
+                    || {
+                        if message.whatsapp.is_some() {
+                            "had no WhatsApp webhook URL".into()
+                        } else {
+                            "had no SMS URL".into()
+                        }
+                    },
+                    answer,
+                ),
                 d.reply_sids.len(),
                 if d.reply_sids.len() == 1 { "y" } else { "ies" }
             )

@@ -38,7 +38,8 @@ pub fn duration(value: Option<&prost_types::Duration>, field: &str) -> Result<Du
     Ok(Duration::new(value.seconds as u64, value.nanos as u32))
 }
 
-fn proto_duration(ms: u64) -> Option<prost_types::Duration> {
+/// A duration of whole milliseconds on the wire; none for zero (unset).
+pub fn proto_duration(ms: u64) -> Option<prost_types::Duration> {
     (ms > 0).then(|| prost_types::Duration {
         seconds: (ms / 1000) as i64,
         nanos: ((ms % 1000) * 1_000_000) as i32,
@@ -548,13 +549,12 @@ pub fn whatsapp_template(t: &WhatsAppTemplate) -> proto::WhatsAppTemplate {
     }
 }
 
-/// A template as a test wrote it; the core checks the registry as a whole. Categories are
-/// stored lower case, as status webhooks write them, so `UTILITY` (Meta's API spelling) works.
+/// A template as a test wrote it; the core normalizes and checks the registry as a whole.
 pub fn core_whatsapp_template(t: proto::WhatsAppTemplate) -> WhatsAppTemplate {
     WhatsAppTemplate {
         name: t.name,
         language: t.language,
-        category: t.category.to_ascii_lowercase(),
+        category: t.category,
         body_parameters: t.body_parameters,
     }
 }
@@ -616,9 +616,7 @@ pub fn user_message(
             inbound::nfm_reply(&answers, &or(flow.body, "Sent"))
         }
         M::Location(place) => {
-            if !(-90.0..=90.0).contains(&place.latitude)
-                || !(-180.0..=180.0).contains(&place.longitude)
-            {
+            if !crate::core::inbound::is_place(place.latitude, place.longitude) {
                 return Err(Status::invalid_argument(format!(
                     "location: ({}, {}) is not a place: latitude is -90..90, longitude -180..180",
                     place.latitude, place.longitude
@@ -661,12 +659,7 @@ pub fn user_message(
         }
         M::Raw(raw) => {
             required(&raw.r#type, "raw.type")?;
-            let content = json_object(&raw.json, "raw.json")?;
-            UserMessage {
-                summary: inbound::summary_of(&raw.r#type, &content),
-                message_type: raw.r#type,
-                content,
-            }
+            inbound::shaped(&raw.r#type, json_object(&raw.json, "raw.json")?)
         }
     })
 }

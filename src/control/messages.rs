@@ -11,14 +11,6 @@ use crate::core::store::PageFrom;
 
 type Answer<T> = Result<Response<T>, Status>;
 
-/// 50 when unset, at most 1000.
-fn limit(requested: u32) -> u32 {
-    match requested {
-        0 => 50,
-        n => n.min(1000),
-    }
-}
-
 fn not_found(what: &str) -> impl Fn(crate::core::CoreError) -> Status + '_ {
     move |e| match e {
         crate::core::CoreError::NotFound => Status::not_found(format!("no {what}")),
@@ -45,7 +37,7 @@ impl messages_server::Messages for ControlPlane {
                 &tenant,
                 &filter,
                 PageFrom::OlderThan(i64::MAX),
-                limit(r.limit),
+                super::page_limit(r.limit),
             )
             .await
             .map_err(status)?;
@@ -98,7 +90,7 @@ impl messages_server::Messages for ControlPlane {
         let resource = (!r.resource_sid.is_empty()).then_some(r.resource_sid.as_str());
         let attempts = self
             .core
-            .callback_attempts(&tenant, resource, limit(r.limit))
+            .callback_attempts(&tenant, resource, super::page_limit(r.limit))
             .await
             .map_err(status)?;
         Ok(Response::new(proto::ListCallbackAttemptsResponse {

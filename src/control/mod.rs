@@ -158,6 +158,14 @@ pub async fn routes(
 }
 
 /// gRPC's answer to a method nobody serves.
+/// How many items a listing call returns: 50 when unset, at most 1000.
+fn page_limit(requested: u32) -> u32 {
+    match requested {
+        0 => 50,
+        n => n.min(1000),
+    }
+}
+
 pub async fn unknown_method() -> axum::response::Response {
     Status::unimplemented("no such gRPC service or method").into_http()
 }

@@ -2,30 +2,15 @@
 //! API settings, Meta's verification handshake and conversations.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use tonic::{Request, Response, Status};
 
 use super::proto::{self, whats_app_server};
 use super::{ControlPlane, convert, status};
-use crate::core::store::CallbackAttempt;
 use crate::core::tenants::Tenant;
-use crate::core::whatsapp::{Verification, WebhookTarget, WhatsAppUpdate};
-use crate::webhooks;
+use crate::core::whatsapp::{InboundDelivery, Verification, WebhookTarget, WhatsAppUpdate};
 
 type Answer<T> = Result<Response<T>, Status>;
-
-/// 50 when unset, at most 1000 (as the other listing calls).
-fn limit(requested: u32) -> u32 {
-    match requested {
-        0 => 50,
-        n => n.min(1000),
-    }
-}
-
-fn is_http_url(url: &str) -> bool {
-    url.starts_with("http://") || url.starts_with("https://")
-}
 
 impl ControlPlane {
     /// The tenant a WhatsApp request names, or the config file's account when it names none:
@@ -47,36 +32,20 @@ impl ControlPlane {
         if name.is_empty() {
             return Ok(None);
         }
-        let url = self.whatsapp.target_url(name).ok_or_else(|| {
-            let known: Vec<&str> = self.whatsapp.targets.keys().map(String::as_str).collect();
-            Status::invalid_argument(format!(
-                "unknown target {name:?}: give an http(s) URL or a name configured under whatsapp.targets (known: {})",
-                if known.is_empty() {
-                    "none".to_owned()
-                } else {
-                    known.join(", ")
-                }
-            ))
-        })?;
-        Ok(Some(WebhookTarget {
-            url,
-            mock_testing: true,
-            timeout: Some(Duration::from_secs_f64(
-                self.whatsapp.target_timeout_seconds,
-            )),
-        }))
+        self.whatsapp
+            .target(name)
+            .map(Some)
+            .map_err(Status::invalid_argument)
     }
 }
 
-/// What became of a simulated message's webhook, as the seed's proxy told the cases apart.
-fn delivery(webhook: Option<&CallbackAttempt>) -> proto::InboundDelivery {
-    match webhook {
-        None => proto::InboundDelivery::NoWebhook,
-        Some(attempt) if attempt.response_status.is_some() => proto::InboundDelivery::Answered,
-        Some(attempt) if attempt.error.as_deref().is_some_and(webhooks::timed_out) => {
-            proto::InboundDelivery::TimedOut
-        }
-        Some(_) => proto::InboundDelivery::Unreachable,
+/// The core's account of a simulated message's webhook, on the wire.
+fn delivery(delivery: InboundDelivery) -> proto::InboundDelivery {
+    match delivery {
+        InboundDelivery::NoWebhook => proto::InboundDelivery::NoWebhook,
+        InboundDelivery::Answered => proto::InboundDelivery::Answered,
+        InboundDelivery::Unreachable => proto::InboundDelivery::Unreachable,
+        InboundDelivery::TimedOut => proto::InboundDelivery::TimedOut,
     }
 }
 
@@ -103,10 +72,6 @@ impl whats_app_server::WhatsApp for ControlPlane {
             text(r.profile_name),
             text(r.context_id),
         );
-        let waited = target
-            .as_ref()
-            .and_then(|t| t.timeout)
-            .unwrap_or(self.core.settings.webhook_timeout);
         // Read before the message is stored, so everything the app does in answer comes after.
         let after_sequence = self.core.events.latest_seq();
         let outcome = self
@@ -118,7 +83,7 @@ impl whats_app_server::WhatsApp for ControlPlane {
         Ok(Response::new(proto::SendWhatsAppInboundResponse {
             message: Some(convert::message(&outcome.message)),
             webhook: webhook.map(convert::attempt),
-            delivery: delivery(webhook) as i32,
+            delivery: delivery(outcome.delivery) as i32,
             http_status: webhook
                 .and_then(|w| w.response_status)
                 .and_then(|s| u32::try_from(s).ok())
@@ -128,10 +93,7 @@ impl whats_app_server::WhatsApp for ControlPlane {
                 .unwrap_or_default(),
             after_sequence,
             url: webhook.map(|w| w.url.clone()).unwrap_or_default(),
-            timeout: Some(prost_types::Duration {
-                seconds: waited.as_secs() as i64,
-                nanos: waited.subsec_nanos() as i32,
-            }),
+            timeout: convert::proto_duration(outcome.waited.as_millis() as u64),
         }))
     }
 
@@ -164,37 +126,16 @@ impl whats_app_server::WhatsApp for ControlPlane {
                     .map(convert::core_whatsapp_template)
                     .collect()
             }),
+            verify_webhook: r.verify_webhook,
         };
-        // Checked before anything changes, so that a refused call leaves the settings alone.
-        if r.verify_webhook {
-            let url = match &update.webhook_url {
-                Some(url) => url.clone(),
-                None => tenant.account().whatsapp.webhook_url,
-            };
-            if url.is_none() {
-                return Err(Status::failed_precondition(
-                    "verify_webhook needs a webhook URL: set webhook_url, or give the tenant one first",
-                ));
-            }
-        }
-        let identity = self
+        let updated = self
             .core
             .update_whatsapp(&tenant, update)
             .await
             .map_err(status)?;
-        let verified = if r.verify_webhook {
-            let result = self
-                .core
-                .verify_whatsapp_webhook(&tenant, None)
-                .await
-                .map_err(status)?;
-            Some(verification(&result))
-        } else {
-            None
-        };
         Ok(Response::new(proto::UpdateWhatsAppSettingsResponse {
-            settings: Some(convert::whatsapp_settings(&tenant.sid(), &identity)),
-            verification: verified,
+            settings: Some(convert::whatsapp_settings(&tenant.sid(), &updated.identity)),
+            verification: updated.verification.as_ref().map(verification),
         }))
     }
 
@@ -205,11 +146,6 @@ impl whats_app_server::WhatsApp for ControlPlane {
         let r = request.into_inner();
         let tenant = self.whatsapp_tenant(&r.account_sid)?;
         let url = r.url.filter(|url| !url.is_empty());
-        if let Some(url) = url.as_deref().filter(|url| !is_http_url(url)) {
-            return Err(Status::invalid_argument(format!(
-                "url {url:?} is not an http(s) URL"
-            )));
-        }
         let result = self
             .core
             .verify_whatsapp_webhook(&tenant, url)
@@ -229,7 +165,7 @@ impl whats_app_server::WhatsApp for ControlPlane {
         }
         let messages = self
             .core
-            .whatsapp_conversation(&tenant, &r.user, limit(r.limit))
+            .whatsapp_conversation(&tenant, &r.user, super::page_limit(r.limit))
             .await
             .map_err(status)?;
         Ok(Response::new(proto::GetConversationResponse {

@@ -37,6 +37,11 @@ pub fn hex(bytes: usize) -> String {
     out
 }
 
+/// `bytes` as lower-case hex (digests, signatures).
+pub fn encode_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// `count` random decimal digits, the first not zero (Meta's numeric ids).
 pub fn digits(count: usize) -> String {
     let mut rng = rand::rng();

@@ -21,6 +21,15 @@ use super::tenants::{Hook, OptOut, Tenant};
 use super::{Core, CoreError, ids, text};
 use crate::webhooks::twilio::API_VERSION;
 
+/// A simulated WhatsApp user's profile name when a test gives none.
+pub(super) const DEFAULT_PROFILE_NAME: &str = "Test User";
+
+/// Whether a shared location is a place on Earth: latitude within ±90, longitude within ±180
+/// (NaN is not).
+pub fn is_place(latitude: f64, longitude: f64) -> bool {
+    (-90.0..=90.0).contains(&latitude) && (-180.0..=180.0).contains(&longitude)
+}
+
 /// What a simulated user sends. The WhatsApp fields need a `whatsapp:` sender.
 #[derive(Debug, Clone, Default)]
 pub struct InboundText {
@@ -327,8 +336,7 @@ impl Core {
         user: &str,
     ) -> Result<WhatsAppDetails, CoreError> {
         if let Some(location) = &text.location
-            && !((-90.0..=90.0).contains(&location.latitude)
-                && (-180.0..=180.0).contains(&location.longitude))
+            && !is_place(location.latitude, location.longitude)
         {
             return Err(CoreError::Invalid(format!(
                 "the location ({}, {}) is not a latitude within ±90 and a longitude within ±180",
@@ -361,7 +369,7 @@ impl Core {
                 .profile_name
                 .clone()
                 .filter(|name| !name.is_empty())
-                .unwrap_or_else(|| "Test User".into()),
+                .unwrap_or_else(|| DEFAULT_PROFILE_NAME.into()),
             message_type: whatsapp_message_type(text),
             button_text: text.button_text.clone(),
             button_payload: text.button_payload.clone(),
@@ -456,7 +464,7 @@ fn incoming_params(message: &Message, channel: &Channel) -> Vec<(String, String)
         params.push((format!("MediaUrl{index}"), url.clone()));
         params.push((
             format!("MediaContentType{index}"),
-            media_content_type(url).into(),
+            text::media_type_of_url(url).into(),
         ));
     }
     let mut add = |name: &str, value: String| params.push((name.into(), value));
@@ -527,7 +535,7 @@ fn whatsapp_message_type(text: &InboundText) -> String {
     } else if text.button_text.is_some() || text.button_payload.is_some() {
         "button"
     } else if let Some(url) = text.media_urls.first() {
-        match media_content_type(url) {
+        match text::media_type_of_url(url) {
             image if image.starts_with("image/") => "image",
             video if video.starts_with("video/") => "video",
             audio if audio.starts_with("audio/") => "audio",
@@ -537,25 +545,6 @@ fn whatsapp_message_type(text: &InboundText) -> String {
         "text"
     };
     kind.into()
-}
-
-/// A guess from the URL's extension; Twilio reports what the carrier said.
-fn media_content_type(url: &str) -> &'static str {
-    let path = url
-        .split(['?', '#'])
-        .next()
-        .unwrap_or(url)
-        .to_ascii_lowercase();
-    match path.rsplit('.').next().unwrap_or_default() {
-        "png" => "image/png",
-        "gif" => "image/gif",
-        "jpg" | "jpeg" => "image/jpeg",
-        "mp4" => "video/mp4",
-        "mp3" => "audio/mpeg",
-        "pdf" => "application/pdf",
-        "vcf" => "text/vcard",
-        _ => "application/octet-stream",
-    }
 }
 
 /// One `<Message>` of a TwiML answer.

@@ -48,60 +48,39 @@ pub struct Media {
     pub expires_at: Millis,
 }
 
-/// What WhatsApp sends a file as, which decides its size limit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MediaKind {
-    Audio,
-    Document,
-    Image,
-    Sticker,
-    Video,
-}
-
 /// Every type the upload endpoint takes, in the order Meta's own rejection lists them (the
 /// `(#100) Param file must be …` body in fbsamples/whatsapp-api-examples#10), with its limit
 /// from Meta's supported-media table (reference §3). Stickers are 100 KB static and 500 KB
 /// animated; an upload does not say which it will be, so the larger limit applies.
-const ACCEPTED: &[(&str, MediaKind, u64)] = &[
-    ("audio/aac", MediaKind::Audio, 16 * MB),
-    ("audio/mp4", MediaKind::Audio, 16 * MB),
-    ("audio/mpeg", MediaKind::Audio, 16 * MB),
-    ("audio/amr", MediaKind::Audio, 16 * MB),
-    ("audio/ogg", MediaKind::Audio, 16 * MB),
-    ("audio/opus", MediaKind::Audio, 16 * MB),
-    (
-        "application/vnd.ms-powerpoint",
-        MediaKind::Document,
-        MAX_FILE_SIZE,
-    ),
-    ("application/msword", MediaKind::Document, MAX_FILE_SIZE),
+const ACCEPTED: &[(&str, u64)] = &[
+    ("audio/aac", 16 * MB),
+    ("audio/mp4", 16 * MB),
+    ("audio/mpeg", 16 * MB),
+    ("audio/amr", 16 * MB),
+    ("audio/ogg", 16 * MB),
+    ("audio/opus", 16 * MB),
+    ("application/vnd.ms-powerpoint", MAX_FILE_SIZE),
+    ("application/msword", MAX_FILE_SIZE),
     (
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        MediaKind::Document,
         MAX_FILE_SIZE,
     ),
     (
         "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-        MediaKind::Document,
         MAX_FILE_SIZE,
     ),
     (
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        MediaKind::Document,
         MAX_FILE_SIZE,
     ),
-    ("application/pdf", MediaKind::Document, MAX_FILE_SIZE),
-    ("text/plain", MediaKind::Document, MAX_FILE_SIZE),
-    (
-        "application/vnd.ms-excel",
-        MediaKind::Document,
-        MAX_FILE_SIZE,
-    ),
-    ("image/jpeg", MediaKind::Image, 5 * MB),
-    ("image/png", MediaKind::Image, 5 * MB),
-    ("image/webp", MediaKind::Sticker, 500 * KB),
-    ("video/mp4", MediaKind::Video, 16 * MB),
-    ("video/3gpp", MediaKind::Video, 16 * MB),
+    ("application/pdf", MAX_FILE_SIZE),
+    ("text/plain", MAX_FILE_SIZE),
+    ("application/vnd.ms-excel", MAX_FILE_SIZE),
+    ("image/jpeg", 5 * MB),
+    ("image/png", 5 * MB),
+    ("image/webp", 500 * KB),
+    ("video/mp4", 16 * MB),
+    ("video/3gpp", 16 * MB),
 ];
 
 /// Meta's code for a failed upload ("Media upload error").
@@ -117,14 +96,14 @@ fn essence(mime_type: &str) -> String {
         .to_ascii_lowercase()
 }
 
-/// The kind and size limit of a MIME type, if WhatsApp takes it. Parameters are ignored:
+/// The size limit of a MIME type, if WhatsApp takes it. Parameters are ignored:
 /// Meta's list names `audio/ogg` for Opus voice notes, which apps label `audio/ogg; codecs=opus`.
-pub fn kind_of(mime_type: &str) -> Option<(MediaKind, u64)> {
+fn limit_of(mime_type: &str) -> Option<u64> {
     let essence = essence(mime_type);
     ACCEPTED
         .iter()
-        .find(|(name, _, _)| *name == essence)
-        .map(|&(_, kind, limit)| (kind, limit))
+        .find(|(name, _)| *name == essence)
+        .map(|&(_, limit)| limit)
 }
 
 /// Whether a file of `mime_type` and `size` bytes may be uploaded, or Meta's refusal.
@@ -133,9 +112,9 @@ pub fn kind_of(mime_type: &str) -> Option<(MediaKind, u64)> {
 /// fbsamples/whatsapp-api-examples#10 and repeated by apps that log it ("… Received file of type
 /// 'application/xml'."). An empty or oversized file is 131053, Meta's "Media upload error";
 /// Meta's exact wording for those is not on record, so the details say what is wrong.
-pub fn check_upload(mime_type: &str, size: u64) -> Result<MediaKind, Rejection> {
-    let Some((kind, limit)) = kind_of(mime_type) else {
-        let accepted: Vec<&str> = ACCEPTED.iter().map(|(name, _, _)| *name).collect();
+fn check_upload(mime_type: &str, size: u64) -> Result<(), Rejection> {
+    let Some(limit) = limit_of(mime_type) else {
+        let accepted: Vec<&str> = ACCEPTED.iter().map(|(name, _)| *name).collect();
         return Err(Rejection::new(
             400,
             100,
@@ -166,7 +145,7 @@ pub fn check_upload(mime_type: &str, size: u64) -> Result<MediaKind, Rejection> 
             ),
         ));
     }
-    Ok(kind)
+    Ok(())
 }
 
 fn human_size(bytes: u64) -> String {
@@ -188,12 +167,12 @@ pub struct DownloadTicket {
 /// The `hash` of a download URL: lower-case hex HMAC-SHA256, keyed with the tenant's app secret,
 /// over `{id}:{expires}`. Meta's hash is opaque; this one only has to be unforgeable and
 /// checkable without storing anything.
-pub fn url_hash(app_secret: &str, id: &str, expires: i64) -> String {
-    hex(&url_mac(app_secret, id, expires).finalize().into_bytes())
+fn url_hash(app_secret: &str, id: &str, expires: i64) -> String {
+    ids::encode_hex(&url_mac(app_secret, id, expires).finalize().into_bytes())
 }
 
 /// Whether `hash` is [`url_hash`] of the id and expiry (compared in constant time).
-pub fn url_hash_matches(app_secret: &str, id: &str, expires: i64, hash: &str) -> bool {
+fn url_hash_matches(app_secret: &str, id: &str, expires: i64, hash: &str) -> bool {
     decode_hex(hash).is_some_and(|bytes| {
         url_mac(app_secret, id, expires)
             .verify_slice(&bytes)
@@ -207,10 +186,6 @@ fn url_mac(app_secret: &str, id: &str, expires: i64) -> Hmac<Sha256> {
         Hmac::<Sha256>::new_from_slice(app_secret.as_bytes()).unwrap_or_else(|_| unreachable!());
     mac.update(format!("{id}:{expires}").as_bytes());
     mac
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn decode_hex(text: &str) -> Option<Vec<u8>> {
@@ -239,7 +214,7 @@ impl Core {
             id: ids::digits(16),
             account_sid: tenant.sid(),
             mime_type: mime_type.trim().to_owned(),
-            sha256: hex(&Sha256::digest(&content)),
+            sha256: ids::encode_hex(&Sha256::digest(&content)),
             file_size: content.len() as u64,
             filename: filename.filter(|name| !name.is_empty()),
             created_at: now,
@@ -261,7 +236,9 @@ impl Core {
             .store
             .read(move |conn| store::fetch_media(conn, &account_sid, &id))
             .await?;
-        live(tenant, media.map(|m| (m, ()))).map(|(media, ())| media)
+        media
+            .filter(|m| is_live(tenant, m))
+            .ok_or(CoreError::NotFound)
     }
 
     /// A file's metadata and bytes; NotFound if the tenant has no such file or it has expired.
@@ -275,7 +252,9 @@ impl Core {
             .store
             .read(move |conn| store::fetch_media_content(conn, &account_sid, &id))
             .await?;
-        live(tenant, found)
+        found
+            .filter(|(media, _)| is_live(tenant, media))
+            .ok_or(CoreError::NotFound)
     }
 
     /// Forget a file; NotFound if the tenant has no such file or it has already expired.
@@ -319,13 +298,10 @@ impl Core {
     }
 }
 
-/// A stored file unless it has expired on the tenant's clock. Expired rows stay in the store
+/// Whether a stored file has not expired on the tenant's clock. Expired rows stay in the store
 /// until the tenant is reset or deleted: reads treat them as gone, which is all Meta shows.
-fn live<T>(tenant: &Tenant, found: Option<(Media, T)>) -> Result<(Media, T), CoreError> {
-    match found {
-        Some((media, rest)) if tenant.now() < media.expires_at => Ok((media, rest)),
-        _ => Err(CoreError::NotFound),
-    }
+fn is_live(tenant: &Tenant, media: &Media) -> bool {
+    tenant.now() < media.expires_at
 }
 
 #[cfg(test)]
@@ -366,18 +342,18 @@ mod tests {
     #[test]
     fn each_kind_has_metas_limit() {
         let cases = [
-            ("image/jpeg", MediaKind::Image, 5 * MB),
-            ("image/png", MediaKind::Image, 5 * MB),
-            ("audio/ogg; codecs=opus", MediaKind::Audio, 16 * MB),
-            ("AUDIO/AMR", MediaKind::Audio, 16 * MB),
-            ("video/3gpp", MediaKind::Video, 16 * MB),
-            ("application/pdf", MediaKind::Document, 100 * MB),
-            ("text/plain; charset=utf-8", MediaKind::Document, 100 * MB),
-            ("image/webp", MediaKind::Sticker, 500 * KB),
+            ("image/jpeg", 5 * MB),
+            ("image/png", 5 * MB),
+            ("audio/ogg; codecs=opus", 16 * MB),
+            ("AUDIO/AMR", 16 * MB),
+            ("video/3gpp", 16 * MB),
+            ("application/pdf", 100 * MB),
+            ("text/plain; charset=utf-8", 100 * MB),
+            ("image/webp", 500 * KB),
         ];
-        for (mime, kind, limit) in cases {
-            assert_eq!(kind_of(mime), Some((kind, limit)), "{mime}");
-            assert_eq!(check_upload(mime, limit), Ok(kind), "{mime} at its limit");
+        for (mime, limit) in cases {
+            assert_eq!(limit_of(mime), Some(limit), "{mime}");
+            assert_eq!(check_upload(mime, limit), Ok(()), "{mime} at its limit");
             let over = check_upload(mime, limit + 1).expect_err("one byte over");
             assert_eq!((over.http_status, over.code), (400, 131053), "{mime}");
         }
@@ -481,7 +457,7 @@ mod tests {
         assert_eq!(media.id.len(), 16);
         assert!(media.id.bytes().all(|b| b.is_ascii_digit()));
         assert_eq!(media.file_size, bytes.len() as u64);
-        assert_eq!(media.sha256, hex(&Sha256::digest(&bytes)));
+        assert_eq!(media.sha256, ids::encode_hex(&Sha256::digest(&bytes)));
         assert_eq!(media.expires_at - media.created_at, MEDIA_LIFETIME);
         assert_eq!(core.media(&tenant, &media.id).await.expect("found"), media);
         let (_, content) = core.media_content(&tenant, &media.id).await.expect("found");
@@ -514,6 +490,14 @@ mod tests {
             matches!(refused, Err(CoreError::Rejected(ref r)) if r.code == 131053),
             "{refused:?}"
         );
+        let stored: i64 = core
+            .store
+            .read(|conn| {
+                Ok(conn.query_row("SELECT COUNT(*) FROM whatsapp_media", [], |row| row.get(0))?)
+            })
+            .await
+            .expect("count");
+        assert_eq!(stored, 0, "a refused upload leaves no row");
         let media = core
             .upload_media(&tenant, "application/pdf", b"%PDF-1.4".to_vec(), None)
             .await

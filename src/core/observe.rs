@@ -223,7 +223,7 @@ pub fn summary(event: &Event) -> String {
                 .as_deref()
                 .map(|t| format!(" ({t})"))
                 .unwrap_or_default(),
-            webhook.as_ref().map_or("nothing (no SMS URL)".into(), |w| w
+            webhook.as_ref().map_or(nowhere(message).into(), |w| w
                 .response_status
                 .map(|s| s.to_string())
                 .or_else(|| w.error.clone())
@@ -303,5 +303,15 @@ impl Core {
             }
         }
         Err(WaitError::TimedOut(message))
+    }
+}
+
+/// Why a user's message reached no app: a Twilio number without an SMS URL, or a WhatsApp
+/// business number without a webhook URL.
+fn nowhere(message: &Message) -> &'static str {
+    if message.whatsapp.is_some() {
+        "nothing (no WhatsApp webhook URL)"
+    } else {
+        "nothing (no SMS URL)"
     }
 }

@@ -106,8 +106,9 @@ pub struct WhatsAppTemplate {
     pub name: String,
     /// `en_US`, `pt_BR`, …
     pub language: String,
-    /// `marketing`, `utility` or `authentication` (lower case, as status webhooks write it).
-    #[serde(default = "utility")]
+    /// `marketing`, `utility` or `authentication`: lower case, as status webhooks write it
+    /// (`UTILITY`, Meta's API spelling, is read as `utility`).
+    #[serde(default = "utility", deserialize_with = "lower_case")]
     pub category: String,
     /// How many parameters the body's text takes (`{{1}}`, `{{2}}`, …).
     #[serde(default)]
@@ -116,6 +117,10 @@ pub struct WhatsAppTemplate {
 
 fn utility() -> String {
     "utility".into()
+}
+
+fn lower_case<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    String::deserialize(deserializer).map(|s| s.to_ascii_lowercase())
 }
 
 /// Every WhatsApp Business Account starts with Meta's sample template.

@@ -1,4 +1,4 @@
-//! SMS text facts: how many segments a body costs, and phone-number shapes.
+//! Text facts: how many SMS segments a body costs, phone-number shapes, callback URLs.
 
 /// GSM 03.38 basic character set (one septet each).
 const GSM7_BASIC: &str = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?\
@@ -35,6 +35,37 @@ fn parts(units: usize, single: usize, per_part: usize) -> u32 {
     } else {
         units.div_ceil(per_part) as u32
     }
+}
+
+/// The media type of a file by its URL's extension. Twilio reads the type from the fetched file
+/// (or the carrier's report); mockingbird fetches nothing, so it goes by the name.
+pub fn media_type_of_url(url: &str) -> &'static str {
+    let path = url
+        .split(['?', '#'])
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    match path.rsplit_once('.').map(|(_, ext)| ext) {
+        Some("jpg" | "jpeg") => "image/jpeg",
+        Some("png") => "image/png",
+        Some("gif") => "image/gif",
+        Some("webp") => "image/webp",
+        Some("mp4") => "video/mp4",
+        Some("mp3") => "audio/mpeg",
+        Some("ogg") => "audio/ogg",
+        Some("pdf") => "application/pdf",
+        Some("vcf") => "text/vcard",
+        _ => "application/octet-stream",
+    }
+}
+
+/// An absolute http(s) URL with a host: what a webhook or callback can be sent to.
+pub fn is_http_url(url: &str) -> bool {
+    reqwest::Url::parse(url)
+        .map(|u| {
+            matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| !h.is_empty())
+        })
+        .unwrap_or(false)
 }
 
 /// E.164: `+`, a non-zero digit, at most 15 digits in all. Deliberately lenient beyond that:
@@ -74,6 +105,22 @@ pub fn split_channel(address: &str) -> (Option<&str>, &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn media_types_go_by_the_urls_extension() {
+        assert_eq!(
+            media_type_of_url("https://x.test/voice.OGG?sig=1"),
+            "audio/ogg"
+        );
+        assert_eq!(
+            media_type_of_url("https://x.test/sticker.webp"),
+            "image/webp"
+        );
+        assert_eq!(
+            media_type_of_url("https://x.test/file"),
+            "application/octet-stream"
+        );
+    }
 
     #[test]
     fn gsm7_bodies_use_160_and_153() {

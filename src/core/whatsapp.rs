@@ -18,8 +18,8 @@ use super::store::{
 };
 use super::tenants::{Tenant, WhatsAppIdentity, WhatsAppTemplate, WindowPolicy};
 use super::time::Millis;
-use super::{Core, CoreError, ids};
-use crate::webhooks::{MetaOptions, meta};
+use super::{Core, CoreError, ids, text};
+use crate::webhooks::{self, MetaOptions, meta};
 
 /// The customer-service window: a user's message lets the business write freely for 24 hours.
 pub const WINDOW_MS: Millis = 24 * 3600 * 1000;
@@ -35,8 +35,18 @@ pub struct WhatsAppSend {
     pub context_id: Option<String>,
     pub callback_data: Option<String>,
     pub template: Option<TemplateUse>,
+    /// An uploaded media id the message sends.
+    pub media: Option<MediaUse>,
     /// Every visible text of the message, for rules, filters and lists.
     pub summary: String,
+}
+
+/// A media id a message sends, and where in the message it sits, in Graph's notation
+/// (`image['id']`, `template['components'][0]['parameters'][0]['image']['id']`), for the refusal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediaUse {
+    pub id: String,
+    pub path: String,
 }
 
 /// A template message's name, language and how many body parameters it fills.
@@ -79,6 +89,34 @@ pub struct WhatsAppInboundOutcome {
     pub message: Message,
     /// The webhook request and the app's answer; none when there is nowhere to send it.
     pub webhook: Option<CallbackAttempt>,
+    pub delivery: InboundDelivery,
+    /// How long the app was given to answer.
+    pub waited: Duration,
+}
+
+/// How a simulated message's webhook went, as the seed's proxy told the cases apart (a 502 for
+/// an unreachable app, a 504 for a slow one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InboundDelivery {
+    /// No target and no webhook URL: the message is stored, nothing was sent.
+    NoWebhook,
+    /// The app answered, with any HTTP status.
+    Answered,
+    Unreachable,
+    TimedOut,
+}
+
+impl InboundDelivery {
+    fn of(webhook: Option<&CallbackAttempt>) -> Self {
+        match webhook {
+            None => InboundDelivery::NoWebhook,
+            Some(attempt) if attempt.response_status.is_some() => InboundDelivery::Answered,
+            Some(attempt) if attempt.error.as_deref().is_some_and(webhooks::timed_out) => {
+                InboundDelivery::TimedOut
+            }
+            Some(_) => InboundDelivery::Unreachable,
+        }
+    }
 }
 
 /// The verification handshake's result.
@@ -99,6 +137,15 @@ pub struct WhatsAppUpdate {
     /// `Some(None)` ends the test-number mode.
     pub allowed_recipients: Option<Option<Vec<String>>>,
     pub templates: Option<Vec<WhatsAppTemplate>>,
+    /// Run the verification handshake against the webhook URL once the settings are stored.
+    pub verify_webhook: bool,
+}
+
+/// The settings after an update, and the handshake's result when one was asked for.
+#[derive(Debug, Clone)]
+pub struct WhatsAppUpdated {
+    pub identity: WhatsAppIdentity,
+    pub verification: Option<Verification>,
 }
 
 /// Digits only: Meta's `wa_id` form of a phone number.
@@ -120,6 +167,9 @@ impl Core {
         tenant: &Tenant,
         send: WhatsAppSend,
     ) -> Result<Message, CoreError> {
+        if let Some(media) = &send.media {
+            self.check_sendable_media(tenant, media).await?;
+        }
         let identity = tenant.account().whatsapp;
         let account_sid = tenant.sid();
         if let Some(allowed) = &identity.allowed_recipients
@@ -221,6 +271,29 @@ impl Core {
             .await?;
         respond_after(latency_ms).await;
         Ok(message)
+    }
+
+    /// Refuse a message whose media id the tenant never uploaded, or whose upload expired, as
+    /// the send call does: 400, code 100, `Param image['id'] is not a valid whatsapp business
+    /// account media attachment ID` (the sentence in many apps' logs and error handlers). A
+    /// media id of the wrong kind (a PDF's in an image message) passes: Meta's answer to that
+    /// is not on record.
+    async fn check_sendable_media(
+        &self,
+        tenant: &Tenant,
+        media: &MediaUse,
+    ) -> Result<(), CoreError> {
+        match self.media(tenant, &media.id).await {
+            Err(CoreError::NotFound) => Err(CoreError::Rejected(Rejection::new(
+                400,
+                100,
+                format!(
+                    "Param {} is not a valid whatsapp business account media attachment ID",
+                    media.path
+                ),
+            ))),
+            other => other.map(|_| ()),
+        }
     }
 
     /// Where a message's status changes are reported: Meta's webhook for a Cloud API message
@@ -333,7 +406,7 @@ impl Core {
         let profile_name = inbound
             .profile_name
             .filter(|name| !name.is_empty())
-            .unwrap_or_else(|| "Test User".into());
+            .unwrap_or_else(|| super::inbound::DEFAULT_PROFILE_NAME.into());
         let message = Message {
             sid: ids::wamid(&user, false),
             account_sid: account_sid.clone(),
@@ -370,6 +443,10 @@ impl Core {
                 timeout: None,
             })
         });
+        let waited = target
+            .as_ref()
+            .and_then(|t| t.timeout)
+            .unwrap_or(self.settings.webhook_timeout);
         let webhook = match target {
             None => None,
             Some(target) => {
@@ -423,7 +500,12 @@ impl Core {
                 },
             }))
             .await?;
-        Ok(WhatsAppInboundOutcome { message, webhook })
+        Ok(WhatsAppInboundOutcome {
+            message,
+            delivery: InboundDelivery::of(webhook.as_ref()),
+            webhook,
+            waited,
+        })
     }
 
     /// Every Cloud API message between the tenant's business number and `user`, oldest first.
@@ -450,8 +532,11 @@ impl Core {
     ) -> Result<Verification, CoreError> {
         let identity = tenant.account().whatsapp;
         let url = url.or(identity.webhook_url).ok_or_else(|| {
-            CoreError::FailedPrecondition("the tenant has no WhatsApp webhook URL".into())
+            CoreError::FailedPrecondition(
+                "the tenant has no WhatsApp webhook URL: set one, or give the URL to verify".into(),
+            )
         })?;
+        check_http_url(&url)?;
         let challenge = meta::challenge();
         let sent = self
             .webhooks
@@ -481,23 +566,27 @@ impl Core {
         })
     }
 
-    /// Change a tenant's WhatsApp settings.
+    /// Change a tenant's WhatsApp settings, then, if asked, run the verification handshake
+    /// against the webhook URL. A request that cannot be carried out (a bad URL, bad templates,
+    /// a handshake with no URL to run it against) changes nothing.
     pub async fn update_whatsapp(
         &self,
         tenant: &Tenant,
         update: WhatsAppUpdate,
-    ) -> Result<WhatsAppIdentity, CoreError> {
+    ) -> Result<WhatsAppUpdated, CoreError> {
         let mut account = tenant.account();
         let whatsapp = &mut account.whatsapp;
         if let Some(url) = update.webhook_url {
-            if let Some(url) = &url
-                && !(url.starts_with("http://") || url.starts_with("https://"))
-            {
-                return Err(CoreError::Invalid(format!(
-                    "webhook URL {url:?} is not an http(s) URL"
-                )));
+            if let Some(url) = &url {
+                check_http_url(url)?;
             }
             whatsapp.webhook_url = url;
+        }
+        if update.verify_webhook && whatsapp.webhook_url.is_none() {
+            return Err(CoreError::FailedPrecondition(
+                "verify_webhook needs a webhook URL: set webhook_url, or give the tenant one first"
+                    .into(),
+            ));
         }
         if let Some(window) = update.window {
             whatsapp.window = window;
@@ -506,8 +595,7 @@ impl Core {
             whatsapp.allowed_recipients = allowed;
         }
         if let Some(templates) = update.templates {
-            check_templates(&templates)?;
-            whatsapp.templates = templates;
+            whatsapp.templates = normalized_templates(templates)?;
         }
         account.updated_at = super::time::wall_now();
         self.store
@@ -516,7 +604,15 @@ impl Core {
             })
             .await?;
         tenant.set_account(account.clone());
-        Ok(account.whatsapp)
+        let verification = if update.verify_webhook {
+            Some(self.verify_whatsapp_webhook(tenant, None).await?)
+        } else {
+            None
+        };
+        Ok(WhatsAppUpdated {
+            identity: account.whatsapp,
+            verification,
+        })
     }
 }
 
@@ -546,6 +642,30 @@ fn template_category(identity: &WhatsAppIdentity, used: &TemplateUse) -> Result<
         )));
     }
     Ok(template.category.clone())
+}
+
+fn check_http_url(url: &str) -> Result<(), CoreError> {
+    if text::is_http_url(url) {
+        Ok(())
+    } else {
+        Err(CoreError::Invalid(format!("{url:?} is not an http(s) URL")))
+    }
+}
+
+/// Templates as a registry holds them: categories in lower case (as status webhooks write
+/// them), checked by [`check_templates`].
+pub fn normalized_templates(
+    templates: Vec<WhatsAppTemplate>,
+) -> Result<Vec<WhatsAppTemplate>, CoreError> {
+    let templates: Vec<WhatsAppTemplate> = templates
+        .into_iter()
+        .map(|t| WhatsAppTemplate {
+            category: t.category.to_ascii_lowercase(),
+            ..t
+        })
+        .collect();
+    check_templates(&templates)?;
+    Ok(templates)
 }
 
 /// Templates a registry can hold: named, in a language, of a known category, each once.
@@ -587,5 +707,5 @@ fn outside_window() -> Rejection {
 /// A stable conversation id per tenant and user, hex like Meta's.
 fn conversation_id(account_sid: &str, user: &str) -> String {
     let digest = Sha256::digest(format!("{account_sid}/{user}").as_bytes());
-    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+    ids::encode_hex(&digest[..16])
 }

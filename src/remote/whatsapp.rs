@@ -18,7 +18,7 @@ use crate::control::proto::{
     self, InboundDelivery, event::Payload, events_client::EventsClient,
     send_whats_app_inbound_request::Message as UserMessage, whats_app_client::WhatsAppClient,
 };
-use crate::whatsapp::inbound;
+use crate::whatsapp::{inbound, proxy};
 
 pub async fn send(args: WhatsAppSendArgs) -> Result<(), String> {
     if !(args.wait.is_finite() && args.wait >= 0.0) {
@@ -127,24 +127,13 @@ fn user_message(args: &WhatsAppSendArgs) -> Result<UserMessage, String> {
     }))
 }
 
-/// The app's answer body, JSON pretty-printed.
+/// The app's answer body, as the proxy relays it.
 fn print_body(body: &str) {
-    if body.trim().is_empty() {
-        return;
-    }
-    match serde_json::from_str::<Value>(body) {
-        Ok(mut value) => {
-            // The seed's bots answered `{"response": …}` in test mode and the seed printed what
-            // was inside; the same here, so their answers read as they did.
-            if let Some(inner) = value.get_mut("response").map(Value::take) {
-                value = inner;
-            }
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&value).unwrap_or_else(|_| body.to_owned())
-            );
-        }
-        Err(_) => println!("{body}"),
+    if !body.trim().is_empty() {
+        println!(
+            "{}",
+            proxy::readable_answer(body).unwrap_or_else(|| body.to_owned())
+        );
     }
 }
 

@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 
 use super::auth::Scope;
 use super::error::TwilioError;
-use super::messages::{is_http_url, not_found_at};
+use super::messages::not_found_at;
 use super::params::{self, Form, Params};
 use super::resources::{self, account_uri};
 use crate::core::messages::HttpMethod;
@@ -320,7 +320,7 @@ fn decode_settings(params: &Params) -> Result<NumberUpdate, TwilioError> {
             None => Ok(None),
             // An empty URL removes the current one.
             Some("") => Ok(Some(String::new())),
-            Some(url) if is_http_url(url) => Ok(Some(url.to_owned())),
+            Some(url) if text::is_http_url(url) => Ok(Some(url.to_owned())),
             Some(url) => Err(TwilioError::bad_request(
                 21502,
                 format!("{name} {url} is not a valid URL."),

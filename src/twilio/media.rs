@@ -15,9 +15,9 @@ use super::error::TwilioError;
 use super::messages::not_found_at;
 use super::params;
 use super::resources::{self, Page, account_uri};
-use crate::core::ids;
 use crate::core::messages::Message;
 use crate::core::time::rfc2822;
+use crate::core::{ids, text};
 use crate::server::AppState;
 
 #[derive(Serialize)]
@@ -46,30 +46,8 @@ async fn parent(state: &AppState, scope: &Scope) -> Result<Message, TwilioError>
 
 fn media_sid(message_sid: &str, index: usize) -> String {
     let digest = Sha256::digest(format!("{message_sid}/{index}"));
-    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    let hex = ids::encode_hex(&digest[..16]);
     format!("ME{hex}")
-}
-
-/// Twilio reads the type from the fetched file; mockingbird fetches nothing, so it goes by the
-/// URL's extension.
-fn content_type(url: &str) -> &'static str {
-    let path = url
-        .split(['?', '#'])
-        .next()
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    match path.rsplit_once('.').map(|(_, ext)| ext) {
-        Some("jpg" | "jpeg") => "image/jpeg",
-        Some("png") => "image/png",
-        Some("gif") => "image/gif",
-        Some("webp") => "image/webp",
-        Some("mp4") => "video/mp4",
-        Some("mp3") => "audio/mpeg",
-        Some("ogg") => "audio/ogg",
-        Some("pdf") => "application/pdf",
-        Some("vcf") => "text/vcard",
-        _ => "application/octet-stream",
-    }
 }
 
 fn items(message: &Message) -> Vec<MediaResource> {
@@ -81,7 +59,7 @@ fn items(message: &Message) -> Vec<MediaResource> {
             let sid = media_sid(&message.sid, index);
             MediaResource {
                 account_sid: message.account_sid.clone(),
-                content_type: content_type(url),
+                content_type: text::media_type_of_url(url),
                 date_created: rfc2822(message.created_at),
                 date_updated: rfc2822(message.created_at),
                 parent_sid: message.sid.clone(),
@@ -144,9 +122,12 @@ mod tests {
         assert_eq!(sid, media_sid("MM0123", 0));
         assert_ne!(sid, media_sid("MM0123", 1));
         assert!(crate::core::ids::is_sid(&sid, "ME"), "{sid}");
-        assert_eq!(content_type("https://x.test/a.JPG?x=1"), "image/jpeg");
         assert_eq!(
-            content_type("https://x.test/file"),
+            text::media_type_of_url("https://x.test/a.JPG?x=1"),
+            "image/jpeg"
+        );
+        assert_eq!(
+            text::media_type_of_url("https://x.test/file"),
             "application/octet-stream"
         );
     }

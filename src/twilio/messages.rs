@@ -135,7 +135,7 @@ fn decode_new_message(
                     )
                 })?,
             };
-            if !is_http_url(url) {
+            if !text::is_http_url(url) {
                 return Err(TwilioError::bad_request(
                     21609,
                     format!("The StatusCallback URL {url} is not a valid URL."),
@@ -172,14 +172,6 @@ fn content_variables_valid(variables: &str) -> bool {
         }
         _ => false,
     }
-}
-
-pub(super) fn is_http_url(url: &str) -> bool {
-    reqwest::Url::parse(url)
-        .map(|u| {
-            matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| !h.is_empty())
-        })
-        .unwrap_or(false)
 }
 
 /// `ScheduleType=fixed` + `SendAt`: only through a Messaging Service, more than 5 minutes and

@@ -6,6 +6,8 @@ use hmac::{Hmac, Mac};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 
+use crate::core::ids::encode_hex;
+
 /// `X-Twilio-Signature` of a form-encoded request: HMAC-SHA1, keyed with the account's auth
 /// token, over the full URL followed by every parameter name and value, sorted by name (and by
 /// value for a repeated name), Base64-encoded. For a GET the parameters are in the URL and
@@ -25,7 +27,10 @@ pub fn twilio(auth_token: &str, url: &str, params: &[(String, String)]) -> Strin
 /// The URL Twilio signs for a JSON body: the hex SHA-256 of the body appended as `bodySHA256`.
 pub fn twilio_json_url(url: &str, body: &[u8]) -> String {
     let separator = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{separator}bodySHA256={}", hex(&Sha256::digest(body)))
+    format!(
+        "{url}{separator}bodySHA256={}",
+        encode_hex(&Sha256::digest(body))
+    )
 }
 
 /// `X-Hub-Signature-256` of a Meta webhook: `sha256=` and the lowercase hex HMAC-SHA256 of the
@@ -35,16 +40,12 @@ pub fn meta(app_secret: &str, body: &[u8]) -> String {
     let mut mac =
         Hmac::<Sha256>::new_from_slice(app_secret.as_bytes()).unwrap_or_else(|_| unreachable!());
     mac.update(body);
-    format!("sha256={}", hex(&mac.finalize().into_bytes()))
+    format!("sha256={}", encode_hex(&mac.finalize().into_bytes()))
 }
 
 fn hmac_sha1(key: &str) -> Hmac<Sha1> {
     // HMAC takes a key of any length.
     Hmac::<Sha1>::new_from_slice(key.as_bytes()).unwrap_or_else(|_| unreachable!())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

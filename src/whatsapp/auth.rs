@@ -11,7 +11,7 @@ use crate::core::tenants::Tenant;
 use crate::server::AppState;
 
 /// The bearer token a request carries, if any.
-pub fn bearer_token<'a>(headers: &'a HeaderMap, query: Option<&'a str>) -> Option<&'a str> {
+pub fn bearer_token(headers: &HeaderMap, query: Option<&str>) -> Option<String> {
     let from_header = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -20,12 +20,8 @@ pub fn bearer_token<'a>(headers: &'a HeaderMap, query: Option<&'a str>) -> Optio
                 .or_else(|| v.strip_prefix("bearer "))
                 .or_else(|| v.strip_prefix("OAuth "))
         })
-        .map(str::trim);
-    from_header.or_else(|| {
-        query?
-            .split('&')
-            .find_map(|pair| pair.strip_prefix("access_token="))
-    })
+        .map(|token| token.trim().to_owned());
+    from_header.or_else(|| super::query_param(query, "access_token"))
 }
 
 /// The tenant of business number `phone_number_id`, if the token is its own.
@@ -36,6 +32,7 @@ pub fn tenant_for_number(
     query: Option<&str>,
 ) -> Result<Arc<Tenant>, GraphError> {
     let token = bearer_token(headers, query);
+    let token = token.as_deref();
     let require_auth = state.core.settings.require_auth;
     if require_auth {
         check_token_shape(token)?;
@@ -65,6 +62,7 @@ pub fn tenant_for_token(
     query: Option<&str>,
 ) -> Result<Arc<Tenant>, GraphError> {
     let token = bearer_token(headers, query);
+    let token = token.as_deref();
     if state.core.settings.require_auth {
         check_token_shape(token)?;
     }

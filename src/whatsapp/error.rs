@@ -13,6 +13,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value, json};
 
+use crate::core::CoreError;
+
 /// One Graph API error, ready to render.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("(#{code}) {title}: {details}")]
@@ -106,7 +108,46 @@ impl GraphError {
             "{verb}. Object with ID '{object_id}' does not exist, cannot be loaded due to \
              missing permissions, or does not support this operation"
         );
-        GraphError::new(StatusCode::BAD_REQUEST, 100, sentence.clone(), sentence).with_subcode(33)
+        Self::parameter_sentence(sentence).with_subcode(33)
+    }
+
+    /// A code-100 parameter error whose sentence is the whole of Graph's `message`, as in the
+    /// captured bodies (`(#100) The parameter messaging_product is required.`, `(#100) Param
+    /// image['id'] is not a valid whatsapp business account media attachment ID`), rather than
+    /// the generic "Invalid parameter" title with the sentence in `details`.
+    pub fn parameter_sentence(sentence: impl Into<String>) -> Self {
+        let sentence = sentence.into();
+        GraphError::new(StatusCode::BAD_REQUEST, 100, sentence.clone(), sentence)
+    }
+
+    /// A core refusal in Meta's words. A rejection carries its code and HTTP status (a rule's
+    /// own, or Meta's for the window, the allow list, templates and media); a code-100 one is a
+    /// parameter sentence. The rest are the mock's own failures: logged, and 131000 outside.
+    pub fn from_core(error: CoreError) -> Self {
+        match error {
+            CoreError::Rejected(rejection) => {
+                let mut graph = if rejection.code == 100 {
+                    Self::parameter_sentence(rejection.message)
+                } else {
+                    Self::for_code(rejection.code, Some(rejection.message))
+                };
+                if let Ok(status) = StatusCode::from_u16(rejection.http_status)
+                    && (400..600).contains(&rejection.http_status)
+                {
+                    graph.status = status;
+                }
+                graph
+            }
+            CoreError::NotFound => Self::object_missing("The object does not exist."),
+            CoreError::Invalid(details)
+            | CoreError::Conflict(details)
+            | CoreError::FailedPrecondition(details) => Self::invalid_parameter(details),
+            CoreError::InvalidRule(rule) => Self::invalid_parameter(rule.to_string()),
+            CoreError::ClockNotFrozen | CoreError::Store(_) => {
+                tracing::error!(%error, "WhatsApp request failed");
+                Self::internal()
+            }
+        }
     }
 
     /// Graph's answer for a route it does not have: code 2500, HTTP 400,
@@ -121,45 +162,6 @@ impl GraphError {
         GraphError::new(StatusCode::BAD_REQUEST, 2500, title.clone(), title)
     }
 
-    /// 131030: the test number may only message its registered recipients. Meta's details do
-    /// not name the number, so neither do these: the body matches the captured one byte for
-    /// byte. The recipient is taken so call sites read naturally; log it there if wanted.
-    pub fn not_in_allowed_list(_to: &str) -> Self {
-        Self::for_code(
-            131030,
-            Some(
-                "Recipient phone number not in allowed list: Add recipient phone number to \
-                 recipient list and try again."
-                    .into(),
-            ),
-        )
-    }
-
-    /// 131047: more than 24 hours since the user last wrote; only templates may be sent.
-    pub fn outside_window() -> Self {
-        Self::for_code(
-            131047,
-            Some(
-                "Message failed to send because more than 24 hours have passed since the \
-                 customer last replied to this number."
-                    .into(),
-            ),
-        )
-    }
-
-    /// 132000: the template's placeholders and the parameters sent do not match.
-    pub fn template_param_mismatch(details: impl Into<String>) -> Self {
-        Self::for_code(132000, Some(details.into()))
-    }
-
-    /// 132001: no approved template of that name in that language.
-    pub fn template_missing(name: &str, lang: &str) -> Self {
-        Self::for_code(
-            132001,
-            Some(format!("template name ({name}) does not exist in {lang}")),
-        )
-    }
-
     /// 130429: the number's throughput (80 messages per second by default) is used up.
     pub fn rate_limited() -> Self {
         Self::for_code(
@@ -169,14 +171,6 @@ impl GraphError {
                  phone number in a short period of time"
                     .into(),
             ),
-        )
-    }
-
-    /// 131051: a message type WhatsApp cannot carry.
-    pub fn unsupported_type(message_type: &str) -> Self {
-        Self::for_code(
-            131051,
-            Some(format!("Message type {message_type} is not supported.")),
         )
     }
 
@@ -410,7 +404,15 @@ mod tests {
 
     #[test]
     fn envelope_has_metas_keys_in_metas_order() {
-        let envelope = GraphError::not_in_allowed_list("+15550001111").envelope();
+        // As the send call renders the core's refusal for a test number's stranger.
+        let envelope =
+            GraphError::from_core(CoreError::Rejected(crate::core::rules::Rejection::new(
+                400,
+                131030,
+                "Recipient phone number not in allowed list: Add recipient phone number to \
+                 recipient list and try again.",
+            )))
+            .envelope();
         let error = error_of(&envelope);
         let keys: Vec<&str> = error.keys().map(String::as_str).collect();
         assert_eq!(
@@ -513,27 +515,25 @@ mod tests {
             (GraphError::invalid_value("x"), 131009, 400),
             (GraphError::access_token("x"), 190, 401),
             (GraphError::object_missing("x"), 100, 400),
-            (GraphError::not_in_allowed_list("1"), 131030, 400),
-            (GraphError::outside_window(), 131047, 400),
-            (GraphError::template_param_mismatch("x"), 132000, 400),
-            (
-                GraphError::template_missing("hello_world", "en_US"),
-                132001,
-                404,
-            ),
+            (GraphError::for_code(131030, None), 131030, 400),
+            (GraphError::for_code(131047, None), 131047, 400),
+            (GraphError::for_code(132000, None), 132000, 400),
+            (GraphError::for_code(132001, None), 132001, 404),
             (GraphError::rate_limited(), 130429, 429),
-            (GraphError::unsupported_type("poll"), 131051, 400),
             (GraphError::internal(), 131000, 500),
             (GraphError::media_upload("x"), 131053, 400),
         ];
         for (error, code, status) in cases {
             assert_eq!(error.code, code, "{error}");
             assert_eq!(error.status.as_u16(), status, "{error}");
-            assert_eq!(error.title, title_of(code));
         }
         assert_eq!(
-            GraphError::template_missing("hello_world", "en_US").details,
-            "template name (hello_world) does not exist in en_US"
+            GraphError::for_code(132001, None).title,
+            "Template name does not exist in the translation"
+        );
+        assert_eq!(
+            GraphError::for_code(131030, None).title,
+            "Recipient phone number not in allowed list"
         );
     }
 
@@ -601,6 +601,29 @@ mod tests {
             assert!(!error.details.is_empty());
             assert!(!error.title.is_empty());
         }
+        // The bodies a client sees for an oversized or non-JSON request.
+        let too_large = GraphError::for_status(StatusCode::PAYLOAD_TOO_LARGE, "/");
+        assert_eq!(
+            (too_large.status, too_large.code, too_large.details.as_str()),
+            (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                100,
+                "The request body is too large."
+            )
+        );
+        let unsupported = GraphError::for_status(StatusCode::UNSUPPORTED_MEDIA_TYPE, "/");
+        assert_eq!(
+            (
+                unsupported.status,
+                unsupported.code,
+                unsupported.details.as_str()
+            ),
+            (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                100,
+                "Unsupported content type: send the request body as application/json."
+            )
+        );
         assert_eq!(
             GraphError::for_status(StatusCode::PAYLOAD_TOO_LARGE, "/").code,
             100

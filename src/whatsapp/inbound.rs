@@ -138,7 +138,7 @@ pub fn reaction(message_id: &str, emoji: &str) -> UserMessage {
 
 /// The seed CLI's message kinds (`--type text|button|interactive|list|…` and the text given),
 /// including the newest seed's syntaxes: `button:<id>`, `list:<id>`, `flow:<screen>` and
-/// `form:k=v,…`.
+/// `form:k=v,…`. A reaction names the message it reacts to, so the caller builds it.
 pub fn from_cli(kind: &str, message: &str) -> Result<UserMessage, String> {
     if let Some((prefix, rest)) = message.split_once(':') {
         match prefix {
@@ -154,7 +154,6 @@ pub fn from_cli(kind: &str, message: &str) -> Result<UserMessage, String> {
         "interactive" | "button_reply" => button_reply(message, message),
         "list" | "list_reply" => list_reply(message, message, None),
         "nfm_reply" | "flow" => flow_answer("form", message),
-        "reaction" => reaction("", message),
         "location" => {
             let (latitude, longitude) = message
                 .split_once(',')
@@ -185,9 +184,19 @@ fn flow_answer(prefix: &str, rest: &str) -> UserMessage {
     nfm_reply(&Value::Object(answers).to_string(), "Sent")
 }
 
-/// The visible text of a user's message given as Meta's object, for messages that arrive
-/// already shaped (the seed's webhook bodies, a test's raw JSON).
-pub fn summary_of(message_type: &str, content: &Value) -> String {
+/// A message that arrives already shaped as Meta's object (the seed's webhook bodies, a test's
+/// raw JSON): what the seed's builders left out is filled in, and its visible text read.
+pub fn shaped(message_type: &str, content: Value) -> UserMessage {
+    let content = complete(message_type, content);
+    UserMessage::new(
+        message_type,
+        content.clone(),
+        summary_of(message_type, &content),
+    )
+}
+
+/// The visible text of a user's message given as Meta's object.
+fn summary_of(message_type: &str, content: &Value) -> String {
     let field = |path: &[&str]| -> Option<String> {
         let mut node = content;
         for key in path {
@@ -213,7 +222,7 @@ pub fn summary_of(message_type: &str, content: &Value) -> String {
 
 /// Fill what the seed's builders left out of a message object, so that the webhook carries
 /// what Meta's does: a button's `text`, a reply's `title`.
-pub fn complete(message_type: &str, mut content: Value) -> Value {
+fn complete(message_type: &str, mut content: Value) -> Value {
     match message_type {
         "button" => {
             if content.get("text").is_none()

@@ -12,9 +12,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::auth;
 use super::error::GraphError;
-use super::messages::graph_error;
+use super::{auth, query_param};
 use crate::core::CoreError;
 use crate::core::media::{self as core_media, DownloadTicket};
 use crate::core::tenants::Tenant;
@@ -46,28 +45,36 @@ pub async fn upload(
     // Graph checks the plain parameters first: a correct file with no `messaging_product` got
     // `(#100) The parameter messaging_product is required.` (heyoo #27).
     match form.messaging_product.as_deref() {
-        None => return Err(graph_param("The parameter messaging_product is required.")),
+        None => {
+            return Err(GraphError::parameter_sentence(
+                "The parameter messaging_product is required.",
+            ));
+        }
         Some(product) if !product.eq_ignore_ascii_case("whatsapp") => {
-            return Err(graph_param(format!(
+            return Err(GraphError::parameter_sentence(format!(
                 "Param messaging_product must be one of {{WHATSAPP}} - got \"{product}\"."
             )));
         }
         Some(_) => {}
     }
     let Some(file) = form.file else {
-        return Err(graph_param("The parameter file is required."));
+        return Err(GraphError::parameter_sentence(
+            "The parameter file is required.",
+        ));
     };
     // The file part's own Content-Type is what Meta checks: apps that sent a correct `type` with
     // an `application/octet-stream` part were refused with "Received file of type
     // 'application/octet-stream'". `type` stands in only for a part without one.
     let Some(mime_type) = file.content_type.or(form.mime_type) else {
-        return Err(graph_param("The parameter type is required."));
+        return Err(GraphError::parameter_sentence(
+            "The parameter type is required.",
+        ));
     };
     let media = state
         .core
         .upload_media(&tenant, &mime_type, file.bytes, file.name)
         .await
-        .map_err(core_error)?;
+        .map_err(GraphError::from_core)?;
     Ok(Json(json!({ "id": media.id })).into_response())
 }
 
@@ -119,22 +126,13 @@ pub async fn download(
     headers: HeaderMap,
 ) -> Result<Response, GraphError> {
     let tenant = auth::tenant_for_token(&state, &headers, query.as_deref())?;
-    let params = query_params(query.as_deref());
-    let param = |name: &str| {
-        params
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.as_str())
-    };
+    let param = |name: &str| query_param(query.as_deref(), name);
     let ticket = match (
         param("mid"),
-        param("ext").map(str::parse::<i64>),
+        param("ext").map(|ext| ext.parse::<i64>()),
         param("hash"),
     ) {
-        (Some(mid), Some(Ok(expires)), Some(hash)) if mid == id => DownloadTicket {
-            expires,
-            hash: hash.to_owned(),
-        },
+        (Some(mid), Some(Ok(expires)), Some(hash)) if mid == id => DownloadTicket { expires, hash },
         _ => return Err(download_missing()),
     };
     let (media, bytes) = state
@@ -143,7 +141,7 @@ pub async fn download(
         .await
         .map_err(|error| match error {
             CoreError::NotFound => download_missing(),
-            other => graph_error(other),
+            other => GraphError::from_core(other),
         })?;
     let content_type = HeaderValue::from_str(&media.mime_type)
         .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
@@ -169,39 +167,14 @@ pub async fn delete(
     Ok(Json(json!({ "success": true })).into_response())
 }
 
-/// Refuse a message whose media `id` the tenant never uploaded (or whose upload expired), as the
-/// send call does: HTTP 400, code 100, `Param image['id'] is not a valid whatsapp business
-/// account media attachment ID`, with the path of the id in the message. That sentence is in
-/// many apps' logs and error handlers, e.g. for `video['id']`, `document['id']` and
-/// `template['components'][0]['parameters'][0]['image']['id']` (n8n's WhatsApp node branches on
-/// its ending). `content` is the message's `{type}` object, searched for where the id sits.
-///
-/// A media id of the wrong kind (a PDF's id in an image message) is accepted: Meta's answer to
-/// that is not on record.
-pub async fn check_sendable(
-    state: &AppState,
-    tenant: &Tenant,
-    id: &str,
-    message_type: &str,
-    content: &Value,
-) -> Result<(), GraphError> {
-    match state.core.media(tenant, id).await {
-        Ok(_) => Ok(()),
-        Err(CoreError::NotFound) => {
-            let path = id_path(content, id, message_type)
-                .unwrap_or_else(|| format!("{message_type}['id']"));
-            Err(graph_param(format!(
-                "Param {path} is not a valid whatsapp business account media attachment ID"
-            )))
-        }
-        Err(other) => Err(graph_error(other)),
-    }
-}
-
 /// Where media `id` sits in a message's `{type}` object, in Graph's notation: the object itself
 /// for an image message (`image['id']`), or a nested media object for headers and template
 /// parameters (`template['components'][0]['parameters'][0]['image']['id']`).
-fn id_path(content: &Value, id: &str, path: &str) -> Option<String> {
+pub fn id_path(content: &Value, id: &str, message_type: &str) -> String {
+    find_id(content, id, message_type).unwrap_or_else(|| format!("{message_type}['id']"))
+}
+
+fn find_id(content: &Value, id: &str, path: &str) -> Option<String> {
     const MEDIA_KINDS: &[&str] = &["audio", "document", "image", "sticker", "video"];
     let is_it = |value: &Value| value.get("id").and_then(Value::as_str) == Some(id);
     if MEDIA_KINDS.contains(&path) && is_it(content) {
@@ -213,13 +186,13 @@ fn id_path(content: &Value, id: &str, path: &str) -> Option<String> {
             if MEDIA_KINDS.contains(&key.as_str()) && is_it(value) {
                 Some(format!("{inner}['id']"))
             } else {
-                id_path(value, id, &inner)
+                find_id(value, id, &inner)
             }
         }),
         Value::Array(items) => items
             .iter()
             .enumerate()
-            .find_map(|(index, value)| id_path(value, id, &format!("{path}[{index}]"))),
+            .find_map(|(index, value)| find_id(value, id, &format!("{path}[{index}]"))),
         _ => None,
     }
 }
@@ -243,16 +216,11 @@ struct UploadedFile {
 impl UploadForm {
     /// Graph also takes `messaging_product` and `type` as query parameters; the body wins.
     fn fill_from_query(&mut self, query: Option<&str>) {
-        for (key, value) in query_params(query) {
-            match key.as_str() {
-                "messaging_product" => {
-                    self.messaging_product.get_or_insert(value);
-                }
-                "type" => {
-                    self.mime_type.get_or_insert(value);
-                }
-                _ => {}
-            }
+        if self.messaging_product.is_none() {
+            self.messaging_product = query_param(query, "messaging_product");
+        }
+        if self.mime_type.is_none() {
+            self.mime_type = query_param(query, "type");
         }
     }
 }
@@ -269,7 +237,8 @@ async fn read_form(mut multipart: Multipart) -> Result<UploadForm, GraphError> {
                     .map(str::trim)
                     .filter(|t| !t.is_empty())
                     .map(str::to_owned);
-                let bytes = field.bytes().await.map_err(multipart_error)?.to_vec();
+                // Without a copy when the buffer is not shared (up to 100 MB).
+                let bytes = Vec::from(field.bytes().await.map_err(multipart_error)?);
                 form.file = Some(UploadedFile {
                     name,
                     content_type,
@@ -304,27 +273,11 @@ fn multipart_error(error: MultipartError) -> GraphError {
     ))
 }
 
-/// A core refusal of an upload. Graph puts a parameter error's whole sentence in `message`
-/// (`(#100) Param file must be a file with one of the following types: …`), so those keep it
-/// there; 131053 and the rest take their titles from the code table.
-fn core_error(error: CoreError) -> GraphError {
-    match error {
-        CoreError::Rejected(rejection) if rejection.code == 100 => {
-            let mut graph = graph_param(rejection.message);
-            if let Ok(status) = StatusCode::from_u16(rejection.http_status) {
-                graph.status = status;
-            }
-            graph
-        }
-        other => graph_error(other),
-    }
-}
-
 /// An id this tenant cannot see answers as Graph answers for any object it cannot load.
 fn missing_as_unsupported(error: CoreError, method: &str, id: &str) -> GraphError {
     match error {
         CoreError::NotFound => GraphError::unsupported_request(method, id),
-        other => graph_error(other),
+        other => GraphError::from_core(other),
     }
 }
 
@@ -344,24 +297,15 @@ fn download_missing() -> GraphError {
 /// `?phone_number_id=` must name the number the media belongs to. A mismatch gets the sentence
 /// Chatwoot logged from Meta (chatwoot/chatwoot#13319).
 fn check_phone_number_id(tenant: &Tenant, query: Option<&str>) -> Result<(), GraphError> {
-    let given = query_params(query)
-        .into_iter()
-        .find(|(key, _)| key == "phone_number_id")
-        .map(|(_, value)| value);
+    let given = query_param(query, "phone_number_id");
     match given {
-        Some(id) if id != tenant.account().whatsapp.phone_number_id => Err(graph_param(
-            "Param phone_number_id is not a valid whatsapp business phone number id ID",
-        )),
+        Some(id) if id != tenant.account().whatsapp.phone_number_id => {
+            Err(GraphError::parameter_sentence(
+                "Param phone_number_id is not a valid whatsapp business phone number id ID",
+            ))
+        }
         _ => Ok(()),
     }
-}
-
-/// A code-100 parameter error whose sentence is the whole of Graph's `message`, as in the
-/// captured bodies (`(#100) The parameter messaging_product is required.`), rather than the
-/// generic "Invalid parameter" title with the sentence in `details`.
-fn graph_param(sentence: impl Into<String>) -> GraphError {
-    let sentence = sentence.into();
-    GraphError::new(StatusCode::BAD_REQUEST, 100, sentence.clone(), sentence)
 }
 
 /// Scheme, host and port of download URLs: the configured `whatsapp.media_base_url` (for apps
@@ -385,12 +329,6 @@ fn base_url(state: &AppState, headers: &HeaderMap) -> String {
     }
 }
 
-fn query_params(query: Option<&str>) -> Vec<(String, String)> {
-    form_urlencoded::parse(query.unwrap_or("").as_bytes())
-        .into_owned()
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -398,10 +336,7 @@ mod tests {
     #[test]
     fn id_paths_name_where_the_id_sits() {
         let image = json!({ "id": "42", "caption": "hi" });
-        assert_eq!(
-            id_path(&image, "42", "image").as_deref(),
-            Some("image['id']")
-        );
+        assert_eq!(id_path(&image, "42", "image"), "image['id']");
 
         let template = json!({
             "name": "promo",
@@ -410,8 +345,8 @@ mod tests {
             ]
         });
         assert_eq!(
-            id_path(&template, "42", "template").as_deref(),
-            Some("template['components'][0]['parameters'][0]['image']['id']")
+            id_path(&template, "42", "template"),
+            "template['components'][0]['parameters'][0]['image']['id']"
         );
 
         let interactive = json!({
@@ -420,15 +355,19 @@ mod tests {
             "action": { "buttons": [{ "reply": { "id": "42", "title": "ok" } }] }
         });
         assert_eq!(
-            id_path(&interactive, "42", "interactive").as_deref(),
-            Some("interactive['header']['document']['id']")
+            id_path(&interactive, "42", "interactive"),
+            "interactive['header']['document']['id']"
         );
-        assert_eq!(id_path(&interactive, "7", "interactive"), None);
+        // Not found (the reply's `id` is not media): the type's own `id`, as Graph words it.
+        assert_eq!(
+            id_path(&interactive, "7", "interactive"),
+            "interactive['id']"
+        );
     }
 
     #[test]
     fn parameter_errors_carry_the_sentence_as_graphs_message() {
-        let error = graph_param("The parameter messaging_product is required.");
+        let error = GraphError::parameter_sentence("The parameter messaging_product is required.");
         assert_eq!(
             error.envelope()["error"]["message"],
             "(#100) The parameter messaging_product is required."

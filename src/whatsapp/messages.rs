@@ -11,9 +11,10 @@ use serde_json::json;
 
 use super::auth;
 use super::error::GraphError;
+use super::media;
 use super::payload::{self, SendRequest};
 use crate::core::CoreError;
-use crate::core::whatsapp::WhatsAppSend;
+use crate::core::whatsapp::{MediaUse, WhatsAppSend};
 use crate::server::AppState;
 
 pub async fn send(
@@ -34,21 +35,11 @@ pub async fn send(
                     CoreError::NotFound => GraphError::invalid_parameter(format!(
                         "Invalid message_id: {message_id} is not a message this number received"
                     )),
-                    other => graph_error(other),
+                    other => GraphError::from_core(other),
                 })?;
             Ok(Json(json!({ "success": true })).into_response())
         }
         SendRequest::Message(message) => {
-            if let Some(payload::MediaRef::Id(id)) = &message.media {
-                super::media::check_sendable(
-                    &state,
-                    &tenant,
-                    id,
-                    &message.message_type,
-                    &message.content,
-                )
-                .await?;
-            }
             let is_template = message.template.is_some();
             let sent = state
                 .core
@@ -57,15 +48,22 @@ pub async fn send(
                     WhatsAppSend {
                         to: message.wa_id.clone(),
                         content: message.content.to_string(),
-                        message_type: message.message_type,
                         context_id: message.context_message_id,
                         callback_data: message.biz_opaque_callback_data,
                         template: message.template,
+                        media: match &message.media {
+                            Some(payload::MediaRef::Id(id)) => Some(MediaUse {
+                                path: media::id_path(&message.content, id, &message.message_type),
+                                id: id.clone(),
+                            }),
+                            _ => None,
+                        },
+                        message_type: message.message_type,
                         summary: message.summary,
                     },
                 )
                 .await
-                .map_err(graph_error)?;
+                .map_err(GraphError::from_core)?;
             // Meta adds `message_status` to template sends (and, per the spec, may to others);
             // clients read `messages[0].id`.
             let mut entry = json!({ "id": sent.sid });
@@ -78,32 +76,6 @@ pub async fn send(
                 "messages": [entry],
             }))
             .into_response())
-        }
-    }
-}
-
-/// A core refusal in Meta's words: a rejection carries its code and HTTP status (a rule's own,
-/// or Meta's for the window, the allow list and templates).
-pub fn graph_error(error: CoreError) -> GraphError {
-    match error {
-        CoreError::Rejected(rejection) => {
-            let mut graph = GraphError::for_code(rejection.code, Some(rejection.message));
-            if let Ok(status) = axum::http::StatusCode::from_u16(rejection.http_status)
-                && (400..600).contains(&rejection.http_status)
-            {
-                graph.status = status;
-            }
-            graph
-        }
-        CoreError::NotFound => GraphError::object_missing("The object does not exist."),
-        CoreError::Invalid(details) | CoreError::Conflict(details) => {
-            GraphError::invalid_parameter(details)
-        }
-        CoreError::FailedPrecondition(details) => GraphError::invalid_parameter(details),
-        CoreError::InvalidRule(rule) => GraphError::invalid_parameter(rule.to_string()),
-        CoreError::ClockNotFrozen | CoreError::Store(_) => {
-            tracing::error!(%error, "WhatsApp request failed");
-            GraphError::internal()
         }
     }
 }

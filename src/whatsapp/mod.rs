@@ -41,6 +41,14 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/whatsapp/media/{media_id}", get(media::download))
 }
 
+/// A query parameter, decoded (Graph takes `access_token`, `phone_number_id`, and an upload's
+/// `messaging_product` and `type` in the query too).
+pub fn query_param(query: Option<&str>, name: &str) -> Option<String> {
+    form_urlencoded::parse(query.unwrap_or("").as_bytes())
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.into_owned())
+}
+
 /// Whether a path is the Graph API's: its first segment is a version such as `v23.0`.
 pub fn is_graph_path(path: &str) -> bool {
     let version = path.trim_start_matches('/').split('/').next().unwrap_or("");

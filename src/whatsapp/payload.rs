@@ -21,6 +21,7 @@ use std::collections::HashSet;
 use serde_json::{Map, Value};
 
 use super::error::GraphError;
+use crate::core::text;
 
 /// What a `POST …/messages` body asks for. One value lives for one request and is matched at
 /// once, never stored in bulk, so the size gap between the variants costs nothing.
@@ -267,7 +268,7 @@ fn message(root: &Map<String, Value>, message_type: String) -> Result<OutboundMe
         "reaction" => reaction(root, &mut found)?,
         "interactive" => interactive(root, &mut found)?,
         "template" => template(root, &mut found)?,
-        other => return Err(GraphError::unsupported_type(other)),
+        other => unreachable!("type {other:?} passed the check against MESSAGE_TYPES"),
     };
 
     Ok(OutboundMessage {
@@ -351,27 +352,7 @@ fn media(value: &Value, kind: &str, path: &str, found: &mut Found) -> Result<Med
     }
     check_keys(object, &allowed, path)?;
 
-    let id = optional_str(object, "id", &key(path, "id"))?;
-    let link = optional_str(object, "link", &key(path, "link"))?;
-    let media = match (id, link) {
-        (Some(_), Some(_)) => {
-            return Err(GraphError::invalid_parameter(format!(
-                "Param {path} must have either id or link, not both."
-            )));
-        }
-        (Some(id), None) => MediaRef::Id(id.to_owned()),
-        (None, Some(link)) => {
-            http_url(link, &key(path, "link"))?;
-            MediaRef::Link(link.to_owned())
-        }
-        (None, None) => {
-            return Err(GraphError::missing_parameter(format!(
-                "The parameter {} or {} is required.",
-                key(path, "id"),
-                key(path, "link")
-            )));
-        }
-    };
+    let media = media_source(object, path)?;
     if let Some(caption) = optional_str(object, "caption", &key(path, "caption"))? {
         at_most(caption, CAPTION_MAX, &key(path, "caption"))?;
         found.line(caption);
@@ -591,11 +572,7 @@ fn list(action: &Map<String, Value>, found: &mut Found) -> Result<(), GraphError
             optional_str(section, "title", &title_path)?
         };
         if let Some(title) = title {
-            if title.chars().count() > SECTION_TITLE_MAX {
-                return Err(GraphError::invalid_value(format!(
-                    "Section title is too long. Max length is {SECTION_TITLE_MAX}"
-                )));
-            }
+            too_long(title, SECTION_TITLE_MAX, "Section title")?;
             found.line(title);
         }
         let rows_path = key(&section_path, "rows");
@@ -609,34 +586,32 @@ fn list(action: &Map<String, Value>, found: &mut Found) -> Result<(), GraphError
             let row_path = index(&rows_path, j);
             let row = as_object(row, &row_path)?;
             let id = required_str(row, "id", &key(&row_path, "id"))?;
-            if id.chars().count() > ROW_ID_MAX {
-                return Err(GraphError::invalid_value(format!(
-                    "Row id is too long. Max length is {ROW_ID_MAX}"
-                )));
-            }
+            too_long(id, ROW_ID_MAX, "Row id")?;
             if !ids.insert(id) {
                 return Err(GraphError::invalid_value(format!(
                     "Duplicate row id \"{id}\": row ids must be unique across all sections."
                 )));
             }
             let title = required_str(row, "title", &key(&row_path, "title"))?;
-            if title.chars().count() > ROW_TITLE_MAX {
-                return Err(GraphError::invalid_value(format!(
-                    "Row title is too long. Max length is {ROW_TITLE_MAX}"
-                )));
-            }
+            too_long(title, ROW_TITLE_MAX, "Row title")?;
             found.line(title);
             if let Some(description) =
                 optional_str(row, "description", &key(&row_path, "description"))?
             {
-                if description.chars().count() > ROW_DESCRIPTION_MAX {
-                    return Err(GraphError::invalid_value(format!(
-                        "Row description is too long. Max length is {ROW_DESCRIPTION_MAX}"
-                    )));
-                }
+                too_long(description, ROW_DESCRIPTION_MAX, "Row description")?;
                 found.line(description);
             }
         }
+    }
+    Ok(())
+}
+
+/// A list's field over its limit, in Meta's words: `Row title is too long. Max length is 24`.
+fn too_long(text: &str, max: usize, what: &str) -> Result<(), GraphError> {
+    if text.chars().count() > max {
+        return Err(GraphError::invalid_value(format!(
+            "{what} is too long. Max length is {max}"
+        )));
     }
     Ok(())
 }
@@ -842,7 +817,11 @@ fn template_parameter(
 /// A template parameter's media: one of `id`/`link`. Extra keys (`filename`, `caption`) are
 /// tolerated here because SDKs send them and templates render their own text.
 fn template_media(value: &Value, path: &str) -> Result<MediaRef, GraphError> {
-    let object = as_object(value, path)?;
+    media_source(as_object(value, path)?, path)
+}
+
+/// Media is sent by an uploaded `id` or a public http(s) `link`: exactly one of them.
+fn media_source(object: &Map<String, Value>, path: &str) -> Result<MediaRef, GraphError> {
     let id = optional_str(object, "id", &key(path, "id"))?;
     let link = optional_str(object, "link", &key(path, "link"))?;
     match (id, link) {
@@ -1013,15 +992,12 @@ fn length_between(text: &str, max: usize, what: &str) -> Result<(), GraphError> 
 
 /// WhatsApp fetches links itself, so only http and https with a host are usable.
 fn http_url(url: &str, path: &str) -> Result<(), GraphError> {
-    let lower = url.trim().to_ascii_lowercase();
-    let rest = lower
-        .strip_prefix("https://")
-        .or_else(|| lower.strip_prefix("http://"));
-    match rest {
-        Some(rest) if !rest.is_empty() && !rest.starts_with('/') => Ok(()),
-        _ => Err(GraphError::invalid_value(format!(
+    if text::is_http_url(url.trim()) {
+        Ok(())
+    } else {
+        Err(GraphError::invalid_value(format!(
             "Param {path} must be an http or https URL."
-        ))),
+        )))
     }
 }
 
@@ -1277,13 +1253,16 @@ mod tests {
             error_of(send("image", json!({"id": "1", "filename": "a.png"}))).code,
             100
         );
+        let long_caption = error_of(send(
+            "video",
+            json!({"id": "1", "caption": "c".repeat(1025)}),
+        ));
         assert_eq!(
-            error_of(send(
-                "video",
-                json!({"id": "1", "caption": "c".repeat(1025)})
-            ))
-            .code,
-            131009
+            (long_caption.code, long_caption.details.as_str()),
+            (
+                131009,
+                "Param video['caption'] must be at most 1024 characters long."
+            )
         );
     }
 
@@ -1294,9 +1273,13 @@ mod tests {
             json!({"latitude": 37.48, "longitude": "-122.14", "name": "HQ", "address": "1 Hacker Way"}),
         ));
         assert_eq!(message.summary, "HQ\n1 Hacker Way");
+        let off_earth = error_of(send("location", json!({"latitude": 91, "longitude": 0})));
         assert_eq!(
-            error_of(send("location", json!({"latitude": 91, "longitude": 0}))).code,
-            131009
+            (off_earth.code, off_earth.details.as_str()),
+            (
+                131009,
+                "Param location['latitude'] must be between -90 and 90."
+            )
         );
         assert_eq!(
             error_of(send("location", json!({"latitude": 0}))).code,
@@ -1411,7 +1394,14 @@ mod tests {
             json!({"type": "button", "body": {"text": "b".repeat(1025)},
                    "action": {"buttons": [{"type": "reply", "reply": {"id": "a", "title": "A"}}]}}),
         );
-        assert_eq!(error_of(long).code, 131009);
+        let long = error_of(long);
+        assert_eq!(
+            (long.code, long.details.as_str()),
+            (
+                131009,
+                "Param interactive['body']['text'] must be at most 1024 characters long."
+            )
+        );
         assert_eq!(
             error_of(send("interactive", json!({"body": {"text": "x"}}))).code,
             131008
@@ -1548,11 +1538,17 @@ mod tests {
             message.summary,
             "See your statement\nOpen\nhttps://example.com/s"
         );
+        let long_label = error_of(cta(&"d".repeat(21), "https://example.com"));
+        assert_eq!(long_label.code, 131009);
+        assert!(long_label.details.contains("display_text"), "{long_label}");
+        let script = error_of(cta("Open", "javascript:alert(1)"));
         assert_eq!(
-            error_of(cta(&"d".repeat(21), "https://example.com")).code,
-            131009
+            (script.code, script.details.as_str()),
+            (
+                131009,
+                "Param interactive['action']['parameters']['url'] must be an http or https URL."
+            )
         );
-        assert_eq!(error_of(cta("Open", "javascript:alert(1)")).code, 131009);
     }
 
     #[test]

@@ -10,7 +10,6 @@
 //! 502 and one that does not answer in time a 504.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::Json;
 use axum::body::Bytes;
@@ -21,9 +20,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::inbound::{self, UserMessage};
-use crate::core::whatsapp::WebhookTarget;
+use crate::core::whatsapp::InboundDelivery;
 use crate::server::AppState;
-use crate::webhooks;
 
 #[derive(Debug, Deserialize)]
 pub struct ProxyQuery {
@@ -50,20 +48,11 @@ pub async fn forward(
 ) -> Response {
     let config = &state.config.whatsapp;
     let target_name = query.target.as_deref().unwrap_or("local");
-    let Some(url) = config.target_url(target_name) else {
-        let known: Vec<&str> = config.targets.keys().map(String::as_str).collect();
-        return failure(
-            StatusCode::BAD_REQUEST,
-            format!(
-                "unknown target {target_name:?}: configure it under whatsapp.targets (known: {}) or pass a URL",
-                if known.is_empty() {
-                    "none".into()
-                } else {
-                    known.join(", ")
-                }
-            ),
-        );
+    let target = match config.target(target_name) {
+        Ok(target) => target,
+        Err(unknown) => return failure(StatusCode::BAD_REQUEST, unknown),
     };
+    let url = target.url.clone();
     let seed: Value = match serde_json::from_slice(&body) {
         Ok(value) => value,
         Err(error) => {
@@ -98,11 +87,6 @@ pub async fn forward(
         url = %url,
         "forwarding a simulated message"
     );
-    let target = WebhookTarget {
-        url: url.clone(),
-        mock_testing: true,
-        timeout: Some(Duration::from_secs_f64(config.target_timeout_seconds)),
-    };
     let inbound = found
         .message
         .into_inbound(&found.from, found.profile_name, found.context_id);
@@ -114,26 +98,24 @@ pub async fn forward(
         Ok(outcome) => outcome,
         Err(error) => return failure(StatusCode::BAD_REQUEST, error.to_string()),
     };
-    let Some(attempt) = outcome.webhook else {
-        return failure(
-            StatusCode::BAD_GATEWAY,
-            format!("nothing was sent to {url}"),
-        );
-    };
-    match (attempt.response_status, attempt.error) {
-        (Some(status), _) => relay(status, attempt.response_body.unwrap_or_default()),
-        (None, Some(error)) if webhooks::timed_out(&error) => {
+    let (status, body, error) = outcome
+        .webhook
+        .map(|a| (a.response_status, a.response_body, a.error))
+        .unwrap_or_default();
+    let error = error.unwrap_or_default();
+    match outcome.delivery {
+        InboundDelivery::Answered => relay(status.unwrap_or_default(), body.unwrap_or_default()),
+        InboundDelivery::TimedOut => {
             tracing::warn!(target: "mockingbird::whatsapp", %url, "target timed out");
             failure(
                 StatusCode::GATEWAY_TIMEOUT,
                 format!(
                     "{url} did not answer within {} s",
-                    config.target_timeout_seconds
+                    outcome.waited.as_secs_f64()
                 ),
             )
         }
-        (None, error) => {
-            let error = error.unwrap_or_default();
+        InboundDelivery::Unreachable | InboundDelivery::NoWebhook => {
             tracing::warn!(target: "mockingbird::whatsapp", %url, %error, "target unreachable");
             failure(
                 StatusCode::BAD_GATEWAY,
@@ -143,28 +125,31 @@ pub async fn forward(
     }
 }
 
-/// The target's answer with its status; JSON re-indented, and `{"response": …}` unwrapped as
-/// the seed did (its bots answered in-band in test mode).
+/// The target's answer with its status, as [`readable_answer`] shows it.
 fn relay(status: i64, body: String) -> Response {
     let status = u16::try_from(status)
         .ok()
         .and_then(|s| StatusCode::from_u16(s).ok())
         .unwrap_or(StatusCode::BAD_GATEWAY);
-    match serde_json::from_str::<Value>(&body) {
-        Ok(mut value) => {
-            if let Some(inner) = value.get_mut("response").map(Value::take) {
-                value = inner;
-            }
-            let pretty = serde_json::to_string_pretty(&value).unwrap_or(body);
-            (status, [(header::CONTENT_TYPE, "application/json")], pretty).into_response()
-        }
-        Err(_) => (
+    match readable_answer(&body) {
+        Some(json) => (status, [(header::CONTENT_TYPE, "application/json")], json).into_response(),
+        None => (
             status,
             [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
             body,
         )
             .into_response(),
     }
+}
+
+/// A bot's JSON answer re-indented, with `{"response": …}` unwrapped as the seed did (its bots
+/// answered in-band in test mode); none when the answer is not JSON.
+pub fn readable_answer(body: &str) -> Option<String> {
+    let mut value: Value = serde_json::from_str(body).ok()?;
+    if let Some(inner) = value.get_mut("response").map(Value::take) {
+        value = inner;
+    }
+    serde_json::to_string_pretty(&value).ok()
 }
 
 /// The user's message in a seed-shaped (or complete) webhook body.
@@ -186,10 +171,6 @@ impl SeedMessage {
             .and_then(Value::as_str)
             .unwrap_or("text")
             .to_owned();
-        let content = inbound::complete(
-            &message_type,
-            message.get(&message_type).cloned().unwrap_or(json!({})),
-        );
         let from = message
             .get("from")
             .and_then(Value::as_str)
@@ -211,11 +192,10 @@ impl SeedMessage {
                 .pointer("/context/id")
                 .and_then(Value::as_str)
                 .map(str::to_owned),
-            message: UserMessage {
-                summary: inbound::summary_of(&message_type, &content),
-                message_type,
-                content,
-            },
+            message: inbound::shaped(
+                &message_type,
+                message.get(&message_type).cloned().unwrap_or(json!({})),
+            ),
         })
     }
 }
