@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use crate::core::store::{Location, Synchronous};
 use crate::core::tenants::{WhatsAppIdentity, WhatsAppTemplate, WindowPolicy, default_templates};
 use crate::core::text;
-use crate::core::whatsapp::WebhookTarget;
+use crate::core::whatsapp::ProxyTargets;
 use crate::core::{DefaultAccount, Settings};
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -100,30 +100,12 @@ impl WhatsAppConfig {
         }
     }
 
-    /// A proxy target by name, or a URL given in its place, treated as the seed's proxy treated
-    /// its targets: `X-Mock-Testing: true`, and `target_timeout_seconds` to answer. An unknown
-    /// name is refused with a sentence naming the configured ones.
-    pub fn target(&self, name_or_url: &str) -> Result<WebhookTarget, String> {
-        let url = if text::is_http_url(name_or_url) {
-            name_or_url.to_owned()
-        } else {
-            self.targets.get(name_or_url).cloned().ok_or_else(|| {
-                let known: Vec<&str> = self.targets.keys().map(String::as_str).collect();
-                format!(
-                    "unknown target {name_or_url:?}: give an http(s) URL or a name configured under whatsapp.targets (known: {})",
-                    if known.is_empty() {
-                        "none".to_owned()
-                    } else {
-                        known.join(", ")
-                    }
-                )
-            })?
-        };
-        Ok(WebhookTarget {
-            url,
-            mock_testing: true,
-            timeout: Some(Duration::from_secs_f64(self.target_timeout_seconds)),
-        })
+    /// The seed's proxy targets, for the core to resolve.
+    pub fn proxy_targets(&self) -> ProxyTargets {
+        ProxyTargets {
+            urls: self.targets.clone(),
+            timeout: Duration::from_secs_f64(self.target_timeout_seconds),
+        }
     }
 }
 
@@ -520,6 +502,7 @@ impl Config {
             retry_delay: Duration::from_secs_f64(c.retry_delay_seconds),
             webhook_timeout: Duration::from_secs_f64(c.timeout_seconds),
             synchronous: self.database.synchronous,
+            proxy_targets: self.whatsapp.proxy_targets(),
         }
     }
 

@@ -6,7 +6,6 @@
 //!   scheduler. Knows nothing of HTTP or JSON shapes.
 //! - [`twilio`] — the Twilio REST facade (API 2010-04-01) the official SDKs talk to.
 //! - [`webhooks`] — builds, signs and sends the webhooks the providers send to apps.
-//! - [`housekeeping`] — the seed's `/health`, `/clear/*` and `/callback-test` routes.
 //! - [`server`] — shared state, the router and its middleware, the serve loop.
 //! - [`config`] — the layered configuration (defaults, YAML file, environment, flags).
 //! - [`control`] — the gRPC control plane test harnesses drive.
@@ -17,7 +16,7 @@ pub mod cli;
 pub mod config;
 pub mod control;
 pub mod core;
-pub mod housekeeping;
+pub mod providers;
 pub mod remote;
 pub mod server;
 pub mod twilio;

@@ -16,11 +16,13 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
 use crate::core::{Core, ids};
+use crate::twilio::TwilioState;
 use crate::twilio::error::TwilioError;
+use crate::whatsapp::WhatsAppState;
 use crate::whatsapp::error::GraphError;
-use crate::{control, housekeeping, twilio, whatsapp};
+use crate::{control, twilio, whatsapp};
 
-/// What every handler shares: cheap handles only.
+/// What the server holds: the core every facade is handed, and the config it started from.
 pub struct AppState {
     pub core: Arc<Core>,
     pub config: Config,
@@ -85,7 +87,6 @@ impl Server {
         let control = control::routes(
             Arc::clone(&core),
             config.control.token.clone(),
-            config.whatsapp.clone(),
             shutdown.clone(),
         )
         .await?;
@@ -93,7 +94,7 @@ impl Server {
         let state = Arc::new(AppState { core, config });
         let http_addr = listener.local_addr()?;
         let grpc_addr = grpc_listener.local_addr()?;
-        let mut app = router(Arc::clone(&state));
+        let mut app = router(&state);
         if on_http_port {
             app = app.merge(control.clone());
         }
@@ -153,11 +154,20 @@ pub async fn run(
     Ok(())
 }
 
-pub fn router(state: Arc<AppState>) -> Router {
+/// Every HTTP facade, each handed what it needs, behind the providers' envelopes.
+pub fn router(state: &AppState) -> Router {
+    let twilio = twilio::router(Arc::new(TwilioState {
+        core: Arc::clone(&state.core),
+        provider: state.config.provider.clone(),
+    }));
+    let whatsapp = whatsapp::router(Arc::new(WhatsAppState {
+        core: Arc::clone(&state.core),
+        media_base_url: state.config.whatsapp.media_base_url.clone(),
+        server_address: format!("{}:{}", state.config.server.host, state.config.server.port),
+    }));
     Router::new()
-        .merge(twilio::routes())
-        .merge(whatsapp::routes())
-        .merge(housekeeping::routes())
+        .merge(twilio)
+        .merge(whatsapp)
         .fallback(|request: Request| async move {
             let path = request.uri().path();
             if whatsapp::is_graph_path(path) {
@@ -168,7 +178,6 @@ pub fn router(state: Arc<AppState>) -> Router {
         })
         .layer(middleware::from_fn(provider_envelope))
         .layer(middleware::from_fn(log_request))
-        .with_state(state)
 }
 
 /// One log line per request, at info.

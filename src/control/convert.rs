@@ -16,7 +16,7 @@ use crate::core::tenants::{
 };
 use crate::core::time::Millis;
 use crate::core::{ids, messages::WhatsAppContent};
-use crate::whatsapp::inbound::{self, UserMessage};
+use crate::providers::meta::user_messages::{self, UserMessage};
 
 pub fn timestamp(at: Millis) -> Option<prost_types::Timestamp> {
     Some(prost_types::Timestamp {
@@ -593,27 +593,27 @@ pub fn user_message(
     Ok(match message {
         M::Text(text) => {
             required(&text.body, "text.body")?;
-            inbound::text(&text.body)
+            user_messages::text(&text.body)
         }
         M::Button(quick) => {
             required(&quick.payload, "button.payload")?;
             let text = or(quick.text, &quick.payload);
-            inbound::button(&quick.payload, &text)
+            user_messages::button(&quick.payload, &text)
         }
         M::ButtonReply(reply) => {
             required(&reply.id, "button_reply.id")?;
             let title = or(reply.title, &reply.id);
-            inbound::button_reply(&reply.id, &title)
+            user_messages::button_reply(&reply.id, &title)
         }
         M::ListReply(reply) => {
             required(&reply.id, "list_reply.id")?;
             let title = or(reply.title, &reply.id);
-            inbound::list_reply(&reply.id, &title, Some(&reply.description))
+            user_messages::list_reply(&reply.id, &title, Some(&reply.description))
         }
         M::FlowReply(flow) => {
             let answers = or(flow.response_json, r#"{"flow_token":"mockingbird"}"#);
             json_object(&answers, "flow_reply.response_json")?;
-            inbound::nfm_reply(&answers, &or(flow.body, "Sent"))
+            user_messages::nfm_reply(&answers, &or(flow.body, "Sent"))
         }
         M::Location(place) => {
             if !crate::core::inbound::is_place(place.latitude, place.longitude) {
@@ -622,7 +622,7 @@ pub fn user_message(
                     place.latitude, place.longitude
                 )));
             }
-            inbound::location(
+            user_messages::location(
                 place.latitude,
                 place.longitude,
                 Some(&place.name),
@@ -645,7 +645,7 @@ pub fn user_message(
             };
             // Meta's media ids are long decimal numbers.
             let id = or(media.media_id, &ids::digits(16));
-            inbound::media(
+            user_messages::media(
                 &media.kind,
                 &id,
                 &or(media.mime_type, usual_type),
@@ -655,11 +655,11 @@ pub fn user_message(
         }
         M::Reaction(reaction) => {
             required(&reaction.message_id, "reaction.message_id")?;
-            inbound::reaction(&reaction.message_id, &reaction.emoji)
+            user_messages::reaction(&reaction.message_id, &reaction.emoji)
         }
         M::Raw(raw) => {
             required(&raw.r#type, "raw.type")?;
-            inbound::shaped(&raw.r#type, json_object(&raw.json, "raw.json")?)
+            user_messages::shaped(&raw.r#type, json_object(&raw.json, "raw.json")?)
         }
     })
 }

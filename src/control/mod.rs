@@ -15,7 +15,6 @@ use tonic::server::NamedService;
 use tonic::service::{Interceptor, Routes};
 use tonic::{Request, Status};
 
-use crate::config::WhatsAppConfig;
 use crate::core::tenants::Tenant;
 use crate::core::{Core, CoreError};
 
@@ -35,8 +34,6 @@ pub struct ControlPlane {
     core: Arc<Core>,
     /// Ends open streams and waits when the server stops.
     shutdown: CancellationToken,
-    /// The config's WhatsApp section: the named targets a simulated user's message may go to.
-    whatsapp: Arc<WhatsAppConfig>,
 }
 
 impl ControlPlane {
@@ -108,7 +105,6 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 pub async fn routes(
     core: Arc<Core>,
     token: Option<String>,
-    whatsapp: WhatsAppConfig,
     shutdown: CancellationToken,
 ) -> Result<axum::Router, tonic_reflection::server::Error> {
     use proto::{
@@ -116,11 +112,7 @@ pub async fn routes(
         numbers_server::NumbersServer, rules_server::RulesServer, tenants_server::TenantsServer,
         whats_app_server::WhatsAppServer,
     };
-    let plane = ControlPlane {
-        core,
-        shutdown,
-        whatsapp: Arc::new(whatsapp),
-    };
+    let plane = ControlPlane { core, shutdown };
     let auth = BearerToken(token.filter(|t| !t.is_empty()).map(Arc::from));
 
     let (health_reporter, health) = tonic_health::server::health_reporter();

@@ -32,10 +32,7 @@ impl ControlPlane {
         if name.is_empty() {
             return Ok(None);
         }
-        self.whatsapp
-            .target(name)
-            .map(Some)
-            .map_err(Status::invalid_argument)
+        self.core.whatsapp_target(name).map(Some).map_err(status)
     }
 }
 

@@ -19,7 +19,7 @@ use super::messaging::Origin;
 use super::store::{CallbackAttempt, Delivery, WebhookProvider, Write};
 use super::tenants::{Hook, OptOut, Tenant};
 use super::{Core, CoreError, ids, text};
-use crate::webhooks::twilio::API_VERSION;
+use crate::providers::twilio::API_VERSION;
 
 /// A simulated WhatsApp user's profile name when a test gives none.
 pub(super) const DEFAULT_PROFILE_NAME: &str = "Test User";

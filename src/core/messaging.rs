@@ -497,7 +497,7 @@ impl Core {
                     .await
             }
         };
-        let params = webhooks::decode_form(&original.request_body);
+        let params = crate::providers::twilio::decode_form(&original.request_body);
         let param = |name: &str| {
             params
                 .iter()

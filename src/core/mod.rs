@@ -51,6 +51,8 @@ pub struct Settings {
     pub webhook_timeout: Duration,
     /// How durable the store is against OS crashes.
     pub synchronous: store::Synchronous,
+    /// The seed's proxy targets a simulated WhatsApp user's message may be sent to.
+    pub proxy_targets: whatsapp::ProxyTargets,
 }
 
 impl Default for Settings {
@@ -67,6 +69,7 @@ impl Default for Settings {
             retry_delay: Duration::from_secs(5),
             webhook_timeout: Duration::from_secs(10),
             synchronous: store::Synchronous::Off,
+            proxy_targets: whatsapp::ProxyTargets::default(),
         }
     }
 }

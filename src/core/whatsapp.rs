@@ -83,6 +83,43 @@ pub struct WebhookTarget {
     pub timeout: Option<Duration>,
 }
 
+/// The seed's proxy targets: webhook URLs by name (`local: http://app:8000/bot/webhook`) that a
+/// simulated user's message may go to instead of the tenant's webhook URL, and how long each is
+/// given to answer.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProxyTargets {
+    pub urls: std::collections::BTreeMap<String, String>,
+    pub timeout: Duration,
+}
+
+impl ProxyTargets {
+    /// A target by name, or a URL given in its place, treated as the seed's proxy treated its
+    /// targets: `X-Mock-Testing: true`, and the targets' timeout to answer. An unknown name is
+    /// refused with a sentence naming the configured ones.
+    pub fn resolve(&self, name_or_url: &str) -> Result<WebhookTarget, CoreError> {
+        let url = if text::is_http_url(name_or_url) {
+            name_or_url.to_owned()
+        } else {
+            self.urls.get(name_or_url).cloned().ok_or_else(|| {
+                let known: Vec<&str> = self.urls.keys().map(String::as_str).collect();
+                CoreError::Invalid(format!(
+                    "unknown target {name_or_url:?}: give an http(s) URL or a name configured under whatsapp.targets (known: {})",
+                    if known.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        known.join(", ")
+                    }
+                ))
+            })?
+        };
+        Ok(WebhookTarget {
+            url,
+            mock_testing: true,
+            timeout: Some(self.timeout),
+        })
+    }
+}
+
 /// What became of a simulated message.
 #[derive(Debug, Clone)]
 pub struct WhatsAppInboundOutcome {
@@ -154,6 +191,11 @@ pub fn wa_id(number: &str) -> String {
 }
 
 impl Core {
+    /// One of the seed's proxy targets, by name or as a URL (see [`ProxyTargets::resolve`]).
+    pub fn whatsapp_target(&self, name_or_url: &str) -> Result<WebhookTarget, CoreError> {
+        self.settings.proxy_targets.resolve(name_or_url)
+    }
+
     /// The tenant whose business number has this id.
     pub fn whatsapp_tenant(&self, phone_number_id: &str) -> Option<std::sync::Arc<Tenant>> {
         self.tenants.by_phone_number_id(phone_number_id)

@@ -18,7 +18,7 @@ use crate::control::proto::{
     self, InboundDelivery, event::Payload, events_client::EventsClient,
     send_whats_app_inbound_request::Message as UserMessage, whats_app_client::WhatsAppClient,
 };
-use crate::whatsapp::{inbound, proxy};
+use crate::providers::meta::user_messages::{self, readable_answer};
 
 pub async fn send(args: WhatsAppSendArgs) -> Result<(), String> {
     if !(args.wait.is_finite() && args.wait >= 0.0) {
@@ -120,7 +120,7 @@ fn user_message(args: &WhatsAppSendArgs) -> Result<UserMessage, String> {
             emoji: args.message.clone(),
         }));
     }
-    let built = inbound::from_cli(&args.kind, &args.message)?;
+    let built = user_messages::from_cli(&args.kind, &args.message)?;
     Ok(UserMessage::Raw(proto::RawMessage {
         r#type: built.message_type,
         json: built.content.to_string(),
@@ -132,7 +132,7 @@ fn print_body(body: &str) {
     if !body.trim().is_empty() {
         println!(
             "{}",
-            proxy::readable_answer(body).unwrap_or_else(|| body.to_owned())
+            readable_answer(body).unwrap_or_else(|| body.to_owned())
         );
     }
 }

@@ -9,16 +9,16 @@ use axum::extract::{OriginalUri, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
+use super::TwilioState;
 use super::auth;
 use super::error::TwilioError;
 use super::params::{self, Form};
 use super::resources::{self, AccountResource};
 use crate::core::tenants::AccountStatus;
-use crate::server::AppState;
 
 /// Create a subaccount: `POST /2010-04-01/Accounts.json`.
 pub async fn create(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<TwilioState>>,
     headers: HeaderMap,
     Form(params): Form,
 ) -> Result<Response, TwilioError> {
@@ -40,7 +40,7 @@ pub async fn create(
 
 /// List the caller's account and its subaccounts: `GET /2010-04-01/Accounts.json`.
 pub async fn list(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<TwilioState>>,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Result<Response, TwilioError> {
@@ -70,7 +70,7 @@ pub async fn list(
 
 /// Fetch an account: `GET /2010-04-01/Accounts/{Sid}.json`.
 pub async fn fetch(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<TwilioState>>,
     Path(file): Path<String>,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
@@ -82,7 +82,7 @@ pub async fn fetch(
 
 /// Update an account: `POST /2010-04-01/Accounts/{Sid}.json` with FriendlyName or Status.
 pub async fn update(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<TwilioState>>,
     Path(file): Path<String>,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,

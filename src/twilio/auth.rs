@@ -10,10 +10,10 @@ use axum::http::{HeaderMap, Uri};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
+use super::TwilioState;
 use super::error::TwilioError;
 use crate::core::Core;
 use crate::core::tenants::{AccountStatus, Tenant};
-use crate::server::AppState;
 
 /// A request on `/2010-04-01/Accounts/{AccountSid}/…`, authenticated: the tenant it acts on,
 /// the URI it was made on (paging links and 404 messages repeat it), and the path's parameters
@@ -35,12 +35,12 @@ impl Scope {
     }
 }
 
-impl FromRequestParts<Arc<AppState>> for Scope {
+impl FromRequestParts<Arc<TwilioState>> for Scope {
     type Rejection = TwilioError;
 
     async fn from_request_parts(
         parts: &mut Parts,
-        state: &Arc<AppState>,
+        state: &Arc<TwilioState>,
     ) -> Result<Self, TwilioError> {
         let uri = parts
             .extensions

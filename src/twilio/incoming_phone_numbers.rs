@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::TwilioState;
 use super::auth::Scope;
 use super::error::TwilioError;
 use super::messages::not_found_at;
@@ -22,8 +23,7 @@ use crate::core::numbers::NumberUpdate;
 use crate::core::tenants::{Hook, PhoneNumber, Tenant};
 use crate::core::time::rfc2822;
 use crate::core::{CoreError, ids, text};
-use crate::server::AppState;
-use crate::webhooks::twilio::API_VERSION;
+use crate::providers::twilio::API_VERSION;
 
 /// Twilio's test-credential numbers for buying; mockingbird honours them for every tenant, as it
 /// does the Messages ones (see `core::magic`).
@@ -152,7 +152,7 @@ impl From<&PhoneNumber> for IncomingPhoneNumberResource {
 
 /// Buy a number: `POST /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json` → 201.
 pub async fn create(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<TwilioState>>,
     scope: Scope,
     Form(params): Form,
 ) -> Result<Response, TwilioError> {
@@ -161,7 +161,7 @@ pub async fn create(
 
 /// Buy a local number: `POST …/IncomingPhoneNumbers/Local.json`.
 pub async fn create_local(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<TwilioState>>,
     scope: Scope,
     Form(params): Form,
 ) -> Result<Response, TwilioError> {
@@ -170,7 +170,7 @@ pub async fn create_local(
 
 /// Buy a mobile number: `POST …/IncomingPhoneNumbers/Mobile.json`.
 pub async fn create_mobile(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<TwilioState>>,
     scope: Scope,
     Form(params): Form,
 ) -> Result<Response, TwilioError> {
@@ -179,7 +179,7 @@ pub async fn create_mobile(
 
 /// Buy a toll-free number: `POST …/IncomingPhoneNumbers/TollFree.json`.
 pub async fn create_toll_free(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<TwilioState>>,
     scope: Scope,
     Form(params): Form,
 ) -> Result<Response, TwilioError> {
@@ -187,7 +187,7 @@ pub async fn create_toll_free(
 }
 
 async fn create_kind(
-    state: &AppState,
+    state: &TwilioState,
     tenant: &Tenant,
     params: &Params,
     kind: Kind,
@@ -250,7 +250,7 @@ fn check_buyable(number: &str, kind: Kind) -> Result<(), TwilioError> {
 /// at 555-0100, the range set aside for fiction, which also keeps area code 500 clear of
 /// Twilio's magic numbers (+1 500 555-000x).
 async fn buy_in_area(
-    state: &AppState,
+    state: &TwilioState,
     tenant: &Tenant,
     area_code: &str,
     kind: Kind,
@@ -436,7 +436,7 @@ fn number_matches(number: &str, pattern: &str) -> bool {
 
 /// Fetch a number: `GET …/IncomingPhoneNumbers/{Sid}.json`.
 pub async fn fetch(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<TwilioState>>,
     scope: Scope,
 ) -> Result<Response, TwilioError> {
     let path = scope.path();
@@ -450,7 +450,7 @@ pub async fn fetch(
 
 /// Update a number's name and webhooks: `POST …/IncomingPhoneNumbers/{Sid}.json`.
 pub async fn update(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<TwilioState>>,
     scope: Scope,
     Form(params): Form,
 ) -> Result<Response, TwilioError> {
@@ -484,7 +484,7 @@ pub async fn update(
 /// Release a number: `DELETE …/IncomingPhoneNumbers/{Sid}.json` → 204. It is no longer a valid
 /// `From`, and texts to it are refused.
 pub async fn delete(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<TwilioState>>,
     scope: Scope,
 ) -> Result<Response, TwilioError> {
     let path = scope.path();

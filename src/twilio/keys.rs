@@ -9,6 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use super::TwilioState;
 use super::auth::Scope;
 use super::error::TwilioError;
 use super::params::{self, Form};
@@ -16,7 +17,6 @@ use super::resources;
 use crate::core::CoreError;
 use crate::core::tenants::ApiKey;
 use crate::core::time::rfc2822;
-use crate::server::AppState;
 
 #[derive(Serialize)]
 struct KeyResource {
@@ -42,7 +42,7 @@ impl KeyResource {
 
 /// Create a key: `POST /2010-04-01/Accounts/{AccountSid}/Keys.json` → 201 with its secret.
 pub async fn create(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<TwilioState>>,
     scope: Scope,
     Form(params): Form,
 ) -> Result<Response, TwilioError> {
@@ -54,7 +54,7 @@ pub async fn create(
 
 /// List keys: `GET /2010-04-01/Accounts/{AccountSid}/Keys.json`, oldest first.
 pub async fn list(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<TwilioState>>,
     scope: Scope,
 ) -> Result<Response, TwilioError> {
     let (tenant, uri) = (&scope.tenant, &scope.uri);
@@ -74,7 +74,7 @@ pub async fn list(
 
 /// Fetch a key (without its secret): `GET …/Keys/{Sid}.json`.
 pub async fn fetch(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<TwilioState>>,
     scope: Scope,
 ) -> Result<Response, TwilioError> {
     let (tenant, uri, file) = (&scope.tenant, &scope.uri, scope.param(0));
@@ -87,7 +87,7 @@ pub async fn fetch(
 
 /// Rename a key: `POST …/Keys/{Sid}.json` with `FriendlyName`.
 pub async fn update(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<TwilioState>>,
     scope: Scope,
     Form(params): Form,
 ) -> Result<Response, TwilioError> {
@@ -108,7 +108,7 @@ pub async fn update(
 
 /// Revoke a key: `DELETE …/Keys/{Sid}.json` → 204.
 pub async fn delete(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<TwilioState>>,
     scope: Scope,
 ) -> Result<Response, TwilioError> {
     let (tenant, uri, file) = (&scope.tenant, &scope.uri, scope.param(0));

@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use super::TwilioState;
 use super::auth::Scope;
 use super::error::TwilioError;
 use super::messages::not_found_at;
@@ -18,7 +19,6 @@ use super::resources::{self, Page, account_uri};
 use crate::core::messages::Message;
 use crate::core::time::rfc2822;
 use crate::core::{ids, text};
-use crate::server::AppState;
 
 #[derive(Serialize)]
 struct MediaResource {
@@ -32,7 +32,7 @@ struct MediaResource {
 }
 
 /// The message whose media a request is about.
-async fn parent(state: &AppState, scope: &Scope) -> Result<Message, TwilioError> {
+async fn parent(state: &TwilioState, scope: &Scope) -> Result<Message, TwilioError> {
     let message_sid = scope.param(0);
     if !(ids::is_sid(message_sid, "SM") || ids::is_sid(message_sid, "MM")) {
         return Err(TwilioError::not_found(scope.path()));
@@ -76,7 +76,7 @@ fn items(message: &Message) -> Vec<MediaResource> {
 
 /// List a message's media: `GET …/Messages/{Sid}/Media.json`.
 pub async fn list(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<TwilioState>>,
     scope: Scope,
 ) -> Result<Response, TwilioError> {
     let message = parent(&state, &scope).await?;
@@ -100,7 +100,7 @@ pub async fn list(
 
 /// Fetch one media item: `GET …/Messages/{Sid}/Media/{MediaSid}.json`.
 pub async fn fetch(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<TwilioState>>,
     scope: Scope,
 ) -> Result<Response, TwilioError> {
     let message = parent(&state, &scope).await?;

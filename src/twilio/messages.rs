@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Duration as ChronoDuration, NaiveDateTime};
 
+use super::TwilioState;
 use super::auth::Scope;
 use super::error::TwilioError;
 use super::params::{self, Form, Params};
@@ -15,14 +16,13 @@ use super::resources::{self, MessageResource, Page};
 use crate::core::messages::{Callback, HttpMethod, MessageFilter, MessageUpdate, NewMessage};
 use crate::core::store::PageFrom;
 use crate::core::{Settings, ids, text, time};
-use crate::server::AppState;
 
 /// Twilio's limit on a message body, in characters.
 const MAX_BODY_CHARS: usize = 1600;
 
 /// Create a Message: `POST /2010-04-01/Accounts/{AccountSid}/Messages.json`.
 pub async fn create(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<TwilioState>>,
     scope: Scope,
     Form(params): Form,
 ) -> Result<Response, TwilioError> {
@@ -229,7 +229,7 @@ fn schedule(
 
 /// Fetch a Message: `GET /2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json`.
 pub async fn fetch(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<TwilioState>>,
     scope: Scope,
 ) -> Result<Response, TwilioError> {
     let (tenant, uri, file) = (&scope.tenant, &scope.uri, scope.param(0));
@@ -244,7 +244,7 @@ pub async fn fetch(
 
 /// Update a Message: `POST …/Messages/{Sid}.json` with `Body=` (redact) or `Status=canceled`.
 pub async fn update(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<TwilioState>>,
     scope: Scope,
     Form(params): Form,
 ) -> Result<Response, TwilioError> {
@@ -279,7 +279,7 @@ pub async fn update(
 
 /// Delete a Message: `DELETE …/Messages/{Sid}.json` → 204.
 pub async fn delete(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<TwilioState>>,
     scope: Scope,
 ) -> Result<Response, TwilioError> {
     let (tenant, uri, file) = (&scope.tenant, &scope.uri, scope.param(0));
@@ -294,7 +294,7 @@ pub async fn delete(
 
 /// List Messages: `GET /2010-04-01/Accounts/{AccountSid}/Messages.json`, newest first.
 pub async fn list(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<TwilioState>>,
     scope: Scope,
 ) -> Result<Response, TwilioError> {
     let (tenant, uri) = (&scope.tenant, &scope.uri);

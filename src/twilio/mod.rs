@@ -10,15 +10,29 @@ pub mod media;
 pub mod messages;
 pub mod params;
 pub mod resources;
+pub mod seed;
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::routing::{get, post};
 
-use crate::server::AppState;
+use crate::core::Core;
 
-pub fn routes() -> Router<Arc<AppState>> {
+/// What the Twilio facade's handlers share: the core, and the one seed setting the facade
+/// itself answers with.
+pub struct TwilioState {
+    pub core: Arc<Core>,
+    /// The config's `provider` (`twilio`), echoed by the seed's `/health`.
+    pub provider: String,
+}
+
+/// Twilio's REST API and the seed's routes, ready to merge into the server's router.
+pub fn router(state: Arc<TwilioState>) -> Router {
+    routes().merge(seed::routes()).with_state(state)
+}
+
+fn routes() -> Router<Arc<TwilioState>> {
     Router::new()
         .route(
             "/2010-04-01/Accounts.json",

@@ -9,7 +9,7 @@ use super::params::Params;
 use crate::core::messages::Message;
 use crate::core::tenants::Account;
 use crate::core::time::rfc2822;
-use crate::webhooks::twilio::API_VERSION;
+use crate::providers::twilio::{API_VERSION, encode_form};
 
 pub fn account_uri(account_sid: &str) -> String {
     format!("/{API_VERSION}/Accounts/{account_sid}")
@@ -148,7 +148,7 @@ impl Page<'_> {
             if let Some(token) = token {
                 params.push(("PageToken".into(), token));
             }
-            format!("{}?{}", self.path, crate::webhooks::encode_form(&params))
+            format!("{}?{}", self.path, encode_form(&params))
         };
         let start = self.page * self.page_size;
         let end = if self.items.is_empty() {

@@ -15,7 +15,7 @@ use crate::core::rules::Step;
 use crate::core::store::{Delivery, StatusNotify, WebhookProvider, WhatsAppNotify};
 use crate::core::tenants::WhatsAppIdentity;
 use crate::core::time::Millis;
-use crate::whatsapp::error::title_of;
+use crate::providers::meta::title_of;
 
 /// How long a conversation lasts from its first message: 24 hours (Meta's conversation
 /// `expiration_timestamp`).

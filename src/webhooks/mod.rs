@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use crate::core::messages::HttpMethod;
 use crate::core::store::{CallbackAttempt, Delivery};
+use crate::providers::twilio::{decode_form, encode_form};
 
 /// How much of an app's answer is kept.
 const KEPT_RESPONSE_BYTES: usize = 8 * 1024;
@@ -227,18 +228,4 @@ fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
         cause = next;
     }
     cause.to_string()
-}
-
-/// `application/x-www-form-urlencoded`, spaces as `+` (what Twilio and Python send).
-pub fn encode_form(params: &[(String, String)]) -> String {
-    form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(params.iter())
-        .finish()
-}
-
-/// The pairs of an `application/x-www-form-urlencoded` body, in order.
-pub fn decode_form(body: &str) -> Vec<(String, String)> {
-    form_urlencoded::parse(body.as_bytes())
-        .into_owned()
-        .collect()
 }

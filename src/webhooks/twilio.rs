@@ -5,8 +5,7 @@ use crate::core::messages::MessageStatus;
 use crate::core::rules::Step;
 use crate::core::store::{Delivery, StatusNotify, WebhookProvider};
 use crate::core::time::{self, Millis};
-
-pub const API_VERSION: &str = "2010-04-01";
+use crate::providers::twilio::API_VERSION;
 
 /// The status callback of a message entering `step.status`. Twilio sends the legacy `Sms*`
 /// aliases too, `ErrorCode` on failed/undelivered, and `RawDlrDoneDate` with the carrier receipt.

@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use axum::http::HeaderMap;
 
+use super::WhatsAppState;
 use super::error::GraphError;
 use crate::core::tenants::Tenant;
-use crate::server::AppState;
 
 /// The bearer token a request carries, if any.
 pub fn bearer_token(headers: &HeaderMap, query: Option<&str>) -> Option<String> {
@@ -26,7 +26,7 @@ pub fn bearer_token(headers: &HeaderMap, query: Option<&str>) -> Option<String> 
 
 /// The tenant of business number `phone_number_id`, if the token is its own.
 pub fn tenant_for_number(
-    state: &AppState,
+    state: &WhatsAppState,
     phone_number_id: &str,
     headers: &HeaderMap,
     query: Option<&str>,
@@ -57,7 +57,7 @@ pub fn tenant_for_number(
 /// the business number). Without `require_auth`, a request with no known token acts as the
 /// default tenant.
 pub fn tenant_for_token(
-    state: &AppState,
+    state: &WhatsAppState,
     headers: &HeaderMap,
     query: Option<&str>,
 ) -> Result<Arc<Tenant>, GraphError> {

@@ -12,12 +12,12 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use super::WhatsAppState;
 use super::error::GraphError;
 use super::{auth, query_param};
 use crate::core::CoreError;
 use crate::core::media::{self as core_media, DownloadTicket};
 use crate::core::tenants::Tenant;
-use crate::server::AppState;
 
 /// The body limit of the upload route: the largest file (a 100 MB document) and room for the
 /// form's other fields and multipart framing. Anything larger is refused by the extractor.
@@ -27,7 +27,7 @@ pub const MAX_UPLOAD_BODY: usize = core_media::MAX_FILE_SIZE as usize + 1024 * 1
 /// `POST /{version}/{phone-number-id}/media`, multipart with `file`, `type` and
 /// `messaging_product=whatsapp`. Answers `{"id": "<media id>"}`.
 pub async fn upload(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<WhatsAppState>>,
     Path((_version, phone_number_id)): Path<(String, String)>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
@@ -82,7 +82,7 @@ pub async fn upload(
 /// `GET /{version}/{media-id}`, optionally `?phone_number_id=` to insist the media is that
 /// number's. The URL works for 5 minutes of the tenant's clock, and only with the bearer token.
 pub async fn retrieve(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<WhatsAppState>>,
     id: String,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
@@ -120,7 +120,7 @@ pub async fn retrieve(
 /// `GET {url}` with `Authorization: Bearer`. Meta's URLs fail without the token; an expired or
 /// altered URL finds nothing.
 pub async fn download(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<WhatsAppState>>,
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
@@ -152,7 +152,7 @@ pub async fn download(
 /// [Delete media](https://developers.facebook.com/docs/whatsapp/cloud-api/reference/media#delete-media):
 /// `DELETE /{version}/{media-id}`, optionally `?phone_number_id=`. Answers `{"success": true}`.
 pub async fn delete(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<WhatsAppState>>,
     Path((_version, id)): Path<(String, String)>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
@@ -311,8 +311,8 @@ fn check_phone_number_id(tenant: &Tenant, query: Option<&str>) -> Result<(), Gra
 /// Scheme, host and port of download URLs: the configured `whatsapp.media_base_url` (for apps
 /// that reach the mock under another name, or allow-list a host), else the host the request
 /// came to.
-fn base_url(state: &AppState, headers: &HeaderMap) -> String {
-    if let Some(base) = &state.config.whatsapp.media_base_url {
+fn base_url(state: &WhatsAppState, headers: &HeaderMap) -> String {
+    if let Some(base) = &state.media_base_url {
         return base.trim_end_matches('/').to_owned();
     }
     let host = headers
@@ -322,10 +322,7 @@ fn base_url(state: &AppState, headers: &HeaderMap) -> String {
     match host {
         Some(host) => format!("http://{host}"),
         // Only HTTP/2 requests lack a Host header; the configured address is the best guess.
-        None => format!(
-            "http://{}:{}",
-            state.config.server.host, state.config.server.port
-        ),
+        None => format!("http://{}", state.server_address),
     }
 }
 

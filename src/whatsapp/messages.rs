@@ -9,16 +9,16 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+use super::WhatsAppState;
 use super::auth;
 use super::error::GraphError;
 use super::media;
 use super::payload::{self, SendRequest};
 use crate::core::CoreError;
 use crate::core::whatsapp::{MediaUse, WhatsAppSend};
-use crate::server::AppState;
 
 pub async fn send(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<WhatsAppState>>,
     Path((_version, phone_number_id)): Path<(String, String)>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,

@@ -5,7 +5,6 @@
 
 pub mod auth;
 pub mod error;
-pub mod inbound;
 pub mod media;
 pub mod messages;
 pub mod payload;
@@ -20,10 +19,25 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::json;
 
-use crate::server::AppState;
+use crate::core::Core;
 use error::GraphError;
 
-pub fn routes() -> Router<Arc<AppState>> {
+/// What the Graph facade's handlers share: the core, and where media download URLs point.
+pub struct WhatsAppState {
+    pub core: Arc<Core>,
+    /// `whatsapp.media_base_url`: the scheme, host and port of download URLs, for apps that
+    /// reach the mock under another name. Unset, URLs name the host the request came to.
+    pub media_base_url: Option<String>,
+    /// The server's configured address, for a request without a `Host` header (HTTP/2).
+    pub server_address: String,
+}
+
+/// The Cloud API and the seed's proxy, ready to merge into the server's router.
+pub fn router(state: Arc<WhatsAppState>) -> Router {
+    routes().with_state(state)
+}
+
+fn routes() -> Router<Arc<WhatsAppState>> {
     Router::new()
         .route("/webhook", post(proxy::forward))
         .route(
@@ -59,7 +73,7 @@ pub fn is_graph_path(path: &str) -> bool {
 
 /// `GET /{version}/{id}`: a business phone number, or a media object's download URL.
 async fn fetch_object(
-    state: State<Arc<AppState>>,
+    state: State<Arc<WhatsAppState>>,
     Path((version, object_id)): Path<(String, String)>,
     query: RawQuery,
     headers: HeaderMap,

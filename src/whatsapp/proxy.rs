@@ -19,9 +19,9 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::inbound::{self, UserMessage};
+use super::WhatsAppState;
 use crate::core::whatsapp::InboundDelivery;
-use crate::server::AppState;
+use crate::providers::meta::user_messages::{self, UserMessage, readable_answer};
 
 #[derive(Debug, Deserialize)]
 pub struct ProxyQuery {
@@ -42,15 +42,14 @@ fn failure(status: StatusCode, message: impl Into<String>) -> Response {
 }
 
 pub async fn forward(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<WhatsAppState>>,
     Query(query): Query<ProxyQuery>,
     body: Bytes,
 ) -> Response {
-    let config = &state.config.whatsapp;
     let target_name = query.target.as_deref().unwrap_or("local");
-    let target = match config.target(target_name) {
+    let target = match state.core.whatsapp_target(target_name) {
         Ok(target) => target,
-        Err(unknown) => return failure(StatusCode::BAD_REQUEST, unknown),
+        Err(unknown) => return failure(StatusCode::BAD_REQUEST, unknown.to_string()),
     };
     let url = target.url.clone();
     let seed: Value = match serde_json::from_slice(&body) {
@@ -142,16 +141,6 @@ fn relay(status: i64, body: String) -> Response {
     }
 }
 
-/// A bot's JSON answer re-indented, with `{"response": …}` unwrapped as the seed did (its bots
-/// answered in-band in test mode); none when the answer is not JSON.
-pub fn readable_answer(body: &str) -> Option<String> {
-    let mut value: Value = serde_json::from_str(body).ok()?;
-    if let Some(inner) = value.get_mut("response").map(Value::take) {
-        value = inner;
-    }
-    serde_json::to_string_pretty(&value).ok()
-}
-
 /// The user's message in a seed-shaped (or complete) webhook body.
 struct SeedMessage {
     phone_number_id: Option<String>,
@@ -192,7 +181,7 @@ impl SeedMessage {
                 .pointer("/context/id")
                 .and_then(Value::as_str)
                 .map(str::to_owned),
-            message: inbound::shaped(
+            message: user_messages::shaped(
                 &message_type,
                 message.get(&message_type).cloned().unwrap_or(json!({})),
             ),

@@ -11,14 +11,14 @@ use axum::routing::{get, post};
 use axum::{Router, response::IntoResponse};
 use serde_json::{Map, Value, json};
 
+use super::TwilioState;
+use super::auth::basic_credentials;
+use super::error::TwilioError;
+use super::params::{self, Params};
 use crate::core::store::{self, ClearWhat};
 use crate::core::time;
-use crate::server::AppState;
-use crate::twilio::auth::basic_credentials;
-use crate::twilio::error::TwilioError;
-use crate::twilio::params::{self, Params};
 
-pub fn routes() -> Router<Arc<AppState>> {
+pub(super) fn routes() -> Router<Arc<TwilioState>> {
     Router::new()
         .route("/health", get(health))
         .route("/clear/{what}", post(clear))
@@ -26,7 +26,7 @@ pub fn routes() -> Router<Arc<AppState>> {
 }
 
 /// The seed's health document, with more: tenants, pending jobs, the event log's position.
-async fn health(State(state): State<Arc<AppState>>) -> Result<impl IntoResponse, TwilioError> {
+async fn health(State(state): State<Arc<TwilioState>>) -> Result<impl IntoResponse, TwilioError> {
     let core = &state.core;
     let (counts, pending) = core
         .store
@@ -37,7 +37,7 @@ async fn health(State(state): State<Arc<AppState>>) -> Result<impl IntoResponse,
     Ok(Json(json!({
         "status": "healthy",
         "version": env!("CARGO_PKG_VERSION"),
-        "provider": state.config.provider,
+        "provider": state.provider,
         "timestamp": time::iso8601(now),
         "statistics": counts,
         "uptime_seconds": (now - core.started_at()) / 1000,
@@ -50,7 +50,7 @@ async fn health(State(state): State<Arc<AppState>>) -> Result<impl IntoResponse,
 /// Clear stored data. Without credentials (as the seed did) it clears every tenant; with Basic
 /// credentials or `?AccountSid=AC…` only that tenant.
 async fn clear(
-    State(state): State<Arc<AppState>>,
+    State(state): State<Arc<TwilioState>>,
     Path(what): Path<String>,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,

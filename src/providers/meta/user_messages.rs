@@ -254,6 +254,16 @@ fn complete(message_type: &str, mut content: Value) -> Value {
     content
 }
 
+/// A bot's JSON answer re-indented, with `{"response": …}` unwrapped as the seed did (its bots
+/// answered in-band in test mode); none when the answer is not JSON.
+pub fn readable_answer(body: &str) -> Option<String> {
+    let mut value: Value = serde_json::from_str(body).ok()?;
+    if let Some(inner) = value.get_mut("response").map(Value::take) {
+        value = inner;
+    }
+    serde_json::to_string_pretty(&value).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
