@@ -7,7 +7,7 @@ use super::proto::{self, messages_server};
 use super::{ControlPlane, convert, status};
 use crate::core::inbound::{InboundText, SharedLocation};
 use crate::core::messages::MessageFilter;
-use crate::core::store::PageFrom;
+use crate::core::paging::PageRequest;
 
 type Answer<T> = Result<Response<T>, Status>;
 
@@ -36,13 +36,11 @@ impl messages_server::Messages for ControlPlane {
             .list_messages(
                 &tenant,
                 &filter,
-                PageFrom::OlderThan(i64::MAX),
-                super::page_limit(r.limit),
+                &PageRequest::first(super::page_limit(r.limit)),
             )
-            .await
-            .map_err(status)?;
+            .await?;
         Ok(Response::new(proto::ListMessagesResponse {
-            messages: messages.iter().map(convert::message).collect(),
+            messages: messages.items.iter().map(convert::message).collect(),
         }))
     }
 
@@ -91,8 +89,7 @@ impl messages_server::Messages for ControlPlane {
         let attempts = self
             .core
             .callback_attempts(&tenant, resource, super::page_limit(r.limit))
-            .await
-            .map_err(status)?;
+            .await?;
         Ok(Response::new(proto::ListCallbackAttemptsResponse {
             attempts: attempts.iter().map(convert::attempt).collect(),
         }))
@@ -118,11 +115,7 @@ impl messages_server::Messages for ControlPlane {
     ) -> Answer<proto::SendInboundResponse> {
         let r = request.into_inner();
         let tenant = self.tenant(&r.account_sid)?;
-        let outcome = self
-            .core
-            .receive_inbound(&tenant, inbound_text(r))
-            .await
-            .map_err(status)?;
+        let outcome = self.core.receive_inbound(&tenant, inbound_text(r)).await?;
         Ok(Response::new(proto::SendInboundResponse {
             message: Some(convert::message(&outcome.message)),
             webhook: outcome.webhook.as_ref().map(convert::attempt),

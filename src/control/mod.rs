@@ -49,14 +49,21 @@ impl ControlPlane {
     }
 }
 
-/// The core's refusals as gRPC statuses. Store failures are logged here, once, and reach the
-/// client only as INTERNAL.
+/// The core's refusals as gRPC statuses, so that methods use `?`. Store failures are logged
+/// here, once, and reach the client only as INTERNAL.
+impl From<CoreError> for Status {
+    fn from(error: CoreError) -> Self {
+        status(error)
+    }
+}
+
 fn status(error: CoreError) -> Status {
     match error {
         CoreError::Rejected(rejection) => {
             Status::failed_precondition(format!("{} ({})", rejection.message, rejection.code))
         }
         CoreError::NotFound => Status::not_found("not found"),
+        CoreError::Denied(denied) => Status::permission_denied(denied.to_string()),
         CoreError::InvalidRule(e) => Status::invalid_argument(e.to_string()),
         CoreError::Invalid(message) => Status::invalid_argument(message),
         CoreError::Conflict(message) => Status::already_exists(message),

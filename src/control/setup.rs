@@ -36,8 +36,7 @@ impl tenants_server::Tenants for ControlPlane {
         let (tenant, _) = self
             .core
             .create_tenant((!label.is_empty()).then_some(label))
-            .await
-            .map_err(status)?;
+            .await?;
         Ok(Response::new(self.tenant_message(&tenant.account())))
     }
 
@@ -65,7 +64,7 @@ impl tenants_server::Tenants for ControlPlane {
         request: Request<proto::ResetTenantRequest>,
     ) -> Answer<proto::ResetTenantResponse> {
         let tenant = self.tenant(&request.into_inner().account_sid)?;
-        let sequence = self.core.reset_tenant(&tenant).await.map_err(status)?;
+        let sequence = self.core.reset_tenant(&tenant).await?;
         Ok(Response::new(proto::ResetTenantResponse {
             tenant: Some(self.tenant_message(&tenant.account())),
             sequence,
@@ -77,7 +76,7 @@ impl tenants_server::Tenants for ControlPlane {
         request: Request<proto::DeleteTenantRequest>,
     ) -> Answer<proto::DeleteTenantResponse> {
         let tenant = self.tenant(&request.into_inner().account_sid)?;
-        self.core.delete_tenant(&tenant).await.map_err(status)?;
+        self.core.delete_tenant(&tenant).await?;
         Ok(Response::new(proto::DeleteTenantResponse {}))
     }
 }
@@ -101,7 +100,7 @@ impl rules_server::Rules for ControlPlane {
             .into_iter()
             .map(convert::core_rule)
             .collect::<Result<Vec<_>, _>>()?;
-        let rules = self.core.set_rules(&tenant, rules).await.map_err(status)?;
+        let rules = self.core.set_rules(&tenant, rules).await?;
         Ok(Response::new(rule_list(&rules)))
     }
 
@@ -114,8 +113,7 @@ impl rules_server::Rules for ControlPlane {
         let rule = self
             .core
             .add_rule(&tenant, convert::core_rule(rule)?)
-            .await
-            .map_err(status)?;
+            .await?;
         Ok(Response::new(convert::rule(&rule)))
     }
 
@@ -132,10 +130,7 @@ impl rules_server::Rules for ControlPlane {
         request: Request<proto::ClearRulesRequest>,
     ) -> Answer<proto::RuleList> {
         let tenant = self.tenant(&request.into_inner().account_sid)?;
-        self.core
-            .set_rules(&tenant, Vec::new())
-            .await
-            .map_err(status)?;
+        self.core.set_rules(&tenant, Vec::new()).await?;
         Ok(Response::new(proto::RuleList::default()))
     }
 }
@@ -175,8 +170,7 @@ impl numbers_server::Numbers for ControlPlane {
         let number = self
             .core
             .add_number(&tenant, &r.phone_number, settings)
-            .await
-            .map_err(status)?;
+            .await?;
         Ok(Response::new(convert::number(&number)))
     }
 
@@ -248,7 +242,7 @@ impl clock_server::Clock for ControlPlane {
         let r = request.into_inner();
         let tenant = self.tenant(&r.account_sid)?;
         let by = convert::duration(r.by.as_ref(), "by")?;
-        self.core.advance_clock(&tenant, by).await.map_err(status)?;
+        self.core.advance_clock(&tenant, by).await?;
         Ok(Response::new(self.clock_state(&tenant)))
     }
 

@@ -71,11 +71,7 @@ impl whats_app_server::WhatsApp for ControlPlane {
         );
         // Read before the message is stored, so everything the app does in answer comes after.
         let after_sequence = self.core.events.latest_seq();
-        let outcome = self
-            .core
-            .receive_whatsapp(&tenant, inbound, target)
-            .await
-            .map_err(status)?;
+        let outcome = self.core.receive_whatsapp(&tenant, inbound, target).await?;
         let webhook = outcome.webhook.as_ref();
         Ok(Response::new(proto::SendWhatsAppInboundResponse {
             message: Some(convert::message(&outcome.message)),
@@ -125,11 +121,7 @@ impl whats_app_server::WhatsApp for ControlPlane {
             }),
             verify_webhook: r.verify_webhook,
         };
-        let updated = self
-            .core
-            .update_whatsapp(&tenant, update)
-            .await
-            .map_err(status)?;
+        let updated = self.core.update_whatsapp(&tenant, update).await?;
         Ok(Response::new(proto::UpdateWhatsAppSettingsResponse {
             settings: Some(convert::whatsapp_settings(&tenant.sid(), &updated.identity)),
             verification: updated.verification.as_ref().map(verification),
@@ -143,11 +135,7 @@ impl whats_app_server::WhatsApp for ControlPlane {
         let r = request.into_inner();
         let tenant = self.whatsapp_tenant(&r.account_sid)?;
         let url = r.url.filter(|url| !url.is_empty());
-        let result = self
-            .core
-            .verify_whatsapp_webhook(&tenant, url)
-            .await
-            .map_err(status)?;
+        let result = self.core.verify_whatsapp_webhook(&tenant, url).await?;
         Ok(Response::new(verification(&result)))
     }
 
@@ -163,8 +151,7 @@ impl whats_app_server::WhatsApp for ControlPlane {
         let messages = self
             .core
             .whatsapp_conversation(&tenant, &r.user, super::page_limit(r.limit))
-            .await
-            .map_err(status)?;
+            .await?;
         Ok(Response::new(proto::GetConversationResponse {
             messages: messages.iter().map(convert::message).collect(),
         }))

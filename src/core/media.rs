@@ -5,14 +5,13 @@
 //! a download URL works for 5 minutes, and each type has a size limit. Both lifetimes run on the
 //! tenant's clock, so a test can freeze it and step past them.
 
-use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
 use super::rules::Rejection;
 use super::store::{self, Write};
 use super::tenants::Tenant;
 use super::time::Millis;
-use super::{Core, CoreError, ids};
+use super::{Core, CoreError, crypto, ids};
 
 /// How long Meta keeps an uploaded file: 30 days.
 pub const MEDIA_LIFETIME: Millis = 30 * 24 * 60 * 60 * 1000;
@@ -168,34 +167,20 @@ pub struct DownloadTicket {
 /// over `{id}:{expires}`. Meta's hash is opaque; this one only has to be unforgeable and
 /// checkable without storing anything.
 fn url_hash(app_secret: &str, id: &str, expires: i64) -> String {
-    ids::encode_hex(&url_mac(app_secret, id, expires).finalize().into_bytes())
+    let signed = format!("{id}:{expires}");
+    ids::encode_hex(&crypto::hmac_sha256(
+        app_secret.as_bytes(),
+        [signed.as_bytes()],
+    ))
 }
 
-/// Whether `hash` is [`url_hash`] of the id and expiry (compared in constant time).
+/// Whether `hash` is [`url_hash`] of the id and expiry, in either case of hex (compared in
+/// constant time).
 fn url_hash_matches(app_secret: &str, id: &str, expires: i64, hash: &str) -> bool {
-    decode_hex(hash).is_some_and(|bytes| {
-        url_mac(app_secret, id, expires)
-            .verify_slice(&bytes)
-            .is_ok()
-    })
-}
-
-fn url_mac(app_secret: &str, id: &str, expires: i64) -> Hmac<Sha256> {
-    // HMAC takes a key of any length.
-    let mut mac =
-        Hmac::<Sha256>::new_from_slice(app_secret.as_bytes()).unwrap_or_else(|_| unreachable!());
-    mac.update(format!("{id}:{expires}").as_bytes());
-    mac
-}
-
-fn decode_hex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
-        .collect()
+    crypto::constant_time_eq(
+        url_hash(app_secret, id, expires).as_bytes(),
+        hash.to_ascii_lowercase().as_bytes(),
+    )
 }
 
 impl Core {

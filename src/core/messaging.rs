@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use super::events::{EventData, NewEvent};
 use super::messages::{self, Message, MessageFilter, MessageStatus, MessageUpdate, NewMessage};
+use super::paging::{Page, PageRequest, PageStart};
 use super::rules::{self, Decision, Outcome, Rejection, Step, Subject};
 use super::store::{
     self, CallbackAttempt, ClearWhat, Cleared, Delivery, JobKind, NewJob, PageFrom,
@@ -280,31 +281,39 @@ impl Core {
             .ok_or(CoreError::NotFound)
     }
 
-    /// The position of a message in its tenant's list, for page tokens.
-    pub async fn message_position(
-        &self,
-        tenant: &Tenant,
-        sid: &str,
-    ) -> Result<Option<i64>, CoreError> {
-        let (account_sid, sid) = (tenant.sid(), sid.to_owned());
-        Ok(self
-            .store
-            .read(move |conn| store::message_seq(conn, &account_sid, &sid))
-            .await?)
-    }
-
+    /// A page of a tenant's messages, newest first. A page next to a message the tenant does
+    /// not have is refused as [`CoreError::Invalid`].
     pub async fn list_messages(
         &self,
         tenant: &Tenant,
         filter: &MessageFilter,
-        from: PageFrom,
-        limit: u32,
-    ) -> Result<Vec<Message>, CoreError> {
+        request: &PageRequest,
+    ) -> Result<Page<Message>, CoreError> {
         let (account_sid, filter) = (tenant.sid(), filter.clone());
-        Ok(self
+        let anchor = match &request.start {
+            PageStart::First => None,
+            PageStart::After(sid) | PageStart::Before(sid) => Some(sid.clone()),
+        };
+        let newer = matches!(request.start, PageStart::Before(_));
+        let limit = request.size + 1;
+        let read = self
             .store
-            .read(move |conn| store::list_messages(conn, &account_sid, &filter, from, limit))
-            .await?)
+            .read(move |conn| {
+                let from = match anchor {
+                    None => PageFrom::OlderThan(i64::MAX),
+                    Some(sid) => match store::message_seq(conn, &account_sid, &sid)? {
+                        Some(seq) if newer => PageFrom::NewerThan(seq),
+                        Some(seq) => PageFrom::OlderThan(seq),
+                        None => return Ok(None),
+                    },
+                };
+                store::list_messages(conn, &account_sid, &filter, from, limit).map(Some)
+            })
+            .await?;
+        let items = read.ok_or_else(|| {
+            CoreError::Invalid("the page starts next to a message the tenant does not have".into())
+        })?;
+        Ok(Page::of_read(items, request))
     }
 
     pub async fn update_message(

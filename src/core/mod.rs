@@ -2,6 +2,8 @@
 //! nothing of HTTP, JSON shapes or protobuf; facades translate their wire formats into calls on
 //! [`Core`].
 
+pub mod access; // which tenant a request acts as, for every facade
+pub mod crypto; // HMACs and constant-time comparison, once
 pub mod events; // the event log: every change, in sequence, resumable
 pub mod ids; // SIDs in the providers' formats
 pub mod inbound; // simulated users texting a tenant's numbers; opt-out keywords; TwiML replies
@@ -12,6 +14,7 @@ pub mod messages; // the message model
 mod messaging; // sending and managing messages: checks, rules, storage
 pub mod numbers; // a tenant's phone numbers and their webhooks
 pub mod observe; // event filters, and waiting for an event
+pub mod paging; // pages of a list: where one starts, what lies beyond
 pub mod rules; // what happens to a message: match → reject, or a lifecycle script
 pub mod scheduler; // pending jobs in memory, by tenant and due time
 pub mod store; // SQLite: the writer thread, reads, migrations
@@ -102,6 +105,9 @@ pub enum CoreError {
     Rejected(Rejection),
     #[error("not found")]
     NotFound,
+    /// The request may not act as the tenant it names (see [`access`]).
+    #[error("access denied: {0}")]
+    Denied(access::AccessDenied),
     #[error(transparent)]
     InvalidRule(#[from] InvalidRule),
     #[error("the tenant's clock is not frozen")]
@@ -253,6 +259,17 @@ impl Core {
                     .map(|n| rule("registered_numbers", n, rules::delivered_script(delay))),
             )
             .collect()
+    }
+
+    /// The tenant of an account SID.
+    pub fn tenant(&self, account_sid: &str) -> Option<Arc<Tenant>> {
+        self.tenants.get(account_sid)
+    }
+
+    /// The account Basic credentials authenticate as, whatever its status (the seed's clear
+    /// routes take any tenant's own credentials).
+    pub fn authenticate(&self, user: &str, password: &str) -> Option<Arc<Tenant>> {
+        self.tenants.authenticate(user, password)
     }
 
     pub fn default_tenant(&self) -> Option<Arc<Tenant>> {

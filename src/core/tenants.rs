@@ -448,10 +448,5 @@ impl Registry {
 }
 
 fn constant_time_eq(expected: &str, given: &str) -> bool {
-    expected.len() == given.len()
-        && expected
-            .bytes()
-            .zip(given.bytes())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0
+    super::crypto::constant_time_eq(expected.as_bytes(), given.as_bytes())
 }

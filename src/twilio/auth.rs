@@ -12,8 +12,9 @@ use base64::engine::general_purpose::STANDARD;
 
 use super::TwilioState;
 use super::error::TwilioError;
-use crate::core::Core;
-use crate::core::tenants::{AccountStatus, Tenant};
+use crate::core::access::AccessDenied;
+use crate::core::tenants::Tenant;
+use crate::core::{Core, CoreError};
 
 /// A request on `/2010-04-01/Accounts/{AccountSid}/…`, authenticated: the tenant it acts on,
 /// the URI it was made on (paging links and 404 messages repeat it), and the path's parameters
@@ -75,61 +76,33 @@ pub fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
     Some((user.to_owned(), password.to_owned()))
 }
 
-/// The account the credentials authenticate as. With `require_auth: false`, requests without
-/// valid credentials act as the default account.
+/// The account the credentials authenticate as (see [`Core::tenant_for_basic`]).
 pub fn caller(core: &Core, headers: &HeaderMap) -> Result<Arc<Tenant>, TwilioError> {
     let credentials = basic_credentials(headers);
-    let authenticated = credentials
-        .as_ref()
-        .and_then(|(user, password)| core.tenants.authenticate(user, password));
-    match authenticated {
-        Some(tenant) => active(tenant),
-        None if !core.settings.require_auth => core
-            .default_tenant()
-            .ok_or_else(|| TwilioError::unauthorized("Authenticate")),
-        None if credentials.is_none() => Err(TwilioError::unauthorized(
-            "Authentication Error - No credentials provided",
-        )),
-        None => Err(TwilioError::unauthorized(
-            "Authentication Error - invalid username",
-        )),
-    }
+    core.tenant_for_basic(borrowed(&credentials))
+        .map_err(TwilioError::denied)
 }
 
-/// The tenant a request on `/Accounts/{account_sid}/…` acts on.
+/// The tenant a request on `/Accounts/{account_sid}/…` acts on (see
+/// [`Core::tenant_for_account`]).
 pub async fn tenant(
     core: &Core,
     headers: &HeaderMap,
     account_sid: &str,
     path: &str,
 ) -> Result<Arc<Tenant>, TwilioError> {
-    if !core.settings.require_auth {
-        return match core.tenant_for_unauthenticated(account_sid).await? {
-            Some(tenant) => Ok(tenant),
-            None => Err(TwilioError::not_found(path)),
-        };
-    }
-    let caller = caller(core, headers)?;
-    let caller_sid = caller.sid();
-    if caller_sid == account_sid {
-        return Ok(caller);
-    }
-    match core.tenants.get(account_sid) {
-        Some(target)
-            if target.account().owner_account_sid.as_deref() == Some(caller_sid.as_str()) =>
-        {
-            active(target)
-        }
-        // Twilio answers a request for another account's resources as an authentication error.
-        _ => Err(TwilioError::unauthorized("Authenticate")),
+    let credentials = basic_credentials(headers);
+    match core
+        .tenant_for_account(borrowed(&credentials), account_sid)
+        .await
+    {
+        Err(CoreError::Denied(AccessDenied::Unknown)) => Err(TwilioError::not_found(path)),
+        other => Ok(other?),
     }
 }
 
-fn active(tenant: Arc<Tenant>) -> Result<Arc<Tenant>, TwilioError> {
-    match tenant.account().status {
-        AccountStatus::Active => Ok(tenant),
-        AccountStatus::Suspended | AccountStatus::Closed => {
-            Err(TwilioError::unauthorized("Authenticate"))
-        }
-    }
+fn borrowed(credentials: &Option<(String, String)>) -> Option<(&str, &str)> {
+    credentials
+        .as_ref()
+        .map(|(user, password)| (user.as_str(), password.as_str()))
 }

@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use crate::core::CoreError;
+use crate::core::access::AccessDenied;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TwilioError {
@@ -34,6 +35,25 @@ impl TwilioError {
         TwilioError {
             detail: Some("Your AccountSid or AuthToken was incorrect.".into()),
             ..Self::new(StatusCode::UNAUTHORIZED, 20003, message)
+        }
+    }
+
+    /// A request that may not act as the tenant it names, in Twilio's words: 20003 with the
+    /// sentence Twilio gives each case.
+    pub fn denied(denied: AccessDenied) -> Self {
+        match denied {
+            AccessDenied::NoCredentials => {
+                TwilioError::unauthorized("Authentication Error - No credentials provided")
+            }
+            AccessDenied::InvalidCredentials => {
+                TwilioError::unauthorized("Authentication Error - invalid username")
+            }
+            AccessDenied::NotAllowed => TwilioError::unauthorized("Authenticate"),
+            AccessDenied::Unknown => TwilioError::new(
+                StatusCode::NOT_FOUND,
+                20404,
+                "The requested resource was not found",
+            ),
         }
     }
 
@@ -111,6 +131,7 @@ impl From<CoreError> for TwilioError {
                 20404,
                 "The requested resource was not found",
             ),
+            CoreError::Denied(denied) => TwilioError::denied(denied),
             CoreError::InvalidRule(e) => TwilioError::bad_request(20001, e.to_string()),
             CoreError::ClockNotFrozen => {
                 TwilioError::bad_request(20001, "The tenant's clock is not frozen")

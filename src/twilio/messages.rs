@@ -13,8 +13,9 @@ use super::auth::Scope;
 use super::error::TwilioError;
 use super::params::{self, Form, Params};
 use super::resources::{self, MessageResource, Page};
+use crate::core::CoreError;
 use crate::core::messages::{Callback, HttpMethod, MessageFilter, MessageUpdate, NewMessage};
-use crate::core::store::PageFrom;
+use crate::core::paging::{PageRequest, PageStart};
 use crate::core::{Settings, ids, text, time};
 
 /// Twilio's limit on a message body, in characters.
@@ -334,51 +335,35 @@ pub async fn list(
         filter.sent_before = Some(filter.sent_before.map_or(end, |e| e.min(end)));
     }
 
-    let from = match paging.token.as_deref() {
+    let invalid_token =
+        |token: &str| TwilioError::bad_request(20001, format!("Invalid PageToken {token:?}"));
+    let start = match paging.token.as_deref() {
         None if paging.page > 0 => {
             return Err(TwilioError::bad_request(
                 70002,
                 "Paged requests must include a PageToken",
             ));
         }
-        None => PageFrom::OlderThan(i64::MAX),
-        Some(token) => {
-            let invalid =
-                || TwilioError::bad_request(20001, format!("Invalid PageToken {token:?}"));
-            let (direction, sid) = token.split_at_checked(2).ok_or_else(invalid)?;
-            let seq = state
-                .core
-                .message_position(tenant, sid)
-                .await?
-                .ok_or_else(invalid)?;
-            match direction {
-                "PA" => PageFrom::OlderThan(seq),
-                "PB" => PageFrom::NewerThan(seq),
-                _ => return Err(invalid()),
-            }
-        }
+        None => PageStart::First,
+        Some(token) => match token.split_at_checked(2) {
+            Some(("PA", sid)) => PageStart::After(sid.to_owned()),
+            Some(("PB", sid)) => PageStart::Before(sid.to_owned()),
+            _ => return Err(invalid_token(token)),
+        },
     };
-    let mut messages = state
-        .core
-        .list_messages(tenant, &filter, from, paging.page_size + 1)
-        .await?;
-    let more = messages.len() > paging.page_size as usize;
-    if more {
-        // One extra was read to learn whether another page exists, on the far side.
-        match from {
-            PageFrom::NewerThan(_) => {
-                messages.remove(0);
-            }
-            PageFrom::OlderThan(_) => {
-                messages.pop();
-            }
-        }
-    }
-    let (has_next, has_previous) = match from {
-        PageFrom::OlderThan(i64::MAX) => (more, false),
-        PageFrom::OlderThan(_) => (more, true),
-        PageFrom::NewerThan(_) => (true, more || paging.page > 0),
+    let request = PageRequest {
+        start,
+        size: paging.page_size,
     };
+    let page = match state.core.list_messages(tenant, &filter, &request).await {
+        Err(CoreError::Invalid(_)) => {
+            return Err(invalid_token(paging.token.as_deref().unwrap_or_default()));
+        }
+        other => other?,
+    };
+    // Twilio links back from any page past the first, even when nothing newer has arrived.
+    let has_previous =
+        page.has_previous || (paging.page > 0 && matches!(request.start, PageStart::Before(_)));
     let filters = resources::filters(&params);
     let page = Page {
         path: uri.path(),
@@ -386,8 +371,8 @@ pub async fn list(
         key: "messages",
         page: paging.page,
         page_size: paging.page_size,
-        items: resources::items(messages.iter().map(MessageResource::from)),
-        has_next,
+        items: resources::items(page.items.iter().map(MessageResource::from)),
+        has_next: page.has_next,
         has_previous,
     };
     Ok(Json(page.into_json()).into_response())

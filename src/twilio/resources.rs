@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 
 use super::params::Params;
 use crate::core::messages::Message;
+use crate::core::paging::{PageRequest, PageStart};
 use crate::core::tenants::Account;
 use crate::core::time::rfc2822;
 use crate::providers::twilio::{API_VERSION, encode_form};
@@ -225,8 +226,7 @@ pub fn filters(params: &Params) -> Vec<(String, String)> {
 }
 
 /// One page of a short list held in memory (accounts, keys, phone numbers), as Twilio's
-/// envelope: the items after the one the `PA<sid>` token names. Walked forwards only; the SDKs
-/// never page back.
+/// envelope: the items after the one a `PA<sid>` token names, or before a `PB<sid>`'s.
 pub fn memory_page<'a, T, R: Serialize>(
     path: &str,
     filters: Vec<(String, String)>,
@@ -236,23 +236,26 @@ pub fn memory_page<'a, T, R: Serialize>(
     sid: impl Fn(&T) -> &str,
     render: impl Fn(&'a T) -> R,
 ) -> Value {
-    let start = match paging.token.as_deref().and_then(|t| t.strip_prefix("PA")) {
-        Some(after) => all
-            .iter()
-            .position(|item| sid(item) == after)
-            .map_or(all.len(), |i| i + 1),
-        None => 0,
+    let token = paging.token.as_deref().unwrap_or_default();
+    let start = match token.split_at_checked(2) {
+        Some(("PA", after)) => PageStart::After(after.to_owned()),
+        Some(("PB", before)) => PageStart::Before(before.to_owned()),
+        _ => PageStart::First,
     };
-    let end = (start + paging.page_size as usize).min(all.len());
+    let request = PageRequest {
+        start,
+        size: paging.page_size,
+    };
+    let page = crate::core::paging::Page::of_list(all.iter().collect(), &request, |item| sid(item));
     Page {
         path,
         filters,
         key,
         page: paging.page,
         page_size: paging.page_size,
-        items: items(all[start..end].iter().map(render)),
-        has_next: end < all.len(),
-        has_previous: false,
+        items: items(page.items.into_iter().map(render)),
+        has_next: page.has_next,
+        has_previous: page.has_previous,
     }
     .into_json()
 }

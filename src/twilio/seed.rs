@@ -67,19 +67,14 @@ async fn clear(
         (Some(sid), _) => Some(
             state
                 .core
-                .tenants
-                .get(sid)
+                .tenant(sid)
                 .ok_or_else(|| TwilioError::not_found(uri.path()))?,
         ),
-        (None, Some((user, password))) => Some(
-            state
-                .core
-                .tenants
-                .authenticate(&user, &password)
-                .ok_or_else(|| {
-                    TwilioError::unauthorized("Authentication Error - invalid username")
-                })?,
-        ),
+        (None, Some((user, password))) => {
+            Some(state.core.authenticate(&user, &password).ok_or_else(|| {
+                TwilioError::unauthorized("Authentication Error - invalid username")
+            })?)
+        }
         (None, None) => None,
     };
     let cleared = state.core.clear(tenant.as_deref(), what).await?;

@@ -2,10 +2,9 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use hmac::{Hmac, Mac};
-use sha1::Sha1;
 use sha2::{Digest, Sha256};
 
+use crate::core::crypto::{hmac_sha1, hmac_sha256};
 use crate::core::ids::encode_hex;
 
 /// `X-Twilio-Signature` of a form-encoded request: HMAC-SHA1, keyed with the account's auth
@@ -15,13 +14,12 @@ use crate::core::ids::encode_hex;
 pub fn twilio(auth_token: &str, url: &str, params: &[(String, String)]) -> String {
     let mut sorted: Vec<&(String, String)> = params.iter().collect();
     sorted.sort();
-    let mut mac = hmac_sha1(auth_token);
-    mac.update(url.as_bytes());
-    for (name, value) in sorted {
-        mac.update(name.as_bytes());
-        mac.update(value.as_bytes());
-    }
-    STANDARD.encode(mac.finalize().into_bytes())
+    let parts = std::iter::once(url.as_bytes()).chain(
+        sorted
+            .into_iter()
+            .flat_map(|(name, value)| [name.as_bytes(), value.as_bytes()]),
+    );
+    STANDARD.encode(hmac_sha1(auth_token.as_bytes(), parts))
 }
 
 /// The URL Twilio signs for a JSON body: the hex SHA-256 of the body appended as `bodySHA256`.
@@ -36,16 +34,10 @@ pub fn twilio_json_url(url: &str, body: &[u8]) -> String {
 /// `X-Hub-Signature-256` of a Meta webhook: `sha256=` and the lowercase hex HMAC-SHA256 of the
 /// exact body bytes, keyed with the app secret.
 pub fn meta(app_secret: &str, body: &[u8]) -> String {
-    // HMAC takes a key of any length.
-    let mut mac =
-        Hmac::<Sha256>::new_from_slice(app_secret.as_bytes()).unwrap_or_else(|_| unreachable!());
-    mac.update(body);
-    format!("sha256={}", encode_hex(&mac.finalize().into_bytes()))
-}
-
-fn hmac_sha1(key: &str) -> Hmac<Sha1> {
-    // HMAC takes a key of any length.
-    Hmac::<Sha1>::new_from_slice(key.as_bytes()).unwrap_or_else(|_| unreachable!())
+    format!(
+        "sha256={}",
+        encode_hex(&hmac_sha256(app_secret.as_bytes(), [body]))
+    )
 }
 
 #[cfg(test)]

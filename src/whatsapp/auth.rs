@@ -8,6 +8,9 @@ use axum::http::HeaderMap;
 
 use super::WhatsAppState;
 use super::error::GraphError;
+#[cfg(doc)]
+use crate::core::Core;
+use crate::core::access::AccessDenied;
 use crate::core::tenants::Tenant;
 
 /// The bearer token a request carries, if any.
@@ -24,7 +27,8 @@ pub fn bearer_token(headers: &HeaderMap, query: Option<&str>) -> Option<String> 
     from_header.or_else(|| super::query_param(query, "access_token"))
 }
 
-/// The tenant of business number `phone_number_id`, if the token is its own.
+/// The tenant of business number `phone_number_id`, if the token is its own (see
+/// [`Core::tenant_for_business_number`]).
 pub fn tenant_for_number(
     state: &WhatsAppState,
     phone_number_id: &str,
@@ -32,56 +36,25 @@ pub fn tenant_for_number(
     query: Option<&str>,
 ) -> Result<Arc<Tenant>, GraphError> {
     let token = bearer_token(headers, query);
-    let token = token.as_deref();
-    let require_auth = state.core.settings.require_auth;
-    if require_auth {
-        check_token_shape(token)?;
-    }
-    let Some(tenant) = state.core.whatsapp_tenant(phone_number_id) else {
-        // Graph hides objects a token cannot see behind the same answer as missing ones.
-        return Err(
-            match token.and_then(|t| state.core.tenants.by_access_token(t)) {
-                Some(_) => GraphError::unsupported_request("post", phone_number_id),
-                None if require_auth => invalid_token(),
-                None => GraphError::unsupported_request("post", phone_number_id),
-            },
-        );
-    };
-    if require_auth && token != Some(tenant.account().whatsapp.access_token.as_str()) {
-        return Err(invalid_token());
-    }
-    Ok(tenant)
+    state
+        .core
+        .tenant_for_business_number(phone_number_id, token.as_deref())
+        .map_err(|denied| match denied {
+            AccessDenied::Unknown => GraphError::unsupported_request("post", phone_number_id),
+            other => GraphError::denied(other),
+        })
 }
 
-/// The tenant a token belongs to (for requests on objects, such as a media id, that do not name
-/// the business number). Without `require_auth`, a request with no known token acts as the
-/// default tenant.
+/// The tenant a token belongs to, for requests on objects (a media id) that do not name the
+/// business number (see [`Core::tenant_for_access_token`]).
 pub fn tenant_for_token(
     state: &WhatsAppState,
     headers: &HeaderMap,
     query: Option<&str>,
 ) -> Result<Arc<Tenant>, GraphError> {
     let token = bearer_token(headers, query);
-    let token = token.as_deref();
-    if state.core.settings.require_auth {
-        check_token_shape(token)?;
-    }
-    match token.and_then(|t| state.core.tenants.by_access_token(t)) {
-        Some(tenant) => Ok(tenant),
-        None if state.core.settings.require_auth => Err(invalid_token()),
-        None => state.core.default_tenant().ok_or_else(invalid_token),
-    }
-}
-
-fn check_token_shape(token: Option<&str>) -> Result<(), GraphError> {
-    match token {
-        None | Some("") => Err(GraphError::access_token(
-            "An active access token must be used to query information about the current user.",
-        )),
-        Some(_) => Ok(()),
-    }
-}
-
-fn invalid_token() -> GraphError {
-    GraphError::access_token("Invalid OAuth access token - Cannot parse access token")
+    state
+        .core
+        .tenant_for_access_token(token.as_deref())
+        .map_err(GraphError::denied)
 }

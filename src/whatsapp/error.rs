@@ -14,6 +14,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value, json};
 
 use crate::core::CoreError;
+use crate::core::access::AccessDenied;
 use crate::providers::meta::{UNKNOWN_TITLE, error_entry};
 
 /// One Graph API error, ready to render.
@@ -121,6 +122,20 @@ impl GraphError {
         GraphError::new(StatusCode::BAD_REQUEST, 100, sentence.clone(), sentence)
     }
 
+    /// A request that may not act as a tenant, in Graph's words: 190 for a missing or invalid
+    /// token (a suspended account's token is no longer valid), 100 for an unknown object.
+    pub fn denied(denied: AccessDenied) -> Self {
+        match denied {
+            AccessDenied::NoCredentials => Self::access_token(
+                "An active access token must be used to query information about the current user.",
+            ),
+            AccessDenied::InvalidCredentials | AccessDenied::NotAllowed => {
+                Self::access_token("Invalid OAuth access token - Cannot parse access token")
+            }
+            AccessDenied::Unknown => Self::object_missing("The object does not exist."),
+        }
+    }
+
     /// A core refusal in Meta's words. A rejection carries its code and HTTP status (a rule's
     /// own, or Meta's for the window, the allow list, templates and media); a code-100 one is a
     /// parameter sentence. The rest are the mock's own failures: logged, and 131000 outside.
@@ -140,6 +155,7 @@ impl GraphError {
                 graph
             }
             CoreError::NotFound => Self::object_missing("The object does not exist."),
+            CoreError::Denied(denied) => Self::denied(denied),
             CoreError::Invalid(details)
             | CoreError::Conflict(details)
             | CoreError::FailedPrecondition(details) => Self::invalid_parameter(details),
@@ -245,6 +261,12 @@ impl GraphError {
         );
         error.insert("fbtrace_id".into(), fbtrace_id().into());
         json!({ "error": Value::Object(error) })
+    }
+}
+
+impl From<CoreError> for GraphError {
+    fn from(error: CoreError) -> Self {
+        GraphError::from_core(error)
     }
 }
 

@@ -73,8 +73,7 @@ pub async fn upload(
     let media = state
         .core
         .upload_media(&tenant, &mime_type, file.bytes, file.name)
-        .await
-        .map_err(GraphError::from_core)?;
+        .await?;
     Ok(Json(json!({ "id": media.id })).into_response())
 }
 

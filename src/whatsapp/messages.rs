@@ -62,8 +62,7 @@ pub async fn send(
                         summary: message.summary,
                     },
                 )
-                .await
-                .map_err(GraphError::from_core)?;
+                .await?;
             // Meta adds `message_status` to template sends (and, per the spec, may to others);
             // clients read `messages[0].id`.
             let mut entry = json!({ "id": sent.sid });

@@ -1,0 +1,151 @@
+//! Which tenant a request acts as, decided once for every facade. Twilio's requests carry Basic
+//! credentials (an account SID and its auth token, or an API key and its secret) and name an
+//! account in the path; the Cloud API's carry a bearer token and name a business number or an
+//! object. Either way the secret is compared in constant time and a suspended or closed account
+//! is refused. With `require_auth: false` (the seed's switch) requests without valid credentials
+//! act as the default tenant, or as the account they name.
+
+use std::sync::Arc;
+
+use super::tenants::{AccountStatus, Tenant};
+use super::{Core, CoreError};
+
+/// Why a request may not act as a tenant. Each facade words it as its provider does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum AccessDenied {
+    /// The request carries no credentials, or an empty token.
+    #[error("no credentials")]
+    NoCredentials,
+    /// The credentials belong to no tenant.
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    /// The credentials are a tenant's, but not one allowed here: another account's resources,
+    /// or a suspended or closed account.
+    #[error("not allowed")]
+    NotAllowed,
+    /// What the request names does not exist, or is hidden from these credentials.
+    #[error("no such object")]
+    Unknown,
+}
+
+impl From<AccessDenied> for CoreError {
+    fn from(denied: AccessDenied) -> Self {
+        CoreError::Denied(denied)
+    }
+}
+
+impl Core {
+    /// The tenant Basic credentials (`user`, `password`) authenticate as. Without
+    /// `require_auth`, missing or wrong credentials act as the default tenant.
+    pub fn tenant_for_basic(
+        &self,
+        credentials: Option<(&str, &str)>,
+    ) -> Result<Arc<Tenant>, AccessDenied> {
+        let authenticated =
+            credentials.and_then(|(user, password)| self.tenants.authenticate(user, password));
+        match authenticated {
+            Some(tenant) => active(tenant),
+            None if !self.settings.require_auth => {
+                self.default_tenant().ok_or(AccessDenied::NotAllowed)
+            }
+            None if credentials.is_none() => Err(AccessDenied::NoCredentials),
+            None => Err(AccessDenied::InvalidCredentials),
+        }
+    }
+
+    /// The tenant a request on account `account_sid`'s resources acts on: the authenticated
+    /// account itself or one of its subaccounts. Without `require_auth`, the account the path
+    /// names (see [`Core::tenant_for_unauthenticated`]); a path naming no account is unknown.
+    pub async fn tenant_for_account(
+        &self,
+        credentials: Option<(&str, &str)>,
+        account_sid: &str,
+    ) -> Result<Arc<Tenant>, CoreError> {
+        if !self.settings.require_auth {
+            return self
+                .tenant_for_unauthenticated(account_sid)
+                .await?
+                .ok_or(CoreError::Denied(AccessDenied::Unknown));
+        }
+        let caller = self.tenant_for_basic(credentials)?;
+        let caller_sid = caller.sid();
+        if caller_sid == account_sid {
+            return Ok(caller);
+        }
+        match self.tenants.get(account_sid) {
+            Some(target)
+                if target.account().owner_account_sid.as_deref() == Some(caller_sid.as_str()) =>
+            {
+                Ok(active(target)?)
+            }
+            // Twilio answers a request for another account's resources as an authentication
+            // failure, not as a missing resource.
+            _ => Err(AccessDenied::NotAllowed.into()),
+        }
+    }
+
+    /// The tenant of business number `phone_number_id`, when `token` is its access token.
+    /// Graph hides a number the token may not see behind the same answer as a missing one.
+    pub fn tenant_for_business_number(
+        &self,
+        phone_number_id: &str,
+        token: Option<&str>,
+    ) -> Result<Arc<Tenant>, AccessDenied> {
+        let require_auth = self.settings.require_auth;
+        if require_auth {
+            present(token)?;
+        }
+        let Some(tenant) = self.tenants.by_phone_number_id(phone_number_id) else {
+            return Err(match token.and_then(|t| self.tenants.by_access_token(t)) {
+                Some(_) => AccessDenied::Unknown,
+                None if require_auth => AccessDenied::InvalidCredentials,
+                None => AccessDenied::Unknown,
+            });
+        };
+        if !require_auth {
+            return Ok(tenant);
+        }
+        let own_token = tenant.account().whatsapp.access_token;
+        match token {
+            Some(token)
+                if super::crypto::constant_time_eq(own_token.as_bytes(), token.as_bytes()) =>
+            {
+                active(tenant)
+            }
+            _ => Err(AccessDenied::InvalidCredentials),
+        }
+    }
+
+    /// The tenant an access token belongs to, for requests on objects (a media id) that do
+    /// not name the business number. Without `require_auth`, a request with no known token
+    /// acts as the default tenant.
+    pub fn tenant_for_access_token(
+        &self,
+        token: Option<&str>,
+    ) -> Result<Arc<Tenant>, AccessDenied> {
+        if self.settings.require_auth {
+            present(token)?;
+        }
+        match token.and_then(|t| self.tenants.by_access_token(t)) {
+            Some(tenant) => active(tenant),
+            None if self.settings.require_auth => Err(AccessDenied::InvalidCredentials),
+            None => self
+                .default_tenant()
+                .ok_or(AccessDenied::InvalidCredentials),
+        }
+    }
+}
+
+fn present(token: Option<&str>) -> Result<(), AccessDenied> {
+    match token {
+        None | Some("") => Err(AccessDenied::NoCredentials),
+        Some(_) => Ok(()),
+    }
+}
+
+fn active(tenant: Arc<Tenant>) -> Result<Arc<Tenant>, AccessDenied> {
+    match tenant.account().status {
+        AccountStatus::Active => Ok(tenant),
+        AccountStatus::Suspended | AccountStatus::Closed => Err(AccessDenied::NotAllowed),
+    }
+}
