@@ -6,21 +6,29 @@ use tonic::Code;
 use super::fixtures::*;
 use crate::support::*;
 
+/// The body of the message a `MessageCreated` event carries.
+fn body(event: &proto::Event) -> String {
+    match &event.payload {
+        Some(Payload::MessageCreated(created)) => created.message.as_ref().unwrap().body.clone(),
+        other => panic!("{other:?}"),
+    }
+}
+
 #[tokio::test]
 async fn wait_for_returns_the_event_and_times_out_with_the_nearest_misses() {
-    let app = spawn_app().await;
-    let receiver = Receiver::start().await;
-    let mut control = app.control().await;
-    let tenant = tenant_with_number(&mut control, "wait for").await;
-    control.freeze(&tenant).await;
-    let callback = receiver.url("/status");
-    let sid = send_with_callback(&app, &tenant, "your code is 1234", &callback).await;
+    let mut t = Fixture::tenant("wait for")
+        .with_number()
+        .with_receiver()
+        .frozen()
+        .await;
+    let sid = t.send_with_callback("your code is 1234").await;
 
     // An event that already happened is found at once, with its payload.
-    let created = control
+    let created = t
+        .control
         .wait_for(
             proto::EventFilter {
-                account_sid: tenant.account_sid.clone(),
+                account_sid: t.sid(),
                 body_regex: r"code is \d{4}".into(),
                 ..Default::default()
             },
@@ -34,13 +42,14 @@ async fn wait_for_returns_the_event_and_times_out_with_the_nearest_misses() {
 
     // Not delivered yet: the timeout names the nearest events and what they got wrong.
     let delivered = proto::EventFilter {
-        account_sid: tenant.account_sid.clone(),
+        account_sid: t.sid(),
         sid: sid.clone(),
         kinds: vec![EventKind::MessageStatusChanged as i32],
         statuses: vec![Status::Delivered as i32],
         ..Default::default()
     };
-    let timeout = control
+    let timeout = t
+        .control
         .events
         .wait_for(proto::WaitForRequest {
             filter: Some(delivered.clone()),
@@ -60,11 +69,11 @@ async fn wait_for_returns_the_event_and_times_out_with_the_nearest_misses() {
 
     // Time moves; the wait started before it returns the change as it happens.
     let waiter = {
-        let mut control = control.clone();
+        let mut control = t.control.clone();
         let filter = delivered.clone();
         tokio::spawn(async move { control.wait_for(filter, 0).await })
     };
-    control.advance(&tenant, 4_000).await;
+    t.advance(4_000).await;
     let event = tokio::time::timeout(WAIT, waiter).await.unwrap().unwrap();
     let Some(Payload::MessageStatusChanged(change)) = event.payload else {
         panic!("{event:?}")
@@ -73,10 +82,11 @@ async fn wait_for_returns_the_event_and_times_out_with_the_nearest_misses() {
     assert_eq!((change.to.as_str(), change.from.as_str()), (USER, NUMBER));
 
     // The callback's attempt is an event with the app's answer.
-    let attempt = control
+    let attempt = t
+        .control
         .wait_for(
             proto::EventFilter {
-                account_sid: tenant.account_sid.clone(),
+                account_sid: t.sid(),
                 kinds: vec![EventKind::CallbackAttempted as i32],
                 statuses: vec![Status::Delivered as i32],
                 to: USER.into(),
@@ -93,9 +103,10 @@ async fn wait_for_returns_the_event_and_times_out_with_the_nearest_misses() {
         (attempt.response_status, attempt.response_body.as_str()),
         (200, "ok")
     );
-    assert_eq!(attempt.url, callback);
+    assert_eq!(attempt.url, t.callback_url());
 
-    let bad = control
+    let bad = t
+        .control
         .events
         .wait_for(proto::WaitForRequest {
             filter: Some(proto::EventFilter {
@@ -111,72 +122,38 @@ async fn wait_for_returns_the_event_and_times_out_with_the_nearest_misses() {
 
 #[tokio::test]
 async fn subscribe_replays_history_then_streams_live_and_resumes_from_a_sequence() {
-    let app = spawn_app().await;
-    let mut control = app.control().await;
-    let tenant = tenant_with_number(&mut control, "subscribe").await;
-    let other = tenant_with_number(&mut control, "someone else").await;
-    let form = |body: &'static str| [("To", USER), ("From", NUMBER), ("Body", body)];
-    app.send_as(&tenant, &form("first")).await;
-    app.send_as(&other, &form("not mine")).await;
+    let mut t = Fixture::tenant("subscribe").with_number().await;
+    let other = tenant_with_number(&mut t.control, "someone else").await;
+    t.send(&text_to(USER, "first")).await;
+    t.app.send_as(&other, &text_to(USER, "not mine")).await;
 
-    let created = events_of(&tenant, &[EventKind::MessageCreated]);
-    let mut stream = control
-        .events
-        .subscribe(proto::SubscribeRequest {
-            filter: Some(created.clone()),
-            after_sequence: 0,
-            live_only: false,
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    let body = |event: &proto::Event| match &event.payload {
-        Some(Payload::MessageCreated(created)) => created.message.as_ref().unwrap().body.clone(),
-        other => panic!("{other:?}"),
-    };
+    let created = events_of(&t.tenant, &[EventKind::MessageCreated]);
+    let mut stream = subscribe(&mut t.control, created.clone(), 0).await;
     let first = next_event(&mut stream).await;
     assert_eq!(body(&first), "first");
-    app.send_as(&other, &form("still not mine")).await;
-    app.send_as(&tenant, &form("second")).await;
+    t.app
+        .send_as(&other, &text_to(USER, "still not mine"))
+        .await;
+    t.send(&text_to(USER, "second")).await;
     let second = next_event(&mut stream).await;
     assert_eq!(body(&second), "second");
     assert!(second.sequence > first.sequence);
     drop(stream);
 
     // Missed while away; a new subscription from the last sequence gets exactly those.
-    app.send_as(&tenant, &form("third")).await;
-    let mut resumed = control
-        .events
-        .subscribe(proto::SubscribeRequest {
-            filter: Some(created),
-            after_sequence: second.sequence,
-            live_only: false,
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    t.send(&text_to(USER, "third")).await;
+    let mut resumed = subscribe(&mut t.control, created, second.sequence).await;
     assert_eq!(body(&next_event(&mut resumed).await), "third");
 }
 
 #[tokio::test]
 async fn a_stalled_subscriber_misses_nothing_across_a_reconnect() {
-    let app = spawn_app().await;
-    let mut control = app.control().await;
-    let tenant = tenant_with_number(&mut control, "stalled").await;
-    let created = events_of(&tenant, &[EventKind::MessageCreated]);
+    let mut t = Fixture::tenant("stalled").with_number().await;
+    let created = events_of(&t.tenant, &[EventKind::MessageCreated]);
     // Subscribed, and never read while messages pour in: more than the server's in-memory
     // window of recent events, so catching up reads the database.
-    let stalled = control
-        .events
-        .subscribe(proto::SubscribeRequest {
-            filter: Some(created.clone()),
-            after_sequence: 0,
-            live_only: false,
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    let core_tenant = app.tenant(&tenant.account_sid);
+    let stalled = subscribe(&mut t.control, created.clone(), 0).await;
+    let core_tenant = t.app.tenant(&t.tenant.account_sid);
     let total = 6_000;
     for i in 0..total {
         let message = mockingbird::core::messages::NewMessage {
@@ -185,7 +162,8 @@ async fn a_stalled_subscriber_misses_nothing_across_a_reconnect() {
             body: format!("m{i}"),
             ..Default::default()
         };
-        app.state
+        t.app
+            .state
             .core
             .send_message(&core_tenant, message)
             .await
@@ -202,27 +180,12 @@ async fn a_stalled_subscriber_misses_nothing_across_a_reconnect() {
         seen.push(event);
     }
     drop(stream);
-    let mut resumed = control
-        .events
-        .subscribe(proto::SubscribeRequest {
-            filter: Some(created),
-            after_sequence: last,
-            live_only: false,
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let mut resumed = subscribe(&mut t.control, created, last).await;
     while seen.len() < total {
         let event = next_event(&mut resumed).await;
         seen.push(event);
     }
-    let bodies: Vec<String> = seen
-        .iter()
-        .map(|e| match &e.payload {
-            Some(Payload::MessageCreated(c)) => c.message.as_ref().unwrap().body.clone(),
-            other => panic!("{other:?}"),
-        })
-        .collect();
+    let bodies: Vec<String> = seen.iter().map(body).collect();
     let expected: Vec<String> = (0..total).map(|i| format!("m{i}")).collect();
     assert_eq!(bodies, expected);
 }

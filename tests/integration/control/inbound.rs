@@ -8,25 +8,18 @@ use crate::support::*;
 
 #[tokio::test]
 async fn an_inbound_text_reaches_the_app_signed_and_its_twiml_reply_is_sent() {
-    let app = spawn_app().await;
-    let receiver = Receiver::start().await;
-    let mut control = app.control().await;
-    let tenant = control.tenant("inbound").await;
-    control
-        .number(&tenant, NUMBER, &receiver.url("/sms?app=1"))
+    let mut t = Fixture::tenant("inbound")
+        .with_number_texting("/sms?app=1")
         .await;
-    receiver.reply_with(
+    t.receiver().reply_with(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Message>Got it: &quot;hello&quot;</Message></Response>",
     );
-    let outcome = control
+    let outcome = t
+        .control
         .messages
         .send_inbound(proto::SendInboundRequest {
-            account_sid: tenant.account_sid.clone(),
-            from: USER.into(),
-            to: NUMBER.into(),
-            body: "hello".into(),
             media_urls: vec!["https://example.com/cat.jpg".into()],
-            ..Default::default()
+            ..text_from_user(&t.tenant, "hello")
         })
         .await
         .unwrap()
@@ -39,13 +32,13 @@ async fn an_inbound_text_reaches_the_app_signed_and_its_twiml_reply_is_sent() {
     assert_eq!(webhook.response_status, 200);
     assert!(webhook.response_body.contains("<Message>"));
 
-    let request = &receiver.wait_for(1).await[0];
-    assert!(twilio_signed(request, &tenant.auth_token), "{request:#?}");
+    let request = &t.receiver().wait_for(1).await[0];
+    assert!(twilio_signed(request, &t.tenant.auth_token), "{request:#?}");
     for (name, value) in [
         ("MessageSid", inbound.sid.as_str()),
         ("SmsSid", inbound.sid.as_str()),
         ("SmsMessageSid", inbound.sid.as_str()),
-        ("AccountSid", tenant.account_sid.as_str()),
+        ("AccountSid", t.tenant.account_sid.as_str()),
         ("From", USER),
         ("To", NUMBER),
         ("Body", "hello"),
@@ -64,11 +57,12 @@ async fn an_inbound_text_reaches_the_app_signed_and_its_twiml_reply_is_sent() {
     assert_eq!(reply.body, "Got it: \"hello\"");
     assert_eq!((reply.from.as_str(), reply.to.as_str()), (NUMBER, USER));
     assert_eq!(reply.direction, proto::Direction::OutboundReply as i32);
-    let (_, listed) = app
+    let (_, listed) = t
+        .app
         .get_as(
-            &tenant.account_sid,
-            &tenant.auth_token,
-            &app.messages_path(&tenant.account_sid),
+            &t.tenant.account_sid,
+            &t.tenant.auth_token,
+            &t.app.messages_path(&t.tenant.account_sid),
         )
         .await;
     let directions: Vec<&str> = listed["messages"]
@@ -79,8 +73,9 @@ async fn an_inbound_text_reaches_the_app_signed_and_its_twiml_reply_is_sent() {
         .collect();
     assert_eq!(directions, ["outbound-reply", "inbound"]);
 
-    let delivered = control
-        .wait_for(events_of(&tenant, &[EventKind::InboundDelivered]), 0)
+    let delivered = t
+        .control
+        .wait_for(events_of(&t.tenant, &[EventKind::InboundDelivered]), 0)
         .await;
     let Some(Payload::InboundDelivered(delivered)) = delivered.payload else {
         panic!("{delivered:?}")
@@ -88,14 +83,12 @@ async fn an_inbound_text_reaches_the_app_signed_and_its_twiml_reply_is_sent() {
     assert_eq!(delivered.reply_sids, vec![reply.sid.clone()]);
     assert_eq!(delivered.webhook.unwrap().response_status, 200);
 
-    let unknown = control
+    let unknown = t
+        .control
         .messages
         .send_inbound(proto::SendInboundRequest {
-            account_sid: tenant.account_sid.clone(),
-            from: USER.into(),
             to: "+15559990000".into(),
-            body: "hello".into(),
-            ..Default::default()
+            ..text_from_user(&t.tenant, "hello")
         })
         .await
         .unwrap_err();
@@ -104,25 +97,16 @@ async fn an_inbound_text_reaches_the_app_signed_and_its_twiml_reply_is_sent() {
 
 #[tokio::test]
 async fn stop_unsubscribes_a_user_until_start() {
-    let app = spawn_app().await;
-    let receiver = Receiver::start().await;
-    let mut control = app.control().await;
-    let tenant = control.tenant("opt-out").await;
-    control.number(&tenant, NUMBER, &receiver.url("/sms")).await;
+    let mut t = Fixture::tenant("opt-out").with_number_texting("/sms").await;
     // The app answers every text with a reply, which Twilio must not send after STOP.
-    receiver.reply_with("<Response><Message>Thanks!</Message></Response>");
-    let text = |body: &str| proto::SendInboundRequest {
-        account_sid: tenant.account_sid.clone(),
-        from: USER.into(),
-        to: NUMBER.into(),
-        body: body.into(),
-        ..Default::default()
-    };
-    let form = [("To", USER), ("From", NUMBER), ("Body", "sale!")];
+    t.receiver()
+        .reply_with("<Response><Message>Thanks!</Message></Response>");
+    let form = text_to(USER, "sale!");
 
-    let stop = control
+    let stop = t
+        .control
         .messages
-        .send_inbound(text("Stop"))
+        .send_inbound(text_from_user(&t.tenant, "Stop"))
         .await
         .unwrap()
         .into_inner();
@@ -139,36 +123,34 @@ async fn stop_unsubscribes_a_user_until_start() {
             .starts_with("You have successfully been unsubscribed")
     );
     assert_eq!(
-        receiver.wait_for(1).await[0].param("OptOutType"),
+        t.receiver().wait_for(1).await[0].param("OptOutType"),
         Some("STOP")
     );
-    let (status, body) = app.send_as(&tenant, &form).await;
+    let (status, body) = t.send(&form).await;
     assert_twilio_error(status, &body, 400, 21610);
 
-    let help = control
+    let help = t
+        .control
         .messages
-        .send_inbound(text("help"))
+        .send_inbound(text_from_user(&t.tenant, "help"))
         .await
         .unwrap()
         .into_inner();
     assert_eq!(help.opt_out_type, "HELP");
-    assert_eq!(
-        app.send_as(&tenant, &form).await.0,
-        400,
-        "HELP does not opt back in"
-    );
+    assert_eq!(t.send(&form).await.0, 400, "HELP does not opt back in");
 
-    let start = control
+    let start = t
+        .control
         .messages
-        .send_inbound(text("START"))
+        .send_inbound(text_from_user(&t.tenant, "START"))
         .await
         .unwrap()
         .into_inner();
     assert_eq!(start.opt_out_type, "START");
     assert_eq!(start.replies.len(), 2, "confirmation and the app's reply");
-    assert_eq!(app.send_as(&tenant, &form).await.0, 201);
+    assert_eq!(t.send(&form).await.0, 201);
 
     // An opt-out is per tenant number: another tenant's sends are untouched.
-    let other = tenant_with_number(&mut control, "other").await;
-    assert_eq!(app.send_as(&other, &form).await.0, 201);
+    let other = tenant_with_number(&mut t.control, "other").await;
+    assert_eq!(t.app.send_as(&other, &form).await.0, 201);
 }

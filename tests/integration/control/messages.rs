@@ -8,17 +8,17 @@ use crate::support::*;
 
 #[tokio::test]
 async fn a_test_sets_a_status_by_hand_and_redelivers_a_callback() {
-    let app = spawn_app().await;
-    let receiver = Receiver::start().await;
-    let mut control = app.control().await;
-    let tenant = tenant_with_number(&mut control, "by hand").await;
-    control.freeze(&tenant).await;
-    let callback = receiver.url("/status");
-    let sid = send_with_callback(&app, &tenant, "hi", &callback).await;
-    let set = control
+    let mut t = Fixture::tenant("by hand")
+        .with_number()
+        .with_receiver()
+        .frozen()
+        .await;
+    let sid = t.send_with_callback("hi").await;
+    let set = t
+        .control
         .messages
         .set_message_status(proto::SetMessageStatusRequest {
-            account_sid: tenant.account_sid.clone(),
+            account_sid: t.sid(),
             sid: sid.clone(),
             status: Status::Undelivered as i32,
             error_code: 30003,
@@ -30,13 +30,14 @@ async fn a_test_sets_a_status_by_hand_and_redelivers_a_callback() {
     assert_eq!(set.status, Status::Undelivered as i32);
     assert_eq!(set.error_code, 30003);
     assert_eq!(set.error_message, "Unreachable destination handset");
-    let (_, fetched) = app
+    let (_, fetched) = t
+        .app
         .get_as(
-            &tenant.account_sid,
-            &tenant.auth_token,
+            &t.tenant.account_sid,
+            &t.tenant.auth_token,
             &format!(
                 "/2010-04-01/Accounts/{}/Messages/{sid}.json",
-                tenant.account_sid
+                t.tenant.account_sid
             ),
         )
         .await;
@@ -44,28 +45,20 @@ async fn a_test_sets_a_status_by_hand_and_redelivers_a_callback() {
     assert_eq!(fetched["error_code"], 30003);
 
     // The callback goes now, on a frozen clock.
-    let requests = receiver.wait_for(1).await;
+    let requests = t.receiver().wait_for(1).await;
     assert_eq!(requests[0].param("MessageStatus"), Some("undelivered"));
     assert_eq!(requests[0].param("ErrorCode"), Some("30003"));
-    assert!(twilio_signed(&requests[0], &tenant.auth_token));
+    assert!(twilio_signed(&requests[0], &t.tenant.auth_token));
     // The script's own steps were dropped: nothing overwrites the status.
-    control.advance(&tenant, 60_000).await;
-    assert_eq!(receiver.requests().len(), 1);
-    let after = control
-        .messages
-        .get_message(proto::GetMessageRequest {
-            account_sid: tenant.account_sid.clone(),
-            sid: sid.clone(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(after.status, Status::Undelivered as i32);
+    t.advance(60_000).await;
+    assert_eq!(t.receiver().requests().len(), 1);
+    assert_eq!(t.status_of(&sid).await, Status::Undelivered as i32);
 
-    let attempts = control
+    let attempts = t
+        .control
         .messages
         .list_callback_attempts(proto::ListCallbackAttemptsRequest {
-            account_sid: tenant.account_sid.clone(),
+            account_sid: t.sid(),
             resource_sid: sid.clone(),
             limit: 0,
         })
@@ -74,11 +67,12 @@ async fn a_test_sets_a_status_by_hand_and_redelivers_a_callback() {
         .into_inner()
         .attempts;
     assert_eq!(attempts.len(), 1);
-    receiver.answer_with(&[503]);
-    let again = control
+    t.receiver().answer_with(&[503]);
+    let again = t
+        .control
         .messages
         .redeliver_callback(proto::RedeliverCallbackRequest {
-            account_sid: tenant.account_sid.clone(),
+            account_sid: t.sid(),
             attempt_id: attempts[0].id,
         })
         .await
@@ -87,21 +81,22 @@ async fn a_test_sets_a_status_by_hand_and_redelivers_a_callback() {
     assert_eq!(again.response_status, 503);
     assert_eq!(again.attempt, 2);
     assert_ne!(again.id, attempts[0].id);
-    let requests = receiver.wait_for(2).await;
+    let requests = t.receiver().wait_for(2).await;
     assert_eq!(requests[1].body, requests[0].body);
     assert_eq!(
         requests[1].header("i-twilio-idempotency-token"),
         requests[0].header("i-twilio-idempotency-token")
     );
-    assert!(twilio_signed(&requests[1], &tenant.auth_token));
+    assert!(twilio_signed(&requests[1], &t.tenant.auth_token));
     // A failed redelivery is not retried.
-    control.advance(&tenant, 60_000).await;
-    assert_eq!(receiver.requests().len(), 2);
+    t.advance(60_000).await;
+    assert_eq!(t.receiver().requests().len(), 2);
 
-    let unknown = control
+    let unknown = t
+        .control
         .messages
         .redeliver_callback(proto::RedeliverCallbackRequest {
-            account_sid: tenant.account_sid.clone(),
+            account_sid: t.sid(),
             attempt_id: 999_999,
         })
         .await

@@ -8,17 +8,16 @@ use crate::support::*;
 
 #[tokio::test]
 async fn numbers_are_the_senders_a_tenant_may_use() {
-    let app = spawn_app().await;
-    let mut control = app.control().await;
-    let tenant = control.tenant("numbers").await;
-    let form = [("To", USER), ("From", NUMBER), ("Body", "hi")];
-    let (status, body) = app.send_as(&tenant, &form).await;
+    let mut t = Fixture::tenant("numbers").await;
+    let form = text_to(USER, "hi");
+    let (status, body) = t.send(&form).await;
     assert_twilio_error(status, &body, 400, 21606);
 
-    let added = control
+    let added = t
+        .control
         .numbers
         .add_number(proto::AddNumberRequest {
-            account_sid: tenant.account_sid.clone(),
+            account_sid: t.sid(),
             phone_number: NUMBER.into(),
             sms_url: "http://app.test/sms".into(),
             ..Default::default()
@@ -29,22 +28,24 @@ async fn numbers_are_the_senders_a_tenant_may_use() {
     assert!(added.sid.starts_with("PN"));
     assert_eq!(added.friendly_name, NUMBER);
     assert_eq!(added.sms_method, proto::HttpMethod::Post as i32);
-    assert_eq!(app.send_as(&tenant, &form).await.0, 201);
+    assert_eq!(t.send(&form).await.0, 201);
 
-    let again = control
+    let again = t
+        .control
         .numbers
         .add_number(proto::AddNumberRequest {
-            account_sid: tenant.account_sid.clone(),
+            account_sid: t.sid(),
             phone_number: NUMBER.into(),
             ..Default::default()
         })
         .await
         .unwrap_err();
     assert_eq!(again.code(), Code::AlreadyExists);
-    let malformed = control
+    let malformed = t
+        .control
         .numbers
         .add_number(proto::AddNumberRequest {
-            account_sid: tenant.account_sid.clone(),
+            account_sid: t.sid(),
             phone_number: "555-0101".into(),
             ..Default::default()
         })
@@ -52,10 +53,11 @@ async fn numbers_are_the_senders_a_tenant_may_use() {
         .unwrap_err();
     assert_eq!(malformed.code(), Code::InvalidArgument);
 
-    let updated = control
+    let updated = t
+        .control
         .numbers
         .update_number(proto::UpdateNumberRequest {
-            account_sid: tenant.account_sid.clone(),
+            account_sid: t.sid(),
             number: added.sid.clone(),
             sms_url: Some("http://app.test/v2/sms".into()),
             sms_method: Some(proto::HttpMethod::Get as i32),
@@ -67,10 +69,11 @@ async fn numbers_are_the_senders_a_tenant_may_use() {
     assert_eq!(updated.sms_url, "http://app.test/v2/sms");
     assert_eq!(updated.sms_method, proto::HttpMethod::Get as i32);
     assert_eq!(updated.friendly_name, NUMBER);
-    let listed = control
+    let listed = t
+        .control
         .numbers
         .list_numbers(proto::ListNumbersRequest {
-            account_sid: tenant.account_sid.clone(),
+            account_sid: t.sid(),
         })
         .await
         .unwrap()
@@ -78,20 +81,21 @@ async fn numbers_are_the_senders_a_tenant_may_use() {
         .numbers;
     assert_eq!(listed, vec![updated]);
 
-    control
+    t.control
         .numbers
         .remove_number(proto::RemoveNumberRequest {
-            account_sid: tenant.account_sid.clone(),
+            account_sid: t.sid(),
             number: NUMBER.into(),
         })
         .await
         .unwrap();
-    let (status, body) = app.send_as(&tenant, &form).await;
+    let (status, body) = t.send(&form).await;
     assert_twilio_error(status, &body, 400, 21606);
-    let unknown = control
+    let unknown = t
+        .control
         .numbers
         .remove_number(proto::RemoveNumberRequest {
-            account_sid: tenant.account_sid.clone(),
+            account_sid: t.sid(),
             number: NUMBER.into(),
         })
         .await

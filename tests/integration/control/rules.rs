@@ -9,10 +9,7 @@ use crate::support::*;
 
 #[tokio::test]
 async fn rules_are_replaced_added_listed_and_cleared() {
-    let app = spawn_app().await;
-    let mut control = app.control().await;
-    let tenant = tenant_with_number(&mut control, "rules").await;
-    let account_sid = tenant.account_sid.clone();
+    let mut t = Fixture::tenant("rules").with_number().await;
     let blocked = proto::Rule {
         id: "blocked".into(),
         when: to("+15550000004"),
@@ -22,10 +19,11 @@ async fn rules_are_replaced_added_listed_and_cleared() {
         })),
         ..Default::default()
     };
-    let replaced = control
+    let replaced = t
+        .control
         .rules
         .replace_rules(proto::ReplaceRulesRequest {
-            account_sid: account_sid.clone(),
+            account_sid: t.sid(),
             rules: vec![blocked.clone()],
         })
         .await
@@ -33,16 +31,12 @@ async fn rules_are_replaced_added_listed_and_cleared() {
         .into_inner()
         .rules;
     assert_eq!(replaced.len(), 1);
-    let (status, body) = app
-        .send_as(
-            &tenant,
-            &[("To", "+15550000004"), ("From", NUMBER), ("Body", "x")],
-        )
-        .await;
+    let (status, body) = t.send(&text_to("+15550000004", "x")).await;
     assert_twilio_error(status, &body, 400, 21610);
     assert_eq!(body["message"], "Attempt to send to unsubscribed recipient");
-    let matched = control
-        .wait_for(events_of(&tenant, &[EventKind::RuleMatched]), 0)
+    let matched = t
+        .control
+        .wait_for(events_of(&t.tenant, &[EventKind::RuleMatched]), 0)
         .await;
     let Some(Payload::RuleMatched(matched)) = matched.payload else {
         panic!("{matched:?}")
@@ -53,10 +47,11 @@ async fn rules_are_replaced_added_listed_and_cleared() {
     );
 
     // An added rule without an id gets one, and goes after the others.
-    let added = control
+    let added = t
+        .control
         .rules
         .add_rule(proto::AddRuleRequest {
-            account_sid: account_sid.clone(),
+            account_sid: t.sid(),
             rule: Some(proto::Rule {
                 when: to(USER),
                 outcome: lifecycle(&[(Status::Undelivered, 1000, 30003)]),
@@ -68,15 +63,7 @@ async fn rules_are_replaced_added_listed_and_cleared() {
         .unwrap()
         .into_inner();
     assert_eq!(added.id, "rule-2");
-    let listed = control
-        .rules
-        .list_rules(proto::ListRulesRequest {
-            account_sid: account_sid.clone(),
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .rules;
+    let listed = rules_of(&mut t.control, &t.tenant).await;
     assert_eq!(listed, vec![replaced[0].clone(), added.clone()]);
     assert_eq!(listed[0].id, blocked.id);
 
@@ -102,10 +89,11 @@ async fn rules_are_replaced_added_listed_and_cleared() {
             ..Default::default()
         },
     ] {
-        let refused = control
+        let refused = t
+            .control
             .rules
             .add_rule(proto::AddRuleRequest {
-                account_sid: account_sid.clone(),
+                account_sid: t.sid(),
                 rule: Some(bad),
             })
             .await
@@ -113,40 +101,37 @@ async fn rules_are_replaced_added_listed_and_cleared() {
         assert_eq!(refused.code(), Code::InvalidArgument, "{refused:?}");
     }
 
-    let cleared = control
+    let cleared = t
+        .control
         .rules
         .clear_rules(proto::ClearRulesRequest {
-            account_sid: account_sid.clone(),
+            account_sid: t.sid(),
         })
         .await
         .unwrap()
         .into_inner();
     assert!(cleared.rules.is_empty());
-    let (status, _) = app
-        .send_as(
-            &tenant,
-            &[("To", "+15550000004"), ("From", NUMBER), ("Body", "x")],
-        )
-        .await;
+    let (status, _) = t.send(&text_to("+15550000004", "x")).await;
     assert_eq!(status, 201);
 }
 
 #[tokio::test]
 async fn callbacks_can_be_dropped_duplicated_and_delivered_out_of_order() {
-    let app = spawn_app().await;
-    let receiver = Receiver::start().await;
-    let mut control = app.control().await;
-    let tenant = tenant_with_number(&mut control, "disorder").await;
+    let mut t = Fixture::tenant("disorder")
+        .with_number()
+        .with_receiver()
+        .frozen()
+        .await;
     let disorderly = |number: &str, disorder: proto::CallbackDisorder| proto::Rule {
         when: to(number),
         outcome: lifecycle(&[(Status::Sent, 1_000, 0), (Status::Delivered, 1_000, 0)]),
         callbacks: Some(disorder),
         ..Default::default()
     };
-    control
+    t.control
         .rules
         .replace_rules(proto::ReplaceRulesRequest {
-            account_sid: tenant.account_sid.clone(),
+            account_sid: t.sid(),
             rules: vec![
                 disorderly(
                     "+15550000001",
@@ -170,19 +155,18 @@ async fn callbacks_can_be_dropped_duplicated_and_delivered_out_of_order() {
         })
         .await
         .unwrap();
-    control.freeze(&tenant).await;
     for to in ["+15550000001", "+15550000002"] {
-        let callback = receiver.url(&format!("/status/{to}"));
+        let callback = t.receiver().url(&format!("/status/{to}"));
         let form = [
             ("To", to),
             ("From", NUMBER),
             ("Body", "hi"),
             ("StatusCallback", callback.as_str()),
         ];
-        assert_eq!(app.send_as(&tenant, &form).await.0, 201);
+        assert_eq!(t.send(&form).await.0, 201);
     }
-    control.advance(&tenant, 10_000).await;
-    let requests = receiver.wait_for(4).await;
+    t.advance(10_000).await;
+    let requests = t.receiver().wait_for(4).await;
     let of = |to: &str| -> Vec<(String, String)> {
         requests
             .iter()

@@ -8,9 +8,8 @@ use crate::support::*;
 
 #[tokio::test]
 async fn tenants_are_created_fetched_listed_reset_and_deleted() {
-    let app = spawn_app().await;
-    let mut control = app.control().await;
-    let tenant = control.tenant("checkout sends a receipt").await;
+    let mut t = Fixture::tenant("checkout sends a receipt").await;
+    let tenant = &t.tenant;
     assert!(tenant.account_sid.starts_with("AC") && tenant.account_sid.len() == 34);
     assert!(tenant.api_key_sid.starts_with("SK") && tenant.api_key_sid.len() == 34);
     assert!(!tenant.auth_token.is_empty() && !tenant.api_key_secret.is_empty());
@@ -21,25 +20,33 @@ async fn tenants_are_created_fetched_listed_reset_and_deleted() {
     assert!(!whatsapp.app_secret.is_empty() && !whatsapp.verify_token.is_empty());
 
     // Both credentials work against the Twilio API; the key sends as its account.
-    control.number(&tenant, NUMBER, "").await;
-    let form = [("To", USER), ("From", NUMBER), ("Body", "receipt")];
-    let path = app.messages_path(&tenant.account_sid);
-    let (status, body) = app
-        .post_as(&tenant.api_key_sid, &tenant.api_key_secret, &path, &form)
+    t.control.number(&t.tenant, NUMBER, "").await;
+    let form = text_to(USER, "receipt");
+    let path = t.app.messages_path(&t.tenant.account_sid);
+    let (status, body) = t
+        .app
+        .post_as(
+            &t.tenant.api_key_sid,
+            &t.tenant.api_key_secret,
+            &path,
+            &form,
+        )
         .await;
     assert_eq!(status, 201, "{body}");
-    assert_eq!(body["account_sid"], tenant.account_sid.as_str());
+    assert_eq!(body["account_sid"], t.tenant.account_sid.as_str());
 
-    let fetched = control
+    let fetched = t
+        .control
         .tenants
         .get_tenant(proto::GetTenantRequest {
-            account_sid: tenant.account_sid.clone(),
+            account_sid: t.sid(),
         })
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(fetched, tenant);
-    let listed = control
+    assert_eq!(fetched, t.tenant);
+    let listed = t
+        .control
         .tenants
         .list_tenants(proto::ListTenantsRequest {})
         .await
@@ -47,13 +54,13 @@ async fn tenants_are_created_fetched_listed_reset_and_deleted() {
         .into_inner()
         .tenants;
     assert!(listed.iter().any(|t| t.account_sid == SID));
-    assert!(listed.contains(&tenant));
+    assert!(listed.contains(&t.tenant));
 
     // Reset: data and rules go; credentials and numbers stay.
-    control
+    t.control
         .rules
         .add_rule(proto::AddRuleRequest {
-            account_sid: tenant.account_sid.clone(),
+            account_sid: t.sid(),
             rule: Some(proto::Rule {
                 when: to(USER),
                 outcome: lifecycle(&[(Status::Sent, 0, 0)]),
@@ -62,63 +69,49 @@ async fn tenants_are_created_fetched_listed_reset_and_deleted() {
         })
         .await
         .unwrap();
-    let reset = control
+    let reset = t
+        .control
         .tenants
         .reset_tenant(proto::ResetTenantRequest {
-            account_sid: tenant.account_sid.clone(),
+            account_sid: t.sid(),
         })
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(reset.tenant.as_ref(), Some(&tenant));
-    let messages = control
-        .messages
-        .list_messages(proto::ListMessagesRequest {
-            account_sid: tenant.account_sid.clone(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .messages;
+    assert_eq!(reset.tenant.as_ref(), Some(&t.tenant));
+    let messages = messages_of(&mut t.control, &t.tenant).await;
     assert!(messages.is_empty(), "{messages:?}");
-    let rules = control
-        .rules
-        .list_rules(proto::ListRulesRequest {
-            account_sid: tenant.account_sid.clone(),
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .rules;
-    assert!(rules.is_empty());
-    let cleared = control
-        .wait_for(events_of(&tenant, &[EventKind::DataCleared]), 0)
+    assert!(rules_of(&mut t.control, &t.tenant).await.is_empty());
+    let cleared = t
+        .control
+        .wait_for(events_of(&t.tenant, &[EventKind::DataCleared]), 0)
         .await;
     assert_eq!(cleared.sequence, reset.sequence);
-    assert_eq!(app.send_as(&tenant, &form).await.0, 201);
+    assert_eq!(t.send(&form).await.0, 201);
 
     // Delete: the credentials stop working.
-    control
+    t.control
         .tenants
         .delete_tenant(proto::DeleteTenantRequest {
-            account_sid: tenant.account_sid.clone(),
+            account_sid: t.sid(),
         })
         .await
         .unwrap();
-    let gone = control
+    let gone = t
+        .control
         .tenants
         .get_tenant(proto::GetTenantRequest {
-            account_sid: tenant.account_sid.clone(),
+            account_sid: t.sid(),
         })
         .await
         .unwrap_err();
     assert_eq!(gone.code(), Code::NotFound);
-    let (status, body) = app.send_as(&tenant, &form).await;
+    let (status, body) = t.send(&form).await;
     assert_twilio_error(status, &body, 401, 20003);
 
     // The config file's account stays; a missing SID is a bad request.
-    let refused = control
+    let refused = t
+        .control
         .tenants
         .delete_tenant(proto::DeleteTenantRequest {
             account_sid: SID.into(),
@@ -126,7 +119,8 @@ async fn tenants_are_created_fetched_listed_reset_and_deleted() {
         .await
         .unwrap_err();
     assert_eq!(refused.code(), Code::FailedPrecondition);
-    let missing = control
+    let missing = t
+        .control
         .tenants
         .get_tenant(proto::GetTenantRequest::default())
         .await
@@ -163,15 +157,9 @@ async fn twenty_tenants_driven_at_once_never_see_each_other() {
             control.freeze(&tenant).await;
             for n in 0..5 {
                 let body = format!("tenant {i} message {n}");
-                let form = [("To", USER), ("From", NUMBER), ("Body", body.as_str())];
-                assert_eq!(app.send_as(&tenant, &form).await.0, 201);
+                assert_eq!(app.send_as(&tenant, &text_to(USER, &body)).await.0, 201);
             }
-            let (status, _) = app
-                .send_as(
-                    &tenant,
-                    &[("To", &blocked), ("From", NUMBER), ("Body", "x")],
-                )
-                .await;
+            let (status, _) = app.send_as(&tenant, &text_to(&blocked, "x")).await;
             assert_eq!(status, 400);
             control.advance(&tenant, 4_000).await;
             (tenant, i)
@@ -190,16 +178,7 @@ async fn twenty_tenants_driven_at_once_never_see_each_other() {
         .await
         .unwrap();
     for (tenant, i) in &tenants[1..] {
-        let messages = control
-            .messages
-            .list_messages(proto::ListMessagesRequest {
-                account_sid: tenant.account_sid.clone(),
-                ..Default::default()
-            })
-            .await
-            .unwrap()
-            .into_inner()
-            .messages;
+        let messages = messages_of(&mut control, tenant).await;
         assert_eq!(messages.len(), 5);
         assert!(
             messages
@@ -208,28 +187,11 @@ async fn twenty_tenants_driven_at_once_never_see_each_other() {
                     && m.status == Status::Delivered as i32),
             "{messages:?}"
         );
-        let rules = control
-            .rules
-            .list_rules(proto::ListRulesRequest {
-                account_sid: tenant.account_sid.clone(),
-            })
-            .await
-            .unwrap()
-            .into_inner()
-            .rules;
+        let rules = rules_of(&mut control, tenant).await;
         assert_eq!(rules.len(), 1);
         assert_eq!(rules[0].id, format!("block-{i}"));
-        // Its events: all its own, 5 created + 10 status changes + 2 rule matches + 1 created.
-        let mut stream = control
-            .events
-            .subscribe(proto::SubscribeRequest {
-                filter: Some(events_of(tenant, &[])),
-                after_sequence: 0,
-                live_only: false,
-            })
-            .await
-            .unwrap()
-            .into_inner();
+        // Its events: all its own, 5 created + 10 status changes + 1 rule match + 1 created.
+        let mut stream = subscribe(&mut control, events_of(tenant, &[]), 0).await;
         let mut kinds = Vec::new();
         while kinds.len() < 17 {
             let event = next_event(&mut stream).await;
