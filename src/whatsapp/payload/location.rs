@@ -7,7 +7,10 @@ use super::Found;
 use super::fields::{as_object, check_keys, key, optional_str, required, wrong_type};
 use crate::whatsapp::error::GraphError;
 
-pub(super) fn parse(root: &Map<String, Value>, found: &mut Found) -> Result<Value, GraphError> {
+pub(super) fn parse<'a>(
+    root: &'a Map<String, Value>,
+    found: &mut Found,
+) -> Result<&'a Value, GraphError> {
     let value = required(root, "location", "location")?;
     let location = as_object(value, "location")?;
     check_keys(
@@ -22,7 +25,7 @@ pub(super) fn parse(root: &Map<String, Value>, found: &mut Found) -> Result<Valu
             found.line(text);
         }
     }
-    Ok(value.clone())
+    Ok(value)
 }
 
 /// A latitude or longitude: a number (or a numeric string, which Graph coerces) within ±`limit`.

@@ -27,34 +27,33 @@ pub(super) fn parse(root: &Map<String, Value>) -> Result<SendRequest, GraphError
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     use crate::whatsapp::payload::SendRequest;
     use crate::whatsapp::payload::testing::{error_of, parse};
 
+    /// The message id and whether a typing indicator was asked for.
+    fn mark_read_of(body: Value) -> (String, bool) {
+        match parse(body) {
+            Ok(SendRequest::MarkRead {
+                message_id,
+                typing_indicator,
+            }) => (message_id, typing_indicator),
+            other => panic!("expected a mark-as-read, got {other:?}"),
+        }
+    }
+
     #[test]
     fn mark_as_read_with_and_without_typing() {
-        let read = parse(
+        let read = mark_read_of(
             json!({"messaging_product": "whatsapp", "status": "read", "message_id": "wamid.in"}),
         );
-        assert_eq!(
-            read,
-            Ok(SendRequest::MarkRead {
-                message_id: "wamid.in".into(),
-                typing_indicator: false
-            })
-        );
-        let typing = parse(json!({
+        assert_eq!(read, ("wamid.in".to_owned(), false));
+        let typing = mark_read_of(json!({
             "messaging_product": "whatsapp", "status": "read", "message_id": "wamid.in",
             "typing_indicator": {"type": "text"}
         }));
-        assert_eq!(
-            typing,
-            Ok(SendRequest::MarkRead {
-                message_id: "wamid.in".into(),
-                typing_indicator: true
-            })
-        );
+        assert_eq!(typing, ("wamid.in".to_owned(), true));
 
         let error = error_of(
             json!({"messaging_product": "whatsapp", "status": "delivered", "message_id": "wamid.in"}),

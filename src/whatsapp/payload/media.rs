@@ -5,27 +5,40 @@ use serde_json::{Map, Value};
 
 use super::Found;
 use super::fields::{as_object, at_most, check_keys, http_url, key, optional_str, required};
+use crate::core::whatsapp::MediaUse;
 use crate::whatsapp::error::GraphError;
 
 const CAPTION_MAX: usize = 1024;
 
 /// Media is sent either as an uploaded media id or as a public http(s) link.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum MediaRef {
-    Id(String),
-    Link(String),
+pub(super) enum MediaRef {
+    /// The id, and where it sits in Graph's notation (`image['id']`,
+    /// `template['components'][0]['parameters'][0]['image']['id']`) for the core's refusal.
+    Id(MediaUse),
+    /// WhatsApp fetches a link itself, so nothing about it is the core's to check.
+    Link,
+}
+
+impl MediaRef {
+    /// The uploaded media the core must find, if the message sends one.
+    pub(super) fn into_upload(self) -> Option<MediaUse> {
+        match self {
+            MediaRef::Id(media) => Some(media),
+            MediaRef::Link => None,
+        }
+    }
 }
 
 /// A media message: its `{kind}` object is the message.
-pub(super) fn parse(
-    root: &Map<String, Value>,
+pub(super) fn parse<'a>(
+    root: &'a Map<String, Value>,
     kind: &str,
     found: &mut Found,
-) -> Result<Value, GraphError> {
+) -> Result<&'a Value, GraphError> {
     let value = required(root, kind, kind)?;
     let media = object(value, kind, kind, found)?;
     found.media(media);
-    Ok(value.clone())
+    Ok(value)
 }
 
 /// A media object (`image`, a header's `document`, a template parameter's `video`, …): exactly
@@ -71,10 +84,13 @@ pub(super) fn source(object: &Map<String, Value>, path: &str) -> Result<MediaRef
         (Some(_), Some(_)) => Err(GraphError::invalid_parameter(format!(
             "Param {path} must have either id or link, not both."
         ))),
-        (Some(id), None) => Ok(MediaRef::Id(id.to_owned())),
+        (Some(id), None) => Ok(MediaRef::Id(MediaUse {
+            id: id.to_owned(),
+            path: key(path, "id"),
+        })),
         (None, Some(link)) => {
             http_url(link, &key(path, "link"))?;
-            Ok(MediaRef::Link(link.to_owned()))
+            Ok(MediaRef::Link)
         }
         (None, None) => Err(GraphError::missing_parameter(format!(
             "The parameter {} or {} is required.",
@@ -89,29 +105,77 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::whatsapp::payload::testing::{error_of, message_of, send};
+    use crate::whatsapp::payload::testing::{content_of, error_of, message_of, send};
+
+    fn uploaded(id: &str, path: &str) -> Option<MediaUse> {
+        Some(MediaUse {
+            id: id.into(),
+            path: path.into(),
+        })
+    }
 
     #[test]
     fn media_types_are_accepted() {
         let image = message_of(send("image", json!({"id": "1234", "caption": "A cat"})));
-        assert_eq!(image.media, Some(MediaRef::Id("1234".into())));
+        assert_eq!(image.media, uploaded("1234", "image['id']"));
         assert_eq!(image.summary, "A cat");
 
         let document = message_of(send(
             "document",
             json!({"link": "https://example.com/a.pdf", "caption": "Invoice", "filename": "a.pdf"}),
         ));
-        assert_eq!(
-            document.media,
-            Some(MediaRef::Link("https://example.com/a.pdf".into()))
-        );
+        // A link is WhatsApp's to fetch: there is no upload for the core to find.
+        assert_eq!(document.media, None);
+        assert_eq!(content_of(&document)["link"], "https://example.com/a.pdf");
         assert_eq!(document.summary, "Invoice\na.pdf");
 
         for kind in ["audio", "video", "sticker"] {
             let message = message_of(send(kind, json!({"link": "http://example.com/x"})));
             assert_eq!(message.message_type, kind);
-            assert!(matches!(message.media, Some(MediaRef::Link(_))));
+            assert_eq!(message.media, None);
+            let by_id = message_of(send(kind, json!({"id": "7"})));
+            assert_eq!(by_id.media, uploaded("7", &format!("{kind}['id']")));
         }
+    }
+
+    /// The core refuses an unknown media id by where it sits, in Graph's notation.
+    #[test]
+    fn id_paths_name_where_the_id_sits() {
+        let image = message_of(send("image", json!({"id": "42", "caption": "hi"})));
+        assert_eq!(image.media, uploaded("42", "image['id']"));
+
+        let template = message_of(send(
+            "template",
+            json!({
+                "name": "promo",
+                "language": {"code": "en_US"},
+                "components": [
+                    {"type": "header", "parameters": [{"type": "image", "image": {"id": "42"}}]}
+                ]
+            }),
+        ));
+        assert_eq!(
+            template.media,
+            uploaded(
+                "42",
+                "template['components'][0]['parameters'][0]['image']['id']"
+            )
+        );
+
+        // A reply's `id` is not media, even when it reads the same.
+        let interactive = message_of(send(
+            "interactive",
+            json!({
+                "type": "button",
+                "header": {"type": "document", "document": {"id": "42"}},
+                "body": {"text": "?"},
+                "action": {"buttons": [{"type": "reply", "reply": {"id": "42", "title": "ok"}}]}
+            }),
+        ));
+        assert_eq!(
+            interactive.media,
+            uploaded("42", "interactive['header']['document']['id']")
+        );
     }
 
     #[test]

@@ -34,15 +34,16 @@ use self::fields::{
     as_object, at_most, check_keys, missing, optional_enum, optional_str, present, required_enum,
     required_str, wrong_type,
 };
-pub use self::media::MediaRef;
+use self::media::MediaRef;
 use super::error::GraphError;
+use crate::core::whatsapp::{TemplateUse, WhatsAppSend};
 
 /// What a `POST …/messages` body asks for. One value lives for one request and is matched at
 /// once, never stored in bulk, so the size gap between the variants costs nothing.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 #[allow(clippy::large_enum_variant)]
 pub enum SendRequest {
-    Message(OutboundMessage),
+    Message(MessageSend),
     /// `{"status":"read","message_id":…}`: mark an inbound message read, optionally showing a
     /// typing indicator. Answered with `{"success": true}`, not a message envelope.
     MarkRead {
@@ -51,35 +52,15 @@ pub enum SendRequest {
     },
 }
 
-/// A message the app asked WhatsApp to send, validated.
-#[derive(Debug, Clone, PartialEq)]
-pub struct OutboundMessage {
-    /// `to` exactly as given; echoed as `contacts[0].input`.
+/// A message the app asked WhatsApp to send, validated: the core's send, and the one thing
+/// Meta's answer echoes that the core has no use for.
+#[derive(Debug, Clone)]
+pub struct MessageSend {
+    /// `to` exactly as given; echoed as `contacts[0].input`. The send's `to` is the `wa_id`:
+    /// digits only, or the group id for `recipient_type: group`.
     pub to_input: String,
-    /// Digits only (or the group id for `recipient_type: group`); what webhooks call
-    /// `wa_id` / `recipient_id`.
-    pub wa_id: String,
-    /// Lower-case: text, image, audio, video, document, sticker, location, contacts, reaction,
-    /// interactive, template.
-    pub message_type: String,
-    /// The type's object as the app sent it (for `contacts`, the array).
-    pub content: Value,
-    /// `interactive.type` (button, list, cta_url, flow, …), lower-case.
-    pub interactive_type: Option<String>,
-    /// `context.message_id`: the message this one quotes.
-    pub context_message_id: Option<String>,
-    /// Echoed in this message's status webhooks.
-    pub biz_opaque_callback_data: Option<String>,
-    pub template: Option<TemplateUse>,
-    /// The message's media, or its header's (interactive or template).
-    pub media: Option<MediaRef>,
-    /// Every human-visible text of the message, newline-joined, for search and assertions.
-    pub summary: String,
+    pub send: WhatsAppSend,
 }
-
-/// The template a `type: template` message names, and how many body parameters it fills (the
-/// core checks it against the registry: 132001, 132000).
-pub use crate::core::whatsapp::TemplateUse;
 
 const MESSAGE_TYPES: &[&str] = &[
     "audio",
@@ -159,9 +140,12 @@ fn unexpected_top_level_key(root: &Map<String, Value>) -> Result<(), GraphError>
 /// What the per-type parsers find besides the content itself.
 #[derive(Default)]
 struct Found {
-    interactive_type: Option<String>,
+    /// The template a `type: template` message names, and how many body parameters it fills
+    /// (the core checks it against the registry: 132001, 132000).
     template: Option<TemplateUse>,
+    /// The message's media, or its header's (interactive or template).
     media: Option<MediaRef>,
+    /// Every human-visible text of the message, for search and assertions.
     lines: Vec<String>,
 }
 
@@ -178,7 +162,7 @@ impl Found {
     }
 }
 
-fn message(root: &Map<String, Value>, message_type: String) -> Result<OutboundMessage, GraphError> {
+fn message(root: &Map<String, Value>, message_type: String) -> Result<MessageSend, GraphError> {
     let recipient_type = optional_enum(
         root,
         "recipient_type",
@@ -186,7 +170,7 @@ fn message(root: &Map<String, Value>, message_type: String) -> Result<OutboundMe
         &["individual", "group"],
     )?;
     let (to_input, wa_id) = recipient(root, recipient_type.as_deref() == Some("group"))?;
-    let context_message_id = match present(root, "context") {
+    let context_id = match present(root, "context") {
         None => None,
         Some(value) => {
             let context = as_object(value, "context")?;
@@ -194,9 +178,8 @@ fn message(root: &Map<String, Value>, message_type: String) -> Result<OutboundMe
             Some(required_str(context, "message_id", "context['message_id']")?.to_owned())
         }
     };
-    let biz_opaque_callback_data =
-        optional_str(root, "biz_opaque_callback_data", "biz_opaque_callback_data")?;
-    if let Some(data) = biz_opaque_callback_data {
+    let callback_data = optional_str(root, "biz_opaque_callback_data", "biz_opaque_callback_data")?;
+    if let Some(data) = callback_data {
         at_most(data, BIZ_OPAQUE_MAX, "biz_opaque_callback_data")?;
     }
 
@@ -214,17 +197,18 @@ fn message(root: &Map<String, Value>, message_type: String) -> Result<OutboundMe
         other => unreachable!("type {other:?} passed the check against MESSAGE_TYPES"),
     };
 
-    Ok(OutboundMessage {
+    Ok(MessageSend {
         to_input,
-        wa_id,
-        message_type,
-        content,
-        interactive_type: found.interactive_type,
-        context_message_id,
-        biz_opaque_callback_data: biz_opaque_callback_data.map(str::to_owned),
-        template: found.template,
-        media: found.media,
-        summary: found.lines.join("\n"),
+        send: WhatsAppSend {
+            to: wa_id,
+            message_type,
+            content: content.to_string(),
+            context_id,
+            callback_data: callback_data.map(str::to_owned),
+            template: found.template,
+            media: found.media.and_then(MediaRef::into_upload),
+            summary: found.lines.join("\n"),
+        },
     })
 }
 
@@ -267,11 +251,16 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::whatsapp::payload::testing::{error_of, message_of, send};
+    use crate::whatsapp::payload::testing::{
+        content_of, error_of, message_of, parsed_message, send,
+    };
 
     #[test]
     fn text_is_accepted_and_the_recipient_normalised() {
-        let message = message_of(json!({
+        let MessageSend {
+            to_input,
+            send: message,
+        } = parsed_message(json!({
             "messaging_product": "whatsapp",
             "recipient_type": "individual",
             "to": "+1 (650) 555-1234",
@@ -280,20 +269,18 @@ mod tests {
             "biz_opaque_callback_data": "tracker-7",
             "text": {"body": "Hello", "preview_url": false},
         }));
-        assert_eq!(message.to_input, "+1 (650) 555-1234");
-        assert_eq!(message.wa_id, "16505551234");
+        assert_eq!(to_input, "+1 (650) 555-1234");
+        assert_eq!(message.to, "16505551234");
         assert_eq!(message.message_type, "text");
         assert_eq!(
-            message.content,
+            content_of(&message),
             json!({"body": "Hello", "preview_url": false})
         );
-        assert_eq!(message.context_message_id.as_deref(), Some("wamid.quoted"));
-        assert_eq!(
-            message.biz_opaque_callback_data.as_deref(),
-            Some("tracker-7")
-        );
+        assert_eq!(message.context_id.as_deref(), Some("wamid.quoted"));
+        assert_eq!(message.callback_data.as_deref(), Some("tracker-7"));
         assert_eq!(message.summary, "Hello");
         assert_eq!(message.media, None);
+        assert_eq!(message.template, None);
     }
 
     #[test]
@@ -344,12 +331,12 @@ mod tests {
         }
         let mut body = send("text", json!({"body": "x"}));
         body["to"] = json!(16505551234_u64);
-        assert_eq!(message_of(body).wa_id, "16505551234");
+        assert_eq!(message_of(body).to, "16505551234");
 
         let mut body = send("text", json!({"body": "x"}));
         body["recipient_type"] = json!("group");
         body["to"] = json!("Y2FwaV9ncm91cDox");
-        assert_eq!(message_of(body).wa_id, "Y2FwaV9ncm91cDox");
+        assert_eq!(message_of(body).to, "Y2FwaV9ncm91cDox");
 
         let mut body = send("text", json!({"body": "x"}));
         body["recipient_type"] = json!("broadcast");

@@ -7,7 +7,10 @@ use super::Found;
 use super::fields::{as_object, check_keys, required, required_str, required_text};
 use crate::whatsapp::error::GraphError;
 
-pub(super) fn parse(root: &Map<String, Value>, found: &mut Found) -> Result<Value, GraphError> {
+pub(super) fn parse<'a>(
+    root: &'a Map<String, Value>,
+    found: &mut Found,
+) -> Result<&'a Value, GraphError> {
     let value = required(root, "reaction", "reaction")?;
     let reaction = as_object(value, "reaction")?;
     check_keys(reaction, &["message_id", "emoji"], "reaction")?;
@@ -15,7 +18,7 @@ pub(super) fn parse(root: &Map<String, Value>, found: &mut Found) -> Result<Valu
     // An empty emoji removes the reaction, so only its absence is an error.
     let emoji = required_text(reaction, "emoji", "reaction['emoji']")?;
     found.line(emoji);
-    Ok(value.clone())
+    Ok(value)
 }
 
 #[cfg(test)]

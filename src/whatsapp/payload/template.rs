@@ -4,11 +4,12 @@
 
 use serde_json::{Map, Value};
 
+use super::Found;
 use super::fields::{
     as_array, as_object, check_keys, index, key, present, required, required_enum, required_str,
 };
 use super::media::{self, MediaRef};
-use super::{Found, TemplateUse};
+use crate::core::whatsapp::TemplateUse;
 use crate::whatsapp::error::GraphError;
 
 const TEMPLATE_COMPONENT_TYPES: &[&str] = &[
@@ -21,7 +22,10 @@ const TEMPLATE_COMPONENT_TYPES: &[&str] = &[
 ];
 
 /// `template: {name, language: {code}, components?: [{type, sub_type?, index?, parameters?}]}`.
-pub(super) fn parse(root: &Map<String, Value>, found: &mut Found) -> Result<Value, GraphError> {
+pub(super) fn parse<'a>(
+    root: &'a Map<String, Value>,
+    found: &mut Found,
+) -> Result<&'a Value, GraphError> {
     let value = required(root, "template", "template")?;
     let template = as_object(value, "template")?;
     // Meta answers a stray key here with `Unexpected key "parameters" on param "template"`.
@@ -81,7 +85,7 @@ pub(super) fn parse(root: &Map<String, Value>, found: &mut Found) -> Result<Valu
         language: code.to_owned(),
         body_parameters,
     });
-    Ok(value.clone())
+    Ok(value)
 }
 
 fn template_parameter(
@@ -125,7 +129,6 @@ fn template_media(value: &Value, path: &str) -> Result<MediaRef, GraphError> {
 mod tests {
     use serde_json::json;
 
-    use super::*;
     use crate::whatsapp::payload::testing::{error_of, message_of, send};
 
     #[test]
@@ -149,10 +152,8 @@ mod tests {
         assert_eq!(template.name, "payment_due");
         assert_eq!(template.language, "en_US");
         assert_eq!(template.body_parameters, 3);
-        assert_eq!(
-            message.media,
-            Some(MediaRef::Link("https://x.y/h.png".into()))
-        );
+        // The header's image is a link: nothing for the core to find.
+        assert_eq!(message.media, None);
         assert_eq!(message.summary, "payment_due\nAda\nFriday\ninv-9");
 
         let bare = message_of(send(

@@ -11,7 +11,10 @@ use crate::whatsapp::error::GraphError;
 
 const TEXT_BODY_MAX: usize = 4096;
 
-pub(super) fn parse(root: &Map<String, Value>, found: &mut Found) -> Result<Value, GraphError> {
+pub(super) fn parse<'a>(
+    root: &'a Map<String, Value>,
+    found: &mut Found,
+) -> Result<&'a Value, GraphError> {
     // A missing `text` object is reported as its missing body, as Meta does.
     let Some(value) = present(root, "text") else {
         return Err(missing("text['body']"));
@@ -22,7 +25,7 @@ pub(super) fn parse(root: &Map<String, Value>, found: &mut Found) -> Result<Valu
     at_most(body, TEXT_BODY_MAX, "text['body']")?;
     optional_bool(text, "preview_url", "text['preview_url']")?;
     found.line(body);
-    Ok(value.clone())
+    Ok(value)
 }
 
 #[cfg(test)]

@@ -48,7 +48,7 @@ pub(super) fn action(action: &Map<String, Value>, found: &mut Found) -> Result<(
 mod tests {
     use serde_json::{Value, json};
 
-    use crate::whatsapp::payload::testing::{error_of, message_of, send};
+    use crate::whatsapp::payload::testing::{content_of, error_of, message_of, send};
 
     fn buttons(count: usize) -> Value {
         let buttons: Vec<Value> = (0..count)
@@ -63,7 +63,7 @@ mod tests {
     #[test]
     fn three_buttons_pass_and_four_fail() {
         let message = message_of(buttons(3));
-        assert_eq!(message.interactive_type.as_deref(), Some("button"));
+        assert_eq!(content_of(&message)["type"], "button");
         assert_eq!(message.summary, "Pick one\nOption 0\nOption 1\nOption 2");
         let error = error_of(buttons(4));
         assert_eq!(error.code, 131009);

@@ -38,8 +38,7 @@ pub(super) fn action(action: &Map<String, Value>, found: &mut Found) -> Result<(
 mod tests {
     use serde_json::json;
 
-    use crate::whatsapp::payload::MediaRef;
-    use crate::whatsapp::payload::testing::{error_of, message_of, send};
+    use crate::whatsapp::payload::testing::{content_of, error_of, message_of, send};
 
     #[test]
     fn cta_url_is_accepted_and_checked() {
@@ -52,10 +51,12 @@ mod tests {
             )
         };
         let message = message_of(cta("Open", "https://example.com/s"));
-        assert_eq!(message.interactive_type.as_deref(), Some("cta_url"));
+        assert_eq!(content_of(&message)["type"], "cta_url");
+        // The header's image is a link: nothing for the core to find.
+        assert_eq!(message.media, None);
         assert_eq!(
-            message.media,
-            Some(MediaRef::Link("https://x.y/i.png".into()))
+            content_of(&message)["header"]["image"]["link"],
+            "https://x.y/i.png"
         );
         assert_eq!(
             message.summary,

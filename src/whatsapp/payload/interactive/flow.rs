@@ -96,7 +96,7 @@ pub(super) fn action(action: &Map<String, Value>, found: &mut Found) -> Result<(
 mod tests {
     use serde_json::{Value, json};
 
-    use crate::whatsapp::payload::testing::{error_of, message_of, send};
+    use crate::whatsapp::payload::testing::{content_of, error_of, message_of, send};
 
     #[test]
     fn flow_is_accepted_and_checked() {
@@ -111,7 +111,7 @@ mod tests {
             "flow_message_version": "3", "flow_id": "1234", "flow_cta": "Start",
             "flow_action": "navigate", "flow_action_payload": {"screen": "WELCOME"}
         })));
-        assert_eq!(message.interactive_type.as_deref(), Some("flow"));
+        assert_eq!(content_of(&message)["type"], "flow");
         assert_eq!(message.summary, "Sign up\nStart");
         let error = error_of(flow(
             json!({"flow_message_version": "3", "flow_cta": "Start"}),

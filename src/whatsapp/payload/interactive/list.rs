@@ -106,7 +106,7 @@ fn too_long(text: &str, max: usize, what: &str) -> Result<(), GraphError> {
 mod tests {
     use serde_json::{Value, json};
 
-    use crate::whatsapp::payload::testing::{error_of, message_of, send};
+    use crate::whatsapp::payload::testing::{content_of, error_of, message_of, send};
 
     fn list_with_rows(per_section: &[usize]) -> Value {
         let sections: Vec<Value> = per_section
@@ -128,7 +128,7 @@ mod tests {
     #[test]
     fn ten_list_rows_pass_and_eleven_fail_across_sections() {
         let message = message_of(list_with_rows(&[5, 5]));
-        assert_eq!(message.interactive_type.as_deref(), Some("list"));
+        assert_eq!(content_of(&message)["type"], "list");
         let error = error_of(list_with_rows(&[6, 5]));
         assert_eq!(error.code, 131009);
         assert_eq!(

@@ -35,7 +35,10 @@ const INTERACTIVE_BODY_MAX: usize = 1024;
 const HEADER_TEXT_MAX: usize = 60;
 const FOOTER_TEXT_MAX: usize = 60;
 
-pub(super) fn parse(root: &Map<String, Value>, found: &mut Found) -> Result<Value, GraphError> {
+pub(super) fn parse<'a>(
+    root: &'a Map<String, Value>,
+    found: &mut Found,
+) -> Result<&'a Value, GraphError> {
     let value = required(root, "interactive", "interactive")?;
     let interactive = as_object(value, "interactive")?;
     let kind = required_enum(
@@ -44,7 +47,6 @@ pub(super) fn parse(root: &Map<String, Value>, found: &mut Found) -> Result<Valu
         "interactive['type']",
         INTERACTIVE_TYPES,
     )?;
-    found.interactive_type = Some(kind.clone());
     let checked = matches!(kind.as_str(), "button" | "list" | "cta_url" | "flow");
 
     if let Some(value) = present(interactive, "header") {
@@ -76,7 +78,7 @@ pub(super) fn parse(root: &Map<String, Value>, found: &mut Found) -> Result<Valu
             _ => flow::action(action, found)?,
         }
     }
-    Ok(value.clone())
+    Ok(value)
 }
 
 /// `header: {type: text|image|video|document, text | image | video | document}`. A list
