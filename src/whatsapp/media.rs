@@ -10,7 +10,7 @@ use axum::extract::multipart::{Multipart, MultipartError, MultipartRejection};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::WhatsAppState;
 use super::error::GraphError;
@@ -166,36 +166,6 @@ pub async fn delete(
     Ok(Json(json!({ "success": true })).into_response())
 }
 
-/// Where media `id` sits in a message's `{type}` object, in Graph's notation: the object itself
-/// for an image message (`image['id']`), or a nested media object for headers and template
-/// parameters (`template['components'][0]['parameters'][0]['image']['id']`).
-pub fn id_path(content: &Value, id: &str, message_type: &str) -> String {
-    find_id(content, id, message_type).unwrap_or_else(|| format!("{message_type}['id']"))
-}
-
-fn find_id(content: &Value, id: &str, path: &str) -> Option<String> {
-    const MEDIA_KINDS: &[&str] = &["audio", "document", "image", "sticker", "video"];
-    let is_it = |value: &Value| value.get("id").and_then(Value::as_str) == Some(id);
-    if MEDIA_KINDS.contains(&path) && is_it(content) {
-        return Some(format!("{path}['id']"));
-    }
-    match content {
-        Value::Object(object) => object.iter().find_map(|(key, value)| {
-            let inner = format!("{path}['{key}']");
-            if MEDIA_KINDS.contains(&key.as_str()) && is_it(value) {
-                Some(format!("{inner}['id']"))
-            } else {
-                find_id(value, id, &inner)
-            }
-        }),
-        Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .find_map(|(index, value)| find_id(value, id, &format!("{path}[{index}]"))),
-        _ => None,
-    }
-}
-
 /// The form of an upload, as far as it was sent.
 #[derive(Default)]
 struct UploadForm {
@@ -328,38 +298,6 @@ fn base_url(state: &WhatsAppState, headers: &HeaderMap) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn id_paths_name_where_the_id_sits() {
-        let image = json!({ "id": "42", "caption": "hi" });
-        assert_eq!(id_path(&image, "42", "image"), "image['id']");
-
-        let template = json!({
-            "name": "promo",
-            "components": [
-                { "type": "header", "parameters": [{ "type": "image", "image": { "id": "42" } }] }
-            ]
-        });
-        assert_eq!(
-            id_path(&template, "42", "template"),
-            "template['components'][0]['parameters'][0]['image']['id']"
-        );
-
-        let interactive = json!({
-            "type": "button",
-            "header": { "type": "document", "document": { "id": "42" } },
-            "action": { "buttons": [{ "reply": { "id": "42", "title": "ok" } }] }
-        });
-        assert_eq!(
-            id_path(&interactive, "42", "interactive"),
-            "interactive['header']['document']['id']"
-        );
-        // Not found (the reply's `id` is not media): the type's own `id`, as Graph words it.
-        assert_eq!(
-            id_path(&interactive, "7", "interactive"),
-            "interactive['id']"
-        );
-    }
 
     #[test]
     fn parameter_errors_carry_the_sentence_as_graphs_message() {

@@ -12,10 +12,8 @@ use serde_json::json;
 use super::WhatsAppState;
 use super::auth;
 use super::error::GraphError;
-use super::media;
-use super::payload::{self, SendRequest};
+use super::payload::{self, MessageSend, SendRequest};
 use crate::core::CoreError;
-use crate::core::whatsapp::{MediaUse, WhatsAppSend};
 
 pub async fn send(
     State(state): State<Arc<WhatsAppState>>,
@@ -39,29 +37,12 @@ pub async fn send(
                 })?;
             Ok(Json(json!({ "success": true })).into_response())
         }
-        SendRequest::Message(message) => {
-            let is_template = message.template.is_some();
+        SendRequest::Message(MessageSend { to_input, send }) => {
+            let is_template = send.template.is_some();
+            let wa_id = send.to.clone();
             let sent = state
                 .core
-                .send_whatsapp(
-                    &tenant,
-                    WhatsAppSend {
-                        to: message.wa_id.clone(),
-                        content: message.content.to_string(),
-                        context_id: message.context_message_id,
-                        callback_data: message.biz_opaque_callback_data,
-                        template: message.template,
-                        media: match &message.media {
-                            Some(payload::MediaRef::Id(id)) => Some(MediaUse {
-                                path: media::id_path(&message.content, id, &message.message_type),
-                                id: id.clone(),
-                            }),
-                            _ => None,
-                        },
-                        message_type: message.message_type,
-                        summary: message.summary,
-                    },
-                )
+                .send_whatsapp(&tenant, send)
                 .await?;
             // Meta adds `message_status` to template sends (and, per the spec, may to others);
             // clients read `messages[0].id`.
@@ -71,7 +52,7 @@ pub async fn send(
             }
             Ok(Json(json!({
                 "messaging_product": "whatsapp",
-                "contacts": [{ "input": message.to_input, "wa_id": message.wa_id }],
+                "contacts": [{ "input": to_input, "wa_id": wa_id }],
                 "messages": [entry],
             }))
             .into_response())
