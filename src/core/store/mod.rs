@@ -25,16 +25,33 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::events::{Event, EventLog, NewEvent};
 use super::media::Media;
-use super::messages::{Callback, HttpMethod, Message, MessageUpdate};
-use super::rules::{CallbackDisorder, Rule, Step};
+use super::messages::{Message, MessageUpdate};
+use super::rules::{Rule, Step};
 use super::tenants::{Account, ApiKey, OptOut, PhoneNumber};
 use super::time::Millis;
 
+mod accounts;
 mod apply;
-mod reads;
+mod attempts;
+mod events;
+mod jobs;
+mod media;
+mod messages;
+mod numbers;
 
 use apply::apply;
-pub use reads::*;
+
+pub use accounts::{StoredTenant, load_tenants};
+pub use attempts::{CallbackAttempt, callback_attempt, callback_attempts};
+pub use events::{events_after, latest_event_seq};
+pub use jobs::{
+    Delivery, Job, JobKind, NewJob, StatusNotify, WebhookProvider, WhatsAppNotify, load_jobs,
+    pending_jobs,
+};
+pub use media::{fetch_media, fetch_media_content};
+pub use messages::{
+    PageFrom, fetch_message, last_inbound_at, list_messages, message_seq, whatsapp_conversation,
+};
 
 /// When SQLite waits for the disk (`PRAGMA synchronous`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -307,159 +324,30 @@ fn apply_batch(
     Ok((results, events))
 }
 
-// ---------------------------------------------------------------------------------------------
-// Jobs: the durable outbox.
-
-/// A notification target for status changes, captured when the message was created.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct StatusNotify {
-    pub callback: Callback,
-    pub from: Option<String>,
-    pub to: String,
-    pub messaging_service_sid: Option<String>,
-    /// Set for a Cloud API message: its status webhooks are Meta's.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub whatsapp: Option<WhatsAppNotify>,
+/// Row counts for `/health`.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct Counts {
+    pub messages: i64,
+    pub calls: i64,
+    pub callbacks: i64,
 }
 
-/// What a Cloud API status webhook carries besides the status.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct WhatsAppNotify {
-    pub phone_number_id: String,
-    pub display_phone_number: String,
-    pub business_account_id: String,
-    /// `biz_opaque_callback_data` of the message.
-    pub callback_data: Option<String>,
-    /// `service` for a free-form message; a template's category otherwise.
-    pub category: String,
-    /// The conversation the message opened or joined (hex, as Meta's ids are).
-    pub conversation_id: String,
+pub fn counts(conn: &Connection) -> Result<Counts, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT (SELECT COUNT(*) FROM messages), (SELECT COUNT(*) FROM callback_attempts)",
+        )?
+        .query_row([], |row| {
+            Ok(Counts {
+                messages: row.get(0)?,
+                calls: 0,
+                callbacks: row.get(1)?,
+            })
+        })?)
 }
 
-/// Whose webhook a delivery is, which says how it is encoded and signed: Twilio's form signed
-/// with the auth token (`X-Twilio-Signature`), or Meta's JSON signed with the app secret
-/// (`X-Hub-Signature-256`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum WebhookProvider {
-    #[default]
-    Twilio,
-    Meta,
-}
-
-impl WebhookProvider {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            WebhookProvider::Twilio => "twilio",
-            WebhookProvider::Meta => "meta",
-        }
-    }
-
-    pub fn parse(value: &str) -> Self {
-        if value == "meta" {
-            WebhookProvider::Meta
-        } else {
-            WebhookProvider::Twilio
-        }
-    }
-}
-
-/// One webhook delivery, with everything needed to send it again after a restart.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Delivery {
-    #[serde(default)]
-    pub provider: WebhookProvider,
-    /// Sent as `I-Twilio-Idempotency-Token`; the same on every attempt.
-    pub idempotency_token: String,
-    pub resource_sid: String,
-    /// What the webhook reports, for logs and the dashboard (`delivered`, …).
-    pub status: String,
-    pub url: String,
-    pub method: HttpMethod,
-    /// Twilio's form parameters. A Meta delivery sends none: its params only record the
-    /// message's `To` and `From` for the attempt's event.
-    pub params: Vec<(String, String)>,
-    /// Meta's JSON body, exactly as it is sent and signed.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub json: String,
-    /// 1 for the first attempt.
-    pub attempt: u32,
-    pub max_attempts: u32,
-    pub retry_delay_ms: u64,
-}
-
-impl Delivery {
-    /// The value of one of the webhook's parameters.
-    pub fn param(&self, name: &str) -> Option<&str> {
-        self.params
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.as_str())
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum JobKind {
-    /// Apply `steps[0]` to message `sid`, then schedule the rest.
-    Lifecycle {
-        sid: String,
-        steps: Vec<Step>,
-        notify: Option<StatusNotify>,
-        /// How the rule that took the message wants its callbacks to misbehave.
-        #[serde(default, skip_serializing_if = "CallbackDisorder::is_orderly")]
-        disorder: CallbackDisorder,
-    },
-    Deliver(Delivery),
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Job {
-    pub id: i64,
-    pub account_sid: String,
-    pub resource_sid: String,
-    /// Tenant time.
-    pub due_at: Millis,
-    pub kind: JobKind,
-}
-
-#[derive(Debug, Clone)]
-pub struct NewJob {
-    pub account_sid: String,
-    pub resource_sid: String,
-    pub due_at: Millis,
-    pub kind: JobKind,
-}
-
-/// One recorded webhook attempt.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CallbackAttempt {
-    pub id: i64,
-    pub account_sid: String,
-    pub resource_sid: String,
-    pub status: String,
-    pub url: String,
-    pub method: String,
-    pub request_body: String,
-    pub attempt: i64,
-    pub response_status: Option<i64>,
-    pub response_body: Option<String>,
-    pub error: Option<String>,
-    pub latency_ms: i64,
-    pub created_at: Millis,
-    /// `I-Twilio-Idempotency-Token`: the same on every attempt of one delivery.
-    #[serde(default)]
-    pub idempotency_token: String,
-    #[serde(default)]
-    pub provider: WebhookProvider,
-}
-
-impl CallbackAttempt {
-    /// A 2xx answer.
-    pub fn succeeded(&self) -> bool {
-        self.response_status
-            .is_some_and(|s| (200..300).contains(&s))
-    }
+fn json<T: Serialize>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -659,7 +547,7 @@ mod tests {
         );
         let published: Vec<&str> = committed.iter().map(|e| e.account_sid.as_str()).collect();
         assert_eq!(published, vec!["AC1", "AC2"]);
-        let stored = reads::events_after(&conn, 0, None, 10).unwrap();
+        let stored = events_after(&conn, 0, None, 10).unwrap();
         assert_eq!(
             stored.iter().map(|e| e.seq).collect::<Vec<_>>(),
             committed.iter().map(|e| e.seq).collect::<Vec<_>>()
