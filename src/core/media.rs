@@ -9,7 +9,7 @@ use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
 use super::rules::Rejection;
-use super::store::{self, Write};
+use super::store;
 use super::tenants::Tenant;
 use super::time::Millis;
 use super::{Core, CoreError, ids};
@@ -221,7 +221,7 @@ impl Core {
             expires_at: now + MEDIA_LIFETIME,
         };
         self.store
-            .write(Write::PutMedia {
+            .write(store::PutMedia {
                 media: media.clone(),
                 content,
             })
@@ -261,7 +261,7 @@ impl Core {
     pub async fn delete_media(&self, tenant: &Tenant, id: &str) -> Result<(), CoreError> {
         let media = self.media(tenant, id).await?;
         self.store
-            .write(Write::DeleteMedia {
+            .write(store::DeleteMedia {
                 account_sid: media.account_sid,
                 id: media.id,
             })

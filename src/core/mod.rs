@@ -29,7 +29,7 @@ use crate::webhooks::WebhookClient;
 use events::EventLog;
 use rules::{InvalidRule, Outcome, Rejection, Rule, RuleBook};
 use scheduler::Timers;
-use store::{Location, Store, StoreError, Write};
+use store::{Location, Store, StoreError};
 use tenants::{Account, AccountStatus, ApiKey, PhoneNumber, Registry, Tenant, WhatsAppIdentity};
 use time::Millis;
 
@@ -160,7 +160,7 @@ impl Core {
             }
             if stored.needs_whatsapp {
                 core.store
-                    .write(Write::UpdateAccount {
+                    .write(store::UpdateAccount {
                         account: stored.account.clone(),
                     })
                     .await?;
@@ -202,7 +202,7 @@ impl Core {
         let book =
             RuleBook::new(config_rules.clone()).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         self.store
-            .write(Write::PutAccount {
+            .write(store::PutAccount {
                 account: account.clone(),
                 api_keys: Vec::new(),
                 numbers: numbers.clone(),
@@ -313,7 +313,7 @@ impl Core {
         };
         let book = RuleBook::new(rules.clone())?;
         self.store
-            .write(Write::PutAccount {
+            .write(store::PutAccount {
                 account: account.clone(),
                 api_keys: vec![key.clone()],
                 numbers: numbers.clone(),
@@ -368,7 +368,7 @@ impl Core {
         }
         account.updated_at = time::wall_now();
         self.store
-            .write(Write::UpdateAccount {
+            .write(store::UpdateAccount {
                 account: account.clone(),
             })
             .await?;
@@ -392,7 +392,7 @@ impl Core {
             updated_at: now,
         };
         self.store
-            .write(Write::PutApiKey { key: key.clone() })
+            .write(store::PutApiKey { key: key.clone() })
             .await?;
         self.tenants.insert_api_key(key.clone());
         Ok(key)
@@ -418,7 +418,7 @@ impl Core {
             ..self.api_key(tenant, sid)?
         };
         self.store
-            .write(Write::PutApiKey { key: key.clone() })
+            .write(store::PutApiKey { key: key.clone() })
             .await?;
         self.tenants.insert_api_key(key.clone());
         Ok(key)
@@ -427,7 +427,7 @@ impl Core {
     pub async fn delete_api_key(&self, tenant: &Tenant, sid: &str) -> Result<(), CoreError> {
         self.api_key(tenant, sid)?;
         self.store
-            .write(Write::DeleteApiKey {
+            .write(store::DeleteApiKey {
                 account_sid: tenant.sid(),
                 sid: sid.to_owned(),
             })
@@ -460,7 +460,7 @@ impl Core {
         name_rules(&mut rules, &[]);
         let book = RuleBook::new(rules.clone())?;
         self.store
-            .write(Write::SetRules {
+            .write(store::SetRules {
                 account_sid: tenant.sid(),
                 rules: rules.clone(),
             })
@@ -477,7 +477,7 @@ impl Core {
         all.push(rule.clone());
         RuleBook::new(all.clone())?;
         self.store
-            .write(Write::SetRules {
+            .write(store::SetRules {
                 account_sid: tenant.sid(),
                 rules: all,
             })
@@ -520,7 +520,7 @@ impl Core {
         self.resume_clock(tenant);
         let written = self
             .store
-            .write(Write::ResetTenant {
+            .write(store::ResetTenant {
                 account_sid: sid.clone(),
                 rules,
                 at: tenant.now(),
@@ -529,10 +529,7 @@ impl Core {
         self.timers.drop_tenant(&sid);
         tenant.with_rules(|current| *current = book);
         tenant.set_opt_outs([]);
-        match written {
-            store::WriteResult::Sequence(seq) => Ok(seq),
-            _ => Ok(self.events.latest_seq()),
-        }
+        Ok(written)
     }
 
     /// Remove a tenant and everything it owns. The config file's account stays.
@@ -544,7 +541,7 @@ impl Core {
             ));
         }
         self.store
-            .write(Write::DeleteTenant {
+            .write(store::DeleteTenant {
                 account_sid: sid.clone(),
             })
             .await?;

@@ -1,10 +1,14 @@
 //! Accounts (the `tenants` table), their API keys and rules, and the whole registry read back at
 //! start.
 
-use rusqlite::{Connection, params};
+use std::sync::Arc;
 
-use super::numbers::{all_numbers, all_opt_outs};
-use super::{StoreError, json};
+use rusqlite::{Connection, Transaction, params};
+
+use super::events::insert_event;
+use super::numbers::{all_numbers, all_opt_outs, put_number};
+use super::{StoreError, WriteOp, json, removed};
+use crate::core::events::{Event, EventData, NewEvent};
 use crate::core::rules::Rule;
 use crate::core::tenants::{Account, AccountStatus, ApiKey, OptOut, PhoneNumber, WhatsAppIdentity};
 
@@ -131,4 +135,155 @@ pub(super) fn insert_api_key(conn: &Connection, key: &ApiKey) -> Result<(), Stor
         key.updated_at,
     ])?;
     Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writes.
+
+/// Insert or replace an account with its keys, numbers and rules.
+#[derive(Debug, Clone)]
+pub struct PutAccount {
+    pub account: Account,
+    pub api_keys: Vec<ApiKey>,
+    pub numbers: Vec<PhoneNumber>,
+    pub rules: Vec<Rule>,
+    pub announce: bool,
+}
+
+impl WriteOp for PutAccount {
+    type Output = ();
+
+    fn apply(
+        &self,
+        tx: &Transaction<'_>,
+        published: &mut Vec<Arc<Event>>,
+    ) -> Result<(), StoreError> {
+        let PutAccount {
+            account,
+            api_keys,
+            numbers,
+            rules,
+            announce,
+        } = self;
+        tx.prepare_cached(
+            "INSERT INTO tenants (sid, auth_token, friendly_name, owner_account_sid, status, rules, created_at, updated_at, whatsapp)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+             ON CONFLICT (sid) DO UPDATE SET auth_token = excluded.auth_token,
+               friendly_name = excluded.friendly_name, owner_account_sid = excluded.owner_account_sid,
+               status = excluded.status, rules = excluded.rules, updated_at = excluded.updated_at,
+               whatsapp = excluded.whatsapp",
+        )?
+        .execute(params![
+            account.sid,
+            account.auth_token,
+            account.friendly_name,
+            account.owner_account_sid,
+            account.status.as_str(),
+            json(rules)?,
+            account.created_at,
+            account.updated_at,
+            json(&account.whatsapp)?,
+        ])?;
+        for key in api_keys {
+            insert_api_key(tx, key)?;
+        }
+        for number in numbers {
+            put_number(tx, number)?;
+        }
+        if *announce {
+            let event = NewEvent {
+                account_sid: account.sid.clone(),
+                at: account.created_at,
+                data: EventData::AccountCreated {
+                    friendly_name: account.friendly_name.clone(),
+                },
+            };
+            published.push(insert_event(tx, &event)?);
+        }
+        Ok(())
+    }
+}
+
+/// Store an account's name, status and WhatsApp identity.
+#[derive(Debug, Clone)]
+pub struct UpdateAccount {
+    pub account: Account,
+}
+
+impl WriteOp for UpdateAccount {
+    type Output = ();
+
+    fn apply(
+        &self,
+        tx: &Transaction<'_>,
+        _published: &mut Vec<Arc<Event>>,
+    ) -> Result<(), StoreError> {
+        let UpdateAccount { account } = self;
+        tx.prepare_cached("UPDATE tenants SET friendly_name = ?1, status = ?2, updated_at = ?3, whatsapp = ?4 WHERE sid = ?5")?
+            .execute(params![account.friendly_name, account.status.as_str(), account.updated_at, json(&account.whatsapp)?, account.sid])?;
+        Ok(())
+    }
+}
+
+/// Replace a tenant's rules.
+#[derive(Debug, Clone)]
+pub struct SetRules {
+    pub account_sid: String,
+    pub rules: Vec<Rule>,
+}
+
+impl WriteOp for SetRules {
+    type Output = ();
+
+    fn apply(
+        &self,
+        tx: &Transaction<'_>,
+        _published: &mut Vec<Arc<Event>>,
+    ) -> Result<(), StoreError> {
+        let SetRules { account_sid, rules } = self;
+        set_rules(tx, account_sid, rules)
+    }
+}
+
+/// Insert or replace an API key.
+#[derive(Debug, Clone)]
+pub struct PutApiKey {
+    pub key: ApiKey,
+}
+
+impl WriteOp for PutApiKey {
+    type Output = ();
+
+    fn apply(
+        &self,
+        tx: &Transaction<'_>,
+        _published: &mut Vec<Arc<Event>>,
+    ) -> Result<(), StoreError> {
+        let PutApiKey { key } = self;
+        insert_api_key(tx, key)
+    }
+}
+
+/// Forget an API key; answers whether it existed.
+#[derive(Debug, Clone)]
+pub struct DeleteApiKey {
+    pub account_sid: String,
+    pub sid: String,
+}
+
+impl WriteOp for DeleteApiKey {
+    type Output = bool;
+
+    fn apply(
+        &self,
+        tx: &Transaction<'_>,
+        _published: &mut Vec<Arc<Event>>,
+    ) -> Result<bool, StoreError> {
+        let DeleteApiKey { account_sid, sid } = self;
+        removed(
+            tx,
+            "DELETE FROM api_keys WHERE sid = ?1 AND account_sid = ?2",
+            params![sid, account_sid],
+        )
+    }
 }

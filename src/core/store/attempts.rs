@@ -1,9 +1,14 @@
 //! Webhook attempts: every request made to an app's webhook, and what came back.
 
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use std::sync::Arc;
+
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 use serde::{Deserialize, Serialize};
 
-use super::{StoreError, WebhookProvider};
+use super::events::insert_event;
+use super::jobs::{claim_job, insert_job};
+use super::{Job, NewJob, StoreError, WebhookProvider, WriteOp};
+use crate::core::events::{Event, EventData, NewEvent};
 use crate::core::time::Millis;
 
 /// One recorded webhook attempt.
@@ -119,4 +124,68 @@ fn attempt_from_row(row: &Row<'_>) -> rusqlite::Result<CallbackAttempt> {
         idempotency_token: row.get(13)?,
         provider: WebhookProvider::parse(&row.get::<_, String>(14)?),
     })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writes.
+
+/// Record a webhook attempt: of scheduled delivery job `job_id`, or one made at a test's
+/// request (no job).
+#[derive(Debug, Clone)]
+pub struct RecordAttempt {
+    pub job_id: Option<i64>,
+    pub attempt: CallbackAttempt,
+    pub retry: Option<NewJob>,
+    /// The message's recipient and sender, for event filters.
+    pub to: Option<String>,
+    pub from: Option<String>,
+}
+
+/// A webhook attempt as stored (with its id), and the retry scheduled, if any.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recorded {
+    pub attempt: CallbackAttempt,
+    pub jobs: Vec<Job>,
+}
+
+impl WriteOp for RecordAttempt {
+    type Output = Recorded;
+
+    fn apply(
+        &self,
+        tx: &Transaction<'_>,
+        published: &mut Vec<Arc<Event>>,
+    ) -> Result<Recorded, StoreError> {
+        let RecordAttempt {
+            job_id,
+            attempt,
+            retry,
+            to,
+            from,
+        } = self;
+        let claimed = match job_id {
+            Some(id) => claim_job(tx, *id)?,
+            None => false,
+        };
+        let recorded = insert_attempt(tx, attempt)?;
+        let event = NewEvent {
+            account_sid: attempt.account_sid.clone(),
+            at: attempt.created_at,
+            data: EventData::CallbackAttempted {
+                attempt: recorded.clone(),
+                to: to.clone(),
+                from: from.clone(),
+            },
+        };
+        published.push(insert_event(tx, &event)?);
+        // A delivery whose message was deleted meanwhile is not retried.
+        let jobs = match retry {
+            Some(retry) if claimed => vec![insert_job(tx, retry)?],
+            _ => Vec::new(),
+        };
+        Ok(Recorded {
+            attempt: recorded,
+            jobs,
+        })
+    }
 }

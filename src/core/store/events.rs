@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, Transaction, params};
 
-use super::{StoreError, json};
+use super::{StoreError, WriteOp, json};
 use crate::core::events::{Event, NewEvent};
 
 pub(super) fn insert_event(conn: &Connection, event: &NewEvent) -> Result<Arc<Event>, StoreError> {
@@ -66,4 +66,27 @@ pub fn events_after(
         }));
     }
     Ok(events)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writes.
+
+/// Append an event that no other change carries; answers its sequence number.
+#[derive(Debug, Clone)]
+pub struct AppendEvent(pub NewEvent);
+
+impl WriteOp for AppendEvent {
+    type Output = i64;
+
+    fn apply(
+        &self,
+        tx: &Transaction<'_>,
+        published: &mut Vec<Arc<Event>>,
+    ) -> Result<i64, StoreError> {
+        let AppendEvent(event) = self;
+        let event = insert_event(tx, event)?;
+        let seq = event.seq;
+        published.push(event);
+        Ok(seq)
+    }
 }

@@ -4,7 +4,7 @@
 use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
 
-use super::{StoreError, json};
+use super::{StoreError, json, removed};
 use crate::core::messages::{Callback, HttpMethod};
 use crate::core::rules::{CallbackDisorder, Step};
 use crate::core::time::Millis;
@@ -149,17 +149,30 @@ pub(super) fn insert_job(conn: &Connection, job: &NewJob) -> Result<Job, StoreEr
     })
 }
 
+pub(super) fn insert_jobs<'a>(
+    conn: &Connection,
+    jobs: impl IntoIterator<Item = &'a NewJob>,
+) -> Result<Vec<Job>, StoreError> {
+    jobs.into_iter().map(|job| insert_job(conn, job)).collect()
+}
+
 /// Delete a job row; false if it was already gone (cancelled).
 pub(super) fn claim_job(conn: &Connection, job_id: i64) -> Result<bool, StoreError> {
-    Ok(conn
-        .prepare_cached("DELETE FROM jobs WHERE id = ?1")?
-        .execute(params![job_id])?
-        > 0)
+    removed(conn, "DELETE FROM jobs WHERE id = ?1", params![job_id])
 }
 
 pub(super) fn cancel_jobs(conn: &Connection, resource_sid: &str) -> Result<(), StoreError> {
     conn.prepare_cached("DELETE FROM jobs WHERE resource_sid = ?1")?
         .execute(params![resource_sid])?;
+    Ok(())
+}
+
+/// Drop a message's remaining lifecycle steps, keeping its webhook deliveries.
+pub(super) fn drop_lifecycle_jobs(conn: &Connection, resource_sid: &str) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "DELETE FROM jobs WHERE resource_sid = ?1 AND json_extract(payload, '$.type') = 'lifecycle'",
+    )?
+    .execute(params![resource_sid])?;
     Ok(())
 }
 

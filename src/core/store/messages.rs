@@ -2,13 +2,14 @@
 
 use std::sync::Arc;
 
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
 use super::events::insert_event;
-use super::{StoreError, json};
+use super::jobs::{cancel_jobs, claim_job, drop_lifecycle_jobs, insert_jobs};
+use super::{Job, NewJob, StoreError, WriteOp, json, removed};
 use crate::core::events::{Event, EventData, NewEvent};
 use crate::core::messages::{
-    Callback, Direction, HttpMethod, Message, MessageFilter, MessageStatus,
+    Callback, Direction, HttpMethod, Message, MessageFilter, MessageStatus, MessageUpdate,
 };
 use crate::core::rules::Step;
 use crate::core::time::Millis;
@@ -267,4 +268,239 @@ pub(super) fn change_status(
         },
     };
     Ok(Some(insert_event(conn, &event)?))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writes.
+
+/// Store a new message with its events and first job; answers the job, if any, with its id.
+#[derive(Debug, Clone)]
+pub struct CreateMessage {
+    pub message: Message,
+    pub job: Option<NewJob>,
+    pub events: Vec<NewEvent>,
+}
+
+impl WriteOp for CreateMessage {
+    type Output = Vec<Job>;
+
+    fn apply(
+        &self,
+        tx: &Transaction<'_>,
+        published: &mut Vec<Arc<Event>>,
+    ) -> Result<Vec<Job>, StoreError> {
+        let CreateMessage {
+            message,
+            job,
+            events,
+        } = self;
+        insert_message(tx, message)?;
+        for event in events {
+            published.push(insert_event(tx, event)?);
+        }
+        insert_jobs(tx, job)
+    }
+}
+
+/// Redact or cancel a message; answers it as changed, or none if there is no such message.
+#[derive(Debug, Clone)]
+pub struct UpdateMessage {
+    pub account_sid: String,
+    pub sid: String,
+    pub update: MessageUpdate,
+    pub at: Millis,
+}
+
+impl WriteOp for UpdateMessage {
+    type Output = Option<Message>;
+
+    fn apply(
+        &self,
+        tx: &Transaction<'_>,
+        published: &mut Vec<Arc<Event>>,
+    ) -> Result<Option<Message>, StoreError> {
+        let UpdateMessage {
+            account_sid,
+            sid,
+            update,
+            at,
+        } = self;
+        let (sql, data) = match update {
+            MessageUpdate::Redact => (
+                "UPDATE messages SET body = '', updated_at = ?1 WHERE sid = ?2 AND account_sid = ?3",
+                EventData::MessageRedacted { sid: sid.clone() },
+            ),
+            MessageUpdate::Cancel => (
+                "UPDATE messages SET status = 'canceled', updated_at = ?1 WHERE sid = ?2 AND account_sid = ?3",
+                EventData::MessageStatusChanged {
+                    sid: sid.clone(),
+                    to: String::new(),
+                    from: None,
+                    previous: MessageStatus::Scheduled,
+                    status: MessageStatus::Canceled,
+                    error_code: None,
+                },
+            ),
+        };
+        if tx
+            .prepare_cached(sql)?
+            .execute(params![at, sid, account_sid])?
+            == 0
+        {
+            return Ok(None);
+        }
+        if *update == MessageUpdate::Cancel {
+            cancel_jobs(tx, sid)?;
+        }
+        let message = fetch_message(tx, account_sid, sid)?;
+        let data = match (data, &message) {
+            (
+                EventData::MessageStatusChanged {
+                    sid,
+                    previous,
+                    status,
+                    error_code,
+                    ..
+                },
+                Some(m),
+            ) => EventData::MessageStatusChanged {
+                sid,
+                to: m.to.clone(),
+                from: m.from.clone(),
+                previous,
+                status,
+                error_code,
+            },
+            (data, _) => data,
+        };
+        let event = NewEvent {
+            account_sid: account_sid.clone(),
+            at: *at,
+            data,
+        };
+        published.push(insert_event(tx, &event)?);
+        Ok(message)
+    }
+}
+
+/// Delete a message and its pending jobs; answers whether it existed.
+#[derive(Debug, Clone)]
+pub struct DeleteMessage {
+    pub account_sid: String,
+    pub sid: String,
+    pub at: Millis,
+}
+
+impl WriteOp for DeleteMessage {
+    type Output = bool;
+
+    fn apply(
+        &self,
+        tx: &Transaction<'_>,
+        published: &mut Vec<Arc<Event>>,
+    ) -> Result<bool, StoreError> {
+        let DeleteMessage {
+            account_sid,
+            sid,
+            at,
+        } = self;
+        let deleted = removed(
+            tx,
+            "DELETE FROM messages WHERE sid = ?1 AND account_sid = ?2",
+            params![sid, account_sid],
+        )?;
+        if deleted {
+            cancel_jobs(tx, sid)?;
+            let event = NewEvent {
+                account_sid: account_sid.clone(),
+                at: *at,
+                data: EventData::MessageDeleted { sid: sid.clone() },
+            };
+            published.push(insert_event(tx, &event)?);
+        }
+        Ok(deleted)
+    }
+}
+
+/// Set a message's status by hand: drops its pending lifecycle steps, schedules `deliver`.
+/// Answers none if there is no such message.
+#[derive(Debug, Clone)]
+pub struct SetStatus {
+    pub account_sid: String,
+    pub sid: String,
+    pub step: Step,
+    pub at: Millis,
+    pub deliver: Option<NewJob>,
+}
+
+/// A message after [`SetStatus`], and the jobs the change scheduled.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusSet {
+    pub message: Message,
+    pub jobs: Vec<Job>,
+}
+
+impl WriteOp for SetStatus {
+    type Output = Option<StatusSet>;
+
+    fn apply(
+        &self,
+        tx: &Transaction<'_>,
+        published: &mut Vec<Arc<Event>>,
+    ) -> Result<Option<StatusSet>, StoreError> {
+        let SetStatus {
+            account_sid,
+            sid,
+            step,
+            at,
+            deliver,
+        } = self;
+        let Some(event) = change_status(tx, account_sid, sid, step, *at)? else {
+            return Ok(None);
+        };
+        published.push(event);
+        // The script's remaining steps go; webhooks already due still go out.
+        drop_lifecycle_jobs(tx, sid)?;
+        let jobs = insert_jobs(tx, deliver)?;
+        Ok(fetch_message(tx, account_sid, sid)?.map(|message| StatusSet { message, jobs }))
+    }
+}
+
+/// Apply the first step of lifecycle job `job_id`. Answers the jobs it scheduled: none if the job
+/// had been cancelled (its message deleted) before it ran.
+#[derive(Debug, Clone)]
+pub struct ApplyStep {
+    pub job_id: i64,
+    pub account_sid: String,
+    pub sid: String,
+    pub step: Step,
+    pub at: Millis,
+    pub next: Vec<NewJob>,
+}
+
+impl WriteOp for ApplyStep {
+    type Output = Vec<Job>;
+
+    fn apply(
+        &self,
+        tx: &Transaction<'_>,
+        published: &mut Vec<Arc<Event>>,
+    ) -> Result<Vec<Job>, StoreError> {
+        let ApplyStep {
+            job_id,
+            account_sid,
+            sid,
+            step,
+            at,
+            next,
+        } = self;
+        if !claim_job(tx, *job_id)? {
+            return Ok(Vec::new());
+        }
+        let Some(event) = change_status(tx, account_sid, sid, step, *at)? else {
+            return Ok(Vec::new());
+        };
+        published.push(event);
+        insert_jobs(tx, next)
+    }
 }

@@ -1,10 +1,14 @@
 //! A tenant's phone numbers, and the opt-outs of its senders.
 
-use rusqlite::{Connection, params};
+use std::sync::Arc;
 
-use super::StoreError;
+use rusqlite::{Connection, Transaction, params};
+
+use super::{StoreError, WriteOp, removed};
+use crate::core::events::Event;
 use crate::core::messages::HttpMethod;
 use crate::core::tenants::{Hook, OptOut, PhoneNumber};
+use crate::core::time::Millis;
 
 pub(super) fn put_number(conn: &Connection, n: &PhoneNumber) -> Result<(), StoreError> {
     conn.prepare_cached(
@@ -92,4 +96,88 @@ pub(super) fn all_opt_outs(conn: &Connection) -> Result<Vec<(String, OptOut)>, S
         })?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(opt_outs)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writes.
+
+/// Insert or replace a phone number (by SID).
+#[derive(Debug, Clone)]
+pub struct PutNumber {
+    pub number: PhoneNumber,
+}
+
+impl WriteOp for PutNumber {
+    type Output = ();
+
+    fn apply(
+        &self,
+        tx: &Transaction<'_>,
+        _published: &mut Vec<Arc<Event>>,
+    ) -> Result<(), StoreError> {
+        let PutNumber { number } = self;
+        put_number(tx, number)
+    }
+}
+
+/// Release a phone number; answers whether it existed.
+#[derive(Debug, Clone)]
+pub struct DeleteNumber {
+    pub account_sid: String,
+    pub sid: String,
+}
+
+impl WriteOp for DeleteNumber {
+    type Output = bool;
+
+    fn apply(
+        &self,
+        tx: &Transaction<'_>,
+        _published: &mut Vec<Arc<Event>>,
+    ) -> Result<bool, StoreError> {
+        let DeleteNumber { account_sid, sid } = self;
+        removed(
+            tx,
+            "DELETE FROM phone_numbers WHERE sid = ?1 AND account_sid = ?2",
+            params![sid, account_sid],
+        )
+    }
+}
+
+/// Record that a recipient opted out of a sender (`opted_out`), or back in.
+#[derive(Debug, Clone)]
+pub struct SetOptOut {
+    pub account_sid: String,
+    pub opt_out: OptOut,
+    pub opted_out: bool,
+    pub at: Millis,
+}
+
+impl WriteOp for SetOptOut {
+    type Output = ();
+
+    fn apply(
+        &self,
+        tx: &Transaction<'_>,
+        _published: &mut Vec<Arc<Event>>,
+    ) -> Result<(), StoreError> {
+        let SetOptOut {
+            account_sid,
+            opt_out,
+            opted_out,
+            at,
+        } = self;
+        if *opted_out {
+            tx.prepare_cached(
+                "INSERT OR IGNORE INTO opt_outs (account_sid, sender, recipient, created_at) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![account_sid, opt_out.sender, opt_out.recipient, at])?;
+        } else {
+            tx.prepare_cached(
+                "DELETE FROM opt_outs WHERE account_sid = ?1 AND sender = ?2 AND recipient = ?3",
+            )?
+            .execute(params![account_sid, opt_out.sender, opt_out.recipient])?;
+        }
+        Ok(())
+    }
 }
