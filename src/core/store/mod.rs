@@ -298,7 +298,8 @@ pub trait WriteOp: Send + 'static {
     type Output: Send + 'static;
 
     /// Make the change in `tx` and push the events it appends onto `published`. This may run
-    /// twice (see [`apply_all`]); only the run whose transaction commits is answered.
+    /// twice (a failed batch is applied again write by write); only the run whose transaction
+    /// commits is answered.
     fn apply(
         &self,
         tx: &Transaction<'_>,
