@@ -16,7 +16,7 @@ use super::events::{EventData, NewEvent};
 use super::lifecycle::attempt_record;
 use super::messages::{Callback, Direction, HttpMethod, Message, MessageStatus, NewMessage};
 use super::messaging::Origin;
-use super::store::{CallbackAttempt, Delivery, WebhookProvider, Write};
+use super::store::{self, CallbackAttempt, Delivery, WebhookProvider};
 use super::tenants::{Hook, OptOut, Tenant};
 use super::{Core, CoreError, ids, text};
 use crate::providers::twilio::API_VERSION;
@@ -252,7 +252,7 @@ impl Core {
                 };
                 let opted_out = keyword == OptOutKeyword::Stop;
                 self.store
-                    .write(Write::SetOptOut {
+                    .write(store::SetOptOut {
                         account_sid: account_sid.clone(),
                         opt_out: opt_out.clone(),
                         opted_out,
@@ -308,7 +308,7 @@ impl Core {
         }
 
         self.store
-            .write(Write::Event(NewEvent {
+            .write(store::AppendEvent(NewEvent {
                 account_sid,
                 at: tenant.now(),
                 data: EventData::InboundDelivered {
@@ -383,7 +383,7 @@ impl Core {
     /// Store a user's message, with its event.
     pub(super) async fn store_inbound(&self, message: &Message) -> Result<(), CoreError> {
         self.store
-            .write(Write::CreateMessage {
+            .write(store::CreateMessage {
                 message: message.clone(),
                 job: None,
                 events: vec![NewEvent {

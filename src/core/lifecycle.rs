@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use super::rules::{CallbackDisorder, Step};
-use super::store::{self, CallbackAttempt, Job, JobKind, NewJob, StatusNotify, Write, WriteResult};
+use super::store::{self, CallbackAttempt, Job, JobKind, NewJob, StatusNotify};
 use super::tenants::Tenant;
 use super::time::{self, ClockMode, Millis};
 use super::{Core, CoreError};
@@ -154,7 +154,7 @@ impl Core {
         }
         let written = self
             .store
-            .write(Write::ApplyStep {
+            .write(store::ApplyStep {
                 job_id: job.id,
                 account_sid: job.account_sid.clone(),
                 sid: sid.to_owned(),
@@ -163,9 +163,7 @@ impl Core {
                 next,
             })
             .await?;
-        if let WriteResult::Jobs(jobs) = written {
-            self.timers.add(jobs);
-        }
+        self.timers.add(written);
         Ok(())
     }
 
@@ -244,7 +242,7 @@ impl Core {
             });
         let written = self
             .store
-            .write(Write::RecordAttempt {
+            .write(store::RecordAttempt {
                 job_id: Some(job.id),
                 attempt,
                 retry,
@@ -252,9 +250,7 @@ impl Core {
                 from: delivery.param("From").map(str::to_owned),
             })
             .await?;
-        if let WriteResult::Recorded { jobs, .. } = written {
-            self.timers.add(jobs);
-        }
+        self.timers.add(written.jobs);
         Ok(())
     }
 }

@@ -8,7 +8,7 @@
 use sha2::{Digest, Sha256};
 
 use super::rules::Rejection;
-use super::store::{self, Write};
+use super::store;
 use super::tenants::Tenant;
 use super::time::Millis;
 use super::{Core, CoreError, crypto, ids};
@@ -206,7 +206,7 @@ impl Core {
             expires_at: now + MEDIA_LIFETIME,
         };
         self.store
-            .write(Write::PutMedia {
+            .write(store::PutMedia {
                 media: media.clone(),
                 content,
             })
@@ -246,7 +246,7 @@ impl Core {
     pub async fn delete_media(&self, tenant: &Tenant, id: &str) -> Result<(), CoreError> {
         let media = self.media(tenant, id).await?;
         self.store
-            .write(Write::DeleteMedia {
+            .write(store::DeleteMedia {
                 account_sid: media.account_sid,
                 id: media.id,
             })

@@ -7,8 +7,7 @@ use super::messages::{self, Message, MessageFilter, MessageStatus, MessageUpdate
 use super::paging::{Page, PageRequest, PageStart};
 use super::rules::{self, Decision, Outcome, Rejection, Step, Subject};
 use super::store::{
-    self, CallbackAttempt, ClearWhat, Cleared, Delivery, JobKind, NewJob, PageFrom,
-    WebhookProvider, Write, WriteResult,
+    self, CallbackAttempt, ClearWhat, Cleared, Delivery, JobKind, NewJob, PageFrom, WebhookProvider,
 };
 use super::tenants::{Tenant, WindowPolicy};
 use super::time::{self, Millis};
@@ -106,7 +105,7 @@ impl Core {
                 outcome: Outcome::Reject(rejection),
             }) => {
                 self.store
-                    .write(Write::Event(NewEvent {
+                    .write(store::AppendEvent(NewEvent {
                         account_sid,
                         at: now,
                         data: EventData::RuleMatched {
@@ -243,15 +242,13 @@ impl Core {
         }
         let written = self
             .store
-            .write(Write::CreateMessage {
+            .write(store::CreateMessage {
                 message: message.clone(),
                 job,
                 events,
             })
             .await?;
-        if let WriteResult::Jobs(jobs) = written {
-            self.timers.add(jobs);
-        }
+        self.timers.add(written);
         Ok(())
     }
 
@@ -336,7 +333,7 @@ impl Core {
         }
         match self
             .store
-            .write(Write::UpdateMessage {
+            .write(store::UpdateMessage {
                 account_sid: tenant.sid(),
                 sid: sid.to_owned(),
                 update,
@@ -344,14 +341,14 @@ impl Core {
             })
             .await?
         {
-            WriteResult::Message(Some(message)) => {
+            Some(message) => {
                 if message.status == MessageStatus::Canceled {
                     self.timers
                         .drop_resource(&message.account_sid, &message.sid);
                 }
-                Ok(*message)
+                Ok(message)
             }
-            _ => Err(CoreError::NotFound),
+            None => Err(CoreError::NotFound),
         }
     }
 
@@ -372,18 +369,18 @@ impl Core {
         }
         match self
             .store
-            .write(Write::DeleteMessage {
+            .write(store::DeleteMessage {
                 account_sid: tenant.sid(),
                 sid: sid.to_owned(),
                 at: tenant.now(),
             })
             .await?
         {
-            WriteResult::Deleted(true) => {
+            true => {
                 self.timers.drop_resource(&tenant.sid(), sid);
                 Ok(())
             }
-            _ => Err(CoreError::NotFound),
+            false => Err(CoreError::NotFound),
         }
     }
 
@@ -439,7 +436,7 @@ impl Core {
             });
         let written = self
             .store
-            .write(Write::SetStatus {
+            .write(store::SetStatus {
                 account_sid: tenant.sid(),
                 sid: sid.to_owned(),
                 step,
@@ -447,7 +444,7 @@ impl Core {
                 deliver,
             })
             .await?;
-        let WriteResult::Changed { message, jobs } = written else {
+        let Some(store::StatusSet { message, jobs }) = written else {
             return Err(CoreError::NotFound);
         };
         self.timers.drop_lifecycle(&tenant.sid(), sid);
@@ -456,7 +453,7 @@ impl Core {
         for job in jobs {
             self.run_job(job).await;
         }
-        Ok(*message)
+        Ok(message)
     }
 
     /// Send a recorded webhook attempt again, now, as it was (same URL, method, parameters and
@@ -536,9 +533,9 @@ impl Core {
         to: Option<String>,
         from: Option<String>,
     ) -> Result<CallbackAttempt, CoreError> {
-        match self
+        Ok(self
             .store
-            .write(Write::RecordAttempt {
+            .write(store::RecordAttempt {
                 job_id: None,
                 attempt,
                 retry: None,
@@ -546,12 +543,7 @@ impl Core {
                 from,
             })
             .await?
-        {
-            WriteResult::Recorded { attempt, .. } => Ok(*attempt),
-            other => Err(CoreError::Store(store::StoreError::Corrupt(format!(
-                "recording an attempt answered {other:?}"
-            )))),
-        }
+            .attempt)
     }
 
     /// Remove stored data, of one tenant or of all. Pending status changes of removed messages
@@ -565,7 +557,7 @@ impl Core {
         let at = tenant.map_or_else(time::wall_now, |t| t.now());
         let result = self
             .store
-            .write(Write::Clear {
+            .write(store::Clear {
                 account_sid: account_sid.clone(),
                 what,
                 at,
@@ -577,10 +569,7 @@ impl Core {
                 None => self.timers.drop_all(),
             }
         }
-        match result {
-            WriteResult::Cleared(cleared) => Ok(cleared),
-            _ => Ok(Cleared::default()),
-        }
+        Ok(result)
     }
 }
 

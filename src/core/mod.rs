@@ -32,7 +32,7 @@ use crate::webhooks::WebhookClient;
 use events::EventLog;
 use rules::{InvalidRule, Outcome, Rejection, Rule, RuleBook};
 use scheduler::Timers;
-use store::{Location, Store, StoreError, Write};
+use store::{Location, Store, StoreError};
 use tenants::{Account, AccountStatus, ApiKey, PhoneNumber, Registry, Tenant, WhatsAppIdentity};
 use time::Millis;
 
@@ -169,7 +169,7 @@ impl Core {
             }
             if stored.needs_whatsapp {
                 core.store
-                    .write(Write::UpdateAccount {
+                    .write(store::UpdateAccount {
                         account: stored.account.clone(),
                     })
                     .await?;
@@ -211,7 +211,7 @@ impl Core {
         let book =
             RuleBook::new(config_rules.clone()).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         self.store
-            .write(Write::PutAccount {
+            .write(store::PutAccount {
                 account: account.clone(),
                 api_keys: Vec::new(),
                 numbers: numbers.clone(),
@@ -333,7 +333,7 @@ impl Core {
         };
         let book = RuleBook::new(rules.clone())?;
         self.store
-            .write(Write::PutAccount {
+            .write(store::PutAccount {
                 account: account.clone(),
                 api_keys: vec![key.clone()],
                 numbers: numbers.clone(),
@@ -388,7 +388,7 @@ impl Core {
         }
         account.updated_at = time::wall_now();
         self.store
-            .write(Write::UpdateAccount {
+            .write(store::UpdateAccount {
                 account: account.clone(),
             })
             .await?;
@@ -412,7 +412,7 @@ impl Core {
             updated_at: now,
         };
         self.store
-            .write(Write::PutApiKey { key: key.clone() })
+            .write(store::PutApiKey { key: key.clone() })
             .await?;
         self.tenants.insert_api_key(key.clone());
         Ok(key)
@@ -438,7 +438,7 @@ impl Core {
             ..self.api_key(tenant, sid)?
         };
         self.store
-            .write(Write::PutApiKey { key: key.clone() })
+            .write(store::PutApiKey { key: key.clone() })
             .await?;
         self.tenants.insert_api_key(key.clone());
         Ok(key)
@@ -447,7 +447,7 @@ impl Core {
     pub async fn delete_api_key(&self, tenant: &Tenant, sid: &str) -> Result<(), CoreError> {
         self.api_key(tenant, sid)?;
         self.store
-            .write(Write::DeleteApiKey {
+            .write(store::DeleteApiKey {
                 account_sid: tenant.sid(),
                 sid: sid.to_owned(),
             })
@@ -480,7 +480,7 @@ impl Core {
         name_rules(&mut rules, &[]);
         let book = RuleBook::new(rules.clone())?;
         self.store
-            .write(Write::SetRules {
+            .write(store::SetRules {
                 account_sid: tenant.sid(),
                 rules: rules.clone(),
             })
@@ -497,7 +497,7 @@ impl Core {
         all.push(rule.clone());
         RuleBook::new(all.clone())?;
         self.store
-            .write(Write::SetRules {
+            .write(store::SetRules {
                 account_sid: tenant.sid(),
                 rules: all,
             })
@@ -540,7 +540,7 @@ impl Core {
         self.resume_clock(tenant);
         let written = self
             .store
-            .write(Write::ResetTenant {
+            .write(store::ResetTenant {
                 account_sid: sid.clone(),
                 rules,
                 at: tenant.now(),
@@ -549,10 +549,7 @@ impl Core {
         self.timers.drop_tenant(&sid);
         tenant.with_rules(|current| *current = book);
         tenant.set_opt_outs([]);
-        match written {
-            store::WriteResult::Sequence(seq) => Ok(seq),
-            _ => Ok(self.events.latest_seq()),
-        }
+        Ok(written)
     }
 
     /// Remove a tenant and everything it owns. The config file's account stays.
@@ -564,7 +561,7 @@ impl Core {
             ));
         }
         self.store
-            .write(Write::DeleteTenant {
+            .write(store::DeleteTenant {
                 account_sid: sid.clone(),
             })
             .await?;

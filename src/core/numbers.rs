@@ -2,7 +2,7 @@
 //! control plane and Twilio's `IncomingPhoneNumbers` resource both manage them here.
 
 use super::messages::HttpMethod;
-use super::store::Write;
+use super::store;
 use super::tenants::{Hook, PhoneNumber, Tenant};
 use super::{Core, CoreError, text, time};
 
@@ -102,7 +102,7 @@ impl Core {
         number: PhoneNumber,
     ) -> Result<PhoneNumber, CoreError> {
         self.store
-            .write(Write::PutNumber {
+            .write(store::PutNumber {
                 number: number.clone(),
             })
             .await?;
@@ -117,7 +117,7 @@ impl Core {
     ) -> Result<(), CoreError> {
         let number = self.number(tenant, sid_or_number)?;
         self.store
-            .write(Write::DeleteNumber {
+            .write(store::DeleteNumber {
                 account_sid: tenant.sid(),
                 sid: number.sid.clone(),
             })

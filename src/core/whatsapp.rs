@@ -14,7 +14,7 @@ use super::messages::{Callback, Direction, HttpMethod, Message, MessageStatus, W
 use super::messaging::respond_after;
 use super::rules::{self, Decision, Outcome, Rejection, Step, Subject};
 use super::store::{
-    self, CallbackAttempt, Delivery, StatusNotify, WebhookProvider, WhatsAppNotify, Write,
+    self, CallbackAttempt, Delivery, StatusNotify, WebhookProvider, WhatsAppNotify,
 };
 use super::tenants::{Tenant, WhatsAppIdentity, WhatsAppTemplate, WindowPolicy};
 use super::time::Millis;
@@ -391,7 +391,7 @@ impl Core {
         rejection: &Rejection,
     ) -> Result<(), CoreError> {
         self.store
-            .write(Write::Event(NewEvent {
+            .write(store::AppendEvent(NewEvent {
                 account_sid: tenant.sid(),
                 at: tenant.now(),
                 data: EventData::RuleMatched {
@@ -531,7 +531,7 @@ impl Core {
             }
         };
         self.store
-            .write(Write::Event(NewEvent {
+            .write(store::AppendEvent(NewEvent {
                 account_sid,
                 at: tenant.now(),
                 data: EventData::InboundDelivered {
@@ -641,7 +641,7 @@ impl Core {
         }
         account.updated_at = super::time::wall_now();
         self.store
-            .write(Write::UpdateAccount {
+            .write(store::UpdateAccount {
                 account: account.clone(),
             })
             .await?;

@@ -8,6 +8,17 @@
 //! after the commit: a reader never sees an event for a change that did not happen, nor a change
 //! without its event. Reads run on a small pool of connections on tokio's blocking threads.
 //!
+//! Each kind of write is a type of its own ([`WriteOp`]) answering exactly its output, and
+//! lives beside the reads and row mapping of the table it changes:
+//! - `accounts`: accounts (the `tenants` table), API keys, rules; the registry read at start.
+//! - `numbers`: phone numbers and opt-outs.
+//! - `messages`: messages, their pages and status changes (lifecycle steps, set by hand).
+//! - `jobs`: the durable outbox of lifecycle steps and webhook deliveries.
+//! - `attempts`: webhook attempts as recorded.
+//! - `events`: the event log.
+//! - `media`: uploaded WhatsApp media.
+//! - `clear`: tenant-wide removals (reset, delete, clear).
+//!
 //! Why rusqlite and not sqlx (the design card's choice): measured on this project's two-core
 //! machine, sqlx's SQLite driver spent 57 µs per INSERT inside a transaction (each statement is
 //! a round trip to the connection's worker thread) against 0.4 µs for rusqlite with cached
@@ -19,22 +30,37 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags, Params, Transaction};
 use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, oneshot};
 
-use super::events::{Event, EventLog, NewEvent};
-use super::media::Media;
-use super::messages::{Callback, HttpMethod, Message, MessageUpdate};
-use super::rules::{CallbackDisorder, Rule, Step};
-use super::tenants::{Account, ApiKey, OptOut, PhoneNumber};
-use super::time::Millis;
+use super::events::{Event, EventLog};
 
-mod apply;
-mod reads;
+mod accounts;
+mod attempts;
+mod clear;
+mod events;
+mod jobs;
+mod media;
+mod messages;
+mod numbers;
 
-use apply::apply;
-pub use reads::*;
+pub use accounts::{
+    DeleteApiKey, PutAccount, PutApiKey, SetRules, StoredTenant, UpdateAccount, load_tenants,
+};
+pub use attempts::{CallbackAttempt, RecordAttempt, Recorded, callback_attempt, callback_attempts};
+pub use clear::{Clear, ClearWhat, Cleared, DeleteTenant, ResetTenant};
+pub use events::{AppendEvent, events_after, latest_event_seq};
+pub use jobs::{
+    Delivery, Job, JobKind, NewJob, StatusNotify, WebhookProvider, WhatsAppNotify, load_jobs,
+    pending_jobs,
+};
+pub use media::{DeleteMedia, PutMedia, fetch_media, fetch_media_content};
+pub use messages::{
+    ApplyStep, CreateMessage, DeleteMessage, PageFrom, SetStatus, StatusSet, UpdateMessage,
+    fetch_message, last_inbound_at, list_messages, message_seq, whatsapp_conversation,
+};
+pub use numbers::{DeleteNumber, PutNumber, SetOptOut};
 
 /// When SQLite waits for the disk (`PRAGMA synchronous`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -128,17 +154,12 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
 // ---------------------------------------------------------------------------------------------
 // The handle.
 
-struct WriteRequest {
-    write: Write,
-    reply: oneshot::Sender<Result<WriteResult, StoreError>>,
-}
-
 /// The handle every component reads and writes through. Cheap to clone.
 #[derive(Clone)]
 pub struct Store {
     readers: Arc<Vec<Arc<Mutex<Connection>>>>,
     next_reader: Arc<AtomicUsize>,
-    writer: mpsc::Sender<WriteRequest>,
+    writer: mpsc::Sender<Box<dyn Queued>>,
 }
 
 /// How many queued writes one transaction takes at most.
@@ -200,11 +221,12 @@ impl Store {
         ))
     }
 
-    /// Apply one write; resolves once it is committed (and its events published).
-    pub async fn write(&self, write: Write) -> Result<WriteResult, StoreError> {
-        let (reply, answer) = oneshot::channel();
+    /// Apply one write; resolves with its output once it is committed (and its events
+    /// published).
+    pub async fn write<W: WriteOp>(&self, write: W) -> Result<W::Output, StoreError> {
+        let (queued, answer) = Request::queue(write);
         self.writer
-            .send(WriteRequest { write, reply })
+            .send(queued)
             .await
             .map_err(|_| StoreError::Closed)?;
         answer.await.map_err(|_| StoreError::Closed)?
@@ -230,7 +252,7 @@ impl Store {
 /// The writer half, started once the event log exists.
 pub struct StoreWriter {
     conn: Arc<Mutex<Connection>>,
-    queue: mpsc::Receiver<WriteRequest>,
+    queue: mpsc::Receiver<Box<dyn Queued>>,
 }
 
 impl StoreWriter {
@@ -252,385 +274,189 @@ impl StoreWriter {
                     Err(_) => break,
                 }
             }
-            let writes: Vec<&Write> = batch.iter().map(|request| &request.write).collect();
-            let (results, committed) = {
+            let (outcomes, committed) = {
                 let mut conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
-                apply_all(&mut conn, &writes)
+                apply_all(&mut conn, &mut batch)
             };
+            // Published before anyone is answered: a caller that reads the event log after
+            // its write finds the write's events there.
             events.publish(committed);
-            for (request, result) in batch.drain(..).zip(results) {
-                let _ = request.reply.send(result);
+            for (request, outcome) in batch.drain(..).zip(outcomes) {
+                request.answer(outcome);
             }
         }
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Writes: typed operations, queued type-erased and committed in groups.
+
+/// One change to the store, a type of its own answering exactly its output: `CreateMessage`
+/// gives the jobs it scheduled, `DeleteMessage` whether there was a message, and so on. It is
+/// applied whole, with its events, or not at all.
+pub trait WriteOp: Send + 'static {
+    type Output: Send + 'static;
+
+    /// Make the change in `tx` and push the events it appends onto `published`. This may run
+    /// twice (a failed batch is applied again write by write); only the run whose transaction
+    /// commits is answered.
+    fn apply(
+        &self,
+        tx: &Transaction<'_>,
+        published: &mut Vec<Arc<Event>>,
+    ) -> Result<Self::Output, StoreError>;
+}
+
+/// A write in the writer's queue, its type erased so that one queue (and one transaction)
+/// carries every kind of write.
+trait Queued: Send {
+    /// Apply the write in `tx`, keeping its output until the transaction's fate is known.
+    fn apply(
+        &mut self,
+        tx: &Transaction<'_>,
+        published: &mut Vec<Arc<Event>>,
+    ) -> Result<(), StoreError>;
+
+    /// Answer the caller: with the kept output if the write's transaction committed, else with
+    /// the error that undid it.
+    fn answer(self: Box<Self>, committed: Result<(), StoreError>);
+}
+
+/// What a caller of [`Store::write`] waits on.
+type Answer<T> = oneshot::Receiver<Result<T, StoreError>>;
+
+/// A write with its result slot and its caller's reply: the one Box a write costs.
+struct Request<W: WriteOp> {
+    write: W,
+    /// The output of the latest `apply`; stale once its batch failed, until the write is
+    /// applied again alone.
+    output: Option<W::Output>,
+    reply: oneshot::Sender<Result<W::Output, StoreError>>,
+}
+
+impl<W: WriteOp> Request<W> {
+    fn queue(write: W) -> (Box<dyn Queued>, Answer<W::Output>) {
+        let (reply, answer) = oneshot::channel();
+        let request = Request {
+            write,
+            output: None,
+            reply,
+        };
+        (Box::new(request), answer)
+    }
+}
+
+impl<W: WriteOp> Queued for Request<W> {
+    fn apply(
+        &mut self,
+        tx: &Transaction<'_>,
+        published: &mut Vec<Arc<Event>>,
+    ) -> Result<(), StoreError> {
+        self.output = Some(self.write.apply(tx, published)?);
+        Ok(())
+    }
+
+    fn answer(self: Box<Self>, committed: Result<(), StoreError>) {
+        let Request { output, reply, .. } = *self;
+        // A write is only answered as committed after an `apply` that succeeded.
+        let answer = committed.and_then(|()| {
+            output.ok_or_else(|| StoreError::Corrupt("a committed write kept no output".into()))
+        });
+        // The caller may have stopped waiting; the write stands.
+        let _ = reply.send(answer);
+    }
+}
+
 /// Apply writes in one transaction; if it fails, apply each alone, so that one bad write fails
 /// by itself and nothing is stored half. (Savepoints would isolate writes without a second pass,
-/// but cost a statement journal on every write; failures are rare.) Returns each write's
-/// result, and the events of the transactions that committed, in order.
+/// but cost a statement journal on every write; failures are rare.) Returns whether each write
+/// committed, and the events of the transactions that committed, in order.
 fn apply_all(
     conn: &mut Connection,
-    writes: &[&Write],
-) -> (Vec<Result<WriteResult, StoreError>>, Vec<Arc<Event>>) {
+    writes: &mut [Box<dyn Queued>],
+) -> (Vec<Result<(), StoreError>>, Vec<Arc<Event>>) {
     match apply_batch(conn, writes) {
-        Ok((results, events)) => (results.into_iter().map(Ok).collect(), events),
+        Ok(events) => (writes.iter().map(|_| Ok(())).collect(), events),
         Err(error) => {
             tracing::debug!(%error, size = writes.len(), "batch failed; applying writes one by one");
             let mut committed = Vec::new();
-            let results = writes
-                .iter()
+            let outcomes = writes
+                .iter_mut()
                 .map(|write| {
-                    let (mut results, mut events) = apply_batch(conn, std::slice::from_ref(write))?;
+                    let mut events = apply_batch(conn, std::slice::from_mut(write))?;
                     committed.append(&mut events);
-                    Ok(results.pop().unwrap_or(WriteResult::Done))
+                    Ok(())
                 })
                 .collect();
-            (results, committed)
+            (outcomes, committed)
         }
     }
 }
 
-/// Apply every write in one transaction, all or nothing: the results and the events appended,
-/// or the error and nothing.
+/// Apply every write in one transaction, all or nothing: the events appended, or the error and
+/// nothing.
 fn apply_batch(
     conn: &mut Connection,
-    writes: &[&Write],
-) -> Result<(Vec<WriteResult>, Vec<Arc<Event>>), StoreError> {
+    writes: &mut [Box<dyn Queued>],
+) -> Result<Vec<Arc<Event>>, StoreError> {
     let tx = conn.transaction()?;
     let mut events = Vec::new();
-    let results = writes
-        .iter()
-        .map(|write| apply(&tx, write, &mut events))
-        .collect::<Result<Vec<_>, _>>()?;
+    for write in writes.iter_mut() {
+        write.apply(&tx, &mut events)?;
+    }
     tx.commit()?;
-    Ok((results, events))
+    Ok(events)
 }
 
 // ---------------------------------------------------------------------------------------------
-// Jobs: the durable outbox.
+// Across tables.
 
-/// A notification target for status changes, captured when the message was created.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct StatusNotify {
-    pub callback: Callback,
-    pub from: Option<String>,
-    pub to: String,
-    pub messaging_service_sid: Option<String>,
-    /// Set for a Cloud API message: its status webhooks are Meta's.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub whatsapp: Option<WhatsAppNotify>,
+/// Row counts for `/health`.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct Counts {
+    pub messages: i64,
+    pub calls: i64,
+    pub callbacks: i64,
 }
 
-/// What a Cloud API status webhook carries besides the status.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct WhatsAppNotify {
-    pub phone_number_id: String,
-    pub display_phone_number: String,
-    pub business_account_id: String,
-    /// `biz_opaque_callback_data` of the message.
-    pub callback_data: Option<String>,
-    /// `service` for a free-form message; a template's category otherwise.
-    pub category: String,
-    /// The conversation the message opened or joined (hex, as Meta's ids are).
-    pub conversation_id: String,
+pub fn counts(conn: &Connection) -> Result<Counts, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT (SELECT COUNT(*) FROM messages), (SELECT COUNT(*) FROM callback_attempts)",
+        )?
+        .query_row([], |row| {
+            Ok(Counts {
+                messages: row.get(0)?,
+                calls: 0,
+                callbacks: row.get(1)?,
+            })
+        })?)
 }
 
-/// Whose webhook a delivery is, which says how it is encoded and signed: Twilio's form signed
-/// with the auth token (`X-Twilio-Signature`), or Meta's JSON signed with the app secret
-/// (`X-Hub-Signature-256`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum WebhookProvider {
-    #[default]
-    Twilio,
-    Meta,
+/// Run a DELETE; whether it removed anything.
+fn removed(conn: &Connection, sql: &str, params: impl Params) -> Result<bool, StoreError> {
+    Ok(conn.prepare_cached(sql)?.execute(params)? > 0)
 }
 
-impl WebhookProvider {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            WebhookProvider::Twilio => "twilio",
-            WebhookProvider::Meta => "meta",
-        }
-    }
-
-    pub fn parse(value: &str) -> Self {
-        if value == "meta" {
-            WebhookProvider::Meta
-        } else {
-            WebhookProvider::Twilio
-        }
-    }
-}
-
-/// One webhook delivery, with everything needed to send it again after a restart.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Delivery {
-    #[serde(default)]
-    pub provider: WebhookProvider,
-    /// Sent as `I-Twilio-Idempotency-Token`; the same on every attempt.
-    pub idempotency_token: String,
-    pub resource_sid: String,
-    /// What the webhook reports, for logs and the dashboard (`delivered`, …).
-    pub status: String,
-    pub url: String,
-    pub method: HttpMethod,
-    /// Twilio's form parameters. A Meta delivery sends none: its params only record the
-    /// message's `To` and `From` for the attempt's event.
-    pub params: Vec<(String, String)>,
-    /// Meta's JSON body, exactly as it is sent and signed.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub json: String,
-    /// 1 for the first attempt.
-    pub attempt: u32,
-    pub max_attempts: u32,
-    pub retry_delay_ms: u64,
-}
-
-impl Delivery {
-    /// The value of one of the webhook's parameters.
-    pub fn param(&self, name: &str) -> Option<&str> {
-        self.params
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.as_str())
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum JobKind {
-    /// Apply `steps[0]` to message `sid`, then schedule the rest.
-    Lifecycle {
-        sid: String,
-        steps: Vec<Step>,
-        notify: Option<StatusNotify>,
-        /// How the rule that took the message wants its callbacks to misbehave.
-        #[serde(default, skip_serializing_if = "CallbackDisorder::is_orderly")]
-        disorder: CallbackDisorder,
-    },
-    Deliver(Delivery),
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Job {
-    pub id: i64,
-    pub account_sid: String,
-    pub resource_sid: String,
-    /// Tenant time.
-    pub due_at: Millis,
-    pub kind: JobKind,
-}
-
-#[derive(Debug, Clone)]
-pub struct NewJob {
-    pub account_sid: String,
-    pub resource_sid: String,
-    pub due_at: Millis,
-    pub kind: JobKind,
-}
-
-/// One recorded webhook attempt.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CallbackAttempt {
-    pub id: i64,
-    pub account_sid: String,
-    pub resource_sid: String,
-    pub status: String,
-    pub url: String,
-    pub method: String,
-    pub request_body: String,
-    pub attempt: i64,
-    pub response_status: Option<i64>,
-    pub response_body: Option<String>,
-    pub error: Option<String>,
-    pub latency_ms: i64,
-    pub created_at: Millis,
-    /// `I-Twilio-Idempotency-Token`: the same on every attempt of one delivery.
-    #[serde(default)]
-    pub idempotency_token: String,
-    #[serde(default)]
-    pub provider: WebhookProvider,
-}
-
-impl CallbackAttempt {
-    /// A 2xx answer.
-    pub fn succeeded(&self) -> bool {
-        self.response_status
-            .is_some_and(|s| (200..300).contains(&s))
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Writes.
-
-/// Which stored data a clear removes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ClearWhat {
-    Messages,
-    Calls,
-    Callbacks,
-    All,
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct Cleared {
-    pub messages: u64,
-    pub calls: u64,
-    pub callbacks: u64,
-}
-
-/// Every change the store makes. Each is applied whole, with its events, or not at all.
-#[derive(Debug, Clone)]
-pub enum Write {
-    /// Insert or replace an account with its keys, numbers and rules.
-    PutAccount {
-        account: Account,
-        api_keys: Vec<ApiKey>,
-        numbers: Vec<PhoneNumber>,
-        rules: Vec<Rule>,
-        announce: bool,
-    },
-    UpdateAccount {
-        account: Account,
-    },
-    /// Replace a tenant's rules.
-    SetRules {
-        account_sid: String,
-        rules: Vec<Rule>,
-    },
-    /// Insert or replace an API key.
-    PutApiKey {
-        key: ApiKey,
-    },
-    DeleteApiKey {
-        account_sid: String,
-        sid: String,
-    },
-    CreateMessage {
-        message: Message,
-        job: Option<NewJob>,
-        events: Vec<NewEvent>,
-    },
-    /// Apply the first step of lifecycle job `job_id`.
-    ApplyStep {
-        job_id: i64,
-        account_sid: String,
-        sid: String,
-        step: Step,
-        at: Millis,
-        next: Vec<NewJob>,
-    },
-    /// Record a webhook attempt: of scheduled delivery job `job_id`, or one made at a test's
-    /// request (no job).
-    RecordAttempt {
-        job_id: Option<i64>,
-        attempt: CallbackAttempt,
-        retry: Option<NewJob>,
-        /// The message's recipient and sender, for event filters.
-        to: Option<String>,
-        from: Option<String>,
-    },
-    /// Set a message's status by hand: drops its pending lifecycle steps, schedules `deliver`.
-    SetStatus {
-        account_sid: String,
-        sid: String,
-        step: Step,
-        at: Millis,
-        deliver: Option<NewJob>,
-    },
-    /// Insert or replace a phone number (by SID).
-    PutNumber {
-        number: PhoneNumber,
-    },
-    DeleteNumber {
-        account_sid: String,
-        sid: String,
-    },
-    SetOptOut {
-        account_sid: String,
-        opt_out: OptOut,
-        opted_out: bool,
-        at: Millis,
-    },
-    /// Drop a tenant's data and opt-outs and give it `rules`; keep its credentials and numbers.
-    ResetTenant {
-        account_sid: String,
-        rules: Vec<Rule>,
-        at: Millis,
-    },
-    /// Remove a tenant and everything it owns.
-    DeleteTenant {
-        account_sid: String,
-    },
-    UpdateMessage {
-        account_sid: String,
-        sid: String,
-        update: MessageUpdate,
-        at: Millis,
-    },
-    DeleteMessage {
-        account_sid: String,
-        sid: String,
-        at: Millis,
-    },
-    Clear {
-        account_sid: Option<String>,
-        what: ClearWhat,
-        at: Millis,
-    },
-    Event(NewEvent),
-    /// Store an uploaded WhatsApp media file with its metadata.
-    PutMedia {
-        media: Media,
-        content: Vec<u8>,
-    },
-    /// Forget an uploaded media file; [`WriteResult::Deleted`] says whether it existed.
-    DeleteMedia {
-        account_sid: String,
-        id: String,
-    },
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum WriteResult {
-    Done,
-    /// The jobs inserted, with their ids, for the scheduler.
-    Jobs(Vec<Job>),
-    /// The message after an update, or none if it does not exist.
-    Message(Option<Box<Message>>),
-    /// The job had been cancelled (its message deleted) before it ran.
-    Stale,
-    Deleted(bool),
-    Cleared(Cleared),
-    /// The sequence number of the event the write appended.
-    Sequence(i64),
-    /// A webhook attempt as stored (with its id), and the retry scheduled, if any.
-    Recorded {
-        attempt: Box<CallbackAttempt>,
-        jobs: Vec<Job>,
-    },
-    /// A message after a change, and the jobs the change scheduled.
-    Changed {
-        message: Box<Message>,
-        jobs: Vec<Job>,
-    },
+fn json<T: Serialize>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::core::events::{EventData, NewEvent};
+    use crate::core::messages::MessageUpdate;
 
-    fn event(account_sid: &str) -> Write {
-        Write::Event(NewEvent {
+    fn event(account_sid: &str) -> Box<dyn Queued> {
+        Request::queue(AppendEvent(NewEvent {
             account_sid: account_sid.into(),
             at: 0,
             data: EventData::DataCleared {
                 scope: "test".into(),
             },
-        })
+        }))
+        .0
     }
 
     #[test]
@@ -645,21 +471,21 @@ mod tests {
             [],
         )
         .unwrap();
-        let failing = Write::UpdateMessage {
+        let (failing, _) = Request::queue(UpdateMessage {
             account_sid: "AC1".into(),
             sid: "SM1".into(),
             update: MessageUpdate::Redact,
             at: 0,
-        };
-        let (first, second) = (event("AC1"), event("AC2"));
-        let (results, committed) = apply_all(&mut conn, &[&first, &failing, &second]);
+        });
+        let mut writes = [event("AC1"), failing, event("AC2")];
+        let (results, committed) = apply_all(&mut conn, &mut writes);
         assert!(
             results[0].is_ok() && results[1].is_err() && results[2].is_ok(),
             "{results:?}"
         );
         let published: Vec<&str> = committed.iter().map(|e| e.account_sid.as_str()).collect();
         assert_eq!(published, vec!["AC1", "AC2"]);
-        let stored = reads::events_after(&conn, 0, None, 10).unwrap();
+        let stored = events_after(&conn, 0, None, 10).unwrap();
         assert_eq!(
             stored.iter().map(|e| e.seq).collect::<Vec<_>>(),
             committed.iter().map(|e| e.seq).collect::<Vec<_>>()
