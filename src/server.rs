@@ -18,6 +18,7 @@ use crate::config::Config;
 use crate::core::{Core, ids};
 use crate::twilio::TwilioState;
 use crate::twilio::error::TwilioError;
+use crate::webhooks::WebhookClient;
 use crate::whatsapp::WhatsAppState;
 use crate::whatsapp::error::GraphError;
 use crate::{control, twilio, whatsapp};
@@ -42,6 +43,8 @@ pub struct Server {
 pub enum StartError {
     #[error(transparent)]
     Core(#[from] crate::core::StartError),
+    #[error("cannot build the webhook HTTP client: {0}")]
+    WebhookClient(reqwest::Error),
     #[error("cannot read the listener's address: {0}")]
     Listener(#[from] std::io::Error),
     #[error("cannot listen for gRPC on {address}: {source}")]
@@ -77,10 +80,14 @@ impl Server {
                     address: grpc_address.clone(),
                     source,
                 })?;
+        let settings = config.settings();
+        let courier =
+            WebhookClient::new(settings.webhook_timeout).map_err(StartError::WebhookClient)?;
         let core = Core::start(
-            config.settings(),
+            settings,
             &config.database(),
             config.default_account(),
+            Arc::new(courier),
             shutdown.clone(),
         )
         .await?;

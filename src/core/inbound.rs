@@ -1,25 +1,23 @@
 //! A simulated user texting one of a tenant's numbers, as Twilio delivers it: the message is
-//! stored, the number's SMS webhook is called (signed), the app's TwiML `<Message>` replies
-//! become outbound messages from that number, and the opt-out keywords work as Twilio's default
-//! opt-out handling does.
+//! stored, the number's incoming-message webhook is called, the replies the app's answer asks
+//! for become outbound messages from that number, and the opt-out keywords work as Twilio's
+//! default opt-out handling does.
 //!
-//! A user writing from `whatsapp:+…` is Twilio's WhatsApp channel: the webhook carries the
-//! WhatsApp parameters (`WaId`, `ProfileName`, `MessageType`, buttons, locations, quoted
-//! replies) instead of the SMS geography, the stored message opens the 24-hour window for
-//! free-form replies, and opt-out keywords are plain text (Twilio's default STOP handling is for
-//! SMS).
+//! A user writing from `whatsapp:+…` is Twilio's WhatsApp channel: the webhook carries what
+//! WhatsApp knows of the message (the user's WhatsApp id and profile name, buttons, locations,
+//! quoted replies) instead of the SMS geography, the stored message opens the 24-hour window
+//! for free-form replies, and opt-out keywords are plain text (Twilio's default STOP handling is
+//! for SMS).
 
-use quick_xml::escape::resolve_predefined_entity;
-use quick_xml::events::{BytesStart, Event as Xml};
+use serde::{Deserialize, Serialize};
 
 use super::events::{EventData, NewEvent};
-use super::lifecycle::attempt_record;
-use super::messages::{Callback, Direction, HttpMethod, Message, MessageStatus, NewMessage};
+use super::messages::{Direction, Message, MessageStatus, NewMessage};
 use super::messaging::Origin;
-use super::store::{self, CallbackAttempt, Delivery, WebhookProvider};
+use super::outbox::{Delivery, IncomingChannel, Notice, WhatsAppDetails};
+use super::store::{self, CallbackAttempt};
 use super::tenants::{Hook, OptOut, Tenant};
 use super::{Core, CoreError, ids, text};
-use crate::providers::twilio::API_VERSION;
 
 /// A simulated WhatsApp user's profile name when a test gives none.
 pub(super) const DEFAULT_PROFILE_NAME: &str = "Test User";
@@ -71,7 +69,7 @@ impl InboundText {
 }
 
 /// A location a WhatsApp user shares.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SharedLocation {
     /// Degrees north, -90 to 90.
     pub latitude: f64,
@@ -80,28 +78,6 @@ pub struct SharedLocation {
     pub address: Option<String>,
     /// The place's name.
     pub label: Option<String>,
-}
-
-/// The WhatsApp side of an inbound message, as Twilio's webhook names it.
-#[derive(Debug, Clone)]
-struct WhatsAppDetails {
-    /// The user's number without the `+`.
-    wa_id: String,
-    profile_name: String,
-    message_type: String,
-    button_text: Option<String>,
-    button_payload: Option<String>,
-    /// The quoted message's sender and SID.
-    replied_to: Option<(String, String)>,
-    location: Option<SharedLocation>,
-    forwarded: bool,
-    frequently_forwarded: bool,
-}
-
-/// The channel an inbound message came in on, with what only that channel's webhook carries.
-enum Channel {
-    Sms(Option<OptOutKeyword>),
-    WhatsApp(Box<WhatsAppDetails>),
 }
 
 /// What became of it.
@@ -116,7 +92,7 @@ pub struct InboundOutcome {
 }
 
 /// Twilio's default opt-out keyword classes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum OptOutKeyword {
     Stop,
     Start,
@@ -207,9 +183,11 @@ impl Core {
             {
                 text.body = title.clone();
             }
-            Channel::WhatsApp(Box::new(self.whatsapp_details(tenant, &text, &user).await?))
+            IncomingChannel::WhatsApp(Box::new(self.whatsapp_details(tenant, &text, &user).await?))
         } else {
-            Channel::Sms(OptOutKeyword::of(&text.body))
+            IncomingChannel::Sms {
+                opt_out: OptOutKeyword::of(&text.body),
+            }
         };
         let account_sid = tenant.sid();
         let now = tenant.now();
@@ -238,8 +216,8 @@ impl Core {
             whatsapp: None,
         };
         let keyword = match &channel {
-            Channel::Sms(keyword) => *keyword,
-            Channel::WhatsApp(_) => None,
+            IncomingChannel::Sms { opt_out } => *opt_out,
+            IncomingChannel::WhatsApp(_) => None,
         };
         self.store_inbound(&message).await?;
 
@@ -282,16 +260,14 @@ impl Core {
             )
             .await?;
         if let Some(answer) = webhook.as_ref().filter(|w| w.succeeded()) {
-            for reply in twiml_replies(answer.response_body.as_deref().unwrap_or_default()) {
+            let answer = answer.response_body.as_deref().unwrap_or_default();
+            for reply in self.courier.message_replies(answer) {
                 let new = NewMessage {
                     to: reply.to.unwrap_or_else(|| text.from.clone()),
                     from: Some(reply.from.unwrap_or_else(|| text.to.clone())),
                     body: reply.body,
                     media_urls: reply.media,
-                    status_callback: reply.action.map(|url| Callback {
-                        url,
-                        method: reply.method,
-                    }),
+                    status_callback: reply.status_callback,
                     ..NewMessage::default()
                 };
                 match self.send_outbound(tenant, new, Origin::Reply).await {
@@ -405,32 +381,29 @@ impl Core {
         tenant: &Tenant,
         message: &Message,
         hooks: [&Hook; 2],
-        channel: &Channel,
+        channel: &IncomingChannel,
     ) -> Result<Option<CallbackAttempt>, CoreError> {
         let mut last = None;
         for hook in hooks {
             let Some(url) = &hook.url else { continue };
             let delivery = Delivery {
-                provider: WebhookProvider::Twilio,
-                json: String::new(),
                 idempotency_token: format!("{}-{}", ids::hex(16), message.sid),
                 resource_sid: message.sid.clone(),
                 status: MessageStatus::Received.as_str().into(),
                 url: url.clone(),
                 method: hook.method,
-                params: incoming_params(message, channel),
+                notice: Notice::TwilioIncoming {
+                    message: Box::new(message.clone()),
+                    channel: channel.clone(),
+                },
+                to: Some(message.to.clone()),
+                from: message.from.clone(),
+                target: None,
                 attempt: 1,
                 max_attempts: 1,
                 retry_delay_ms: 0,
             };
-            let sent = self
-                .webhooks
-                .send_twilio(&delivery, &tenant.account().auth_token)
-                .await;
-            let attempt = attempt_record(&tenant.sid(), &delivery, sent, tenant.now());
-            let recorded = self
-                .record_attempt(attempt, Some(message.to.clone()), message.from.clone())
-                .await?;
+            let (recorded, _) = self.send_now(tenant, &delivery).await?;
             let succeeded = recorded.succeeded();
             last = Some(recorded);
             if succeeded {
@@ -439,88 +412,6 @@ impl Core {
         }
         Ok(last)
     }
-}
-
-/// The parameters of Twilio's incoming-message webhook (reference §4.2; WhatsApp: whatsapp.md
-/// §7). Captured WhatsApp webhooks carry no `FromCity`…`ToZip` geography (Twilio looks that
-/// up for phone numbers only) but do carry `ReferralNumMedia=0` and, on a button tap, the
-/// quoted template's sender and SID.
-fn incoming_params(message: &Message, channel: &Channel) -> Vec<(String, String)> {
-    let sid = message.sid.clone();
-    let mut params: Vec<(String, String)> = vec![
-        ("SmsMessageSid".into(), sid.clone()),
-        ("NumMedia".into(), message.media_urls.len().to_string()),
-        ("SmsSid".into(), sid.clone()),
-        ("SmsStatus".into(), "received".into()),
-        ("Body".into(), message.body.clone()),
-        ("To".into(), message.to.clone()),
-        ("NumSegments".into(), message.num_segments.to_string()),
-        ("MessageSid".into(), sid),
-        ("AccountSid".into(), message.account_sid.clone()),
-        ("From".into(), message.from.clone().unwrap_or_default()),
-        ("ApiVersion".into(), API_VERSION.into()),
-    ];
-    for (index, url) in message.media_urls.iter().enumerate() {
-        params.push((format!("MediaUrl{index}"), url.clone()));
-        params.push((
-            format!("MediaContentType{index}"),
-            text::media_type_of_url(url).into(),
-        ));
-    }
-    let mut add = |name: &str, value: String| params.push((name.into(), value));
-    match channel {
-        Channel::Sms(keyword) => {
-            for (name, value) in [
-                ("FromCity", ""),
-                ("FromState", ""),
-                ("FromZip", ""),
-                ("FromCountry", "US"),
-                ("ToCity", ""),
-                ("ToState", ""),
-                ("ToZip", ""),
-                ("ToCountry", "US"),
-            ] {
-                add(name, value.into());
-            }
-            if let Some(keyword) = keyword {
-                add("OptOutType", keyword.as_str().into());
-            }
-        }
-        Channel::WhatsApp(details) => {
-            add("ProfileName", details.profile_name.clone());
-            add("WaId", details.wa_id.clone());
-            add("MessageType", details.message_type.clone());
-            add("ReferralNumMedia", "0".into());
-            if let Some(text) = &details.button_text {
-                add("ButtonText", text.clone());
-            }
-            if let Some(payload) = &details.button_payload {
-                add("ButtonPayload", payload.clone());
-            }
-            if let Some((sender, sid)) = &details.replied_to {
-                add("OriginalRepliedMessageSender", sender.clone());
-                add("OriginalRepliedMessageSid", sid.clone());
-            }
-            if let Some(location) = &details.location {
-                add("Latitude", location.latitude.to_string());
-                add("Longitude", location.longitude.to_string());
-                if let Some(address) = &location.address {
-                    add("Address", address.clone());
-                }
-                if let Some(label) = &location.label {
-                    add("Label", label.clone());
-                }
-            }
-            // Twilio sends these only when they are true.
-            if details.forwarded {
-                add("Forwarded", "true".into());
-            }
-            if details.frequently_forwarded {
-                add("FrequentlyForwarded", "true".into());
-            }
-        }
-    }
-    params
 }
 
 /// `MessageType` when the test did not name one: what the content is. A tapped button is
@@ -547,113 +438,6 @@ fn whatsapp_message_type(text: &InboundText) -> String {
     kind.into()
 }
 
-/// One `<Message>` of a TwiML answer.
-#[derive(Debug, Default, PartialEq)]
-struct TwimlMessage {
-    to: Option<String>,
-    from: Option<String>,
-    body: String,
-    media: Vec<String>,
-    /// `action`, or the deprecated `statusCallback`: where the reply's statuses go.
-    action: Option<String>,
-    method: HttpMethod,
-}
-
-/// The `<Message>` verbs of a TwiML document, in order. `<Message>text</Message>` and
-/// `<Message><Body>text</Body><Media>url</Media></Message>` are the same thing. Anything that
-/// is not TwiML (an empty body, plain text, JSON, broken XML) has no messages — what Twilio
-/// does, after logging a 12100 parse failure.
-fn twiml_replies(document: &str) -> Vec<TwimlMessage> {
-    let mut reader = quick_xml::Reader::from_str(document);
-    let mut messages = Vec::new();
-    let mut current: Option<TwimlMessage> = None;
-    // The element whose text is being read inside a <Message>: none (the body itself), Body or
-    // Media.
-    let mut inner: Option<Vec<u8>> = None;
-    let mut text = String::new();
-    loop {
-        let event = match reader.read_event() {
-            Ok(Xml::Eof) => break,
-            Ok(event) => event,
-            Err(error) => {
-                tracing::info!(%error, "the app's answer is not TwiML; no reply is sent");
-                return Vec::new();
-            }
-        };
-        match event {
-            Xml::Start(element) if element.name().as_ref() == b"Message" => {
-                current = Some(message_attributes(&element));
-                text.clear();
-            }
-            Xml::Empty(element) if element.name().as_ref() == b"Message" => {
-                messages.push(message_attributes(&element));
-            }
-            Xml::Start(element) if current.is_some() => {
-                inner = Some(element.name().as_ref().to_vec());
-                text.clear();
-            }
-            Xml::Text(content) if current.is_some() => {
-                text.push_str(&content.xml_content().unwrap_or_default());
-            }
-            Xml::CData(content) if current.is_some() => {
-                text.push_str(&String::from_utf8_lossy(&content));
-            }
-            Xml::GeneralRef(reference) if current.is_some() => {
-                if let Ok(Some(ch)) = reference.resolve_char_ref() {
-                    text.push(ch);
-                } else if let Some(resolved) = reference
-                    .decode()
-                    .ok()
-                    .and_then(|name| resolve_predefined_entity(&name))
-                {
-                    text.push_str(resolved);
-                }
-            }
-            Xml::End(element) => {
-                let name = element.name().as_ref().to_vec();
-                if name == b"Message" {
-                    if let Some(mut message) = current.take() {
-                        if message.body.is_empty() && message.media.is_empty() {
-                            message.body = text.trim().to_owned();
-                        }
-                        messages.push(message);
-                    }
-                } else if let (Some(message), Some(open)) = (current.as_mut(), inner.take()) {
-                    if open == name {
-                        match name.as_slice() {
-                            b"Body" => message.body = text.trim().to_owned(),
-                            b"Media" => message.media.push(text.trim().to_owned()),
-                            _ => {}
-                        }
-                    }
-                    text.clear();
-                }
-            }
-            _ => {}
-        }
-    }
-    messages
-}
-
-fn message_attributes(element: &BytesStart<'_>) -> TwimlMessage {
-    let mut message = TwimlMessage::default();
-    for attribute in element.attributes().flatten() {
-        let value = attribute
-            .unescape_value()
-            .map(|v| v.into_owned())
-            .unwrap_or_default();
-        match attribute.key.as_ref() {
-            b"to" => message.to = Some(value),
-            b"from" => message.from = Some(value),
-            b"action" => message.action = Some(value),
-            b"statusCallback" if message.action.is_none() => message.action = Some(value),
-            b"method" => message.method = HttpMethod::parse(&value).unwrap_or_default(),
-            _ => {}
-        }
-    }
-    message
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -665,101 +449,6 @@ mod tests {
         assert_eq!(OptOutKeyword::of("yes"), Some(OptOutKeyword::Start));
         assert_eq!(OptOutKeyword::of("info"), Some(OptOutKeyword::Help));
         assert_eq!(OptOutKeyword::of("please stop"), None);
-    }
-
-    fn message(from: &str, to: &str, body: &str) -> Message {
-        Message {
-            sid: "SM00000000000000000000000000000000".into(),
-            account_sid: "AC00000000000000000000000000000000".into(),
-            direction: Direction::Inbound,
-            from: Some(from.into()),
-            to: to.into(),
-            body: body.into(),
-            media_urls: Vec::new(),
-            status: MessageStatus::Received,
-            num_segments: 1,
-            messaging_service_sid: None,
-            error_code: None,
-            error_message: None,
-            price: None,
-            created_at: 0,
-            updated_at: 0,
-            sent_at: Some(0),
-            status_callback: None,
-            whatsapp: None,
-        }
-    }
-
-    fn names(params: &[(String, String)]) -> Vec<&str> {
-        params.iter().map(|(name, _)| name.as_str()).collect()
-    }
-
-    #[test]
-    fn whatsapp_webhooks_drop_the_sms_geography_and_send_only_what_is_set() {
-        let sms = incoming_params(
-            &message("+15557654321", "+15550101010", "STOP"),
-            &Channel::Sms(Some(OptOutKeyword::Stop)),
-        );
-        assert!(names(&sms).contains(&"FromCity") && names(&sms).contains(&"OptOutType"));
-
-        let details = WhatsAppDetails {
-            wa_id: "15557654321".into(),
-            profile_name: "Ada".into(),
-            message_type: "text".into(),
-            button_text: None,
-            button_payload: None,
-            replied_to: None,
-            location: None,
-            forwarded: false,
-            frequently_forwarded: false,
-        };
-        let plain = incoming_params(
-            &message("whatsapp:+15557654321", "whatsapp:+15550101010", "hi"),
-            &Channel::WhatsApp(Box::new(details.clone())),
-        );
-        let plain_names = names(&plain);
-        for absent in [
-            "FromCity",
-            "ToCountry",
-            "OptOutType",
-            "ButtonText",
-            "Latitude",
-            "Forwarded",
-            "FrequentlyForwarded",
-            "OriginalRepliedMessageSid",
-        ] {
-            assert!(!plain_names.contains(&absent), "{absent}: {plain:?}");
-        }
-        for present in ["WaId", "ProfileName", "MessageType", "ReferralNumMedia"] {
-            assert!(plain_names.contains(&present), "{present}: {plain:?}");
-        }
-
-        let located = incoming_params(
-            &message("whatsapp:+15557654321", "whatsapp:+15550101010", ""),
-            &Channel::WhatsApp(Box::new(WhatsAppDetails {
-                message_type: "location".into(),
-                location: Some(SharedLocation {
-                    latitude: 37.7749,
-                    longitude: -122.4194,
-                    address: None,
-                    label: Some("Ferry Building".into()),
-                }),
-                forwarded: true,
-                ..details
-            })),
-        );
-        let value = |name: &str| {
-            located
-                .iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, v)| v.as_str())
-        };
-        assert_eq!(value("Latitude"), Some("37.7749"));
-        assert_eq!(value("Longitude"), Some("-122.4194"));
-        assert_eq!(value("Label"), Some("Ferry Building"));
-        assert_eq!(value("Address"), None);
-        assert_eq!(value("Forwarded"), Some("true"));
-        assert_eq!(value("FrequentlyForwarded"), None);
     }
 
     #[test]
@@ -790,39 +479,5 @@ mod tests {
             }),
             "interactive"
         );
-    }
-
-    #[test]
-    fn twiml_messages_in_both_forms() {
-        let replies = twiml_replies(
-            r#"<?xml version="1.0" encoding="UTF-8"?>
-            <Response>
-              <Message>Thanks &amp; bye</Message>
-              <Message to="+15550001111" action="http://app/status" method="GET">
-                <Body>Second</Body><Media>https://example.com/a.png</Media>
-              </Message>
-              <Redirect>http://app/next</Redirect>
-            </Response>"#,
-        );
-        assert_eq!(
-            replies,
-            vec![
-                TwimlMessage {
-                    body: "Thanks & bye".into(),
-                    ..TwimlMessage::default()
-                },
-                TwimlMessage {
-                    to: Some("+15550001111".into()),
-                    body: "Second".into(),
-                    media: vec!["https://example.com/a.png".into()],
-                    action: Some("http://app/status".into()),
-                    method: HttpMethod::Get,
-                    ..TwimlMessage::default()
-                },
-            ]
-        );
-        assert!(twiml_replies("").is_empty());
-        assert!(twiml_replies("<Response/>").is_empty());
-        assert!(twiml_replies("{\"ok\": true}").is_empty());
     }
 }

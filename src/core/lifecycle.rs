@@ -6,12 +6,13 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
+use super::messages::HttpMethod;
+use super::outbox::{Delivery, Notice, Sent, StatusNotify, WhatsAppNotify};
 use super::rules::{CallbackDisorder, Step};
-use super::store::{self, CallbackAttempt, Job, JobKind, NewJob, StatusNotify};
+use super::store::{self, CallbackAttempt, Job, JobKind, NewJob};
 use super::tenants::Tenant;
 use super::time::{self, ClockMode, Millis};
-use super::{Core, CoreError};
-use crate::webhooks;
+use super::{Core, CoreError, ids};
 
 /// How many scheduled jobs (status changes, webhook deliveries) may be under way at once.
 const MAX_RUNNING_JOBS: usize = 256;
@@ -177,57 +178,45 @@ impl Core {
         notify: &StatusNotify,
         step: &Step,
         at: Millis,
-    ) -> Option<store::Delivery> {
-        let (attempts, retry_delay_ms) = (
-            self.settings.retry_attempts.max(1),
-            self.settings.retry_delay.as_millis() as u64,
-        );
-        match &notify.whatsapp {
-            Some(whatsapp) => webhooks::meta::status_delivery(
-                sid,
-                notify,
-                whatsapp,
-                step,
+    ) -> Option<Delivery> {
+        let (status, idempotency_token) = match &notify.whatsapp {
+            Some(_) => (WhatsAppNotify::reported(step.status)?, ids::hex(32)),
+            None => (step.status.as_str(), format!("{}-{}", ids::hex(16), sid)),
+        };
+        Some(Delivery {
+            idempotency_token,
+            resource_sid: sid.to_owned(),
+            status: status.to_owned(),
+            url: notify.callback.url.clone(),
+            method: match &notify.whatsapp {
+                Some(_) => HttpMethod::Post,
+                None => notify.callback.method,
+            },
+            notice: Notice::MessageStatus {
+                account_sid: account_sid.to_owned(),
+                sid: sid.to_owned(),
+                notify: Box::new(notify.clone()),
+                step: step.clone(),
                 at,
-                attempts,
-                retry_delay_ms,
-            ),
-            None => Some(webhooks::twilio::message_status(
-                account_sid,
-                sid,
-                notify,
-                step,
-                at,
-                attempts,
-                retry_delay_ms,
-            )),
-        }
+            },
+            to: Some(notify.to.clone()),
+            from: notify.from.clone(),
+            target: None,
+            attempt: 1,
+            max_attempts: self.settings.retry_attempts.max(1),
+            retry_delay_ms: self.settings.retry_delay.as_millis() as u64,
+        })
     }
 
-    /// Send one webhook attempt and record it. A delivery whose message was deleted or canceled
-    /// meanwhile has already left the timers; one that was under way still goes out once, and
-    /// its record finds the job row gone and schedules no retry.
-    async fn deliver(&self, job: &Job, delivery: &store::Delivery) -> Result<(), CoreError> {
+    /// Send one scheduled webhook attempt and record it, with its retry if it failed and
+    /// attempts remain. A delivery whose message was deleted or canceled meanwhile has already
+    /// left the timers; one that was under way still goes out once, and its record finds the
+    /// job row gone and schedules no retry.
+    async fn deliver(&self, job: &Job, delivery: &Delivery) -> Result<(), CoreError> {
         let Some(tenant) = self.tenants.get(&job.account_sid) else {
             return Ok(());
         };
-        let account = tenant.account();
-        let sent = match delivery.provider {
-            store::WebhookProvider::Twilio => {
-                self.webhooks
-                    .send_twilio(delivery, &account.auth_token)
-                    .await
-            }
-            store::WebhookProvider::Meta => {
-                self.webhooks
-                    .send_meta(
-                        delivery,
-                        &account.whatsapp.app_secret,
-                        &webhooks::MetaOptions::default(),
-                    )
-                    .await
-            }
-        };
+        let sent = self.courier.send(delivery, &tenant.account()).await;
         let at = tenant.now();
         let attempt = attempt_record(&job.account_sid, delivery, sent, at);
         let retry =
@@ -235,7 +224,7 @@ impl Core {
                 account_sid: job.account_sid.clone(),
                 resource_sid: delivery.resource_sid.clone(),
                 due_at: at + delivery.retry_delay_ms as Millis,
-                kind: JobKind::Deliver(store::Delivery {
+                kind: JobKind::Deliver(Delivery {
                     attempt: delivery.attempt + 1,
                     ..delivery.clone()
                 }),
@@ -246,20 +235,35 @@ impl Core {
                 job_id: Some(job.id),
                 attempt,
                 retry,
-                to: delivery.param("To").map(str::to_owned),
-                from: delivery.param("From").map(str::to_owned),
+                to: delivery.to.clone(),
+                from: delivery.from.clone(),
             })
             .await?;
         self.timers.add(written.jobs);
         Ok(())
+    }
+
+    /// Send a webhook now, once, outside the scheduler (a user's message, a handshake), and
+    /// record the attempt with its event. Returns the record and what the courier reported.
+    pub(super) async fn send_now(
+        &self,
+        tenant: &Tenant,
+        delivery: &Delivery,
+    ) -> Result<(CallbackAttempt, Sent), CoreError> {
+        let sent = self.courier.send(delivery, &tenant.account()).await;
+        let attempt = attempt_record(&tenant.sid(), delivery, sent.clone(), tenant.now());
+        let recorded = self
+            .record_attempt(attempt, delivery.to.clone(), delivery.from.clone())
+            .await?;
+        Ok((recorded, sent))
     }
 }
 
 /// What a webhook attempt sent and what came back, as stored.
 pub(super) fn attempt_record(
     account_sid: &str,
-    delivery: &store::Delivery,
-    sent: webhooks::Sent,
+    delivery: &Delivery,
+    sent: Sent,
     at: Millis,
 ) -> CallbackAttempt {
     CallbackAttempt {
@@ -277,6 +281,6 @@ pub(super) fn attempt_record(
         latency_ms: sent.latency_ms as i64,
         created_at: at,
         idempotency_token: delivery.idempotency_token.clone(),
-        provider: delivery.provider,
+        provider: delivery.provider(),
     }
 }

@@ -316,6 +316,7 @@ mod tests {
                 allowed_from_numbers: Vec::new(),
                 whatsapp: WhatsAppIdentity::generate(),
             },
+            Arc::new(crate::core::outbox::Unreachable),
             shutdown.clone(),
         )
         .await
@@ -475,11 +476,10 @@ mod tests {
             matches!(refused, Err(CoreError::Rejected(ref r)) if r.code == 131053),
             "{refused:?}"
         );
-        let stored: i64 = core
+        let account_sid = tenant.sid();
+        let stored = core
             .store
-            .read(|conn| {
-                Ok(conn.query_row("SELECT COUNT(*) FROM whatsapp_media", [], |row| row.get(0))?)
-            })
+            .read(move |conn| store::media_count(conn, &account_sid))
             .await
             .expect("count");
         assert_eq!(stored, 0, "a refused upload leaves no row");

@@ -6,13 +6,10 @@ use super::events::{EventData, NewEvent};
 use super::messages::{self, Message, MessageFilter, MessageStatus, MessageUpdate, NewMessage};
 use super::paging::{Page, PageRequest, PageStart};
 use super::rules::{self, Decision, Outcome, Rejection, Step, Subject};
-use super::store::{
-    self, CallbackAttempt, ClearWhat, Cleared, Delivery, JobKind, NewJob, PageFrom, WebhookProvider,
-};
+use super::store::{self, CallbackAttempt, ClearWhat, Cleared, JobKind, NewJob, PageFrom};
 use super::tenants::{Tenant, WindowPolicy};
 use super::time::{self, Millis};
 use super::{Core, CoreError, ids, magic, text};
-use crate::webhooks;
 
 /// Who is sending an outbound message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -469,46 +466,12 @@ impl Core {
             .read(move |conn| store::callback_attempt(conn, &account_sid, attempt_id))
             .await?
             .ok_or(CoreError::NotFound)?;
-        let account = tenant.account();
-        let sent = match original.provider {
-            WebhookProvider::Twilio => {
-                self.webhooks
-                    .resend_twilio(&original, &account.auth_token)
-                    .await
-            }
-            WebhookProvider::Meta if original.method.eq_ignore_ascii_case("GET") => {
-                // A verification request carries its challenge in the URL: resent as it was.
-                self.webhooks.resend_get(&original.url).await
-            }
-            WebhookProvider::Meta => {
-                let delivery = Delivery {
-                    provider: WebhookProvider::Meta,
-                    idempotency_token: original.idempotency_token.clone(),
-                    resource_sid: original.resource_sid.clone(),
-                    status: original.status.clone(),
-                    url: original.url.clone(),
-                    method: messages::HttpMethod::Post,
-                    params: Vec::new(),
-                    json: original.request_body.clone(),
-                    attempt: 1,
-                    max_attempts: 1,
-                    retry_delay_ms: 0,
-                };
-                self.webhooks
-                    .send_meta(
-                        &delivery,
-                        &account.whatsapp.app_secret,
-                        &webhooks::MetaOptions::default(),
-                    )
-                    .await
-            }
-        };
-        let params = crate::providers::twilio::decode_form(&original.request_body);
-        let param = |name: &str| {
-            params
-                .iter()
-                .find(|(key, _)| key == name)
-                .map(|(_, value)| value.clone())
+        let sent = self.courier.resend(&original, &tenant.account()).await;
+        // The attempt's event names the message's addresses, as the first attempt's did.
+        let (to, from) = match self.message(tenant, &original.resource_sid).await {
+            Ok(message) => (Some(message.to), message.from),
+            Err(CoreError::NotFound) => (None, None),
+            Err(other) => return Err(other),
         };
         let attempt = CallbackAttempt {
             id: 0,
@@ -522,8 +485,7 @@ impl Core {
             created_at: tenant.now(),
             ..original.clone()
         };
-        self.record_attempt(attempt, param("To"), param("From"))
-            .await
+        self.record_attempt(attempt, to, from).await
     }
 
     /// Store a webhook attempt made outside the scheduler, and raise its event.

@@ -14,6 +14,7 @@ pub mod messages; // the message model
 mod messaging; // sending and managing messages: checks, rules, storage
 pub mod numbers; // a tenant's phone numbers and their webhooks
 pub mod observe; // event filters, and waiting for an event
+pub mod outbox; // the webhooks the core sends, as data, and the Courier trait they leave by
 pub mod paging; // pages of a list: where one starts, what lies beyond
 pub mod rules; // what happens to a message: match → reject, or a lifecycle script
 pub mod scheduler; // pending jobs in memory, by tenant and due time
@@ -28,8 +29,8 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::webhooks::WebhookClient;
 use events::EventLog;
+use outbox::Courier;
 use rules::{InvalidRule, Outcome, Rejection, Rule, RuleBook};
 use scheduler::Timers;
 use store::{Location, Store, StoreError};
@@ -94,8 +95,6 @@ pub struct DefaultAccount {
 pub enum StartError {
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("cannot build the webhook HTTP client: {0}")]
-    WebhookClient(#[from] reqwest::Error),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -131,19 +130,21 @@ pub struct Core {
     pub events: Arc<EventLog>,
     pub tenants: Registry,
     timers: Timers,
-    webhooks: WebhookClient,
+    /// Sends the webhooks the core decides on; the server fills it (see [`outbox::Courier`]).
+    courier: Arc<dyn Courier>,
     /// The config file's account: its credentials and the seed's number lists.
     config_account: DefaultAccount,
     started_at: Millis,
 }
 
 impl Core {
-    /// Open the store, rebuild tenants and pending jobs, and start the scheduler. The scheduler
-    /// stops when `shutdown` is cancelled.
+    /// Open the store, rebuild tenants and pending jobs, and start the scheduler, which sends
+    /// webhooks through `courier`. The scheduler stops when `shutdown` is cancelled.
     pub async fn start(
         settings: Settings,
         location: &Location,
         default_account: DefaultAccount,
+        courier: Arc<dyn Courier>,
         shutdown: CancellationToken,
     ) -> Result<Arc<Core>, StartError> {
         let (store, writer) = Store::open(location, settings.synchronous)?;
@@ -155,7 +156,7 @@ impl Core {
             events,
             tenants: Registry::default(),
             timers: Timers::default(),
-            webhooks: WebhookClient::new(settings.webhook_timeout)?,
+            courier,
             config_account: default_account,
             started_at: time::wall_now(),
             settings,

@@ -61,7 +61,7 @@ pub fn media_type_of_url(url: &str) -> &'static str {
 
 /// An absolute http(s) URL with a host: what a webhook or callback can be sent to.
 pub fn is_http_url(url: &str) -> bool {
-    reqwest::Url::parse(url)
+    url::Url::parse(url)
         .map(|u| {
             matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| !h.is_empty())
         })

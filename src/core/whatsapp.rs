@@ -9,17 +9,16 @@ use std::time::Duration;
 use sha2::{Digest, Sha256};
 
 use super::events::{EventData, NewEvent};
-use super::lifecycle::attempt_record;
 use super::messages::{Callback, Direction, HttpMethod, Message, MessageStatus, WhatsAppContent};
 use super::messaging::respond_after;
-use super::rules::{self, Decision, Outcome, Rejection, Step, Subject};
-use super::store::{
-    self, CallbackAttempt, Delivery, StatusNotify, WebhookProvider, WhatsAppNotify,
+use super::outbox::{
+    Delivery, Notice, Sent, StatusNotify, TargetTreatment, WhatsAppIncoming, WhatsAppNotify,
 };
+use super::rules::{self, Decision, Outcome, Rejection, Step, Subject};
+use super::store::{self, CallbackAttempt};
 use super::tenants::{Tenant, WhatsAppIdentity, WhatsAppTemplate, WindowPolicy};
 use super::time::Millis;
 use super::{Core, CoreError, ids, text};
-use crate::webhooks::{self, MetaOptions, meta};
 
 /// The customer-service window: a user's message lets the business write freely for 24 hours.
 pub const WINDOW_MS: Millis = 24 * 3600 * 1000;
@@ -144,13 +143,11 @@ pub enum InboundDelivery {
 }
 
 impl InboundDelivery {
-    fn of(webhook: Option<&CallbackAttempt>) -> Self {
-        match webhook {
+    fn of(sent: Option<&Sent>) -> Self {
+        match sent {
             None => InboundDelivery::NoWebhook,
-            Some(attempt) if attempt.response_status.is_some() => InboundDelivery::Answered,
-            Some(attempt) if attempt.error.as_deref().is_some_and(webhooks::timed_out) => {
-                InboundDelivery::TimedOut
-            }
+            Some(sent) if sent.response_status.is_some() => InboundDelivery::Answered,
+            Some(sent) if sent.timed_out => InboundDelivery::TimedOut,
             Some(_) => InboundDelivery::Unreachable,
         }
     }
@@ -489,47 +486,40 @@ impl Core {
             .as_ref()
             .and_then(|t| t.timeout)
             .unwrap_or(self.settings.webhook_timeout);
-        let webhook = match target {
+        let sent = match target {
             None => None,
             Some(target) => {
-                let body = meta::inbound_message(&meta::UserMessage {
-                    identity: &identity,
-                    wa_id: &user,
-                    profile_name: &profile_name,
-                    message_id: &message.sid,
-                    at: now,
-                    message_type: &inbound.message_type,
-                    content: &inbound.content,
-                    context_id: inbound.context_id.as_deref(),
-                });
                 let delivery = Delivery {
-                    provider: WebhookProvider::Meta,
                     idempotency_token: ids::hex(32),
                     resource_sid: message.sid.clone(),
                     status: MessageStatus::Received.as_str().into(),
                     url: target.url.clone(),
                     method: HttpMethod::Post,
-                    params: meta::record_addresses(&message.to, Some(&user)),
-                    json: body,
+                    notice: Notice::WhatsAppIncoming(Box::new(WhatsAppIncoming {
+                        identity: identity.clone(),
+                        wa_id: user.clone(),
+                        profile_name,
+                        message_id: message.sid.clone(),
+                        at: now,
+                        message_type: inbound.message_type,
+                        content: inbound.content,
+                        context_id: inbound.context_id,
+                    })),
+                    to: Some(message.to.clone()),
+                    from: Some(user.clone()),
+                    target: Some(TargetTreatment {
+                        mock_testing: target.mock_testing,
+                        timeout_ms: target.timeout.map(|t| t.as_millis() as u64),
+                    }),
                     attempt: 1,
                     max_attempts: 1,
                     retry_delay_ms: 0,
                 };
-                let options = MetaOptions {
-                    mock_testing: target.mock_testing,
-                    timeout: target.timeout,
-                };
-                let sent = self
-                    .webhooks
-                    .send_meta(&delivery, &identity.app_secret, &options)
-                    .await;
-                let attempt = attempt_record(&account_sid, &delivery, sent, tenant.now());
-                Some(
-                    self.record_attempt(attempt, Some(message.to.clone()), Some(user.clone()))
-                        .await?,
-                )
+                Some(self.send_now(tenant, &delivery).await?)
             }
         };
+        let delivery = InboundDelivery::of(sent.as_ref().map(|(_, sent)| sent));
+        let webhook = sent.map(|(recorded, _)| recorded);
         self.store
             .write(store::AppendEvent(NewEvent {
                 account_sid,
@@ -544,7 +534,7 @@ impl Core {
             .await?;
         Ok(WhatsAppInboundOutcome {
             message,
-            delivery: InboundDelivery::of(webhook.as_ref()),
+            delivery,
             webhook,
             waited,
         })
@@ -579,28 +569,28 @@ impl Core {
             )
         })?;
         check_http_url(&url)?;
-        let challenge = meta::challenge();
-        let sent = self
-            .webhooks
-            .verify_meta(&url, &identity.verify_token, &challenge)
-            .await;
-        let echoed = sent.response_status == Some(200)
-            && sent.response_body.as_deref().map(str::trim) == Some(challenge.as_str());
+        // Meta's challenge is an integer-like string.
+        let challenge = ids::digits(10);
         let delivery = Delivery {
-            provider: WebhookProvider::Meta,
             idempotency_token: ids::hex(32),
             resource_sid: identity.phone_number_id.clone(),
             status: "verification".into(),
-            url: url.clone(),
+            url,
             method: HttpMethod::Get,
-            params: Vec::new(),
-            json: String::new(),
+            notice: Notice::Verification {
+                verify_token: identity.verify_token.clone(),
+                challenge: challenge.clone(),
+            },
+            to: None,
+            from: None,
+            target: None,
             attempt: 1,
             max_attempts: 1,
             retry_delay_ms: 0,
         };
-        let attempt = attempt_record(&tenant.sid(), &delivery, sent, tenant.now());
-        let attempt = self.record_attempt(attempt, None, None).await?;
+        let (attempt, sent) = self.send_now(tenant, &delivery).await?;
+        let echoed = sent.response_status == Some(200)
+            && sent.response_body.as_deref().map(str::trim) == Some(challenge.as_str());
         Ok(Verification {
             challenge,
             attempt,

@@ -9,10 +9,8 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::core::ids;
-use crate::core::messages::{HttpMethod, MessageStatus};
+use crate::core::outbox::{WhatsAppIncoming, WhatsAppNotify};
 use crate::core::rules::Step;
-use crate::core::store::{Delivery, StatusNotify, WebhookProvider, WhatsAppNotify};
 use crate::core::tenants::WhatsAppIdentity;
 use crate::core::time::Millis;
 use crate::providers::meta::title_of;
@@ -21,29 +19,13 @@ use crate::providers::meta::title_of;
 /// `expiration_timestamp`).
 const CONVERSATION_MS: Millis = 24 * 3600 * 1000;
 
-/// A simulated user's message, for [`inbound_message`].
-#[derive(Debug, Clone)]
-pub struct UserMessage<'a> {
-    pub identity: &'a WhatsAppIdentity,
-    /// The user's `wa_id`: digits.
-    pub wa_id: &'a str,
-    pub profile_name: &'a str,
-    pub message_id: &'a str,
-    pub at: Millis,
-    pub message_type: &'a str,
-    /// The type's object, as JSON text.
-    pub content: &'a str,
-    /// The business message the user replied to (a button tap, a quoted reply).
-    pub context_id: Option<&'a str>,
-}
-
 /// The webhook body of a user's message (§4.3–§4.4): the complete envelope with the contact,
 /// a string timestamp, and `context` when the user replied to one of the business's messages.
 /// The system message type has no `contacts`, as Meta sends it.
-pub fn inbound_message(user: &UserMessage<'_>) -> String {
-    let content: Value = serde_json::from_str(user.content).unwrap_or(Value::Null);
+pub fn inbound_message(user: &WhatsAppIncoming) -> String {
+    let content: Value = serde_json::from_str(&user.content).unwrap_or(Value::Null);
     let mut message = Map::new();
-    if let Some(context_id) = user.context_id {
+    if let Some(context_id) = &user.context_id {
         message.insert(
             "context".into(),
             json!({ "from": user.identity.business_number(), "id": context_id }),
@@ -53,10 +35,10 @@ pub fn inbound_message(user: &UserMessage<'_>) -> String {
     message.insert("id".into(), json!(user.message_id));
     message.insert("timestamp".into(), json!(seconds(user.at)));
     message.insert("type".into(), json!(user.message_type));
-    message.insert(user.message_type.into(), content);
+    message.insert(user.message_type.clone(), content);
     let mut value = Map::new();
     value.insert("messaging_product".into(), json!("whatsapp"));
-    value.insert("metadata".into(), metadata(user.identity));
+    value.insert("metadata".into(), metadata(&user.identity));
     if user.message_type != "system" {
         value.insert(
             "contacts".into(),
@@ -67,22 +49,16 @@ pub fn inbound_message(user: &UserMessage<'_>) -> String {
     envelope(&user.identity.business_account_id, Value::Object(value))
 }
 
-/// The status webhook of a Cloud API message entering `step.status` (§4.5), or none for a
-/// status Meta does not report (`accepted`, `queued`: the API's answer already said so).
+/// The status webhook of a Cloud API message entering `step` (§4.5), whose status Meta calls
+/// `status` ([`WhatsAppNotify::reported`]).
 pub fn message_status(
+    status: &str,
     wamid: &str,
     recipient: &str,
     notify: &WhatsAppNotify,
     step: &Step,
     at: Millis,
-) -> Option<(String, String)> {
-    let status = match step.status {
-        MessageStatus::Sent => "sent",
-        MessageStatus::Delivered => "delivered",
-        MessageStatus::Read => "read",
-        MessageStatus::Failed | MessageStatus::Undelivered => "failed",
-        _ => return None,
-    };
+) -> String {
     let mut entry = Map::new();
     entry.insert("id".into(), json!(wamid));
     entry.insert("status".into(), json!(status));
@@ -136,46 +112,7 @@ pub fn message_status(
         },
         "statuses": [Value::Object(entry)],
     });
-    Some((
-        status.to_owned(),
-        envelope(&notify.business_account_id, value),
-    ))
-}
-
-/// A status webhook as a delivery, with the server's retry policy.
-pub fn status_delivery(
-    wamid: &str,
-    notify: &StatusNotify,
-    whatsapp: &WhatsAppNotify,
-    step: &Step,
-    at: Millis,
-    max_attempts: u32,
-    retry_delay_ms: u64,
-) -> Option<Delivery> {
-    let (status, body) = message_status(wamid, &notify.to, whatsapp, step, at)?;
-    Some(Delivery {
-        provider: WebhookProvider::Meta,
-        idempotency_token: ids::hex(32),
-        resource_sid: wamid.to_owned(),
-        status,
-        url: notify.callback.url.clone(),
-        method: HttpMethod::Post,
-        params: record_addresses(&notify.to, notify.from.as_deref()),
-        json: body,
-        attempt: 1,
-        max_attempts,
-        retry_delay_ms,
-    })
-}
-
-/// A Meta delivery sends only its JSON; its `params` carry the message's addresses for the
-/// attempt's record and event filters (`To`, `From`, as Twilio's do), and are not sent.
-pub fn record_addresses(to: &str, from: Option<&str>) -> Vec<(String, String)> {
-    let mut params = vec![("To".to_owned(), to.to_owned())];
-    if let Some(from) = from {
-        params.push(("From".to_owned(), from.to_owned()));
-    }
-    params
+    envelope(&notify.business_account_id, value)
 }
 
 /// `{"object": "whatsapp_business_account", "entry": [{"id": WABA, "changes": [{"value", "field"}]}]}`,
@@ -221,11 +158,6 @@ pub fn escape_non_ascii(json: &str) -> String {
     out
 }
 
-/// A fresh `hub.challenge`: Meta sends an integer-like string.
-pub fn challenge() -> String {
-    ids::digits(10)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -246,15 +178,15 @@ mod tests {
             display_phone_number: "+1 555 0123".into(),
             ..WhatsAppIdentity::generate()
         };
-        let body = inbound_message(&UserMessage {
-            identity: &identity,
-            wa_id: "263778177125",
-            profile_name: "Test User",
-            message_id: "wamid.X",
+        let body = inbound_message(&WhatsAppIncoming {
+            identity,
+            wa_id: "263778177125".into(),
+            profile_name: "Test User".into(),
+            message_id: "wamid.X".into(),
             at: 1_750_000_000_123,
-            message_type: "text",
-            content: r#"{"body":"hi"}"#,
-            context_id: Some("wamid.Y"),
+            message_type: "text".into(),
+            content: r#"{"body":"hi"}"#.into(),
+            context_id: Some("wamid.Y".into()),
         });
         let parsed: Value = serde_json::from_str(&body).unwrap();
         assert_eq!(parsed["object"], "whatsapp_business_account");

@@ -1,55 +1,37 @@
-//! Webhook delivery: builds the provider's request, signs it, sends it with a timeout and
-//! reports what the app answered. Retries are scheduled by the core as durable jobs, so a
-//! delivery never blocks an API response or the next status change.
+//! Webhook delivery: the core's [`Courier`]. It encodes each notice as its provider does
+//! (Twilio's form parameters, Meta's JSON envelope), signs it with the tenant's secret, sends it
+//! with a timeout and reports what the app answered; it reads the app's TwiML answers into
+//! replies. It decides nothing: the core says what to send and when, schedules retries as
+//! durable jobs and records every attempt, so a delivery never blocks an API response.
 
 pub mod meta;
 pub mod signature;
 pub mod twilio;
+pub mod twiml;
 
 use std::time::{Duration, Instant};
 
+use futures_util::FutureExt;
+use futures_util::future::BoxFuture;
+
 use crate::core::messages::HttpMethod;
-use crate::core::store::{CallbackAttempt, Delivery};
+use crate::core::outbox::{Courier, Delivery, MessageReply, Notice, Sent, WebhookProvider};
+use crate::core::store::CallbackAttempt;
+use crate::core::tenants::Account;
 use crate::providers::twilio::{decode_form, encode_form};
 
 /// How much of an app's answer is kept.
 const KEPT_RESPONSE_BYTES: usize = 8 * 1024;
 
-/// What one attempt sent and got back.
-#[derive(Debug, Clone)]
-pub struct Sent {
-    /// The URL requested (with the parameters, for a GET).
-    pub url: String,
-    pub request_body: String,
-    pub response_status: Option<u16>,
-    pub response_body: Option<String>,
-    /// Why no answer came (connection refused, timeout, …).
-    pub error: Option<String>,
-    pub latency_ms: u64,
-}
-
-/// How a Meta webhook is sent besides its body.
-#[derive(Debug, Clone, Default)]
-pub struct MetaOptions {
-    /// Add `X-Mock-Testing: true`, as the seed's proxy did for the bot's test path.
-    pub mock_testing: bool,
-    /// Wait this long for the answer instead of the server's webhook timeout.
-    pub timeout: Option<Duration>,
-}
-
-/// Why an attempt got no answer, as the seed's proxy told them apart: 504 for a timeout, 502
-/// for everything else.
-pub fn timed_out(error: &str) -> bool {
-    error == TIMED_OUT
-}
-
 const TIMED_OUT: &str = "timed out waiting for the app's answer";
 
+/// Sends webhooks over HTTP, as the providers do.
 pub struct WebhookClient {
     http: reqwest::Client,
 }
 
 impl WebhookClient {
+    /// A client that gives every app `timeout` to answer (a proxy target may set its own).
     pub fn new(timeout: Duration) -> Result<Self, reqwest::Error> {
         let http = reqwest::Client::builder()
             .timeout(timeout)
@@ -59,12 +41,65 @@ impl WebhookClient {
         Ok(WebhookClient { http })
     }
 
-    /// Send a Twilio form webhook, signed with the account's auth token.
-    pub async fn send_twilio(&self, delivery: &Delivery, auth_token: &str) -> Sent {
-        let encoded = encode_form(&delivery.params);
+    async fn deliver(&self, delivery: &Delivery, account: &Account) -> Sent {
+        match &delivery.notice {
+            Notice::MessageStatus {
+                account_sid,
+                sid,
+                notify,
+                step,
+                at,
+            } => match &notify.whatsapp {
+                None => {
+                    let params = twilio::message_status(account_sid, sid, notify, step, *at);
+                    self.send_twilio(delivery, &params, &account.auth_token)
+                        .await
+                }
+                Some(whatsapp) => {
+                    let body = meta::message_status(
+                        &delivery.status,
+                        sid,
+                        &notify.to,
+                        whatsapp,
+                        step,
+                        *at,
+                    );
+                    self.send_meta(delivery, &body, &account.whatsapp.app_secret)
+                        .await
+                }
+            },
+            Notice::TwilioIncoming { message, channel } => {
+                let params = twilio::incoming_message(message, channel);
+                self.send_twilio(delivery, &params, &account.auth_token)
+                    .await
+            }
+            Notice::WhatsAppIncoming(incoming) => {
+                let body = meta::inbound_message(incoming);
+                self.send_meta(delivery, &body, &account.whatsapp.app_secret)
+                    .await
+            }
+            Notice::Verification {
+                verify_token,
+                challenge,
+            } => {
+                self.verify_meta(&delivery.url, verify_token, challenge)
+                    .await
+            }
+        }
+    }
+
+    /// A Twilio form webhook, signed with the account's auth token: POSTed as the body, or
+    /// sent as the query of a GET.
+    async fn send_twilio(
+        &self,
+        delivery: &Delivery,
+        params: &[(String, String)],
+        auth_token: &str,
+    ) -> Sent {
+        let encoded = encode_form(params);
         let (url, body, signed_params): (String, String, &[(String, String)]) =
             match delivery.method {
-                HttpMethod::Post => (delivery.url.clone(), encoded, &delivery.params),
+                HttpMethod::Post => (delivery.url.clone(), encoded, params),
                 HttpMethod::Get => {
                     let separator = if delivery.url.contains('?') { '&' } else { '?' };
                     (
@@ -89,39 +124,9 @@ impl WebhookClient {
         self.send(url, body, request).await
     }
 
-    /// Send a recorded Twilio webhook request again: the same URL, method, body and
-    /// idempotency token, signed anew (the account's token may have changed).
-    pub async fn resend_twilio(&self, recorded: &CallbackAttempt, auth_token: &str) -> Sent {
-        let url = recorded.url.clone();
-        let request = if recorded.method.eq_ignore_ascii_case("GET") {
-            self.http.get(&url).header(
-                "X-Twilio-Signature",
-                signature::twilio(auth_token, &url, &[]),
-            )
-        } else {
-            let params = decode_form(&recorded.request_body);
-            self.http
-                .post(&url)
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .header(
-                    "X-Twilio-Signature",
-                    signature::twilio(auth_token, &url, &params),
-                )
-                .body(recorded.request_body.clone())
-        }
-        .header("I-Twilio-Idempotency-Token", &recorded.idempotency_token)
-        .header("Accept", "*/*");
-        self.send(url, recorded.request_body.clone(), request).await
-    }
-
-    /// Send a Meta webhook: the delivery's JSON body, signed with the app secret. `options`
-    /// carry the seed's proxy mode: `X-Mock-Testing: true` and the target's own timeout.
-    pub async fn send_meta(
-        &self,
-        delivery: &Delivery,
-        app_secret: &str,
-        options: &MetaOptions,
-    ) -> Sent {
+    /// A Meta webhook: the JSON body, signed with the app secret. A proxy target's delivery
+    /// carries the seed's `X-Mock-Testing: true` and the target's own timeout.
+    async fn send_meta(&self, delivery: &Delivery, body: &str, app_secret: &str) -> Sent {
         let mut request = self
             .http
             .post(&delivery.url)
@@ -130,22 +135,24 @@ impl WebhookClient {
             .header("User-Agent", "facebookexternalua")
             .header(
                 "X-Hub-Signature-256",
-                signature::meta(app_secret, delivery.json.as_bytes()),
+                signature::meta(app_secret, body.as_bytes()),
             )
-            .body(delivery.json.clone());
-        if options.mock_testing {
-            request = request.header("X-Mock-Testing", "true");
+            .body(body.to_owned());
+        if let Some(target) = &delivery.target {
+            if target.mock_testing {
+                request = request.header("X-Mock-Testing", "true");
+            }
+            if let Some(timeout_ms) = target.timeout_ms {
+                request = request.timeout(Duration::from_millis(timeout_ms));
+            }
         }
-        if let Some(timeout) = options.timeout {
-            request = request.timeout(timeout);
-        }
-        self.send(delivery.url.clone(), delivery.json.clone(), request)
+        self.send(delivery.url.clone(), body.to_owned(), request)
             .await
     }
 
     /// Meta's verification request: `GET url?hub.mode=subscribe&hub.challenge=…&hub.verify_token=…`,
     /// unsigned.
-    pub async fn verify_meta(&self, url: &str, verify_token: &str, challenge: &str) -> Sent {
+    async fn verify_meta(&self, url: &str, verify_token: &str, challenge: &str) -> Sent {
         let query = encode_form(&[
             ("hub.mode".into(), "subscribe".into()),
             ("hub.challenge".into(), challenge.into()),
@@ -164,10 +171,44 @@ impl WebhookClient {
         self.send(full, String::new(), request).await
     }
 
-    /// A GET sent again as recorded (Meta's verification request).
-    pub async fn resend_get(&self, url: &str) -> Sent {
-        let request = self.http.get(url).header("Accept", "*/*");
-        self.send(url.to_owned(), String::new(), request).await
+    /// A recorded request sent again: the same URL, method, body and idempotency token, signed
+    /// anew. Meta's verification GET carries its challenge in the URL and no signature.
+    async fn redeliver(&self, recorded: &CallbackAttempt, account: &Account) -> Sent {
+        let url = recorded.url.clone();
+        let body = recorded.request_body.clone();
+        let is_get = recorded.method.eq_ignore_ascii_case("GET");
+        let request = match recorded.provider {
+            WebhookProvider::Twilio => if is_get {
+                self.http.get(&url).header(
+                    "X-Twilio-Signature",
+                    signature::twilio(&account.auth_token, &url, &[]),
+                )
+            } else {
+                let params = decode_form(&body);
+                self.http
+                    .post(&url)
+                    .header("Content-Type", "application/x-www-form-urlencoded")
+                    .header(
+                        "X-Twilio-Signature",
+                        signature::twilio(&account.auth_token, &url, &params),
+                    )
+                    .body(body.clone())
+            }
+            .header("I-Twilio-Idempotency-Token", &recorded.idempotency_token),
+            WebhookProvider::Meta if is_get => self.http.get(&url),
+            WebhookProvider::Meta => self
+                .http
+                .post(&url)
+                .header("Content-Type", "application/json")
+                .header("User-Agent", "facebookexternalua")
+                .header(
+                    "X-Hub-Signature-256",
+                    signature::meta(&account.whatsapp.app_secret, body.as_bytes()),
+                )
+                .body(body.clone()),
+        }
+        .header("Accept", "*/*");
+        self.send(url, body, request).await
     }
 
     async fn send(
@@ -182,10 +223,10 @@ impl WebhookClient {
                 let status = response.status().as_u16();
                 match response.bytes().await {
                     Ok(bytes) => Ok((status, bytes)),
-                    Err(e) => Err(describe(&e)),
+                    Err(e) => Err(e),
                 }
             }
-            Err(e) => Err(describe(&e)),
+            Err(e) => Err(e),
         };
         let latency_ms = started.elapsed().as_millis() as u64;
         match outcome {
@@ -198,6 +239,7 @@ impl WebhookClient {
                         .into_owned(),
                 ),
                 error: None,
+                timed_out: false,
                 latency_ms,
             },
             Err(error) => Sent {
@@ -205,10 +247,29 @@ impl WebhookClient {
                 request_body,
                 response_status: None,
                 response_body: None,
-                error: Some(error),
+                error: Some(describe(&error)),
+                timed_out: error.is_timeout(),
                 latency_ms,
             },
         }
+    }
+}
+
+impl Courier for WebhookClient {
+    fn send<'a>(&'a self, delivery: &'a Delivery, account: &'a Account) -> BoxFuture<'a, Sent> {
+        self.deliver(delivery, account).boxed()
+    }
+
+    fn resend<'a>(
+        &'a self,
+        recorded: &'a CallbackAttempt,
+        account: &'a Account,
+    ) -> BoxFuture<'a, Sent> {
+        self.redeliver(recorded, account).boxed()
+    }
+
+    fn message_replies(&self, answer: &str) -> Vec<MessageReply> {
+        twiml::message_replies(answer)
     }
 }
 

@@ -40,10 +40,7 @@ pub async fn send(
         SendRequest::Message(MessageSend { to_input, send }) => {
             let is_template = send.template.is_some();
             let wa_id = send.to.clone();
-            let sent = state
-                .core
-                .send_whatsapp(&tenant, send)
-                .await?;
+            let sent = state.core.send_whatsapp(&tenant, send).await?;
             // Meta adds `message_status` to template sends (and, per the spec, may to others);
             // clients read `messages[0].id`.
             let mut entry = json!({ "id": sent.sid });

@@ -7,8 +7,9 @@ use serde::{Deserialize, Serialize};
 
 use super::events::insert_event;
 use super::jobs::{claim_job, insert_job};
-use super::{Job, NewJob, StoreError, WebhookProvider, WriteOp};
+use super::{Job, NewJob, StoreError, WriteOp};
 use crate::core::events::{Event, EventData, NewEvent};
+use crate::core::outbox::WebhookProvider;
 use crate::core::time::Millis;
 
 /// One recorded webhook attempt.

@@ -5,97 +5,9 @@ use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
 
 use super::{StoreError, json, removed};
-use crate::core::messages::{Callback, HttpMethod};
+use crate::core::outbox::{Delivery, StatusNotify};
 use crate::core::rules::{CallbackDisorder, Step};
 use crate::core::time::Millis;
-
-/// A notification target for status changes, captured when the message was created.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct StatusNotify {
-    pub callback: Callback,
-    pub from: Option<String>,
-    pub to: String,
-    pub messaging_service_sid: Option<String>,
-    /// Set for a Cloud API message: its status webhooks are Meta's.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub whatsapp: Option<WhatsAppNotify>,
-}
-
-/// What a Cloud API status webhook carries besides the status.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct WhatsAppNotify {
-    pub phone_number_id: String,
-    pub display_phone_number: String,
-    pub business_account_id: String,
-    /// `biz_opaque_callback_data` of the message.
-    pub callback_data: Option<String>,
-    /// `service` for a free-form message; a template's category otherwise.
-    pub category: String,
-    /// The conversation the message opened or joined (hex, as Meta's ids are).
-    pub conversation_id: String,
-}
-
-/// Whose webhook a delivery is, which says how it is encoded and signed: Twilio's form signed
-/// with the auth token (`X-Twilio-Signature`), or Meta's JSON signed with the app secret
-/// (`X-Hub-Signature-256`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum WebhookProvider {
-    #[default]
-    Twilio,
-    Meta,
-}
-
-impl WebhookProvider {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            WebhookProvider::Twilio => "twilio",
-            WebhookProvider::Meta => "meta",
-        }
-    }
-
-    pub fn parse(value: &str) -> Self {
-        if value == "meta" {
-            WebhookProvider::Meta
-        } else {
-            WebhookProvider::Twilio
-        }
-    }
-}
-
-/// One webhook delivery, with everything needed to send it again after a restart.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Delivery {
-    #[serde(default)]
-    pub provider: WebhookProvider,
-    /// Sent as `I-Twilio-Idempotency-Token`; the same on every attempt.
-    pub idempotency_token: String,
-    pub resource_sid: String,
-    /// What the webhook reports, for logs and the dashboard (`delivered`, …).
-    pub status: String,
-    pub url: String,
-    pub method: HttpMethod,
-    /// Twilio's form parameters. A Meta delivery sends none: its params only record the
-    /// message's `To` and `From` for the attempt's event.
-    pub params: Vec<(String, String)>,
-    /// Meta's JSON body, exactly as it is sent and signed.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub json: String,
-    /// 1 for the first attempt.
-    pub attempt: u32,
-    pub max_attempts: u32,
-    pub retry_delay_ms: u64,
-}
-
-impl Delivery {
-    /// The value of one of the webhook's parameters.
-    pub fn param(&self, name: &str) -> Option<&str> {
-        self.params
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.as_str())
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]

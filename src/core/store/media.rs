@@ -55,6 +55,13 @@ pub fn fetch_media_content(
         .optional()?)
 }
 
+/// How many media files a tenant has stored, expired or not.
+pub fn media_count(conn: &Connection, account_sid: &str) -> Result<i64, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT COUNT(*) FROM whatsapp_media WHERE account_sid = ?1")?
+        .query_row(params![account_sid], |row| row.get(0))?)
+}
+
 // ---------------------------------------------------------------------------------------------
 // Writes.
 

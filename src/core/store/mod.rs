@@ -51,11 +51,8 @@ pub use accounts::{
 pub use attempts::{CallbackAttempt, RecordAttempt, Recorded, callback_attempt, callback_attempts};
 pub use clear::{Clear, ClearWhat, Cleared, DeleteTenant, ResetTenant};
 pub use events::{AppendEvent, events_after, latest_event_seq};
-pub use jobs::{
-    Delivery, Job, JobKind, NewJob, StatusNotify, WebhookProvider, WhatsAppNotify, load_jobs,
-    pending_jobs,
-};
-pub use media::{DeleteMedia, PutMedia, fetch_media, fetch_media_content};
+pub use jobs::{Job, JobKind, NewJob, load_jobs, pending_jobs};
+pub use media::{DeleteMedia, PutMedia, fetch_media, fetch_media_content, media_count};
 pub use messages::{
     ApplyStep, CreateMessage, DeleteMessage, PageFrom, SetStatus, StatusSet, UpdateMessage,
     fetch_message, last_inbound_at, list_messages, message_seq, whatsapp_conversation,
@@ -125,6 +122,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0003_control_plane.sql"),
     include_str!("../../../migrations/0004_whatsapp.sql"),
     include_str!("../../../migrations/0005_whatsapp_media.sql"),
+    include_str!("../../../migrations/0006_delivery_notices.sql"),
 ];
 
 /// Reader connections for a database file. SQLite in WAL mode lets them read while the writer
