@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use mockingbird::cli::{
-    Cli, Command, EventsCommand, ServeArgs, SmsCommand, WhatsAppCommand, ready_file,
+    self, Cli, Command, EventsCommand, ServeArgs, SmsCommand, WhatsAppCommand, ready_file,
 };
 use mockingbird::config::{self, Config};
 use mockingbird::server::Server;
@@ -22,13 +22,13 @@ async fn main() -> ExitCode {
         Command::Serve(args) => serve(args).await,
         Command::Events {
             command: EventsCommand::Tail(args),
-        } => mockingbird::remote::tail(args).await,
+        } => cli::events::tail(args).await,
         Command::Sms {
             command: SmsCommand::SendInbound(args),
-        } => mockingbird::remote::send_inbound(args).await,
+        } => cli::sms::send_inbound(args).await,
         Command::Whatsapp {
             command: WhatsAppCommand::Send(args),
-        } => mockingbird::remote::whatsapp::send(args).await,
+        } => cli::whatsapp::send(args).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
