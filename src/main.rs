@@ -40,11 +40,7 @@ async fn main() -> ExitCode {
 }
 
 async fn serve(args: ServeArgs) -> Result<(), String> {
-    let file = args.config.clone().or_else(|| {
-        std::path::Path::new("config.yaml")
-            .exists()
-            .then(|| "config.yaml".into())
-    });
+    let file = cli::config_file(args.config.as_deref());
     let mut overrides = config::env_overrides(std::env::vars());
     overrides.extend(args.overrides()?);
     let config = Config::load(file.as_deref(), &overrides).map_err(|e| e.to_string())?;

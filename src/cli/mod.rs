@@ -12,7 +12,7 @@ pub mod remote;
 pub mod sms;
 pub mod whatsapp;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
 
@@ -219,4 +219,13 @@ impl ServeArgs {
         }
         Ok(overrides)
     }
+}
+
+/// The config file a command reads: the one `--config` names, else ./config.yaml when it exists.
+pub fn config_file(given: Option<&Path>) -> Option<PathBuf> {
+    given.map(Path::to_path_buf).or_else(|| {
+        Path::new("config.yaml")
+            .exists()
+            .then(|| "config.yaml".into())
+    })
 }

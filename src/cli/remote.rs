@@ -1,7 +1,7 @@
 //! The connection to a running server's control plane: where it is, from the flags or the
 //! config file it runs with, and the bearer token every request carries.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::Args;
 use tonic::transport::Channel;
@@ -32,11 +32,7 @@ pub(super) struct Connection {
 
 impl Connection {
     pub(super) async fn open(remote: &Remote) -> Result<Connection, String> {
-        let file = remote.config.clone().or_else(|| {
-            Path::new("config.yaml")
-                .exists()
-                .then(|| "config.yaml".into())
-        });
+        let file = super::config_file(remote.config.as_deref());
         let config = Config::load(file.as_deref(), &config::env_overrides(std::env::vars()))
             .map_err(|e| e.to_string())?;
         let address = remote
