@@ -9,15 +9,14 @@
 //! - [`server`] — shared state, the router and its middleware, the serve loop.
 //! - [`config`] — the layered configuration (defaults, YAML file, environment, flags).
 //! - [`control`] — the gRPC control plane test harnesses drive.
-//! - [`remote`] — the command-line tools that talk to a running server's control plane.
-//! - [`cli`] — the command line.
+//! - [`cli`] — the command line: its flags, and the commands (`events tail`, `sms send-inbound`,
+//!   `whatsapp send`) that talk to a running server's control plane.
 
 pub mod cli;
 pub mod config;
 pub mod control;
 pub mod core;
 pub mod providers;
-pub mod remote;
 pub mod server;
 pub mod twilio;
 pub mod webhooks;

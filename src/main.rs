@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use mockingbird::cli::{
-    Cli, Command, EventsCommand, ServeArgs, SmsCommand, WhatsAppCommand, ready_file,
+    self, Cli, Command, EventsCommand, ServeArgs, SmsCommand, WhatsAppCommand, ready_file,
 };
 use mockingbird::config::{self, Config};
 use mockingbird::server::Server;
@@ -22,13 +22,13 @@ async fn main() -> ExitCode {
         Command::Serve(args) => serve(args).await,
         Command::Events {
             command: EventsCommand::Tail(args),
-        } => mockingbird::remote::tail(args).await,
+        } => cli::events::tail(args).await,
         Command::Sms {
             command: SmsCommand::SendInbound(args),
-        } => mockingbird::remote::send_inbound(args).await,
+        } => cli::sms::send_inbound(args).await,
         Command::Whatsapp {
             command: WhatsAppCommand::Send(args),
-        } => mockingbird::remote::whatsapp::send(args).await,
+        } => cli::whatsapp::send(args).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -40,11 +40,7 @@ async fn main() -> ExitCode {
 }
 
 async fn serve(args: ServeArgs) -> Result<(), String> {
-    let file = args.config.clone().or_else(|| {
-        std::path::Path::new("config.yaml")
-            .exists()
-            .then(|| "config.yaml".into())
-    });
+    let file = cli::config_file(args.config.as_deref());
     let mut overrides = config::env_overrides(std::env::vars());
     overrides.extend(args.overrides()?);
     let config = Config::load(file.as_deref(), &overrides).map_err(|e| e.to_string())?;

@@ -12,8 +12,8 @@ use axum::http::StatusCode;
 use futures_util::StreamExt;
 use serde_json::Value;
 
-use super::{Connection, failed};
-use crate::cli::WhatsAppSendArgs;
+use super::WhatsAppSendArgs;
+use super::remote::{Connection, failed};
 use crate::control::proto::{
     self, InboundDelivery, event::Payload, events_client::EventsClient,
     send_whats_app_inbound_request::Message as UserMessage, whats_app_client::WhatsAppClient,

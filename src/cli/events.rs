@@ -1,75 +1,10 @@
-//! The command-line tools that talk to a running server through its control plane:
-//! `events tail`, `sms send-inbound` and `whatsapp send`.
-
-pub mod whatsapp;
-
-use std::path::Path;
+//! `mockingbird events tail`: a running server's events, one line each.
 
 use futures_util::StreamExt;
-use tonic::transport::Channel;
 
-use crate::cli::{Remote, SendInboundArgs, TailArgs};
-use crate::config::{self, Config};
-use crate::control::proto::{
-    self, event::Payload, events_client::EventsClient, messages_client::MessagesClient,
-};
-
-/// A connection to a server's control plane, with what the config says about it.
-struct Connection {
-    channel: Channel,
-    token: Option<String>,
-    config: Config,
-}
-
-impl Connection {
-    async fn open(remote: &Remote) -> Result<Connection, String> {
-        let file = remote.config.clone().or_else(|| {
-            Path::new("config.yaml")
-                .exists()
-                .then(|| "config.yaml".into())
-        });
-        let config = Config::load(file.as_deref(), &config::env_overrides(std::env::vars()))
-            .map_err(|e| e.to_string())?;
-        let address = remote
-            .server
-            .clone()
-            .unwrap_or_else(|| format!("127.0.0.1:{}", config.control.port));
-        let url = if address.contains("://") {
-            address
-        } else {
-            format!("http://{address}")
-        };
-        let channel = Channel::from_shared(url.clone())
-            .map_err(|e| format!("{url}: {e}"))?
-            .connect()
-            .await
-            .map_err(|e| format!("cannot reach the control plane at {url}: {e}"))?;
-        Ok(Connection {
-            channel,
-            token: remote
-                .token
-                .clone()
-                .or_else(|| config.control.token.clone()),
-            config,
-        })
-    }
-
-    /// A request carrying the bearer token, if there is one.
-    fn request<T>(&self, message: T) -> Result<tonic::Request<T>, String> {
-        let mut request = tonic::Request::new(message);
-        if let Some(token) = &self.token {
-            let value = format!("Bearer {token}")
-                .parse()
-                .map_err(|_| "the token is not a valid header value".to_owned())?;
-            request.metadata_mut().insert("authorization", value);
-        }
-        Ok(request)
-    }
-}
-
-fn failed(status: tonic::Status) -> String {
-    format!("{:?}: {}", status.code(), status.message())
-}
+use super::TailArgs;
+use super::remote::{Connection, failed};
+use crate::control::proto::{self, event::Payload, events_client::EventsClient};
 
 /// The event kind a person names: `message_created`, or `MESSAGE_CREATED`.
 fn kind(name: &str) -> Result<i32, String> {
@@ -108,50 +43,9 @@ pub async fn tail(args: TailArgs) -> Result<(), String> {
     Ok(())
 }
 
-/// `mockingbird sms send-inbound`: what the app answered, and the replies sent.
-pub async fn send_inbound(args: SendInboundArgs) -> Result<(), String> {
-    let connection = Connection::open(&args.remote).await?;
-    let tenant = args
-        .tenant
-        .clone()
-        .unwrap_or_else(|| connection.config.twilio.account_sid.clone());
-    let mut messages = MessagesClient::new(connection.channel.clone());
-    let outcome = messages
-        .send_inbound(connection.request(proto::SendInboundRequest {
-            account_sid: tenant,
-            from: args.from,
-            to: args.to,
-            body: args.text,
-            media_urls: args.media_urls,
-            profile_name: args.profile_name.unwrap_or_default(),
-            ..Default::default()
-        })?)
-        .await
-        .map_err(failed)?
-        .into_inner();
-    if let Some(message) = &outcome.message {
-        println!("received {} {} → {}", message.sid, message.from, message.to);
-    }
-    if !outcome.opt_out_type.is_empty() {
-        println!("opt-out keyword: {}", outcome.opt_out_type);
-    }
-    match &outcome.webhook {
-        Some(webhook) => println!(
-            "webhook {} {}: {}",
-            webhook.method_name(),
-            webhook.url,
-            answer(webhook)
-        ),
-        None => println!("webhook: none (the number has no SMS URL)"),
-    }
-    for reply in &outcome.replies {
-        println!("reply {} → {}: {:?}", reply.sid, reply.to, reply.body);
-    }
-    Ok(())
-}
-
+// A webhook attempt reads the same in an event line and in `sms send-inbound`'s report.
 impl proto::CallbackAttempt {
-    fn method_name(&self) -> &'static str {
+    pub(super) fn method_name(&self) -> &'static str {
         if self.method == proto::HttpMethod::Get as i32 {
             "GET"
         } else {
@@ -161,7 +55,7 @@ impl proto::CallbackAttempt {
 }
 
 /// What the app answered a webhook, or why it did not.
-fn answer(attempt: &proto::CallbackAttempt) -> String {
+pub(super) fn answer(attempt: &proto::CallbackAttempt) -> String {
     if attempt.error.is_empty() {
         format!("{} in {} ms", attempt.response_status, attempt.latency_ms)
     } else {

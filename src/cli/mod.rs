@@ -1,10 +1,23 @@
-//! The command line.
+//! The command line: its flags, and the commands that talk to a running server's control plane.
+//!
+//! - [`ready_file`] — where a server started on port 0 says it can be reached.
+//! - [`remote`] — the connection to a running server's control plane.
+//! - [`events`] — `events tail`.
+//! - [`sms`] — `sms send-inbound`.
+//! - [`whatsapp`] — `whatsapp send`.
 
-use std::path::PathBuf;
+pub mod events;
+pub mod ready_file;
+pub mod remote;
+pub mod sms;
+pub mod whatsapp;
+
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::Override;
+use remote::Remote;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -61,21 +74,6 @@ pub enum WhatsAppCommand {
     /// app's webhook gets Meta's signed envelope; its answer and the replies it sends through
     /// the Cloud API are printed.
     Send(WhatsAppSendArgs),
-}
-
-/// Where the control plane of a running server is.
-#[derive(Debug, Args)]
-pub struct Remote {
-    /// The control plane's address. Defaults to 127.0.0.1 on control.port of the config.
-    #[arg(long, env = "MOCKINGBIRD_GRPC")]
-    pub server: Option<String>,
-    /// The config file the server runs with (for its control port, token and default account).
-    /// Defaults to ./config.yaml when it exists.
-    #[arg(long, short, env = "MOCKINGBIRD_CONFIG")]
-    pub config: Option<PathBuf>,
-    /// The control plane's bearer token (control.token of the config by default).
-    #[arg(long)]
-    pub token: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -223,30 +221,11 @@ impl ServeArgs {
     }
 }
 
-/// The `--ready-file` document: where a server started on port 0 can be reached.
-pub mod ready_file {
-    use std::net::SocketAddr;
-    use std::path::Path;
-
-    /// Write the addresses, as loopback when the server listens on every interface. Written
-    /// to a temporary file first and renamed, so a reader never sees half of it.
-    pub fn write(path: &Path, http: SocketAddr, grpc: SocketAddr) -> std::io::Result<()> {
-        let loopback = |mut address: SocketAddr| {
-            if address.ip().is_unspecified() {
-                address.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
-            }
-            address.to_string()
-        };
-        let document = serde_json::json!({ "http": loopback(http), "grpc": loopback(grpc) });
-        let partial = path.with_extension("partial");
-        std::fs::write(&partial, document.to_string())?;
-        std::fs::rename(partial, path)
-    }
-
-    /// The address of `service` (`http` or `grpc`) in a ready file, once it has been written.
-    pub fn read(path: &Path, service: &str) -> Option<String> {
-        let text = std::fs::read_to_string(path).ok()?;
-        let document: serde_json::Value = serde_json::from_str(&text).ok()?;
-        document[service].as_str().map(str::to_owned)
-    }
+/// The config file a command reads: the one `--config` names, else ./config.yaml when it exists.
+pub fn config_file(given: Option<&Path>) -> Option<PathBuf> {
+    given.map(Path::to_path_buf).or_else(|| {
+        Path::new("config.yaml")
+            .exists()
+            .then(|| "config.yaml".into())
+    })
 }
