@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
-use mockingbird::control::proto::{self, event::Payload, events_client::EventsClient};
+use mockingbird::proto::{self, event::Payload, events_client::EventsClient};
 use support::{
     Load, Poster, SID, Server, closed_loop, closed_loop_as, env_number, percentile, process_rss_kib,
 };

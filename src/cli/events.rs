@@ -4,7 +4,7 @@ use futures_util::StreamExt;
 
 use super::TailArgs;
 use super::remote::{Connection, failed};
-use crate::control::proto::{self, event::Payload, events_client::EventsClient};
+use crate::proto::{self, event::Payload, events_client::EventsClient};
 
 /// The event kind a person names: `message_created`, or `MESSAGE_CREATED`.
 fn kind(name: &str) -> Result<i32, String> {

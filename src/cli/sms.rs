@@ -3,7 +3,7 @@
 use super::SendInboundArgs;
 use super::events::answer;
 use super::remote::{Connection, failed};
-use crate::control::proto::{self, messages_client::MessagesClient};
+use crate::proto::{self, messages_client::MessagesClient};
 
 /// `mockingbird sms send-inbound`: what the app answered, and the replies sent.
 pub async fn send_inbound(args: SendInboundArgs) -> Result<(), String> {

@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use super::WhatsAppSendArgs;
 use super::remote::{Connection, failed};
-use crate::control::proto::{
+use crate::proto::{
     self, InboundDelivery, event::Payload, events_client::EventsClient,
     send_whats_app_inbound_request::Message as UserMessage, whats_app_client::WhatsAppClient,
 };

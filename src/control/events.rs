@@ -9,10 +9,10 @@ use futures_util::Stream;
 use regex::Regex;
 use tonic::{Request, Response, Status};
 
-use super::proto::{self, events_server};
 use super::{ControlPlane, convert};
 use crate::core::events::{Event, EventCursor};
 use crate::core::observe::{EventFilter, WaitError};
+use crate::proto::{self, events_server};
 
 /// How long `WaitFor` waits when the request does not say, and at most.
 const DEFAULT_WAIT: Duration = Duration::from_secs(10);

@@ -3,11 +3,11 @@
 
 use tonic::{Request, Response, Status};
 
-use super::proto::{self, messages_server};
 use super::{ControlPlane, convert, status};
 use crate::core::inbound::{InboundText, SharedLocation};
 use crate::core::messages::MessageFilter;
 use crate::core::paging::PageRequest;
+use crate::proto::{self, messages_server};
 
 type Answer<T> = Result<Response<T>, Status>;
 

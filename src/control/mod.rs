@@ -17,16 +17,7 @@ use tonic::{Request, Status};
 
 use crate::core::tenants::Tenant;
 use crate::core::{Core, CoreError};
-
-/// Code generated from `proto/mockingbird/v1` by build.rs. Never edited by hand.
-#[allow(clippy::all, clippy::pedantic)]
-pub mod proto {
-    tonic::include_proto!("mockingbird.v1");
-
-    /// The encoded descriptors of every message and service, for server reflection.
-    pub const FILE_DESCRIPTOR_SET: &[u8] =
-        include_bytes!(concat!(env!("OUT_DIR"), "/mockingbird_descriptor.bin"));
-}
+use crate::proto;
 
 /// What every service shares.
 #[derive(Clone)]

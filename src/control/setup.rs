@@ -2,12 +2,12 @@
 
 use tonic::{Request, Response, Status};
 
-use super::proto::{self, clock_server, numbers_server, rules_server, tenants_server};
 use super::{ControlPlane, convert, status};
 use crate::core::CoreError;
 use crate::core::numbers::NumberUpdate;
 use crate::core::tenants::{Account, Tenant};
 use crate::core::time::ClockMode;
+use crate::proto::{self, clock_server, numbers_server, rules_server, tenants_server};
 
 type Answer<T> = Result<Response<T>, Status>;
 

@@ -5,10 +5,10 @@ use std::sync::Arc;
 
 use tonic::{Request, Response, Status};
 
-use super::proto::{self, whats_app_server};
 use super::{ControlPlane, convert, status};
 use crate::core::tenants::Tenant;
 use crate::core::whatsapp::{InboundDelivery, Verification, WebhookTarget, WhatsAppUpdate};
+use crate::proto::{self, whats_app_server};
 
 type Answer<T> = Result<Response<T>, Status>;
 

@@ -7,7 +7,7 @@ use std::sync::{Arc, OnceLock};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 
-use mockingbird::control::proto;
+use mockingbird::proto;
 use serde_json::{Value, json};
 
 use crate::support::*;

@@ -1,5 +1,6 @@
 //! Integration tests: the real server on port 0, driven over HTTP and gRPC, and the binary.
 
+mod architecture;
 mod cli;
 mod control;
 mod durability;

@@ -13,14 +13,14 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::MethodRouter;
 use mockingbird::config::Config;
-use mockingbird::control::proto;
-use mockingbird::control::proto::{
+use mockingbird::core::store::CallbackAttempt;
+use mockingbird::core::tenants::Tenant;
+use mockingbird::proto;
+use mockingbird::proto::{
     clock_client::ClockClient, events_client::EventsClient, messages_client::MessagesClient,
     numbers_client::NumbersClient, rules_client::RulesClient, tenants_client::TenantsClient,
     whats_app_client::WhatsAppClient,
 };
-use mockingbird::core::store::CallbackAttempt;
-use mockingbird::core::tenants::Tenant;
 use mockingbird::server::{AppState, Server};
 use mockingbird::webhooks::signature;
 use serde_json::Value;

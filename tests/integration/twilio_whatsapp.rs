@@ -3,9 +3,9 @@
 //! incoming-message webhook of a WhatsApp user. Tenant clocks are frozen and moved by hand, so
 //! nothing here sleeps.
 
-use mockingbird::control::proto;
 use mockingbird::core::tenants::WindowPolicy;
 use mockingbird::core::whatsapp::WhatsAppUpdate;
+use mockingbird::proto;
 use serde_json::Value;
 use tonic::Code;
 

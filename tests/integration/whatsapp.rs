@@ -11,7 +11,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use mockingbird::config::Config;
-use mockingbird::control::proto;
+use mockingbird::proto;
 use serde_json::{Value, json};
 
 use crate::support::whatsapp::{

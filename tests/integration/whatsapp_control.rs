@@ -2,7 +2,7 @@
 //! message type reach the app as Meta's complete, signed webhook; settings and the verification
 //! handshake; conversations; waiting for a WhatsApp message by its type.
 
-use mockingbird::control::proto::{
+use mockingbird::proto::{
     self, EventKind, InboundDelivery, WindowPolicy, event::Payload,
     send_whats_app_inbound_request::Message as UserMessage,
 };

@@ -2,8 +2,8 @@
 //! and without the bearer token, the 30-day life of an id, delete, and the refusals, each in
 //! Meta's envelope. Multipart bodies are built by hand so a test controls every part header.
 
-use mockingbird::control::proto;
 use mockingbird::core::tenants::WindowPolicy;
+use mockingbird::proto;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 

@@ -4,9 +4,9 @@ use tonic::Status;
 
 use super::messages::{attempt, message, status};
 use super::timestamp;
-use crate::control::proto;
 use crate::core::events::{Event, EventData};
 use crate::core::rules::Outcome;
+use crate::proto;
 
 pub fn event_kind(kind: &str) -> proto::EventKind {
     use proto::EventKind as K;

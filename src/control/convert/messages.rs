@@ -4,9 +4,9 @@
 use tonic::Status;
 
 use super::timestamp;
-use crate::control::proto;
 use crate::core::messages::{Direction, HttpMethod, Message, MessageStatus, WhatsAppContent};
 use crate::core::store::CallbackAttempt;
+use crate::proto;
 
 pub fn status(value: MessageStatus) -> proto::MessageStatus {
     use proto::MessageStatus as P;

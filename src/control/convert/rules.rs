@@ -4,11 +4,11 @@ use tonic::Status;
 
 use super::messages::{core_status, status};
 use super::{millis, proto_duration};
-use crate::control::proto;
 use crate::core::messages::MessageStatus;
 use crate::core::rules::{
     self, AddressPattern, BodyPattern, CallbackDisorder, Outcome, Rule, Step,
 };
+use crate::proto;
 
 fn address(pattern: &AddressPattern) -> proto::AddressPattern {
     use proto::address_pattern::Pattern;

@@ -3,8 +3,8 @@
 use super::messages::method;
 use super::timestamp;
 use super::whatsapp::whatsapp_identity;
-use crate::control::proto;
 use crate::core::tenants::{Account, ApiKey, PhoneNumber};
+use crate::proto;
 
 pub fn tenant(account: &Account, key: Option<&ApiKey>) -> proto::Tenant {
     proto::Tenant {

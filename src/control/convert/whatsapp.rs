@@ -2,9 +2,9 @@
 
 use tonic::Status;
 
-use crate::control::proto;
 use crate::core::ids;
 use crate::core::tenants::{WhatsAppIdentity, WhatsAppTemplate, WindowPolicy};
+use crate::proto;
 use crate::providers::meta::user_messages::{self, UserMessage};
 
 pub fn window_policy(value: WindowPolicy) -> proto::WindowPolicy {

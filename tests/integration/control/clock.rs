@@ -1,6 +1,6 @@
 //! The Clock service: a frozen clock walks lifecycles and retries without sleeping.
 
-use mockingbird::control::proto::{self, MessageStatus as Status};
+use mockingbird::proto::{self, MessageStatus as Status};
 use tonic::Code;
 
 use super::fixtures::*;

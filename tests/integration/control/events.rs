@@ -1,6 +1,6 @@
 //! The Events service: WaitFor, and Subscribe's replay, live stream and resumption.
 
-use mockingbird::control::proto::{self, EventKind, MessageStatus as Status, event::Payload};
+use mockingbird::proto::{self, EventKind, MessageStatus as Status, event::Payload};
 use tonic::Code;
 
 use super::fixtures::*;

@@ -5,7 +5,7 @@ use std::future::IntoFuture;
 
 use futures_util::StreamExt;
 use futures_util::future::LocalBoxFuture;
-use mockingbird::control::proto::{self, MessageStatus as Status, address_pattern, rule};
+use mockingbird::proto::{self, MessageStatus as Status, address_pattern, rule};
 use serde_json::Value;
 
 use crate::support::*;

@@ -1,6 +1,6 @@
 //! Messages.SendInbound: a user's text reaches the app signed, and STOP, HELP and START.
 
-use mockingbird::control::proto::{self, EventKind, MessageStatus as Status, event::Payload};
+use mockingbird::proto::{self, EventKind, MessageStatus as Status, event::Payload};
 use tonic::Code;
 
 use super::fixtures::*;

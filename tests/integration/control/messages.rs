@@ -1,6 +1,6 @@
 //! The Messages service: statuses set by hand and callbacks redelivered.
 
-use mockingbird::control::proto::{self, MessageStatus as Status};
+use mockingbird::proto::{self, MessageStatus as Status};
 use tonic::Code;
 
 use super::fixtures::*;

@@ -1,6 +1,6 @@
 //! The Numbers service: the senders a tenant may use.
 
-use mockingbird::control::proto;
+use mockingbird::proto;
 use tonic::Code;
 
 use super::fixtures::*;

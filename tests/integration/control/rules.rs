@@ -1,7 +1,7 @@
 //! The Rules service: rules replaced, added, listed and cleared, and the callback disorder a
 //! rule asks for.
 
-use mockingbird::control::proto::{self, EventKind, MessageStatus as Status, event::Payload, rule};
+use mockingbird::proto::{self, EventKind, MessageStatus as Status, event::Payload, rule};
 use tonic::Code;
 
 use super::fixtures::*;

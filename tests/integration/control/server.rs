@@ -1,7 +1,7 @@
 //! The control plane's server: its bearer token, health, reflection, and gRPC on the HTTP port.
 
 use futures_util::StreamExt;
-use mockingbird::control::proto;
+use mockingbird::proto;
 use tonic::Code;
 
 use crate::support::*;

@@ -1,6 +1,6 @@
 //! The Tenants service: a tenant's life from creation to deletion, and tenants kept apart.
 
-use mockingbird::control::proto::{self, EventKind, MessageStatus as Status, rule};
+use mockingbird::proto::{self, EventKind, MessageStatus as Status, rule};
 use tonic::Code;
 
 use super::fixtures::*;
