@@ -120,12 +120,12 @@ impl events_server::Events for ControlPlane {
             self.tenant(sid)?;
         }
         let after = if r.live_only {
-            self.core.events.latest_seq()
+            self.core.events().latest_seq()
         } else {
             r.after_sequence.max(0)
         };
         let subscription = Subscription {
-            cursor: self.core.events.follow(after, filter.account_sid.clone()),
+            cursor: self.core.events().follow(after, filter.account_sid.clone()),
             filter,
             ready: VecDeque::new(),
             plane: self.clone(),

@@ -4,8 +4,8 @@
 use tonic::{Request, Response, Status};
 
 use super::{ControlPlane, convert, status};
-use crate::core::inbound::{InboundText, SharedLocation};
-use crate::core::messages::MessageFilter;
+use crate::core::messaging::MessageFilter;
+use crate::core::messaging::users::{InboundText, SharedLocation};
 use crate::core::paging::PageRequest;
 use crate::proto::{self, messages_server};
 

@@ -34,8 +34,7 @@ impl ControlPlane {
             return Err(Status::invalid_argument("account_sid is required"));
         }
         self.core
-            .tenants
-            .get(account_sid)
+            .tenant(account_sid)
             .ok_or_else(|| Status::not_found(format!("no tenant {account_sid}")))
     }
 }

@@ -4,7 +4,7 @@ use tonic::{Request, Response, Status};
 
 use super::{ControlPlane, convert, status};
 use crate::core::CoreError;
-use crate::core::numbers::NumberUpdate;
+use crate::core::tenants::numbers::NumberUpdate;
 use crate::core::tenants::{Account, Tenant};
 use crate::core::time::ClockMode;
 use crate::proto::{self, clock_server, numbers_server, rules_server, tenants_server};
@@ -13,7 +13,7 @@ type Answer<T> = Result<Response<T>, Status>;
 
 impl ControlPlane {
     fn tenant_message(&self, account: &Account) -> proto::Tenant {
-        let keys = self.core.tenants.api_keys_of(&account.sid);
+        let keys = self.core.api_keys(&account.sid);
         convert::tenant(account, keys.first())
     }
 
@@ -136,7 +136,7 @@ impl rules_server::Rules for ControlPlane {
 }
 
 /// An optional method: unset keeps the current one.
-fn method_of(value: Option<i32>) -> Option<crate::core::messages::HttpMethod> {
+fn method_of(value: Option<i32>) -> Option<crate::core::messaging::HttpMethod> {
     value.map(convert::core_method)
 }
 

@@ -70,7 +70,7 @@ impl whats_app_server::WhatsApp for ControlPlane {
             text(r.context_id),
         );
         // Read before the message is stored, so everything the app does in answer comes after.
-        let after_sequence = self.core.events.latest_seq();
+        let after_sequence = self.core.events().latest_seq();
         let outcome = self.core.receive_whatsapp(&tenant, inbound, target).await?;
         let webhook = outcome.webhook.as_ref();
         Ok(Response::new(proto::SendWhatsAppInboundResponse {

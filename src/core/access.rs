@@ -7,8 +7,8 @@
 
 use std::sync::Arc;
 
-use super::tenants::{AccountStatus, Tenant};
-use super::{Core, CoreError};
+use crate::core::tenants::{AccountStatus, Tenant};
+use crate::core::{Core, CoreError};
 
 /// Why a request may not act as a tenant. Each facade words it as its provider does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -108,7 +108,10 @@ impl Core {
         let own_token = tenant.account().whatsapp.access_token;
         match token {
             Some(token)
-                if super::crypto::constant_time_eq(own_token.as_bytes(), token.as_bytes()) =>
+                if crate::core::crypto::constant_time_eq(
+                    own_token.as_bytes(),
+                    token.as_bytes(),
+                ) =>
             {
                 active(tenant)
             }

@@ -13,10 +13,10 @@ use std::sync::{Arc, Mutex};
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
-use super::messages::{Message, MessageStatus};
-use super::rules::Outcome;
-use super::store::{self, Store, StoreError};
-use super::time::Millis;
+use crate::core::messaging::{Message, MessageStatus};
+use crate::core::rules::Outcome;
+use crate::core::store::{self, Store, StoreError};
+use crate::core::time::Millis;
 
 /// What happened.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -16,7 +16,7 @@ static LAST: AtomicU64 = AtomicU64::new(0);
 
 /// A fresh SID: `prefix`, 16 hex digits that grow with time, 16 random hex digits.
 pub fn sid(prefix: &str) -> String {
-    let now = super::time::wall_now().max(0) as u64 * 1000;
+    let now = crate::core::time::wall_now().max(0) as u64 * 1000;
     let ordered = LAST
         .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |last| {
             Some(now.max(last + 1))

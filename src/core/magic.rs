@@ -2,7 +2,7 @@
 //! for test credentials; mockingbird honours them for every tenant, so that tests written for
 //! Twilio's test account behave the same here, and `+15005550006` is always a valid sender.
 
-use super::rules::Rejection;
+use crate::core::rules::Rejection;
 
 /// The one sender Twilio's test credentials accept.
 pub const VALID_TEST_SENDER: &str = "+15005550006";

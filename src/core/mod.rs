@@ -3,26 +3,22 @@
 //! [`Core`].
 
 pub mod access; // which tenant a request acts as, for every facade
+pub mod clock; // tenants' clocks as tests drive them: freeze, advance, resume
 pub mod crypto; // HMACs and constant-time comparison, once
 pub mod events; // the event log: every change, in sequence, resumable
 pub mod ids; // SIDs in the providers' formats
-pub mod inbound; // simulated users texting a tenant's numbers; opt-out keywords; TwiML replies
-mod lifecycle; // clocks and the scheduler: status changes and webhooks when they fall due
 pub mod magic; // Twilio's test-credential magic numbers
-pub mod media; // WhatsApp media uploads: type and size limits, 30-day expiry, signed download URLs
-pub mod messages; // the message model
-mod messaging; // sending and managing messages: checks, rules, storage
-pub mod numbers; // a tenant's phone numbers and their webhooks
+pub mod messaging; // messages: the model, sending and managing them, users texting in
 pub mod observe; // event filters, and waiting for an event
 pub mod outbox; // the webhooks the core sends, as data, and the Courier trait they leave by
 pub mod paging; // pages of a list: where one starts, what lies beyond
 pub mod rules; // what happens to a message: match → reject, or a lifecycle script
-pub mod scheduler; // pending jobs in memory, by tenant and due time
-pub mod store; // SQLite: the writer thread, reads, migrations
-pub mod tenants; // accounts, API keys, phone numbers, per-tenant clocks
+pub mod scheduler; // jobs that fall due: status changes and webhook deliveries
+pub mod store; // SQLite: the writer thread, typed operations, migrations
+pub mod tenants; // accounts, API keys, phone numbers, opt-outs, per-tenant clocks
 pub mod text; // SMS segments and phone-number shapes
-pub mod time; // clocks and Twilio's date formats
-pub mod whatsapp; // the Cloud API: window, templates, allow list, simulated users, verification
+pub mod time; // clock modes and Twilio's date formats
+pub mod whatsapp; // the Cloud API: sends, window, templates, simulated users, settings, media
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -34,7 +30,7 @@ use outbox::Courier;
 use rules::{InvalidRule, Outcome, Rejection, Rule, RuleBook};
 use scheduler::Timers;
 use store::{Location, Store, StoreError};
-use tenants::{Account, AccountStatus, ApiKey, PhoneNumber, Registry, Tenant, WhatsAppIdentity};
+use tenants::{Account, AccountStatus, PhoneNumber, Registry, Tenant, WhatsAppIdentity};
 use time::Millis;
 
 /// Behaviour switches that apply to every tenant (the seed's `validation` and `callbacks`).
@@ -90,6 +86,15 @@ pub struct DefaultAccount {
     pub whatsapp: WhatsAppIdentity,
 }
 
+/// The server's state in numbers (see [`Core::health`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Health {
+    pub counts: store::Counts,
+    pub pending_jobs: i64,
+    pub tenants: usize,
+    pub event_sequence: i64,
+}
+
 /// Why the core could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -124,11 +129,15 @@ pub enum CoreError {
     Store(#[from] StoreError),
 }
 
+/// The core: every decision, every tenant's state. Facades reach it through its operations, one
+/// area a file (`tenants`, `rules`, `clock`, `messaging`, `whatsapp`, `outbox`, …); its parts
+/// are its own.
 pub struct Core {
-    pub settings: Settings,
-    pub store: Store,
-    pub events: Arc<EventLog>,
-    pub tenants: Registry,
+    settings: Settings,
+    store: Store,
+    /// Shared with the store's writer, which publishes what it commits.
+    events: Arc<EventLog>,
+    tenants: Registry,
     timers: Timers,
     /// Sends the webhooks the core decides on; the server fills it (see [`outbox::Courier`]).
     courier: Arc<dyn Courier>,
@@ -281,310 +290,32 @@ impl Core {
         self.started_at
     }
 
+    /// The behaviour switches every tenant shares.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The event log, to follow or to read its position.
+    pub fn events(&self) -> &Arc<EventLog> {
+        &self.events
+    }
+
+    /// What the seed's `/health` reports: stored rows, pending jobs, tenants, the event log's
+    /// position.
+    pub async fn health(&self) -> Result<Health, CoreError> {
+        let (counts, pending_jobs) = self
+            .store
+            .read(|conn| Ok((store::counts(conn)?, store::pending_jobs(conn)?)))
+            .await?;
+        Ok(Health {
+            counts,
+            pending_jobs,
+            tenants: self.tenants.all().len(),
+            event_sequence: self.events.latest_seq(),
+        })
+    }
+
     fn step_delay_ms(&self) -> u64 {
         self.settings.step_delay.as_millis() as u64
-    }
-
-    // -----------------------------------------------------------------------------------------
-    // Tenants.
-
-    /// A new tenant with fresh credentials: a subaccount of `owner`, or a top-level account.
-    pub async fn create_account(
-        &self,
-        friendly_name: Option<String>,
-        owner: Option<&str>,
-        sid: Option<String>,
-    ) -> Result<Arc<Tenant>, CoreError> {
-        self.new_account(friendly_name, owner, sid, Vec::new(), &[])
-            .await
-    }
-
-    async fn new_account(
-        &self,
-        friendly_name: Option<String>,
-        owner: Option<&str>,
-        sid: Option<String>,
-        rules: Vec<Rule>,
-        numbers: &[String],
-    ) -> Result<Arc<Tenant>, CoreError> {
-        let now = time::wall_now();
-        let sid = sid.unwrap_or_else(|| ids::sid("AC"));
-        let account = Account {
-            whatsapp: WhatsAppIdentity::generate(),
-            friendly_name: friendly_name
-                .unwrap_or_else(|| format!("SubAccount Created at {}", time::rfc2822(now))),
-            sid: sid.clone(),
-            auth_token: ids::token(),
-            owner_account_sid: owner.map(str::to_owned),
-            status: AccountStatus::Active,
-            created_at: now,
-            updated_at: now,
-        };
-        let numbers: Vec<PhoneNumber> = numbers
-            .iter()
-            .map(|n| PhoneNumber::new(&sid, n, now))
-            .collect();
-        let key = ApiKey {
-            sid: ids::sid("SK"),
-            account_sid: sid,
-            secret: ids::token(),
-            friendly_name: "mockingbird".into(),
-            created_at: now,
-            updated_at: now,
-        };
-        let book = RuleBook::new(rules.clone())?;
-        self.store
-            .write(store::PutAccount {
-                account: account.clone(),
-                api_keys: vec![key.clone()],
-                numbers: numbers.clone(),
-                rules: rules.clone(),
-                announce: true,
-            })
-            .await?;
-        let tenant = Arc::new(Tenant::new(account, book, numbers));
-        self.tenants.insert_api_key(key);
-        self.tenants.insert(Arc::clone(&tenant));
-        Ok(tenant)
-    }
-
-    /// The tenant for an account SID that arrived without credentials to check
-    /// (`require_auth: false`): an unknown but well-formed SID gets a tenant of its own, so
-    /// tests that each invent an account SID are still isolated. It behaves as the config file
-    /// says, as every SID did in the seed: the same number lists and senders, its own data.
-    pub async fn tenant_for_unauthenticated(
-        &self,
-        account_sid: &str,
-    ) -> Result<Option<Arc<Tenant>>, CoreError> {
-        if let Some(tenant) = self.tenants.get(account_sid) {
-            return Ok(Some(tenant));
-        }
-        if !ids::is_sid(account_sid, "AC") {
-            return Ok(None);
-        }
-        let tenant = self
-            .new_account(
-                None,
-                None,
-                Some(account_sid.to_owned()),
-                self.config_rules(),
-                &self.config_account.allowed_from_numbers,
-            )
-            .await?;
-        Ok(Some(tenant))
-    }
-
-    pub async fn update_account(
-        &self,
-        tenant: &Tenant,
-        friendly_name: Option<String>,
-        status: Option<AccountStatus>,
-    ) -> Result<Account, CoreError> {
-        let mut account = tenant.account();
-        if let Some(name) = friendly_name {
-            account.friendly_name = name;
-        }
-        if let Some(status) = status {
-            account.status = status;
-        }
-        account.updated_at = time::wall_now();
-        self.store
-            .write(store::UpdateAccount {
-                account: account.clone(),
-            })
-            .await?;
-        tenant.set_account(account.clone());
-        Ok(account)
-    }
-
-    /// A new API key (`SK…` + secret) that authenticates as `tenant`.
-    pub async fn create_api_key(
-        &self,
-        tenant: &Tenant,
-        friendly_name: Option<String>,
-    ) -> Result<ApiKey, CoreError> {
-        let now = time::wall_now();
-        let key = ApiKey {
-            sid: ids::sid("SK"),
-            account_sid: tenant.sid(),
-            secret: ids::token(),
-            friendly_name: friendly_name.unwrap_or_default(),
-            created_at: now,
-            updated_at: now,
-        };
-        self.store
-            .write(store::PutApiKey { key: key.clone() })
-            .await?;
-        self.tenants.insert_api_key(key.clone());
-        Ok(key)
-    }
-
-    /// One of a tenant's API keys.
-    pub fn api_key(&self, tenant: &Tenant, sid: &str) -> Result<ApiKey, CoreError> {
-        self.tenants
-            .api_key(sid)
-            .filter(|key| key.account_sid == tenant.sid())
-            .ok_or(CoreError::NotFound)
-    }
-
-    pub async fn rename_api_key(
-        &self,
-        tenant: &Tenant,
-        sid: &str,
-        friendly_name: String,
-    ) -> Result<ApiKey, CoreError> {
-        let key = ApiKey {
-            friendly_name,
-            updated_at: time::wall_now(),
-            ..self.api_key(tenant, sid)?
-        };
-        self.store
-            .write(store::PutApiKey { key: key.clone() })
-            .await?;
-        self.tenants.insert_api_key(key.clone());
-        Ok(key)
-    }
-
-    pub async fn delete_api_key(&self, tenant: &Tenant, sid: &str) -> Result<(), CoreError> {
-        self.api_key(tenant, sid)?;
-        self.store
-            .write(store::DeleteApiKey {
-                account_sid: tenant.sid(),
-                sid: sid.to_owned(),
-            })
-            .await?;
-        self.tenants.remove_api_key(sid);
-        Ok(())
-    }
-
-    /// Every account, oldest first.
-    pub fn accounts(&self) -> Vec<Account> {
-        let mut accounts: Vec<Account> = self.tenants.all().iter().map(|t| t.account()).collect();
-        accounts.sort_by(|a, b| (a.created_at, &a.sid).cmp(&(b.created_at, &b.sid)));
-        accounts
-    }
-
-    /// Subaccounts of `owner` (and the owner itself), oldest first.
-    pub fn accounts_visible_to(&self, owner: &str) -> Vec<Account> {
-        self.accounts()
-            .into_iter()
-            .filter(|a| a.sid == owner || a.owner_account_sid.as_deref() == Some(owner))
-            .collect()
-    }
-
-    /// Replace a tenant's rules. Rules without an id get one (`rule-N`).
-    pub async fn set_rules(
-        &self,
-        tenant: &Tenant,
-        mut rules: Vec<Rule>,
-    ) -> Result<Vec<Rule>, CoreError> {
-        name_rules(&mut rules, &[]);
-        let book = RuleBook::new(rules.clone())?;
-        self.store
-            .write(store::SetRules {
-                account_sid: tenant.sid(),
-                rules: rules.clone(),
-            })
-            .await?;
-        tenant.with_rules(|current| *current = book);
-        Ok(rules)
-    }
-
-    /// Append a rule after the tenant's others. Counts of first-N rules already there carry on.
-    pub async fn add_rule(&self, tenant: &Tenant, mut rule: Rule) -> Result<Rule, CoreError> {
-        let existing = tenant.with_rules(|book| book.rules());
-        name_rules(std::slice::from_mut(&mut rule), &existing);
-        let mut all = existing;
-        all.push(rule.clone());
-        RuleBook::new(all.clone())?;
-        self.store
-            .write(store::SetRules {
-                account_sid: tenant.sid(),
-                rules: all,
-            })
-            .await?;
-        tenant.with_rules(|book| book.push(rule.clone()))?;
-        Ok(rule)
-    }
-
-    pub fn rules(&self, tenant: &Tenant) -> Vec<Rule> {
-        tenant.with_rules(|book| book.rules())
-    }
-
-    /// A tenant for a test: a top-level account with fresh credentials, an API key and a
-    /// WhatsApp identity. Returns the tenant and its key.
-    pub async fn create_tenant(
-        &self,
-        label: Option<String>,
-    ) -> Result<(Arc<Tenant>, ApiKey), CoreError> {
-        let tenant = self.create_account(label, None, None).await?;
-        let key = self
-            .tenants
-            .api_keys_of(&tenant.sid())
-            .into_iter()
-            .next()
-            .ok_or_else(|| StoreError::Corrupt("a new tenant has no API key".into()))?;
-        Ok((tenant, key))
-    }
-
-    /// Drop a tenant's data (messages, webhook attempts, pending jobs, events, opt-outs) and its
-    /// rules (the config's account gets the config's back), and let its clock run; keep its
-    /// credentials and numbers. Returns the sequence number of the reset's event.
-    pub async fn reset_tenant(&self, tenant: &Tenant) -> Result<i64, CoreError> {
-        let sid = tenant.sid();
-        let rules = if sid == self.config_account.sid {
-            self.config_rules()
-        } else {
-            Vec::new()
-        };
-        let book = RuleBook::new(rules.clone())?;
-        self.resume_clock(tenant);
-        let written = self
-            .store
-            .write(store::ResetTenant {
-                account_sid: sid.clone(),
-                rules,
-                at: tenant.now(),
-            })
-            .await?;
-        self.timers.drop_tenant(&sid);
-        tenant.with_rules(|current| *current = book);
-        tenant.set_opt_outs([]);
-        Ok(written)
-    }
-
-    /// Remove a tenant and everything it owns. The config file's account stays.
-    pub async fn delete_tenant(&self, tenant: &Tenant) -> Result<(), CoreError> {
-        let sid = tenant.sid();
-        if sid == self.config_account.sid {
-            return Err(CoreError::FailedPrecondition(
-                "the config file's account cannot be deleted; reset it instead".into(),
-            ));
-        }
-        self.store
-            .write(store::DeleteTenant {
-                account_sid: sid.clone(),
-            })
-            .await?;
-        self.tenants.remove(&sid);
-        self.timers.drop_tenant(&sid);
-        Ok(())
-    }
-}
-
-/// Give every unnamed rule an id (`rule-N`) that neither its neighbours nor `existing` use.
-fn name_rules(rules: &mut [Rule], existing: &[Rule]) {
-    let mut taken: std::collections::HashSet<String> = existing
-        .iter()
-        .chain(rules.iter())
-        .map(|r| r.id.clone())
-        .collect();
-    let mut next = existing.len() + 1;
-    for rule in rules.iter_mut().filter(|r| r.id.is_empty()) {
-        while taken.contains(&format!("rule-{next}")) {
-            next += 1;
-        }
-        rule.id = format!("rule-{next}");
-        taken.insert(rule.id.clone());
     }
 }

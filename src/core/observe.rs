@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use regex::Regex;
 
-use super::events::{Event, EventData};
-use super::messages::{Message, MessageStatus};
-use super::store::StoreError;
-use super::{Core, time};
+use crate::core::events::{Event, EventData};
+use crate::core::messaging::{Message, MessageStatus};
+use crate::core::store::StoreError;
+use crate::core::{Core, time};
 
 /// Which events a reader wants. Every set criterion must hold.
 #[derive(Debug, Clone, Default)]

@@ -8,12 +8,13 @@
 use futures_util::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 
-use super::inbound::{OptOutKeyword, SharedLocation};
-use super::messages::{Callback, HttpMethod, Message, MessageStatus};
-use super::rules::Step;
-use super::store::CallbackAttempt;
-use super::tenants::{Account, WhatsAppIdentity};
-use super::time::Millis;
+use crate::core::messaging::users::{OptOutKeyword, SharedLocation};
+use crate::core::messaging::{Callback, HttpMethod, Message, MessageStatus};
+use crate::core::rules::Step;
+use crate::core::store::{self, CallbackAttempt, Job, JobKind, NewJob};
+use crate::core::tenants::{Account, Tenant, WhatsAppIdentity};
+use crate::core::time::Millis;
+use crate::core::{Core, CoreError, ids};
 
 /// Sends what the core decides to send. Implementations never decide anything: they encode the
 /// notice as the provider does, sign it with the tenant's secret, send it, and report.
@@ -252,6 +253,128 @@ pub struct Sent {
     /// 502).
     pub timed_out: bool,
     pub latency_ms: u64,
+}
+
+impl Core {
+    /// The status webhook of message `sid` entering `step`'s status, with the server's retry
+    /// policy: Twilio's status callback, or Meta's status webhook for a Cloud API message (none
+    /// for a status Meta does not report).
+    pub(in crate::core) fn status_delivery(
+        &self,
+        account_sid: &str,
+        sid: &str,
+        notify: &StatusNotify,
+        step: &Step,
+        at: Millis,
+    ) -> Option<Delivery> {
+        let (status, idempotency_token) = match &notify.whatsapp {
+            Some(_) => (WhatsAppNotify::reported(step.status)?, ids::hex(32)),
+            None => (step.status.as_str(), format!("{}-{}", ids::hex(16), sid)),
+        };
+        Some(Delivery {
+            idempotency_token,
+            resource_sid: sid.to_owned(),
+            status: status.to_owned(),
+            url: notify.callback.url.clone(),
+            method: match &notify.whatsapp {
+                Some(_) => HttpMethod::Post,
+                None => notify.callback.method,
+            },
+            notice: Notice::MessageStatus {
+                account_sid: account_sid.to_owned(),
+                sid: sid.to_owned(),
+                notify: Box::new(notify.clone()),
+                step: step.clone(),
+                at,
+            },
+            to: Some(notify.to.clone()),
+            from: notify.from.clone(),
+            target: None,
+            attempt: 1,
+            max_attempts: self.settings.retry_attempts.max(1),
+            retry_delay_ms: self.settings.retry_delay.as_millis() as u64,
+        })
+    }
+
+    /// Send one scheduled webhook attempt and record it, with its retry if it failed and
+    /// attempts remain. A delivery whose message was deleted or canceled meanwhile has already
+    /// left the timers; one that was under way still goes out once, and its record finds the
+    /// job row gone and schedules no retry.
+    pub(in crate::core) async fn deliver(
+        &self,
+        job: &Job,
+        delivery: &Delivery,
+    ) -> Result<(), CoreError> {
+        let Some(tenant) = self.tenants.get(&job.account_sid) else {
+            return Ok(());
+        };
+        let sent = self.courier.send(delivery, &tenant.account()).await;
+        let at = tenant.now();
+        let attempt = attempt_record(&job.account_sid, delivery, sent, at);
+        let retry =
+            (!attempt.succeeded() && delivery.attempt < delivery.max_attempts).then(|| NewJob {
+                account_sid: job.account_sid.clone(),
+                resource_sid: delivery.resource_sid.clone(),
+                due_at: at + delivery.retry_delay_ms as Millis,
+                kind: JobKind::Deliver(Delivery {
+                    attempt: delivery.attempt + 1,
+                    ..delivery.clone()
+                }),
+            });
+        let written = self
+            .store
+            .write(store::RecordAttempt {
+                job_id: Some(job.id),
+                attempt,
+                retry,
+                to: delivery.to.clone(),
+                from: delivery.from.clone(),
+            })
+            .await?;
+        self.timers.add(written.jobs);
+        Ok(())
+    }
+
+    /// Send a webhook now, once, outside the scheduler (a user's message, a handshake), and
+    /// record the attempt with its event. Returns the record and what the courier reported.
+    pub(in crate::core) async fn send_now(
+        &self,
+        tenant: &Tenant,
+        delivery: &Delivery,
+    ) -> Result<(CallbackAttempt, Sent), CoreError> {
+        let sent = self.courier.send(delivery, &tenant.account()).await;
+        let attempt = attempt_record(&tenant.sid(), delivery, sent.clone(), tenant.now());
+        let recorded = self
+            .record_attempt(attempt, delivery.to.clone(), delivery.from.clone())
+            .await?;
+        Ok((recorded, sent))
+    }
+}
+
+/// What a webhook attempt sent and what came back, as stored.
+pub(in crate::core) fn attempt_record(
+    account_sid: &str,
+    delivery: &Delivery,
+    sent: Sent,
+    at: Millis,
+) -> CallbackAttempt {
+    CallbackAttempt {
+        id: 0,
+        account_sid: account_sid.to_owned(),
+        resource_sid: delivery.resource_sid.clone(),
+        status: delivery.status.clone(),
+        url: sent.url,
+        method: delivery.method.as_str().into(),
+        request_body: sent.request_body,
+        attempt: i64::from(delivery.attempt),
+        response_status: sent.response_status.map(i64::from),
+        response_body: sent.response_body,
+        error: sent.error,
+        latency_ms: sent.latency_ms as i64,
+        created_at: at,
+        idempotency_token: delivery.idempotency_token.clone(),
+        provider: delivery.provider(),
+    }
 }
 
 /// The courier of the core's unit tests, which send no webhooks: every send fails as an

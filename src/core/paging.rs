@@ -68,7 +68,7 @@ impl<T> Page<T> {
 
     /// A page read with one item more than asked, in the list's order, from `start`: the
     /// extra item, if it came, only says that more lie on the far side.
-    pub(super) fn of_read(mut items: Vec<T>, request: &PageRequest) -> Page<T> {
+    pub(in crate::core) fn of_read(mut items: Vec<T>, request: &PageRequest) -> Page<T> {
         let more = items.len() > request.size as usize;
         if more {
             match request.start {

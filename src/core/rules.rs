@@ -9,7 +9,10 @@
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-use super::messages::{MessageStatus, async_error_message};
+use crate::core::messaging::{MessageStatus, async_error_message};
+use crate::core::store;
+use crate::core::tenants::Tenant;
+use crate::core::{Core, CoreError};
 
 /// A synchronous refusal, in provider terms: the HTTP status and the provider's error code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -334,6 +337,64 @@ pub fn read_script(delay_ms: u64) -> Vec<Step> {
 /// seed's `failure_numbers` and `default_behavior: failure` meant.
 pub fn failed_script(delay_ms: u64) -> Vec<Step> {
     vec![Step::failing(MessageStatus::Failed, delay_ms, 30008)]
+}
+
+impl Core {
+    /// Replace a tenant's rules. Rules without an id get one (`rule-N`).
+    pub async fn set_rules(
+        &self,
+        tenant: &Tenant,
+        mut rules: Vec<Rule>,
+    ) -> Result<Vec<Rule>, CoreError> {
+        name_rules(&mut rules, &[]);
+        let book = RuleBook::new(rules.clone())?;
+        self.store
+            .write(store::SetRules {
+                account_sid: tenant.sid(),
+                rules: rules.clone(),
+            })
+            .await?;
+        tenant.with_rules(|current| *current = book);
+        Ok(rules)
+    }
+
+    /// Append a rule after the tenant's others. Counts of first-N rules already there carry on.
+    pub async fn add_rule(&self, tenant: &Tenant, mut rule: Rule) -> Result<Rule, CoreError> {
+        let existing = tenant.with_rules(|book| book.rules());
+        name_rules(std::slice::from_mut(&mut rule), &existing);
+        let mut all = existing;
+        all.push(rule.clone());
+        RuleBook::new(all.clone())?;
+        self.store
+            .write(store::SetRules {
+                account_sid: tenant.sid(),
+                rules: all,
+            })
+            .await?;
+        tenant.with_rules(|book| book.push(rule.clone()))?;
+        Ok(rule)
+    }
+
+    pub fn rules(&self, tenant: &Tenant) -> Vec<Rule> {
+        tenant.with_rules(|book| book.rules())
+    }
+}
+
+/// Give every unnamed rule an id (`rule-N`) that neither its neighbours nor `existing` use.
+fn name_rules(rules: &mut [Rule], existing: &[Rule]) {
+    let mut taken: std::collections::HashSet<String> = existing
+        .iter()
+        .chain(rules.iter())
+        .map(|r| r.id.clone())
+        .collect();
+    let mut next = existing.len() + 1;
+    for rule in rules.iter_mut().filter(|r| r.id.is_empty()) {
+        while taken.contains(&format!("rule-{next}")) {
+            next += 1;
+        }
+        rule.id = format!("rule-{next}");
+        taken.insert(rule.id.clone());
+    }
 }
 
 #[cfg(test)]

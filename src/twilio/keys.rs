@@ -59,7 +59,7 @@ pub async fn list(
 ) -> Result<Response, TwilioError> {
     let (tenant, uri) = (&scope.tenant, &scope.uri);
     let paging = resources::paging(&params::query(uri)?)?;
-    let keys = state.core.tenants.api_keys_of(&tenant.sid());
+    let keys = state.core.api_keys(&tenant.sid());
     Ok(Json(resources::memory_page(
         uri.path(),
         Vec::new(),

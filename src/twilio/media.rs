@@ -16,7 +16,7 @@ use super::error::TwilioError;
 use super::messages::not_found_at;
 use super::params;
 use super::resources::{self, Page, account_uri};
-use crate::core::messages::Message;
+use crate::core::messaging::Message;
 use crate::core::time::rfc2822;
 use crate::core::{ids, text};
 

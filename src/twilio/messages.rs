@@ -14,7 +14,7 @@ use super::error::TwilioError;
 use super::params::{self, Form, Params};
 use super::resources::{self, MessageResource, Page};
 use crate::core::CoreError;
-use crate::core::messages::{Callback, HttpMethod, MessageFilter, MessageUpdate, NewMessage};
+use crate::core::messaging::{Callback, HttpMethod, MessageFilter, MessageUpdate, NewMessage};
 use crate::core::paging::{PageRequest, PageStart};
 use crate::core::{Settings, ids, text, time};
 
@@ -28,7 +28,7 @@ pub async fn create(
     Form(params): Form,
 ) -> Result<Response, TwilioError> {
     let tenant = &scope.tenant;
-    let new = decode_new_message(&params, &state.core.settings, tenant.now())?;
+    let new = decode_new_message(&params, state.core.settings(), tenant.now())?;
     let message = state.core.send_message(tenant, new).await?;
     Ok((StatusCode::CREATED, Json(MessageResource::from(&message))).into_response())
 }

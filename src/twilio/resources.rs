@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::params::Params;
-use crate::core::messages::Message;
+use crate::core::messaging::Message;
 use crate::core::paging::{PageRequest, PageStart};
 use crate::core::tenants::Account;
 use crate::core::time::rfc2822;

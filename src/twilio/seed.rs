@@ -15,7 +15,7 @@ use super::TwilioState;
 use super::auth::basic_credentials;
 use super::error::TwilioError;
 use super::params::{self, Params};
-use crate::core::store::{self, ClearWhat};
+use crate::core::store::ClearWhat;
 use crate::core::time;
 
 pub(super) fn routes() -> Router<Arc<TwilioState>> {
@@ -28,22 +28,18 @@ pub(super) fn routes() -> Router<Arc<TwilioState>> {
 /// The seed's health document, with more: tenants, pending jobs, the event log's position.
 async fn health(State(state): State<Arc<TwilioState>>) -> Result<impl IntoResponse, TwilioError> {
     let core = &state.core;
-    let (counts, pending) = core
-        .store
-        .read(|conn| Ok((store::counts(conn)?, store::pending_jobs(conn)?)))
-        .await
-        .map_err(crate::core::CoreError::from)?;
+    let health = core.health().await?;
     let now = time::wall_now();
     Ok(Json(json!({
         "status": "healthy",
         "version": env!("CARGO_PKG_VERSION"),
         "provider": state.provider,
         "timestamp": time::iso8601(now),
-        "statistics": counts,
+        "statistics": health.counts,
         "uptime_seconds": (now - core.started_at()) / 1000,
-        "tenants": core.tenants.all().len(),
-        "pending_jobs": pending,
-        "event_sequence": core.events.latest_seq(),
+        "tenants": health.tenants,
+        "pending_jobs": health.pending_jobs,
+        "event_sequence": health.event_sequence,
     })))
 }
 

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 
-use crate::core::messages::HttpMethod;
+use crate::core::messaging::HttpMethod;
 use crate::core::outbox::{Courier, Delivery, MessageReply, Notice, Sent, WebhookProvider};
 use crate::core::store::CallbackAttempt;
 use crate::core::tenants::Account;

@@ -1,6 +1,6 @@
 //! Twilio's webhook requests: the form parameters of each, from what the core reports.
 
-use crate::core::messages::{Message, MessageStatus};
+use crate::core::messaging::{Message, MessageStatus};
 use crate::core::outbox::{IncomingChannel, StatusNotify};
 use crate::core::rules::Step;
 use crate::core::text;
@@ -133,8 +133,8 @@ pub fn incoming_message(message: &Message, channel: &IncomingChannel) -> Vec<(St
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::inbound::{OptOutKeyword, SharedLocation};
-    use crate::core::messages::Direction;
+    use crate::core::messaging::Direction;
+    use crate::core::messaging::users::{OptOutKeyword, SharedLocation};
     use crate::core::outbox::WhatsAppDetails;
 
     fn message(from: &str, to: &str, body: &str) -> Message {

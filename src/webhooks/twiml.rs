@@ -4,7 +4,7 @@
 use quick_xml::escape::resolve_predefined_entity;
 use quick_xml::events::{BytesStart, Event as Xml};
 
-use crate::core::messages::{Callback, HttpMethod};
+use crate::core::messaging::{Callback, HttpMethod};
 use crate::core::outbox::MessageReply;
 
 /// The replies an answer's `<Message>` verbs ask for, in order; none for anything that is not

@@ -16,8 +16,8 @@ use super::WhatsAppState;
 use super::error::GraphError;
 use super::{auth, query_param};
 use crate::core::CoreError;
-use crate::core::media::{self as core_media, DownloadTicket};
 use crate::core::tenants::Tenant;
+use crate::core::whatsapp::media::{self as core_media, DownloadTicket};
 
 /// The body limit of the upload route: the largest file (a 100 MB document) and room for the
 /// form's other fields and multipart framing. Anything larger is refused by the extractor.

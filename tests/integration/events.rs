@@ -10,8 +10,8 @@ async fn every_change_is_logged_in_order_and_a_reader_resumes_where_it_stopped()
     let core = &app.state.core;
     let tenant = app.tenant(SID);
     core.freeze_clock(&tenant);
-    let start = core.events.latest_seq();
-    let mut reader = core.events.follow(start, None);
+    let start = core.events().latest_seq();
+    let mut reader = core.events().follow(start, None);
 
     // The reader does not read while 300 messages go through their whole lifecycle.
     for i in 0..300 {
@@ -48,7 +48,7 @@ async fn every_change_is_logged_in_order_and_a_reader_resumes_where_it_stopped()
     assert_eq!((created, changed), (300, 600));
 
     // A new reader from the same start sees the same history, from the store.
-    let mut again = core.events.follow(start, None);
+    let mut again = core.events().follow(start, None);
     let replay = tokio::time::timeout(WAIT, again.next_batch(10_000))
         .await
         .unwrap()

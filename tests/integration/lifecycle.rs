@@ -1,6 +1,6 @@
 //! Lifecycles and status callbacks, walked on a frozen clock: no sleeping.
 
-use mockingbird::core::messages::MessageStatus;
+use mockingbird::core::messaging::MessageStatus;
 use mockingbird::core::rules::{AddressPattern, Match, Outcome, Rejection, Rule, Step};
 use serde_json::Value;
 

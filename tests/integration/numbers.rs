@@ -1,7 +1,7 @@
 //! Twilio's IncomingPhoneNumbers: buying, listing, updating and releasing a tenant's numbers,
 //! and what a bought number is good for (a `From`, a destination for inbound texts).
 
-use mockingbird::core::inbound::InboundText;
+use mockingbird::core::messaging::users::InboundText;
 use serde_json::Value;
 
 use crate::support::*;

@@ -197,7 +197,7 @@ impl TestApp {
 
     /// The default tenant, by the config's account SID.
     pub fn tenant(&self, sid: &str) -> Arc<Tenant> {
-        self.state.core.tenants.get(sid).expect("tenant exists")
+        self.state.core.tenant(sid).expect("tenant exists")
     }
 
     /// POST a form as the default account.

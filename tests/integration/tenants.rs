@@ -130,13 +130,7 @@ async fn api_keys_authenticate_as_their_account() {
         .create_account(None, None, None)
         .await
         .unwrap();
-    let key = app
-        .state
-        .core
-        .tenants
-        .api_keys_of(&tenant.sid())
-        .pop()
-        .unwrap();
+    let key = app.state.core.api_keys(&tenant.sid()).pop().unwrap();
     assert!(key.sid.starts_with("SK"));
     let (status, body) = app
         .post_as(

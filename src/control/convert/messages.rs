@@ -4,7 +4,7 @@
 use tonic::Status;
 
 use super::timestamp;
-use crate::core::messages::{Direction, HttpMethod, Message, MessageStatus, WhatsAppContent};
+use crate::core::messaging::{Direction, HttpMethod, Message, MessageStatus, WhatsAppContent};
 use crate::core::store::CallbackAttempt;
 use crate::proto;
 

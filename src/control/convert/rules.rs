@@ -4,7 +4,7 @@ use tonic::Status;
 
 use super::messages::{core_status, status};
 use super::{millis, proto_duration};
-use crate::core::messages::MessageStatus;
+use crate::core::messaging::MessageStatus;
 use crate::core::rules::{
     self, AddressPattern, BodyPattern, CallbackDisorder, Outcome, Rule, Step,
 };

@@ -116,7 +116,7 @@ pub fn user_message(
             user_messages::nfm_reply(&answers, &or(flow.body, "Sent"))
         }
         M::Location(place) => {
-            if !crate::core::inbound::is_place(place.latitude, place.longitude) {
+            if !crate::core::messaging::users::is_place(place.latitude, place.longitude) {
                 return Err(Status::invalid_argument(format!(
                     "location: ({}, {}) is not a place: latitude is -90..90, longitude -180..180",
                     place.latitude, place.longitude

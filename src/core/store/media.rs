@@ -6,7 +6,7 @@ use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
 use super::{StoreError, WriteOp, removed};
 use crate::core::events::Event;
-use crate::core::media::Media;
+use crate::core::whatsapp::media::Media;
 
 const MEDIA_COLUMNS: &str =
     "id, account_sid, mime_type, sha256, file_size, filename, created_at, expires_at";

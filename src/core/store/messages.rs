@@ -8,7 +8,7 @@ use super::events::insert_event;
 use super::jobs::{cancel_jobs, claim_job, drop_lifecycle_jobs, insert_jobs};
 use super::{Job, NewJob, StoreError, WriteOp, json, removed};
 use crate::core::events::{Event, EventData, NewEvent};
-use crate::core::messages::{
+use crate::core::messaging::{
     Callback, Direction, HttpMethod, Message, MessageFilter, MessageStatus, MessageUpdate,
 };
 use crate::core::rules::Step;

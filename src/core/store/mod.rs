@@ -444,7 +444,7 @@ fn json<T: Serialize>(value: &T) -> Result<String, StoreError> {
 mod tests {
     use super::*;
     use crate::core::events::{EventData, NewEvent};
-    use crate::core::messages::MessageUpdate;
+    use crate::core::messaging::MessageUpdate;
 
     fn event(account_sid: &str) -> Box<dyn Queued> {
         Request::queue(AppendEvent(NewEvent {

@@ -6,7 +6,7 @@ use rusqlite::{Connection, Transaction, params};
 
 use super::{StoreError, WriteOp, removed};
 use crate::core::events::Event;
-use crate::core::messages::HttpMethod;
+use crate::core::messaging::HttpMethod;
 use crate::core::tenants::{Hook, OptOut, PhoneNumber};
 use crate::core::time::Millis;
 

@@ -156,7 +156,7 @@ async fn a_stalled_subscriber_misses_nothing_across_a_reconnect() {
     let core_tenant = t.app.tenant(&t.tenant.account_sid);
     let total = 6_000;
     for i in 0..total {
-        let message = mockingbird::core::messages::NewMessage {
+        let message = mockingbird::core::messaging::NewMessage {
             to: USER.into(),
             from: Some(NUMBER.into()),
             body: format!("m{i}"),

@@ -1,10 +1,10 @@
 //! A tenant's phone numbers: the senders its app may use and where traffic to them goes. The
 //! control plane and Twilio's `IncomingPhoneNumbers` resource both manage them here.
 
-use super::messages::HttpMethod;
-use super::store;
-use super::tenants::{Hook, PhoneNumber, Tenant};
-use super::{Core, CoreError, text, time};
+use crate::core::messaging::HttpMethod;
+use crate::core::store;
+use crate::core::tenants::{Hook, PhoneNumber, Tenant};
+use crate::core::{Core, CoreError, text, time};
 
 /// Changes to a number's settings; `None` keeps the current value. A URL of `Some("")`
 /// removes it, as an empty `SmsUrl` does on Twilio.

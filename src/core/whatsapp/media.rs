@@ -7,11 +7,11 @@
 
 use sha2::{Digest, Sha256};
 
-use super::rules::Rejection;
-use super::store;
-use super::tenants::Tenant;
-use super::time::Millis;
-use super::{Core, CoreError, crypto, ids};
+use crate::core::rules::Rejection;
+use crate::core::store;
+use crate::core::tenants::Tenant;
+use crate::core::time::Millis;
+use crate::core::{Core, CoreError, crypto, ids};
 
 /// How long Meta keeps an uploaded file: 30 days.
 pub const MEDIA_LIFETIME: Millis = 30 * 24 * 60 * 60 * 1000;

@@ -1,19 +1,24 @@
-//! Messages as apps send and manage them: the checks and decisions behind `Messages.json`.
+//! Messages: the model, the checks and decisions behind sending and managing them (the
+//! operations behind Twilio's `Messages.json`), and users texting the tenant's numbers.
+
+mod model; // the message model: statuses, directions, the stored message
+pub mod users; // simulated users texting a tenant's numbers; opt-out keywords
+
+pub use model::*;
 
 use std::time::Duration;
 
-use super::events::{EventData, NewEvent};
-use super::messages::{self, Message, MessageFilter, MessageStatus, MessageUpdate, NewMessage};
-use super::paging::{Page, PageRequest, PageStart};
-use super::rules::{self, Decision, Outcome, Rejection, Step, Subject};
-use super::store::{self, CallbackAttempt, ClearWhat, Cleared, JobKind, NewJob, PageFrom};
-use super::tenants::{Tenant, WindowPolicy};
-use super::time::{self, Millis};
-use super::{Core, CoreError, ids, magic, text};
+use crate::core::events::{EventData, NewEvent};
+use crate::core::paging::{Page, PageRequest, PageStart};
+use crate::core::rules::{self, Decision, Outcome, Rejection, Step, Subject};
+use crate::core::store::{self, CallbackAttempt, ClearWhat, Cleared, JobKind, NewJob, PageFrom};
+use crate::core::tenants::{Tenant, WindowPolicy};
+use crate::core::time::{self, Millis};
+use crate::core::{Core, CoreError, ids, magic, text};
 
 /// Who is sending an outbound message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Origin {
+pub(in crate::core) enum Origin {
     /// The app, through the REST API.
     Api,
     /// The app's TwiML answer to an inbound message, from the number the user texted.
@@ -34,7 +39,7 @@ impl Core {
         self.send_outbound(tenant, new, Origin::Api).await
     }
 
-    pub(super) async fn send_outbound(
+    pub(in crate::core) async fn send_outbound(
         &self,
         tenant: &Tenant,
         new: NewMessage,
@@ -166,8 +171,8 @@ impl Core {
             sid: sid.clone(),
             account_sid: account_sid.clone(),
             direction: match origin {
-                Origin::Api => messages::Direction::OutboundApi,
-                Origin::Reply | Origin::OptOutConfirmation => messages::Direction::OutboundReply,
+                Origin::Api => Direction::OutboundApi,
+                Origin::Reply | Origin::OptOutConfirmation => Direction::OutboundReply,
             },
             from: new.from,
             to: new.to,
@@ -192,7 +197,7 @@ impl Core {
 
     /// Store a new outbound message with its first pending status change and its events (the
     /// message created, and the rule that took it), and hand the job to the scheduler.
-    pub(super) async fn store_outbound(
+    pub(in crate::core) async fn store_outbound(
         &self,
         tenant: &Tenant,
         message: &Message,
@@ -414,11 +419,8 @@ impl Core {
             status,
             delay_ms: 0,
             error_code,
-            error_message: error_message.or_else(|| {
-                error_code
-                    .and_then(messages::async_error_message)
-                    .map(str::to_owned)
-            }),
+            error_message: error_message
+                .or_else(|| error_code.and_then(async_error_message).map(str::to_owned)),
         };
         let at = tenant.now();
         let deliver = self
@@ -489,7 +491,7 @@ impl Core {
     }
 
     /// Store a webhook attempt made outside the scheduler, and raise its event.
-    pub(super) async fn record_attempt(
+    pub(in crate::core) async fn record_attempt(
         &self,
         attempt: CallbackAttempt,
         to: Option<String>,
@@ -536,7 +538,7 @@ impl Core {
 }
 
 /// A rule's response latency. Real time, not the tenant clock: it delays an HTTP answer.
-pub(super) async fn respond_after(latency_ms: u64) {
+pub(in crate::core) async fn respond_after(latency_ms: u64) {
     if latency_ms > 0 {
         tokio::time::sleep(Duration::from_millis(latency_ms)).await;
     }

@@ -11,16 +11,16 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::events::{EventData, NewEvent};
-use super::messages::{Direction, Message, MessageStatus, NewMessage};
-use super::messaging::Origin;
-use super::outbox::{Delivery, IncomingChannel, Notice, WhatsAppDetails};
-use super::store::{self, CallbackAttempt};
-use super::tenants::{Hook, OptOut, Tenant};
-use super::{Core, CoreError, ids, text};
+use crate::core::events::{EventData, NewEvent};
+use crate::core::messaging::Origin;
+use crate::core::messaging::{Direction, Message, MessageStatus, NewMessage};
+use crate::core::outbox::{Delivery, IncomingChannel, Notice, WhatsAppDetails};
+use crate::core::store::{self, CallbackAttempt};
+use crate::core::tenants::{Hook, OptOut, Tenant};
+use crate::core::{Core, CoreError, ids, text};
 
 /// A simulated WhatsApp user's profile name when a test gives none.
-pub(super) const DEFAULT_PROFILE_NAME: &str = "Test User";
+pub(in crate::core) const DEFAULT_PROFILE_NAME: &str = "Test User";
 
 /// Whether a shared location is a place on Earth: latitude within ±90, longitude within ±180
 /// (NaN is not).
@@ -357,7 +357,7 @@ impl Core {
     }
 
     /// Store a user's message, with its event.
-    pub(super) async fn store_inbound(&self, message: &Message) -> Result<(), CoreError> {
+    pub(in crate::core) async fn store_inbound(&self, message: &Message) -> Result<(), CoreError> {
         self.store
             .write(store::CreateMessage {
                 message: message.clone(),

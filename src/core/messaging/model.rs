@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::time::Millis;
+use crate::core::time::Millis;
 
 /// Who sent a message and how, in Twilio's vocabulary (`message_enum_direction`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

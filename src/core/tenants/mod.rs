@@ -4,15 +4,18 @@
 //! The registry is an in-memory map in front of the `tenants`, `api_keys` and `phone_numbers`
 //! tables: authentication happens on every request and must not cost a query.
 
+mod accounts; // creating, updating, resetting and deleting tenants; API keys
+pub mod numbers; // a tenant's phone numbers and their webhooks
+
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, RwLock};
 
 use serde::{Deserialize, Serialize};
 
-use super::ids;
-use super::messages::HttpMethod;
-use super::rules::RuleBook;
-use super::time::{ClockMode, Millis};
+use crate::core::ids;
+use crate::core::messaging::HttpMethod;
+use crate::core::rules::RuleBook;
+use crate::core::time::{ClockMode, Millis};
 
 /// Twilio's account status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -448,5 +451,5 @@ impl Registry {
 }
 
 fn constant_time_eq(expected: &str, given: &str) -> bool {
-    super::crypto::constant_time_eq(expected.as_bytes(), given.as_bytes())
+    crate::core::crypto::constant_time_eq(expected.as_bytes(), given.as_bytes())
 }

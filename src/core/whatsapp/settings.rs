@@ -1,0 +1,183 @@
+//! A tenant's WhatsApp settings as tests change them (webhook URL, window policy, allow list,
+//! template registry) and Meta's verification handshake against the webhook URL.
+
+use crate::core::messaging::HttpMethod;
+use crate::core::outbox::{Delivery, Notice};
+use crate::core::store::{self, CallbackAttempt};
+use crate::core::tenants::{Tenant, WhatsAppIdentity, WhatsAppTemplate, WindowPolicy};
+use crate::core::{Core, CoreError, ids, text};
+
+/// The verification handshake's result.
+#[derive(Debug, Clone)]
+pub struct Verification {
+    pub challenge: String,
+    pub attempt: CallbackAttempt,
+    /// The app answered 200 with the bare challenge.
+    pub echoed: bool,
+}
+
+/// A change to a tenant's WhatsApp settings; `None` leaves a setting as it is.
+#[derive(Debug, Clone, Default)]
+pub struct WhatsAppUpdate {
+    /// `Some(None)` removes the webhook URL.
+    pub webhook_url: Option<Option<String>>,
+    pub window: Option<WindowPolicy>,
+    /// `Some(None)` ends the test-number mode.
+    pub allowed_recipients: Option<Option<Vec<String>>>,
+    pub templates: Option<Vec<WhatsAppTemplate>>,
+    /// Run the verification handshake against the webhook URL once the settings are stored.
+    pub verify_webhook: bool,
+}
+
+/// The settings after an update, and the handshake's result when one was asked for.
+#[derive(Debug, Clone)]
+pub struct WhatsAppUpdated {
+    pub identity: WhatsAppIdentity,
+    pub verification: Option<Verification>,
+}
+
+impl Core {
+    /// Meta's verification handshake against `url` (the tenant's webhook URL when none): a GET
+    /// with `hub.mode=subscribe`, the verify token and a fresh challenge. Recorded as a webhook
+    /// attempt.
+    pub async fn verify_whatsapp_webhook(
+        &self,
+        tenant: &Tenant,
+        url: Option<String>,
+    ) -> Result<Verification, CoreError> {
+        let identity = tenant.account().whatsapp;
+        let url = url.or(identity.webhook_url).ok_or_else(|| {
+            CoreError::FailedPrecondition(
+                "the tenant has no WhatsApp webhook URL: set one, or give the URL to verify".into(),
+            )
+        })?;
+        check_http_url(&url)?;
+        // Meta's challenge is an integer-like string.
+        let challenge = ids::digits(10);
+        let delivery = Delivery {
+            idempotency_token: ids::hex(32),
+            resource_sid: identity.phone_number_id.clone(),
+            status: "verification".into(),
+            url,
+            method: HttpMethod::Get,
+            notice: Notice::Verification {
+                verify_token: identity.verify_token.clone(),
+                challenge: challenge.clone(),
+            },
+            to: None,
+            from: None,
+            target: None,
+            attempt: 1,
+            max_attempts: 1,
+            retry_delay_ms: 0,
+        };
+        let (attempt, sent) = self.send_now(tenant, &delivery).await?;
+        let echoed = sent.response_status == Some(200)
+            && sent.response_body.as_deref().map(str::trim) == Some(challenge.as_str());
+        Ok(Verification {
+            challenge,
+            attempt,
+            echoed,
+        })
+    }
+
+    /// Change a tenant's WhatsApp settings, then, if asked, run the verification handshake
+    /// against the webhook URL. A request that cannot be carried out (a bad URL, bad templates,
+    /// a handshake with no URL to run it against) changes nothing.
+    pub async fn update_whatsapp(
+        &self,
+        tenant: &Tenant,
+        update: WhatsAppUpdate,
+    ) -> Result<WhatsAppUpdated, CoreError> {
+        let mut account = tenant.account();
+        let whatsapp = &mut account.whatsapp;
+        if let Some(url) = update.webhook_url {
+            if let Some(url) = &url {
+                check_http_url(url)?;
+            }
+            whatsapp.webhook_url = url;
+        }
+        if update.verify_webhook && whatsapp.webhook_url.is_none() {
+            return Err(CoreError::FailedPrecondition(
+                "verify_webhook needs a webhook URL: set webhook_url, or give the tenant one first"
+                    .into(),
+            ));
+        }
+        if let Some(window) = update.window {
+            whatsapp.window = window;
+        }
+        if let Some(allowed) = update.allowed_recipients {
+            whatsapp.allowed_recipients = allowed;
+        }
+        if let Some(templates) = update.templates {
+            whatsapp.templates = normalized_templates(templates)?;
+        }
+        account.updated_at = crate::core::time::wall_now();
+        self.store
+            .write(store::UpdateAccount {
+                account: account.clone(),
+            })
+            .await?;
+        tenant.set_account(account.clone());
+        let verification = if update.verify_webhook {
+            Some(self.verify_whatsapp_webhook(tenant, None).await?)
+        } else {
+            None
+        };
+        Ok(WhatsAppUpdated {
+            identity: account.whatsapp,
+            verification,
+        })
+    }
+}
+
+fn check_http_url(url: &str) -> Result<(), CoreError> {
+    if text::is_http_url(url) {
+        Ok(())
+    } else {
+        Err(CoreError::Invalid(format!("{url:?} is not an http(s) URL")))
+    }
+}
+
+/// Templates as a registry holds them: categories in lower case (as status webhooks write
+/// them), checked by [`check_templates`].
+pub fn normalized_templates(
+    templates: Vec<WhatsAppTemplate>,
+) -> Result<Vec<WhatsAppTemplate>, CoreError> {
+    let templates: Vec<WhatsAppTemplate> = templates
+        .into_iter()
+        .map(|t| WhatsAppTemplate {
+            category: t.category.to_ascii_lowercase(),
+            ..t
+        })
+        .collect();
+    check_templates(&templates)?;
+    Ok(templates)
+}
+
+/// Templates a registry can hold: named, in a language, of a known category, each once.
+pub fn check_templates(templates: &[WhatsAppTemplate]) -> Result<(), CoreError> {
+    for (index, template) in templates.iter().enumerate() {
+        if template.name.is_empty() || template.language.is_empty() {
+            return Err(CoreError::Invalid(format!(
+                "template {index} needs a name and a language"
+            )));
+        }
+        if !["marketing", "utility", "authentication"].contains(&template.category.as_str()) {
+            return Err(CoreError::Invalid(format!(
+                "template {}: category {:?} is not marketing, utility or authentication",
+                template.name, template.category
+            )));
+        }
+        if templates[..index]
+            .iter()
+            .any(|t| t.name == template.name && t.language == template.language)
+        {
+            return Err(CoreError::Invalid(format!(
+                "template {} ({}) is listed twice",
+                template.name, template.language
+            )));
+        }
+    }
+    Ok(())
+}

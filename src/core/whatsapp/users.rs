@@ -1,0 +1,252 @@
+//! Simulated Cloud API users: a user's message is stored (opening the 24-hour window) and
+//! delivered to the app as Meta's signed webhook — to the tenant's webhook URL, or to one of
+//! the seed's proxy targets — and a user's conversation is read back in order.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use crate::core::events::{EventData, NewEvent};
+use crate::core::messaging::{Direction, HttpMethod, Message, MessageStatus, WhatsAppContent};
+use crate::core::outbox::{Delivery, Notice, Sent, TargetTreatment, WhatsAppIncoming};
+use crate::core::store::{self, CallbackAttempt};
+use crate::core::tenants::Tenant;
+use crate::core::whatsapp::wa_id;
+use crate::core::{Core, CoreError, ids, text};
+
+/// A simulated user's message to the tenant's business number.
+#[derive(Debug, Clone, Default)]
+pub struct WhatsAppInbound {
+    /// The user's number (digits, or `+` and digits).
+    pub from: String,
+    pub profile_name: Option<String>,
+    /// Meta's inbound `type`: `text`, `button`, `interactive`, `location`, `image`, …
+    pub message_type: String,
+    /// The type's object as JSON text.
+    pub content: String,
+    /// The business message the user answers (a tapped button, a quoted reply).
+    pub context_id: Option<String>,
+    /// Every visible text of it, stored as the message's body.
+    pub summary: String,
+}
+
+/// Where a simulated message goes instead of the tenant's webhook URL: one of the seed's proxy
+/// targets.
+#[derive(Debug, Clone)]
+pub struct WebhookTarget {
+    pub url: String,
+    /// Send `X-Mock-Testing: true`, which the seed's bots read as "this is a test".
+    pub mock_testing: bool,
+    pub timeout: Option<Duration>,
+}
+
+/// The seed's proxy targets: webhook URLs by name (`local: http://app:8000/bot/webhook`) that a
+/// simulated user's message may go to instead of the tenant's webhook URL, and how long each is
+/// given to answer.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProxyTargets {
+    pub urls: BTreeMap<String, String>,
+    pub timeout: Duration,
+}
+
+impl ProxyTargets {
+    /// A target by name, or a URL given in its place, treated as the seed's proxy treated its
+    /// targets: `X-Mock-Testing: true`, and the targets' timeout to answer. An unknown name is
+    /// refused with a sentence naming the configured ones.
+    pub fn resolve(&self, name_or_url: &str) -> Result<WebhookTarget, CoreError> {
+        let url = if text::is_http_url(name_or_url) {
+            name_or_url.to_owned()
+        } else {
+            self.urls.get(name_or_url).cloned().ok_or_else(|| {
+                let known: Vec<&str> = self.urls.keys().map(String::as_str).collect();
+                CoreError::Invalid(format!(
+                    "unknown target {name_or_url:?}: give an http(s) URL or a name configured under whatsapp.targets (known: {})",
+                    if known.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        known.join(", ")
+                    }
+                ))
+            })?
+        };
+        Ok(WebhookTarget {
+            url,
+            mock_testing: true,
+            timeout: Some(self.timeout),
+        })
+    }
+}
+
+/// What became of a simulated message.
+#[derive(Debug, Clone)]
+pub struct WhatsAppInboundOutcome {
+    pub message: Message,
+    /// The webhook request and the app's answer; none when there is nowhere to send it.
+    pub webhook: Option<CallbackAttempt>,
+    pub delivery: InboundDelivery,
+    /// How long the app was given to answer.
+    pub waited: Duration,
+}
+
+/// How a simulated message's webhook went, as the seed's proxy told the cases apart (a 502 for
+/// an unreachable app, a 504 for a slow one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InboundDelivery {
+    /// No target and no webhook URL: the message is stored, nothing was sent.
+    NoWebhook,
+    /// The app answered, with any HTTP status.
+    Answered,
+    Unreachable,
+    TimedOut,
+}
+
+impl InboundDelivery {
+    fn of(sent: Option<&Sent>) -> Self {
+        match sent {
+            None => InboundDelivery::NoWebhook,
+            Some(sent) if sent.response_status.is_some() => InboundDelivery::Answered,
+            Some(sent) if sent.timed_out => InboundDelivery::TimedOut,
+            Some(_) => InboundDelivery::Unreachable,
+        }
+    }
+}
+
+impl Core {
+    /// One of the seed's proxy targets, by name or as a URL (see [`ProxyTargets::resolve`]).
+    pub fn whatsapp_target(&self, name_or_url: &str) -> Result<WebhookTarget, CoreError> {
+        self.settings.proxy_targets.resolve(name_or_url)
+    }
+
+    /// A simulated user writes to the tenant's business number: the message is stored (opening
+    /// the 24-hour window) and POSTed to the app as Meta's signed webhook — to the tenant's
+    /// webhook URL, or to `target`. Waits for the app's answer.
+    pub async fn receive_whatsapp(
+        &self,
+        tenant: &Tenant,
+        inbound: WhatsAppInbound,
+        target: Option<WebhookTarget>,
+    ) -> Result<WhatsAppInboundOutcome, CoreError> {
+        let user = wa_id(&inbound.from);
+        if user.is_empty() || user.len() > 15 || inbound.from.trim_start_matches('+') != user {
+            return Err(CoreError::Invalid(format!(
+                "from {:?} is not a phone number: give digits, with or without a leading +",
+                inbound.from
+            )));
+        }
+        if inbound.message_type.is_empty() {
+            return Err(CoreError::Invalid("the message has no type".into()));
+        }
+        let identity = tenant.account().whatsapp;
+        let account_sid = tenant.sid();
+        let now = tenant.now();
+        let profile_name = inbound
+            .profile_name
+            .filter(|name| !name.is_empty())
+            .unwrap_or_else(|| crate::core::messaging::users::DEFAULT_PROFILE_NAME.into());
+        let message = Message {
+            sid: ids::wamid(&user, false),
+            account_sid: account_sid.clone(),
+            direction: Direction::Inbound,
+            from: Some(user.clone()),
+            to: identity.business_number(),
+            num_segments: 1,
+            body: inbound.summary,
+            media_urls: Vec::new(),
+            status: MessageStatus::Received,
+            messaging_service_sid: None,
+            error_code: None,
+            error_message: None,
+            price: None,
+            created_at: now,
+            updated_at: now,
+            sent_at: Some(now),
+            status_callback: None,
+            whatsapp: Some(WhatsAppContent {
+                message_type: inbound.message_type.clone(),
+                content: inbound.content.clone(),
+                context_id: inbound.context_id.clone(),
+                callback_data: None,
+                profile_name: Some(profile_name.clone()),
+                template_category: None,
+            }),
+        };
+        self.store_inbound(&message).await?;
+
+        let target = target.or_else(|| {
+            identity.webhook_url.clone().map(|url| WebhookTarget {
+                url,
+                mock_testing: false,
+                timeout: None,
+            })
+        });
+        let waited = target
+            .as_ref()
+            .and_then(|t| t.timeout)
+            .unwrap_or(self.settings.webhook_timeout);
+        let sent = match target {
+            None => None,
+            Some(target) => {
+                let delivery = Delivery {
+                    idempotency_token: ids::hex(32),
+                    resource_sid: message.sid.clone(),
+                    status: MessageStatus::Received.as_str().into(),
+                    url: target.url.clone(),
+                    method: HttpMethod::Post,
+                    notice: Notice::WhatsAppIncoming(Box::new(WhatsAppIncoming {
+                        identity: identity.clone(),
+                        wa_id: user.clone(),
+                        profile_name,
+                        message_id: message.sid.clone(),
+                        at: now,
+                        message_type: inbound.message_type,
+                        content: inbound.content,
+                        context_id: inbound.context_id,
+                    })),
+                    to: Some(message.to.clone()),
+                    from: Some(user.clone()),
+                    target: Some(TargetTreatment {
+                        mock_testing: target.mock_testing,
+                        timeout_ms: target.timeout.map(|t| t.as_millis() as u64),
+                    }),
+                    attempt: 1,
+                    max_attempts: 1,
+                    retry_delay_ms: 0,
+                };
+                Some(self.send_now(tenant, &delivery).await?)
+            }
+        };
+        let delivery = InboundDelivery::of(sent.as_ref().map(|(_, sent)| sent));
+        let webhook = sent.map(|(recorded, _)| recorded);
+        self.store
+            .write(store::AppendEvent(NewEvent {
+                account_sid,
+                at: tenant.now(),
+                data: EventData::InboundDelivered {
+                    message: Box::new(message.clone()),
+                    webhook: webhook.clone().map(Box::new),
+                    reply_sids: Vec::new(),
+                    opt_out_type: None,
+                },
+            }))
+            .await?;
+        Ok(WhatsAppInboundOutcome {
+            message,
+            delivery,
+            webhook,
+            waited,
+        })
+    }
+
+    /// Every Cloud API message between the tenant's business number and `user`, oldest first.
+    pub async fn whatsapp_conversation(
+        &self,
+        tenant: &Tenant,
+        user: &str,
+        limit: u32,
+    ) -> Result<Vec<Message>, CoreError> {
+        let (account_sid, user) = (tenant.sid(), wa_id(user));
+        Ok(self
+            .store
+            .read(move |conn| store::whatsapp_conversation(conn, &account_sid, &user, limit))
+            .await?)
+    }
+}
