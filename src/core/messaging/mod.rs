@@ -166,28 +166,24 @@ impl Core {
         } else {
             "MM"
         });
+        let direction = match origin {
+            Origin::Api => Direction::OutboundApi,
+            Origin::Reply | Origin::OptOutConfirmation => Direction::OutboundReply,
+        };
         let message = Message {
-            num_segments: text::segments(&new.body),
-            sid: sid.clone(),
-            account_sid: account_sid.clone(),
-            direction: match origin {
-                Origin::Api => Direction::OutboundApi,
-                Origin::Reply | Origin::OptOutConfirmation => Direction::OutboundReply,
-            },
-            from: new.from,
-            to: new.to,
-            body: new.body,
             media_urls: new.media_urls,
-            status: initial,
             messaging_service_sid: new.messaging_service_sid,
-            error_code: None,
-            error_message: None,
-            price: None,
-            created_at: now,
-            updated_at: now,
-            sent_at: None,
             status_callback: new.status_callback,
-            whatsapp: None,
+            ..Message::outbound(
+                &account_sid,
+                sid,
+                direction,
+                new.from,
+                new.to,
+                new.body,
+                now,
+            )
+            .with_status(initial)
         };
         self.store_outbound(tenant, &message, script, decision)
             .await?;

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::core::text;
 use crate::core::time::Millis;
 
 /// Who sent a message and how, in Twilio's vocabulary (`message_enum_direction`).
@@ -173,6 +174,81 @@ pub struct Message {
     /// (`wa_id`s and the business's display number), as Meta writes them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub whatsapp: Option<WhatsAppContent>,
+}
+
+impl Message {
+    /// A message a user sends to the business, `received` at `at`.
+    pub fn inbound(
+        account_sid: &str,
+        sid: String,
+        from: String,
+        to: String,
+        body: String,
+        at: Millis,
+    ) -> Self {
+        Message {
+            sent_at: Some(at),
+            ..Message::new(
+                account_sid,
+                sid,
+                Direction::Inbound,
+                Some(from),
+                to,
+                body,
+                at,
+            )
+        }
+        .with_status(MessageStatus::Received)
+    }
+
+    /// A message the business sends (`direction` says how), `queued` at `at`; a message that
+    /// starts otherwise (accepted, scheduled) sets its status.
+    pub fn outbound(
+        account_sid: &str,
+        sid: String,
+        direction: Direction,
+        from: Option<String>,
+        to: String,
+        body: String,
+        at: Millis,
+    ) -> Self {
+        Message::new(account_sid, sid, direction, from, to, body, at)
+    }
+
+    pub fn with_status(self, status: MessageStatus) -> Self {
+        Message { status, ..self }
+    }
+
+    fn new(
+        account_sid: &str,
+        sid: String,
+        direction: Direction,
+        from: Option<String>,
+        to: String,
+        body: String,
+        at: Millis,
+    ) -> Self {
+        Message {
+            num_segments: text::segments(&body),
+            sid,
+            account_sid: account_sid.to_owned(),
+            direction,
+            from,
+            to,
+            body,
+            media_urls: Vec::new(),
+            status: MessageStatus::Queued,
+            messaging_service_sid: None,
+            error_code: None,
+            error_message: None,
+            price: None,
+            created_at: at,
+            updated_at: at,
+            sent_at: None,
+            status_callback: None,
+            whatsapp: None,
+        }
+    }
 }
 
 /// A Cloud API message's content. The core keeps it as the facade wrote it and never looks

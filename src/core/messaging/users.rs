@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::core::events::{EventData, NewEvent};
 use crate::core::messaging::Origin;
-use crate::core::messaging::{Direction, Message, MessageStatus, NewMessage};
+use crate::core::messaging::{Message, MessageStatus, NewMessage};
 use crate::core::outbox::{Delivery, IncomingChannel, Notice, WhatsAppDetails};
 use crate::core::store::{self, CallbackAttempt};
 use crate::core::tenants::{Hook, OptOut, Tenant};
@@ -191,29 +191,21 @@ impl Core {
         };
         let account_sid = tenant.sid();
         let now = tenant.now();
+        let sid = ids::sid(if text.media_urls.is_empty() {
+            "SM"
+        } else {
+            "MM"
+        });
         let message = Message {
-            sid: ids::sid(if text.media_urls.is_empty() {
-                "SM"
-            } else {
-                "MM"
-            }),
-            account_sid: account_sid.clone(),
-            direction: Direction::Inbound,
-            from: Some(text.from.clone()),
-            to: text.to.clone(),
-            num_segments: text::segments(&text.body),
-            body: text.body,
             media_urls: text.media_urls,
-            status: MessageStatus::Received,
-            messaging_service_sid: None,
-            error_code: None,
-            error_message: None,
-            price: None,
-            created_at: now,
-            updated_at: now,
-            sent_at: Some(now),
-            status_callback: None,
-            whatsapp: None,
+            ..Message::inbound(
+                &account_sid,
+                sid,
+                text.from.clone(),
+                text.to.clone(),
+                text.body,
+                now,
+            )
         };
         let keyword = match &channel {
             IncomingChannel::Sms { opt_out } => *opt_out,

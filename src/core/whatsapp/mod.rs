@@ -154,22 +154,8 @@ impl Core {
             method: HttpMethod::Post,
         });
         let message = Message {
-            sid: sid.clone(),
-            account_sid: account_sid.clone(),
-            direction: Direction::OutboundApi,
-            from: Some(business.clone()),
-            to: send.to.clone(),
+            // A WhatsApp message is one message, however long.
             num_segments: 1,
-            body: send.summary,
-            media_urls: Vec::new(),
-            status: MessageStatus::Accepted,
-            messaging_service_sid: None,
-            error_code: None,
-            error_message: None,
-            price: None,
-            created_at: now,
-            updated_at: now,
-            sent_at: None,
             status_callback: callback,
             whatsapp: Some(WhatsAppContent {
                 message_type: send.message_type,
@@ -179,6 +165,16 @@ impl Core {
                 profile_name: None,
                 template_category: send.template.map(|_| category),
             }),
+            ..Message::outbound(
+                &account_sid,
+                sid,
+                Direction::OutboundApi,
+                Some(business.clone()),
+                send.to.clone(),
+                send.summary,
+                now,
+            )
+            .with_status(MessageStatus::Accepted)
         };
         self.store_outbound(tenant, &message, script, decision)
             .await?;

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use crate::core::events::{EventData, NewEvent};
-use crate::core::messaging::{Direction, HttpMethod, Message, MessageStatus, WhatsAppContent};
+use crate::core::messaging::{HttpMethod, Message, MessageStatus, WhatsAppContent};
 use crate::core::outbox::{Delivery, Notice, Sent, TargetTreatment, WhatsAppIncoming};
 use crate::core::store::{self, CallbackAttempt};
 use crate::core::tenants::Tenant;
@@ -143,23 +143,8 @@ impl Core {
             .filter(|name| !name.is_empty())
             .unwrap_or_else(|| crate::core::messaging::users::DEFAULT_PROFILE_NAME.into());
         let message = Message {
-            sid: ids::wamid(&user, false),
-            account_sid: account_sid.clone(),
-            direction: Direction::Inbound,
-            from: Some(user.clone()),
-            to: identity.business_number(),
+            // A WhatsApp message is one message, however long.
             num_segments: 1,
-            body: inbound.summary,
-            media_urls: Vec::new(),
-            status: MessageStatus::Received,
-            messaging_service_sid: None,
-            error_code: None,
-            error_message: None,
-            price: None,
-            created_at: now,
-            updated_at: now,
-            sent_at: Some(now),
-            status_callback: None,
             whatsapp: Some(WhatsAppContent {
                 message_type: inbound.message_type.clone(),
                 content: inbound.content.clone(),
@@ -168,6 +153,14 @@ impl Core {
                 profile_name: Some(profile_name.clone()),
                 template_category: None,
             }),
+            ..Message::inbound(
+                &account_sid,
+                ids::wamid(&user, false),
+                user.clone(),
+                identity.business_number(),
+                inbound.summary,
+                now,
+            )
         };
         self.store_inbound(&message).await?;
 
