@@ -3,7 +3,7 @@
 
 use tonic::{Request, Response, Status};
 
-use super::{ControlPlane, convert, status};
+use super::{ControlPlane, convert};
 use crate::core::messaging::MessageFilter;
 use crate::core::messaging::users::{InboundText, SharedLocation};
 use crate::core::paging::PageRequest;
@@ -14,7 +14,7 @@ type Answer<T> = Result<Response<T>, Status>;
 fn not_found(what: &str) -> impl Fn(crate::core::CoreError) -> Status + '_ {
     move |e| match e {
         crate::core::CoreError::NotFound => Status::not_found(format!("no {what}")),
-        other => status(other),
+        other => Status::from(other),
     }
 }
 

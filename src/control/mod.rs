@@ -43,27 +43,23 @@ impl ControlPlane {
 /// here, once, and reach the client only as INTERNAL.
 impl From<CoreError> for Status {
     fn from(error: CoreError) -> Self {
-        status(error)
-    }
-}
-
-fn status(error: CoreError) -> Status {
-    match error {
-        CoreError::Rejected(rejection) => {
-            Status::failed_precondition(format!("{} ({})", rejection.message, rejection.code))
-        }
-        CoreError::NotFound => Status::not_found("not found"),
-        CoreError::Denied(denied) => Status::permission_denied(denied.to_string()),
-        CoreError::InvalidRule(e) => Status::invalid_argument(e.to_string()),
-        CoreError::Invalid(message) => Status::invalid_argument(message),
-        CoreError::Conflict(message) => Status::already_exists(message),
-        CoreError::ClockNotFrozen => {
-            Status::failed_precondition("the tenant's clock is not frozen; call Clock.Freeze first")
-        }
-        CoreError::FailedPrecondition(message) => Status::failed_precondition(message),
-        CoreError::Store(e) => {
-            tracing::error!(error = %e, "store failure behind a control-plane call");
-            Status::internal("internal error; see the server's log")
+        match error {
+            CoreError::Rejected(rejection) => {
+                Status::failed_precondition(format!("{} ({})", rejection.message, rejection.code))
+            }
+            CoreError::NotFound => Status::not_found("not found"),
+            CoreError::Denied(denied) => Status::permission_denied(denied.to_string()),
+            CoreError::InvalidRule(e) => Status::invalid_argument(e.to_string()),
+            CoreError::Invalid(message) => Status::invalid_argument(message),
+            CoreError::Conflict(message) => Status::already_exists(message),
+            CoreError::ClockNotFrozen => Status::failed_precondition(
+                "the tenant's clock is not frozen; call Clock.Freeze first",
+            ),
+            CoreError::FailedPrecondition(message) => Status::failed_precondition(message),
+            CoreError::Store(e) => {
+                tracing::error!(error = %e, "store failure behind a control-plane call");
+                Status::internal("internal error; see the server's log")
+            }
         }
     }
 }

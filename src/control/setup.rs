@@ -2,7 +2,7 @@
 
 use tonic::{Request, Response, Status};
 
-use super::{ControlPlane, convert, status};
+use super::{ControlPlane, convert};
 use crate::core::CoreError;
 use crate::core::tenants::numbers::NumberUpdate;
 use crate::core::tenants::{Account, Tenant};
@@ -144,7 +144,7 @@ fn method_of(value: Option<i32>) -> Option<crate::core::messaging::HttpMethod> {
 fn number_status(error: CoreError, number: &str) -> Status {
     match error {
         CoreError::NotFound => Status::not_found(format!("the tenant has no number {number}")),
-        other => status(other),
+        other => Status::from(other),
     }
 }
 

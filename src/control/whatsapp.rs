@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use tonic::{Request, Response, Status};
 
-use super::{ControlPlane, convert, status};
+use super::{ControlPlane, convert};
 use crate::core::tenants::Tenant;
 use crate::core::whatsapp::{InboundDelivery, Verification, WebhookTarget, WhatsAppUpdate};
 use crate::proto::{self, whats_app_server};
@@ -32,7 +32,10 @@ impl ControlPlane {
         if name.is_empty() {
             return Ok(None);
         }
-        self.core.whatsapp_target(name).map(Some).map_err(status)
+        self.core
+            .whatsapp_target(name)
+            .map(Some)
+            .map_err(Status::from)
     }
 }
 

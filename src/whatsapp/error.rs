@@ -136,37 +136,6 @@ impl GraphError {
         }
     }
 
-    /// A core refusal in Meta's words. A rejection carries its code and HTTP status (a rule's
-    /// own, or Meta's for the window, the allow list, templates and media); a code-100 one is a
-    /// parameter sentence. The rest are the mock's own failures: logged, and 131000 outside.
-    pub fn from_core(error: CoreError) -> Self {
-        match error {
-            CoreError::Rejected(rejection) => {
-                let mut graph = if rejection.code == 100 {
-                    Self::parameter_sentence(rejection.message)
-                } else {
-                    Self::for_code(rejection.code, Some(rejection.message))
-                };
-                if let Ok(status) = StatusCode::from_u16(rejection.http_status)
-                    && (400..600).contains(&rejection.http_status)
-                {
-                    graph.status = status;
-                }
-                graph
-            }
-            CoreError::NotFound => Self::object_missing("The object does not exist."),
-            CoreError::Denied(denied) => Self::denied(denied),
-            CoreError::Invalid(details)
-            | CoreError::Conflict(details)
-            | CoreError::FailedPrecondition(details) => Self::invalid_parameter(details),
-            CoreError::InvalidRule(rule) => Self::invalid_parameter(rule.to_string()),
-            CoreError::ClockNotFrozen | CoreError::Store(_) => {
-                tracing::error!(%error, "WhatsApp request failed");
-                Self::internal()
-            }
-        }
-    }
-
     /// Graph's answer for a route it does not have: code 2500, HTTP 400,
     /// `Unknown path components: /me/messages` (koala #611 logs the status and code; the
     /// laravel-notification-channels and php-graph-sdk reports show the wording). The version
@@ -264,9 +233,36 @@ impl GraphError {
     }
 }
 
+/// A core refusal in Meta's words. A rejection carries its code and HTTP status (a rule's
+/// own, or Meta's for the window, the allow list, templates and media); a code-100 one is a
+/// parameter sentence. The rest are the mock's own failures: logged, and 131000 outside.
 impl From<CoreError> for GraphError {
     fn from(error: CoreError) -> Self {
-        GraphError::from_core(error)
+        match error {
+            CoreError::Rejected(rejection) => {
+                let mut graph = if rejection.code == 100 {
+                    GraphError::parameter_sentence(rejection.message)
+                } else {
+                    GraphError::for_code(rejection.code, Some(rejection.message))
+                };
+                if let Ok(status) = StatusCode::from_u16(rejection.http_status)
+                    && (400..600).contains(&rejection.http_status)
+                {
+                    graph.status = status;
+                }
+                graph
+            }
+            CoreError::NotFound => GraphError::object_missing("The object does not exist."),
+            CoreError::Denied(denied) => GraphError::denied(denied),
+            CoreError::Invalid(details)
+            | CoreError::Conflict(details)
+            | CoreError::FailedPrecondition(details) => GraphError::invalid_parameter(details),
+            CoreError::InvalidRule(rule) => GraphError::invalid_parameter(rule.to_string()),
+            CoreError::ClockNotFrozen | CoreError::Store(_) => {
+                tracing::error!(%error, "WhatsApp request failed");
+                GraphError::internal()
+            }
+        }
     }
 }
 
@@ -331,14 +327,13 @@ mod tests {
     #[test]
     fn envelope_has_metas_keys_in_metas_order() {
         // As the send call renders the core's refusal for a test number's stranger.
-        let envelope =
-            GraphError::from_core(CoreError::Rejected(crate::core::rules::Rejection::new(
-                400,
-                131030,
-                "Recipient phone number not in allowed list: Add recipient phone number to \
+        let envelope = GraphError::from(CoreError::Rejected(crate::core::rules::Rejection::new(
+            400,
+            131030,
+            "Recipient phone number not in allowed list: Add recipient phone number to \
                  recipient list and try again.",
-            )))
-            .envelope();
+        )))
+        .envelope();
         let error = error_of(&envelope);
         let keys: Vec<&str> = error.keys().map(String::as_str).collect();
         assert_eq!(

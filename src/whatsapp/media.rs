@@ -140,7 +140,7 @@ pub async fn download(
         .await
         .map_err(|error| match error {
             CoreError::NotFound => download_missing(),
-            other => GraphError::from_core(other),
+            other => GraphError::from(other),
         })?;
     let content_type = HeaderValue::from_str(&media.mime_type)
         .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
@@ -246,7 +246,7 @@ fn multipart_error(error: MultipartError) -> GraphError {
 fn missing_as_unsupported(error: CoreError, method: &str, id: &str) -> GraphError {
     match error {
         CoreError::NotFound => GraphError::unsupported_request(method, id),
-        other => GraphError::from_core(other),
+        other => GraphError::from(other),
     }
 }
 

@@ -33,7 +33,7 @@ pub async fn send(
                     CoreError::NotFound => GraphError::invalid_parameter(format!(
                         "Invalid message_id: {message_id} is not a message this number received"
                     )),
-                    other => GraphError::from_core(other),
+                    other => GraphError::from(other),
                 })?;
             Ok(Json(json!({ "success": true })).into_response())
         }

@@ -48,7 +48,8 @@ pub struct InboundText {
     pub location: Option<SharedLocation>,
     /// The message the user quotes (`OriginalRepliedMessageSid`).
     pub replied_to_sid: Option<String>,
-    /// `MessageType`; worked out from the content when unset (see [`whatsapp_message_type`]).
+    /// The WhatsApp message type (`text`, `button`, `location`, …); worked out from the content
+    /// when unset.
     pub message_type: Option<String>,
     pub forwarded: bool,
     pub frequently_forwarded: bool,
