@@ -3,7 +3,7 @@
 //! jobs, retries them on its clock and records every attempt; how a delivery is encoded, signed
 //! and sent, and how an app's answer is read, belong to whoever fills the [`Courier`] the core is
 //! started with (the `webhooks` module, wired in by the server). The same door will carry
-//! voice's TwiML fetches.
+//! voice's TwiML fetches. Recorded attempts are read, and sent again as they were, from here.
 
 use futures_util::future::BoxFuture;
 use serde::{Deserialize, Serialize};
@@ -348,6 +348,77 @@ impl Core {
             .record_attempt(attempt, delivery.to.clone(), delivery.from.clone())
             .await?;
         Ok((recorded, sent))
+    }
+
+    /// Recorded webhook attempts of a tenant (about one message, when given), newest first.
+    pub async fn callback_attempts(
+        &self,
+        tenant: &Tenant,
+        resource_sid: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<CallbackAttempt>, CoreError> {
+        let (account_sid, resource_sid) = (tenant.sid(), resource_sid.map(str::to_owned));
+        Ok(self
+            .store
+            .read(move |conn| {
+                store::callback_attempts(conn, &account_sid, resource_sid.as_deref(), limit)
+            })
+            .await?)
+    }
+
+    /// Send a recorded webhook attempt again, now, as it was (same URL, method, parameters and
+    /// idempotency token, signed anew); record and return the new attempt. No retries follow.
+    pub async fn redeliver_callback(
+        &self,
+        tenant: &Tenant,
+        attempt_id: i64,
+    ) -> Result<CallbackAttempt, CoreError> {
+        let account_sid = tenant.sid();
+        let original = self
+            .store
+            .read(move |conn| store::callback_attempt(conn, &account_sid, attempt_id))
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let sent = self.courier.resend(&original, &tenant.account()).await;
+        // The attempt's event names the message's addresses, as the first attempt's did.
+        let (to, from) = match self.message(tenant, &original.resource_sid).await {
+            Ok(message) => (Some(message.to), message.from),
+            Err(CoreError::NotFound) => (None, None),
+            Err(other) => return Err(other),
+        };
+        let attempt = CallbackAttempt {
+            id: 0,
+            url: sent.url,
+            request_body: sent.request_body,
+            attempt: original.attempt + 1,
+            response_status: sent.response_status.map(i64::from),
+            response_body: sent.response_body,
+            error: sent.error,
+            latency_ms: sent.latency_ms as i64,
+            created_at: tenant.now(),
+            ..original.clone()
+        };
+        self.record_attempt(attempt, to, from).await
+    }
+
+    /// Store a webhook attempt made outside the scheduler, and raise its event.
+    pub(in crate::core) async fn record_attempt(
+        &self,
+        attempt: CallbackAttempt,
+        to: Option<String>,
+        from: Option<String>,
+    ) -> Result<CallbackAttempt, CoreError> {
+        Ok(self
+            .store
+            .write(store::RecordAttempt {
+                job_id: None,
+                attempt,
+                retry: None,
+                to,
+                from,
+            })
+            .await?
+            .attempt)
     }
 }
 

@@ -11,7 +11,7 @@ use std::time::Duration;
 use crate::core::events::{EventData, NewEvent};
 use crate::core::paging::{Page, PageRequest, PageStart};
 use crate::core::rules::{self, Decision, Outcome, Rejection, Step, Subject};
-use crate::core::store::{self, CallbackAttempt, ClearWhat, Cleared, JobKind, NewJob, PageFrom};
+use crate::core::store::{self, ClearWhat, Cleared, JobKind, NewJob, PageFrom};
 use crate::core::tenants::{Tenant, WindowPolicy};
 use crate::core::time::{self, Millis};
 use crate::core::{Core, CoreError, ids, magic, text};
@@ -382,22 +382,6 @@ impl Core {
         }
     }
 
-    /// Recorded webhook attempts of a tenant (about one message, when given), newest first.
-    pub async fn callback_attempts(
-        &self,
-        tenant: &Tenant,
-        resource_sid: Option<&str>,
-        limit: u32,
-    ) -> Result<Vec<CallbackAttempt>, CoreError> {
-        let (account_sid, resource_sid) = (tenant.sid(), resource_sid.map(str::to_owned));
-        Ok(self
-            .store
-            .read(move |conn| {
-                store::callback_attempts(conn, &account_sid, resource_sid.as_deref(), limit)
-            })
-            .await?)
-    }
-
     /// Set a message's status now, as a test's hand: stored, evented, and reported to the
     /// message's status callback before returning (failed attempts are retried on the tenant's
     /// clock). The message's remaining
@@ -449,61 +433,6 @@ impl Core {
             self.run_job(job).await;
         }
         Ok(message)
-    }
-
-    /// Send a recorded webhook attempt again, now, as it was (same URL, method, parameters and
-    /// idempotency token, signed anew); record and return the new attempt. No retries follow.
-    pub async fn redeliver_callback(
-        &self,
-        tenant: &Tenant,
-        attempt_id: i64,
-    ) -> Result<CallbackAttempt, CoreError> {
-        let account_sid = tenant.sid();
-        let original = self
-            .store
-            .read(move |conn| store::callback_attempt(conn, &account_sid, attempt_id))
-            .await?
-            .ok_or(CoreError::NotFound)?;
-        let sent = self.courier.resend(&original, &tenant.account()).await;
-        // The attempt's event names the message's addresses, as the first attempt's did.
-        let (to, from) = match self.message(tenant, &original.resource_sid).await {
-            Ok(message) => (Some(message.to), message.from),
-            Err(CoreError::NotFound) => (None, None),
-            Err(other) => return Err(other),
-        };
-        let attempt = CallbackAttempt {
-            id: 0,
-            url: sent.url,
-            request_body: sent.request_body,
-            attempt: original.attempt + 1,
-            response_status: sent.response_status.map(i64::from),
-            response_body: sent.response_body,
-            error: sent.error,
-            latency_ms: sent.latency_ms as i64,
-            created_at: tenant.now(),
-            ..original.clone()
-        };
-        self.record_attempt(attempt, to, from).await
-    }
-
-    /// Store a webhook attempt made outside the scheduler, and raise its event.
-    pub(in crate::core) async fn record_attempt(
-        &self,
-        attempt: CallbackAttempt,
-        to: Option<String>,
-        from: Option<String>,
-    ) -> Result<CallbackAttempt, CoreError> {
-        Ok(self
-            .store
-            .write(store::RecordAttempt {
-                job_id: None,
-                attempt,
-                retry: None,
-                to,
-                from,
-            })
-            .await?
-            .attempt)
     }
 
     /// Remove stored data, of one tenant or of all. Pending status changes of removed messages
