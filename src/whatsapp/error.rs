@@ -15,7 +15,7 @@ use serde_json::{Map, Value, json};
 
 use crate::core::CoreError;
 use crate::core::access::AccessDenied;
-use crate::providers::meta::{UNKNOWN_TITLE, error_entry};
+use crate::providers::meta::{UNKNOWN_TITLE, error_entry, is_version};
 
 /// One Graph API error, ready to render.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -297,11 +297,8 @@ fn fbtrace_id() -> String {
 fn strip_version(path: &str) -> &str {
     let trimmed = path.trim_start_matches('/');
     let first = trimmed.split('/').next().unwrap_or("");
-    let is_version = first
-        .strip_prefix('v')
-        .is_some_and(|v| !v.is_empty() && v.chars().all(|c| c.is_ascii_digit() || c == '.'));
     match &trimmed[first.len()..] {
-        _ if !is_version => path,
+        _ if !is_version(first) => path,
         "" => "/",
         rest => rest,
     }

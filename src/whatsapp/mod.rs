@@ -20,6 +20,7 @@ use axum::{Json, Router};
 use serde_json::json;
 
 use crate::core::Core;
+use crate::providers::meta;
 use error::GraphError;
 
 /// What the Graph facade's handlers share: the core, and where media download URLs point.
@@ -65,10 +66,7 @@ pub fn query_param(query: Option<&str>, name: &str) -> Option<String> {
 
 /// Whether a path is the Graph API's: its first segment is a version such as `v23.0`.
 pub fn is_graph_path(path: &str) -> bool {
-    let version = path.trim_start_matches('/').split('/').next().unwrap_or("");
-    version.strip_prefix('v').is_some_and(|rest| {
-        !rest.is_empty() && rest.chars().all(|c| c.is_ascii_digit() || c == '.')
-    })
+    meta::is_version(path.trim_start_matches('/').split('/').next().unwrap_or(""))
 }
 
 /// `GET /{version}/{id}`: a business phone number, or a media object's download URL.

@@ -4,6 +4,13 @@
 
 pub mod user_messages;
 
+/// Whether a path segment is a Graph API version, such as `v23.0`.
+pub fn is_version(segment: &str) -> bool {
+    segment.strip_prefix('v').is_some_and(|rest| {
+        !rest.is_empty() && rest.chars().all(|c| c.is_ascii_digit() || c == '.')
+    })
+}
+
 /// The title Meta gives `code`, for the `title`/`message` of async `errors[]` in status
 /// webhooks. Unknown codes get "Error".
 pub fn title_of(code: u32) -> &'static str {
