@@ -291,39 +291,10 @@ fn is_live(tenant: &Tenant, media: &Media) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
     use std::time::Duration;
 
-    use tokio_util::sync::CancellationToken;
-
     use super::*;
-    use crate::core::store::Location;
-    use crate::core::tenants::WhatsAppIdentity;
-    use crate::core::{DefaultAccount, Settings};
-
-    const ACCOUNT: &str = "AC0123456789abcdef0123456789abcdef";
-
-    async fn core() -> (Arc<Core>, Arc<Tenant>, CancellationToken) {
-        let shutdown = CancellationToken::new();
-        let core = Core::start(
-            Settings::default(),
-            &Location::Memory,
-            DefaultAccount {
-                sid: ACCOUNT.into(),
-                auth_token: "token".into(),
-                registered_numbers: Vec::new(),
-                failure_numbers: Vec::new(),
-                allowed_from_numbers: Vec::new(),
-                whatsapp: WhatsAppIdentity::generate(),
-            },
-            Arc::new(crate::core::outbox::Unreachable),
-            shutdown.clone(),
-        )
-        .await
-        .expect("core starts");
-        let tenant = core.default_tenant().expect("the default tenant");
-        (core, tenant, shutdown)
-    }
+    use crate::core::whatsapp::tests::test_core;
 
     #[test]
     fn each_kind_has_metas_limit() {
@@ -433,7 +404,7 @@ mod tests {
 
     #[tokio::test]
     async fn uploads_are_kept_30_days_on_the_tenants_clock() {
-        let (core, tenant, shutdown) = core().await;
+        let (core, tenant, shutdown) = test_core().await;
         core.freeze_clock(&tenant);
         let bytes = b"\xff\xd8\xff a tiny jpeg".to_vec();
         let media = core
@@ -468,7 +439,7 @@ mod tests {
 
     #[tokio::test]
     async fn refused_uploads_store_nothing_and_deletes_are_final() {
-        let (core, tenant, shutdown) = core().await;
+        let (core, tenant, shutdown) = test_core().await;
         let refused = core
             .upload_media(&tenant, "image/png", vec![0; 5 * MB as usize + 1], None)
             .await;
@@ -499,7 +470,7 @@ mod tests {
 
     #[tokio::test]
     async fn download_tickets_last_five_minutes_and_need_the_right_hash() {
-        let (core, tenant, shutdown) = core().await;
+        let (core, tenant, shutdown) = test_core().await;
         core.freeze_clock(&tenant);
         let media = core
             .upload_media(&tenant, "text/plain", b"hello".to_vec(), None)

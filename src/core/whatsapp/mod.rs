@@ -337,3 +337,6 @@ fn conversation_id(account_sid: &str, user: &str) -> String {
     let digest = Sha256::digest(format!("{account_sid}/{user}").as_bytes());
     ids::encode_hex(&digest[..16])
 }
+
+#[cfg(test)]
+mod tests; // sends, window, templates, allow list; the helpers the area's tests share

@@ -181,3 +181,219 @@ pub fn check_templates(templates: &[WhatsAppTemplate]) -> Result<(), CoreError> 
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::whatsapp::tests::{invalid, test_core};
+
+    fn template(name: &str, language: &str, category: &str) -> WhatsAppTemplate {
+        WhatsAppTemplate {
+            name: name.into(),
+            language: language.into(),
+            category: category.into(),
+            body_parameters: 0,
+        }
+    }
+
+    /// The result is `expected`: the same kind of error, the same message.
+    fn assert_refused<T: std::fmt::Debug>(result: Result<T, CoreError>, expected: CoreError) {
+        let error = result.expect_err("refused");
+        assert_eq!(
+            std::mem::discriminant(&error),
+            std::mem::discriminant(&expected),
+            "{error:?}"
+        );
+        assert_eq!(error.to_string(), expected.to_string());
+    }
+
+    #[test]
+    fn categories_are_stored_in_lower_case() {
+        let templates = normalized_templates(vec![
+            template("hello_world", "en_US", "UTILITY"),
+            template("promo", "en_US", "Marketing"),
+            template("code", "en_US", "authentication"),
+        ])
+        .expect("valid");
+        let categories: Vec<&str> = templates.iter().map(|t| t.category.as_str()).collect();
+        assert_eq!(categories, ["utility", "marketing", "authentication"]);
+    }
+
+    #[test]
+    fn a_template_needs_a_name_and_a_language() {
+        for (name, language) in [("", "en_US"), ("promo", "")] {
+            assert_eq!(
+                invalid(normalized_templates(vec![
+                    template("hello_world", "en_US", "utility"),
+                    template(name, language, "utility"),
+                ])),
+                "template 1 needs a name and a language"
+            );
+        }
+    }
+
+    #[test]
+    fn a_category_must_be_marketing_utility_or_authentication() {
+        assert_eq!(
+            invalid(normalized_templates(vec![template(
+                "promo",
+                "en_US",
+                "Transactional"
+            )])),
+            "template promo: category \"transactional\" is not marketing, utility or authentication"
+        );
+        // check_templates reads categories as stored: already in lower case.
+        assert!(check_templates(&[template("promo", "en_US", "UTILITY")]).is_err());
+    }
+
+    #[test]
+    fn a_name_and_language_listed_twice_is_refused() {
+        assert_eq!(
+            invalid(normalized_templates(vec![
+                template("hello_world", "en_US", "utility"),
+                template("hello_world", "pt_BR", "utility"),
+                template("hello_world", "en_US", "marketing"),
+            ])),
+            "template hello_world (en_US) is listed twice"
+        );
+        assert_eq!(
+            check_templates(&[
+                template("hello_world", "en_US", "utility"),
+                template("hello_world", "pt_BR", "utility"),
+            ])
+            .ok(),
+            Some(()),
+            "one name in two languages is two templates"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_update_changes_what_it_names_and_keeps_the_rest() {
+        let (core, tenant, shutdown) = test_core().await;
+        let updated = core
+            .update_whatsapp(
+                &tenant,
+                WhatsAppUpdate {
+                    webhook_url: Some(Some("https://app.example/webhook".into())),
+                    window: Some(WindowPolicy::FailLater),
+                    allowed_recipients: Some(Some(vec!["15550102030".into()])),
+                    templates: Some(vec![template("promo", "en_US", "MARKETING")]),
+                    verify_webhook: false,
+                },
+            )
+            .await
+            .expect("updated");
+        assert!(updated.verification.is_none());
+        assert_eq!(updated.identity, tenant.account().whatsapp);
+        assert_eq!(updated.identity.templates[0].category, "marketing");
+
+        let cleared = core
+            .update_whatsapp(
+                &tenant,
+                WhatsAppUpdate {
+                    webhook_url: Some(None),
+                    allowed_recipients: Some(None),
+                    ..WhatsAppUpdate::default()
+                },
+            )
+            .await
+            .expect("updated");
+        assert_eq!(cleared.identity.webhook_url, None);
+        assert_eq!(cleared.identity.allowed_recipients, None);
+        assert_eq!(cleared.identity.window, WindowPolicy::FailLater);
+        assert_eq!(cleared.identity.templates, updated.identity.templates);
+        shutdown.cancel();
+    }
+
+    #[tokio::test]
+    async fn a_refused_update_changes_nothing() {
+        let (core, tenant, shutdown) = test_core().await;
+        let before = tenant.account();
+        let cases = [
+            (
+                WhatsAppUpdate {
+                    webhook_url: Some(Some("ftp://app.example/webhook".into())),
+                    window: Some(WindowPolicy::Off),
+                    ..WhatsAppUpdate::default()
+                },
+                CoreError::Invalid("\"ftp://app.example/webhook\" is not an http(s) URL".into()),
+            ),
+            (
+                WhatsAppUpdate {
+                    window: Some(WindowPolicy::Off),
+                    verify_webhook: true,
+                    ..WhatsAppUpdate::default()
+                },
+                CoreError::FailedPrecondition(
+                    "verify_webhook needs a webhook URL: set webhook_url, or give the tenant one first"
+                        .into(),
+                ),
+            ),
+            (
+                WhatsAppUpdate {
+                    webhook_url: Some(Some("https://app.example/webhook".into())),
+                    templates: Some(vec![template("promo", "en_US", "newsletter")]),
+                    ..WhatsAppUpdate::default()
+                },
+                CoreError::Invalid(
+                    "template promo: category \"newsletter\" is not marketing, utility or authentication"
+                        .into(),
+                ),
+            ),
+        ];
+        for (update, expected) in cases {
+            assert_refused(core.update_whatsapp(&tenant, update).await, expected);
+            assert_eq!(tenant.account(), before);
+        }
+        shutdown.cancel();
+    }
+
+    #[tokio::test]
+    async fn verifying_without_a_webhook_url_is_a_failed_precondition() {
+        let (core, tenant, shutdown) = test_core().await;
+        assert_refused(
+            core.verify_whatsapp_webhook(&tenant, None).await,
+            CoreError::FailedPrecondition(
+                "the tenant has no WhatsApp webhook URL: set one, or give the URL to verify".into(),
+            ),
+        );
+        assert_refused(
+            core.verify_whatsapp_webhook(&tenant, Some("app.example/webhook".into()))
+                .await,
+            CoreError::Invalid("\"app.example/webhook\" is not an http(s) URL".into()),
+        );
+        shutdown.cancel();
+    }
+
+    #[tokio::test]
+    async fn a_handshake_with_no_app_is_recorded_and_not_echoed() {
+        let (core, tenant, shutdown) = test_core().await;
+        let updated = core
+            .update_whatsapp(
+                &tenant,
+                WhatsAppUpdate {
+                    webhook_url: Some(Some("http://app.invalid/webhook".into())),
+                    verify_webhook: true,
+                    ..WhatsAppUpdate::default()
+                },
+            )
+            .await
+            .expect("updated, then verified");
+        let verification = updated.verification.expect("the handshake ran");
+        assert!(!verification.echoed);
+        assert_eq!(verification.challenge.len(), 10);
+        assert!(verification.challenge.bytes().all(|b| b.is_ascii_digit()));
+        assert_eq!(verification.attempt.method, "GET");
+        assert_eq!(verification.attempt.status, "verification");
+        assert_eq!(
+            verification.attempt.resource_sid,
+            updated.identity.phone_number_id
+        );
+        assert_eq!(
+            tenant.account().whatsapp.webhook_url.as_deref(),
+            Some("http://app.invalid/webhook"),
+            "the settings stay though the app did not answer"
+        );
+        shutdown.cancel();
+    }
+}

@@ -243,3 +243,186 @@ impl Core {
             .await?)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::messaging::users::DEFAULT_PROFILE_NAME;
+    use crate::core::whatsapp::WhatsAppUpdate;
+    use crate::core::whatsapp::tests::{USER, conversation, invalid, test_core, text_from};
+
+    fn targets(names: &[(&str, &str)]) -> ProxyTargets {
+        ProxyTargets {
+            urls: names
+                .iter()
+                .map(|(name, url)| ((*name).to_owned(), (*url).to_owned()))
+                .collect(),
+            timeout: Duration::from_secs(3),
+        }
+    }
+
+    #[test]
+    fn a_url_or_a_known_name_resolves_as_a_test_with_the_targets_timeout() {
+        let known = targets(&[("local", "http://app:8000/bot/webhook")]);
+        for (given, url) in [
+            ("https://example.com/hook", "https://example.com/hook"),
+            ("local", "http://app:8000/bot/webhook"),
+        ] {
+            let target = known.resolve(given).expect(given);
+            assert_eq!(target.url, url);
+            assert!(target.mock_testing, "{given}");
+            assert_eq!(target.timeout, Some(Duration::from_secs(3)), "{given}");
+        }
+    }
+
+    #[test]
+    fn an_unknown_name_is_refused_naming_the_known_ones() {
+        let known = targets(&[("prod", "https://p.example/h"), ("local", "http://app/h")]);
+        assert_eq!(
+            invalid(known.resolve("staging")),
+            "unknown target \"staging\": give an http(s) URL or a name configured under \
+             whatsapp.targets (known: local, prod)"
+        );
+        // Not an http(s) URL, so a name.
+        assert!(invalid(known.resolve("ftp://example.com/h")).starts_with("unknown target"));
+        assert_eq!(
+            invalid(ProxyTargets::default().resolve("local")),
+            "unknown target \"local\": give an http(s) URL or a name configured under \
+             whatsapp.targets (known: none)"
+        );
+    }
+
+    #[test]
+    fn inbound_delivery_tells_no_webhook_answered_unreachable_and_timed_out_apart() {
+        assert_eq!(InboundDelivery::of(None), InboundDelivery::NoWebhook);
+        let answered = |status| Sent {
+            response_status: Some(status),
+            ..Sent::default()
+        };
+        assert_eq!(
+            InboundDelivery::of(Some(&answered(200))),
+            InboundDelivery::Answered
+        );
+        assert_eq!(
+            InboundDelivery::of(Some(&answered(500))),
+            InboundDelivery::Answered,
+            "any HTTP status is an answer"
+        );
+        let timed_out = Sent {
+            timed_out: true,
+            error: Some("timed out".into()),
+            ..Sent::default()
+        };
+        assert_eq!(
+            InboundDelivery::of(Some(&timed_out)),
+            InboundDelivery::TimedOut
+        );
+        let refused = Sent {
+            error: Some("connection refused".into()),
+            ..Sent::default()
+        };
+        assert_eq!(
+            InboundDelivery::of(Some(&refused)),
+            InboundDelivery::Unreachable
+        );
+    }
+
+    #[tokio::test]
+    async fn without_a_webhook_url_the_message_is_stored_and_nothing_sent() {
+        let (core, tenant, shutdown) = test_core().await;
+        let outcome = core
+            .receive_whatsapp(&tenant, text_from(&format!("+{USER}"), "hello"), None)
+            .await
+            .expect("received");
+        assert_eq!(outcome.delivery, InboundDelivery::NoWebhook);
+        assert!(outcome.webhook.is_none());
+        assert_eq!(outcome.waited, core.settings().webhook_timeout);
+
+        let stored = conversation(&core, &tenant, USER).await;
+        assert_eq!(stored, vec![outcome.message.clone()]);
+        let message = &stored[0];
+        assert_eq!(message.direction, Direction::Inbound);
+        assert_eq!(message.status, MessageStatus::Received);
+        assert_eq!(message.from.as_deref(), Some(USER));
+        assert_eq!(message.to, tenant.account().whatsapp.business_number());
+        assert_eq!(message.body, "hello");
+        let content = message.whatsapp.as_ref().expect("a Cloud API message");
+        assert_eq!(content.profile_name.as_deref(), Some(DEFAULT_PROFILE_NAME));
+        shutdown.cancel();
+    }
+
+    #[tokio::test]
+    async fn with_a_webhook_url_and_no_app_the_delivery_is_unreachable() {
+        let (core, tenant, shutdown) = test_core().await;
+        core.update_whatsapp(
+            &tenant,
+            WhatsAppUpdate {
+                webhook_url: Some(Some("http://app.invalid/webhook".into())),
+                ..WhatsAppUpdate::default()
+            },
+        )
+        .await
+        .expect("webhook URL set");
+        let outcome = core
+            .receive_whatsapp(&tenant, text_from(USER, "hello"), None)
+            .await
+            .expect("received");
+        assert_eq!(outcome.delivery, InboundDelivery::Unreachable);
+        let attempt = outcome.webhook.expect("the attempt is recorded");
+        assert_eq!(attempt.url, "http://app.invalid/webhook");
+        assert_eq!(attempt.method, "POST");
+        assert_eq!(attempt.resource_sid, outcome.message.sid);
+        assert_eq!(attempt.response_status, None);
+        assert!(attempt.error.is_some());
+        assert_eq!(outcome.waited, core.settings().webhook_timeout);
+        shutdown.cancel();
+    }
+
+    #[tokio::test]
+    async fn a_target_takes_the_webhook_urls_place_and_its_timeout() {
+        let (core, tenant, shutdown) = test_core().await;
+        let target = targets(&[("local", "http://app:8000/bot/webhook")])
+            .resolve("local")
+            .expect("known");
+        let outcome = core
+            .receive_whatsapp(&tenant, text_from(USER, "hello"), Some(target))
+            .await
+            .expect("received");
+        assert_eq!(outcome.delivery, InboundDelivery::Unreachable);
+        assert_eq!(
+            outcome.webhook.expect("recorded").url,
+            "http://app:8000/bot/webhook"
+        );
+        assert_eq!(outcome.waited, Duration::from_secs(3));
+        shutdown.cancel();
+    }
+
+    #[tokio::test]
+    async fn a_sender_that_is_not_a_phone_number_or_a_message_without_a_type_is_invalid() {
+        let (core, tenant, shutdown) = test_core().await;
+        for from in ["", "alice", "+1-555-0102", "1234567890123456"] {
+            assert_eq!(
+                invalid(
+                    core.receive_whatsapp(&tenant, text_from(from, "hi"), None)
+                        .await
+                ),
+                format!(
+                    "from {from:?} is not a phone number: give digits, with or without a leading +"
+                ),
+            );
+        }
+        let untyped = WhatsAppInbound {
+            message_type: String::new(),
+            ..text_from(USER, "hi")
+        };
+        assert_eq!(
+            invalid(core.receive_whatsapp(&tenant, untyped, None).await),
+            "the message has no type"
+        );
+        assert!(
+            conversation(&core, &tenant, USER).await.is_empty(),
+            "a refusal stores nothing"
+        );
+        shutdown.cancel();
+    }
+}
