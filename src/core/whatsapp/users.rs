@@ -126,7 +126,10 @@ impl Core {
         target: Option<WebhookTarget>,
     ) -> Result<WhatsAppInboundOutcome, CoreError> {
         let user = wa_id(&inbound.from);
-        if user.is_empty() || user.len() > 15 || inbound.from.trim_start_matches('+') != user {
+        if user.is_empty()
+            || user.len() > 15
+            || inbound.from.strip_prefix('+').unwrap_or(&inbound.from) != user
+        {
             return Err(CoreError::Invalid(format!(
                 "from {:?} is not a phone number: give digits, with or without a leading +",
                 inbound.from
@@ -247,6 +250,7 @@ impl Core {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::messaging::Direction;
     use crate::core::messaging::users::DEFAULT_PROFILE_NAME;
     use crate::core::whatsapp::WhatsAppUpdate;
     use crate::core::whatsapp::tests::{USER, conversation, invalid, test_core, text_from};
@@ -400,7 +404,13 @@ mod tests {
     #[tokio::test]
     async fn a_sender_that_is_not_a_phone_number_or_a_message_without_a_type_is_invalid() {
         let (core, tenant, shutdown) = test_core().await;
-        for from in ["", "alice", "+1-555-0102", "1234567890123456"] {
+        for from in [
+            "",
+            "alice",
+            "+1-555-0102",
+            "++15550102030",
+            "1234567890123456",
+        ] {
             assert_eq!(
                 invalid(
                     core.receive_whatsapp(&tenant, text_from(from, "hi"), None)
