@@ -53,6 +53,45 @@ async fn subaccounts_are_created_fetched_listed_and_updated() {
 }
 
 #[tokio::test]
+async fn a_suspended_account_is_refused_by_the_cloud_api_too() {
+    let app = spawn_app().await;
+    let (_, account) = app
+        .post("/2010-04-01/Accounts.json", &[("FriendlyName", "bot")])
+        .await;
+    let sid = account["sid"].as_str().unwrap();
+    let whatsapp = app.tenant(sid).account().whatsapp;
+    let number = format!("/v23.0/{}", whatsapp.phone_number_id);
+    let fetch_number = || async {
+        let response = reqwest::Client::new()
+            .get(app.url(&number))
+            .bearer_auth(&whatsapp.access_token)
+            .send()
+            .await
+            .expect("request");
+        read(response).await
+    };
+    let (status, body) = fetch_number().await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["id"], whatsapp.phone_number_id.as_str());
+
+    let path = format!("/2010-04-01/Accounts/{sid}.json");
+    let (status, _) = app.post(&path, &[("Status", "suspended")]).await;
+    assert_eq!(status, 200);
+    let (status, body) = fetch_number().await;
+    assert_graph_error(status, &body, 401, 190);
+    let text = serde_json::json!({
+        "messaging_product": "whatsapp",
+        "to": "15551234567",
+        "type": "text",
+        "text": { "body": "hi" },
+    });
+    let (status, body) = app
+        .graph_post(&whatsapp.access_token, &format!("{number}/messages"), &text)
+        .await;
+    assert_graph_error(status, &body, 401, 190);
+}
+
+#[tokio::test]
 async fn tenants_never_see_each_other() {
     let app = spawn_app().await;
     let core = &app.state.core;
