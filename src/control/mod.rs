@@ -122,13 +122,18 @@ pub async fn routes(
     ] {
         health_reporter.set_service_status(name, serving).await;
     }
-    let reflection = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(proto::FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        .build_v1()?;
+    let reflection = || {
+        tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(proto::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+    };
+    // v1alpha too: Python's grpcio-reflection client and older tools speak only that.
+    let (reflection, reflection_v1alpha) =
+        (reflection().build_v1()?, reflection().build_v1alpha()?);
     Ok(Routes::from(axum::Router::new())
         .add_service(health)
         .add_service(reflection)
+        .add_service(reflection_v1alpha)
         .add_service(TenantsServer::with_interceptor(plane.clone(), auth.clone()))
         .add_service(RulesServer::with_interceptor(plane.clone(), auth.clone()))
         .add_service(NumbersServer::with_interceptor(plane.clone(), auth.clone()))

@@ -117,3 +117,51 @@ async fn reflection_lists_the_services_and_the_http_port_can_serve_grpc_too() {
         .await;
     assert_eq!(status, 200);
 }
+
+#[tokio::test]
+async fn reflection_speaks_v1alpha_too() {
+    use tonic_reflection::pb::v1alpha::{
+        ServerReflectionRequest, server_reflection_client::ServerReflectionClient,
+        server_reflection_request::MessageRequest, server_reflection_response::MessageResponse,
+    };
+    let app = spawn_app().await;
+    let channel = tonic::transport::Channel::from_shared(app.grpc.clone())
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let mut reflection = ServerReflectionClient::new(channel);
+    let requests = [
+        MessageRequest::ListServices(String::new()),
+        MessageRequest::FileContainingSymbol("mockingbird.v1.Tenants".into()),
+    ]
+    .map(|message| ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(message),
+    });
+    let mut answers = reflection
+        .server_reflection_info(futures_util::stream::iter(requests))
+        .await
+        .unwrap()
+        .into_inner();
+    let mut next = async || {
+        tokio::time::timeout(WAIT, answers.next())
+            .await
+            .expect("an answer in time")
+            .expect("an answer")
+            .expect("not an error")
+            .message_response
+    };
+    let Some(MessageResponse::ListServicesResponse(list)) = next().await else {
+        panic!("a list of services")
+    };
+    let names: Vec<String> = list.service.into_iter().map(|s| s.name).collect();
+    assert!(
+        names.iter().any(|n| n == "mockingbird.v1.Tenants"),
+        "{names:?}"
+    );
+    let Some(MessageResponse::FileDescriptorResponse(files)) = next().await else {
+        panic!("the file of mockingbird.v1.Tenants")
+    };
+    assert!(!files.file_descriptor_proto.is_empty());
+}
