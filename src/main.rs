@@ -1,5 +1,6 @@
 //! The `mockingbird` binary: parse the command line, load config, set up logging, bind, run.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -49,8 +50,10 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&config.logging.level));
     // Logs go through a background writer so that a slow terminal never slows a request.
     let (writer, _flush_guard) = tracing_appender::non_blocking(std::io::stdout());
+    let terminal = std::io::stdout().is_terminal();
     let subscriber = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(terminal)
         .with_writer(writer);
     if config.logging.format == "json" {
         subscriber.json().init();
@@ -67,6 +70,14 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     tracing::info!(http = %server.http_addr, grpc = %server.grpc_addr, "mockingbird is listening");
+    let banner = cli::banner::banner(
+        &server.state.config,
+        file.as_deref(),
+        server.http_addr,
+        server.grpc_addr,
+        terminal,
+    );
+    print!("{banner}");
     if let Some(path) = &args.ready_file {
         ready_file::write(path, server.http_addr, server.grpc_addr)
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;

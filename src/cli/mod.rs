@@ -1,11 +1,13 @@
 //! The command line: its flags, and the commands that talk to a running server's control plane.
 //!
+//! - [`banner`] — what `serve` prints once it listens.
 //! - [`ready_file`] — where a server started on port 0 says it can be reached.
 //! - [`remote`] — the connection to a running server's control plane.
 //! - [`events`] — `events tail`.
 //! - [`sms`] — `sms send-inbound`.
 //! - [`whatsapp`] — `whatsapp send`.
 
+pub mod banner;
 pub mod events;
 pub mod ready_file;
 pub mod remote;

@@ -6,16 +6,18 @@ use std::path::Path;
 /// Write the addresses, as loopback when the server listens on every interface. Written
 /// to a temporary file first and renamed, so a reader never sees half of it.
 pub fn write(path: &Path, http: SocketAddr, grpc: SocketAddr) -> std::io::Result<()> {
-    let loopback = |mut address: SocketAddr| {
-        if address.ip().is_unspecified() {
-            address.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
-        }
-        address.to_string()
-    };
     let document = serde_json::json!({ "http": loopback(http), "grpc": loopback(grpc) });
     let partial = path.with_extension("partial");
     std::fs::write(&partial, document.to_string())?;
     std::fs::rename(partial, path)
+}
+
+/// An address a client can use: loopback when the server listens on every interface.
+pub fn loopback(mut address: SocketAddr) -> String {
+    if address.ip().is_unspecified() {
+        address.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    address.to_string()
 }
 
 /// The address of `service` (`http` or `grpc`) in a ready file, once it has been written.

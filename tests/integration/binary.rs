@@ -1,0 +1,148 @@
+//! The `mockingbird` binary itself, as a newcomer runs it: its start banner, its log, and the
+//! shipped config.yaml.
+
+use std::path::Path;
+use std::process::Stdio;
+
+use tokio::io::{AsyncBufReadExt, BufReader, Lines};
+use tokio::process::{Child, ChildStdout, Command};
+
+use crate::support::*;
+
+/// The repository's own config.yaml, as shipped.
+pub const SHIPPED_CONFIG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/config.yaml");
+
+/// The binary, run in `dir` with no config from the environment.
+pub fn mockingbird(dir: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_mockingbird"));
+    command
+        .current_dir(dir)
+        .env_remove("MOCKINGBIRD_CONFIG")
+        .env_remove("MOCKINGBIRD_GRPC")
+        .env_remove("MOCKINGBIRD_READY_FILE")
+        .env_remove("RUST_LOG")
+        .kill_on_drop(true);
+    command
+}
+
+/// `mockingbird serve` on port 0, once its banner is printed.
+pub struct Serving {
+    _child: Child,
+    lines: Lines<BufReader<ChildStdout>>,
+    /// Every line printed so far.
+    pub printed: Vec<String>,
+    /// `http://127.0.0.1:PORT`, from the banner.
+    pub http: String,
+    pub grpc: String,
+}
+
+impl Serving {
+    /// Start `serve` in `dir` with `args` (after `--port 0 --grpc-port 0`).
+    pub async fn start(dir: &Path, args: &[&str]) -> Serving {
+        let mut child = mockingbird(dir)
+            .args(["serve", "--port", "0", "--grpc-port", "0"])
+            .args(args)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start mockingbird serve");
+        let stdout = child.stdout.take().expect("serve's output");
+        let mut serving = Serving {
+            _child: child,
+            lines: BufReader::new(stdout).lines(),
+            printed: Vec::new(),
+            http: String::new(),
+            grpc: String::new(),
+        };
+        serving
+            .line(|line| line.trim_start().starts_with("next"))
+            .await;
+        let url_of = |label: &str, printed: &[String]| {
+            printed
+                .iter()
+                .find_map(|line| line.trim_start().strip_prefix(label))
+                .and_then(|rest| rest.split_whitespace().next())
+                .map(str::to_owned)
+                .unwrap_or_else(|| panic!("a {label} line in {printed:#?}"))
+        };
+        serving.http = url_of("Twilio", &serving.printed);
+        serving.grpc = url_of("gRPC", &serving.printed);
+        serving
+    }
+
+    /// The first line from now on that `wanted` accepts (failing after [`WAIT`]).
+    pub async fn line(&mut self, wanted: impl Fn(&str) -> bool) -> String {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let next = tokio::time::timeout_at(deadline, self.lines.next_line())
+                .await
+                .unwrap_or_else(|_| panic!("no such line in time; printed {:#?}", self.printed))
+                .expect("serve's output is readable")
+                .unwrap_or_else(|| panic!("serve stopped; printed {:#?}", self.printed));
+            self.printed.push(next.clone());
+            if wanted(&next) {
+                return next;
+            }
+        }
+    }
+
+    /// The banner and everything printed before it.
+    pub fn output(&self) -> String {
+        self.printed.join("\n")
+    }
+}
+
+#[tokio::test]
+async fn the_banner_says_what_was_read_and_where_everything_is_without_colour_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let serving = Serving::start(
+        dir.path(),
+        &["--config", SHIPPED_CONFIG, "--database", ":memory:"],
+    )
+    .await;
+    let banner = serving.output();
+    assert!(
+        !banner.contains('\x1b'),
+        "no ANSI codes in a pipe: {banner:?}"
+    );
+    for expected in [
+        format!("config     {SHIPPED_CONFIG}"),
+        "database   :memory:".to_owned(),
+        "account ACXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX  auth token your_auth_token_here".to_owned(),
+        format!(
+            "WhatsApp   {}/v23.0/123456789/messages  bearer token mockingbird",
+            serving.http
+        ),
+        format!("gRPC       {}", serving.grpc),
+        "next       curl -u 'ACXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX:your_auth_token_here'".to_owned(),
+    ] {
+        assert!(banner.contains(&expected), "{expected:?} in\n{banner}");
+    }
+    assert!(serving.http.starts_with("http://127.0.0.1:"), "{banner}");
+    let (status, _) = read(
+        reqwest::get(format!("{}/health", serving.http))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn without_a_config_file_the_banner_says_built_in_defaults_are_in_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("mb.db");
+    let serving = Serving::start(dir.path(), &["--database", database.to_str().unwrap()]).await;
+    let banner = serving.output();
+    assert!(
+        banner.contains("config     none: built-in defaults"),
+        "{banner}"
+    );
+    assert!(
+        banner.contains(&format!("database   {}", database.display())),
+        "{banner}"
+    );
+    assert!(
+        banner.contains("account AC00000000000000000000000000000000  auth token mockingbird"),
+        "{banner}"
+    );
+}
