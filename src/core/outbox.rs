@@ -429,6 +429,7 @@ pub(in crate::core) fn attempt_record(
     sent: Sent,
     at: Millis,
 ) -> CallbackAttempt {
+    warn_if_failed(account_sid, delivery, &sent);
     CallbackAttempt {
         id: 0,
         account_sid: account_sid.to_owned(),
@@ -446,6 +447,27 @@ pub(in crate::core) fn attempt_record(
         idempotency_token: delivery.idempotency_token.clone(),
         provider: delivery.provider(),
     }
+}
+
+/// A failed attempt, in the log as well as in the events: tenant, URL, outcome, attempt n of m.
+fn warn_if_failed(account_sid: &str, delivery: &Delivery, sent: &Sent) {
+    let outcome = match (sent.response_status, &sent.error) {
+        (Some(status), _) if (200..300).contains(&status) => return,
+        (Some(status), _) => format!("answered {status}"),
+        (None, Some(error)) => error.clone(),
+        (None, None) => "no answer".to_owned(),
+    };
+    tracing::warn!(
+        target: "mockingbird::webhooks",
+        tenant = %account_sid,
+        url = %sent.url,
+        %outcome,
+        "{} webhook ({}) failed: attempt {} of {}",
+        delivery.resource_sid,
+        delivery.status,
+        delivery.attempt,
+        delivery.max_attempts,
+    );
 }
 
 /// The courier of the core's unit tests, which send no webhooks: every send fails as an

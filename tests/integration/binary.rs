@@ -146,3 +146,52 @@ async fn without_a_config_file_the_banner_says_built_in_defaults_are_in_use() {
         "{banner}"
     );
 }
+
+#[tokio::test]
+async fn a_failed_callback_attempt_is_logged_at_warn() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut serving = Serving::start(
+        dir.path(),
+        &[
+            "--config",
+            SHIPPED_CONFIG,
+            "--database",
+            ":memory:",
+            "--set",
+            "twilio.callbacks.delay_seconds=0",
+            "--set",
+            "twilio.callbacks.retry_attempts=2",
+            "--set",
+            "twilio.callbacks.retry_delay_seconds=0",
+        ],
+    )
+    .await;
+    let account = "ACXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX";
+    let callback = format!("{}/status", closed_url());
+    let sent = reqwest::Client::new()
+        .post(format!(
+            "{}/2010-04-01/Accounts/{account}/Messages.json",
+            serving.http
+        ))
+        .basic_auth(account, Some("your_auth_token_here"))
+        .form(&[
+            ("To", "+15551234567"),
+            ("From", "+15550000001"),
+            ("Body", "hi"),
+            ("StatusCallback", &callback),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 201);
+    for n in [1, 2] {
+        let line = serving
+            .line(|line| line.contains(&format!("attempt {n} of 2")))
+            .await;
+        assert!(line.contains("WARN"), "{line}");
+        assert!(line.contains(&format!("tenant={account}")), "{line}");
+        assert!(line.contains(&format!("url={callback}")), "{line}");
+        assert!(line.contains("outcome="), "{line}");
+        assert!(!line.contains('\x1b'), "{line:?}");
+    }
+}
