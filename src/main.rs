@@ -79,7 +79,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     );
     print!("{banner}");
     if let Some(path) = &args.ready_file {
-        ready_file::write(path, server.http_addr, server.grpc_addr)
+        ready_file::write(path, server.http_addr, server.grpc_addr, file.as_deref())
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }
     tokio::spawn(async move {

@@ -176,8 +176,9 @@ pub struct ServeArgs {
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
     /// Once listening, write `{"http": "HOST:PORT", "grpc": "HOST:PORT"}` to this file (for harnesses that start
-    /// the server on port 0).
-    #[arg(long)]
+    /// the server on port 0). The other commands read it with their own --ready-file (or
+    /// $MOCKINGBIRD_READY_FILE, which this flag also reads).
+    #[arg(long, env = "MOCKINGBIRD_READY_FILE")]
     pub ready_file: Option<PathBuf>,
 }
 

@@ -3,10 +3,19 @@
 use std::net::SocketAddr;
 use std::path::Path;
 
-/// Write the addresses, as loopback when the server listens on every interface. Written
-/// to a temporary file first and renamed, so a reader never sees half of it.
-pub fn write(path: &Path, http: SocketAddr, grpc: SocketAddr) -> std::io::Result<()> {
-    let document = serde_json::json!({ "http": loopback(http), "grpc": loopback(grpc) });
+/// Write the addresses, as loopback when the server listens on every interface, and the
+/// config file read (absolute, for the CLI's commands to read it too). Written to a temporary
+/// file first and renamed, so a reader never sees half of it.
+pub fn write(
+    path: &Path,
+    http: SocketAddr,
+    grpc: SocketAddr,
+    config: Option<&Path>,
+) -> std::io::Result<()> {
+    let mut document = serde_json::json!({ "http": loopback(http), "grpc": loopback(grpc) });
+    if let Some(config) = config {
+        document["config"] = std::path::absolute(config)?.display().to_string().into();
+    }
     let partial = path.with_extension("partial");
     std::fs::write(&partial, document.to_string())?;
     std::fs::rename(partial, path)

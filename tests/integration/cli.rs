@@ -332,3 +332,74 @@ async fn whatsapp_send_reports_an_unreachable_or_slow_bot_as_the_seed_did() {
         "{printed}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Finding the server
+
+/// The CLI finds a server started on port 0 through its ready file (the flag or
+/// `$MOCKINGBIRD_READY_FILE`), reads the config the server read, and says which address it uses.
+#[tokio::test]
+async fn the_cli_finds_the_server_through_its_ready_file_and_says_where_it_is() {
+    use crate::binary::{SHIPPED_CONFIG, Serving, mockingbird};
+    let dir = tempfile::tempdir().unwrap();
+    let ready = dir.path().join("ready.json");
+    let ready = ready.to_str().unwrap();
+    let serving = Serving::start(
+        dir.path(),
+        &[
+            "--config",
+            SHIPPED_CONFIG,
+            "--database",
+            ":memory:",
+            "--ready-file",
+            ready,
+        ],
+    )
+    .await;
+    // Elsewhere, with no config file at hand: the ready file names the server's.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let by_flag = mockingbird(elsewhere.path())
+        .args(["sms", "send-inbound", "--ready-file", ready])
+        .args(["--from", USER, "--to", "+15550000001", "hi"])
+        .output();
+    let by_env = mockingbird(elsewhere.path())
+        .env("MOCKINGBIRD_READY_FILE", ready)
+        .args([
+            "sms",
+            "send-inbound",
+            "--from",
+            USER,
+            "--to",
+            "+15550000002",
+            "hi",
+        ])
+        .output();
+    for run in [by_flag, by_env] {
+        let output = tokio::time::timeout(WAIT, run).await.unwrap().unwrap();
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr),
+        );
+        assert!(output.status.success(), "{stdout}{stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "using the control plane at {} (from the ready file {ready})",
+                serving.grpc
+            )),
+            "{stderr}"
+        );
+        assert!(stdout.contains("received SM"), "{stdout}");
+    }
+    // Without a ready file or --server, the config's port, and the CLI says so.
+    let guessed = mockingbird(elsewhere.path())
+        .args(["sms", "send-inbound", "--from", USER, "--to", NUMBER, "hi"])
+        .output();
+    let output = tokio::time::timeout(WAIT, guessed).await.unwrap().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(
+            "using the control plane at http://127.0.0.1:50051 (from the default control.port, without a config file)"
+        ),
+        "{stderr}"
+    );
+}
