@@ -195,3 +195,96 @@ async fn a_failed_callback_attempt_is_logged_at_warn() {
         assert!(!line.contains('\x1b'), "{line:?}");
     }
 }
+
+/// The README's fenced blocks of `language`, in order.
+fn readme_blocks(language: &str) -> Vec<String> {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md");
+    let fence = format!("```{language}\n");
+    readme
+        .split(&fence)
+        .skip(1)
+        .filter_map(|rest| rest.split_once("```").map(|(block, _)| block.to_owned()))
+        .collect()
+}
+
+/// Every `mockingbird …` command of the README's shell blocks works as written against a server
+/// started with the shipped config.yaml (found through its ready file, as the README says).
+/// Commands with placeholders (`[--tenant AC…]`) and the endless `events tail` are left out.
+#[tokio::test]
+async fn the_readmes_commands_work_against_the_shipped_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let ready = dir.path().join("ready.json");
+    let _serving = Serving::start(
+        dir.path(),
+        &[
+            "--config",
+            SHIPPED_CONFIG,
+            "--database",
+            ":memory:",
+            "--ready-file",
+            ready.to_str().unwrap(),
+        ],
+    )
+    .await;
+    let commands: Vec<String> = readme_blocks("bash")
+        .iter()
+        .flat_map(|block| block.lines().map(str::to_owned).collect::<Vec<_>>())
+        .filter(|line| line.starts_with("mockingbird ") && !line.contains('['))
+        .filter(|line| !line.starts_with("mockingbird events tail"))
+        .collect();
+    assert!(
+        commands.iter().any(|c| c.contains("sms send-inbound"))
+            && commands.iter().any(|c| c.contains("whatsapp send")),
+        "{commands:#?}"
+    );
+    let binaries = Path::new(env!("CARGO_BIN_EXE_mockingbird"))
+        .parent()
+        .unwrap();
+    let path = format!(
+        "{}:{}",
+        binaries.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    for command in commands {
+        let output = Command::new("sh")
+            .args(["-c", &command])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("PATH", &path)
+            .env("MOCKINGBIRD_READY_FILE", &ready)
+            .env_remove("MOCKINGBIRD_CONFIG")
+            .env_remove("MOCKINGBIRD_GRPC")
+            .kill_on_drop(true)
+            .output();
+        let output = tokio::time::timeout(WAIT, output).await.unwrap().unwrap();
+        let printed = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        // `whatsapp send --target local` reaches the config's target; with no bot listening
+        // there, it reports it as the README shows.
+        let no_bot = command.contains("whatsapp send")
+            && printed
+                .contains("502 Bad Gateway: http://localhost:8000/bot/webhook is unreachable");
+        assert!(
+            output.status.success() || no_bot,
+            "`{command}` failed:\n{printed}"
+        );
+    }
+}
+
+/// The README's `whatsapp:` block is a valid config.
+#[test]
+fn the_readmes_whatsapp_block_is_a_valid_config() {
+    let block = readme_blocks("yaml")
+        .into_iter()
+        .find(|block| block.starts_with("whatsapp:"))
+        .expect("a whatsapp: block");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("config.yaml");
+    std::fs::write(&file, block).unwrap();
+    let config = mockingbird::config::Config::load(Some(&file), &[]).expect("it loads");
+    assert_eq!(config.whatsapp.phone_number_id, "123456789");
+    assert!(config.whatsapp.targets.contains_key("local"));
+}
