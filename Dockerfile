@@ -48,7 +48,7 @@ RUN mkdir -p /app/data && chown mockingbird:mockingbird /app/data
 VOLUME ["/app/data"]
 
 USER mockingbird
-# 8080: Twilio REST API and /health. 50051: reserved for the gRPC control plane (next).
+# 8080: the Twilio REST API, the WhatsApp Cloud API and /health. 50051: the gRPC control plane.
 EXPOSE 8080 50051
 
 # Follows MOCKINGBIRD_SERVER__PORT when the port is moved by environment.

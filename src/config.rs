@@ -417,6 +417,24 @@ impl Config {
         if self.twilio.account_sid.is_empty() {
             return Err(invalid("twilio.account_sid", "must not be empty".into()));
         }
+        // Numbers without `+` are refused, not normalised: `15551234567` in a list would never
+        // match the `+15551234567` a request carries, and guessing the country is worse.
+        let lists = [
+            ("twilio.registered_numbers", &self.twilio.registered_numbers),
+            (
+                "twilio.allowed_from_numbers",
+                &self.twilio.allowed_from_numbers,
+            ),
+            ("twilio.failure_numbers", &self.twilio.failure_numbers),
+        ];
+        for (key, numbers) in lists {
+            if let Some(number) = numbers.iter().find(|n| !n.starts_with('+')) {
+                return Err(invalid(
+                    key,
+                    format!("expected E.164 numbers starting with `+`, found `{number}`"),
+                ));
+            }
+        }
         let seconds = [
             (
                 "twilio.callbacks.delay_seconds",
@@ -566,6 +584,25 @@ mod tests {
         assert_eq!(config.server.port, 8080);
         assert_eq!(config.twilio.failure_numbers, vec!["+15559999999"]);
         assert_eq!(config.twilio.callbacks.retry_attempts, 3);
+    }
+
+    #[test]
+    fn a_listed_number_without_a_plus_is_an_error_naming_its_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.yaml");
+        std::fs::write(
+            &path,
+            "twilio:\n  registered_numbers: [\"+15551234567\", \"15559876543\"]\n",
+        )
+        .unwrap();
+        let error = Config::load(Some(&path), &[]).unwrap_err().to_string();
+        assert!(error.contains("`twilio.registered_numbers`"), "{error}");
+        assert!(error.contains("`15559876543`"), "{error}");
+        assert!(error.contains(&path.display().to_string()), "{error}");
+        let error = Config::load(None, &[set("twilio.failure_numbers", "['15559999999']")])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("`twilio.failure_numbers`"), "{error}");
     }
 
     #[test]

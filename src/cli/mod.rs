@@ -25,10 +25,12 @@ use remote::Remote;
 #[command(
     name = "mockingbird",
     version,
-    about = "A local stand-in for Twilio (and soon the WhatsApp Cloud API) for tests and development.",
-    long_about = "mockingbird answers the Twilio REST API as the official SDKs expect it, plays each \
-message's lifecycle with signed status callbacks, and keeps everything in SQLite.\n\n\
-Run `mockingbird serve` and point your app's Twilio client at http://localhost:8080."
+    about = "A local stand-in for Twilio and the WhatsApp Cloud API, for tests and development.",
+    long_about = "mockingbird answers the Twilio REST API as the official SDKs expect it and the \
+WhatsApp Cloud API as bots call it, plays each message's lifecycle with signed webhooks, is driven \
+by tests over a gRPC control plane, and keeps everything in SQLite.\n\n\
+Run `mockingbird serve` and point your app's Twilio client, or your bot's Graph URL, at \
+http://localhost:8080."
 )]
 pub struct Cli {
     #[command(subcommand)]

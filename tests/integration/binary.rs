@@ -288,3 +288,24 @@ fn the_readmes_whatsapp_block_is_a_valid_config() {
     assert_eq!(config.whatsapp.phone_number_id, "123456789");
     assert!(config.whatsapp.targets.contains_key("local"));
 }
+
+/// Nothing shipped promises as coming what is already served.
+#[tokio::test]
+async fn no_stale_promises_in_the_help_the_dockerfile_or_compose() {
+    let dir = tempfile::tempdir().unwrap();
+    let help = mockingbird(dir.path()).arg("--help").output();
+    let help = tokio::time::timeout(WAIT, help).await.unwrap().unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(
+        help.contains("WhatsApp Cloud API") && !help.contains("soon"),
+        "{help}"
+    );
+    for file in ["Dockerfile", "docker-compose.yml"] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
+        let text = std::fs::read_to_string(path).unwrap();
+        assert!(
+            !text.contains("reserved"),
+            "{file} still reserves a port for later"
+        );
+    }
+}
