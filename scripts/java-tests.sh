@@ -37,6 +37,28 @@ export MAVEN_OPTS="${MAVEN_OPTS:+$MAVEN_OPTS }-Djansi.noreset=true"
 status=0
 (cd "$suite" && mvn -q -B -Dstyle.color=never test "$@") || status=$?
 
+# docs/sdks.md's Java project compiles as pasted: its pom.xml and classes, taken from the page.
+snippet="$suite/target/docs-snippet"
+rm -rf "$snippet"
+mkdir -p "$snippet/src/main/java"
+awk -v dir="$snippet" '
+    /^## Java/ { in_java = 1; next }
+    /^## / { in_java = 0 }
+    !in_java { next }
+    /^```xml$/ { out = dir "/pom.xml"; next }
+    /^```java$/ { n++; out = dir "/src/main/java/Snippet" n ".java"; next }
+    /^```$/ { out = ""; next }
+    out != "" { print > out }
+' docs/sdks.md
+for file in "$snippet"/src/main/java/Snippet*.java; do
+    class="$(sed -n 's/^public class \([A-Za-z0-9_]*\).*/\1/p' "$file" | head -n 1)"
+    mv "$file" "$snippet/src/main/java/$class.java"
+done
+if ! (cd "$snippet" && mvn -q -B -Dstyle.color=never compile); then
+    echo "java-tests: docs/sdks.md's Java snippet does not compile" >&2
+    status=1
+fi
+
 # Sum tests, failures, errors and skipped over the <testsuite> elements of every report.
 shopt -s nullglob
 report_files=("$reports"/TEST-*.xml)
