@@ -69,6 +69,22 @@ impl Serving {
         serving
     }
 
+    /// `serve` in `dir` with the shipped config.yaml, a database in memory and a ready file in
+    /// `dir`, whose path comes back with it.
+    pub async fn shipped(dir: &Path) -> (Serving, std::path::PathBuf) {
+        let ready = dir.join("ready.json");
+        let args = [
+            "--config",
+            SHIPPED_CONFIG,
+            "--database",
+            ":memory:",
+            "--ready-file",
+        ];
+        let ready_arg = ready.to_str().expect("a UTF-8 path");
+        let serving = Serving::start(dir, &[&args[..], &[ready_arg]].concat()).await;
+        (serving, ready)
+    }
+
     /// The first line from now on that `wanted` accepts (failing after [`WAIT`]).
     pub async fn line(&mut self, wanted: impl Fn(&str) -> bool) -> String {
         let deadline = tokio::time::Instant::now() + WAIT;
@@ -94,11 +110,7 @@ impl Serving {
 #[tokio::test]
 async fn the_banner_says_what_was_read_and_where_everything_is_without_colour_codes() {
     let dir = tempfile::tempdir().unwrap();
-    let serving = Serving::start(
-        dir.path(),
-        &["--config", SHIPPED_CONFIG, "--database", ":memory:"],
-    )
-    .await;
+    let (serving, _) = Serving::shipped(dir.path()).await;
     let banner = serving.output();
     assert!(
         !banner.contains('\x1b'),
@@ -214,19 +226,7 @@ fn readme_blocks(language: &str) -> Vec<String> {
 #[tokio::test]
 async fn the_readmes_commands_work_against_the_shipped_config() {
     let dir = tempfile::tempdir().unwrap();
-    let ready = dir.path().join("ready.json");
-    let _serving = Serving::start(
-        dir.path(),
-        &[
-            "--config",
-            SHIPPED_CONFIG,
-            "--database",
-            ":memory:",
-            "--ready-file",
-            ready.to_str().unwrap(),
-        ],
-    )
-    .await;
+    let (_serving, ready) = Serving::shipped(dir.path()).await;
     let commands: Vec<String> = readme_blocks("bash")
         .iter()
         .flat_map(|block| block.lines().map(str::to_owned).collect::<Vec<_>>())

@@ -340,22 +340,10 @@ async fn whatsapp_send_reports_an_unreachable_or_slow_bot_as_the_seed_did() {
 /// `$MOCKINGBIRD_READY_FILE`), reads the config the server read, and says which address it uses.
 #[tokio::test]
 async fn the_cli_finds_the_server_through_its_ready_file_and_says_where_it_is() {
-    use crate::binary::{SHIPPED_CONFIG, Serving, mockingbird};
+    use crate::binary::{Serving, mockingbird};
     let dir = tempfile::tempdir().unwrap();
-    let ready = dir.path().join("ready.json");
+    let (serving, ready) = Serving::shipped(dir.path()).await;
     let ready = ready.to_str().unwrap();
-    let serving = Serving::start(
-        dir.path(),
-        &[
-            "--config",
-            SHIPPED_CONFIG,
-            "--database",
-            ":memory:",
-            "--ready-file",
-            ready,
-        ],
-    )
-    .await;
     // Elsewhere, with no config file at hand: the ready file names the server's.
     let elsewhere = tempfile::tempdir().unwrap();
     let by_flag = mockingbird(elsewhere.path())
