@@ -6,6 +6,7 @@ mod control;
 mod durability;
 mod errors;
 mod events;
+mod health;
 mod lifecycle;
 mod messages;
 mod numbers;
