@@ -1,6 +1,7 @@
 //! Integration tests: the real server on port 0, driven over HTTP and gRPC, and the binary.
 
 mod architecture;
+mod clear;
 mod cli;
 mod control;
 mod durability;
