@@ -112,13 +112,7 @@ async fn health_figures_follow_every_write_and_survive_a_restart() {
     app.send(&[("To", "+15551234567"), ("From", FROM), ("Body", "three")])
         .await;
     assert_figures(&app, &database, (3, 0, 1), "after another send").await;
-    control
-        .tenants
-        .reset_tenant(proto::ResetTenantRequest {
-            account_sid: SID.into(),
-        })
-        .await
-        .expect("ResetTenant");
+    control.reset(SID).await;
     assert_figures(&app, &database, (0, 0, 0), "after a reset").await;
 
     // /clear/messages and /clear/all.

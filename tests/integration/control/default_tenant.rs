@@ -1,7 +1,7 @@
 //! An empty `account_sid` names the config file's account (the default tenant) on every method
 //! that takes one: rules, numbers, clock, messages, tenants.
 
-use mockingbird::proto::{self, rule};
+use mockingbird::proto;
 
 use super::fixtures::*;
 use crate::support::*;
@@ -17,30 +17,13 @@ async fn an_empty_account_sid_is_the_config_files_account() {
         .rules
         .add_rule(proto::AddRuleRequest {
             account_sid: String::new(),
-            rule: Some(proto::Rule {
-                id: "blocked".into(),
-                when: to("+15550000004"),
-                outcome: Some(rule::Outcome::Reject(proto::Rejection {
-                    error_code: 21610,
-                    ..Default::default()
-                })),
-                ..Default::default()
-            }),
+            rule: Some(rejecting("blocked", "+15550000004", 21610)),
         })
         .await
         .expect("AddRule with an empty account_sid")
         .into_inner();
     assert_eq!(added.id, "blocked");
-    let listed = t
-        .control
-        .rules
-        .list_rules(proto::ListRulesRequest {
-            account_sid: SID.into(),
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .rules;
+    let listed = rules_of(&mut t.control, SID).await;
     assert_eq!(
         listed.last().map(|r| r.id.as_str()),
         Some("blocked"),
@@ -54,16 +37,8 @@ async fn an_empty_account_sid_is_the_config_files_account() {
         )
         .await;
     assert_twilio_error(status, &body, 400, 21610);
-    let own = t
-        .control
-        .rules
-        .list_rules(proto::ListRulesRequest {
-            account_sid: t.sid(),
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .rules;
+    let sid = t.sid();
+    let own = rules_of(&mut t.control, &sid).await;
     assert!(own.is_empty(), "another tenant's rules are untouched");
 
     // Numbers.AddNumber and ListNumbers.
@@ -132,4 +107,16 @@ async fn an_empty_account_sid_is_the_config_files_account() {
         .expect("GetTenant with an empty account_sid")
         .into_inner();
     assert_eq!(tenant.account_sid, SID);
+}
+
+async fn rules_of(control: &mut Control, account_sid: &str) -> Vec<proto::Rule> {
+    control
+        .rules
+        .list_rules(proto::ListRulesRequest {
+            account_sid: account_sid.into(),
+        })
+        .await
+        .expect("ListRules")
+        .into_inner()
+        .rules
 }
