@@ -166,6 +166,7 @@ pub fn router(state: &AppState) -> Router {
     let twilio = twilio::router(Arc::new(TwilioState {
         core: Arc::clone(&state.core),
         provider: state.config.provider.clone(),
+        control_token: state.config.control.token.as_deref().map(Arc::from),
     }));
     let whatsapp = whatsapp::router(Arc::new(WhatsAppState {
         core: Arc::clone(&state.core),

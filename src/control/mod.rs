@@ -28,10 +28,15 @@ pub struct ControlPlane {
 }
 
 impl ControlPlane {
-    /// The tenant a request names.
+    /// The tenant a request names, or the config file's account (the default tenant) when its
+    /// `account_sid` is empty: every method taking an `account_sid` reads it here, so a harness
+    /// driving a bot pointed at the config's fixed identity need not look its SID up.
     fn tenant(&self, account_sid: &str) -> Result<Arc<Tenant>, Status> {
         if account_sid.is_empty() {
-            return Err(Status::invalid_argument("account_sid is required"));
+            return self
+                .core
+                .default_tenant()
+                .ok_or_else(|| Status::failed_precondition("the server has no default tenant"));
         }
         self.core
             .tenant(account_sid)

@@ -1,31 +1,15 @@
 //! The WhatsApp side of a tenant: simulated users writing to the business number, the Cloud
 //! API settings, Meta's verification handshake and conversations.
 
-use std::sync::Arc;
-
 use tonic::{Request, Response, Status};
 
 use super::{ControlPlane, convert};
-use crate::core::tenants::Tenant;
 use crate::core::whatsapp::{InboundDelivery, Verification, WebhookTarget, WhatsAppUpdate};
 use crate::proto::{self, whats_app_server};
 
 type Answer<T> = Result<Response<T>, Status>;
 
 impl ControlPlane {
-    /// The tenant a WhatsApp request names, or the config file's account when it names none:
-    /// a bot configured with the config's fixed identity talks to that one, so a harness
-    /// driving such a bot need not look its SID up.
-    fn whatsapp_tenant(&self, account_sid: &str) -> Result<Arc<Tenant>, Status> {
-        if account_sid.is_empty() {
-            return self
-                .core
-                .default_tenant()
-                .ok_or_else(|| Status::failed_precondition("the server has no default tenant"));
-        }
-        self.tenant(account_sid)
-    }
-
     /// Where a simulated message goes instead of the tenant's webhook URL: a configured target
     /// by name, or a URL; treated as the seed's proxy treated its targets.
     fn webhook_target(&self, name: &str) -> Result<Option<WebhookTarget>, Status> {
@@ -64,7 +48,7 @@ impl whats_app_server::WhatsApp for ControlPlane {
         request: Request<proto::SendWhatsAppInboundRequest>,
     ) -> Answer<proto::SendWhatsAppInboundResponse> {
         let r = request.into_inner();
-        let tenant = self.whatsapp_tenant(&r.account_sid)?;
+        let tenant = self.tenant(&r.account_sid)?;
         let target = self.webhook_target(&r.target)?;
         let text = |value: String| (!value.is_empty()).then_some(value);
         let inbound = convert::user_message(r.message)?.into_inbound(
@@ -97,7 +81,7 @@ impl whats_app_server::WhatsApp for ControlPlane {
         &self,
         request: Request<proto::GetWhatsAppSettingsRequest>,
     ) -> Answer<proto::WhatsAppSettings> {
-        let tenant = self.whatsapp_tenant(&request.into_inner().account_sid)?;
+        let tenant = self.tenant(&request.into_inner().account_sid)?;
         Ok(Response::new(convert::whatsapp_settings(
             &tenant.sid(),
             &tenant.account().whatsapp,
@@ -109,7 +93,7 @@ impl whats_app_server::WhatsApp for ControlPlane {
         request: Request<proto::UpdateWhatsAppSettingsRequest>,
     ) -> Answer<proto::UpdateWhatsAppSettingsResponse> {
         let r = request.into_inner();
-        let tenant = self.whatsapp_tenant(&r.account_sid)?;
+        let tenant = self.tenant(&r.account_sid)?;
         let update = WhatsAppUpdate {
             webhook_url: r.webhook_url.map(|url| (!url.is_empty()).then_some(url)),
             window: convert::core_window_policy(r.window)?,
@@ -136,7 +120,7 @@ impl whats_app_server::WhatsApp for ControlPlane {
         request: Request<proto::VerifyWebhookRequest>,
     ) -> Answer<proto::VerifyWebhookResponse> {
         let r = request.into_inner();
-        let tenant = self.whatsapp_tenant(&r.account_sid)?;
+        let tenant = self.tenant(&r.account_sid)?;
         let url = r.url.filter(|url| !url.is_empty());
         let result = self.core.verify_whatsapp_webhook(&tenant, url).await?;
         Ok(Response::new(verification(&result)))
@@ -147,7 +131,7 @@ impl whats_app_server::WhatsApp for ControlPlane {
         request: Request<proto::GetConversationRequest>,
     ) -> Answer<proto::GetConversationResponse> {
         let r = request.into_inner();
-        let tenant = self.whatsapp_tenant(&r.account_sid)?;
+        let tenant = self.tenant(&r.account_sid)?;
         if r.user.is_empty() {
             return Err(Status::invalid_argument("user is required"));
         }

@@ -139,6 +139,71 @@ impl Core {
     }
 }
 
+/// Who asks the seed's `POST /clear/{what}` to clear, as the request says it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ClearRequest<'a> {
+    /// `Authorization: Bearer <token>`.
+    pub bearer: Option<&'a str>,
+    /// HTTP Basic credentials: an account SID and its auth token, or an API key and its secret.
+    pub credentials: Option<(&'a str, &'a str)>,
+    /// `?AccountSid=`: the tenant whose data to clear.
+    pub account_sid: Option<&'a str>,
+}
+
+impl Core {
+    /// Whose data a `/clear` request clears: one tenant's, or every tenant's (`None`).
+    /// Without a control token (`control_token`, the config's `control.token`) the seed's open
+    /// behaviour: `?AccountSid=` or Basic credentials pick a tenant, nothing clears all. With
+    /// one, clearing is as guarded as the control plane: that token as a bearer clears every
+    /// tenant (or the `?AccountSid=` one); a tenant's own Basic credentials clear its own data
+    /// (or a subaccount's named by `?AccountSid=`); anything else is refused.
+    pub fn tenant_for_clear(
+        &self,
+        control_token: Option<&str>,
+        request: ClearRequest<'_>,
+    ) -> Result<Option<Arc<Tenant>>, CoreError> {
+        let named = |sid: &str| self.tenants.get(sid).map(Some).ok_or(CoreError::NotFound);
+        let Some(expected) = control_token else {
+            return match (request.account_sid, request.credentials) {
+                (Some(sid), _) => named(sid),
+                (None, Some((user, password))) => match self.tenants.authenticate(user, password) {
+                    Some(tenant) => Ok(Some(tenant)),
+                    None => Err(AccessDenied::InvalidCredentials.into()),
+                },
+                (None, None) => Ok(None),
+            };
+        };
+        if let Some(token) = request.bearer {
+            if !crate::core::crypto::constant_time_eq(expected.as_bytes(), token.as_bytes()) {
+                return Err(AccessDenied::InvalidCredentials.into());
+            }
+            return request.account_sid.map_or(Ok(None), named);
+        }
+        let Some((user, password)) = request.credentials else {
+            return Err(AccessDenied::NoCredentials.into());
+        };
+        let caller = self
+            .tenants
+            .authenticate(user, password)
+            .ok_or(AccessDenied::InvalidCredentials)?;
+        let caller = active(caller)?;
+        match request.account_sid {
+            None => Ok(Some(caller)),
+            Some(sid) if sid == caller.sid() => Ok(Some(caller)),
+            Some(sid) => match self.tenants.get(sid) {
+                Some(target)
+                    if target.account().owner_account_sid.as_deref()
+                        == Some(caller.sid().as_str()) =>
+                {
+                    Ok(Some(active(target)?))
+                }
+                // Another account's data: refused as Twilio refuses its resources.
+                _ => Err(AccessDenied::NotAllowed.into()),
+            },
+        }
+    }
+}
+
 fn present(token: Option<&str>) -> Result<(), AccessDenied> {
     match token {
         None | Some("") => Err(AccessDenied::NoCredentials),

@@ -25,6 +25,9 @@ pub struct TwilioState {
     pub core: Arc<Core>,
     /// The config's `provider` (`twilio`), echoed by the seed's `/health`.
     pub provider: String,
+    /// The control plane's token (`control.token`), when one is set: the seed's `/clear`
+    /// then needs it, or a tenant's own credentials (see [`Core::tenant_for_clear`]).
+    pub control_token: Option<Arc<str>>,
 }
 
 /// Twilio's REST API and the seed's routes, ready to merge into the server's router.

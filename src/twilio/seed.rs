@@ -15,6 +15,8 @@ use super::TwilioState;
 use super::auth::basic_credentials;
 use super::error::TwilioError;
 use super::params::{self, Params};
+use crate::core::CoreError;
+use crate::core::access::ClearRequest;
 use crate::core::store::ClearWhat;
 use crate::core::time;
 
@@ -43,8 +45,10 @@ async fn health(State(state): State<Arc<TwilioState>>) -> Result<impl IntoRespon
     })))
 }
 
-/// Clear stored data. Without credentials (as the seed did) it clears every tenant; with Basic
-/// credentials or `?AccountSid=AC…` only that tenant.
+/// Clear stored data: every tenant's, or one tenant's (Basic credentials, `?AccountSid=AC…`).
+/// Without a control token configured, as the seed did: no credentials clear every tenant. With
+/// one, `Authorization: Bearer <token>` or the tenant's own credentials are needed (the core
+/// decides: [`crate::core::Core::tenant_for_clear`]).
 async fn clear(
     State(state): State<Arc<TwilioState>>,
     Path(what): Path<String>,
@@ -59,19 +63,21 @@ async fn clear(
         _ => return Err(TwilioError::not_found(uri.path())),
     };
     let query = params::query(&uri)?;
-    let tenant = match (query.non_empty("AccountSid"), basic_credentials(&headers)) {
-        (Some(sid), _) => Some(
-            state
-                .core
-                .tenant(sid)
-                .ok_or_else(|| TwilioError::not_found(uri.path()))?,
-        ),
-        (None, Some((user, password))) => {
-            Some(state.core.authenticate(&user, &password).ok_or_else(|| {
-                TwilioError::unauthorized("Authentication Error - invalid username")
-            })?)
-        }
-        (None, None) => None,
+    let credentials = basic_credentials(&headers);
+    let request = ClearRequest {
+        bearer: headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer ")),
+        credentials: credentials.as_ref().map(|(u, p)| (u.as_str(), p.as_str())),
+        account_sid: query.non_empty("AccountSid"),
+    };
+    let tenant = match state
+        .core
+        .tenant_for_clear(state.control_token.as_deref(), request)
+    {
+        Err(CoreError::NotFound) => return Err(TwilioError::not_found(uri.path())),
+        other => other?,
     };
     let cleared = state.core.clear(tenant.as_deref(), what).await?;
     Ok(Json(match what {

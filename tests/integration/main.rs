@@ -2,11 +2,13 @@
 
 mod architecture;
 mod binary;
+mod clear;
 mod cli;
 mod control;
 mod durability;
 mod errors;
 mod events;
+mod health;
 mod lifecycle;
 mod messages;
 mod numbers;

@@ -139,6 +139,16 @@ impl Control {
             .expect("Freeze");
     }
 
+    /// Reset a tenant: its data, rules and opt-outs dropped.
+    pub async fn reset(&mut self, account_sid: &str) {
+        self.tenants
+            .reset_tenant(proto::ResetTenantRequest {
+                account_sid: account_sid.into(),
+            })
+            .await
+            .expect("ResetTenant");
+    }
+
     /// Advance a frozen tenant clock by `millis`.
     pub async fn advance(&mut self, tenant: &proto::Tenant, millis: u64) -> proto::ClockState {
         self.clock

@@ -3,7 +3,6 @@
 //! Meta's envelope. Multipart bodies are built by hand so a test controls every part header.
 
 use mockingbird::core::tenants::WindowPolicy;
-use mockingbird::proto;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -384,13 +383,7 @@ async fn a_reset_tenant_loses_its_media() {
     let app = spawn_app().await;
     let id = upload(&app, "text/plain", b"hello").await;
     let mut control = app.control().await;
-    control
-        .tenants
-        .reset_tenant(proto::ResetTenantRequest {
-            account_sid: SID.into(),
-        })
-        .await
-        .expect("ResetTenant");
+    control.reset(SID).await;
     let (status, body) = graph_get(&app, ACCESS_TOKEN, &id).await;
     assert_graph_error(status, &body, 400, 100);
 }

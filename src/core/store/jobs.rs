@@ -88,12 +88,6 @@ pub(super) fn drop_lifecycle_jobs(conn: &Connection, resource_sid: &str) -> Resu
     Ok(())
 }
 
-pub fn pending_jobs(conn: &Connection) -> Result<i64, StoreError> {
-    Ok(conn
-        .prepare_cached("SELECT COUNT(*) FROM jobs")?
-        .query_row([], |row| row.get(0))?)
-}
-
 pub fn load_jobs(conn: &Connection) -> Result<Vec<Job>, StoreError> {
     let mut statement = conn.prepare(
         "SELECT id, account_sid, resource_sid, due_at, payload FROM jobs ORDER BY due_at, id",

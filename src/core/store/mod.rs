@@ -26,10 +26,11 @@
 //! server near 3,000 messages a second; the target is 10,000.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use rusqlite::hooks::Action;
 use rusqlite::{Connection, OpenFlags, Params, Transaction};
 use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, oneshot};
@@ -51,7 +52,7 @@ pub use accounts::{
 pub use attempts::{CallbackAttempt, RecordAttempt, Recorded, callback_attempt, callback_attempts};
 pub use clear::{Clear, ClearWhat, Cleared, DeleteTenant, ResetTenant};
 pub use events::{AppendEvent, events_after, latest_event_seq};
-pub use jobs::{Job, JobKind, NewJob, load_jobs, pending_jobs};
+pub use jobs::{Job, JobKind, NewJob, load_jobs};
 pub use media::{DeleteMedia, PutMedia, fetch_media, fetch_media_content, media_count};
 pub use messages::{
     ApplyStep, CreateMessage, DeleteMessage, PageFrom, SetStatus, StatusSet, UpdateMessage,
@@ -158,6 +159,8 @@ pub struct Store {
     readers: Arc<Vec<Arc<Mutex<Connection>>>>,
     next_reader: Arc<AtomicUsize>,
     writer: mpsc::Sender<Box<dyn Queued>>,
+    /// The rows `/health` reports, as of the latest commit.
+    tally: Arc<Tally>,
 }
 
 /// How many queued writes one transaction takes at most.
@@ -170,6 +173,7 @@ impl Store {
         location: &Location,
         synchronous: Synchronous,
     ) -> Result<(Store, StoreWriter), StoreError> {
+        let tally = Arc::new(Tally::default());
         let (writer_conn, readers) = match location {
             Location::File(path) => {
                 if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
@@ -182,6 +186,7 @@ impl Store {
                 writer.pragma_update(None, "journal_mode", "WAL")?;
                 configure(&writer, synchronous)?;
                 migrate(&mut writer)?;
+                tally.watch(&mut writer)?;
                 let readers = (0..READERS)
                     .map(|_| {
                         let conn = Connection::open_with_flags(
@@ -200,6 +205,7 @@ impl Store {
                 let mut conn = Connection::open_in_memory()?;
                 configure(&conn, synchronous)?;
                 migrate(&mut conn)?;
+                tally.watch(&mut conn)?;
                 let shared = Arc::new(Mutex::new(conn));
                 (Arc::clone(&shared), vec![shared])
             }
@@ -209,12 +215,14 @@ impl Store {
             readers: Arc::new(readers),
             next_reader: Arc::new(AtomicUsize::new(0)),
             writer,
+            tally: Arc::clone(&tally),
         };
         Ok((
             store,
             StoreWriter {
                 conn: writer_conn,
                 queue,
+                tally,
             },
         ))
     }
@@ -228,6 +236,17 @@ impl Store {
             .await
             .map_err(|_| StoreError::Closed)?;
         answer.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// The stored rows `/health` reports, as of the latest commit: kept by the writer, read
+    /// without touching the database.
+    pub fn counts(&self) -> Counts {
+        self.tally.counts()
+    }
+
+    /// How many jobs (lifecycle steps, webhook deliveries) are stored, as of the latest commit.
+    pub fn pending_jobs(&self) -> i64 {
+        self.tally.committed[Table::Jobs as usize].load(Ordering::Relaxed)
     }
 
     /// Run a read on one of the reader connections, off the async threads.
@@ -251,6 +270,7 @@ impl Store {
 pub struct StoreWriter {
     conn: Arc<Mutex<Connection>>,
     queue: mpsc::Receiver<Box<dyn Queued>>,
+    tally: Arc<Tally>,
 }
 
 impl StoreWriter {
@@ -274,7 +294,7 @@ impl StoreWriter {
             }
             let (outcomes, committed) = {
                 let mut conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
-                apply_all(&mut conn, &mut batch)
+                apply_all(&mut conn, &mut batch, &self.tally)
             };
             // Published before anyone is answered: a caller that reads the event log after
             // its write finds the write's events there.
@@ -372,8 +392,9 @@ impl<W: WriteOp> Queued for Request<W> {
 fn apply_all(
     conn: &mut Connection,
     writes: &mut [Box<dyn Queued>],
+    tally: &Tally,
 ) -> (Vec<Result<(), StoreError>>, Vec<Arc<Event>>) {
-    match apply_batch(conn, writes) {
+    match apply_batch(conn, writes, tally) {
         Ok(events) => (writes.iter().map(|_| Ok(())).collect(), events),
         Err(error) => {
             tracing::debug!(%error, size = writes.len(), "batch failed; applying writes one by one");
@@ -381,7 +402,7 @@ fn apply_all(
             let outcomes = writes
                 .iter_mut()
                 .map(|write| {
-                    let mut events = apply_batch(conn, std::slice::from_mut(write))?;
+                    let mut events = apply_batch(conn, std::slice::from_mut(write), tally)?;
                     committed.append(&mut events);
                     Ok(())
                 })
@@ -392,43 +413,113 @@ fn apply_all(
 }
 
 /// Apply every write in one transaction, all or nothing: the events appended, or the error and
-/// nothing.
+/// nothing. The rows it inserted and deleted reach `tally` only if it commits.
 fn apply_batch(
     conn: &mut Connection,
     writes: &mut [Box<dyn Queued>],
+    tally: &Tally,
 ) -> Result<Vec<Arc<Event>>, StoreError> {
-    let tx = conn.transaction()?;
-    let mut events = Vec::new();
-    for write in writes.iter_mut() {
-        write.apply(&tx, &mut events)?;
-    }
-    tx.commit()?;
-    Ok(events)
+    let applied = (|| {
+        let tx = conn.transaction()?;
+        let mut events = Vec::new();
+        for write in writes.iter_mut() {
+            write.apply(&tx, &mut events)?;
+        }
+        tx.commit()?;
+        Ok(events)
+    })();
+    tally.settle(applied.is_ok());
+    applied
 }
 
 // ---------------------------------------------------------------------------------------------
 // Across tables.
 
 /// Row counts for `/health`.
-#[derive(Debug, Clone, Copy, Default, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Counts {
     pub messages: i64,
     pub calls: i64,
     pub callbacks: i64,
 }
 
-pub fn counts(conn: &Connection) -> Result<Counts, StoreError> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT (SELECT COUNT(*) FROM messages), (SELECT COUNT(*) FROM callback_attempts)",
-        )?
-        .query_row([], |row| {
-            Ok(Counts {
-                messages: row.get(0)?,
-                calls: 0,
-                callbacks: row.get(1)?,
-            })
-        })?)
+/// The tables whose rows the tally counts.
+#[derive(Debug, Clone, Copy)]
+enum Table {
+    Messages,
+    Callbacks,
+    Jobs,
+}
+
+impl Table {
+    const ALL: [Table; 3] = [Table::Messages, Table::Callbacks, Table::Jobs];
+
+    fn name(self) -> &'static str {
+        match self {
+            Table::Messages => "messages",
+            Table::Callbacks => "callback_attempts",
+            Table::Jobs => "jobs",
+        }
+    }
+}
+
+/// Row counts kept as writes commit, so that `/health` scans no table. Counted once from the
+/// tables when the store opens, then moved by SQLite's update hook on the writer connection:
+/// every row inserted or deleted (by any statement, trigger or cascade) moves `pending`, which
+/// joins `committed` when its transaction commits and is dropped when it rolls back.
+/// (SQLite skips the hook only for a `DELETE` without a `WHERE` clause, the truncate
+/// optimisation: every delete of these tables names the rows it removes.)
+#[derive(Debug, Default)]
+struct Tally {
+    committed: [AtomicI64; 3],
+    /// The open transaction's changes; only the writer thread (inside the hook) moves them.
+    pending: Arc<[AtomicI64; 3]>,
+}
+
+impl Tally {
+    /// Count the tables as they are, then follow the writer connection's changes.
+    fn watch(&self, conn: &mut Connection) -> Result<(), StoreError> {
+        for table in Table::ALL {
+            let rows: i64 = conn.query_row(
+                &format!("SELECT COUNT(*) FROM {}", table.name()),
+                [],
+                |row| row.get(0),
+            )?;
+            self.committed[table as usize].store(rows, Ordering::Relaxed);
+        }
+        let pending = Arc::clone(&self.pending);
+        conn.update_hook(Some(
+            move |action: Action, _db: &str, name: &str, _row: i64| {
+                let delta = match action {
+                    Action::SQLITE_INSERT => 1,
+                    Action::SQLITE_DELETE => -1,
+                    _ => return,
+                };
+                if let Some(table) = Table::ALL.into_iter().find(|t| t.name() == name) {
+                    pending[table as usize].fetch_add(delta, Ordering::Relaxed);
+                }
+            },
+        ))?;
+        Ok(())
+    }
+
+    /// The open transaction has ended: keep its changes if it committed.
+    fn settle(&self, committed: bool) {
+        for table in Table::ALL {
+            let delta = self.pending[table as usize].swap(0, Ordering::Relaxed);
+            if committed {
+                self.committed[table as usize].fetch_add(delta, Ordering::Relaxed);
+            }
+        }
+    }
+
+    fn counts(&self) -> Counts {
+        Counts {
+            messages: self.committed[Table::Messages as usize].load(Ordering::Relaxed),
+            calls: 0,
+            callbacks: self.committed[Table::Callbacks as usize].load(Ordering::Relaxed),
+        }
+    }
 }
 
 /// Run a DELETE; whether it removed anything.
@@ -476,7 +567,9 @@ mod tests {
             at: 0,
         });
         let mut writes = [event("AC1"), failing, event("AC2")];
-        let (results, committed) = apply_all(&mut conn, &mut writes);
+        let tally = Tally::default();
+        tally.watch(&mut conn).unwrap();
+        let (results, committed) = apply_all(&mut conn, &mut writes, &tally);
         assert!(
             results[0].is_ok() && results[1].is_err() && results[2].is_ok(),
             "{results:?}"
@@ -492,5 +585,35 @@ mod tests {
             .query_row("SELECT COUNT(*) FROM api_keys", [], |row| row.get(0))
             .unwrap();
         assert_eq!(keys, 0);
+        // The failed batch's changes never reached the tally.
+        assert_eq!(tally.counts().messages, 1);
+    }
+
+    #[test]
+    fn the_tally_follows_inserts_and_deletes_that_commit() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        configure(&conn, Synchronous::Off).unwrap();
+        migrate(&mut conn).unwrap();
+        let insert = "INSERT INTO messages (sid, account_sid, direction, to_addr, body, status, num_segments, created_at, updated_at)
+             VALUES (?1, 'AC1', 'outbound-api', '+1', 'b', 'queued', 1, 0, 0)";
+        conn.execute(insert, ["SM0"]).unwrap();
+        let tally = Tally::default();
+        tally.watch(&mut conn).unwrap();
+        assert_eq!(tally.counts().messages, 1, "counted at open");
+        let tx = conn.transaction().unwrap();
+        for sid in ["SM1", "SM2", "SM3"] {
+            tx.execute(insert, [sid]).unwrap();
+        }
+        tx.execute("DELETE FROM messages WHERE sid = 'SM0'", [])
+            .unwrap();
+        tx.commit().unwrap();
+        tally.settle(true);
+        assert_eq!(tally.counts().messages, 3);
+        let tx = conn.transaction().unwrap();
+        tx.execute("DELETE FROM messages WHERE account_sid = 'AC1'", [])
+            .unwrap();
+        drop(tx);
+        tally.settle(false);
+        assert_eq!(tally.counts().messages, 3, "a rollback moves nothing");
     }
 }

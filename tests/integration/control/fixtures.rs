@@ -203,6 +203,19 @@ pub fn to(number: &str) -> Option<proto::MessageMatch> {
     })
 }
 
+/// A rule named `id` that rejects every message to `number` with Twilio's `error_code`.
+pub fn rejecting(id: &str, number: &str, error_code: u32) -> proto::Rule {
+    proto::Rule {
+        id: id.into(),
+        when: to(number),
+        outcome: Some(rule::Outcome::Reject(proto::Rejection {
+            error_code,
+            ..Default::default()
+        })),
+        ..Default::default()
+    }
+}
+
 /// A lifecycle: each status `delay` ms after the previous one.
 pub fn lifecycle(steps: &[(Status, u64, u32)]) -> Option<rule::Outcome> {
     Some(rule::Outcome::Accept(proto::Lifecycle {

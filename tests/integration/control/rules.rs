@@ -1,7 +1,7 @@
 //! The Rules service: rules replaced, added, listed and cleared, and the callback disorder a
 //! rule asks for.
 
-use mockingbird::proto::{self, EventKind, MessageStatus as Status, event::Payload, rule};
+use mockingbird::proto::{self, EventKind, MessageStatus as Status, event::Payload};
 use tonic::Code;
 
 use super::fixtures::*;
@@ -10,15 +10,7 @@ use crate::support::*;
 #[tokio::test]
 async fn rules_are_replaced_added_listed_and_cleared() {
     let mut t = Fixture::tenant("rules").with_number().await;
-    let blocked = proto::Rule {
-        id: "blocked".into(),
-        when: to("+15550000004"),
-        outcome: Some(rule::Outcome::Reject(proto::Rejection {
-            error_code: 21610,
-            ..Default::default()
-        })),
-        ..Default::default()
-    };
+    let blocked = rejecting("blocked", "+15550000004", 21610);
     let replaced = t
         .control
         .rules

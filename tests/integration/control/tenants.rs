@@ -119,13 +119,22 @@ async fn tenants_are_created_fetched_listed_reset_and_deleted() {
         .await
         .unwrap_err();
     assert_eq!(refused.code(), Code::FailedPrecondition);
-    let missing = t
+    // An empty account_sid is the config file's account: fetched, and not deletable either.
+    let default = t
         .control
         .tenants
         .get_tenant(proto::GetTenantRequest::default())
         .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(default.account_sid, SID);
+    let refused = t
+        .control
+        .tenants
+        .delete_tenant(proto::DeleteTenantRequest::default())
+        .await
         .unwrap_err();
-    assert_eq!(missing.code(), Code::InvalidArgument);
+    assert_eq!(refused.code(), Code::FailedPrecondition);
 }
 
 #[tokio::test]
