@@ -1,5 +1,8 @@
 //! Lifecycles and status callbacks, walked on a frozen clock: no sleeping.
 
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
 use mockingbird::core::messaging::MessageStatus;
 use mockingbird::core::rules::{AddressPattern, Match, Outcome, Rejection, Rule, Step};
 use serde_json::Value;
@@ -326,6 +329,51 @@ async fn real_time_lifecycle_reaches_the_app() {
         .map(|r| r.param("MessageStatus").unwrap().to_owned())
         .collect();
     assert_eq!(statuses, vec!["sent", "delivered"]);
+}
+
+/// Many messages on the real clock, to an app that answers each callback slowly and with jitter
+/// (often slower than a step of the lifecycle): every message's callbacks still arrive in status
+/// order, because a message's next callback waits for the previous one's answer. On several
+/// threads, as the server runs, with more callbacks awaiting answers than may run at once: the
+/// load under which they used to overtake each other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_slow_app_hears_each_message_in_status_order() {
+    const MESSAGES: usize = 500;
+    let mut config = test_config();
+    config.twilio.callbacks.delay_seconds = 0.05;
+    let app = spawn_with(config).await;
+    let receiver = Receiver::start().await;
+    receiver.answer_slowly(Duration::from_millis(50), Duration::from_millis(400));
+    let url = receiver.url("/cb");
+    let mut sids = HashSet::new();
+    for chunk in (0..MESSAGES).collect::<Vec<_>>().chunks(100) {
+        let sends = chunk
+            .iter()
+            .map(|_| app.send_with_callback("+15551234567", &url));
+        for body in futures_util::future::join_all(sends).await {
+            sids.insert(body["sid"].as_str().unwrap().to_owned());
+        }
+    }
+    assert_eq!(sids.len(), MESSAGES);
+
+    let requests = receiver.wait_for(2 * MESSAGES).await;
+    let mut heard: HashMap<String, Vec<String>> = HashMap::new();
+    for request in &requests {
+        heard
+            .entry(request.param("MessageSid").unwrap().to_owned())
+            .or_default()
+            .push(request.param("MessageStatus").unwrap().to_owned());
+    }
+    let out_of_order: Vec<_> = heard
+        .iter()
+        .filter(|(_, statuses)| *statuses != &["sent", "delivered"])
+        .collect();
+    assert!(
+        out_of_order.is_empty(),
+        "{} of {MESSAGES} messages heard otherwise: {out_of_order:?}",
+        out_of_order.len()
+    );
+    assert_eq!(heard.len(), MESSAGES);
 }
 
 #[tokio::test]

@@ -616,6 +616,8 @@ struct ReceiverState {
     scripted: Mutex<VecDeque<u16>>,
     /// The body of every answer ("ok" unless told otherwise, e.g. TwiML).
     reply: Mutex<String>,
+    /// Each answer waits between these many ms (fewest, most): an app under load.
+    pause: Mutex<Option<(u64, u64)>>,
     arrived: Notify,
 }
 
@@ -665,6 +667,13 @@ impl Receiver {
     /// Answer every request with this body (TwiML when it starts with `<`).
     pub fn reply_with(&self, body: &str) {
         *self.state.reply.lock().unwrap() = body.into();
+    }
+
+    /// Answer every request after a pause between `fewest` and `most`, spread by arrival order
+    /// rather than at random so that a run can be repeated: a slow app, answering with jitter.
+    pub fn answer_slowly(&self, fewest: Duration, most: Duration) {
+        *self.state.pause.lock().unwrap() =
+            Some((fewest.as_millis() as u64, most.as_millis() as u64));
     }
 
     pub fn requests(&self) -> Vec<Recorded> {
@@ -718,8 +727,19 @@ async fn record(State(state): State<Arc<ReceiverState>>, request: Request) -> im
         body,
         form,
     };
-    state.requests.lock().unwrap().push(recorded);
+    let arrival = {
+        let mut requests = state.requests.lock().unwrap();
+        requests.push(recorded);
+        requests.len() as u64
+    };
     state.arrived.notify_waiters();
+    let pause = *state.pause.lock().unwrap();
+    if let Some((fewest, most)) = pause {
+        // A multiplicative hash of the arrival number: neighbours get unrelated pauses.
+        let spread = (most - fewest).max(1);
+        let ms = fewest + arrival.wrapping_mul(2_654_435_761) % spread;
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+    }
     let status = state.scripted.lock().unwrap().pop_front().unwrap_or(200);
     if status == HANG {
         tokio::time::sleep(Duration::from_secs(5)).await;

@@ -428,8 +428,10 @@ impl Core {
         };
         self.timers.drop_lifecycle(&tenant.sid(), sid);
         // The callback goes now, whatever the tenant's clock says, and the call returns once
-        // the app has answered (retries, if any, follow the clock).
+        // the app has answered (retries, if any, follow the clock). It still goes after an
+        // earlier callback of the message that is in flight, as every callback does.
         for job in jobs {
+            self.timers.claim_waiting(&job).await;
             self.run_job(job).await;
         }
         Ok(message)
