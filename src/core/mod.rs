@@ -276,12 +276,6 @@ impl Core {
         self.tenants.get(account_sid)
     }
 
-    /// The account Basic credentials authenticate as, whatever its status (the seed's clear
-    /// routes take any tenant's own credentials).
-    pub fn authenticate(&self, user: &str, password: &str) -> Option<Arc<Tenant>> {
-        self.tenants.authenticate(user, password)
-    }
-
     pub fn default_tenant(&self) -> Option<Arc<Tenant>> {
         self.tenants.get(&self.config_account.sid)
     }

@@ -328,8 +328,10 @@ impl Code {
             let after = &text[at + krate.len()..];
             let starts_path = before.is_none_or(|c| !(c.is_alphanumeric() || c == '_' || c == ':'));
             let continues_path = after.trim_start().starts_with("::");
+            // `use krate;` and `use krate as name;` name the crate without a `::`.
+            let rest = after.trim_start();
             let is_use = text[..at].trim_end().ends_with("use")
-                && after.trim_start().starts_with([';', ' ']);
+                && (rest.starts_with(';') || rest.starts_with("as "));
             starts_path && (continues_path || is_use)
         })
     }
@@ -428,6 +430,8 @@ fn the_checker_sees_every_way_of_writing_a_forbidden_arrow() {
     assert_eq!(check_file("twilio/resources.rs", inline).len(), 1);
     let core_on_the_wire = "use axum::Router;\nuse crate::webhooks::WebhookClient;";
     assert_eq!(check_file("core/mod.rs", core_on_the_wire).len(), 2);
+    assert_eq!(check_file("core/text.rs", "use reqwest;").len(), 1);
+    assert_eq!(check_file("core/text.rs", "use reqwest as http;").len(), 1);
     let sql_outside_the_store = r#"const Q: &str = "SELECT COUNT(*) FROM messages";"#;
     assert_eq!(check_file("twilio/seed.rs", sql_outside_the_store).len(), 1);
     assert_eq!(
