@@ -37,6 +37,20 @@ async fn tenant(
     tenant
 }
 
+/// The server, a receiver for its webhooks, the control plane and a tenant as [`tenant`] makes
+/// it.
+async fn setup(
+    label: &str,
+    window: WindowPolicy,
+    templates: Vec<proto::WhatsAppTemplate>,
+) -> (TestApp, Receiver, Control, proto::Tenant) {
+    let app = spawn_app().await;
+    let receiver = Receiver::start().await;
+    let mut control = app.control().await;
+    let tenant = tenant(&mut control, &receiver, label, window, templates).await;
+    (app, receiver, control, tenant)
+}
+
 /// The user writes "hi"; the stored message's user as the control plane reports it.
 async fn user_writes(
     control: &mut Control,
@@ -107,17 +121,8 @@ fn statuses(values: &[Value]) -> Vec<(String, Value, Value)> {
 
 #[tokio::test]
 async fn a_username_user_who_hides_their_phone_is_reached_and_read_back_by_bsuid() {
-    let app = spawn_app().await;
-    let receiver = Receiver::start().await;
-    let mut control = app.control().await;
-    let tenant = tenant(
-        &mut control,
-        &receiver,
-        "username",
-        WindowPolicy::Reject,
-        vec![],
-    )
-    .await;
+    let (app, receiver, mut control, tenant) =
+        setup("username", WindowPolicy::Reject, vec![]).await;
 
     let user = user_writes(&mut control, &tenant, "ada.l", true).await;
     assert!(
@@ -200,10 +205,7 @@ async fn a_username_user_who_hides_their_phone_is_reached_and_read_back_by_bsuid
 
 #[tokio::test]
 async fn a_bsuid_is_stable_per_tenant_and_user_and_differs_across_tenants() {
-    let app = spawn_app().await;
-    let receiver = Receiver::start().await;
-    let mut control = app.control().await;
-    let first = tenant(&mut control, &receiver, "one", WindowPolicy::Reject, vec![]).await;
+    let (app, receiver, mut control, first) = setup("one", WindowPolicy::Reject, vec![]).await;
     let second = tenant(&mut control, &receiver, "two", WindowPolicy::Reject, vec![]).await;
 
     let before = user_writes(&mut control, &first, "", false).await;
@@ -257,17 +259,7 @@ async fn a_bsuid_is_stable_per_tenant_and_user_and_differs_across_tenants() {
 
 #[tokio::test]
 async fn a_bsuid_the_tenant_never_met_is_accepted_and_fails_and_a_malformed_one_is_refused() {
-    let app = spawn_app().await;
-    let receiver = Receiver::start().await;
-    let mut control = app.control().await;
-    let tenant = tenant(
-        &mut control,
-        &receiver,
-        "unknown",
-        WindowPolicy::Off,
-        vec![],
-    )
-    .await;
+    let (app, receiver, mut control, tenant) = setup("unknown", WindowPolicy::Off, vec![]).await;
 
     let stranger = "US.10000000000000000001";
     let (status, sent) = app_sends(
@@ -312,26 +304,18 @@ async fn a_bsuid_the_tenant_never_met_is_accepted_and_fails_and_a_malformed_one_
 
 #[tokio::test]
 async fn authentication_templates_cannot_go_to_a_bsuid() {
-    let app = spawn_app().await;
-    let receiver = Receiver::start().await;
-    let mut control = app.control().await;
     let template = |name: &str, category: &str| proto::WhatsAppTemplate {
         name: name.into(),
         language: "en_US".into(),
         category: category.into(),
         body_parameters: 0,
     };
-    let tenant = tenant(
-        &mut control,
-        &receiver,
-        "templates",
-        WindowPolicy::Reject,
-        vec![
-            template("login_code", "authentication"),
-            template("receipt", "utility"),
-        ],
-    )
-    .await;
+    let templates = vec![
+        template("login_code", "authentication"),
+        template("receipt", "utility"),
+    ];
+    let (app, _receiver, mut control, tenant) =
+        setup("templates", WindowPolicy::Reject, templates).await;
     let user = user_writes(&mut control, &tenant, "ada.l", true).await;
     let send = |to: (&str, &str), name: &str| {
         let mut body = json!({

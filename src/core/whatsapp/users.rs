@@ -313,11 +313,12 @@ impl Core {
         Ok(self
             .store
             .read(move |conn| {
-                if by_id {
-                    store::whatsapp_user_by_id(conn, &account_sid, &key)
+                let key = if by_id {
+                    store::WhatsAppUserKey::UserId(&key)
                 } else {
-                    store::whatsapp_user_by_wa_id(conn, &account_sid, &key)
-                }
+                    store::WhatsAppUserKey::WaId(&key)
+                };
+                store::whatsapp_user(conn, &account_sid, key)
             })
             .await?)
     }
