@@ -167,9 +167,11 @@ pub fn message_status(
         }),
     );
     // Sent, delivered and read statuses carry the recipient in `contacts` since 2026 (pywa 4.5
-    // reads it on every status); failed ones carry none, as Meta's page says, although pywa
-    // 4.5's `MessageStatus.from_update` indexes `contacts[0]` on those too. The username shows
-    // on delivered and read statuses only.
+    // reads it on every status); failed ones carry none, as Meta's page says (dualhook's table;
+    // whatsapp-api-js 6.3 remarks on it). pywa 4.5's `MessageStatus.from_update` indexes
+    // `contacts[0]` on those too and raises KeyError (checked against pywa 4.5.0), which its
+    // dispatcher logs and drops: mockingbird shows that as production would. The username
+    // shows on delivered and read statuses only.
     if let (false, Some(user_id)) = (failed, user_id) {
         let mut profile = Map::new();
         if let (true, Some(username)) = (status != "sent", user.and_then(|u| u.username.as_ref())) {

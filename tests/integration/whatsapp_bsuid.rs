@@ -201,6 +201,30 @@ async fn a_username_user_who_hides_their_phone_is_reached_and_read_back_by_bsuid
         assert_eq!(conversation.messages[1].sid, wamid, "{named}");
         assert_eq!(conversation.messages[1].to, USER, "{named}");
     }
+
+    // A harness that only kept the BSUID writes as the same user: still hidden, same username.
+    let again = control
+        .whatsapp
+        .send_inbound(proto::SendWhatsAppInboundRequest {
+            account_sid: tenant.account_sid.clone(),
+            from: user.user_id.clone(),
+            message: Some(UserMessage::Text(proto::Text {
+                body: "thanks".into(),
+            })),
+            ..Default::default()
+        })
+        .await
+        .expect("SendInbound by BSUID")
+        .into_inner();
+    let stored = again.message.expect("the stored message");
+    assert_eq!(stored.from, USER);
+    assert_eq!(stored.whatsapp.and_then(|w| w.user).as_ref(), Some(&user));
+    let latest = webhook_values(&receiver, 5).await.pop().expect("a webhook");
+    assert_eq!(
+        latest["contacts"][0]["profile"]["username"], "ada.l",
+        "{latest}"
+    );
+    assert!(latest["messages"][0].get("from").is_none(), "{latest}");
 }
 
 #[tokio::test]
