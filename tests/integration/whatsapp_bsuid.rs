@@ -162,6 +162,21 @@ async fn a_username_user_who_hides_their_phone_is_reached_and_read_back_by_bsuid
         .expect("a wamid")
         .to_owned();
 
+    // A harness waits for the reply by the user's BSUID.
+    let created = control
+        .wait_for(
+            proto::EventFilter {
+                to: user.user_id.clone(),
+                ..events_of(&tenant, &[proto::EventKind::MessageCreated])
+            },
+            0,
+        )
+        .await;
+    let Some(proto::event::Payload::MessageCreated(created)) = created.payload else {
+        panic!("not a message_created event: {created:?}");
+    };
+    assert_eq!(created.message.expect("a message").sid, wamid);
+
     // Its statuses name the user by BSUID, with the contacts block; the username from delivered on.
     control.advance(&tenant, 60_000).await;
     let values = webhook_values(&receiver, 4).await;
