@@ -10,7 +10,7 @@ use crate::core::messaging::{HttpMethod, Message, MessageStatus, WhatsAppContent
 use crate::core::outbox::{Delivery, Notice, Sent, TargetTreatment, WhatsAppIncoming};
 use crate::core::store::{self, CallbackAttempt};
 use crate::core::tenants::Tenant;
-use crate::core::whatsapp::wa_id;
+use crate::core::whatsapp::{WhatsAppUser, is_business_scoped_user_id, wa_id};
 use crate::core::{Core, CoreError, ids, text};
 
 /// A simulated user's message to the tenant's business number.
@@ -19,6 +19,10 @@ pub struct WhatsAppInbound {
     /// The user's number (digits, or `+` and digits).
     pub from: String,
     pub profile_name: Option<String>,
+    /// The username the user adopted, if any (`profile.username` in webhooks).
+    pub username: Option<String>,
+    /// The user hides their phone number: webhooks name them by BSUID only.
+    pub hide_phone: bool,
     /// Meta's inbound `type`: `text`, `button`, `interactive`, `location`, `image`, …
     pub message_type: String,
     /// The type's object as JSON text.
@@ -125,13 +129,30 @@ impl Core {
         inbound: WhatsAppInbound,
         target: Option<WebhookTarget>,
     ) -> Result<WhatsAppInboundOutcome, CoreError> {
-        let user = wa_id(&inbound.from);
-        if user.is_empty()
-            || user.len() > 15
-            || inbound.from.strip_prefix('+').unwrap_or(&inbound.from) != user
+        // A user named by BSUID is one the tenant has met, as they were unless this message
+        // says otherwise: their username kept, their phone still hidden.
+        let known = if is_business_scoped_user_id(&inbound.from) {
+            let found = self.known_whatsapp_user(tenant, &inbound.from).await?;
+            Some(found.ok_or_else(|| {
+                CoreError::Invalid(format!(
+                    "from {:?} is no user this business has met: give the user's phone number",
+                    inbound.from
+                ))
+            })?)
+        } else {
+            None
+        };
+        let user = known
+            .as_ref()
+            .map_or_else(|| wa_id(&inbound.from), |k| k.wa_id.clone());
+        if known.is_none()
+            && (user.is_empty()
+                || user.len() > 15
+                || inbound.from.strip_prefix('+').unwrap_or(&inbound.from) != user)
         {
             return Err(CoreError::Invalid(format!(
-                "from {:?} is not a phone number: give digits, with or without a leading +",
+                "from {:?} is not a phone number: give digits, with or without a leading +, or \
+                 the BSUID of a user this business has met",
                 inbound.from
             )));
         }
@@ -145,6 +166,20 @@ impl Core {
             .profile_name
             .filter(|name| !name.is_empty())
             .unwrap_or_else(|| crate::core::messaging::users::DEFAULT_PROFILE_NAME.into());
+        let sender = WhatsAppUser {
+            username: inbound
+                .username
+                .filter(|name| !name.is_empty())
+                .or_else(|| known.as_ref().and_then(|k| k.username.clone())),
+            phone_hidden: inbound.hide_phone || known.as_ref().is_some_and(|k| k.phone_hidden),
+            ..WhatsAppUser::with_phone(&account_sid, &user)
+        };
+        if sender.phone_hidden && sender.username.is_none() {
+            return Err(CoreError::Invalid(
+                "only a user with a username can hide their phone number: give a username too"
+                    .into(),
+            ));
+        }
         let message = Message {
             // A WhatsApp message is one message, however long.
             num_segments: 1,
@@ -155,6 +190,8 @@ impl Core {
                 callback_data: None,
                 profile_name: Some(profile_name.clone()),
                 template_category: None,
+                user: Some(Box::new(sender.clone())),
+                addressed_by_user_id: false,
             }),
             ..Message::inbound(
                 &account_sid,
@@ -165,6 +202,15 @@ impl Core {
                 now,
             )
         };
+        // The user's own message says who they are now (username, privacy).
+        self.store
+            .write(store::RememberWhatsAppUser {
+                account_sid: account_sid.clone(),
+                user: sender.clone(),
+                replace: true,
+                at: now,
+            })
+            .await?;
         self.store_inbound(&message).await?;
 
         let target = target.or_else(|| {
@@ -189,7 +235,7 @@ impl Core {
                     method: HttpMethod::Post,
                     notice: Notice::WhatsAppIncoming(Box::new(WhatsAppIncoming {
                         identity: identity.clone(),
-                        wa_id: user.clone(),
+                        user: sender.clone(),
                         profile_name,
                         message_id: message.sid.clone(),
                         at: now,
@@ -232,17 +278,68 @@ impl Core {
         })
     }
 
-    /// Every Cloud API message between the tenant's business number and `user`, oldest first.
+    /// Every Cloud API message between the tenant's business number and `user` (a phone
+    /// number or a BSUID), oldest first, with the user as the tenant knows them: their BSUID
+    /// is the conversation's key, whichever way the user is named.
     pub async fn whatsapp_conversation(
         &self,
         tenant: &Tenant,
         user: &str,
         limit: u32,
-    ) -> Result<Vec<Message>, CoreError> {
-        let (account_sid, user) = (tenant.sid(), wa_id(user));
+    ) -> Result<(WhatsAppUser, Vec<Message>), CoreError> {
+        let user = self.whatsapp_user(tenant, user).await?;
+        // A BSUID the tenant never met keeps the messages sent to it under the BSUID itself.
+        let key = if user.wa_id.is_empty() {
+            user.user_id.clone()
+        } else {
+            user.wa_id.clone()
+        };
+        let account_sid = tenant.sid();
+        let messages = self
+            .store
+            .read(move |conn| store::whatsapp_conversation(conn, &account_sid, &key, limit))
+            .await?;
+        Ok((user, messages))
+    }
+
+    /// A user by phone number or BSUID: as remembered when they wrote or were written to, or
+    /// as a phone number names a user the tenant never met. A BSUID the tenant never met has
+    /// no phone number (an empty `wa_id`).
+    pub async fn whatsapp_user(
+        &self,
+        tenant: &Tenant,
+        user: &str,
+    ) -> Result<WhatsAppUser, CoreError> {
+        let user = user.trim();
+        Ok(match self.known_whatsapp_user(tenant, user).await? {
+            Some(known) => known,
+            None if is_business_scoped_user_id(user) => WhatsAppUser {
+                user_id: user.to_owned(),
+                ..WhatsAppUser::default()
+            },
+            None => WhatsAppUser::with_phone(&tenant.sid(), &wa_id(user)),
+        })
+    }
+
+    /// The user a phone number or BSUID names, if the tenant has met them.
+    pub(in crate::core) async fn known_whatsapp_user(
+        &self,
+        tenant: &Tenant,
+        user: &str,
+    ) -> Result<Option<WhatsAppUser>, CoreError> {
+        let account_sid = tenant.sid();
+        let by_id = is_business_scoped_user_id(user);
+        let key = if by_id { user.to_owned() } else { wa_id(user) };
         Ok(self
             .store
-            .read(move |conn| store::whatsapp_conversation(conn, &account_sid, &user, limit))
+            .read(move |conn| {
+                let key = if by_id {
+                    store::WhatsAppUserKey::UserId(&key)
+                } else {
+                    store::WhatsAppUserKey::WaId(&key)
+                };
+                store::whatsapp_user(conn, &account_sid, key)
+            })
             .await?)
     }
 }
@@ -402,6 +499,39 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_sender_named_by_bsuid_is_the_user_met_as_they_were() {
+        let (core, tenant, shutdown) = test_core().await;
+        let first = WhatsAppInbound {
+            username: Some("ada.l".into()),
+            hide_phone: true,
+            ..text_from(USER, "hi")
+        };
+        let met = core
+            .receive_whatsapp(&tenant, first, None)
+            .await
+            .expect("received");
+        let user = met.message.whatsapp.and_then(|w| w.user).expect("a user");
+        let again = core
+            .receive_whatsapp(&tenant, text_from(&user.user_id, "again"), None)
+            .await
+            .expect("received by BSUID");
+        assert_eq!(again.message.from.as_deref(), Some(USER));
+        assert_eq!(again.message.whatsapp.and_then(|w| w.user), Some(user));
+
+        let stranger = "US.10000000000000000001";
+        assert_eq!(
+            invalid(
+                core.receive_whatsapp(&tenant, text_from(stranger, "hi"), None)
+                    .await
+            ),
+            format!(
+                "from {stranger:?} is no user this business has met: give the user's phone number"
+            )
+        );
+        shutdown.cancel();
+    }
+
+    #[tokio::test]
     async fn a_sender_that_is_not_a_phone_number_or_a_message_without_a_type_is_invalid() {
         let (core, tenant, shutdown) = test_core().await;
         for from in [
@@ -417,7 +547,8 @@ mod tests {
                         .await
                 ),
                 format!(
-                    "from {from:?} is not a phone number: give digits, with or without a leading +"
+                    "from {from:?} is not a phone number: give digits, with or without a leading \
+                     +, or the BSUID of a user this business has met"
                 ),
             );
         }
