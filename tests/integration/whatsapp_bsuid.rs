@@ -187,16 +187,12 @@ async fn a_username_user_who_hides_their_phone_is_reached_and_read_back_by_bsuid
         assert_eq!(status["id"], wamid.as_str());
         assert_eq!(status["recipient_user_id"], user.user_id.as_str(), "{name}");
         assert!(status.get("recipient_id").is_none(), "{name}: {status}");
-        let profile = if name == "sent" {
-            json!({})
+        let contact = if name == "sent" {
+            json!({ "user_id": user.user_id })
         } else {
-            json!({ "username": "ada.l" })
+            json!({ "profile": { "username": "ada.l" }, "user_id": user.user_id })
         };
-        assert_eq!(
-            contacts,
-            &json!([{ "profile": profile, "user_id": user.user_id }]),
-            "{name}"
-        );
+        assert_eq!(contacts, &json!([contact]), "{name}");
     }
 
     // The conversation, by BSUID or by phone: the same user, both messages.
@@ -321,7 +317,11 @@ async fn a_bsuid_the_tenant_never_met_is_accepted_and_fails_and_a_malformed_one_
     assert_eq!(failed["errors"][0]["code"], 131026);
     assert_eq!(failed["recipient_user_id"], stranger);
     assert!(failed.get("recipient_id").is_none(), "{failed}");
-    assert_eq!(contacts, &Value::Null, "failed statuses carry no contacts");
+    assert_eq!(
+        contacts,
+        &json!([{ "user_id": stranger }]),
+        "an undeliverable message's status names only the address it was sent to"
+    );
 
     for bad in ["16505551234", "us.123", "US."] {
         let (status, body) = app_sends(
