@@ -1,7 +1,8 @@
 //! The IncomingPhoneNumber resource:
 //! <https://www.twilio.com/docs/phone-numbers/api/incomingphonenumber-resource>. Buying a number
 //! gives it to the tenant: it becomes a valid `From`, and texts to it reach its `SmsUrl`.
-//! Nothing is bought; any E.164 number the tenant does not have yet is "available".
+//! Nothing is bought; any number its country's plan allows that the tenant does not have yet
+//! is "available".
 
 use std::sync::Arc;
 
@@ -199,7 +200,7 @@ async fn create_kind(
     ) {
         (Some(number), _) => {
             let number = number.trim();
-            check_buyable(number, kind)?;
+            check_buyable(number, kind, state.core.accepts_number(tenant, number))?;
             settings
                 .friendly_name
                 .get_or_insert_with(|| friendly_name(number));
@@ -226,14 +227,16 @@ async fn create_kind(
         .into_response())
 }
 
-/// Whether `number` may be bought on the `kind` list, by Twilio's magic numbers and its shape.
-fn check_buyable(number: &str, kind: Kind) -> Result<(), TwilioError> {
+/// Whether `number` may be bought on the `kind` list, by Twilio's magic numbers, its shape and
+/// (`fits_plan`) its country's numbering plan: Twilio answers 21421 for a number no country
+/// could have, before asking whether it is available.
+fn check_buyable(number: &str, kind: Kind, fits_plan: bool) -> Result<(), TwilioError> {
     let unavailable =
         || TwilioError::bad_request(21422, format!("PhoneNumber {number} is not available."));
     if number == MAGIC_UNAVAILABLE {
         return Err(unavailable());
     }
-    if number == MAGIC_INVALID || !text::is_e164(number) {
+    if number == MAGIC_INVALID || !fits_plan {
         return Err(TwilioError::bad_request(
             21421,
             format!("PhoneNumber {number} is invalid."),

@@ -28,16 +28,20 @@ pub async fn create(
     Form(params): Form,
 ) -> Result<Response, TwilioError> {
     let tenant = &scope.tenant;
-    let new = decode_new_message(&params, state.core.settings(), tenant.now())?;
+    let accepts = |number: &str| state.core.accepts_number(tenant, number);
+    let new = decode_new_message(&params, state.core.settings(), tenant.now(), accepts)?;
     let message = state.core.send_message(tenant, new).await?;
     Ok((StatusCode::CREATED, Json(MessageResource::from(&message))).into_response())
 }
 
-/// Check a create request as Twilio does, in Twilio's order, with Twilio's codes.
+/// Check a create request as Twilio does, in Twilio's order, with Twilio's codes. `accepts`
+/// says whether a phone number fits its country's numbering plan or is one the tenant names
+/// (see `core::numbering`).
 fn decode_new_message(
     params: &Params,
     settings: &Settings,
     now: time::Millis,
+    accepts: impl Fn(&str) -> bool,
 ) -> Result<NewMessage, TwilioError> {
     let to = params
         .non_empty("To")
@@ -106,7 +110,7 @@ fn decode_new_message(
     }
     if settings.validate_phone_format {
         let (_, to_number) = text::split_channel(&to);
-        if !to.is_empty() && !text::is_e164(to_number) {
+        if !to.is_empty() && !accepts(to_number) {
             return Err(TwilioError::bad_request(
                 21211,
                 format!("The 'To' number {to} is not a valid phone number."),
@@ -114,7 +118,13 @@ fn decode_new_message(
         }
         if let Some(from) = &from {
             let (_, from_number) = text::split_channel(from);
-            if !text::is_valid_sender(from_number) {
+            // A short code or an alphanumeric sender ID has no country to check against.
+            let valid = if from_number.starts_with('+') {
+                accepts(from_number)
+            } else {
+                text::is_valid_sender(from_number)
+            };
+            if !valid {
                 return Err(TwilioError::bad_request(
                     21212,
                     format!(

@@ -11,6 +11,7 @@ mod events;
 mod health;
 mod lifecycle;
 mod messages;
+mod numbering;
 mod numbers;
 mod support;
 mod tenants;
