@@ -1,11 +1,13 @@
 //! A message's Media subresource: <https://www.twilio.com/docs/messaging/api/media-resource>.
 //! Each `MediaUrl` of a message is one Media item. Its SID is derived from the message SID and
-//! the item's position, so it is the same on every request without being stored.
+//! the item's position, so it is the same on every request without being stored. A deleted
+//! item leaves the lists; the message's `num_media` still counts what was sent with it.
 
 use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -31,17 +33,28 @@ struct MediaResource {
     uri: String,
 }
 
-/// The message whose media a request is about.
-async fn parent(state: &TwilioState, scope: &Scope) -> Result<Message, TwilioError> {
+/// The message whose media a request is about, and its media items not deleted.
+async fn parent(
+    state: &TwilioState,
+    scope: &Scope,
+) -> Result<(Message, Vec<MediaResource>), TwilioError> {
     let message_sid = scope.param(0);
     if !(ids::is_sid(message_sid, "SM") || ids::is_sid(message_sid, "MM")) {
         return Err(TwilioError::not_found(scope.path()));
     }
-    state
+    let not_found = |e| not_found_at(e, scope.path());
+    let message = state
         .core
         .message(&scope.tenant, message_sid)
         .await
-        .map_err(|e| not_found_at(e, scope.path()))
+        .map_err(not_found)?;
+    let deleted = state
+        .core
+        .deleted_message_media(&scope.tenant, message_sid)
+        .await
+        .map_err(not_found)?;
+    let items = items(&message, &deleted);
+    Ok((message, items))
 }
 
 fn media_sid(message_sid: &str, index: usize) -> String {
@@ -50,11 +63,13 @@ fn media_sid(message_sid: &str, index: usize) -> String {
     format!("ME{hex}")
 }
 
-fn items(message: &Message) -> Vec<MediaResource> {
+/// The media items of a message but those at the `deleted` positions.
+fn items(message: &Message, deleted: &[usize]) -> Vec<MediaResource> {
     message
         .media_urls
         .iter()
         .enumerate()
+        .filter(|(index, _)| !deleted.contains(index))
         .map(|(index, url)| {
             let sid = media_sid(&message.sid, index);
             MediaResource {
@@ -79,12 +94,11 @@ pub async fn list(
     State(state): State<Arc<TwilioState>>,
     scope: Scope,
 ) -> Result<Response, TwilioError> {
-    let message = parent(&state, &scope).await?;
+    let (_, all) = parent(&state, &scope).await?;
     let uri = &scope.uri;
     let params = params::query(uri)?;
     let paging = resources::paging(&params)?;
     // A message has at most ten media items: one page holds them all.
-    let all = items(&message);
     let page = Page {
         path: uri.path(),
         filters: Vec::new(),
@@ -103,13 +117,32 @@ pub async fn fetch(
     State(state): State<Arc<TwilioState>>,
     scope: Scope,
 ) -> Result<Response, TwilioError> {
-    let message = parent(&state, &scope).await?;
+    let (_, items) = parent(&state, &scope).await?;
     let wanted = scope.param(1).strip_suffix(".json").unwrap_or_default();
-    items(&message)
+    items
         .into_iter()
         .find(|m| m.sid == wanted)
         .map(|m| Json(m).into_response())
         .ok_or_else(|| TwilioError::not_found(scope.path()))
+}
+
+/// Delete one media item: `DELETE …/Messages/{Sid}/Media/{MediaSid}.json` → 204. Twilio
+/// deletes the stored file; here the item leaves the message's media list.
+pub async fn delete(
+    State(state): State<Arc<TwilioState>>,
+    scope: Scope,
+) -> Result<Response, TwilioError> {
+    let (message, _) = parent(&state, &scope).await?;
+    let wanted = scope.param(1).strip_suffix(".json").unwrap_or_default();
+    let position = (0..message.media_urls.len())
+        .find(|&index| media_sid(&message.sid, index) == wanted)
+        .ok_or_else(|| TwilioError::not_found(scope.path()))?;
+    state
+        .core
+        .delete_message_media(&scope.tenant, &message.sid, position)
+        .await
+        .map_err(|e| not_found_at(e, scope.path()))?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 #[cfg(test)]
