@@ -11,6 +11,7 @@
 //! number, Twilio's magic test numbers — are accepted whatever their length (see
 //! [`Core::accepts_number`]): a test that configured a number must be able to use it.
 
+use phonenumber::Type;
 use phonenumber::metadata::{DATABASE, Descriptor, Metadata};
 
 use super::{Core, magic, tenants::Tenant, text};
@@ -96,6 +97,36 @@ fn possible_lengths(region: &Metadata) -> Vec<u16> {
         .collect()
 }
 
+/// What kind of number Twilio would sell this as: its `IncomingPhoneNumbers/Local`, `Mobile`
+/// and `TollFree` lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NumberKind {
+    Local,
+    Mobile,
+    TollFree,
+}
+
+/// North American toll-free area codes.
+const NANP_TOLL_FREE: [&str; 7] = ["800", "833", "844", "855", "866", "877", "888"];
+
+/// The kind of a number, from its country's plan: toll-free by a North American toll-free area
+/// code or the plan's toll-free ranges, mobile where the plan's mobile ranges hold it (+44 7…,
+/// +33 6…; North American numbers are never told apart, so they are local), else local.
+pub fn kind(number: &str) -> NumberKind {
+    let nanp_toll_free = number
+        .strip_prefix("+1")
+        .filter(|digits| digits.len() == 10)
+        .is_some_and(|digits| NANP_TOLL_FREE.contains(&&digits[..3]));
+    if nanp_toll_free {
+        return NumberKind::TollFree;
+    }
+    match phonenumber::parse(None, number).map(|n| n.number_type(&DATABASE)) {
+        Ok(Type::TollFree) => NumberKind::TollFree,
+        Ok(Type::Mobile) => NumberKind::Mobile,
+        _ => NumberKind::Local,
+    }
+}
+
 impl Core {
     /// Whether `number` (E.164, without any `whatsapp:` channel prefix) may be used with this
     /// tenant: a length its country allows, or a number the server itself names.
@@ -141,6 +172,18 @@ mod tests {
         ] {
             assert_eq!(check(number), PlanCheck::Possible, "{number}");
         }
+    }
+
+    #[test]
+    fn kinds_come_from_the_plan() {
+        assert_eq!(kind("+18005550100"), NumberKind::TollFree);
+        assert_eq!(kind("+14155550100"), NumberKind::Local);
+        assert_eq!(kind("+447400123456"), NumberKind::Mobile);
+        // Ofcom's drama range is possible but in no mobile range.
+        assert_eq!(kind("+447700900123"), NumberKind::Local);
+        assert_eq!(kind("+33612345678"), NumberKind::Mobile);
+        assert_eq!(kind("+442071838750"), NumberKind::Local);
+        assert_eq!(kind("+448001234567"), NumberKind::TollFree);
     }
 
     #[test]
