@@ -15,6 +15,7 @@ mod numbering;
 mod numbers;
 mod support;
 mod tenants;
+mod twilio_spec;
 mod twilio_whatsapp;
 mod whatsapp;
 mod whatsapp_control;
