@@ -17,7 +17,7 @@ use super::auth::Scope;
 use super::error::TwilioError;
 use super::messages::not_found_at;
 use super::params;
-use super::resources::{self, Page, account_uri};
+use super::resources::{self, account_uri};
 use crate::core::messaging::Message;
 use crate::core::time::rfc2822;
 use crate::core::{ids, text};
@@ -98,18 +98,17 @@ pub async fn list(
     let uri = &scope.uri;
     let params = params::query(uri)?;
     let paging = resources::paging(&params)?;
-    // A message has at most ten media items: one page holds them all.
-    let page = Page {
-        path: uri.path(),
-        filters: Vec::new(),
-        key: "media_list",
-        page: 0,
-        page_size: paging.page_size,
-        items: resources::items(all.iter().take(paging.page_size as usize)),
-        has_next: false,
-        has_previous: false,
-    };
-    Ok(Json(page.into_json()).into_response())
+    // A message has at most ten media items, held in memory: paged as every short list is.
+    Ok(Json(resources::memory_page(
+        uri.path(),
+        resources::filters(&params),
+        "media_list",
+        &all,
+        &paging,
+        |item| &item.sid,
+        |item| item,
+    ))
+    .into_response())
 }
 
 /// Fetch one media item: `GET …/Messages/{Sid}/Media/{MediaSid}.json`.

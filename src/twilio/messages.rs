@@ -15,7 +15,7 @@ use super::params::{self, Form, Params};
 use super::resources::{self, MessageResource, Page};
 use crate::core::CoreError;
 use crate::core::messaging::{Callback, HttpMethod, MessageFilter, MessageUpdate, NewMessage};
-use crate::core::paging::{PageRequest, PageStart};
+use crate::core::paging::PageStart;
 use crate::core::{Settings, ids, text, time};
 
 /// Twilio's limit on a message body, in characters.
@@ -345,29 +345,12 @@ pub async fn list(
         filter.sent_before = Some(filter.sent_before.map_or(end, |e| e.min(end)));
     }
 
-    let invalid_token =
-        |token: &str| TwilioError::bad_request(20001, format!("Invalid PageToken {token:?}"));
-    let start = match paging.token.as_deref() {
-        None if paging.page > 0 => {
-            return Err(TwilioError::bad_request(
-                70002,
-                "Paged requests must include a PageToken",
-            ));
-        }
-        None => PageStart::First,
-        Some(token) => match token.split_at_checked(2) {
-            Some(("PA", sid)) => PageStart::After(sid.to_owned()),
-            Some(("PB", sid)) => PageStart::Before(sid.to_owned()),
-            _ => return Err(invalid_token(token)),
-        },
-    };
-    let request = PageRequest {
-        start,
-        size: paging.page_size,
-    };
+    let request = paging.request();
     let page = match state.core.list_messages(tenant, &filter, &request).await {
         Err(CoreError::Invalid(_)) => {
-            return Err(invalid_token(paging.token.as_deref().unwrap_or_default()));
+            return Err(resources::invalid_token(
+                paging.token.as_deref().unwrap_or_default(),
+            ));
         }
         other => other?,
     };

@@ -13,6 +13,7 @@ mod lifecycle;
 mod messages;
 mod numbering;
 mod numbers;
+mod paging;
 mod support;
 mod tenants;
 mod twilio_spec;
