@@ -57,6 +57,11 @@ async fn parent(
     Ok((message, items))
 }
 
+/// The media SID a request's path names (`{MediaSid}.json`).
+fn wanted_sid(scope: &Scope) -> &str {
+    scope.param(1).strip_suffix(".json").unwrap_or_default()
+}
+
 fn media_sid(message_sid: &str, index: usize) -> String {
     let digest = Sha256::digest(format!("{message_sid}/{index}"));
     let hex = ids::encode_hex(&digest[..16]);
@@ -117,10 +122,9 @@ pub async fn fetch(
     scope: Scope,
 ) -> Result<Response, TwilioError> {
     let (_, items) = parent(&state, &scope).await?;
-    let wanted = scope.param(1).strip_suffix(".json").unwrap_or_default();
     items
         .into_iter()
-        .find(|m| m.sid == wanted)
+        .find(|m| m.sid == wanted_sid(&scope))
         .map(|m| Json(m).into_response())
         .ok_or_else(|| TwilioError::not_found(scope.path()))
 }
@@ -132,9 +136,8 @@ pub async fn delete(
     scope: Scope,
 ) -> Result<Response, TwilioError> {
     let (message, _) = parent(&state, &scope).await?;
-    let wanted = scope.param(1).strip_suffix(".json").unwrap_or_default();
     let position = (0..message.media_urls.len())
-        .find(|&index| media_sid(&message.sid, index) == wanted)
+        .find(|&index| media_sid(&message.sid, index) == wanted_sid(&scope))
         .ok_or_else(|| TwilioError::not_found(scope.path()))?;
     state
         .core

@@ -421,20 +421,15 @@ impl WriteOp for DeleteMessageMedia {
         tx: &Transaction<'_>,
         published: &mut Vec<Arc<Event>>,
     ) -> Result<bool, StoreError> {
-        let DeleteMessageMedia {
-            account_sid,
-            sid,
-            position,
-            at,
-        } = self;
+        let (account_sid, sid, position) = (&self.account_sid, &self.sid, self.position);
         let Some(message) = fetch_message(tx, account_sid, sid)? else {
             return Ok(false);
         };
         let mut deleted = deleted_message_media(tx, account_sid, sid)?.unwrap_or_default();
-        if *position >= message.media_urls.len() || deleted.contains(position) {
+        if position >= message.media_urls.len() || deleted.contains(&position) {
             return Ok(false);
         }
-        deleted.push(*position);
+        deleted.push(position);
         deleted.sort_unstable();
         tx.prepare_cached(
             "UPDATE messages SET deleted_media = ?1 WHERE sid = ?2 AND account_sid = ?3",
@@ -442,7 +437,7 @@ impl WriteOp for DeleteMessageMedia {
         .execute(params![json(&deleted)?, sid, account_sid])?;
         let event = NewEvent {
             account_sid: account_sid.clone(),
-            at: *at,
+            at: self.at,
             data: EventData::MessageRedacted { sid: sid.clone() },
         };
         published.push(insert_event(tx, &event)?);
