@@ -127,6 +127,25 @@ impl Spec {
                 problems.push(format!("{at}: {text:?} does not match {pattern}"));
             }
         }
+        // Twilio's own formats, where a value's shape is checkable. An unset URL is `""` in
+        // Twilio's answers (an SMS URL, a status callback), so only a set one is checked.
+        let fits_format = match schema["format"].as_str() {
+            Some("date-time-rfc-2822") => chrono::DateTime::parse_from_rfc2822(text).is_ok(),
+            Some("http-method") => ["GET", "POST", "PUT", "DELETE", "HEAD"].contains(&text),
+            Some("uri") => {
+                text.is_empty()
+                    || text.starts_with('/')
+                    || text.starts_with("https://")
+                    || text.starts_with("http://")
+            }
+            _ => true,
+        };
+        if !fits_format {
+            problems.push(format!(
+                "{at}: {text:?} is not in the spec's format {}",
+                schema["format"]
+            ));
+        }
     }
 }
 
@@ -345,7 +364,7 @@ fn the_checker_sees_missing_extra_mistyped_and_null_properties() {
         "account_sid": "not a sid",
         "content_type": 7,
         "date_created": null,
-        "date_updated": "Wed, 18 Aug 2010 20:01:40 +0000",
+        "date_updated": "2010-08-18T20:01:40Z",
         "parent_sid": "MM0123456789abcdef0123456789abcdef",
         "sid": "ME0123456789abcdef0123456789abcdef",
         "extra": true,
@@ -357,6 +376,7 @@ fn the_checker_sees_missing_extra_mistyped_and_null_properties() {
         "media.content_type: 7 is not of type string",
         "media.uri: missing",
         "media.extra: not in the spec",
+        "media.date_updated: \"2010-08-18T20:01:40Z\" is not in the spec's format",
     ] {
         assert!(joined.contains(expected), "{expected} not in:\n{joined}");
     }
