@@ -1,7 +1,8 @@
 //! Countries' numbering plans: whether an E.164 number has a length its country code allows.
 //!
 //! The plans are libphonenumber's metadata, as the `phonenumber` crate ships it (0.3.10, whose
-//! version suffix `+9.0.33` is the libphonenumber metadata release it embeds). Only the
+//! version suffix `+9.0.33` is the libphonenumber metadata release it embeds, of 17 June 2026;
+//! the crate is the maintained Rust port, newest on crates.io in December 2026). Only the
 //! *possible* length is checked, never the assigned ranges: the fictional `+1 555 …` numbers
 //! tests are written with stay valid, as they do on Twilio, which refuses a number too short or
 //! too long for its country (21211 / 21212) but sends to unassigned ranges and lets the carrier
