@@ -9,6 +9,7 @@ pub mod events; // the event log: every change, in sequence, resumable
 pub mod ids; // SIDs in the providers' formats
 pub mod magic; // Twilio's test-credential magic numbers
 pub mod messaging; // messages: the model, sending and managing them, users texting in
+pub mod numbering; // countries' numbering plans: possible lengths from libphonenumber's metadata
 pub mod observe; // event filters, and waiting for an event
 pub mod outbox; // the webhooks the core sends, as data, and the Courier trait they leave by
 pub mod paging; // pages of a list: where one starts, what lies beyond

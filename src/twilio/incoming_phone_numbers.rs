@@ -1,7 +1,8 @@
 //! The IncomingPhoneNumber resource:
 //! <https://www.twilio.com/docs/phone-numbers/api/incomingphonenumber-resource>. Buying a number
 //! gives it to the tenant: it becomes a valid `From`, and texts to it reach its `SmsUrl`.
-//! Nothing is bought; any E.164 number the tenant does not have yet is "available".
+//! Nothing is bought; any number its country's plan allows that the tenant does not have yet
+//! is "available".
 
 use std::sync::Arc;
 
@@ -10,7 +11,6 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use serde_json::{Map, Value};
 
 use super::TwilioState;
 use super::auth::Scope;
@@ -19,6 +19,7 @@ use super::messages::not_found_at;
 use super::params::{self, Form, Params};
 use super::resources::{self, account_uri};
 use crate::core::messaging::HttpMethod;
+use crate::core::numbering::{self, NumberKind};
 use crate::core::tenants::numbers::NumberUpdate;
 use crate::core::tenants::{Hook, PhoneNumber, Tenant};
 use crate::core::time::rfc2822;
@@ -31,9 +32,6 @@ const MAGIC_UNAVAILABLE: &str = "+15005550000";
 const MAGIC_INVALID: &str = "+15005550001";
 const MAGIC_EMPTY_AREA_CODE: &str = "533";
 
-/// North American toll-free area codes.
-const TOLL_FREE_AREA_CODES: [&str; 7] = ["800", "833", "844", "855", "866", "877", "888"];
-
 /// Which list a request is on: the resource itself or one of its by-type subresources.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -43,8 +41,27 @@ enum Kind {
     TollFree,
 }
 
-/// The JSON resource, fields in the order Twilio sends them. Twilio leaves an unset SMS URL
-/// and status callback as `""` but an unset voice URL as `null`; so does mockingbird.
+impl Kind {
+    /// Whether `number` belongs on this list. Buying on `Mobile.json` takes any number (its
+    /// AreaCode search hands out North American numbers, which the plan never calls mobile), so
+    /// a number bought there is listed by what its country's plan says it is.
+    fn holds(self, number: &str) -> bool {
+        let actual = numbering::kind(number);
+        match self {
+            Kind::Any => true,
+            Kind::Local => actual == NumberKind::Local,
+            Kind::Mobile => actual == NumberKind::Mobile,
+            Kind::TollFree => actual == NumberKind::TollFree,
+        }
+    }
+}
+
+/// The JSON resource, fields in the order Twilio sends them and typed as Twilio's OpenAPI
+/// description (twilio-oai) types them. Twilio leaves an unset SMS URL and status callback as
+/// `""` but an unset voice URL as `null`; so does mockingbird. The application SIDs are `null`:
+/// older captures show `""`, which the spec's `^AP…` pattern does not allow, and the SDKs' typed
+/// models follow the spec. No `subresource_uris`: the spec has none (AssignedAddOns is not
+/// served).
 #[derive(Serialize)]
 struct IncomingPhoneNumberResource {
     account_sid: String,
@@ -63,7 +80,7 @@ struct IncomingPhoneNumberResource {
     origin: &'static str,
     phone_number: String,
     sid: String,
-    sms_application_sid: &'static str,
+    sms_application_sid: Option<String>,
     sms_fallback_method: &'static str,
     sms_fallback_url: String,
     sms_method: &'static str,
@@ -72,7 +89,7 @@ struct IncomingPhoneNumberResource {
     status_callback_method: &'static str,
     trunk_sid: Option<String>,
     uri: String,
-    voice_application_sid: &'static str,
+    voice_application_sid: Option<String>,
     voice_caller_id_lookup: bool,
     voice_fallback_method: &'static str,
     voice_fallback_url: Option<String>,
@@ -81,7 +98,11 @@ struct IncomingPhoneNumberResource {
     bundle_sid: Option<String>,
     voice_receive_mode: &'static str,
     status: &'static str,
-    subresource_uris: Map<String, Value>,
+    /// `local`, `mobile` or `toll-free`, on the resource itself only: the by-kind lists'
+    /// schemas have no `type`. The spec's example shows `local`; the other two spellings are
+    /// mockingbird's choice, after the lists' names.
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    kind: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -92,18 +113,19 @@ struct Capabilities {
     fax: bool,
 }
 
-impl From<&PhoneNumber> for IncomingPhoneNumberResource {
-    fn from(n: &PhoneNumber) -> Self {
+impl IncomingPhoneNumberResource {
+    /// The resource as the `list` it is read or bought through shows it.
+    fn of(n: &PhoneNumber, list: Kind) -> Self {
         let base = format!(
             "{}/IncomingPhoneNumbers/{}",
             account_uri(&n.account_sid),
             n.sid
         );
-        let mut subresources = Map::new();
-        subresources.insert(
-            "assigned_add_ons".into(),
-            Value::String(format!("{base}/AssignedAddOns.json")),
-        );
+        let kind = (list == Kind::Any).then(|| match numbering::kind(&n.phone_number) {
+            NumberKind::Local => "local",
+            NumberKind::Mobile => "mobile",
+            NumberKind::TollFree => "toll-free",
+        });
         let url = |hook: &Hook| hook.url.clone().unwrap_or_default();
         IncomingPhoneNumberResource {
             account_sid: n.account_sid.clone(),
@@ -127,7 +149,7 @@ impl From<&PhoneNumber> for IncomingPhoneNumberResource {
             origin: "twilio",
             phone_number: n.phone_number.clone(),
             sid: n.sid.clone(),
-            sms_application_sid: "",
+            sms_application_sid: None,
             sms_fallback_method: n.sms_fallback.method.as_str(),
             sms_fallback_url: url(&n.sms_fallback),
             sms_method: n.sms.method.as_str(),
@@ -136,7 +158,7 @@ impl From<&PhoneNumber> for IncomingPhoneNumberResource {
             status_callback_method: n.status_callback.method.as_str(),
             trunk_sid: None,
             uri: format!("{base}.json"),
-            voice_application_sid: "",
+            voice_application_sid: None,
             voice_caller_id_lookup: false,
             voice_fallback_method: n.voice_fallback.method.as_str(),
             voice_fallback_url: n.voice_fallback.url.clone(),
@@ -145,7 +167,7 @@ impl From<&PhoneNumber> for IncomingPhoneNumberResource {
             bundle_sid: None,
             voice_receive_mode: "voice",
             status: "in-use",
-            subresource_uris: subresources,
+            kind,
         }
     }
 }
@@ -199,7 +221,7 @@ async fn create_kind(
     ) {
         (Some(number), _) => {
             let number = number.trim();
-            check_buyable(number, kind)?;
+            check_buyable(number, kind, state.core.accepts_number(tenant, number))?;
             settings
                 .friendly_name
                 .get_or_insert_with(|| friendly_name(number));
@@ -221,27 +243,28 @@ async fn create_kind(
     };
     Ok((
         StatusCode::CREATED,
-        Json(IncomingPhoneNumberResource::from(&number)),
+        Json(IncomingPhoneNumberResource::of(&number, kind)),
     )
         .into_response())
 }
 
-/// Whether `number` may be bought on the `kind` list, by Twilio's magic numbers and its shape.
-fn check_buyable(number: &str, kind: Kind) -> Result<(), TwilioError> {
+/// Whether `number` may be bought on the `kind` list, by Twilio's magic numbers, its shape and
+/// (`fits_plan`) its country's numbering plan: Twilio answers 21421 for a number no country
+/// could have, before asking whether it is available.
+fn check_buyable(number: &str, kind: Kind, fits_plan: bool) -> Result<(), TwilioError> {
     let unavailable =
         || TwilioError::bad_request(21422, format!("PhoneNumber {number} is not available."));
     if number == MAGIC_UNAVAILABLE {
         return Err(unavailable());
     }
-    if number == MAGIC_INVALID || !text::is_e164(number) {
+    if number == MAGIC_INVALID || !fits_plan {
         return Err(TwilioError::bad_request(
             21421,
             format!("PhoneNumber {number} is invalid."),
         ));
     }
     match kind {
-        Kind::Local if is_toll_free(number) => Err(unavailable()),
-        Kind::TollFree if !is_toll_free(number) => Err(unavailable()),
+        Kind::Local | Kind::TollFree if !kind.holds(number) => Err(unavailable()),
         _ => Ok(()),
     }
 }
@@ -366,32 +389,30 @@ fn friendly_name(number: &str) -> String {
     }
 }
 
-fn is_toll_free(number: &str) -> bool {
-    number
-        .strip_prefix("+1")
-        .filter(|digits| digits.len() == 10)
-        .is_some_and(|digits| TOLL_FREE_AREA_CODES.contains(&&digits[..3]))
-}
-
 /// List numbers: `GET /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json`, oldest
 /// first, filtered by `PhoneNumber`, `FriendlyName` and `Origin`.
 pub async fn list(scope: Scope) -> Result<Response, TwilioError> {
-    list_kind(&scope, None)
+    list_kind(&scope, Kind::Any)
 }
 
-/// List local numbers (those not toll-free): `GET …/IncomingPhoneNumbers/Local.json`.
+/// List local numbers: `GET …/IncomingPhoneNumbers/Local.json`.
 pub async fn list_local(scope: Scope) -> Result<Response, TwilioError> {
-    list_kind(&scope, Some(false))
+    list_kind(&scope, Kind::Local)
+}
+
+/// List mobile numbers: `GET …/IncomingPhoneNumbers/Mobile.json`.
+pub async fn list_mobile(scope: Scope) -> Result<Response, TwilioError> {
+    list_kind(&scope, Kind::Mobile)
 }
 
 /// List toll-free numbers: `GET …/IncomingPhoneNumbers/TollFree.json`.
 pub async fn list_toll_free(scope: Scope) -> Result<Response, TwilioError> {
-    list_kind(&scope, Some(true))
+    list_kind(&scope, Kind::TollFree)
 }
 
-/// One page of the tenant's numbers; `toll_free` picks one kind. Which kind a number is comes
-/// from its area code: the core keeps no type, so there is no list of mobile numbers.
-fn list_kind(scope: &Scope, toll_free: Option<bool>) -> Result<Response, TwilioError> {
+/// One page of the tenant's numbers of one kind. The core keeps no kind: it is told from the
+/// number by its country's plan (see [`numbering::kind`]).
+fn list_kind(scope: &Scope, kind: Kind) -> Result<Response, TwilioError> {
     let (tenant, uri) = (&scope.tenant, &scope.uri);
     let params = params::query(uri)?;
     let paging = resources::paging(&params)?;
@@ -405,7 +426,7 @@ fn list_kind(scope: &Scope, toll_free: Option<bool>) -> Result<Response, TwilioE
         .filter(|_| origin_matches)
         .filter(|n| pattern.is_none_or(|p| number_matches(&n.phone_number, p)))
         .filter(|n| name.is_none_or(|f| n.friendly_name == f))
-        .filter(|n| toll_free.is_none_or(|wanted| is_toll_free(&n.phone_number) == wanted))
+        .filter(|n| kind.holds(&n.phone_number))
         .collect();
     numbers.sort_by(|a, b| (a.created_at, &a.sid).cmp(&(b.created_at, &b.sid)));
     Ok(Json(resources::memory_page(
@@ -415,7 +436,7 @@ fn list_kind(scope: &Scope, toll_free: Option<bool>) -> Result<Response, TwilioE
         &numbers,
         &paging,
         |item| &item.sid,
-        IncomingPhoneNumberResource::from,
+        |n| IncomingPhoneNumberResource::of(n, kind),
     ))
     .into_response())
 }
@@ -445,7 +466,7 @@ pub async fn fetch(
         .core
         .number(&scope.tenant, sid)
         .map_err(|e| not_found_at(e, path))?;
-    Ok(Json(IncomingPhoneNumberResource::from(&number)).into_response())
+    Ok(Json(IncomingPhoneNumberResource::of(&number, Kind::Any)).into_response())
 }
 
 /// Update a number's name and webhooks: `POST …/IncomingPhoneNumbers/{Sid}.json`.
@@ -478,7 +499,7 @@ pub async fn update(
         .update_number(tenant, sid, update)
         .await
         .map_err(|e| not_found_at(e, path))?;
-    Ok(Json(IncomingPhoneNumberResource::from(&number)).into_response())
+    Ok(Json(IncomingPhoneNumberResource::of(&number, Kind::Any)).into_response())
 }
 
 /// Release a number: `DELETE …/IncomingPhoneNumbers/{Sid}.json` → 204. It is no longer a valid
@@ -523,12 +544,5 @@ mod tests {
         assert!(number_matches("+14155550100", "0100"));
         assert!(!number_matches("+14155550100", "+1212"));
         assert!(!number_matches("+14155550100", "+14155550100 1"));
-    }
-
-    #[test]
-    fn toll_free_is_told_by_the_area_code() {
-        assert!(is_toll_free("+18005550100"));
-        assert!(!is_toll_free("+14155550100"));
-        assert!(!is_toll_free("+448001234567"));
     }
 }

@@ -1,11 +1,13 @@
 //! A message's Media subresource: <https://www.twilio.com/docs/messaging/api/media-resource>.
 //! Each `MediaUrl` of a message is one Media item. Its SID is derived from the message SID and
-//! the item's position, so it is the same on every request without being stored.
+//! the item's position, so it is the same on every request without being stored. A deleted
+//! item leaves the lists; the message's `num_media` still counts what was sent with it.
 
 use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -15,7 +17,7 @@ use super::auth::Scope;
 use super::error::TwilioError;
 use super::messages::not_found_at;
 use super::params;
-use super::resources::{self, Page, account_uri};
+use super::resources::{self, account_uri};
 use crate::core::messaging::Message;
 use crate::core::time::rfc2822;
 use crate::core::{ids, text};
@@ -31,17 +33,33 @@ struct MediaResource {
     uri: String,
 }
 
-/// The message whose media a request is about.
-async fn parent(state: &TwilioState, scope: &Scope) -> Result<Message, TwilioError> {
+/// The message whose media a request is about, and its media items not deleted.
+async fn parent(
+    state: &TwilioState,
+    scope: &Scope,
+) -> Result<(Message, Vec<MediaResource>), TwilioError> {
     let message_sid = scope.param(0);
     if !(ids::is_sid(message_sid, "SM") || ids::is_sid(message_sid, "MM")) {
         return Err(TwilioError::not_found(scope.path()));
     }
-    state
+    let not_found = |e| not_found_at(e, scope.path());
+    let message = state
         .core
         .message(&scope.tenant, message_sid)
         .await
-        .map_err(|e| not_found_at(e, scope.path()))
+        .map_err(not_found)?;
+    let deleted = state
+        .core
+        .deleted_message_media(&scope.tenant, message_sid)
+        .await
+        .map_err(not_found)?;
+    let items = items(&message, &deleted);
+    Ok((message, items))
+}
+
+/// The media SID a request's path names (`{MediaSid}.json`).
+fn wanted_sid(scope: &Scope) -> &str {
+    scope.param(1).strip_suffix(".json").unwrap_or_default()
 }
 
 fn media_sid(message_sid: &str, index: usize) -> String {
@@ -50,11 +68,13 @@ fn media_sid(message_sid: &str, index: usize) -> String {
     format!("ME{hex}")
 }
 
-fn items(message: &Message) -> Vec<MediaResource> {
+/// The media items of a message but those at the `deleted` positions.
+fn items(message: &Message, deleted: &[usize]) -> Vec<MediaResource> {
     message
         .media_urls
         .iter()
         .enumerate()
+        .filter(|(index, _)| !deleted.contains(index))
         .map(|(index, url)| {
             let sid = media_sid(&message.sid, index);
             MediaResource {
@@ -79,23 +99,21 @@ pub async fn list(
     State(state): State<Arc<TwilioState>>,
     scope: Scope,
 ) -> Result<Response, TwilioError> {
-    let message = parent(&state, &scope).await?;
+    let (_, all) = parent(&state, &scope).await?;
     let uri = &scope.uri;
     let params = params::query(uri)?;
     let paging = resources::paging(&params)?;
-    // A message has at most ten media items: one page holds them all.
-    let all = items(&message);
-    let page = Page {
-        path: uri.path(),
-        filters: Vec::new(),
-        key: "media_list",
-        page: 0,
-        page_size: paging.page_size,
-        items: resources::items(all.iter().take(paging.page_size as usize)),
-        has_next: false,
-        has_previous: false,
-    };
-    Ok(Json(page.into_json()).into_response())
+    // A message has at most ten media items, held in memory: paged as every short list is.
+    Ok(Json(resources::memory_page(
+        uri.path(),
+        resources::filters(&params),
+        "media_list",
+        &all,
+        &paging,
+        |item| &item.sid,
+        |item| item,
+    ))
+    .into_response())
 }
 
 /// Fetch one media item: `GET …/Messages/{Sid}/Media/{MediaSid}.json`.
@@ -103,13 +121,30 @@ pub async fn fetch(
     State(state): State<Arc<TwilioState>>,
     scope: Scope,
 ) -> Result<Response, TwilioError> {
-    let message = parent(&state, &scope).await?;
-    let wanted = scope.param(1).strip_suffix(".json").unwrap_or_default();
-    items(&message)
+    let (_, items) = parent(&state, &scope).await?;
+    items
         .into_iter()
-        .find(|m| m.sid == wanted)
+        .find(|m| m.sid == wanted_sid(&scope))
         .map(|m| Json(m).into_response())
         .ok_or_else(|| TwilioError::not_found(scope.path()))
+}
+
+/// Delete one media item: `DELETE …/Messages/{Sid}/Media/{MediaSid}.json` → 204. Twilio
+/// deletes the stored file; here the item leaves the message's media list.
+pub async fn delete(
+    State(state): State<Arc<TwilioState>>,
+    scope: Scope,
+) -> Result<Response, TwilioError> {
+    let (message, _) = parent(&state, &scope).await?;
+    let position = (0..message.media_urls.len())
+        .find(|&index| media_sid(&message.sid, index) == wanted_sid(&scope))
+        .ok_or_else(|| TwilioError::not_found(scope.path()))?;
+    state
+        .core
+        .delete_message_media(&scope.tenant, &message.sid, position)
+        .await
+        .map_err(|e| not_found_at(e, scope.path()))?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use super::params::{self, Form, Params};
 use super::resources::{self, MessageResource, Page};
 use crate::core::CoreError;
 use crate::core::messaging::{Callback, HttpMethod, MessageFilter, MessageUpdate, NewMessage};
-use crate::core::paging::{PageRequest, PageStart};
+use crate::core::paging::PageStart;
 use crate::core::{Settings, ids, text, time};
 
 /// Twilio's limit on a message body, in characters.
@@ -28,16 +28,20 @@ pub async fn create(
     Form(params): Form,
 ) -> Result<Response, TwilioError> {
     let tenant = &scope.tenant;
-    let new = decode_new_message(&params, state.core.settings(), tenant.now())?;
+    let accepts = |number: &str| state.core.accepts_number(tenant, number);
+    let new = decode_new_message(&params, state.core.settings(), tenant.now(), accepts)?;
     let message = state.core.send_message(tenant, new).await?;
     Ok((StatusCode::CREATED, Json(MessageResource::from(&message))).into_response())
 }
 
-/// Check a create request as Twilio does, in Twilio's order, with Twilio's codes.
+/// Check a create request as Twilio does, in Twilio's order, with Twilio's codes. `accepts`
+/// says whether a phone number fits its country's numbering plan or is one the tenant names
+/// (see `core::numbering`).
 fn decode_new_message(
     params: &Params,
     settings: &Settings,
     now: time::Millis,
+    accepts: impl Fn(&str) -> bool,
 ) -> Result<NewMessage, TwilioError> {
     let to = params
         .non_empty("To")
@@ -106,7 +110,7 @@ fn decode_new_message(
     }
     if settings.validate_phone_format {
         let (_, to_number) = text::split_channel(&to);
-        if !to.is_empty() && !text::is_e164(to_number) {
+        if !to.is_empty() && !accepts(to_number) {
             return Err(TwilioError::bad_request(
                 21211,
                 format!("The 'To' number {to} is not a valid phone number."),
@@ -114,7 +118,13 @@ fn decode_new_message(
         }
         if let Some(from) = &from {
             let (_, from_number) = text::split_channel(from);
-            if !text::is_valid_sender(from_number) {
+            // A short code or an alphanumeric sender ID has no country to check against.
+            let valid = if from_number.starts_with('+') {
+                accepts(from_number)
+            } else {
+                text::is_valid_sender(from_number)
+            };
+            if !valid {
                 return Err(TwilioError::bad_request(
                     21212,
                     format!(
@@ -335,29 +345,12 @@ pub async fn list(
         filter.sent_before = Some(filter.sent_before.map_or(end, |e| e.min(end)));
     }
 
-    let invalid_token =
-        |token: &str| TwilioError::bad_request(20001, format!("Invalid PageToken {token:?}"));
-    let start = match paging.token.as_deref() {
-        None if paging.page > 0 => {
-            return Err(TwilioError::bad_request(
-                70002,
-                "Paged requests must include a PageToken",
-            ));
-        }
-        None => PageStart::First,
-        Some(token) => match token.split_at_checked(2) {
-            Some(("PA", sid)) => PageStart::After(sid.to_owned()),
-            Some(("PB", sid)) => PageStart::Before(sid.to_owned()),
-            _ => return Err(invalid_token(token)),
-        },
-    };
-    let request = PageRequest {
-        start,
-        size: paging.page_size,
-    };
+    let request = paging.request();
     let page = match state.core.list_messages(tenant, &filter, &request).await {
         Err(CoreError::Invalid(_)) => {
-            return Err(invalid_token(paging.token.as_deref().unwrap_or_default()));
+            return Err(resources::invalid_token(
+                paging.token.as_deref().unwrap_or_default(),
+            ));
         }
         other => other?,
     };

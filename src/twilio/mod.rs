@@ -15,7 +15,7 @@ pub mod seed;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::get;
 
 use crate::core::Core;
 
@@ -61,7 +61,7 @@ fn routes() -> Router<Arc<TwilioState>> {
         )
         .route(
             "/2010-04-01/Accounts/{account}/Messages/{message}/Media/{media}",
-            get(media::fetch),
+            get(media::fetch).delete(media::delete),
         )
         .route(
             "/2010-04-01/Accounts/{account}/Keys.json",
@@ -81,7 +81,7 @@ fn routes() -> Router<Arc<TwilioState>> {
         )
         .route(
             "/2010-04-01/Accounts/{account}/IncomingPhoneNumbers/Mobile.json",
-            post(incoming_phone_numbers::create_mobile),
+            get(incoming_phone_numbers::list_mobile).post(incoming_phone_numbers::create_mobile),
         )
         .route(
             "/2010-04-01/Accounts/{account}/IncomingPhoneNumbers/TollFree.json",

@@ -187,9 +187,29 @@ pub struct Paging {
     pub page: u32,
     pub page_size: u32,
     pub token: Option<String>,
+    /// Where the page starts, read from the token.
+    pub start: PageStart,
 }
 
-/// Twilio pages hold 50 items unless asked, and at most 1,000 (larger sizes are capped).
+impl Paging {
+    pub fn request(&self) -> PageRequest {
+        PageRequest {
+            start: self.start.clone(),
+            size: self.page_size,
+        }
+    }
+}
+
+/// The paging parameters every list reads, checked the same way on every list. Twilio pages
+/// hold 50 items unless asked, and at most 1,000 (larger sizes are capped).
+///
+/// `Page` is "the page index, simply for client state" (the spec): a page past the first is
+/// reached only through the `PageToken` of a `next_page_uri` or `previous_page_uri`. Twilio
+/// dropped absolute paging in 2015, and `Page=N` without a `PageToken` is refused on every list
+/// with 400 / 20001 "PageToken is required for paging." (as twilio-python issue 395 shows it for
+/// Messages; twilio-php issue 507 shows Accounts refusing it too, worded "Paged requests must
+/// include a PageToken" with no code: the first, which comes with its code, is followed).
+/// `Page=0` without a token is the first page.
 pub fn paging(params: &Params) -> Result<Paging, super::error::TwilioError> {
     let invalid = |name: &str, value: &str| {
         super::error::TwilioError::bad_request(
@@ -208,11 +228,32 @@ pub fn paging(params: &Params) -> Result<Paging, super::error::TwilioError> {
         None => 0,
         Some(raw) => raw.parse::<u32>().map_err(|_| invalid("Page", raw))?,
     };
+    let token = params.non_empty("PageToken").map(str::to_owned);
+    let start = match token.as_deref() {
+        None if page > 0 => {
+            return Err(super::error::TwilioError::bad_request(
+                20001,
+                "PageToken is required for paging.",
+            ));
+        }
+        None => PageStart::First,
+        Some(token) => match token.split_at_checked(2) {
+            Some(("PA", after)) if !after.is_empty() => PageStart::After(after.to_owned()),
+            Some(("PB", before)) if !before.is_empty() => PageStart::Before(before.to_owned()),
+            _ => return Err(invalid_token(token)),
+        },
+    };
     Ok(Paging {
         page,
         page_size,
-        token: params.non_empty("PageToken").map(str::to_owned),
+        token,
+        start,
     })
+}
+
+/// A `PageToken` this server did not hand out.
+pub fn invalid_token(token: &str) -> super::error::TwilioError {
+    super::error::TwilioError::bad_request(20001, format!("Invalid PageToken {token:?}"))
 }
 
 /// The caller's filters: every query parameter but the paging ones, in the order given.
@@ -236,16 +277,7 @@ pub fn memory_page<'a, T, R: Serialize>(
     sid: impl Fn(&T) -> &str,
     render: impl Fn(&'a T) -> R,
 ) -> Value {
-    let token = paging.token.as_deref().unwrap_or_default();
-    let start = match token.split_at_checked(2) {
-        Some(("PA", after)) => PageStart::After(after.to_owned()),
-        Some(("PB", before)) => PageStart::Before(before.to_owned()),
-        _ => PageStart::First,
-    };
-    let request = PageRequest {
-        start,
-        size: paging.page_size,
-    };
+    let request = paging.request();
     let page = crate::core::paging::Page::of_list(all.iter().collect(), &request, |item| sid(item));
     Page {
         path,

@@ -296,7 +296,7 @@ async fn absurd_paging_parameters_are_refused_or_capped() {
         assert!(body["code"].as_u64().is_some(), "{query}");
     }
     let (status, body) = app.get(&format!("{path}?Page=2")).await;
-    assert_twilio_error(status, &body, 400, 70002);
+    assert_twilio_error(status, &body, 400, 20001);
     let (status, body) = app.get(&format!("{path}?PageSize=5000")).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["page_size"], 1000);

@@ -355,4 +355,50 @@ async fn media_subresources_list_each_media_url() {
     let missing = media_uri.replace("Media.json", &format!("Media/ME{}.json", "0".repeat(32)));
     let (status, body) = app.get(&missing).await;
     assert_twilio_error(status, &body, 404, 20404);
+    let (status, body) = app.delete(&missing).await;
+    assert_twilio_error(status, &body, 404, 20404);
+}
+
+#[tokio::test]
+async fn a_deleted_media_item_leaves_the_list_and_the_others_keep_their_sids() {
+    let app = spawn_app().await;
+    let mms = app
+        .send(&[
+            ("To", "+15557654321"),
+            ("From", FROM),
+            ("MediaUrl", "https://example.com/a.jpg"),
+            ("MediaUrl", "https://example.com/b.png"),
+            ("MediaUrl", "https://example.com/c.gif"),
+        ])
+        .await;
+    let media_uri = mms["subresource_uris"]["media"].as_str().unwrap();
+    let (_, before) = app.get(media_uri).await;
+    let uri_of = |i: usize| before["media_list"][i]["uri"].as_str().unwrap().to_owned();
+
+    let (status, body) = app.delete(&uri_of(1)).await;
+    assert_eq!(status, 204, "{body}");
+    assert_eq!(body, Value::Null, "a 204 has no body");
+    let (_, after) = app.get(media_uri).await;
+    let sids: Vec<&Value> = after["media_list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| &m["sid"])
+        .collect();
+    assert_eq!(
+        sids,
+        [
+            &before["media_list"][0]["sid"],
+            &before["media_list"][2]["sid"]
+        ]
+    );
+    let (status, body) = app.get(&uri_of(1)).await;
+    assert_twilio_error(status, &body, 404, 20404);
+    let (status, body) = app.delete(&uri_of(1)).await;
+    assert_twilio_error(status, &body, 404, 20404);
+    let (status, third) = app.get(&uri_of(2)).await;
+    assert_eq!((status, &third), (200, &before["media_list"][2]));
+    // The message still says what was sent with it.
+    let (_, message) = app.get(mms["uri"].as_str().unwrap()).await;
+    assert_eq!(message["num_media"], "3");
 }

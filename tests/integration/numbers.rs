@@ -85,8 +85,8 @@ async fn a_number_is_bought_fetched_updated_and_released() {
         "status",
         "status_callback",
         "status_callback_method",
-        "subresource_uris",
         "trunk_sid",
+        "type",
         "uri",
         "voice_application_sid",
         "voice_caller_id_lookup",
@@ -118,15 +118,13 @@ async fn a_number_is_bought_fetched_updated_and_released() {
     assert_eq!(number["voice_method"], "GET");
     assert_eq!(number["voice_fallback_url"], Value::Null);
     assert_eq!(number["voice_caller_id_lookup"], false);
+    assert_eq!(number["type"], "local");
+    assert_eq!(number["sms_application_sid"], Value::Null);
     assert!(
         number["date_created"].as_str().unwrap().ends_with(" +0000"),
         "{number}"
     );
     assert_eq!(number["uri"], number_path(&sid));
-    assert_eq!(
-        number["subresource_uris"]["assigned_add_ons"],
-        format!("/2010-04-01/Accounts/{SID}/IncomingPhoneNumbers/{sid}/AssignedAddOns.json")
-    );
 
     let (status, fetched) = app.get(&number_path(&sid)).await;
     assert_eq!(status, 200, "{fetched}");
@@ -171,7 +169,8 @@ async fn the_list_filters_and_pages() {
         ("+14155550100", "first"),
         ("+14155550101", "second"),
         ("+18005550100", "toll free"),
-        ("+447700900123", "london"),
+        // A UK mobile (07400…): Ofcom's drama range 07700 900… is in no mobile range.
+        ("+447400123456", "london"),
     ] {
         buy(&app, &[("PhoneNumber", number), ("FriendlyName", name)]).await;
     }
@@ -185,7 +184,7 @@ async fn the_list_filters_and_pages() {
             "+14155550100",
             "+14155550101",
             "+18005550100",
-            "+447700900123"
+            "+447400123456"
         ]
     );
     assert_eq!(list["page"], 0);
@@ -212,23 +211,40 @@ async fn the_list_filters_and_pages() {
         filtered("PhoneNumber=555010*").await,
         ["+14155550100", "+14155550101", "+18005550100"]
     );
-    assert_eq!(filtered("FriendlyName=london").await, ["+447700900123"]);
+    assert_eq!(filtered("FriendlyName=london").await, ["+447400123456"]);
     assert!(filtered("FriendlyName=nobody").await.is_empty());
     assert!(filtered("Origin=hosted").await.is_empty());
 
-    // By kind, from the area code.
-    let (_, toll_free) = app
-        .get(&format!(
-            "/2010-04-01/Accounts/{SID}/IncomingPhoneNumbers/TollFree.json"
-        ))
-        .await;
-    assert_eq!(phone_numbers(&toll_free), ["+18005550100"]);
-    let (_, local) = app
-        .get(&format!(
-            "/2010-04-01/Accounts/{SID}/IncomingPhoneNumbers/Local.json"
-        ))
-        .await;
-    assert_eq!(phone_numbers(&local).len(), 4);
+    // By kind, from the number's country plan: toll-free area codes, mobile ranges.
+    let by_kind = |kind: &'static str| {
+        let app = &app;
+        async move {
+            let path = format!("/2010-04-01/Accounts/{SID}/IncomingPhoneNumbers/{kind}.json");
+            let (status, list) = app.get(&path).await;
+            assert_eq!(status, 200, "{list}");
+            assert!(
+                list["incoming_phone_numbers"][0].get("type").is_none(),
+                "the by-kind lists' items have no type: {list}"
+            );
+            phone_numbers(&list)
+                .into_iter()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(by_kind("TollFree").await, ["+18005550100"]);
+    assert_eq!(by_kind("Mobile").await, ["+447400123456"]);
+    assert_eq!(by_kind("Local").await.len(), 3);
+    let types: Vec<&str> = list["incoming_phone_numbers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|n| n["type"].as_str())
+        .collect();
+    assert!(
+        types.contains(&"toll-free") && types.contains(&"mobile") && types.contains(&"local"),
+        "{types:?}"
+    );
 
     // Paging: follow next_page_uri as the SDKs do.
     let (_, first) = app.get(&format!("{}?PageSize=2", numbers_path())).await;

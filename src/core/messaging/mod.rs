@@ -276,6 +276,43 @@ impl Core {
             .ok_or(CoreError::NotFound)
     }
 
+    /// The positions of a message's deleted media items (see [`Core::delete_message_media`]).
+    pub async fn deleted_message_media(
+        &self,
+        tenant: &Tenant,
+        sid: &str,
+    ) -> Result<Vec<usize>, CoreError> {
+        let (account_sid, sid) = (tenant.sid(), sid.to_owned());
+        self.store
+            .read(move |conn| store::deleted_message_media(conn, &account_sid, &sid))
+            .await?
+            .ok_or(CoreError::NotFound)
+    }
+
+    /// Delete the media item at `position` of a message's media; the others keep their
+    /// positions. NotFound when the message has no such item, or it is deleted already.
+    pub async fn delete_message_media(
+        &self,
+        tenant: &Tenant,
+        sid: &str,
+        position: usize,
+    ) -> Result<(), CoreError> {
+        let deleted = self
+            .store
+            .write(store::DeleteMessageMedia {
+                account_sid: tenant.sid(),
+                sid: sid.to_owned(),
+                position,
+                at: tenant.now(),
+            })
+            .await?;
+        if deleted {
+            Ok(())
+        } else {
+            Err(CoreError::NotFound)
+        }
+    }
+
     /// A page of a tenant's messages, newest first. A page next to a message the tenant does
     /// not have is refused as [`CoreError::Invalid`].
     pub async fn list_messages(

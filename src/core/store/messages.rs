@@ -383,6 +383,68 @@ impl WriteOp for UpdateMessage {
     }
 }
 
+/// The positions, in its `media_urls`, of a message's deleted media items; None when the
+/// tenant has no such message.
+pub fn deleted_message_media(
+    conn: &Connection,
+    account_sid: &str,
+    sid: &str,
+) -> Result<Option<Vec<usize>>, StoreError> {
+    let stored: Option<String> = conn
+        .prepare_cached("SELECT deleted_media FROM messages WHERE sid = ?1 AND account_sid = ?2")?
+        .query_row(params![sid, account_sid], |row| row.get(0))
+        .optional()?;
+    stored
+        .map(|json| {
+            serde_json::from_str(&json)
+                .map_err(|e| StoreError::Corrupt(format!("deleted media: {e}")))
+        })
+        .transpose()
+}
+
+/// Delete one of a message's media items, by its position; answers whether it was there to
+/// delete. Removing media removes content from the message, as redacting its body does, so it
+/// is the same event (`message_redacted`).
+#[derive(Debug, Clone)]
+pub struct DeleteMessageMedia {
+    pub account_sid: String,
+    pub sid: String,
+    pub position: usize,
+    pub at: Millis,
+}
+
+impl WriteOp for DeleteMessageMedia {
+    type Output = bool;
+
+    fn apply(
+        &self,
+        tx: &Transaction<'_>,
+        published: &mut Vec<Arc<Event>>,
+    ) -> Result<bool, StoreError> {
+        let (account_sid, sid, position) = (&self.account_sid, &self.sid, self.position);
+        let Some(message) = fetch_message(tx, account_sid, sid)? else {
+            return Ok(false);
+        };
+        let mut deleted = deleted_message_media(tx, account_sid, sid)?.unwrap_or_default();
+        if position >= message.media_urls.len() || deleted.contains(&position) {
+            return Ok(false);
+        }
+        deleted.push(position);
+        deleted.sort_unstable();
+        tx.prepare_cached(
+            "UPDATE messages SET deleted_media = ?1 WHERE sid = ?2 AND account_sid = ?3",
+        )?
+        .execute(params![json(&deleted)?, sid, account_sid])?;
+        let event = NewEvent {
+            account_sid: account_sid.clone(),
+            at: self.at,
+            data: EventData::MessageRedacted { sid: sid.clone() },
+        };
+        published.push(insert_event(tx, &event)?);
+        Ok(true)
+    }
+}
+
 /// Delete a message and its pending jobs; answers whether it existed.
 #[derive(Debug, Clone)]
 pub struct DeleteMessage {

@@ -56,8 +56,9 @@ pub use events::{AppendEvent, events_after, latest_event_seq};
 pub use jobs::{Job, JobKind, NewJob, load_jobs};
 pub use media::{DeleteMedia, PutMedia, fetch_media, fetch_media_content, media_count};
 pub use messages::{
-    ApplyStep, CreateMessage, DeleteMessage, PageFrom, SetStatus, StatusSet, UpdateMessage,
-    fetch_message, last_inbound_at, list_messages, message_seq, whatsapp_conversation,
+    ApplyStep, CreateMessage, DeleteMessage, DeleteMessageMedia, PageFrom, SetStatus, StatusSet,
+    UpdateMessage, deleted_message_media, fetch_message, last_inbound_at, list_messages,
+    message_seq, whatsapp_conversation,
 };
 pub use numbers::{DeleteNumber, PutNumber, SetOptOut};
 pub use whatsapp_users::{RememberWhatsAppUser, WhatsAppUserKey, whatsapp_user};
@@ -127,6 +128,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0005_whatsapp_media.sql"),
     include_str!("../../../migrations/0006_delivery_notices.sql"),
     include_str!("../../../migrations/0007_whatsapp_users.sql"),
+    include_str!("../../../migrations/0008_deleted_media.sql"),
 ];
 
 /// Reader connections for a database file. SQLite in WAL mode lets them read while the writer
