@@ -208,6 +208,17 @@ async fn every_message_type_reaches_the_app_in_metas_signed_envelope() {
             "",
             json!({ "catalog_id": "c1", "product_items": [{ "product_retailer_id": "p1", "quantity": 2 }] }),
         ),
+        (
+            // A shared contact card: Meta sends an array under `contacts`.
+            "contacts",
+            UserMessage::Raw(proto::RawMessage {
+                r#type: "contacts".into(),
+                json: r#"[{"name":{"formatted_name":"Ada Lovelace","first_name":"Ada"},"phones":[{"phone":"+44 7700 900123","wa_id":"447700900123","type":"CELL"}]}]"#.into(),
+            }),
+            "",
+            json!([{ "name": { "formatted_name": "Ada Lovelace", "first_name": "Ada" },
+                "phones": [{ "phone": "+44 7700 900123", "wa_id": "447700900123", "type": "CELL" }] }]),
+        ),
     ];
     for (index, (message_type, message, context_id, expected)) in cases.into_iter().enumerate() {
         let sent = control
@@ -264,8 +275,8 @@ async fn every_message_type_reaches_the_app_in_metas_signed_envelope() {
         .await
         .expect("SendInbound with media")
         .into_inner();
-    let requests = receiver.wait_for(9).await;
-    let message = checked_envelope(&requests[8], &tenant, &sent);
+    let requests = receiver.wait_for(10).await;
+    let message = checked_envelope(&requests[9], &tenant, &sent);
     let image = &message["image"];
     assert_eq!(message["type"], "image");
     assert!(
@@ -318,7 +329,7 @@ async fn every_message_type_reaches_the_app_in_metas_signed_envelope() {
         assert_eq!(refused.code(), Code::InvalidArgument, "{refused:?}");
         assert!(refused.message().contains(wanted), "{}", refused.message());
     }
-    assert_eq!(receiver.requests().len(), 9, "nothing more was sent");
+    assert_eq!(receiver.requests().len(), 10, "nothing more was sent");
 }
 
 #[tokio::test]

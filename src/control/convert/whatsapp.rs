@@ -159,9 +159,18 @@ pub fn user_message(
         }
         M::Raw(raw) => {
             required(&raw.r#type, "raw.type")?;
-            user_messages::shaped(&raw.r#type, json_object(&raw.json, "raw.json")?)
+            user_messages::shaped(&raw.r#type, raw_content(&raw.r#type, &raw.json)?)
         }
     })
+}
+
+/// A raw message's content: the object under its type, or the array Meta sends for `contacts`
+/// (a shared contact card is `"contacts": [{"name": …, "phones": […]}]`).
+fn raw_content(message_type: &str, text: &str) -> Result<serde_json::Value, Status> {
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(cards @ serde_json::Value::Array(_)) if message_type == "contacts" => Ok(cards),
+        _ => json_object(text, "raw.json"),
+    }
 }
 
 fn required(value: &str, field: &str) -> Result<(), Status> {

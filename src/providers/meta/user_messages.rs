@@ -122,8 +122,11 @@ pub fn media(
         content["filename"] = json!(filename);
         summary.push(filename);
     }
-    if kind == "audio" {
-        content["voice"] = json!(mime_type.starts_with("audio/ogg"));
+    match kind {
+        "audio" => content["voice"] = json!(mime_type.starts_with("audio/ogg")),
+        // Meta marks every sticker; a simulated one is a still image.
+        "sticker" => content["animated"] = json!(false),
+        _ => {}
     }
     UserMessage::new(kind, content, summary.join("\n"))
 }
@@ -216,6 +219,11 @@ fn summary_of(message_type: &str, content: &Value) -> String {
         "reaction" => field(&["emoji"]),
         "image" | "video" | "document" => field(&["caption"]).or_else(|| field(&["filename"])),
         "location" => field(&["name"]).or_else(|| field(&["address"])),
+        "contacts" => content
+            .get(0)
+            .and_then(|card| card.pointer("/name/formatted_name"))
+            .and_then(Value::as_str)
+            .map(str::to_owned),
         _ => None,
     };
     found.unwrap_or_default()
@@ -268,6 +276,23 @@ pub fn readable_answer(body: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stickers_say_they_are_still_and_a_contact_card_reads_as_its_name() {
+        let sticker = media("sticker", "1", "image/webp", None, None);
+        assert_eq!(sticker.content["animated"], false);
+        assert!(
+            media("image", "1", "image/jpeg", None, None)
+                .content
+                .get("animated")
+                .is_none()
+        );
+        let card = shaped(
+            "contacts",
+            json!([{ "name": { "formatted_name": "Ada Lovelace" }, "phones": [] }]),
+        );
+        assert_eq!(card.summary, "Ada Lovelace");
+    }
 
     #[test]
     fn the_seed_cli_kinds_become_metas_inbound_shapes() {
