@@ -152,7 +152,8 @@ class ToMockingbird(httpx.HTTPTransport):
 class Bot:
     """A pywa bot on its own Flask server at 127.0.0.1:<free port><endpoint>.
 
-    What it answers: "hi" gets a greeting with two reply buttons, "list" a list, "photo" an
+    What it answers: "hi" is marked read with a typing indicator and gets a greeting with two
+    reply buttons, "list" a list, "photo" an
     uploaded image, "order" the `order_update` template; media is downloaded and acknowledged
     with its size; a tapped button gets "You chose …". Every update and every send (or send
     error) goes to `inbox`.
@@ -210,6 +211,7 @@ class Bot:
                 return
             command = msg.text.strip().lower()
             if command == "hi":
+                inbox.put("typing", msg.indicate_typing(), to=msg)  # marks it read, too
                 self._send(msg, lambda: msg.reply_text(
                     f"Hello {msg.from_user.name}! What can we do for you?",
                     buttons=[Button(title="Track order", callback_data="track"), Button(title="Talk to us", callback_data="agent")],
@@ -396,6 +398,8 @@ def test_a_bot_with_the_wrong_app_secret_rejects_the_webhooks(control, tenant, r
 
 
 def test_a_greeting_is_answered_with_buttons_whose_tap_the_bot_handles(bot, users, control, tenant):
+    from mockingbird.v1 import common_pb2, events_pb2
+
     user = "263778177125"
     said = users.say(user, profile_name="Tendai", text=_text("hi"))
 
@@ -406,6 +410,16 @@ def test_a_greeting_is_answered_with_buttons_whose_tap_the_bot_handles(bot, user
     assert msg.from_user.bsuid, "every user has a business-scoped user id"
     assert msg.metadata.phone_number_id == tenant.whatsapp.phone_number_id
     assert msg.waba_id == tenant.whatsapp.business_account_id
+
+    # The bot marked the message read (and showed a typing indicator) before answering.
+    typing = bot.inbox.take("typing", lambda item: item.extra["to"].id == msg.id, "the typing indicator", whole=True)
+    assert typing.update.success is True
+    read_event = control.events.WaitFor(events_pb2.WaitForRequest(
+        filter=events_pb2.EventFilter(account_sid=tenant.account_sid, kinds=[events_pb2.EVENT_KIND_MESSAGE_STATUS_CHANGED],
+                                      sid=msg.id, statuses=[common_pb2.MESSAGE_STATUS_READ]),
+        after_sequence=said.after_sequence, timeout=Duration(seconds=int(WAIT_SECONDS)),
+    ), timeout=GRPC_TIMEOUT_SECONDS)
+    assert read_event.message_status_changed.sid == msg.id
 
     # The reply with two buttons, as mockingbird stored it.
     reply = sent_to(bot, msg.id)
