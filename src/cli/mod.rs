@@ -134,6 +134,13 @@ pub struct WhatsAppSendArgs {
     /// The user's profile name.
     #[arg(long, default_value = "CLI User")]
     pub name: String,
+    /// The username the user adopted (`contacts[0].profile.username` in the webhook).
+    #[arg(long)]
+    pub username: Option<String>,
+    /// The user hides their phone number (needs --username): the webhook names them only by
+    /// their business-scoped user id (BSUID), with no `wa_id` and no `from`.
+    #[arg(long, requires = "username")]
+    pub hide_phone: bool,
     /// What the user sends: text, button (a template's quick reply), interactive (a reply
     /// button), list (a list row), nfm_reply (a Flow's answers), location (`lat,long`) or
     /// reaction (an emoji, to the --context-id message). A text may use the seed's syntaxes:

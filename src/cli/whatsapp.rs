@@ -42,6 +42,8 @@ pub async fn send(args: WhatsAppSendArgs) -> Result<(), String> {
             profile_name: args.name.clone(),
             context_id,
             target: args.target.clone().unwrap_or_default(),
+            username: args.username.clone().unwrap_or_default(),
+            hide_phone: args.hide_phone,
             message: Some(message),
         })?)
         .await

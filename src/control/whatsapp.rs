@@ -4,7 +4,9 @@
 use tonic::{Request, Response, Status};
 
 use super::{ControlPlane, convert};
-use crate::core::whatsapp::{InboundDelivery, Verification, WebhookTarget, WhatsAppUpdate};
+use crate::core::whatsapp::{
+    InboundDelivery, Verification, WebhookTarget, WhatsAppInbound, WhatsAppUpdate,
+};
 use crate::proto::{self, whats_app_server};
 
 type Answer<T> = Result<Response<T>, Status>;
@@ -51,11 +53,15 @@ impl whats_app_server::WhatsApp for ControlPlane {
         let tenant = self.tenant(&r.account_sid)?;
         let target = self.webhook_target(&r.target)?;
         let text = |value: String| (!value.is_empty()).then_some(value);
-        let inbound = convert::user_message(r.message)?.into_inbound(
-            &r.from,
-            text(r.profile_name),
-            text(r.context_id),
-        );
+        let inbound = WhatsAppInbound {
+            username: text(r.username),
+            hide_phone: r.hide_phone,
+            ..convert::user_message(r.message)?.into_inbound(
+                &r.from,
+                text(r.profile_name),
+                text(r.context_id),
+            )
+        };
         // Read before the message is stored, so everything the app does in answer comes after.
         let after_sequence = self.core.events().latest_seq();
         let outcome = self.core.receive_whatsapp(&tenant, inbound, target).await?;
@@ -135,12 +141,13 @@ impl whats_app_server::WhatsApp for ControlPlane {
         if r.user.is_empty() {
             return Err(Status::invalid_argument("user is required"));
         }
-        let messages = self
+        let (user, messages) = self
             .core
             .whatsapp_conversation(&tenant, &r.user, super::page_limit(r.limit))
             .await?;
         Ok(Response::new(proto::GetConversationResponse {
             messages: messages.iter().map(convert::message).collect(),
+            user: Some(convert::whatsapp_user(&user)),
         }))
     }
 }

@@ -14,6 +14,7 @@ use crate::core::rules::Step;
 use crate::core::store::{self, CallbackAttempt, Job, JobKind, NewJob};
 use crate::core::tenants::{Account, Tenant, WhatsAppIdentity};
 use crate::core::time::Millis;
+use crate::core::whatsapp::WhatsAppUser;
 use crate::core::{Core, CoreError, ids};
 
 /// Sends what the core decides to send. Implementations never decide anything: they encode the
@@ -164,6 +165,13 @@ pub struct WhatsAppNotify {
     pub category: String,
     /// The conversation the message opened or joined (hex, as Meta's ids are).
     pub conversation_id: String,
+    /// The recipient as known when the message was sent; none for a BSUID the tenant never met
+    /// (and on deliveries stored before BSUIDs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recipient: Option<WhatsAppUser>,
+    /// The BSUID the app addressed, when it sent by BSUID (`recipient`) rather than by phone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub addressed_user_id: Option<String>,
 }
 
 impl WhatsAppNotify {
@@ -215,8 +223,9 @@ pub struct WhatsAppDetails {
 pub struct WhatsAppIncoming {
     /// The business the user wrote to.
     pub identity: WhatsAppIdentity,
-    /// The user's `wa_id`: digits.
-    pub wa_id: String,
+    /// Who wrote: phone number (digits), BSUID, username, whether the phone is hidden.
+    #[serde(default)]
+    pub user: WhatsAppUser,
     pub profile_name: String,
     pub message_id: String,
     pub at: Millis,

@@ -21,32 +21,63 @@ const CONVERSATION_MS: Millis = 24 * 3600 * 1000;
 
 /// The webhook body of a user's message (§4.3–§4.4): the complete envelope with the contact,
 /// a string timestamp, and `context` when the user replied to one of the business's messages.
-/// The system message type has no `contacts`, as Meta sends it.
-pub fn inbound_message(user: &WhatsAppIncoming) -> String {
-    let content: Value = serde_json::from_str(&user.content).unwrap_or(Value::Null);
+/// The system message type has no `contacts`, as Meta sends it (its system-messages webhook
+/// reference, Aug 2026).
+///
+/// Identifiers as Meta sends them since April 2026 (Meta's business-scoped user ids page;
+/// dualhook.com/docs/contacts-bsuid-webhooks; pywa 4.5 `User.from_contact`; whatsapp-api-js 6.3
+/// `ServerContacts`): `contacts[].user_id` always, `profile.username` when the user has one,
+/// `messages[].from_user_id` beside `from`; a user who hides their phone number has no
+/// `wa_id` and no `from`.
+pub fn inbound_message(incoming: &WhatsAppIncoming) -> String {
+    let user = &incoming.user;
+    let content: Value = serde_json::from_str(&incoming.content).unwrap_or(Value::Null);
     let mut message = Map::new();
-    if let Some(context_id) = &user.context_id {
+    if let Some(context_id) = &incoming.context_id {
         message.insert(
             "context".into(),
-            json!({ "from": user.identity.business_number(), "id": context_id }),
+            json!({ "from": incoming.identity.business_number(), "id": context_id }),
         );
     }
-    message.insert("from".into(), json!(user.wa_id));
-    message.insert("id".into(), json!(user.message_id));
-    message.insert("timestamp".into(), json!(seconds(user.at)));
-    message.insert("type".into(), json!(user.message_type));
-    message.insert(user.message_type.clone(), content);
+    if let Some(phone) = user.visible_wa_id() {
+        message.insert("from".into(), json!(phone));
+    }
+    message.insert("from_user_id".into(), json!(user.user_id));
+    message.insert("id".into(), json!(incoming.message_id));
+    message.insert("timestamp".into(), json!(seconds(incoming.at)));
+    message.insert("type".into(), json!(incoming.message_type));
+    message.insert(incoming.message_type.clone(), content);
     let mut value = Map::new();
     value.insert("messaging_product".into(), json!("whatsapp"));
-    value.insert("metadata".into(), metadata(&user.identity));
-    if user.message_type != "system" {
+    value.insert("metadata".into(), metadata(&incoming.identity));
+    if incoming.message_type != "system" {
+        let mut profile = Map::new();
+        profile.insert("name".into(), json!(incoming.profile_name));
+        if let Some(username) = &user.username {
+            profile.insert("username".into(), json!(username));
+        }
         value.insert(
             "contacts".into(),
-            json!([{ "profile": { "name": user.profile_name }, "wa_id": user.wa_id }]),
+            json!([contact(
+                Value::Object(profile),
+                user.visible_wa_id(),
+                &user.user_id
+            )]),
         );
     }
     value.insert("messages".into(), json!([Value::Object(message)]));
-    envelope(&user.identity.business_account_id, Value::Object(value))
+    envelope(&incoming.identity.business_account_id, Value::Object(value))
+}
+
+/// One `contacts[]` entry: `profile`, `wa_id` when the phone number may be shown, `user_id`.
+fn contact(profile: Value, wa_id: Option<&str>, user_id: &str) -> Value {
+    let mut contact = Map::new();
+    contact.insert("profile".into(), profile);
+    if let Some(wa_id) = wa_id {
+        contact.insert("wa_id".into(), json!(wa_id));
+    }
+    contact.insert("user_id".into(), json!(user_id));
+    Value::Object(contact)
 }
 
 /// The status webhook of a Cloud API message entering `step` (§4.5), whose status Meta calls
@@ -59,12 +90,34 @@ pub fn message_status(
     step: &Step,
     at: Millis,
 ) -> String {
+    // The recipient's identifiers (Meta's business-scoped user ids page, dualhook's summary
+    // of it, whatsapp-api-js 6.3 `ServerStatusPayload`): a message sent to a phone number
+    // reports that number in `recipient_id`; one sent to a BSUID reports the number only if
+    // the user shows it. `recipient_user_id` is on every sent, delivered and read status, and
+    // on a failed one only when the message was sent to a BSUID. Statuses before BSUIDs carry
+    // neither a known user nor a BSUID: the number alone.
+    let failed = status == "failed";
+    let by_user_id = notify.addressed_user_id.as_deref();
+    let user = notify.recipient.as_ref();
+    let phone = match (by_user_id, user) {
+        (None, _) => Some(recipient),
+        (Some(_), Some(user)) => user.visible_wa_id(),
+        (Some(_), None) => None,
+    };
+    let user_id = user.map(|u| u.user_id.as_str()).or(by_user_id);
     let mut entry = Map::new();
     entry.insert("id".into(), json!(wamid));
     entry.insert("status".into(), json!(status));
     entry.insert("timestamp".into(), json!(seconds(at)));
-    entry.insert("recipient_id".into(), json!(recipient));
-    if status == "failed" {
+    if let Some(phone) = phone {
+        entry.insert("recipient_id".into(), json!(phone));
+    }
+    if let Some(user_id) = user_id
+        && (!failed || by_user_id.is_some())
+    {
+        entry.insert("recipient_user_id".into(), json!(user_id));
+    }
+    if failed {
         // Meta's default for a message it could not deliver: 131026, "Message undeliverable".
         let code = step.error_code.unwrap_or(131026);
         let title = title_of(code);
@@ -104,15 +157,31 @@ pub fn message_status(
     if let Some(data) = &notify.callback_data {
         entry.insert("biz_opaque_callback_data".into(), json!(data));
     }
-    let value = json!({
-        "messaging_product": "whatsapp",
-        "metadata": {
+    let mut value = Map::new();
+    value.insert("messaging_product".into(), json!("whatsapp"));
+    value.insert(
+        "metadata".into(),
+        json!({
             "display_phone_number": notify.display_phone_number,
             "phone_number_id": notify.phone_number_id,
-        },
-        "statuses": [Value::Object(entry)],
-    });
-    envelope(&notify.business_account_id, value)
+        }),
+    );
+    // Sent, delivered and read statuses carry the recipient in `contacts` since 2026 (pywa 4.5
+    // reads it on every status); failed ones carry none, as Meta's page says, although pywa
+    // 4.5's `MessageStatus.from_update` indexes `contacts[0]` on those too. The username shows
+    // on delivered and read statuses only.
+    if let (false, Some(user_id)) = (failed, user_id) {
+        let mut profile = Map::new();
+        if let (true, Some(username)) = (status != "sent", user.and_then(|u| u.username.as_ref())) {
+            profile.insert("username".into(), json!(username));
+        }
+        value.insert(
+            "contacts".into(),
+            json!([contact(Value::Object(profile), phone, user_id)]),
+        );
+    }
+    value.insert("statuses".into(), json!([Value::Object(entry)]));
+    envelope(&notify.business_account_id, Value::Object(value))
 }
 
 /// `{"object": "whatsapp_business_account", "entry": [{"id": WABA, "changes": [{"value", "field"}]}]}`,
@@ -161,6 +230,7 @@ pub fn escape_non_ascii(json: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::whatsapp::{WhatsAppUser, business_scoped_user_id};
 
     #[test]
     fn non_ascii_characters_are_escaped_with_lowercase_hex() {
@@ -180,7 +250,7 @@ mod tests {
         };
         let body = inbound_message(&WhatsAppIncoming {
             identity,
-            wa_id: "263778177125".into(),
+            user: WhatsAppUser::with_phone("AC1", "263778177125"),
             profile_name: "Test User".into(),
             message_id: "wamid.X".into(),
             at: 1_750_000_000_123,
@@ -194,9 +264,120 @@ mod tests {
         assert_eq!(parsed["entry"][0]["changes"][0]["field"], "messages");
         assert_eq!(value["metadata"]["display_phone_number"], "15550123");
         assert_eq!(value["contacts"][0]["wa_id"], "263778177125");
+        let user_id = business_scoped_user_id("AC1", "263778177125");
+        assert_eq!(value["contacts"][0]["user_id"], user_id.as_str());
+        assert_eq!(
+            value["contacts"][0]["profile"],
+            json!({ "name": "Test User" })
+        );
         let message = &value["messages"][0];
+        assert_eq!(message["from"], "263778177125");
+        assert_eq!(message["from_user_id"], user_id.as_str());
         assert_eq!(message["timestamp"], "1750000000");
         assert_eq!(message["text"]["body"], "hi");
         assert_eq!(message["context"]["id"], "wamid.Y");
+    }
+
+    fn hidden_username_user() -> WhatsAppUser {
+        WhatsAppUser {
+            username: Some("ada.l".into()),
+            phone_hidden: true,
+            ..WhatsAppUser::with_phone("AC1", "447700900123")
+        }
+    }
+
+    fn status_value(status: &str, notify: &WhatsAppNotify) -> Value {
+        let step = Step::failing(crate::core::messaging::MessageStatus::Failed, 0, 131026);
+        let body = message_status(status, "wamid.X", "447700900123", notify, &step, 1_000);
+        let parsed: Value = serde_json::from_str(&body).unwrap();
+        parsed["entry"][0]["changes"][0]["value"].clone()
+    }
+
+    fn notify(
+        recipient: Option<WhatsAppUser>,
+        addressed_user_id: Option<String>,
+    ) -> WhatsAppNotify {
+        WhatsAppNotify {
+            phone_number_id: "1".into(),
+            display_phone_number: "15550001111".into(),
+            business_account_id: "2".into(),
+            callback_data: None,
+            category: "service".into(),
+            conversation_id: "c".into(),
+            recipient,
+            addressed_user_id,
+        }
+    }
+
+    #[test]
+    fn a_user_who_hides_their_phone_is_named_by_bsuid_and_username_only() {
+        let user = hidden_username_user();
+        let body = inbound_message(&WhatsAppIncoming {
+            identity: WhatsAppIdentity::generate(),
+            user: user.clone(),
+            profile_name: "Ada".into(),
+            message_id: "wamid.X".into(),
+            at: 0,
+            message_type: "text".into(),
+            content: r#"{"body":"hi"}"#.into(),
+            context_id: None,
+        });
+        let parsed: Value = serde_json::from_str(&body).unwrap();
+        let value = &parsed["entry"][0]["changes"][0]["value"];
+        assert_eq!(
+            value["contacts"],
+            json!([{ "profile": { "name": "Ada", "username": "ada.l" }, "user_id": user.user_id }])
+        );
+        let message = value["messages"][0].as_object().unwrap();
+        assert!(!message.contains_key("from"));
+        assert_eq!(message["from_user_id"], user.user_id.as_str());
+    }
+
+    #[test]
+    fn statuses_of_a_phone_send_carry_the_number_the_bsuid_and_a_contacts_block() {
+        let user = WhatsAppUser {
+            username: Some("ada.l".into()),
+            ..WhatsAppUser::with_phone("AC1", "447700900123")
+        };
+        let sent = status_value("sent", &notify(Some(user.clone()), None));
+        assert_eq!(sent["statuses"][0]["recipient_id"], "447700900123");
+        assert_eq!(
+            sent["statuses"][0]["recipient_user_id"],
+            user.user_id.as_str()
+        );
+        assert_eq!(
+            sent["contacts"],
+            json!([{ "profile": {}, "wa_id": "447700900123", "user_id": user.user_id }]),
+            "no username on a sent status"
+        );
+        let read = status_value("read", &notify(Some(user.clone()), None));
+        assert_eq!(read["contacts"][0]["profile"]["username"], "ada.l");
+
+        let failed = status_value("failed", &notify(Some(user), None));
+        let status = failed["statuses"][0].as_object().unwrap();
+        assert_eq!(status["recipient_id"], "447700900123");
+        assert!(!status.contains_key("recipient_user_id"), "sent to a phone");
+        assert!(
+            failed.get("contacts").is_none(),
+            "failed statuses have no contacts"
+        );
+    }
+
+    #[test]
+    fn statuses_of_a_bsuid_send_to_a_hidden_phone_carry_no_number() {
+        let user = hidden_username_user();
+        let by_id = Some(user.user_id.clone());
+        let delivered = status_value("delivered", &notify(Some(user.clone()), by_id.clone()));
+        let status = delivered["statuses"][0].as_object().unwrap();
+        assert!(!status.contains_key("recipient_id"));
+        assert_eq!(status["recipient_user_id"], user.user_id.as_str());
+        assert_eq!(
+            delivered["contacts"],
+            json!([{ "profile": { "username": "ada.l" }, "user_id": user.user_id }])
+        );
+        let failed = status_value("failed", &notify(None, Some("US.1".into())));
+        let status = failed["statuses"][0].as_object().unwrap();
+        assert_eq!(status["recipient_user_id"], "US.1");
+        assert!(!status.contains_key("recipient_id"));
     }
 }

@@ -39,7 +39,12 @@ pub async fn send(
         }
         SendRequest::Message(MessageSend { to_input, send }) => {
             let is_template = send.template.is_some();
-            let wa_id = send.to.clone();
+            // Meta answers a send to a BSUID with the `user_id` in place of the `wa_id`
+            // (dualhook.com's summary of Meta's BSUID API changes).
+            let contact = match &send.recipient_user_id {
+                Some(user_id) => json!({ "input": to_input, "user_id": user_id }),
+                None => json!({ "input": to_input, "wa_id": send.to }),
+            };
             let sent = state.core.send_whatsapp(&tenant, send).await?;
             // Meta adds `message_status` to template sends (and, per the spec, may to others);
             // clients read `messages[0].id`.
@@ -49,7 +54,7 @@ pub async fn send(
             }
             Ok(Json(json!({
                 "messaging_product": "whatsapp",
-                "contacts": [{ "input": to_input, "wa_id": wa_id }],
+                "contacts": [contact],
                 "messages": [entry],
             }))
             .into_response())

@@ -90,14 +90,25 @@ fn checked_envelope(
         }),
         "{body}"
     );
+    let stored = sent.message.as_ref().expect("the stored message");
+    let user = stored
+        .whatsapp
+        .as_ref()
+        .and_then(|w| w.user.clone())
+        .expect("the stored message names its user");
+    // The BSUID: the country of +263, a period, twenty digits.
+    assert!(
+        user.user_id.starts_with("ZW.") && user.user_id.len() == 23,
+        "{user:?}"
+    );
     assert_eq!(
         value["contacts"],
-        json!([{ "profile": { "name": "Tendai" }, "wa_id": USER }]),
+        json!([{ "profile": { "name": "Tendai" }, "wa_id": USER, "user_id": user.user_id }]),
         "{body}"
     );
     let message = value["messages"][0].clone();
     assert_eq!(message["from"], USER, "{body}");
-    let stored = sent.message.as_ref().expect("the stored message");
+    assert_eq!(message["from_user_id"], user.user_id.as_str(), "{body}");
     assert_eq!(message["id"], stored.sid.as_str(), "{body}");
     assert!(stored.sid.starts_with("wamid."), "{}", stored.sid);
     let timestamp = message["timestamp"].as_str().expect("a string timestamp");

@@ -6,6 +6,7 @@ use tonic::Status;
 use super::timestamp;
 use crate::core::messaging::{Direction, HttpMethod, Message, MessageStatus, WhatsAppContent};
 use crate::core::store::CallbackAttempt;
+use crate::core::whatsapp::WhatsAppUser;
 use crate::proto;
 
 pub fn status(value: MessageStatus) -> proto::MessageStatus {
@@ -100,6 +101,17 @@ fn whatsapp_content(w: &WhatsAppContent) -> proto::WhatsAppContent {
         callback_data: w.callback_data.clone().unwrap_or_default(),
         profile_name: w.profile_name.clone().unwrap_or_default(),
         template_category: w.template_category.clone().unwrap_or_default(),
+        user: w.user.as_ref().map(whatsapp_user),
+        addressed_by_user_id: w.addressed_by_user_id,
+    }
+}
+
+pub fn whatsapp_user(u: &WhatsAppUser) -> proto::WhatsAppUser {
+    proto::WhatsAppUser {
+        user_id: u.user_id.clone(),
+        wa_id: u.wa_id.clone(),
+        username: u.username.clone().unwrap_or_default(),
+        phone_hidden: u.phone_hidden,
     }
 }
 

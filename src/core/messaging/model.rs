@@ -272,6 +272,13 @@ pub struct WhatsAppContent {
     /// webhooks; none for a free-form (service) message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_category: Option<String>,
+    /// The user on the other end, as known when the message was stored: their BSUID, username
+    /// and whether they hide their phone number. None on messages stored before BSUIDs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<crate::core::whatsapp::WhatsAppUser>,
+    /// The app addressed an outbound message by the user's BSUID (`recipient`), not by phone.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub addressed_by_user_id: bool,
 }
 
 /// What a facade asks for when an app sends a message.

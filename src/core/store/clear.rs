@@ -115,6 +115,7 @@ impl WriteOp for ResetTenant {
             "DELETE FROM events WHERE account_sid = ?1",
             "DELETE FROM opt_outs WHERE account_sid = ?1",
             "DELETE FROM whatsapp_media WHERE account_sid = ?1",
+            "DELETE FROM whatsapp_users WHERE account_sid = ?1",
         ] {
             tx.prepare_cached(sql)?.execute(params![account_sid])?;
         }
@@ -155,7 +156,7 @@ impl WriteOp for DeleteTenant {
             "DELETE FROM jobs WHERE account_sid = ?1",
             "DELETE FROM callback_attempts WHERE account_sid = ?1",
             "DELETE FROM events WHERE account_sid = ?1",
-            // Keys, numbers, opt-outs and WhatsApp media go with the row (ON DELETE CASCADE).
+            // Keys, numbers, opt-outs, WhatsApp media and users go with the row (ON DELETE CASCADE).
             "DELETE FROM tenants WHERE sid = ?1",
         ] {
             tx.prepare_cached(sql)?.execute(params![account_sid])?;

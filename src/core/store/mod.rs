@@ -45,6 +45,7 @@ mod jobs;
 mod media;
 mod messages;
 mod numbers;
+mod whatsapp_users;
 
 pub use accounts::{
     DeleteApiKey, PutAccount, PutApiKey, SetRules, StoredTenant, UpdateAccount, load_tenants,
@@ -59,6 +60,7 @@ pub use messages::{
     fetch_message, last_inbound_at, list_messages, message_seq, whatsapp_conversation,
 };
 pub use numbers::{DeleteNumber, PutNumber, SetOptOut};
+pub use whatsapp_users::{RememberWhatsAppUser, whatsapp_user_by_id, whatsapp_user_by_wa_id};
 
 /// When SQLite waits for the disk (`PRAGMA synchronous`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -124,6 +126,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0004_whatsapp.sql"),
     include_str!("../../../migrations/0005_whatsapp_media.sql"),
     include_str!("../../../migrations/0006_delivery_notices.sql"),
+    include_str!("../../../migrations/0007_whatsapp_users.sql"),
 ];
 
 /// Reader connections for a database file. SQLite in WAL mode lets them read while the writer

@@ -6,9 +6,11 @@
 
 pub mod media; // uploads: type and size limits, 30-day expiry, signed download URLs
 mod settings; // webhook URL, window, allow list, templates; the verification handshake
+mod user_ids; // business-scoped user ids and usernames
 mod users; // simulated users writing to the business; their conversations
 
 pub use settings::*;
+pub use user_ids::*;
 pub use users::*;
 
 use sha2::{Digest, Sha256};
@@ -31,8 +33,10 @@ pub const WINDOW_MS: Millis = 24 * 3600 * 1000;
 /// A message an app sends through `POST /{version}/{phone-number-id}/messages`, validated.
 #[derive(Debug, Clone, Default)]
 pub struct WhatsAppSend {
-    /// The recipient's `wa_id`: digits.
+    /// The recipient's `wa_id`: digits. Empty when the app addressed a BSUID instead.
     pub to: String,
+    /// The BSUID the app addressed (`recipient`), when `to` is empty: the core finds the user.
+    pub recipient_user_id: Option<String>,
     pub message_type: String,
     /// The type's object as JSON text.
     pub content: String,
@@ -85,6 +89,25 @@ impl Core {
         }
         let identity = tenant.account().whatsapp;
         let account_sid = tenant.sid();
+        let addressed_user_id = send.recipient_user_id.clone();
+        if addressed_user_id.is_some()
+            && let Some(used) = &send.template
+            && identity
+                .template(&used.name, &used.language)
+                .is_some_and(|t| t.category == "authentication")
+        {
+            return Err(CoreError::Rejected(bsuid_not_supported()));
+        }
+        let user = self.addressee(tenant, &send).await?;
+        // A message to a BSUID reaches the user's conversation, which is kept by phone number; a
+        // BSUID the tenant never met has no number, and the message is kept under the BSUID.
+        let send = WhatsAppSend {
+            to: user.as_ref().map_or_else(
+                || addressed_user_id.clone().unwrap_or_default(),
+                |u| u.wa_id.clone(),
+            ),
+            ..send
+        };
         if let Some(allowed) = &identity.allowed_recipients
             && !allowed.iter().any(|number| wa_id(number) == send.to)
         {
@@ -116,6 +139,17 @@ impl Core {
             })
         });
         let (script, latency_ms) = match &decision {
+            // Meta's answer to a well-formed BSUID it cannot place is not on record; it answers
+            // a phone number that is not on WhatsApp by accepting the message and failing it
+            // with 131026 (Message undeliverable), and mockingbird does the same here.
+            _ if user.is_none() => (
+                vec![Step::failing(
+                    MessageStatus::Failed,
+                    self.step_delay_ms(),
+                    131026,
+                )],
+                0,
+            ),
             Some(Decision {
                 rule,
                 outcome: Outcome::Reject(rejection),
@@ -164,6 +198,8 @@ impl Core {
                 callback_data: send.callback_data,
                 profile_name: None,
                 template_category: send.template.map(|_| category),
+                user,
+                addressed_by_user_id: addressed_user_id.is_some(),
             }),
             ..Message::outbound(
                 &account_sid,
@@ -180,6 +216,32 @@ impl Core {
             .await?;
         respond_after(latency_ms).await;
         Ok(message)
+    }
+
+    /// The user a send reaches: the one the `recipient` BSUID names (none when the tenant
+    /// never met it), or the phone number's — remembered, so that a later send to the BSUID
+    /// the status webhooks report finds them.
+    async fn addressee(
+        &self,
+        tenant: &Tenant,
+        send: &WhatsAppSend,
+    ) -> Result<Option<WhatsAppUser>, CoreError> {
+        if let Some(user_id) = &send.recipient_user_id {
+            return self.known_whatsapp_user(tenant, user_id).await;
+        }
+        if let Some(known) = self.known_whatsapp_user(tenant, &send.to).await? {
+            return Ok(Some(known));
+        }
+        let user = WhatsAppUser::with_phone(&tenant.sid(), &send.to);
+        self.store
+            .write(store::RememberWhatsAppUser {
+                account_sid: tenant.sid(),
+                user: user.clone(),
+                replace: false,
+                at: tenant.now(),
+            })
+            .await?;
+        Ok(Some(user))
     }
 
     /// Refuse a message whose media id the tenant never uploaded, or whose upload expired, as
@@ -226,6 +288,13 @@ impl Core {
                     .template_category
                     .clone()
                     .unwrap_or_else(|| "service".into()),
+                recipient: content.user.clone(),
+                addressed_user_id: content.addressed_by_user_id.then(|| {
+                    content
+                        .user
+                        .as_ref()
+                        .map_or_else(|| message.to.clone(), |u| u.user_id.clone())
+                }),
             }
         });
         Some(StatusNotify {
@@ -321,6 +390,17 @@ fn template_category(identity: &WhatsAppIdentity, used: &TemplateUse) -> Result<
         )));
     }
     Ok(template.category.clone())
+}
+
+/// Meta's 131062: one-tap, zero-tap and copy-code authentication templates need a phone
+/// number (dualhook's summary of Meta's BSUID API changes; every authentication template carries
+/// one of those OTP buttons, so the registry's authentication category stands for them).
+fn bsuid_not_supported() -> Rejection {
+    Rejection::new(
+        400,
+        131062,
+        "Business-scoped User ID recipients are not supported for this message.",
+    )
 }
 
 /// Meta's 131047, as the send call or the failed status reports it.

@@ -61,6 +61,7 @@ pub(super) async fn conversation(core: &Core, tenant: &Tenant, user: &str) -> Ve
     core.whatsapp_conversation(tenant, user, 10)
         .await
         .expect("conversation read")
+        .1
 }
 
 /// A simulated user's text to the business number.

@@ -10,7 +10,7 @@ use crate::core::messaging::{HttpMethod, Message, MessageStatus, WhatsAppContent
 use crate::core::outbox::{Delivery, Notice, Sent, TargetTreatment, WhatsAppIncoming};
 use crate::core::store::{self, CallbackAttempt};
 use crate::core::tenants::Tenant;
-use crate::core::whatsapp::wa_id;
+use crate::core::whatsapp::{WhatsAppUser, is_business_scoped_user_id, wa_id};
 use crate::core::{Core, CoreError, ids, text};
 
 /// A simulated user's message to the tenant's business number.
@@ -19,6 +19,10 @@ pub struct WhatsAppInbound {
     /// The user's number (digits, or `+` and digits).
     pub from: String,
     pub profile_name: Option<String>,
+    /// The username the user adopted, if any (`profile.username` in webhooks).
+    pub username: Option<String>,
+    /// The user hides their phone number: webhooks name them by BSUID only.
+    pub hide_phone: bool,
     /// Meta's inbound `type`: `text`, `button`, `interactive`, `location`, `image`, …
     pub message_type: String,
     /// The type's object as JSON text.
@@ -145,6 +149,17 @@ impl Core {
             .profile_name
             .filter(|name| !name.is_empty())
             .unwrap_or_else(|| crate::core::messaging::users::DEFAULT_PROFILE_NAME.into());
+        let sender = WhatsAppUser {
+            username: inbound.username.filter(|name| !name.is_empty()),
+            phone_hidden: inbound.hide_phone,
+            ..WhatsAppUser::with_phone(&account_sid, &user)
+        };
+        if sender.phone_hidden && sender.username.is_none() {
+            return Err(CoreError::Invalid(
+                "only a user with a username can hide their phone number: give a username too"
+                    .into(),
+            ));
+        }
         let message = Message {
             // A WhatsApp message is one message, however long.
             num_segments: 1,
@@ -155,6 +170,8 @@ impl Core {
                 callback_data: None,
                 profile_name: Some(profile_name.clone()),
                 template_category: None,
+                user: Some(sender.clone()),
+                addressed_by_user_id: false,
             }),
             ..Message::inbound(
                 &account_sid,
@@ -165,6 +182,15 @@ impl Core {
                 now,
             )
         };
+        // The user's own message says who they are now (username, privacy).
+        self.store
+            .write(store::RememberWhatsAppUser {
+                account_sid: account_sid.clone(),
+                user: sender.clone(),
+                replace: true,
+                at: now,
+            })
+            .await?;
         self.store_inbound(&message).await?;
 
         let target = target.or_else(|| {
@@ -189,7 +215,7 @@ impl Core {
                     method: HttpMethod::Post,
                     notice: Notice::WhatsAppIncoming(Box::new(WhatsAppIncoming {
                         identity: identity.clone(),
-                        wa_id: user.clone(),
+                        user: sender.clone(),
                         profile_name,
                         message_id: message.sid.clone(),
                         at: now,
@@ -232,17 +258,67 @@ impl Core {
         })
     }
 
-    /// Every Cloud API message between the tenant's business number and `user`, oldest first.
+    /// Every Cloud API message between the tenant's business number and `user` (a phone
+    /// number or a BSUID), oldest first, with the user as the tenant knows them: their BSUID
+    /// is the conversation's key, whichever way the user is named.
     pub async fn whatsapp_conversation(
         &self,
         tenant: &Tenant,
         user: &str,
         limit: u32,
-    ) -> Result<Vec<Message>, CoreError> {
-        let (account_sid, user) = (tenant.sid(), wa_id(user));
+    ) -> Result<(WhatsAppUser, Vec<Message>), CoreError> {
+        let user = self.whatsapp_user(tenant, user).await?;
+        // A BSUID the tenant never met keeps the messages sent to it under the BSUID itself.
+        let key = if user.wa_id.is_empty() {
+            user.user_id.clone()
+        } else {
+            user.wa_id.clone()
+        };
+        let account_sid = tenant.sid();
+        let messages = self
+            .store
+            .read(move |conn| store::whatsapp_conversation(conn, &account_sid, &key, limit))
+            .await?;
+        Ok((user, messages))
+    }
+
+    /// A user by phone number or BSUID: as remembered when they wrote or were written to, or
+    /// as a phone number names a user the tenant never met. A BSUID the tenant never met has
+    /// no phone number (an empty `wa_id`).
+    pub async fn whatsapp_user(
+        &self,
+        tenant: &Tenant,
+        user: &str,
+    ) -> Result<WhatsAppUser, CoreError> {
+        let user = user.trim();
+        Ok(match self.known_whatsapp_user(tenant, user).await? {
+            Some(known) => known,
+            None if is_business_scoped_user_id(user) => WhatsAppUser {
+                user_id: user.to_owned(),
+                ..WhatsAppUser::default()
+            },
+            None => WhatsAppUser::with_phone(&tenant.sid(), &wa_id(user)),
+        })
+    }
+
+    /// The user a phone number or BSUID names, if the tenant has met them.
+    pub(in crate::core) async fn known_whatsapp_user(
+        &self,
+        tenant: &Tenant,
+        user: &str,
+    ) -> Result<Option<WhatsAppUser>, CoreError> {
+        let account_sid = tenant.sid();
+        let by_id = is_business_scoped_user_id(user);
+        let key = if by_id { user.to_owned() } else { wa_id(user) };
         Ok(self
             .store
-            .read(move |conn| store::whatsapp_conversation(conn, &account_sid, &user, limit))
+            .read(move |conn| {
+                if by_id {
+                    store::whatsapp_user_by_id(conn, &account_sid, &key)
+                } else {
+                    store::whatsapp_user_by_wa_id(conn, &account_sid, &key)
+                }
+            })
             .await?)
     }
 }

@@ -78,6 +78,12 @@ pub fn error_entry(code: u32) -> Option<(&'static str, u16)> {
         ),
         // No status recorded anywhere: 400, like the rest of the account-state errors.
         131057 => ("Account in maintenance mode", 400),
+        // Sources summarising Meta's BSUID changes (dualhook) give no status; 400 like the
+        // other recipient errors.
+        131062 => (
+            "Business-scoped User ID recipients are not supported for this message.",
+            400,
+        ),
         // No status recorded anywhere: 400.
         131064 => ("Messaging limit reached", 400),
         132000 => (
@@ -110,8 +116,8 @@ mod tests {
         let documented = [
             0, 3, 4, 10, 100, 190, 200, 368, 80007, 130429, 130472, 131000, 131005, 131008, 131009,
             131016, 131021, 131026, 131030, 131031, 131047, 131048, 131049, 131050, 131051, 131052,
-            131053, 131056, 131057, 131064, 132000, 132001, 132005, 132007, 132008, 132012, 132015,
-            132016, 132068, 132069, 133016, 135000,
+            131053, 131056, 131057, 131062, 131064, 132000, 132001, 132005, 132007, 132008, 132012,
+            132015, 132016, 132068, 132069, 133016, 135000,
         ];
         for code in documented {
             assert_ne!(title_of(code), UNKNOWN_TITLE, "code {code}");

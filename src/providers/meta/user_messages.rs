@@ -39,6 +39,7 @@ impl UserMessage {
             content: self.content.to_string(),
             context_id,
             summary: self.summary,
+            ..WhatsAppInbound::default()
         }
     }
 }

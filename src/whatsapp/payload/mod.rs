@@ -36,7 +36,7 @@ use self::fields::{
 };
 use self::media::MediaRef;
 use super::error::GraphError;
-use crate::core::whatsapp::{TemplateUse, WhatsAppSend};
+use crate::core::whatsapp::{TemplateUse, WhatsAppSend, is_business_scoped_user_id};
 
 /// What a `POST …/messages` body asks for. One value lives for one request and is matched at
 /// once, never stored in bulk, so the size gap between the variants costs nothing.
@@ -56,8 +56,9 @@ pub enum SendRequest {
 /// Meta's answer echoes that the core has no use for.
 #[derive(Debug, Clone)]
 pub struct MessageSend {
-    /// `to` exactly as given; echoed as `contacts[0].input`. The send's `to` is the `wa_id`:
-    /// digits only, or the group id for `recipient_type: group`.
+    /// `to` (or `recipient`) exactly as given; echoed as `contacts[0].input`. The send's `to`
+    /// is the `wa_id`: digits only, or the group id for `recipient_type: group`; or, for a send
+    /// to a BSUID, empty with the BSUID in `recipient_user_id`.
     pub to_input: String,
     pub send: WhatsAppSend,
 }
@@ -85,6 +86,7 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "messaging_product",
     "recipient_type",
     "to",
+    "recipient",
     "type",
     "context",
     "biz_opaque_callback_data",
@@ -169,7 +171,7 @@ fn message(root: &Map<String, Value>, message_type: String) -> Result<MessageSen
         "recipient_type",
         &["individual", "group"],
     )?;
-    let (to_input, wa_id) = recipient(root, recipient_type.as_deref() == Some("group"))?;
+    let (to_input, wa_id, recipient_user_id) = addressee(root, recipient_type.as_deref())?;
     let context_id = match present(root, "context") {
         None => None,
         Some(value) => {
@@ -201,6 +203,7 @@ fn message(root: &Map<String, Value>, message_type: String) -> Result<MessageSen
         to_input,
         send: WhatsAppSend {
             to: wa_id,
+            recipient_user_id,
             message_type,
             content: content.to_string(),
             context_id,
@@ -210,6 +213,40 @@ fn message(root: &Map<String, Value>, message_type: String) -> Result<MessageSen
             summary: found.lines.join("\n"),
         },
     })
+}
+
+/// Who a send is for: `to` (a phone number, or a group id) as [`recipient`] reads it, or else
+/// `recipient`, a BSUID. Meta's rules (its business-scoped user ids page, as dualhook.com's
+/// "BSUID API and sending changes" summarises it): `to` is for phone numbers, `recipient` for
+/// BSUIDs, and `to` wins when both are given. A BSUID put in `to` is not an error on Graph: it
+/// is read as a phone number made of its digits, answered 200 and never delivered (observed by
+/// chatwoot, PR #15150, 2026) — here it is likewise read as that number.
+fn addressee(
+    root: &Map<String, Value>,
+    recipient_type: Option<&str>,
+) -> Result<(String, String, Option<String>), GraphError> {
+    let group = recipient_type == Some("group");
+    if group || present(root, "to").is_some() {
+        let (to_input, wa_id) = recipient(root, group)?;
+        return Ok((to_input, wa_id, None));
+    }
+    let user_id = match present(root, "recipient") {
+        None => return Err(missing("to")),
+        Some(Value::String(s)) if s.trim().is_empty() => return Err(missing("to")),
+        Some(Value::String(s)) => s.clone(),
+        Some(_) => return Err(wrong_type("recipient", "a string")),
+    };
+    if !is_business_scoped_user_id(user_id.trim()) {
+        return Err(GraphError::invalid_parameter(format!(
+            "Param recipient must be a business-scoped user ID (a country code, a period and \
+             alphanumerics, such as US.13491208655302741918) - got \"{user_id}\"."
+        )));
+    }
+    Ok((
+        user_id.clone(),
+        String::new(),
+        Some(user_id.trim().to_owned()),
+    ))
 }
 
 /// `to` as given and the id webhooks will use. A phone number may carry a leading `+` and the
@@ -229,6 +266,14 @@ fn recipient(root: &Map<String, Value>, group: bool) -> Result<(String, String),
         return Ok((to_input, id));
     }
     let trimmed = to_input.trim();
+    if is_business_scoped_user_id(trimmed) {
+        // Graph's reading of a BSUID in `to` (see [`addressee`]): the digits after the country.
+        let digits: String = trimmed
+            .split_once('.')
+            .map(|(_, rest)| rest.chars().filter(char::is_ascii_digit).collect())
+            .unwrap_or_default();
+        return Ok((to_input, digits));
+    }
     let unsigned = trimmed.strip_prefix('+').unwrap_or(trimmed);
     let digits: String = unsigned
         .chars()
