@@ -345,11 +345,22 @@ def created(control, tenant, sid: str, after: int):
     return event.message_created.message
 
 
-def statuses_of(bot: Bot, wamid: str, *wanted: MessageStatusType) -> List[MessageStatus]:
-    return [
-        bot.inbox.take("status", lambda s, w=w: s.id == wamid and s.status == w, f"a {w} status for {wamid}").update
-        for w in wanted
-    ]
+def statuses_of(bot: Bot, control, tenant, wamid: str, *wanted: MessageStatusType) -> List[MessageStatus]:
+    """The bot's `MessageStatus` updates for one of its messages, in the order wanted; a failed
+    wait shows the status webhooks mockingbird sent for it."""
+    from mockingbird.v1 import messages_pb2
+
+    try:
+        return [
+            bot.inbox.take("status", lambda s, w=w: s.id == wamid and s.status == w, f"a {w} status for {wamid}").update
+            for w in wanted
+        ]
+    except AssertionError as missing:
+        attempts = control.messages.ListCallbackAttempts(
+            messages_pb2.ListCallbackAttemptsRequest(account_sid=tenant.account_sid, resource_sid=wamid), timeout=GRPC_TIMEOUT_SECONDS
+        ).attempts
+        sent = "\n".join(f"  {a.status} → {a.response_status}: {a.request_body}" for a in reversed(attempts)) or "  (none)"
+        raise AssertionError(f"{missing}\nmockingbird's status webhooks for {wamid}:\n{sent}") from None
 
 
 def sent_to(bot: Bot, inbound_id: str, kind: str = "sent") -> Any:
@@ -408,6 +419,8 @@ def test_a_greeting_is_answered_with_buttons_whose_tap_the_bot_handles(bot, user
     assert msg.type == MessageType.TEXT and msg.text == "hi"
     assert msg.from_user.name == "Tendai"
     assert msg.from_user.bsuid, "every user has a business-scoped user id"
+    assert msg.from_user.country_code == "ZW"  # the BSUID's prefix: +263 is Zimbabwe
+    assert msg.from_user.username is None
     assert msg.metadata.phone_number_id == tenant.whatsapp.phone_number_id
     assert msg.waba_id == tenant.whatsapp.business_account_id
 
@@ -431,7 +444,7 @@ def test_a_greeting_is_answered_with_buttons_whose_tap_the_bot_handles(bot, user
     assert [b["reply"]["id"] for b in interactive["action"]["buttons"]] == ["track", "agent"]
 
     # sent → delivered → read reach the bot's status handler, typed.
-    sent, delivered, read = statuses_of(bot, reply.id, MessageStatusType.SENT, MessageStatusType.DELIVERED, MessageStatusType.READ)
+    sent, delivered, read = statuses_of(bot, control, tenant, reply.id, MessageStatusType.SENT, MessageStatusType.DELIVERED, MessageStatusType.READ)
     for status in (sent, delivered, read):
         assert status.error is None
         assert status.from_user.wa_id == user
@@ -478,6 +491,39 @@ def test_a_list_pick_a_quick_reply_and_a_completed_flow_reach_their_handlers(bot
     assert flow.token == "booking-7"
     assert flow.response == {"slot": "am", "people": 2}
     assert flow.body == "Sent"
+
+
+def test_a_username_user_whose_phone_is_hidden_is_answered_at_their_bsuid(bot, users, control, tenant):
+    from mockingbird.v1 import whatsapp_pb2 as wa
+
+    # The user adopted a username and hides their number: the webhook names them by BSUID only.
+    said = users.say("263778177140", username="rudo.m", hide_phone=True, profile_name="Rudo", text=_text("hi"))
+    msg: Message = bot.inbox.take("message", lambda m: m.from_user.username == "rudo.m", "the username user's text").update
+    user = msg.from_user
+    assert user.wa_id is None
+    assert user.bsuid and user.country_code == "ZW"
+    assert user.name == "Rudo"
+    assert msg.chat.id == user.bsuid  # where pywa replies
+
+    # pywa answers the BSUID (`recipient`); mockingbird takes it and knows whom it reached.
+    reply = sent_to(bot, msg.id)
+    stored = created(control, tenant, reply.id, said.after_sequence)
+    assert stored.whatsapp.addressed_by_user_id
+    assert stored.whatsapp.user.user_id == user.bsuid
+    assert stored.whatsapp.user.username == "rudo.m"
+    assert stored.whatsapp.user.phone_hidden
+
+    # Its statuses name the user by BSUID alone, too.
+    for status in statuses_of(bot, control, tenant, reply.id, MessageStatusType.SENT, MessageStatusType.DELIVERED, MessageStatusType.READ):
+        assert status.from_user.bsuid == user.bsuid
+        assert status.from_user.wa_id is None
+
+    # The conversation is keyed by the BSUID: the user's text and the bot's answer.
+    conversation = control.whatsapp.GetConversation(
+        wa.GetConversationRequest(account_sid=tenant.account_sid, user=user.bsuid), timeout=GRPC_TIMEOUT_SECONDS
+    )
+    assert conversation.user.user_id == user.bsuid
+    assert [m.sid for m in conversation.messages] == [msg.id, reply.id]
 
 
 # --------------------------------------------------------------------------------------------
@@ -535,7 +581,7 @@ def test_the_bot_sends_an_uploaded_image_and_a_template(bot, users, control, ten
     assert url.mime_type == "image/png"
     assert url.sha256 == hashlib.sha256(RECEIPT_PNG).hexdigest()
     assert bot.wa.get_media_bytes(url.url) == RECEIPT_PNG
-    statuses_of(bot, image.id, MessageStatusType.SENT, MessageStatusType.DELIVERED, MessageStatusType.READ)
+    statuses_of(bot, control, tenant, image.id, MessageStatusType.SENT, MessageStatusType.DELIVERED, MessageStatusType.READ)
 
     said = users.say(user, text=_text("order"))
     bot.inbox.take("message", lambda m: m.from_user.wa_id == user, "the user's text")
@@ -544,7 +590,7 @@ def test_the_bot_sends_an_uploaded_image_and_a_template(bot, users, control, ten
     assert stored.whatsapp.message_type == "template"
     assert stored.whatsapp.template_category == "utility"
     assert json.loads(stored.whatsapp.content)["name"] == "order_update"
-    sent, = statuses_of(bot, template.id, MessageStatusType.SENT)
+    sent, = statuses_of(bot, control, tenant, template.id, MessageStatusType.SENT)
     assert sent.conversation.category.value == "utility"
 
 
@@ -617,7 +663,7 @@ def test_a_send_that_fails_later_reaches_the_bot_as_a_failed_status_with_metas_e
     said = users.say(user, text=_text("hi"))
     bot.inbox.take("message", lambda m: m.from_user.wa_id == user, "the greeting")
     reply = sent_to(bot, said.message.sid)
-    sent, failed = statuses_of(bot, reply.id, MessageStatusType.SENT, MessageStatusType.FAILED)
+    sent, failed = statuses_of(bot, control, tenant, reply.id, MessageStatusType.SENT, MessageStatusType.FAILED)
     assert sent.error is None
     assert failed.from_user.wa_id == user
     assert isinstance(failed.error, pywa_errors.MessageUndeliverable)
