@@ -698,3 +698,27 @@ def _button_reply(id_: str, title: str):
     from mockingbird.v1 import whatsapp_pb2 as wa
 
     return wa.ButtonReply(id=id_, title=title)
+
+
+def test_free_form_outside_the_window_is_metas_131047_at_once_or_as_a_failed_status(bot, control, tenant):
+    from mockingbird.v1 import whatsapp_pb2 as wa
+
+    stranger = "263778177132"  # has never written: no 24-hour window is open
+
+    # The default policy refuses the send: pywa raises its ReEngagementMessage.
+    with pytest.raises(pywa_errors.ReEngagementMessage) as refused:
+        bot.wa.send_message(to=stranger, text="Your order shipped")
+    assert refused.value.code == 131047
+
+    # With `FAIL_LATER` the send is accepted and its status webhook fails with 131047.
+    control.whatsapp.UpdateSettings(wa.UpdateWhatsAppSettingsRequest(
+        account_sid=tenant.account_sid, window=wa.WINDOW_POLICY_FAIL_LATER), timeout=GRPC_TIMEOUT_SECONDS)
+    try:
+        sent = bot.wa.send_message(to=stranger, text="Your order shipped")
+    finally:
+        control.whatsapp.UpdateSettings(wa.UpdateWhatsAppSettingsRequest(
+            account_sid=tenant.account_sid, window=wa.WINDOW_POLICY_REJECT), timeout=GRPC_TIMEOUT_SECONDS)
+    failed, = statuses_of(bot, control, tenant, sent.id, MessageStatusType.FAILED)
+    assert isinstance(failed.error, pywa_errors.ReEngagementMessage)
+    assert failed.error.code == 131047
+    assert failed.from_user.wa_id == stranger
