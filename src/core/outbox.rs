@@ -205,6 +205,10 @@ pub enum IncomingChannel {
 pub struct WhatsAppDetails {
     /// The user's number without the `+`.
     pub wa_id: String,
+    /// The user's business-scoped user id (Twilio's `ExternalUserId`); none on deliveries
+    /// stored before BSUIDs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_user_id: Option<String>,
     pub profile_name: String,
     pub message_type: String,
     /// The title of the button the user tapped.

@@ -96,6 +96,13 @@ pub fn incoming_message(message: &Message, channel: &IncomingChannel) -> Vec<(St
         IncomingChannel::WhatsApp(details) => {
             add("ProfileName", details.profile_name.clone());
             add("WaId", details.wa_id.clone());
+            // The user's BSUID. Twilio's own pages on WhatsApp usernames were not found among
+            // the sources searched; the parameter's name is the one issue 10 gives, its value
+            // the same BSUID Meta sends as `contacts[].user_id`. Twilio's channel has no
+            // username or hidden-phone simulation here: `From` is always the user's number.
+            if let Some(user_id) = &details.external_user_id {
+                add("ExternalUserId", user_id.clone());
+            }
             add("MessageType", details.message_type.clone());
             add("ReferralNumMedia", "0".into());
             if let Some(text) = &details.button_text {
@@ -176,6 +183,7 @@ mod tests {
 
         let details = WhatsAppDetails {
             wa_id: "15557654321".into(),
+            external_user_id: Some("US.12345678901234567890".into()),
             profile_name: "Ada".into(),
             message_type: "text".into(),
             button_text: None,
@@ -202,7 +210,13 @@ mod tests {
         ] {
             assert!(!plain_names.contains(&absent), "{absent}: {plain:?}");
         }
-        for present in ["WaId", "ProfileName", "MessageType", "ReferralNumMedia"] {
+        for present in [
+            "WaId",
+            "ExternalUserId",
+            "ProfileName",
+            "MessageType",
+            "ReferralNumMedia",
+        ] {
             assert!(plain_names.contains(&present), "{present}: {plain:?}");
         }
 

@@ -16,5 +16,6 @@ mod support;
 mod tenants;
 mod twilio_whatsapp;
 mod whatsapp;
+mod whatsapp_bsuid;
 mod whatsapp_control;
 mod whatsapp_media;

@@ -284,6 +284,12 @@ async fn a_whatsapp_users_message_reaches_the_app_with_twilios_whatsapp_paramete
     ] {
         assert_eq!(webhook.param(name), Some(value), "{name}: {webhook:#?}");
     }
+    // The user's business-scoped user id: the country of +1, a period, twenty digits.
+    let external = webhook.param("ExternalUserId").expect("ExternalUserId");
+    assert!(
+        external.starts_with("US.") && external.len() == 23,
+        "{webhook:#?}"
+    );
     // Twilio sends the SMS geography for phone numbers only, and the forwarding flags only when
     // they are true.
     for absent in [

@@ -17,6 +17,7 @@ use crate::core::messaging::{Message, MessageStatus, NewMessage};
 use crate::core::outbox::{Delivery, IncomingChannel, Notice, WhatsAppDetails};
 use crate::core::store::{self, CallbackAttempt};
 use crate::core::tenants::{Hook, OptOut, Tenant};
+use crate::core::whatsapp::business_scoped_user_id;
 use crate::core::{Core, CoreError, ids, text};
 
 /// A simulated WhatsApp user's profile name when a test gives none.
@@ -332,8 +333,10 @@ impl Core {
                 Some((sender, sid.clone()))
             }
         };
+        let wa_id = user.trim_start_matches('+').to_owned();
         Ok(WhatsAppDetails {
-            wa_id: user.trim_start_matches('+').to_owned(),
+            external_user_id: Some(business_scoped_user_id(&tenant.sid(), &wa_id)),
+            wa_id,
             profile_name: text
                 .profile_name
                 .clone()
