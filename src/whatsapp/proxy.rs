@@ -20,7 +20,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::WhatsAppState;
-use crate::core::whatsapp::InboundDelivery;
+use crate::core::whatsapp::{InboundDelivery, WhatsAppInbound};
 use crate::providers::meta::user_messages::{self, UserMessage, readable_answer};
 
 #[derive(Debug, Deserialize)]
@@ -78,7 +78,7 @@ pub async fn forward(
     };
     tracing::info!(
         target: "mockingbird::whatsapp",
-        from = %found.from,
+        from = found.from.as_deref().or(found.user_id.as_deref()).unwrap_or(""),
         name = found.profile_name.as_deref().unwrap_or(""),
         r#type = %found.message.message_type,
         text = %found.message.summary,
@@ -86,9 +86,38 @@ pub async fn forward(
         url = %url,
         "forwarding a simulated message"
     );
-    let inbound = found
-        .message
-        .into_inbound(&found.from, found.profile_name, found.context_id);
+    // A body that names the user only by BSUID (as Meta's webhooks do for a user who hides
+    // their phone) is that user, if the tenant has met them: their number stays hidden and
+    // their username stays unless the body gives another.
+    let (from, username, hide_phone) = match (&found.from, &found.user_id) {
+        (Some(from), _) => (from.clone(), found.username, false),
+        (None, Some(user_id)) => match state.core.whatsapp_user(&tenant, user_id).await {
+            Ok(user) if !user.wa_id.is_empty() => (
+                user.wa_id,
+                found.username.or(user.username),
+                user.phone_hidden,
+            ),
+            Ok(_) => {
+                return failure(
+                    StatusCode::BAD_REQUEST,
+                    format!(
+                        "user_id {user_id} is no user this business has met: give the user's \
+                         phone number as from or wa_id"
+                    ),
+                );
+            }
+            Err(error) => return failure(StatusCode::BAD_REQUEST, error.to_string()),
+        },
+        // The seed CLI's default phone.
+        (None, None) => ("1234567890".to_owned(), found.username, false),
+    };
+    let inbound = WhatsAppInbound {
+        hide_phone: hide_phone && username.is_some(),
+        username,
+        ..found
+            .message
+            .into_inbound(&from, found.profile_name, found.context_id)
+    };
     let outcome = match state
         .core
         .receive_whatsapp(&tenant, inbound, Some(target))
@@ -144,8 +173,12 @@ fn relay(status: i64, body: String) -> Response {
 /// The user's message in a seed-shaped (or complete) webhook body.
 struct SeedMessage {
     phone_number_id: Option<String>,
-    from: String,
+    /// The user's number (`from`, or the contact's `wa_id`).
+    from: Option<String>,
+    /// The user's BSUID (`from_user_id`, or the contact's `user_id`).
+    user_id: Option<String>,
     profile_name: Option<String>,
+    username: Option<String>,
     context_id: Option<String>,
     message: UserMessage,
 }
@@ -160,23 +193,24 @@ impl SeedMessage {
             .and_then(Value::as_str)
             .unwrap_or("text")
             .to_owned();
-        let from = message
-            .get("from")
-            .and_then(Value::as_str)
-            .or_else(|| contact?.get("wa_id")?.as_str())
-            // The seed CLI's default phone.
-            .unwrap_or("1234567890")
-            .to_owned();
+        let text_at = |object: Option<&Value>, pointer: &str| {
+            object
+                .and_then(|o| o.pointer(pointer))
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
+        let from = text_at(Some(message), "/from").or_else(|| text_at(contact, "/wa_id"));
+        let user_id =
+            text_at(Some(message), "/from_user_id").or_else(|| text_at(contact, "/user_id"));
         Some(SeedMessage {
             phone_number_id: value
                 .pointer("/metadata/phone_number_id")
                 .and_then(Value::as_str)
                 .map(str::to_owned),
             from,
-            profile_name: contact
-                .and_then(|c| c.pointer("/profile/name"))
-                .and_then(Value::as_str)
-                .map(str::to_owned),
+            user_id,
+            profile_name: text_at(contact, "/profile/name"),
+            username: text_at(contact, "/profile/username"),
             context_id: message
                 .pointer("/context/id")
                 .and_then(Value::as_str)

@@ -141,12 +141,16 @@ async fn bot_webhook(
         }),
         _ => Value::Null,
     };
-    let reply = json!({
+    let mut reply = json!({
         "messaging_product": "whatsapp",
-        "to": message["from"],
         "type": "interactive",
         "interactive": interactive,
     });
+    // A bot written for 2026: the phone number when the user shows it, else the BSUID.
+    match message.get("from") {
+        Some(from) => reply["to"] = from.clone(),
+        None => reply["recipient"] = message["from_user_id"].clone(),
+    }
     let graph = bot.graph.get().cloned().unwrap_or_default();
     bot.replies.send(graph, whatsapp::ACCESS_TOKEN, reply);
     axum::Json(json!({ "status": "received" }))
@@ -301,6 +305,68 @@ async fn whatsapp_send_prints_the_bots_answer_and_its_replies() {
     for (status, answer) in &replies {
         assert_eq!(*status, 200, "{answer}");
     }
+}
+
+#[tokio::test]
+async fn whatsapp_send_simulates_a_username_user_who_hides_their_phone() {
+    let WhatsAppServer { app, replies, .. } = whatsapp_server().await;
+
+    let (ok, printed) = whatsapp_send(
+        &app,
+        "local",
+        &["--username", "test.user", "--hide-phone"],
+        "hi",
+    )
+    .await;
+    assert!(ok, "{printed}");
+    assert!(
+        printed.contains("← Welcome! What would you like to do?"),
+        "the bot's reply to the BSUID reaches the user: {printed}"
+    );
+    let replies = replies.wait_for(1).await;
+    assert_eq!(replies[0].0, 200, "{replies:?}");
+    let user_id = replies[0].1["contacts"][0]["user_id"]
+        .as_str()
+        .expect("the bot addressed the BSUID")
+        .to_owned();
+
+    let mut control = app.control().await;
+    let conversation = control
+        .whatsapp
+        .get_conversation(proto::GetConversationRequest {
+            user: user_id.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect("GetConversation")
+        .into_inner();
+    let user = conversation.user.expect("the user");
+    assert_eq!(
+        (
+            user.user_id.as_str(),
+            user.username.as_str(),
+            user.phone_hidden
+        ),
+        (user_id.as_str(), "test.user", true)
+    );
+    assert_eq!(conversation.messages.len(), 2);
+
+    // Hiding the phone needs a username, as on WhatsApp.
+    let refused = mockingbird()
+        .args([
+            "whatsapp",
+            "send",
+            "--server",
+            &app.grpc,
+            "--hide-phone",
+            "hi",
+        ])
+        .output()
+        .await
+        .expect("run whatsapp send");
+    let printed = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "a usage error: {printed}");
+    assert!(printed.contains("--username"), "{printed}");
 }
 
 #[tokio::test]

@@ -361,3 +361,108 @@ async fn authentication_templates_cannot_go_to_a_bsuid() {
         assert_eq!(status, 200, "{name} to {to:?}: {body}");
     }
 }
+
+/// A seed-shaped body through the proxy to `receiver`; the forwarded envelope's value.
+async fn through_the_proxy(app: &TestApp, receiver: &Receiver, value: Value) -> (u16, Value) {
+    let before = receiver.requests().len();
+    let body = json!({ "entry": [{ "changes": [{ "value": value }] }] });
+    let response = app
+        .http
+        .post(app.url(&format!("/webhook?target={}", receiver.url("/bot"))))
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .expect("the proxy answers");
+    let status = response.status().as_u16();
+    if status != 200 {
+        return read(response).await;
+    }
+    (
+        status,
+        webhook_values(receiver, before + 1).await[before].clone(),
+    )
+}
+
+#[tokio::test]
+async fn the_seed_proxy_forwards_bsuids_and_usernames_and_finds_a_user_by_bsuid() {
+    use crate::support::whatsapp::PHONE_NUMBER_ID;
+    let app = spawn_app().await;
+    let receiver = Receiver::start().await;
+    let metadata = json!({ "phone_number_id": PHONE_NUMBER_ID });
+    let text = json!({ "type": "text", "text": { "body": "hi" } });
+
+    let (status, value) = through_the_proxy(
+        &app,
+        &receiver,
+        json!({
+            "metadata": metadata,
+            "contacts": [{ "wa_id": USER, "profile": { "name": "Ada", "username": "ada.l" } }],
+            "messages": [text],
+        }),
+    )
+    .await;
+    assert_eq!(status, 200, "{value}");
+    let user_id = value["contacts"][0]["user_id"]
+        .as_str()
+        .expect("the forwarded envelope carries the BSUID")
+        .to_owned();
+    assert_eq!(value["contacts"][0]["profile"]["username"], "ada.l");
+    assert_eq!(value["messages"][0]["from"], USER);
+    assert_eq!(value["messages"][0]["from_user_id"], user_id.as_str());
+
+    // The user hides their phone (over the control plane); a body naming them by BSUID only
+    // reaches the bot as that user, still hidden, username kept.
+    let mut control = app.control().await;
+    let default = default_tenant(&mut control).await;
+    let hidden = user_writes(&mut control, &default, "ada.l", true).await;
+    assert_eq!(
+        hidden.user_id, user_id,
+        "the same user in the default tenant"
+    );
+    let (status, value) = through_the_proxy(
+        &app,
+        &receiver,
+        json!({
+            "metadata": metadata,
+            "contacts": [{ "user_id": user_id, "profile": { "name": "Ada" } }],
+            "messages": [text],
+        }),
+    )
+    .await;
+    assert_eq!(status, 200, "{value}");
+    assert_eq!(
+        value["contacts"],
+        json!([{ "profile": { "name": "Ada", "username": "ada.l" }, "user_id": user_id }])
+    );
+    assert!(value["messages"][0].get("from").is_none(), "{value}");
+
+    let (status, answer) = through_the_proxy(
+        &app,
+        &receiver,
+        json!({
+            "metadata": metadata,
+            "contacts": [{ "user_id": "US.10000000000000000001", "profile": { "name": "X" } }],
+            "messages": [text],
+        }),
+    )
+    .await;
+    assert_eq!(status, 400, "{answer}");
+    assert!(
+        answer["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("no user this business has met"),
+        "{answer}"
+    );
+}
+
+/// The default tenant, as the control plane names it.
+async fn default_tenant(control: &mut Control) -> proto::Tenant {
+    control
+        .tenants
+        .get_tenant(proto::GetTenantRequest::default())
+        .await
+        .expect("GetTenant")
+        .into_inner()
+}

@@ -329,6 +329,51 @@ mod tests {
     }
 
     #[test]
+    fn recipient_is_a_bsuid_and_to_wins_when_both_are_given() {
+        let mut body = send_without_to();
+        body["recipient"] = json!("US.13491208655302741918");
+        let MessageSend { to_input, send } = parsed_message(body.clone());
+        assert_eq!(to_input, "US.13491208655302741918");
+        assert_eq!(send.to, "");
+        assert_eq!(
+            send.recipient_user_id.as_deref(),
+            Some("US.13491208655302741918")
+        );
+
+        body["to"] = json!("+16505551234");
+        let MessageSend { to_input, send } = parsed_message(body);
+        assert_eq!(
+            (to_input.as_str(), send.to.as_str()),
+            ("+16505551234", "16505551234")
+        );
+        assert_eq!(send.recipient_user_id, None, "to takes precedence");
+
+        let mut body = send_without_to();
+        body["recipient"] = json!(16505551234_u64);
+        let error = error_of(body);
+        assert_eq!(
+            (error.code, error.details.as_str()),
+            (100, "Param recipient must be a string.")
+        );
+    }
+
+    #[test]
+    fn a_bsuid_in_to_is_read_as_graph_reads_it_the_digits_after_the_country() {
+        let mut body = send("text", json!({"body": "x"}));
+        body["to"] = json!("US.13491208655302741918");
+        let MessageSend { to_input, send } = parsed_message(body);
+        assert_eq!(to_input, "US.13491208655302741918");
+        assert_eq!(send.to, "13491208655302741918");
+        assert_eq!(send.recipient_user_id, None);
+    }
+
+    fn send_without_to() -> Value {
+        let mut body = send("text", json!({"body": "x"}));
+        body.as_object_mut().unwrap().remove("to");
+        body
+    }
+
+    #[test]
     fn type_defaults_to_text() {
         let message = message_of(json!({
             "messaging_product": "whatsapp", "to": "16505551234", "text": {"body": "hi"}
