@@ -724,7 +724,7 @@ def _button_reply(id_: str, title: str):
     return wa.ButtonReply(id=id_, title=title)
 
 
-def test_free_form_outside_the_window_is_metas_131047_at_once_or_as_a_failed_status(bot, control, tenant):
+def test_free_form_outside_the_window_is_metas_131047_at_once_or_as_a_failed_status(bot, control, tenant, registration):
     from mockingbird.v1 import whatsapp_pb2 as wa
 
     stranger = "263778177132"  # has never written: no 24-hour window is open
