@@ -229,7 +229,7 @@ class Bot:
             elif command == "photo":
                 def send_receipt():
                     media = client.upload_media(RECEIPT_PNG, mime_type="image/png", filename="receipt.png")
-                    return client.send_image(to=msg.chat.id, image=media.id, caption="Your receipt")
+                    return client.send_image(to=msg.chat.id, image=media.id, caption="Your receipt", tracker="receipt-7")
                 self._send(msg, send_receipt)
             elif command == "order":
                 self._send(msg, lambda: client.send_template(
@@ -604,7 +604,10 @@ def test_the_bot_sends_an_uploaded_image_and_a_template(bot, users, control, ten
     assert url.mime_type == "image/png"
     assert url.sha256 == hashlib.sha256(RECEIPT_PNG).hexdigest()
     assert bot.wa.get_media_bytes(url.url) == RECEIPT_PNG
-    statuses_of(bot, control, tenant, image.id, MessageStatusType.SENT, MessageStatusType.DELIVERED, MessageStatusType.READ)
+    # pywa's `tracker` is Meta's biz_opaque_callback_data: kept, and echoed on every status.
+    assert stored.whatsapp.callback_data == "receipt-7"
+    for status in statuses_of(bot, control, tenant, image.id, MessageStatusType.SENT, MessageStatusType.DELIVERED, MessageStatusType.READ):
+        assert status.tracker == "receipt-7"
 
     said = users.say(user, text=_text("order"))
     bot.inbox.take("message", lambda m: m.from_user.wa_id == user, "the user's text")
