@@ -156,7 +156,7 @@ class Bot:
 
     What it answers: "hi" is marked read with a typing indicator and gets a greeting with two
     reply buttons, "list" a list, "photo" an
-    uploaded image, "order" the `order_update` template; media is downloaded and acknowledged
+    uploaded image, "order" the `order_update` template, "code" the `login_code` one; media is downloaded and acknowledged
     with its size; a tapped button gets "You chose …". Every update and every send (or send
     error) goes to `inbox`.
     """
@@ -231,10 +231,10 @@ class Bot:
                     media = client.upload_media(RECEIPT_PNG, mime_type="image/png", filename="receipt.png")
                     return client.send_image(to=msg.chat.id, image=media.id, caption="Your receipt", tracker="receipt-7")
                 self._send(msg, send_receipt)
-            elif command == "order":
+            elif command in ("order", "code"):
+                name, value = ("order_update", "#42") if command == "order" else ("login_code", "123456")
                 self._send(msg, lambda: client.send_template(
-                    to=msg.chat.id, name="order_update", language=TemplateLanguage.ENGLISH_US,
-                    params=[BodyText.params("#42")],
+                    to=msg.chat.id, name=name, language=TemplateLanguage.ENGLISH_US, params=[BodyText.params(value)],
                 ))
 
         @wa.on_callback_button()
@@ -317,6 +317,7 @@ def registration(control, tenant, bot):
         verify_webhook=True,
         templates=wa.TemplateList(templates=[
             wa.WhatsAppTemplate(name="order_update", language="en_US", category="utility", body_parameters=1),
+            wa.WhatsAppTemplate(name="login_code", language="en_US", category="authentication", body_parameters=1),
         ]),
     ), timeout=GRPC_TIMEOUT_SECONDS)
 
@@ -547,6 +548,13 @@ def test_a_username_user_whose_phone_is_hidden_is_answered_at_their_bsuid(bot, u
     )
     assert conversation.user.user_id == user.bsuid
     assert [m.sid for m in conversation.messages] == [msg.id, reply.id]
+
+    # An authentication template cannot go to a BSUID: Meta's 131062, pywa's typed error.
+    asked = users.say("263778177140", username="rudo.m", hide_phone=True, text=_text("code"))
+    bot.inbox.take("message", lambda m: m.from_user.username == "rudo.m", "the request for a code")
+    refused = sent_to(bot, asked.message.sid, kind="send_error")
+    assert isinstance(refused, pywa_errors.BSUIDRecipientNotSupported)
+    assert refused.code == 131062
 
 
 # --------------------------------------------------------------------------------------------
