@@ -101,7 +101,7 @@ fn whatsapp_content(w: &WhatsAppContent) -> proto::WhatsAppContent {
         callback_data: w.callback_data.clone().unwrap_or_default(),
         profile_name: w.profile_name.clone().unwrap_or_default(),
         template_category: w.template_category.clone().unwrap_or_default(),
-        user: w.user.as_ref().map(whatsapp_user),
+        user: w.user.as_deref().map(whatsapp_user),
         addressed_by_user_id: w.addressed_by_user_id,
     }
 }

@@ -273,9 +273,10 @@ pub struct WhatsAppContent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_category: Option<String>,
     /// The user on the other end, as known when the message was stored: their BSUID, username
-    /// and whether they hide their phone number. None on messages stored before BSUIDs.
+    /// and whether they hide their phone number. None on messages stored before BSUIDs. Boxed:
+    /// most messages are not WhatsApp ones, and every message's size pays for what it inlines.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user: Option<crate::core::whatsapp::WhatsAppUser>,
+    pub user: Option<Box<crate::core::whatsapp::WhatsAppUser>>,
     /// The app addressed an outbound message by the user's BSUID (`recipient`), not by phone.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub addressed_by_user_id: bool,

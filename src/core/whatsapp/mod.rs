@@ -198,7 +198,7 @@ impl Core {
                 callback_data: send.callback_data,
                 profile_name: None,
                 template_category: send.template.map(|_| category),
-                user,
+                user: user.map(Box::new),
                 addressed_by_user_id: addressed_user_id.is_some(),
             }),
             ..Message::outbound(
@@ -288,7 +288,7 @@ impl Core {
                     .template_category
                     .clone()
                     .unwrap_or_else(|| "service".into()),
-                recipient: content.user.clone(),
+                recipient: content.user.as_deref().cloned(),
                 addressed_user_id: content.addressed_by_user_id.then(|| {
                     content
                         .user

@@ -170,7 +170,7 @@ impl Core {
                 callback_data: None,
                 profile_name: Some(profile_name.clone()),
                 template_category: None,
-                user: Some(sender.clone()),
+                user: Some(Box::new(sender.clone())),
                 addressed_by_user_id: false,
             }),
             ..Message::inbound(
