@@ -74,7 +74,7 @@ RECEIPT_PNG = bytes.fromhex(
 
 @dataclass
 class Received:
-    kind: str  # "message", "button", "selection", "flow", "status", "sent", "send_error"
+    kind: str  # "message", "button", "selection", "flow", "status", "failed", "typing", "sent", "send_error"
     update: Any
     extra: dict
 
