@@ -12,6 +12,7 @@ use tonic::{Request, Response, Status};
 use super::{ControlPlane, convert};
 use crate::core::events::{Event, EventCursor};
 use crate::core::observe::{EventFilter, WaitError};
+use crate::core::whatsapp::is_business_scoped_user_id;
 use crate::proto::{self, events_server};
 
 /// How long `WaitFor` waits when the request does not say, and at most.
@@ -51,6 +52,28 @@ fn filter(request: Option<proto::EventFilter>) -> Result<EventFilter, Status> {
         body_regex,
         whatsapp_types: f.whatsapp_types,
     })
+}
+
+impl ControlPlane {
+    /// A filter whose `to` or `from` names a WhatsApp user by BSUID, matching as the messages
+    /// store them: by the user's number, when the tenant has met the user (messages to a BSUID
+    /// it never met are stored under the BSUID, which then matches as given).
+    async fn with_users_by_number(&self, mut filter: EventFilter) -> Result<EventFilter, Status> {
+        let account_sid = filter.account_sid.clone().unwrap_or_default();
+        for address in [&mut filter.to, &mut filter.from] {
+            let Some(user_id) = address.clone().filter(|a| is_business_scoped_user_id(a)) else {
+                continue;
+            };
+            let user = self
+                .core
+                .whatsapp_user(&*self.tenant(&account_sid)?, &user_id)
+                .await?;
+            if !user.wa_id.is_empty() {
+                *address = Some(user.wa_id);
+            }
+        }
+        Ok(filter)
+    }
 }
 
 /// The `grpc-timeout` a client sent (`<digits><unit>`), if any.
@@ -115,7 +138,7 @@ impl events_server::Events for ControlPlane {
         request: Request<proto::SubscribeRequest>,
     ) -> Result<Response<EventStream>, Status> {
         let r = request.into_inner();
-        let filter = filter(r.filter)?;
+        let filter = self.with_users_by_number(filter(r.filter)?).await?;
         if let Some(sid) = &filter.account_sid {
             self.tenant(sid)?;
         }
@@ -143,7 +166,7 @@ impl events_server::Events for ControlPlane {
     ) -> Result<Response<proto::Event>, Status> {
         let deadline = grpc_timeout(&request);
         let r = request.into_inner();
-        let filter = filter(r.filter)?;
+        let filter = self.with_users_by_number(filter(r.filter)?).await?;
         if let Some(sid) = &filter.account_sid {
             self.tenant(sid)?;
         }

@@ -59,9 +59,9 @@ pub fn inbound_message(incoming: &WhatsAppIncoming) -> String {
         value.insert(
             "contacts".into(),
             json!([contact(
-                Value::Object(profile),
+                Some(Value::Object(profile)),
                 user.visible_wa_id(),
-                &user.user_id
+                Some(&user.user_id)
             )]),
         );
     }
@@ -69,16 +69,24 @@ pub fn inbound_message(incoming: &WhatsAppIncoming) -> String {
     envelope(&incoming.identity.business_account_id, Value::Object(value))
 }
 
-/// One `contacts[]` entry: `profile`, `wa_id` when the phone number may be shown, `user_id`.
-fn contact(profile: Value, wa_id: Option<&str>, user_id: &str) -> Value {
+/// One `contacts[]` entry: `profile` (when there is one to show), `wa_id` when the phone number
+/// may be shown, `user_id` when the user is known.
+fn contact(profile: Option<Value>, wa_id: Option<&str>, user_id: Option<&str>) -> Value {
     let mut contact = Map::new();
-    contact.insert("profile".into(), profile);
+    if let Some(profile) = profile {
+        contact.insert("profile".into(), profile);
+    }
     if let Some(wa_id) = wa_id {
         contact.insert("wa_id".into(), json!(wa_id));
     }
-    contact.insert("user_id".into(), json!(user_id));
+    if let Some(user_id) = user_id {
+        contact.insert("user_id".into(), json!(user_id));
+    }
     Value::Object(contact)
 }
+
+/// Meta's "Message undeliverable": the failure a status reports when nothing more is known.
+const UNDELIVERABLE: u32 = 131026;
 
 /// The status webhook of a Cloud API message entering `step` (§4.5), whose status Meta calls
 /// `status` ([`WhatsAppNotify::reported`]).
@@ -97,6 +105,8 @@ pub fn message_status(
     // on a failed one only when the message was sent to a BSUID. Statuses before BSUIDs carry
     // neither a known user nor a BSUID: the number alone.
     let failed = status == "failed";
+    // Meta's default for a message it could not deliver: 131026, "Message undeliverable".
+    let error_code = failed.then(|| step.error_code.unwrap_or(UNDELIVERABLE));
     let by_user_id = notify.addressed_user_id.as_deref();
     let user = notify.recipient.as_ref();
     let phone = match (by_user_id, user) {
@@ -117,9 +127,7 @@ pub fn message_status(
     {
         entry.insert("recipient_user_id".into(), json!(user_id));
     }
-    if failed {
-        // Meta's default for a message it could not deliver: 131026, "Message undeliverable".
-        let code = step.error_code.unwrap_or(131026);
+    if let Some(code) = error_code {
         let title = title_of(code);
         entry.insert(
             "errors".into(),
@@ -166,18 +174,24 @@ pub fn message_status(
             "phone_number_id": notify.phone_number_id,
         }),
     );
-    // Sent, delivered and read statuses carry the recipient in `contacts` since 2026 (pywa 4.5
-    // reads it on every status); failed ones carry none, as Meta's page says, although pywa
-    // 4.5's `MessageStatus.from_update` indexes `contacts[0]` on those too. The username shows
-    // on delivered and read statuses only.
-    if let (false, Some(user_id)) = (failed, user_id) {
-        let mut profile = Map::new();
-        if let (true, Some(username)) = (status != "sent", user.and_then(|u| u.username.as_ref())) {
-            profile.insert("username".into(), json!(username));
-        }
+    // Every status carries the recipient in `contacts` since 2026 (pywa 4.5 reads `contacts[0]`
+    // on every status). Real payloads show how lean it is: `{wa_id, user_id}` with no profile on
+    // sent statuses (pywa issue #188), the username on delivered and read ones only (dualhook's
+    // table of Meta's page), and on a message Meta could not deliver (131026) the number alone,
+    // `{wa_id}`, since there is no WhatsApp user to name (pywa issue #227 and PR #220, from
+    // August 2026 webhooks). pywa 4.5.0 still requires `user_id` there and logs a KeyError, as
+    // it does in production. Dualhook's table says failed statuses carry no contacts; the
+    // captured payloads above say otherwise, and they win.
+    let undeliverable = error_code == Some(UNDELIVERABLE);
+    let contact_user_id = if undeliverable { by_user_id } else { user_id };
+    if phone.is_some() || contact_user_id.is_some() {
+        let username = user
+            .and_then(|u| u.username.as_ref())
+            .filter(|_| status == "delivered" || status == "read");
+        let profile = username.map(|username| json!({ "username": username }));
         value.insert(
             "contacts".into(),
-            json!([contact(Value::Object(profile), phone, user_id)]),
+            json!([contact(profile, phone, contact_user_id)]),
         );
     }
     value.insert("statuses".into(), json!([Value::Object(entry)]));
@@ -287,7 +301,11 @@ mod tests {
     }
 
     fn status_value(status: &str, notify: &WhatsAppNotify) -> Value {
-        let step = Step::failing(crate::core::messaging::MessageStatus::Failed, 0, 131026);
+        failed_status_value(status, notify, UNDELIVERABLE)
+    }
+
+    fn failed_status_value(status: &str, notify: &WhatsAppNotify, code: u32) -> Value {
+        let step = Step::failing(crate::core::messaging::MessageStatus::Failed, 0, code);
         let body = message_status(status, "wamid.X", "447700900123", notify, &step, 1_000);
         let parsed: Value = serde_json::from_str(&body).unwrap();
         parsed["entry"][0]["changes"][0]["value"].clone()
@@ -347,19 +365,26 @@ mod tests {
         );
         assert_eq!(
             sent["contacts"],
-            json!([{ "profile": {}, "wa_id": "447700900123", "user_id": user.user_id }]),
-            "no username on a sent status"
+            json!([{ "wa_id": "447700900123", "user_id": user.user_id }]),
+            "no profile on a sent status"
         );
         let read = status_value("read", &notify(Some(user.clone()), None));
         assert_eq!(read["contacts"][0]["profile"]["username"], "ada.l");
 
-        let failed = status_value("failed", &notify(Some(user), None));
-        let status = failed["statuses"][0].as_object().unwrap();
+        let undeliverable = status_value("failed", &notify(Some(user.clone()), None));
+        let status = undeliverable["statuses"][0].as_object().unwrap();
         assert_eq!(status["recipient_id"], "447700900123");
         assert!(!status.contains_key("recipient_user_id"), "sent to a phone");
-        assert!(
-            failed.get("contacts").is_none(),
-            "failed statuses have no contacts"
+        assert_eq!(
+            undeliverable["contacts"],
+            json!([{ "wa_id": "447700900123" }]),
+            "an undeliverable message names no user"
+        );
+        let outside_window =
+            failed_status_value("failed", &notify(Some(user.clone()), None), 131047);
+        assert_eq!(
+            outside_window["contacts"],
+            json!([{ "wa_id": "447700900123", "user_id": user.user_id }])
         );
     }
 
@@ -379,5 +404,6 @@ mod tests {
         let status = failed["statuses"][0].as_object().unwrap();
         assert_eq!(status["recipient_user_id"], "US.1");
         assert!(!status.contains_key("recipient_id"));
+        assert_eq!(failed["contacts"], json!([{ "user_id": "US.1" }]));
     }
 }

@@ -87,33 +87,14 @@ pub async fn forward(
         "forwarding a simulated message"
     );
     // A body that names the user only by BSUID (as Meta's webhooks do for a user who hides
-    // their phone) is that user, if the tenant has met them: their number stays hidden and
-    // their username stays unless the body gives another.
-    let (from, username, hide_phone) = match (&found.from, &found.user_id) {
-        (Some(from), _) => (from.clone(), found.username, false),
-        (None, Some(user_id)) => match state.core.whatsapp_user(&tenant, user_id).await {
-            Ok(user) if !user.wa_id.is_empty() => (
-                user.wa_id,
-                found.username.or(user.username),
-                user.phone_hidden,
-            ),
-            Ok(_) => {
-                return failure(
-                    StatusCode::BAD_REQUEST,
-                    format!(
-                        "user_id {user_id} is no user this business has met: give the user's \
-                         phone number as from or wa_id"
-                    ),
-                );
-            }
-            Err(error) => return failure(StatusCode::BAD_REQUEST, error.to_string()),
-        },
+    // their phone) is the user the tenant has met with it.
+    let from = found
+        .from
+        .or(found.user_id)
         // The seed CLI's default phone.
-        (None, None) => ("1234567890".to_owned(), found.username, false),
-    };
+        .unwrap_or_else(|| "1234567890".to_owned());
     let inbound = WhatsAppInbound {
-        hide_phone: hide_phone && username.is_some(),
-        username,
+        username: found.username,
         ..found
             .message
             .into_inbound(&from, found.profile_name, found.context_id)

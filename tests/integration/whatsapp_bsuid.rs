@@ -37,6 +37,20 @@ async fn tenant(
     tenant
 }
 
+/// The server, a receiver for its webhooks, the control plane and a tenant as [`tenant`] makes
+/// it.
+async fn setup(
+    label: &str,
+    window: WindowPolicy,
+    templates: Vec<proto::WhatsAppTemplate>,
+) -> (TestApp, Receiver, Control, proto::Tenant) {
+    let app = spawn_app().await;
+    let receiver = Receiver::start().await;
+    let mut control = app.control().await;
+    let tenant = tenant(&mut control, &receiver, label, window, templates).await;
+    (app, receiver, control, tenant)
+}
+
 /// The user writes "hi"; the stored message's user as the control plane reports it.
 async fn user_writes(
     control: &mut Control,
@@ -107,17 +121,8 @@ fn statuses(values: &[Value]) -> Vec<(String, Value, Value)> {
 
 #[tokio::test]
 async fn a_username_user_who_hides_their_phone_is_reached_and_read_back_by_bsuid() {
-    let app = spawn_app().await;
-    let receiver = Receiver::start().await;
-    let mut control = app.control().await;
-    let tenant = tenant(
-        &mut control,
-        &receiver,
-        "username",
-        WindowPolicy::Reject,
-        vec![],
-    )
-    .await;
+    let (app, receiver, mut control, tenant) =
+        setup("username", WindowPolicy::Reject, vec![]).await;
 
     let user = user_writes(&mut control, &tenant, "ada.l", true).await;
     assert!(
@@ -157,6 +162,21 @@ async fn a_username_user_who_hides_their_phone_is_reached_and_read_back_by_bsuid
         .expect("a wamid")
         .to_owned();
 
+    // A harness waits for the reply by the user's BSUID.
+    let created = control
+        .wait_for(
+            proto::EventFilter {
+                to: user.user_id.clone(),
+                ..events_of(&tenant, &[proto::EventKind::MessageCreated])
+            },
+            0,
+        )
+        .await;
+    let Some(proto::event::Payload::MessageCreated(created)) = created.payload else {
+        panic!("not a message_created event: {created:?}");
+    };
+    assert_eq!(created.message.expect("a message").sid, wamid);
+
     // Its statuses name the user by BSUID, with the contacts block; the username from delivered on.
     control.advance(&tenant, 60_000).await;
     let values = webhook_values(&receiver, 4).await;
@@ -167,16 +187,12 @@ async fn a_username_user_who_hides_their_phone_is_reached_and_read_back_by_bsuid
         assert_eq!(status["id"], wamid.as_str());
         assert_eq!(status["recipient_user_id"], user.user_id.as_str(), "{name}");
         assert!(status.get("recipient_id").is_none(), "{name}: {status}");
-        let profile = if name == "sent" {
-            json!({})
+        let contact = if name == "sent" {
+            json!({ "user_id": user.user_id })
         } else {
-            json!({ "username": "ada.l" })
+            json!({ "profile": { "username": "ada.l" }, "user_id": user.user_id })
         };
-        assert_eq!(
-            contacts,
-            &json!([{ "profile": profile, "user_id": user.user_id }]),
-            "{name}"
-        );
+        assert_eq!(contacts, &json!([contact]), "{name}");
     }
 
     // The conversation, by BSUID or by phone: the same user, both messages.
@@ -196,14 +212,35 @@ async fn a_username_user_who_hides_their_phone_is_reached_and_read_back_by_bsuid
         assert_eq!(conversation.messages[1].sid, wamid, "{named}");
         assert_eq!(conversation.messages[1].to, USER, "{named}");
     }
+
+    // A harness that only kept the BSUID writes as the same user: still hidden, same username.
+    let again = control
+        .whatsapp
+        .send_inbound(proto::SendWhatsAppInboundRequest {
+            account_sid: tenant.account_sid.clone(),
+            from: user.user_id.clone(),
+            message: Some(UserMessage::Text(proto::Text {
+                body: "thanks".into(),
+            })),
+            ..Default::default()
+        })
+        .await
+        .expect("SendInbound by BSUID")
+        .into_inner();
+    let stored = again.message.expect("the stored message");
+    assert_eq!(stored.from, USER);
+    assert_eq!(stored.whatsapp.and_then(|w| w.user).as_ref(), Some(&user));
+    let latest = webhook_values(&receiver, 5).await.pop().expect("a webhook");
+    assert_eq!(
+        latest["contacts"][0]["profile"]["username"], "ada.l",
+        "{latest}"
+    );
+    assert!(latest["messages"][0].get("from").is_none(), "{latest}");
 }
 
 #[tokio::test]
 async fn a_bsuid_is_stable_per_tenant_and_user_and_differs_across_tenants() {
-    let app = spawn_app().await;
-    let receiver = Receiver::start().await;
-    let mut control = app.control().await;
-    let first = tenant(&mut control, &receiver, "one", WindowPolicy::Reject, vec![]).await;
+    let (app, receiver, mut control, first) = setup("one", WindowPolicy::Reject, vec![]).await;
     let second = tenant(&mut control, &receiver, "two", WindowPolicy::Reject, vec![]).await;
 
     let before = user_writes(&mut control, &first, "", false).await;
@@ -257,17 +294,7 @@ async fn a_bsuid_is_stable_per_tenant_and_user_and_differs_across_tenants() {
 
 #[tokio::test]
 async fn a_bsuid_the_tenant_never_met_is_accepted_and_fails_and_a_malformed_one_is_refused() {
-    let app = spawn_app().await;
-    let receiver = Receiver::start().await;
-    let mut control = app.control().await;
-    let tenant = tenant(
-        &mut control,
-        &receiver,
-        "unknown",
-        WindowPolicy::Off,
-        vec![],
-    )
-    .await;
+    let (app, receiver, mut control, tenant) = setup("unknown", WindowPolicy::Off, vec![]).await;
 
     let stranger = "US.10000000000000000001";
     let (status, sent) = app_sends(
@@ -290,7 +317,11 @@ async fn a_bsuid_the_tenant_never_met_is_accepted_and_fails_and_a_malformed_one_
     assert_eq!(failed["errors"][0]["code"], 131026);
     assert_eq!(failed["recipient_user_id"], stranger);
     assert!(failed.get("recipient_id").is_none(), "{failed}");
-    assert_eq!(contacts, &Value::Null, "failed statuses carry no contacts");
+    assert_eq!(
+        contacts,
+        &json!([{ "user_id": stranger }]),
+        "an undeliverable message's status names only the address it was sent to"
+    );
 
     for bad in ["16505551234", "us.123", "US."] {
         let (status, body) = app_sends(
@@ -312,26 +343,18 @@ async fn a_bsuid_the_tenant_never_met_is_accepted_and_fails_and_a_malformed_one_
 
 #[tokio::test]
 async fn authentication_templates_cannot_go_to_a_bsuid() {
-    let app = spawn_app().await;
-    let receiver = Receiver::start().await;
-    let mut control = app.control().await;
     let template = |name: &str, category: &str| proto::WhatsAppTemplate {
         name: name.into(),
         language: "en_US".into(),
         category: category.into(),
         body_parameters: 0,
     };
-    let tenant = tenant(
-        &mut control,
-        &receiver,
-        "templates",
-        WindowPolicy::Reject,
-        vec![
-            template("login_code", "authentication"),
-            template("receipt", "utility"),
-        ],
-    )
-    .await;
+    let templates = vec![
+        template("login_code", "authentication"),
+        template("receipt", "utility"),
+    ];
+    let (app, _receiver, mut control, tenant) =
+        setup("templates", WindowPolicy::Reject, templates).await;
     let user = user_writes(&mut control, &tenant, "ada.l", true).await;
     let send = |to: (&str, &str), name: &str| {
         let mut body = json!({

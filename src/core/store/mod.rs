@@ -60,7 +60,7 @@ pub use messages::{
     fetch_message, last_inbound_at, list_messages, message_seq, whatsapp_conversation,
 };
 pub use numbers::{DeleteNumber, PutNumber, SetOptOut};
-pub use whatsapp_users::{RememberWhatsAppUser, whatsapp_user_by_id, whatsapp_user_by_wa_id};
+pub use whatsapp_users::{RememberWhatsAppUser, WhatsAppUserKey, whatsapp_user};
 
 /// When SQLite waits for the disk (`PRAGMA synchronous`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]

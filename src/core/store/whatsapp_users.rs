@@ -20,31 +20,28 @@ fn user_from_row(row: &Row<'_>) -> rusqlite::Result<WhatsAppUser> {
     })
 }
 
-/// The user with this business-scoped user id, if the tenant has met them.
-pub fn whatsapp_user_by_id(
-    conn: &Connection,
-    account_sid: &str,
-    user_id: &str,
-) -> Result<Option<WhatsAppUser>, StoreError> {
-    Ok(conn
-        .prepare_cached(&format!(
-            "SELECT {USER_COLUMNS} FROM whatsapp_users WHERE account_sid = ?1 AND user_id = ?2"
-        ))?
-        .query_row(params![account_sid, user_id], user_from_row)
-        .optional()?)
+/// How a user is looked up: by BSUID or by phone number (digits).
+#[derive(Debug, Clone, Copy)]
+pub enum WhatsAppUserKey<'a> {
+    UserId(&'a str),
+    WaId(&'a str),
 }
 
-/// The user with this phone number (digits), if the tenant has met them.
-pub fn whatsapp_user_by_wa_id(
+/// The user the key names, if the tenant has met them.
+pub fn whatsapp_user(
     conn: &Connection,
     account_sid: &str,
-    wa_id: &str,
+    key: WhatsAppUserKey<'_>,
 ) -> Result<Option<WhatsAppUser>, StoreError> {
+    let (column, value) = match key {
+        WhatsAppUserKey::UserId(id) => ("user_id", id),
+        WhatsAppUserKey::WaId(wa_id) => ("wa_id", wa_id),
+    };
     Ok(conn
         .prepare_cached(&format!(
-            "SELECT {USER_COLUMNS} FROM whatsapp_users WHERE account_sid = ?1 AND wa_id = ?2"
+            "SELECT {USER_COLUMNS} FROM whatsapp_users WHERE account_sid = ?1 AND {column} = ?2"
         ))?
-        .query_row(params![account_sid, wa_id], user_from_row)
+        .query_row(params![account_sid, value], user_from_row)
         .optional()?)
 }
 
@@ -70,13 +67,7 @@ impl WriteOp for RememberWhatsAppUser {
         tx: &Transaction<'_>,
         _published: &mut Vec<Arc<Event>>,
     ) -> Result<(), StoreError> {
-        let RememberWhatsAppUser {
-            account_sid,
-            user,
-            replace,
-            at,
-        } = self;
-        let sql = if *replace {
+        let sql = if self.replace {
             "INSERT INTO whatsapp_users (account_sid, wa_id, user_id, username, phone_hidden, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT (account_sid, wa_id) DO UPDATE SET
@@ -87,13 +78,14 @@ impl WriteOp for RememberWhatsAppUser {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT (account_sid, wa_id) DO NOTHING"
         };
+        let user = &self.user;
         tx.prepare_cached(sql)?.execute(params![
-            account_sid,
+            self.account_sid,
             user.wa_id,
             user.user_id,
             user.username,
             user.phone_hidden,
-            at
+            self.at
         ])?;
         Ok(())
     }

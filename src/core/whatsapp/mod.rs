@@ -101,12 +101,16 @@ impl Core {
         let user = self.addressee(tenant, &send).await?;
         // A message to a BSUID reaches the user's conversation, which is kept by phone number; a
         // BSUID the tenant never met has no number, and the message is kept under the BSUID.
-        let send = WhatsAppSend {
-            to: user.as_ref().map_or_else(
-                || addressed_user_id.clone().unwrap_or_default(),
-                |u| u.wa_id.clone(),
-            ),
-            ..send
+        let send = match (&addressed_user_id, &user) {
+            (Some(_), Some(user)) => WhatsAppSend {
+                to: user.wa_id.clone(),
+                ..send
+            },
+            (Some(user_id), None) => WhatsAppSend {
+                to: user_id.clone(),
+                ..send
+            },
+            (None, _) => send,
         };
         if let Some(allowed) = &identity.allowed_recipients
             && !allowed.iter().any(|number| wa_id(number) == send.to)
@@ -142,7 +146,7 @@ impl Core {
             // Meta's answer to a well-formed BSUID it cannot place is not on record; it answers
             // a phone number that is not on WhatsApp by accepting the message and failing it
             // with 131026 (Message undeliverable), and mockingbird does the same here.
-            _ if user.is_none() => (
+            _ if addressed_user_id.is_some() && user.is_none() => (
                 vec![Step::failing(
                     MessageStatus::Failed,
                     self.step_delay_ms(),
@@ -228,6 +232,10 @@ impl Core {
     ) -> Result<Option<WhatsAppUser>, CoreError> {
         if let Some(user_id) = &send.recipient_user_id {
             return self.known_whatsapp_user(tenant, user_id).await;
+        }
+        // A group's id: no one user.
+        if send.to.is_empty() || !send.to.chars().all(|c| c.is_ascii_digit()) {
+            return Ok(None);
         }
         if let Some(known) = self.known_whatsapp_user(tenant, &send.to).await? {
             return Ok(Some(known));

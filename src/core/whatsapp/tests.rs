@@ -425,3 +425,58 @@ async fn marking_an_unknown_or_outbound_message_read_is_not_found() {
     ));
     shutdown.cancel();
 }
+
+#[tokio::test]
+async fn a_phone_send_names_its_user_and_remembers_them_for_sends_to_the_bsuid() {
+    let (core, tenant, shutdown) = test_core().await;
+    set_window(&core, &tenant, WindowPolicy::Off).await;
+    let sent = core
+        .send_whatsapp(&tenant, text_to(USER, "hi"))
+        .await
+        .expect("sent");
+    let user = sent
+        .whatsapp
+        .as_ref()
+        .and_then(|w| w.user.clone())
+        .expect("a user");
+    assert_eq!(*user, WhatsAppUser::with_phone(&tenant.sid(), USER));
+
+    let by_id = core
+        .send_whatsapp(
+            &tenant,
+            WhatsAppSend {
+                to: String::new(),
+                recipient_user_id: Some(user.user_id.clone()),
+                ..text_to("", "again")
+            },
+        )
+        .await
+        .expect("sent to the BSUID");
+    assert_eq!(by_id.to, USER, "the user's conversation");
+    assert!(
+        by_id
+            .whatsapp
+            .as_ref()
+            .is_some_and(|w| w.addressed_by_user_id)
+    );
+    assert_eq!(conversation(&core, &tenant, &user.user_id).await.len(), 2);
+    shutdown.cancel();
+}
+
+#[tokio::test]
+async fn a_group_send_names_no_user() {
+    let (core, tenant, shutdown) = test_core().await;
+    set_window(&core, &tenant, WindowPolicy::Off).await;
+    let sent = core
+        .send_whatsapp(&tenant, text_to("Y2FwaV9ncm91cDox", "hello all"))
+        .await
+        .expect("sent");
+    assert_eq!(sent.to, "Y2FwaV9ncm91cDox");
+    assert_eq!(sent.whatsapp.as_ref().and_then(|w| w.user.clone()), None);
+    assert_eq!(
+        sent.status,
+        MessageStatus::Accepted,
+        "not failed as an unknown BSUID"
+    );
+    shutdown.cancel();
+}

@@ -129,13 +129,30 @@ impl Core {
         inbound: WhatsAppInbound,
         target: Option<WebhookTarget>,
     ) -> Result<WhatsAppInboundOutcome, CoreError> {
-        let user = wa_id(&inbound.from);
-        if user.is_empty()
-            || user.len() > 15
-            || inbound.from.strip_prefix('+').unwrap_or(&inbound.from) != user
+        // A user named by BSUID is one the tenant has met, as they were unless this message
+        // says otherwise: their username kept, their phone still hidden.
+        let known = if is_business_scoped_user_id(&inbound.from) {
+            let found = self.known_whatsapp_user(tenant, &inbound.from).await?;
+            Some(found.ok_or_else(|| {
+                CoreError::Invalid(format!(
+                    "from {:?} is no user this business has met: give the user's phone number",
+                    inbound.from
+                ))
+            })?)
+        } else {
+            None
+        };
+        let user = known
+            .as_ref()
+            .map_or_else(|| wa_id(&inbound.from), |k| k.wa_id.clone());
+        if known.is_none()
+            && (user.is_empty()
+                || user.len() > 15
+                || inbound.from.strip_prefix('+').unwrap_or(&inbound.from) != user)
         {
             return Err(CoreError::Invalid(format!(
-                "from {:?} is not a phone number: give digits, with or without a leading +",
+                "from {:?} is not a phone number: give digits, with or without a leading +, or \
+                 the BSUID of a user this business has met",
                 inbound.from
             )));
         }
@@ -150,8 +167,11 @@ impl Core {
             .filter(|name| !name.is_empty())
             .unwrap_or_else(|| crate::core::messaging::users::DEFAULT_PROFILE_NAME.into());
         let sender = WhatsAppUser {
-            username: inbound.username.filter(|name| !name.is_empty()),
-            phone_hidden: inbound.hide_phone,
+            username: inbound
+                .username
+                .filter(|name| !name.is_empty())
+                .or_else(|| known.as_ref().and_then(|k| k.username.clone())),
+            phone_hidden: inbound.hide_phone || known.as_ref().is_some_and(|k| k.phone_hidden),
             ..WhatsAppUser::with_phone(&account_sid, &user)
         };
         if sender.phone_hidden && sender.username.is_none() {
@@ -313,11 +333,12 @@ impl Core {
         Ok(self
             .store
             .read(move |conn| {
-                if by_id {
-                    store::whatsapp_user_by_id(conn, &account_sid, &key)
+                let key = if by_id {
+                    store::WhatsAppUserKey::UserId(&key)
                 } else {
-                    store::whatsapp_user_by_wa_id(conn, &account_sid, &key)
-                }
+                    store::WhatsAppUserKey::WaId(&key)
+                };
+                store::whatsapp_user(conn, &account_sid, key)
             })
             .await?)
     }
@@ -478,6 +499,39 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_sender_named_by_bsuid_is_the_user_met_as_they_were() {
+        let (core, tenant, shutdown) = test_core().await;
+        let first = WhatsAppInbound {
+            username: Some("ada.l".into()),
+            hide_phone: true,
+            ..text_from(USER, "hi")
+        };
+        let met = core
+            .receive_whatsapp(&tenant, first, None)
+            .await
+            .expect("received");
+        let user = met.message.whatsapp.and_then(|w| w.user).expect("a user");
+        let again = core
+            .receive_whatsapp(&tenant, text_from(&user.user_id, "again"), None)
+            .await
+            .expect("received by BSUID");
+        assert_eq!(again.message.from.as_deref(), Some(USER));
+        assert_eq!(again.message.whatsapp.and_then(|w| w.user), Some(user));
+
+        let stranger = "US.10000000000000000001";
+        assert_eq!(
+            invalid(
+                core.receive_whatsapp(&tenant, text_from(stranger, "hi"), None)
+                    .await
+            ),
+            format!(
+                "from {stranger:?} is no user this business has met: give the user's phone number"
+            )
+        );
+        shutdown.cancel();
+    }
+
+    #[tokio::test]
     async fn a_sender_that_is_not_a_phone_number_or_a_message_without_a_type_is_invalid() {
         let (core, tenant, shutdown) = test_core().await;
         for from in [
@@ -493,7 +547,8 @@ mod tests {
                         .await
                 ),
                 format!(
-                    "from {from:?} is not a phone number: give digits, with or without a leading +"
+                    "from {from:?} is not a phone number: give digits, with or without a leading \
+                     +, or the BSUID of a user this business has met"
                 ),
             );
         }
