@@ -254,10 +254,10 @@ class Bot:
         def on_status(client: WhatsApp, status: MessageStatus) -> None:
             inbox.put("status", status)
 
-        # pywa 4.5.0 cannot build a MessageStatus from a `failed` status: `from_update` reads
+        # pywa 4.5.0 cannot build a MessageStatus from every `failed` status: `from_update` reads
         # `value["contacts"][0]` and `User.from_contact` requires its `user_id`, while Meta
-        # sends failed statuses with no contacts (dualhook.com/docs/contacts-bsuid-webhooks) or
-        # contacts with only `wa_id` (pywa issue #227, a 131026 from production). It logs the
+        # sends an undeliverable message's failure with contacts of only `wa_id` (pywa issue
+        # #227, a 131026 from production; dualhook.com's BSUID page says no contacts at all). It logs the
         # KeyError and hands the update to the raw handlers, which pywa always calls: the bot
         # reads failures there and types the error with pywa's own `WhatsAppError.from_dict`.
         @wa.on_raw_update()
