@@ -6,6 +6,7 @@ sees another's messages, subaccounts or callbacks. Starting one takes a few tens
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -127,10 +128,10 @@ def mockingbird_extra_config() -> str:
     return ""
 
 
-@pytest.fixture
-def mockingbird(tmp_path: Path, request: pytest.FixtureRequest, mockingbird_extra_config: str) -> Iterator[Mockingbird]:
-    """A fresh mockingbird for this test, stopped at teardown."""
-    config = tmp_path / "config.yaml"
+@contextlib.contextmanager
+def running_mockingbird(directory: Path, extra_config: str = "") -> Iterator[Mockingbird]:
+    """Start mockingbird with its config, ready file and log in `directory`; stop it on exit."""
+    config = directory / "config.yaml"
     config.write_text(
         CONFIG_TEMPLATE.format(
             account_sid=ACCOUNT_SID,
@@ -139,10 +140,10 @@ def mockingbird(tmp_path: Path, request: pytest.FixtureRequest, mockingbird_extr
             from_number=FROM_NUMBER,
             failure=FAILURE_NUMBER,
         )
-        + mockingbird_extra_config
+        + extra_config
     )
-    ready = tmp_path / "ready.json"
-    log_path = tmp_path / "server.log"
+    ready = directory / "ready.json"
+    log_path = directory / "server.log"
     env = dict(os.environ)
     # The server reads every MOCKINGBIRD_* variable as a config override and refuses unknown
     # keys; this harness's own variables are not config, so the server must not see them.
@@ -160,7 +161,7 @@ def mockingbird(tmp_path: Path, request: pytest.FixtureRequest, mockingbird_extr
         "--ready-file", str(ready),
     ]
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, cwd=tmp_path)
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, cwd=directory)
     try:
         deadline = time.monotonic() + READY_TIMEOUT_SECONDS
         while True:
@@ -179,14 +180,20 @@ def mockingbird(tmp_path: Path, request: pytest.FixtureRequest, mockingbird_extr
                 )
             time.sleep(0.02)
         grpc_address = json.loads(ready.read_text())["grpc"]
-        server = Mockingbird(f"http://{address}", ACCOUNT_SID, AUTH_TOKEN, process, log_path, grpc_address)
+        yield Mockingbird(f"http://{address}", ACCOUNT_SID, AUTH_TOKEN, process, log_path, grpc_address)
+    finally:
+        _stop(process)
+
+
+@pytest.fixture
+def mockingbird(tmp_path: Path, request: pytest.FixtureRequest, mockingbird_extra_config: str) -> Iterator[Mockingbird]:
+    """A fresh mockingbird for this test, stopped at teardown."""
+    with running_mockingbird(tmp_path, mockingbird_extra_config) as server:
         yield server
         report = getattr(request.node, "rep_call", None)
         if report is not None and report.failed:
             # Shown under "Captured stdout teardown" of the failed test.
-            print(f"--- mockingbird output ({log_path}) ---\n{server.log()}")
-    finally:
-        _stop(process)
+            print(f"--- mockingbird output ({server.log_path}) ---\n{server.log()}")
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -370,6 +377,7 @@ class Control:
             numbers_pb2_grpc,
             rules_pb2_grpc,
             tenants_pb2_grpc,
+            whatsapp_pb2_grpc,
         )
 
         self.channel = channel
@@ -379,6 +387,7 @@ class Control:
         self.messages = messages_pb2_grpc.MessagesStub(channel)
         self.events = events_pb2_grpc.EventsStub(channel)
         self.clock = clock_pb2_grpc.ClockStub(channel)
+        self.whatsapp = whatsapp_pb2_grpc.WhatsAppStub(channel)
 
 
 @pytest.fixture

@@ -103,7 +103,7 @@ def test_a_bot_is_answered_as_meta_answers_and_every_webhook_verifies(mockingbir
         timeout=10,
     )
     assert reply.status_code == 200, reply.text
-    inbound = webhook_receiver.wait_for(lambda r: [x for x in r if b'"contacts"' in x.body])[0]
+    inbound = webhook_receiver.wait_for(lambda r: [x for x in r if b'"messages":[' in x.body])[0]
     assert signed_by_app_secret(inbound)
     assert inbound.headers["X-Mock-Testing"] == "true"
     envelope = json.loads(inbound.body)
