@@ -3,27 +3,29 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::WhatsAppState;
 use super::auth;
 use super::error::GraphError;
+use super::params::GraphParams;
 use super::payload::{self, MessageSend, SendRequest};
+use super::{GraphObject, WhatsAppState};
 use crate::core::CoreError;
 
 pub async fn send(
     State(state): State<Arc<WhatsAppState>>,
-    Path((_version, phone_number_id)): Path<(String, String)>,
+    Path(GraphObject {
+        id: phone_number_id,
+    }): Path<GraphObject>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
-    body: Bytes,
+    params: GraphParams,
 ) -> Result<Response, GraphError> {
     let tenant = auth::tenant_for_number(&state, &phone_number_id, &headers, query.as_deref())?;
-    match payload::parse_send(&body)? {
+    match payload::parse_send_params(params.0)? {
         SendRequest::MarkRead { message_id, .. } => {
             state
                 .core

@@ -7,15 +7,17 @@ pub mod auth;
 pub mod error;
 pub mod media;
 pub mod messages;
+pub mod params;
 pub mod payload;
 pub mod proxy;
 
 use std::sync::Arc;
 
-use axum::extract::{Path, RawQuery, State};
-use axum::http::HeaderMap;
+use axum::extract::{MatchedPath, Path, RawQuery, Request, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 use axum::{Json, Router};
 use serde_json::json;
 
@@ -38,22 +40,63 @@ pub fn router(state: Arc<WhatsAppState>) -> Router {
     routes().with_state(state)
 }
 
+/// A Graph path's object: the id right after the optional version (a phone-number id, a WABA
+/// id, a media id). Every Graph route names it `id`, with or without `/{version}` before it.
+#[derive(Debug, serde::Deserialize)]
+pub struct GraphObject {
+    pub id: String,
+}
+
 fn routes() -> Router<Arc<WhatsAppState>> {
-    Router::new()
-        .route("/webhook", post(proxy::forward))
-        .route(
-            "/{version}/{phone_number_id}/messages",
-            post(messages::send),
-        )
-        .route(
-            "/{version}/{phone_number_id}/media",
+    // Graph serves every path with and without the version prefix (without it, the latest
+    // version answers): each route is registered both ways. The seed's own routes are static
+    // segments, which the router prefers to `{id}`, and `check_version` keeps unversioned
+    // routes to numeric ids, as Meta's are, so `/health` or `/clear/all` never reach them.
+    let graph: [(&str, MethodRouter<Arc<WhatsAppState>>); 3] = [
+        ("/{id}/messages", post(messages::send)),
+        (
+            "/{id}/media",
             post(media::upload).layer(axum::extract::DefaultBodyLimit::max(media::MAX_UPLOAD_BODY)),
-        )
-        .route(
-            "/{version}/{object_id}",
-            get(fetch_object).delete(media::delete),
-        )
+        ),
+        ("/{id}", get(fetch_object).delete(media::delete)),
+    ];
+    let mut router = Router::new();
+    for (path, method_router) in graph {
+        router = router
+            .route(&format!("/{{version}}{path}"), method_router.clone())
+            .route(path, method_router);
+    }
+    router
+        .route_layer(middleware::from_fn(check_version))
+        .route("/webhook", post(proxy::forward))
         .route("/whatsapp/media/{media_id}", get(media::download))
+}
+
+/// A Graph route's first segment must be what the route takes it for: a version such as
+/// `v23.0` before the object, or, on an unversioned route, a numeric object id. Anything else
+/// (`/2010-04-01/Foo`, `/favicon.ico`) is not a Graph path: a bare 404, which the server's
+/// envelope renders as it renders any path no facade serves.
+async fn check_version(request: Request, next: Next) -> Response {
+    let versioned = request
+        .extensions()
+        .get::<MatchedPath>()
+        .is_some_and(|matched| matched.as_str().starts_with("/{version}"));
+    let first = request
+        .uri()
+        .path()
+        .trim_start_matches('/')
+        .split('/')
+        .next()
+        .unwrap_or("");
+    let fits = if versioned {
+        meta::is_version(first)
+    } else {
+        is_graph_id(first)
+    };
+    if !fits {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    next.run(request).await
 }
 
 /// A query parameter, decoded (Graph takes `access_token`, `phone_number_id`, and an upload's
@@ -64,21 +107,25 @@ pub fn query_param(query: Option<&str>, name: &str) -> Option<String> {
         .map(|(_, value)| value.into_owned())
 }
 
-/// Whether a path is the Graph API's: its first segment is a version such as `v23.0`.
+/// Whether a path is the Graph API's: its first segment is a version such as `v23.0`, or a
+/// Graph object id (digits) on a path without a version.
 pub fn is_graph_path(path: &str) -> bool {
-    meta::is_version(path.trim_start_matches('/').split('/').next().unwrap_or(""))
+    let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
+    meta::is_version(first) || is_graph_id(first)
+}
+
+/// Graph object ids are numeric (`106540352242922`).
+fn is_graph_id(segment: &str) -> bool {
+    !segment.is_empty() && segment.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// `GET /{version}/{id}`: a business phone number, or a media object's download URL.
 async fn fetch_object(
     state: State<Arc<WhatsAppState>>,
-    Path((version, object_id)): Path<(String, String)>,
+    Path(GraphObject { id: object_id }): Path<GraphObject>,
     query: RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, GraphError> {
-    if !is_graph_path(&format!("/{version}")) {
-        return Err(GraphError::unknown_path(&format!("/{version}/{object_id}")));
-    }
     if state.core.whatsapp_tenant(&object_id).is_none() {
         return media::retrieve(state, object_id, query, headers).await;
     }

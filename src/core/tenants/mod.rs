@@ -441,6 +441,14 @@ impl Registry {
             .cloned()
     }
 
+    /// The tenant whose WhatsApp Business Account has this id.
+    pub fn by_business_account_id(&self, business_account_id: &str) -> Option<Arc<Tenant>> {
+        read(&self.tenants)
+            .values()
+            .find(|t| read(&t.account).whatsapp.business_account_id == business_account_id)
+            .cloned()
+    }
+
     /// The tenant a Cloud API access token belongs to. Constant-time in the token.
     pub fn by_access_token(&self, token: &str) -> Option<Arc<Tenant>> {
         read(&self.tenants)

@@ -4,6 +4,10 @@
 
 pub mod user_messages;
 
+/// The version Graph answers a path without one with: the latest. Meta's 2026 reference pages
+/// write their samples against v25.0.
+pub const LATEST_VERSION: &str = "v25.0";
+
 /// Whether a path segment is a Graph API version, such as `v23.0`.
 pub fn is_version(segment: &str) -> bool {
     segment.strip_prefix('v').is_some_and(|rest| {
