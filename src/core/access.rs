@@ -139,6 +139,11 @@ impl Core {
             {
                 active(tenant)
             }
+            // Another tenant's valid token may not see this object: Graph answers as for an
+            // object that does not exist, so no tenant learns another's ids.
+            Some(token) if self.tenants.by_access_token(token).is_some() => {
+                Err(AccessDenied::Unknown)
+            }
             _ => Err(AccessDenied::InvalidCredentials),
         }
     }

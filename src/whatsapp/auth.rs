@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, Method};
 
 use super::WhatsAppState;
 use super::error::GraphError;
@@ -35,14 +35,48 @@ pub fn tenant_for_number(
     headers: &HeaderMap,
     query: Option<&str>,
 ) -> Result<Arc<Tenant>, GraphError> {
+    tenant_for_number_edge(state, phone_number_id, &Method::POST, headers, query)
+}
+
+/// The tenant of WhatsApp Business Account `business_account_id` (templates, phone numbers),
+/// if the token is its own. `method` words the answer for an id that is not the tenant's.
+pub fn tenant_for_business_account(
+    state: &WhatsAppState,
+    business_account_id: &str,
+    method: &Method,
+    headers: &HeaderMap,
+    query: Option<&str>,
+) -> Result<Arc<Tenant>, GraphError> {
+    let token = bearer_token(headers, query);
+    state
+        .core
+        .tenant_for_business_account(business_account_id, token.as_deref())
+        .map_err(|denied| object_denied(denied, method.as_str(), business_account_id))
+}
+
+/// The tenant of business number `phone_number_id` for any edge of it (the profile, block
+/// users, …), worded for `method`.
+pub fn tenant_for_number_edge(
+    state: &WhatsAppState,
+    phone_number_id: &str,
+    method: &Method,
+    headers: &HeaderMap,
+    query: Option<&str>,
+) -> Result<Arc<Tenant>, GraphError> {
     let token = bearer_token(headers, query);
     state
         .core
         .tenant_for_business_number(phone_number_id, token.as_deref())
-        .map_err(|denied| match denied {
-            AccessDenied::Unknown => GraphError::unsupported_request("post", phone_number_id),
-            other => GraphError::denied(other),
-        })
+        .map_err(|denied| object_denied(denied, method.as_str(), phone_number_id))
+}
+
+/// An object the token cannot see is Graph's "Unsupported … request" (100/33), so another
+/// tenant's ids look exactly like ids that do not exist.
+fn object_denied(denied: AccessDenied, method: &str, id: &str) -> GraphError {
+    match denied {
+        AccessDenied::Unknown => GraphError::unsupported_request(method, id),
+        other => GraphError::denied(other),
+    }
 }
 
 /// The tenant a token belongs to, for requests on objects (a media id) that do not name the

@@ -5,11 +5,13 @@
 
 pub mod auth;
 pub mod error;
+pub mod listing;
 pub mod media;
 pub mod messages;
 pub mod params;
 pub mod payload;
 pub mod proxy;
+pub mod templates;
 
 use std::sync::Arc;
 
@@ -52,13 +54,19 @@ fn routes() -> Router<Arc<WhatsAppState>> {
     // version answers): each route is registered both ways. The seed's own routes are static
     // segments, which the router prefers to `{id}`, and `check_version` keeps unversioned
     // routes to numeric ids, as Meta's are, so `/health` or `/clear/all` never reach them.
-    let graph: [(&str, MethodRouter<Arc<WhatsAppState>>); 3] = [
+    let graph: Vec<(&str, MethodRouter<Arc<WhatsAppState>>)> = vec![
         ("/{id}/messages", post(messages::send)),
         (
             "/{id}/media",
             post(media::upload).layer(axum::extract::DefaultBodyLimit::max(media::MAX_UPLOAD_BODY)),
         ),
         ("/{id}", get(fetch_object).delete(media::delete)),
+        (
+            "/{id}/message_templates",
+            get(templates::list)
+                .post(templates::create)
+                .delete(templates::delete),
+        ),
     ];
     let mut router = Router::new();
     for (path, method_router) in graph {

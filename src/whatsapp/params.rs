@@ -30,6 +30,37 @@ impl GraphParams {
     pub fn into_value(self) -> Value {
         Value::Object(self.0)
     }
+
+    /// A text parameter the edge cannot do without: `(#100) The parameter name is required.`,
+    /// Graph's sentence for a missing parameter outside `/messages`.
+    pub fn required_text(&self, name: &str) -> Result<String, GraphError> {
+        self.optional_text(name)?.ok_or_else(|| {
+            GraphError::parameter_sentence(format!("The parameter {name} is required."))
+        })
+    }
+
+    /// A text parameter, if given (an empty one is not given); another JSON type is 100.
+    pub fn optional_text(&self, name: &str) -> Result<Option<String>, GraphError> {
+        match self.0.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(text)) if text.trim().is_empty() => Ok(None),
+            Some(Value::String(text)) => Ok(Some(text.clone())),
+            Some(Value::Number(number)) => Ok(Some(number.to_string())),
+            Some(_) => Err(GraphError::parameter_sentence(format!(
+                "Param {name} must be a string."
+            ))),
+        }
+    }
+
+    /// `messaging_product`, which every WhatsApp write requires and which must be `whatsapp`.
+    pub fn require_whatsapp(&self) -> Result<(), GraphError> {
+        match self.required_text("messaging_product")?.as_str() {
+            "whatsapp" => Ok(()),
+            other => Err(GraphError::parameter_sentence(format!(
+                "Param messaging_product must be one of {{WHATSAPP}} - got \"{other}\"."
+            ))),
+        }
+    }
 }
 
 impl<S: Send + Sync> FromRequest<S> for GraphParams {

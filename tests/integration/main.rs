@@ -8,6 +8,7 @@ mod control;
 mod durability;
 mod errors;
 mod events;
+mod graph_api;
 mod health;
 mod lifecycle;
 mod messages;

@@ -47,7 +47,8 @@ mod messages;
 mod numbers;
 
 pub use accounts::{
-    DeleteApiKey, PutAccount, PutApiKey, SetRules, StoredTenant, UpdateAccount, load_tenants,
+    DeleteApiKey, PutAccount, PutApiKey, SetRules, StoredTenant, UpdateAccount,
+    UpdateAccountAndNotify, load_tenants,
 };
 pub use attempts::{CallbackAttempt, RecordAttempt, Recorded, callback_attempt, callback_attempts};
 pub use clear::{Clear, ClearWhat, Cleared, DeleteTenant, ResetTenant};

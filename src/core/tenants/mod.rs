@@ -116,6 +116,46 @@ pub struct WhatsAppTemplate {
     /// How many parameters the body's text takes (`{{1}}`, `{{2}}`, …).
     #[serde(default)]
     pub body_parameters: u32,
+    /// Meta's template id (the `hsm_id`). Templates created through the Graph API get one;
+    /// those from the config or the control plane have none and are known by
+    /// [`WhatsAppTemplate::template_id`], derived so it is the same on every start.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub id: String,
+    /// Meta's `components` array as the app created it (JSON text, which the core keeps
+    /// without reading); none for templates from the config or the control plane.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub components: Option<String>,
+}
+
+impl WhatsAppTemplate {
+    /// A registry entry with no id or components of its own, as the config writes one.
+    pub fn new(name: &str, language: &str, category: &str, body_parameters: u32) -> Self {
+        WhatsAppTemplate {
+            name: name.into(),
+            language: language.into(),
+            category: category.into(),
+            body_parameters,
+            id: String::new(),
+            components: None,
+        }
+    }
+
+    /// The template's id: its own, or 15 digits derived from the business account, name and
+    /// language (FNV-1a), stable across restarts and distinct per template.
+    pub fn template_id(&self, business_account_id: &str) -> String {
+        if !self.id.is_empty() {
+            return self.id.clone();
+        }
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for byte in [business_account_id, "/", &self.name, "/", &self.language]
+            .concat()
+            .bytes()
+        {
+            hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+        // 15 digits starting with 1..9, as Meta's template ids are.
+        (100_000_000_000_000 + hash % 900_000_000_000_000).to_string()
+    }
 }
 
 fn utility() -> String {
@@ -128,12 +168,7 @@ fn lower_case<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Strin
 
 /// Every WhatsApp Business Account starts with Meta's sample template.
 pub fn default_templates() -> Vec<WhatsAppTemplate> {
-    vec![WhatsAppTemplate {
-        name: "hello_world".into(),
-        language: "en_US".into(),
-        category: "utility".into(),
-        body_parameters: 0,
-    }]
+    vec![WhatsAppTemplate::new("hello_world", "en_US", "utility", 0)]
 }
 
 impl WhatsAppIdentity {
@@ -262,6 +297,19 @@ impl Tenant {
 
     pub fn sid(&self) -> String {
         read(&self.account).sid.clone()
+    }
+
+    /// Change the account under its lock, so that two changes made at once both land; nothing
+    /// changes when `change` refuses. Returns what `change` returned and the changed account.
+    pub fn try_change_account<T, E>(
+        &self,
+        change: impl FnOnce(&mut Account) -> Result<T, E>,
+    ) -> Result<(T, Account), E> {
+        let mut account = self.account.write().unwrap_or_else(|e| e.into_inner());
+        let mut draft = account.clone();
+        let answer = change(&mut draft)?;
+        *account = draft.clone();
+        Ok((answer, draft))
     }
 
     pub fn set_account(&self, account: Account) {

@@ -6,9 +6,11 @@
 
 pub mod media; // uploads: type and size limits, 30-day expiry, signed download URLs
 mod settings; // webhook URL, window, allow list, templates; the verification handshake
+mod templates; // the Graph API's template management and its status webhook
 mod users; // simulated users writing to the business; their conversations
 
 pub use settings::*;
+pub use templates::*;
 pub use users::*;
 
 use sha2::{Digest, Sha256};
