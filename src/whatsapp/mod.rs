@@ -4,24 +4,26 @@
 //! function and encode Meta's answer; every error leaves in Meta's envelope.
 
 pub mod auth;
+pub mod block_users;
+pub mod business_profile;
 pub mod error;
 pub mod listing;
 pub mod media;
 pub mod messages;
 pub mod params;
 pub mod payload;
+pub mod phone_numbers;
 pub mod proxy;
 pub mod templates;
 
 use std::sync::Arc;
 
+use axum::Router;
 use axum::extract::{MatchedPath, Path, RawQuery, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
-use axum::{Json, Router};
-use serde_json::json;
 
 use crate::core::Core;
 use crate::providers::meta;
@@ -61,6 +63,19 @@ fn routes() -> Router<Arc<WhatsAppState>> {
             post(media::upload).layer(axum::extract::DefaultBodyLimit::max(media::MAX_UPLOAD_BODY)),
         ),
         ("/{id}", get(fetch_object).delete(media::delete)),
+        (
+            "/{id}/whatsapp_business_profile",
+            get(business_profile::fetch).post(business_profile::update),
+        ),
+        (
+            "/{id}/block_users",
+            get(block_users::list)
+                .post(block_users::block)
+                .delete(block_users::unblock),
+        ),
+        ("/{id}/phone_numbers", get(phone_numbers::list)),
+        ("/{id}/register", post(phone_numbers::register)),
+        ("/{id}/deregister", post(phone_numbers::deregister)),
         (
             "/{id}/message_templates",
             get(templates::list)
@@ -137,16 +152,12 @@ async fn fetch_object(
     if state.core.whatsapp_tenant(&object_id).is_none() {
         return media::retrieve(state, object_id, query, headers).await;
     }
-    let tenant = auth::tenant_for_number(&state, &object_id, &headers, query.0.as_deref())?;
-    let identity = tenant.account().whatsapp;
-    Ok(Json(json!({
-        "verified_name": tenant.account().friendly_name,
-        "code_verification_status": "VERIFIED",
-        "display_phone_number": identity.display_phone_number,
-        "quality_rating": "GREEN",
-        "platform_type": "CLOUD_API",
-        "throughput": { "level": "STANDARD" },
-        "id": identity.phone_number_id,
-    }))
-    .into_response())
+    let tenant = auth::tenant_for_number_edge(
+        &state,
+        &object_id,
+        &axum::http::Method::GET,
+        &headers,
+        query.0.as_deref(),
+    )?;
+    Ok(phone_numbers::fetch(&tenant, query.0.as_deref()))
 }

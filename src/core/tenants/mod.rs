@@ -87,6 +87,40 @@ pub struct WhatsAppIdentity {
     /// Approved message templates.
     #[serde(default = "default_templates")]
     pub templates: Vec<WhatsAppTemplate>,
+    /// The profile users see (`/{phone-number-id}/whatsapp_business_profile`).
+    #[serde(default)]
+    pub business_profile: BusinessProfile,
+    /// Users the business blocked (`wa_id`s): they cannot be messaged and cannot write.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub blocked_users: Vec<String>,
+    /// The number's Cloud API registration (`/register`, `/deregister`).
+    #[serde(default)]
+    pub registration: Registration,
+}
+
+/// A WhatsApp business profile: the texts and links users see on the business's page. Unset
+/// fields are absent from Graph's answer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BusinessProfile {
+    pub about: Option<String>,
+    pub address: Option<String>,
+    pub description: Option<String>,
+    pub email: Option<String>,
+    pub profile_picture_url: Option<String>,
+    /// At most two.
+    #[serde(default)]
+    pub websites: Vec<String>,
+    /// Meta's industry code (`RETAIL`, `PROF_SERVICES`, …); `UNDEFINED` until set.
+    pub vertical: Option<String>,
+}
+
+/// Whether the business number may send through the Cloud API. Numbers start registered, as a
+/// test number does; a deregistered one sends nothing until it registers again.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Registration {
+    pub deregistered: bool,
+    /// The two-step verification PIN the last `/register` set.
+    pub pin: Option<String>,
 }
 
 /// How the 24-hour customer-service window is enforced. Meta documents both forms: the send
@@ -185,6 +219,9 @@ impl WhatsAppIdentity {
             window: WindowPolicy::default(),
             allowed_recipients: None,
             templates: default_templates(),
+            business_profile: BusinessProfile::default(),
+            blocked_users: Vec::new(),
+            registration: Registration::default(),
         }
     }
 
