@@ -16,6 +16,15 @@ pub async fn graph_tenant(
     label: &str,
     receiver: Option<&Receiver>,
 ) -> proto::WhatsAppIdentity {
+    graph_tenant_with_sid(app, label, receiver).await.1
+}
+
+/// [`graph_tenant`], with the tenant's account SID.
+pub async fn graph_tenant_with_sid(
+    app: &TestApp,
+    label: &str,
+    receiver: Option<&Receiver>,
+) -> (String, proto::WhatsAppIdentity) {
     let mut control = app.control().await;
     let tenant = control.tenant(label).await;
     if let Some(receiver) = receiver {
@@ -29,7 +38,8 @@ pub async fn graph_tenant(
             .await
             .expect("UpdateSettings");
     }
-    tenant.whatsapp.expect("a WhatsApp identity")
+    let identity = tenant.whatsapp.expect("a WhatsApp identity");
+    (tenant.account_sid, identity)
 }
 
 /// A Graph request with the tenant's token; its status and JSON answer.

@@ -9,6 +9,7 @@ mod durability;
 mod errors;
 mod events;
 mod graph_api;
+mod graph_business;
 mod health;
 mod lifecycle;
 mod messages;

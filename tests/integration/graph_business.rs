@@ -1,0 +1,291 @@
+//! The business number's own Graph edges: its profile, the users it blocks, its listing and
+//! registration — each answered in Meta's shapes, validated, behind the tenant's token.
+
+use mockingbird::proto::{self, send_whats_app_inbound_request::Message as UserMessage};
+use reqwest::Method;
+use serde_json::{Value, json};
+use tonic::Code;
+
+use crate::graph_api::{graph, graph_tenant, graph_tenant_with_sid};
+use crate::support::*;
+
+const USER: &str = "263778177125";
+
+/// Meta's sample template, which any number may send outside the 24-hour window.
+fn hello_world_to(user: &str) -> Value {
+    json!({ "messaging_product": "whatsapp", "to": user, "type": "template",
+            "template": { "name": "hello_world", "language": { "code": "en_US" } } })
+}
+
+fn text_to(user: &str) -> Value {
+    json!({ "messaging_product": "whatsapp", "to": user, "type": "text", "text": { "body": "hi" } })
+}
+
+/// `user` writes to the tenant's business number: the window opens, and the user may be
+/// blocked. Returns the control plane's refusal, if any.
+async fn user_writes(app: &TestApp, account_sid: &str, user: &str) -> Result<(), tonic::Status> {
+    app.control()
+        .await
+        .whatsapp
+        .send_inbound(proto::SendWhatsAppInboundRequest {
+            account_sid: account_sid.into(),
+            from: format!("+{user}"),
+            message: Some(UserMessage::Text(proto::Text {
+                body: "hello".into(),
+            })),
+            ..Default::default()
+        })
+        .await
+        .map(|_| ())
+}
+
+#[tokio::test]
+async fn the_business_profile_is_read_by_fields_and_updated_within_metas_limits() {
+    let app = spawn_app().await;
+    let wa = graph_tenant(&app, "profile", None).await;
+    let other = graph_tenant(&app, "profile-other", None).await;
+    let profile = format!("/v25.0/{}/whatsapp_business_profile", wa.phone_number_id);
+    let token = wa.access_token.as_str();
+
+    let (status, fresh) = graph(&app, Method::GET, &profile, token, None).await;
+    assert_eq!(status, 200, "{fresh}");
+    assert_eq!(
+        fresh,
+        json!({ "data": [{ "vertical": "UNDEFINED", "messaging_product": "whatsapp" }] })
+    );
+
+    let update = json!({
+        "messaging_product": "whatsapp",
+        "about": "Fresh bread daily",
+        "address": "1 Main St",
+        "description": "A bakery",
+        "email": "hello@bakery.example",
+        "websites": ["https://bakery.example", "http://bakery.example/menu"],
+        "vertical": "RESTAURANT",
+    });
+    let (status, answer) = graph(&app, Method::POST, &profile, token, Some(update)).await;
+    assert_eq!((status, answer), (200, json!({ "success": true })));
+    let (_, read) = graph(
+        &app,
+        Method::GET,
+        &format!("{profile}?fields=about,websites,vertical"),
+        token,
+        None,
+    )
+    .await;
+    assert_eq!(
+        read["data"][0],
+        json!({
+            "about": "Fresh bread daily",
+            "websites": ["https://bakery.example", "http://bakery.example/menu"],
+            "vertical": "RESTAURANT",
+            "messaging_product": "whatsapp",
+        })
+    );
+
+    // Each limit is 100, and a refused update changes nothing.
+    let refused = [
+        json!({ "messaging_product": "whatsapp", "about": "x".repeat(140) }),
+        json!({ "messaging_product": "whatsapp", "vertical": "BAKERY" }),
+        json!({ "messaging_product": "whatsapp", "websites": ["https://a.example", "https://b.example", "https://c.example"] }),
+        json!({ "messaging_product": "whatsapp", "websites": ["bakery.example"] }),
+        json!({ "messaging_product": "whatsapp", "email": "not-an-address" }),
+        json!({ "about": "no product" }),
+    ];
+    for body in refused {
+        let (status, error) = graph(&app, Method::POST, &profile, token, Some(body.clone())).await;
+        assert_graph_error(status, &error, 400, 100);
+    }
+    let (_, unchanged) = graph(&app, Method::GET, &profile, token, None).await;
+    assert_eq!(unchanged["data"][0]["about"], "Fresh bread daily");
+    assert_eq!(unchanged["data"][0]["email"], "hello@bakery.example");
+
+    // A wrong token is 190; another tenant's token cannot see this number.
+    let (status, wrong) = graph(&app, Method::GET, &profile, "EAAwrong", None).await;
+    assert_graph_error(status, &wrong, 401, 190);
+    let (status, hidden) = graph(&app, Method::GET, &profile, &other.access_token, None).await;
+    assert_graph_error(status, &hidden, 400, 100);
+    assert_eq!(hidden["error"]["error_subcode"], 33);
+    let (_, theirs) = graph(
+        &app,
+        Method::GET,
+        &format!("/{}/whatsapp_business_profile", other.phone_number_id),
+        &other.access_token,
+        None,
+    )
+    .await;
+    assert!(theirs["data"][0].get("about").is_none(), "{theirs}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn blocked_users_cannot_be_messaged_nor_write_until_unblocked() {
+    let app = spawn_app().await;
+    let (sid, wa) = graph_tenant_with_sid(&app, "blocking", None).await;
+    let other = graph_tenant(&app, "blocking-other", None).await;
+    let edge = format!("/v25.0/{}/block_users", wa.phone_number_id);
+    let send = format!("/v25.0/{}/messages", wa.phone_number_id);
+    let token = wa.access_token.as_str();
+    user_writes(&app, &sid, USER)
+        .await
+        .expect("the user writes");
+
+    // One user who wrote, one who never did: 400 with both lists and Meta's 139100.
+    let never_wrote = "15550009999";
+    let request = json!({
+        "messaging_product": "whatsapp",
+        "block_users": [{ "user": format!("+{USER}") }, { "user": never_wrote }],
+    });
+    let (status, mixed) = graph(&app, Method::POST, &edge, token, Some(request)).await;
+    assert_eq!(status, 400, "{mixed}");
+    assert_eq!(
+        mixed["block_users"]["added_users"],
+        json!([{ "input": format!("+{USER}"), "wa_id": USER }])
+    );
+    let failed = &mixed["block_users"]["failed_users"][0];
+    assert_eq!(failed["wa_id"], never_wrote);
+    assert_eq!(failed["errors"][0]["code"], 131047);
+    assert_eq!(mixed["error"]["code"], 139100);
+
+    let (status, listed) = graph(&app, Method::GET, &edge, token, None).await;
+    assert_eq!(status, 200, "{listed}");
+    assert_eq!(
+        listed["data"],
+        json!([{ "messaging_product": "whatsapp", "wa_id": USER }])
+    );
+
+    // Blocked: the business cannot message the user, the user cannot write.
+    let (status, refused) = graph(&app, Method::POST, &send, token, Some(text_to(USER))).await;
+    assert_graph_error(status, &refused, 400, 131026);
+    let refusal = user_writes(&app, &sid, USER).await.expect_err("blocked");
+    assert_eq!(refusal.code(), Code::FailedPrecondition, "{refusal:?}");
+
+    // Another tenant sees no such number; a request without users is 100.
+    let (status, hidden) = graph(&app, Method::GET, &edge, &other.access_token, None).await;
+    assert_graph_error(status, &hidden, 400, 100);
+    let (status, empty) = graph(
+        &app,
+        Method::POST,
+        &edge,
+        token,
+        Some(json!({ "messaging_product": "whatsapp" })),
+    )
+    .await;
+    assert_graph_error(status, &empty, 400, 100);
+
+    // Unblocked (the request as a JSON string, as some clients send it): free again.
+    let request = json!({
+        "messaging_product": "whatsapp",
+        "block_users": json!([{ "user": USER }]).to_string(),
+    });
+    let (status, removed) = graph(&app, Method::DELETE, &edge, token, Some(request)).await;
+    assert_eq!(status, 200, "{removed}");
+    assert_eq!(
+        removed["block_users"]["removed_users"],
+        json!([{ "input": USER, "wa_id": USER }])
+    );
+    let (status, sent) = graph(&app, Method::POST, &send, token, Some(text_to(USER))).await;
+    assert_eq!(status, 200, "{sent}");
+    user_writes(&app, &sid, USER).await.expect("unblocked");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn phone_numbers_are_listed_and_registration_gates_sending() {
+    let app = spawn_app().await;
+    let wa = graph_tenant(&app, "numbers", None).await;
+    let other = graph_tenant(&app, "numbers-other", None).await;
+    let token = wa.access_token.as_str();
+
+    let listing = format!("/v25.0/{}/phone_numbers", wa.business_account_id);
+    let (status, listed) = graph(&app, Method::GET, &listing, token, None).await;
+    assert_eq!(status, 200, "{listed}");
+    let number = &listed["data"][0];
+    assert_eq!(number["id"], wa.phone_number_id);
+    assert_eq!(number["display_phone_number"], wa.display_phone_number);
+    assert_eq!(number["quality_rating"], "GREEN");
+    assert_eq!(number["code_verification_status"], "VERIFIED");
+    assert_eq!(number["platform_type"], "CLOUD_API");
+    assert_eq!(number["throughput"]["level"], "STANDARD");
+    assert!(number["verified_name"].is_string());
+    let (_, narrowed) = graph(
+        &app,
+        Method::GET,
+        &format!("/{}?fields=display_phone_number", wa.phone_number_id),
+        token,
+        None,
+    )
+    .await;
+    assert_eq!(
+        narrowed,
+        json!({ "display_phone_number": wa.display_phone_number, "id": wa.phone_number_id })
+    );
+    let (status, hidden) = graph(&app, Method::GET, &listing, &other.access_token, None).await;
+    assert_graph_error(status, &hidden, 400, 100);
+
+    // Deregistered, the number cannot send; registering again with its PIN restores it.
+    let number_edge = |edge: &str| format!("/v25.0/{}/{edge}", wa.phone_number_id);
+    let register = |pin: &str| json!({ "messaging_product": "whatsapp", "pin": pin });
+    let (status, done) = graph(
+        &app,
+        Method::POST,
+        &number_edge("register"),
+        token,
+        Some(register("123456")),
+    )
+    .await;
+    assert_eq!((status, done), (200, json!({ "success": true })));
+    let (status, done) = graph(&app, Method::POST, &number_edge("deregister"), token, None).await;
+    assert_eq!((status, done), (200, json!({ "success": true })));
+    let (status, refused) = graph(
+        &app,
+        Method::POST,
+        &number_edge("messages"),
+        token,
+        Some(hello_world_to(USER)),
+    )
+    .await;
+    assert_graph_error(status, &refused, 400, 133010);
+    let (_, listed) = graph(&app, Method::GET, &listing, token, None).await;
+    assert_eq!(listed["data"][0]["platform_type"], "NOT_APPLICABLE");
+
+    for (pin, code) in [("12345", 100), ("12a456", 100), ("654321", 133005)] {
+        let (status, refused) = graph(
+            &app,
+            Method::POST,
+            &number_edge("register"),
+            token,
+            Some(register(pin)),
+        )
+        .await;
+        assert_graph_error(status, &refused, 400, code);
+    }
+    let (status, missing) = graph(
+        &app,
+        Method::POST,
+        &number_edge("register"),
+        token,
+        Some(json!({ "messaging_product": "whatsapp" })),
+    )
+    .await;
+    assert_graph_error(status, &missing, 400, 100);
+    let (status, _) = graph(
+        &app,
+        Method::POST,
+        &number_edge("register"),
+        token,
+        Some(register("123456")),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, sent) = graph(
+        &app,
+        Method::POST,
+        &number_edge("messages"),
+        token,
+        Some(hello_world_to(USER)),
+    )
+    .await;
+    assert_eq!(status, 200, "{sent}");
+    app.stop().await;
+}
