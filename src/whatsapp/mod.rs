@@ -10,6 +10,7 @@ pub mod error;
 pub mod listing;
 pub mod media;
 pub mod messages;
+pub mod number_settings;
 pub mod params;
 pub mod payload;
 pub mod phone_numbers;
@@ -74,6 +75,10 @@ fn routes() -> Router<Arc<WhatsAppState>> {
                 .delete(block_users::unblock),
         ),
         ("/{id}/phone_numbers", get(phone_numbers::list)),
+        (
+            "/{id}/settings",
+            get(number_settings::fetch).post(number_settings::update),
+        ),
         ("/{id}/register", post(phone_numbers::register)),
         ("/{id}/deregister", post(phone_numbers::deregister)),
         (

@@ -289,3 +289,52 @@ async fn phone_numbers_are_listed_and_registration_gates_sending() {
     assert_eq!(status, 200, "{sent}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn number_settings_start_at_metas_defaults_and_keep_what_the_app_sets() {
+    let app = spawn_app().await;
+    let wa = graph_tenant(&app, "settings", None).await;
+    let other = graph_tenant(&app, "settings-other", None).await;
+    let settings = format!("/v25.0/{}/settings", wa.phone_number_id);
+    let token = wa.access_token.as_str();
+
+    let (status, fresh) = graph(&app, Method::GET, &settings, token, None).await;
+    assert_eq!(status, 200, "{fresh}");
+    assert_eq!(fresh["calling"]["status"], "DISABLED");
+    assert_eq!(fresh["storage_configuration"]["status"], "DEFAULT");
+
+    let update = json!({
+        "calling": { "status": "ENABLED", "call_icon_visibility": "DISABLE_ALL",
+                     "call_hours": { "status": "DISABLED" } },
+        "storage_configuration": { "status": "IN_COUNTRY_STORAGE_ENABLED",
+                                   "data_localization_region": "DE" },
+    });
+    let (status, done) = graph(&app, Method::POST, &settings, token, Some(update)).await;
+    assert_eq!((status, done), (200, json!({ "success": true })));
+    let (_, read) = graph(&app, Method::GET, &settings, token, None).await;
+    assert_eq!(
+        read["calling"],
+        json!({ "status": "ENABLED", "call_icon_visibility": "DISABLE_ALL",
+                "callback_permission_status": "DISABLED", "call_hours": { "status": "DISABLED" } })
+    );
+    assert_eq!(
+        read["storage_configuration"]["data_localization_region"],
+        "DE"
+    );
+
+    for refused in [
+        json!({ "calling": { "status": "ON" } }),
+        json!({ "storage_configuration": { "status": "IN_COUNTRY_STORAGE_ENABLED",
+                                           "data_localization_region": "germany" } }),
+        json!({ "payments": {} }),
+        json!({}),
+    ] {
+        let (status, error) = graph(&app, Method::POST, &settings, token, Some(refused)).await;
+        assert_graph_error(status, &error, 400, 100);
+    }
+    let (_, unchanged) = graph(&app, Method::GET, &settings, token, None).await;
+    assert_eq!(unchanged, read, "a refused update changes nothing");
+    let (status, hidden) = graph(&app, Method::GET, &settings, &other.access_token, None).await;
+    assert_graph_error(status, &hidden, 400, 100);
+    app.stop().await;
+}

@@ -96,6 +96,10 @@ pub struct WhatsAppIdentity {
     /// The number's Cloud API registration (`/register`, `/deregister`).
     #[serde(default)]
     pub registration: Registration,
+    /// The number's `/settings` (calling, local storage) as the app last set them: JSON text
+    /// the facade wrote, kept without being read; Meta's defaults until then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number_settings: Option<String>,
 }
 
 /// A WhatsApp business profile: the texts and links users see on the business's page. Unset
@@ -222,6 +226,7 @@ impl WhatsAppIdentity {
             business_profile: BusinessProfile::default(),
             blocked_users: Vec::new(),
             registration: Registration::default(),
+            number_settings: None,
         }
     }
 

@@ -1,5 +1,5 @@
 //! The business number's own settings as the Graph API edits them: its profile, the users it
-//! blocked, its Cloud API registration. Each is part of the tenant's WhatsApp identity, stored
+//! blocked, its Cloud API registration, its `/settings`. Each is part of the tenant's WhatsApp identity, stored
 //! with it.
 
 use crate::core::rules::Rejection;
@@ -147,6 +147,19 @@ impl Core {
             changed,
             failed: Vec::new(),
         })
+    }
+
+    /// Keep the number's settings (the facade's JSON text of them).
+    pub async fn set_number_settings(
+        &self,
+        tenant: &Tenant,
+        settings: String,
+    ) -> Result<(), CoreError> {
+        self.change_whatsapp(tenant, |identity| {
+            identity.number_settings = Some(settings);
+            Ok(())
+        })
+        .await
     }
 
     /// Register the business number for the Cloud API with a two-step verification PIN, or
