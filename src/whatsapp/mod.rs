@@ -15,6 +15,7 @@ pub mod params;
 pub mod payload;
 pub mod phone_numbers;
 pub mod proxy;
+pub mod qr_codes;
 pub mod templates;
 
 use std::sync::Arc;
@@ -75,6 +76,14 @@ fn routes() -> Router<Arc<WhatsAppState>> {
                 .delete(block_users::unblock),
         ),
         ("/{id}/phone_numbers", get(phone_numbers::list)),
+        (
+            "/{id}/message_qrdls",
+            get(qr_codes::list).post(qr_codes::put),
+        ),
+        (
+            "/{id}/message_qrdls/{code}",
+            get(qr_codes::fetch).delete(qr_codes::delete),
+        ),
         (
             "/{id}/settings",
             get(number_settings::fetch).post(number_settings::update),

@@ -338,3 +338,89 @@ async fn number_settings_start_at_metas_defaults_and_keep_what_the_app_sets() {
     assert_graph_error(status, &hidden, 400, 100);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn qr_codes_are_created_listed_changed_and_deleted() {
+    let app = spawn_app().await;
+    let wa = graph_tenant(&app, "qr", None).await;
+    let other = graph_tenant(&app, "qr-other", None).await;
+    let edge = format!("/v25.0/{}/message_qrdls", wa.phone_number_id);
+    let token = wa.access_token.as_str();
+
+    let (status, created) = graph(
+        &app,
+        Method::POST,
+        &edge,
+        token,
+        Some(json!({ "prefilled_message": "I want a cake", "generate_qr_image": "SVG" })),
+    )
+    .await;
+    assert_eq!(status, 200, "{created}");
+    let code = created["code"].as_str().expect("a code").to_owned();
+    assert_eq!(created["prefilled_message"], "I want a cake");
+    assert_eq!(
+        created["deep_link_url"],
+        format!("https://wa.me/message/{code}")
+    );
+    assert!(created["qr_image_url"].as_str().unwrap().ends_with(".svg"));
+
+    let (status, changed) = graph(
+        &app,
+        Method::POST,
+        &edge,
+        token,
+        Some(json!({ "code": code, "prefilled_message": "Two cakes" })),
+    )
+    .await;
+    assert_eq!((status, &changed["code"]), (200, &json!(code)), "{changed}");
+    assert!(changed.get("qr_image_url").is_none());
+    let (_, one) = graph(&app, Method::GET, &format!("{edge}/{code}"), token, None).await;
+    assert_eq!(one["data"][0]["prefilled_message"], "Two cakes");
+    let (_, listed) = graph(&app, Method::GET, &edge, token, None).await;
+    assert_eq!(listed["data"].as_array().unwrap().len(), 1, "{listed}");
+
+    for refused in [
+        json!({}),
+        json!({ "prefilled_message": "x".repeat(141) }),
+        json!({ "prefilled_message": "hi", "generate_qr_image": "GIF" }),
+    ] {
+        let (status, error) = graph(&app, Method::POST, &edge, token, Some(refused)).await;
+        assert_graph_error(status, &error, 400, 100);
+    }
+    let (status, unknown) = graph(
+        &app,
+        Method::POST,
+        &edge,
+        token,
+        Some(json!({ "code": "NOSUCHCODE", "prefilled_message": "hi" })),
+    )
+    .await;
+    assert_graph_error(status, &unknown, 400, 100);
+    let (status, hidden) = graph(
+        &app,
+        Method::GET,
+        &format!("/v25.0/{}/message_qrdls/{code}", wa.phone_number_id),
+        &other.access_token,
+        None,
+    )
+    .await;
+    assert_graph_error(status, &hidden, 400, 100);
+
+    let (status, deleted) =
+        graph(&app, Method::DELETE, &format!("{edge}/{code}"), token, None).await;
+    assert_eq!((status, deleted), (200, json!({ "success": true })));
+    let (status, gone) = graph(&app, Method::GET, &format!("{edge}/{code}"), token, None).await;
+    assert_graph_error(status, &gone, 400, 100);
+    assert_eq!(gone["error"]["error_subcode"], 33);
+    // Unversioned, as every Graph path.
+    let (status, listed) = graph(
+        &app,
+        Method::GET,
+        &format!("/{}/message_qrdls", wa.phone_number_id),
+        token,
+        None,
+    )
+    .await;
+    assert_eq!((status, listed["data"].clone()), (200, json!([])));
+    app.stop().await;
+}

@@ -100,6 +100,17 @@ pub struct WhatsAppIdentity {
     /// the facade wrote, kept without being read; Meta's defaults until then.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub number_settings: Option<String>,
+    /// QR codes and short links that open a chat with a prefilled message (`message_qrdls`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub qr_codes: Vec<QrCode>,
+}
+
+/// A WhatsApp QR code / short link: `wa.me/message/{code}` opens a chat with the business,
+/// `prefilled_message` typed in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QrCode {
+    pub code: String,
+    pub prefilled_message: String,
 }
 
 /// A WhatsApp business profile: the texts and links users see on the business's page. Unset
@@ -227,6 +238,7 @@ impl WhatsAppIdentity {
             blocked_users: Vec::new(),
             registration: Registration::default(),
             number_settings: None,
+            qr_codes: Vec::new(),
         }
     }
 

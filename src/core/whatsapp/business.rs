@@ -1,12 +1,12 @@
 //! The business number's own settings as the Graph API edits them: its profile, the users it
-//! blocked, its Cloud API registration, its `/settings`. Each is part of the tenant's WhatsApp identity, stored
+//! blocked, its Cloud API registration, its `/settings`, its QR codes. Each is part of the tenant's WhatsApp identity, stored
 //! with it.
 
 use crate::core::rules::Rejection;
 use crate::core::store;
-use crate::core::tenants::{BusinessProfile, Tenant, WhatsAppIdentity};
+use crate::core::tenants::{BusinessProfile, QrCode, Tenant, WhatsAppIdentity};
 use crate::core::time::wall_now;
-use crate::core::{Core, CoreError};
+use crate::core::{Core, CoreError, ids};
 
 use super::wa_id;
 
@@ -157,6 +157,50 @@ impl Core {
     ) -> Result<(), CoreError> {
         self.change_whatsapp(tenant, |identity| {
             identity.number_settings = Some(settings);
+            Ok(())
+        })
+        .await
+    }
+
+    /// Create a QR code with `prefilled_message`, or, given the `code` of one, change its
+    /// message (not found when the tenant has no such code).
+    pub async fn put_qr_code(
+        &self,
+        tenant: &Tenant,
+        code: Option<String>,
+        prefilled_message: String,
+    ) -> Result<QrCode, CoreError> {
+        self.change_whatsapp(tenant, |identity| match code {
+            Some(code) => {
+                let existing = identity
+                    .qr_codes
+                    .iter_mut()
+                    .find(|qr| qr.code == code)
+                    .ok_or(CoreError::NotFound)?;
+                existing.prefilled_message = prefilled_message;
+                Ok(existing.clone())
+            }
+            None => {
+                // Meta's codes are 14 upper-case letters and digits (`4O4YGZEG3RIVE1`).
+                let created = QrCode {
+                    code: ids::hex(7).to_ascii_uppercase(),
+                    prefilled_message,
+                };
+                identity.qr_codes.push(created.clone());
+                Ok(created)
+            }
+        })
+        .await
+    }
+
+    /// Delete QR code `code`; not found when the tenant has no such code.
+    pub async fn delete_qr_code(&self, tenant: &Tenant, code: &str) -> Result<(), CoreError> {
+        self.change_whatsapp(tenant, |identity| {
+            let before = identity.qr_codes.len();
+            identity.qr_codes.retain(|qr| qr.code != code);
+            if identity.qr_codes.len() == before {
+                return Err(CoreError::NotFound);
+            }
             Ok(())
         })
         .await
