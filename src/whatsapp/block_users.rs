@@ -9,61 +9,50 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{OriginalUri, Path, RawQuery, State};
-use axum::http::{HeaderMap, Method, StatusCode};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use super::auth::NumberEdge;
 use super::error::GraphError;
 use super::params::GraphParams;
-use super::{GraphObject, WhatsAppState, auth, listing};
+use super::{WhatsAppState, listing};
 use crate::core::whatsapp::{BLOCK_REQUEST_MAX, BlockOutcome};
 use crate::providers::meta::title_of;
 
-pub async fn list(
-    State(state): State<Arc<WhatsAppState>>,
-    Path(GraphObject { id }): Path<GraphObject>,
-    OriginalUri(uri): OriginalUri,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-) -> Result<Response, GraphError> {
-    let query = query.as_deref();
-    let tenant = auth::tenant_for_number_edge(&state, &id, &Method::GET, &headers, query)?;
-    let items = tenant
+pub async fn list(NumberEdge(edge): NumberEdge) -> Result<Response, GraphError> {
+    let items = edge
+        .tenant
         .account()
         .whatsapp
         .blocked_users
         .into_iter()
         .map(|wa_id| json!({ "messaging_product": "whatsapp", "wa_id": wa_id }))
         .collect();
-    Ok(Json(listing::page(items, query, uri.path())?).into_response())
+    Ok(Json(listing::page(items, edge.query(), &edge.path)?).into_response())
 }
 
 pub async fn block(
     State(state): State<Arc<WhatsAppState>>,
-    Path(GraphObject { id }): Path<GraphObject>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
+    NumberEdge(edge): NumberEdge,
     params: GraphParams,
 ) -> Result<Response, GraphError> {
-    let tenant =
-        auth::tenant_for_number_edge(&state, &id, &Method::POST, &headers, query.as_deref())?;
     let users = requested_users(&params)?;
-    let outcome = state.core.block_whatsapp_users(&tenant, users).await?;
+    let outcome = state.core.block_whatsapp_users(&edge.tenant, users).await?;
     Ok(answer(outcome, "added_users"))
 }
 
 pub async fn unblock(
     State(state): State<Arc<WhatsAppState>>,
-    Path(GraphObject { id }): Path<GraphObject>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
+    NumberEdge(edge): NumberEdge,
     params: GraphParams,
 ) -> Result<Response, GraphError> {
-    let tenant =
-        auth::tenant_for_number_edge(&state, &id, &Method::DELETE, &headers, query.as_deref())?;
     let users = requested_users(&params)?;
-    let outcome = state.core.unblock_whatsapp_users(&tenant, users).await?;
+    let outcome = state
+        .core
+        .unblock_whatsapp_users(&edge.tenant, users)
+        .await?;
     Ok(answer(outcome, "removed_users"))
 }
 

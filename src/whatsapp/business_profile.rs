@@ -13,15 +13,15 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, Method};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
+use super::auth::NumberEdge;
 use super::error::GraphError;
 use super::listing::select_fields;
 use super::params::GraphParams;
-use super::{GraphObject, WhatsAppState, auth, query_param};
+use super::{WhatsAppState, query_param};
 use crate::core::tenants::BusinessProfile;
 
 /// Meta's `vertical` values (the business profile reference, 2026).
@@ -58,32 +58,24 @@ const EMAIL_MAX: usize = 128;
 const WEBSITE_MAX: usize = 256;
 const WEBSITES_MAX: usize = 2;
 
-pub async fn fetch(
-    State(state): State<Arc<WhatsAppState>>,
-    Path(GraphObject { id }): Path<GraphObject>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-) -> Result<Response, GraphError> {
-    let query = query.as_deref();
-    let tenant = auth::tenant_for_number_edge(&state, &id, &Method::GET, &headers, query)?;
-    let profile = profile_json(&tenant.account().whatsapp.business_profile);
-    let mut selected = select_fields(profile, query_param(query, "fields").as_deref());
+pub async fn fetch(NumberEdge(edge): NumberEdge) -> Result<Response, GraphError> {
+    let profile = profile_json(&edge.tenant.account().whatsapp.business_profile);
+    let mut selected = select_fields(profile, query_param(edge.query(), "fields").as_deref());
     selected["messaging_product"] = json!("whatsapp");
     Ok(Json(json!({ "data": [selected] })).into_response())
 }
 
 pub async fn update(
     State(state): State<Arc<WhatsAppState>>,
-    Path(GraphObject { id }): Path<GraphObject>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
+    NumberEdge(edge): NumberEdge,
     params: GraphParams,
 ) -> Result<Response, GraphError> {
-    let tenant =
-        auth::tenant_for_number_edge(&state, &id, &Method::POST, &headers, query.as_deref())?;
     params.require_whatsapp()?;
-    let profile = updated(tenant.account().whatsapp.business_profile, &params)?;
-    state.core.set_business_profile(&tenant, profile).await?;
+    let profile = updated(edge.tenant.account().whatsapp.business_profile, &params)?;
+    state
+        .core
+        .set_business_profile(&edge.tenant, profile)
+        .await?;
     Ok(Json(json!({ "success": true })).into_response())
 }
 

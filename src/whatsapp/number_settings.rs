@@ -14,14 +14,14 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, Method};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
+use super::WhatsAppState;
+use super::auth::NumberEdge;
 use super::error::GraphError;
 use super::params::GraphParams;
-use super::{GraphObject, WhatsAppState, auth};
 use crate::core::tenants::WhatsAppIdentity;
 
 /// Each checked field of the two parts, with the values Meta takes.
@@ -64,31 +64,20 @@ fn current(identity: &WhatsAppIdentity) -> Value {
         .unwrap_or_else(defaults)
 }
 
-pub async fn fetch(
-    State(state): State<Arc<WhatsAppState>>,
-    Path(GraphObject { id }): Path<GraphObject>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-) -> Result<Response, GraphError> {
-    let tenant =
-        auth::tenant_for_number_edge(&state, &id, &Method::GET, &headers, query.as_deref())?;
-    Ok(Json(current(&tenant.account().whatsapp)).into_response())
+pub async fn fetch(NumberEdge(edge): NumberEdge) -> Result<Response, GraphError> {
+    Ok(Json(current(&edge.tenant.account().whatsapp)).into_response())
 }
 
 pub async fn update(
     State(state): State<Arc<WhatsAppState>>,
-    Path(GraphObject { id }): Path<GraphObject>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
+    NumberEdge(edge): NumberEdge,
     params: GraphParams,
 ) -> Result<Response, GraphError> {
-    let tenant =
-        auth::tenant_for_number_edge(&state, &id, &Method::POST, &headers, query.as_deref())?;
-    let mut settings = current(&tenant.account().whatsapp);
+    let mut settings = current(&edge.tenant.account().whatsapp);
     merged(&mut settings, params)?;
     state
         .core
-        .set_number_settings(&tenant, settings.to_string())
+        .set_number_settings(&edge.tenant, settings.to_string())
         .await?;
     Ok(Json(json!({ "success": true })).into_response())
 }

@@ -10,15 +10,15 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{OriginalUri, Path, RawQuery, State};
-use axum::http::{HeaderMap, Method};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use super::auth::{AccountEdge, NumberEdge};
 use super::error::GraphError;
 use super::listing::{self, select_fields};
 use super::params::GraphParams;
-use super::{GraphObject, WhatsAppState, auth, query_param};
+use super::{WhatsAppState, query_param};
 use crate::core::tenants::{Account, Tenant};
 
 /// The number as Graph's `WhatsAppBusinessPhoneNumber` node writes it.
@@ -49,30 +49,18 @@ pub fn fetch(tenant: &Tenant, query: Option<&str>) -> Response {
 }
 
 /// `GET /{version}/{waba-id}/phone_numbers`.
-pub async fn list(
-    State(state): State<Arc<WhatsAppState>>,
-    Path(GraphObject { id }): Path<GraphObject>,
-    OriginalUri(uri): OriginalUri,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-) -> Result<Response, GraphError> {
-    let query = query.as_deref();
-    let tenant = auth::tenant_for_business_account(&state, &id, &Method::GET, &headers, query)?;
-    let items = vec![number_json(&tenant.account())];
-    Ok(Json(listing::page(items, query, uri.path())?).into_response())
+pub async fn list(AccountEdge(edge): AccountEdge) -> Result<Response, GraphError> {
+    let items = vec![number_json(&edge.tenant.account())];
+    Ok(Json(listing::page(items, edge.query(), &edge.path)?).into_response())
 }
 
 /// `POST …/register`. A PIN set by an earlier registration must be given again: another one
 /// is Meta's 133005, "Two step verification PIN Mismatch".
 pub async fn register(
     State(state): State<Arc<WhatsAppState>>,
-    Path(GraphObject { id }): Path<GraphObject>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
+    NumberEdge(edge): NumberEdge,
     params: GraphParams,
 ) -> Result<Response, GraphError> {
-    let tenant =
-        auth::tenant_for_number_edge(&state, &id, &Method::POST, &headers, query.as_deref())?;
     params.require_whatsapp()?;
     let pin = params.required_text("pin")?;
     if pin.len() != 6 || !pin.bytes().all(|b| b.is_ascii_digit()) {
@@ -80,7 +68,7 @@ pub async fn register(
             "Param pin must be a 6-digit number - got \"{pin}\"."
         )));
     }
-    let registration = tenant.account().whatsapp.registration;
+    let registration = edge.tenant.account().whatsapp.registration;
     if registration.pin.as_ref().is_some_and(|set| *set != pin) {
         return Err(GraphError::for_code(
             133005,
@@ -91,7 +79,7 @@ pub async fn register(
     }
     state
         .core
-        .set_whatsapp_registration(&tenant, Some(pin))
+        .set_whatsapp_registration(&edge.tenant, Some(pin))
         .await?;
     Ok(Json(json!({ "success": true })).into_response())
 }
@@ -99,12 +87,11 @@ pub async fn register(
 /// `POST …/deregister`.
 pub async fn deregister(
     State(state): State<Arc<WhatsAppState>>,
-    Path(GraphObject { id }): Path<GraphObject>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
+    NumberEdge(edge): NumberEdge,
 ) -> Result<Response, GraphError> {
-    let tenant =
-        auth::tenant_for_number_edge(&state, &id, &Method::POST, &headers, query.as_deref())?;
-    state.core.set_whatsapp_registration(&tenant, None).await?;
+    state
+        .core
+        .set_whatsapp_registration(&edge.tenant, None)
+        .await?;
     Ok(Json(json!({ "success": true })).into_response())
 }

@@ -10,25 +10,24 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{OriginalUri, Path, RawQuery, State};
-use axum::http::{HeaderMap, Method};
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::auth::NumberEdge;
 use super::error::GraphError;
 use super::params::GraphParams;
-use super::{GraphObject, WhatsAppState, auth, listing};
+use super::{WhatsAppState, listing};
 use crate::core::CoreError;
 use crate::core::tenants::QrCode;
 
 const PREFILLED_MAX: usize = 140;
 const IMAGE_FORMATS: &[&str] = &["PNG", "SVG"];
 
-/// `…/message_qrdls/{code}`.
+/// `…/message_qrdls/{code}`: the code (the number's id is the edge's).
 #[derive(Debug, Deserialize)]
 pub struct QrCodePath {
-    pub id: String,
     pub code: String,
 }
 
@@ -44,34 +43,23 @@ fn unknown_code(code: &str) -> GraphError {
     GraphError::object_missing(format!("QR code {code} does not exist."))
 }
 
-pub async fn list(
-    State(state): State<Arc<WhatsAppState>>,
-    Path(GraphObject { id }): Path<GraphObject>,
-    OriginalUri(uri): OriginalUri,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-) -> Result<Response, GraphError> {
-    let query = query.as_deref();
-    let tenant = auth::tenant_for_number_edge(&state, &id, &Method::GET, &headers, query)?;
-    let items = tenant
+pub async fn list(NumberEdge(edge): NumberEdge) -> Result<Response, GraphError> {
+    let items = edge
+        .tenant
         .account()
         .whatsapp
         .qr_codes
         .iter()
         .map(qr_json)
         .collect();
-    Ok(Json(listing::page(items, query, uri.path())?).into_response())
+    Ok(Json(listing::page(items, edge.query(), &edge.path)?).into_response())
 }
 
 pub async fn fetch(
-    State(state): State<Arc<WhatsAppState>>,
-    Path(QrCodePath { id, code }): Path<QrCodePath>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
+    NumberEdge(edge): NumberEdge,
+    Path(QrCodePath { code }): Path<QrCodePath>,
 ) -> Result<Response, GraphError> {
-    let tenant =
-        auth::tenant_for_number_edge(&state, &id, &Method::GET, &headers, query.as_deref())?;
-    let identity = tenant.account().whatsapp;
+    let identity = edge.tenant.account().whatsapp;
     let qr = identity
         .qr_codes
         .iter()
@@ -82,13 +70,9 @@ pub async fn fetch(
 
 pub async fn put(
     State(state): State<Arc<WhatsAppState>>,
-    Path(GraphObject { id }): Path<GraphObject>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
+    NumberEdge(edge): NumberEdge,
     params: GraphParams,
 ) -> Result<Response, GraphError> {
-    let tenant =
-        auth::tenant_for_number_edge(&state, &id, &Method::POST, &headers, query.as_deref())?;
     let prefilled = params.required_text("prefilled_message")?;
     if prefilled.chars().count() > PREFILLED_MAX {
         return Err(GraphError::invalid_parameter(format!(
@@ -108,7 +92,7 @@ pub async fn put(
     let code = params.optional_text("code")?;
     let qr = state
         .core
-        .put_qr_code(&tenant, code.clone(), prefilled)
+        .put_qr_code(&edge.tenant, code.clone(), prefilled)
         .await
         .map_err(|error| match (error, &code) {
             (CoreError::NotFound, Some(code)) => unknown_code(code),
@@ -127,15 +111,12 @@ pub async fn put(
 
 pub async fn delete(
     State(state): State<Arc<WhatsAppState>>,
-    Path(QrCodePath { id, code }): Path<QrCodePath>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
+    NumberEdge(edge): NumberEdge,
+    Path(QrCodePath { code }): Path<QrCodePath>,
 ) -> Result<Response, GraphError> {
-    let tenant =
-        auth::tenant_for_number_edge(&state, &id, &Method::DELETE, &headers, query.as_deref())?;
     state
         .core
-        .delete_qr_code(&tenant, &code)
+        .delete_qr_code(&edge.tenant, &code)
         .await
         .map_err(|error| match error {
             CoreError::NotFound => unknown_code(&code),

@@ -14,14 +14,14 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{OriginalUri, Path, RawQuery, State};
-use axum::http::{HeaderMap, Method};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use super::auth::AccountEdge;
 use super::error::GraphError;
 use super::params::GraphParams;
-use super::{GraphObject, WhatsAppState, auth, listing, query_param};
+use super::{WhatsAppState, listing, query_param};
 use crate::core::CoreError;
 use crate::core::tenants::WhatsAppTemplate;
 use crate::core::whatsapp::body_parameter_count;
@@ -40,17 +40,9 @@ const SUBCODE_EXISTS_IN_LANGUAGE: u32 = 2388024;
 /// (contained in the template's name, as Meta's filter matches), `status`, `category` and
 /// `language`. Every template the registry holds is approved, so any other `status` lists
 /// nothing.
-pub async fn list(
-    State(state): State<Arc<WhatsAppState>>,
-    Path(GraphObject { id }): Path<GraphObject>,
-    OriginalUri(uri): OriginalUri,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-) -> Result<Response, GraphError> {
-    let query = query.as_deref();
-    let tenant = auth::tenant_for_business_account(&state, &id, &Method::GET, &headers, query)?;
-    let identity = tenant.account().whatsapp;
-    let wanted = |name: &str| query_param(query, name).map(|v| v.to_ascii_lowercase());
+pub async fn list(AccountEdge(edge): AccountEdge) -> Result<Response, GraphError> {
+    let identity = edge.tenant.account().whatsapp;
+    let wanted = |name: &str| query_param(edge.query(), name).map(|v| v.to_ascii_lowercase());
     let (name, status, category, language) = (
         wanted("name"),
         wanted("status"),
@@ -70,23 +62,19 @@ pub async fn list(
         })
         .map(|t| template_json(t, &identity.business_account_id))
         .collect();
-    Ok(Json(listing::page(items, query, uri.path())?).into_response())
+    Ok(Json(listing::page(items, edge.query(), &edge.path)?).into_response())
 }
 
 /// `POST …/message_templates`: `{"id", "status": "APPROVED", "category"}`.
 pub async fn create(
     State(state): State<Arc<WhatsAppState>>,
-    Path(GraphObject { id }): Path<GraphObject>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
+    AccountEdge(edge): AccountEdge,
     params: GraphParams,
 ) -> Result<Response, GraphError> {
-    let tenant =
-        auth::tenant_for_business_account(&state, &id, &Method::POST, &headers, query.as_deref())?;
     let template = new_template(&params)?;
     let created = state
         .core
-        .create_whatsapp_template(&tenant, template)
+        .create_whatsapp_template(&edge.tenant, template)
         .await
         .map_err(|error| match error {
             CoreError::Conflict(sentence) => GraphError::invalid_parameter(format!(
@@ -107,19 +95,15 @@ pub async fn create(
 /// template with that id. `{"success": true}`.
 pub async fn delete(
     State(state): State<Arc<WhatsAppState>>,
-    Path(GraphObject { id }): Path<GraphObject>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
+    AccountEdge(edge): AccountEdge,
 ) -> Result<Response, GraphError> {
-    let query = query.as_deref();
-    let tenant = auth::tenant_for_business_account(&state, &id, &Method::DELETE, &headers, query)?;
-    let name = query_param(query, "name")
+    let name = query_param(edge.query(), "name")
         .filter(|n| !n.is_empty())
         .ok_or_else(|| GraphError::parameter_sentence("The parameter name is required."))?;
-    let hsm_id = query_param(query, "hsm_id").filter(|h| !h.is_empty());
+    let hsm_id = query_param(edge.query(), "hsm_id").filter(|h| !h.is_empty());
     state
         .core
-        .delete_whatsapp_templates(&tenant, &name, hsm_id.as_deref())
+        .delete_whatsapp_templates(&edge.tenant, &name, hsm_id.as_deref())
         .await
         .map_err(|error| match error {
             CoreError::NotFound => GraphError::invalid_parameter(match &hsm_id {
