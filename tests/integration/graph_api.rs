@@ -67,6 +67,48 @@ async fn spawn_windowless() -> TestApp {
     spawn_with(config).await
 }
 
+/// A bot's Graph API client: one tenant's token, JSON bodies.
+pub struct Graph<'a> {
+    app: &'a TestApp,
+    token: &'a str,
+}
+
+impl<'a> Graph<'a> {
+    pub fn new(app: &'a TestApp, token: &'a str) -> Self {
+        Graph { app, token }
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        graph(self.app, reqwest::Method::GET, path, self.token, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        graph(
+            self.app,
+            reqwest::Method::POST,
+            path,
+            self.token,
+            Some(body),
+        )
+        .await
+    }
+
+    pub async fn delete(&self, path: &str) -> (u16, Value) {
+        graph(self.app, reqwest::Method::DELETE, path, self.token, None).await
+    }
+
+    pub async fn delete_with(&self, path: &str, body: Value) -> (u16, Value) {
+        graph(
+            self.app,
+            reqwest::Method::DELETE,
+            path,
+            self.token,
+            Some(body),
+        )
+        .await
+    }
+}
+
 fn text_message(body: &str) -> Value {
     json!({ "messaging_product": "whatsapp", "to": USER, "type": "text", "text": { "body": body } })
 }
@@ -276,8 +318,9 @@ async fn a_template_created_through_the_api_is_announced_signed_and_can_be_sent(
     let wa = graph_tenant(&app, "templates", Some(&receiver)).await;
     let templates = format!("/v25.0/{}/message_templates", wa.business_account_id);
     let token = wa.access_token.as_str();
+    let api = Graph::new(&app, token);
 
-    let (status, listed) = graph(&app, reqwest::Method::GET, &templates, token, None).await;
+    let (status, listed) = api.get(&templates).await;
     assert_eq!(status, 200, "{listed}");
     assert_eq!(listed["data"][0]["name"], "hello_world");
     assert_eq!(listed["data"][0]["status"], "APPROVED");
@@ -285,24 +328,10 @@ async fn a_template_created_through_the_api_is_announced_signed_and_can_be_sent(
 
     // Not in the registry yet: the send is Meta's 132001.
     let send = format!("/v25.0/{}/messages", wa.phone_number_id);
-    let (status, refused) = graph(
-        &app,
-        reqwest::Method::POST,
-        &send,
-        token,
-        Some(order_update_send()),
-    )
-    .await;
+    let (status, refused) = api.post(&send, order_update_send()).await;
     assert_graph_error(status, &refused, 404, 132001);
 
-    let (status, created) = graph(
-        &app,
-        reqwest::Method::POST,
-        &templates,
-        token,
-        Some(order_update()),
-    )
-    .await;
+    let (status, created) = api.post(&templates, order_update()).await;
     assert_eq!(status, 200, "{created}");
     assert_eq!(created["status"], "APPROVED");
     assert_eq!(created["category"], "UTILITY");
@@ -334,26 +363,14 @@ async fn a_template_created_through_the_api_is_announced_signed_and_can_be_sent(
     );
 
     // Sendable at once, with its one body parameter.
-    let (status, sent) = graph(
-        &app,
-        reqwest::Method::POST,
-        &send,
-        token,
-        Some(order_update_send()),
-    )
-    .await;
+    let (status, sent) = api.post(&send, order_update_send()).await;
     assert_eq!(status, 200, "{sent}");
     assert_eq!(sent["messages"][0]["message_status"], "accepted");
 
     // Listed with its components; filters and fields narrow the list.
-    let (_, listed) = graph(
-        &app,
-        reqwest::Method::GET,
-        &format!("{templates}?name=order&fields=name,components"),
-        token,
-        None,
-    )
-    .await;
+    let (_, listed) = api
+        .get(&format!("{templates}?name=order&fields=name,components"))
+        .await;
     assert_eq!(listed["data"].as_array().unwrap().len(), 1, "{listed}");
     assert_eq!(listed["data"][0]["id"], id.as_str());
     assert_eq!(
@@ -361,43 +378,17 @@ async fn a_template_created_through_the_api_is_announced_signed_and_can_be_sent(
         "Hi {{1}}, your order ships today."
     );
     assert!(listed["data"][0].get("status").is_none());
-    let (_, none) = graph(
-        &app,
-        reqwest::Method::GET,
-        &format!("{templates}?status=REJECTED"),
-        token,
-        None,
-    )
-    .await;
+    let (_, none) = api.get(&format!("{templates}?status=REJECTED")).await;
     assert_eq!(none["data"], json!([]));
 
     // Deleted by name: gone from the list and from the send path.
-    let (status, deleted) = graph(
-        &app,
-        reqwest::Method::DELETE,
-        &format!("{templates}?name=order_update&hsm_id={id}"),
-        token,
-        None,
-    )
-    .await;
+    let (status, deleted) = api
+        .delete(&format!("{templates}?name=order_update&hsm_id={id}"))
+        .await;
     assert_eq!((status, deleted), (200, json!({ "success": true })));
-    let (status, refused) = graph(
-        &app,
-        reqwest::Method::POST,
-        &send,
-        token,
-        Some(order_update_send()),
-    )
-    .await;
+    let (status, refused) = api.post(&send, order_update_send()).await;
     assert_graph_error(status, &refused, 404, 132001);
-    let (status, missing) = graph(
-        &app,
-        reqwest::Method::DELETE,
-        &format!("{templates}?name=order_update"),
-        token,
-        None,
-    )
-    .await;
+    let (status, missing) = api.delete(&format!("{templates}?name=order_update")).await;
     assert_graph_error(status, &missing, 400, 100);
     app.stop().await;
 }
@@ -409,24 +400,11 @@ async fn template_creation_is_validated_authenticated_and_kept_to_its_tenant() {
     let other = graph_tenant(&app, "templates-b", None).await;
     let templates = format!("/v25.0/{}/message_templates", wa.business_account_id);
     let token = wa.access_token.as_str();
+    let api = Graph::new(&app, token);
 
-    let (status, _) = graph(
-        &app,
-        reqwest::Method::POST,
-        &templates,
-        token,
-        Some(order_update()),
-    )
-    .await;
+    let (status, _) = api.post(&templates, order_update()).await;
     assert_eq!(status, 200);
-    let (status, duplicate) = graph(
-        &app,
-        reqwest::Method::POST,
-        &templates,
-        token,
-        Some(order_update()),
-    )
-    .await;
+    let (status, duplicate) = api.post(&templates, order_update()).await;
     assert_graph_error(status, &duplicate, 400, 100);
     assert_eq!(duplicate["error"]["error_subcode"], 2388024);
 
@@ -436,8 +414,7 @@ async fn template_creation_is_validated_authenticated_and_kept_to_its_tenant() {
     let mut no_name = order_update();
     no_name.as_object_mut().unwrap().remove("name");
     for body in [bad_category, no_name] {
-        let (status, refused) =
-            graph(&app, reqwest::Method::POST, &templates, token, Some(body)).await;
+        let (status, refused) = api.post(&templates, body).await;
         assert_graph_error(status, &refused, 400, 100);
     }
 

@@ -6,7 +6,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use tonic::Code;
 
-use crate::graph_api::{graph, graph_tenant, graph_tenant_with_sid};
+use crate::graph_api::{Graph, graph, graph_tenant, graph_tenant_with_sid};
 use crate::support::*;
 
 const USER: &str = "263778177125";
@@ -46,8 +46,9 @@ async fn the_business_profile_is_read_by_fields_and_updated_within_metas_limits(
     let other = graph_tenant(&app, "profile-other", None).await;
     let profile = format!("/v25.0/{}/whatsapp_business_profile", wa.phone_number_id);
     let token = wa.access_token.as_str();
+    let api = Graph::new(&app, token);
 
-    let (status, fresh) = graph(&app, Method::GET, &profile, token, None).await;
+    let (status, fresh) = api.get(&profile).await;
     assert_eq!(status, 200, "{fresh}");
     assert_eq!(
         fresh,
@@ -63,16 +64,11 @@ async fn the_business_profile_is_read_by_fields_and_updated_within_metas_limits(
         "websites": ["https://bakery.example", "http://bakery.example/menu"],
         "vertical": "RESTAURANT",
     });
-    let (status, answer) = graph(&app, Method::POST, &profile, token, Some(update)).await;
+    let (status, answer) = api.post(&profile, update).await;
     assert_eq!((status, answer), (200, json!({ "success": true })));
-    let (_, read) = graph(
-        &app,
-        Method::GET,
-        &format!("{profile}?fields=about,websites,vertical"),
-        token,
-        None,
-    )
-    .await;
+    let (_, read) = api
+        .get(&format!("{profile}?fields=about,websites,vertical"))
+        .await;
     assert_eq!(
         read["data"][0],
         json!({
@@ -93,10 +89,10 @@ async fn the_business_profile_is_read_by_fields_and_updated_within_metas_limits(
         json!({ "about": "no product" }),
     ];
     for body in refused {
-        let (status, error) = graph(&app, Method::POST, &profile, token, Some(body.clone())).await;
+        let (status, error) = api.post(&profile, body.clone()).await;
         assert_graph_error(status, &error, 400, 100);
     }
-    let (_, unchanged) = graph(&app, Method::GET, &profile, token, None).await;
+    let (_, unchanged) = api.get(&profile).await;
     assert_eq!(unchanged["data"][0]["about"], "Fresh bread daily");
     assert_eq!(unchanged["data"][0]["email"], "hello@bakery.example");
 
@@ -126,6 +122,7 @@ async fn blocked_users_cannot_be_messaged_nor_write_until_unblocked() {
     let edge = format!("/v25.0/{}/block_users", wa.phone_number_id);
     let send = format!("/v25.0/{}/messages", wa.phone_number_id);
     let token = wa.access_token.as_str();
+    let api = Graph::new(&app, token);
     user_writes(&app, &sid, USER)
         .await
         .expect("the user writes");
@@ -136,7 +133,7 @@ async fn blocked_users_cannot_be_messaged_nor_write_until_unblocked() {
         "messaging_product": "whatsapp",
         "block_users": [{ "user": format!("+{USER}") }, { "user": never_wrote }],
     });
-    let (status, mixed) = graph(&app, Method::POST, &edge, token, Some(request)).await;
+    let (status, mixed) = api.post(&edge, request).await;
     assert_eq!(status, 400, "{mixed}");
     assert_eq!(
         mixed["block_users"]["added_users"],
@@ -147,7 +144,7 @@ async fn blocked_users_cannot_be_messaged_nor_write_until_unblocked() {
     assert_eq!(failed["errors"][0]["code"], 131047);
     assert_eq!(mixed["error"]["code"], 139100);
 
-    let (status, listed) = graph(&app, Method::GET, &edge, token, None).await;
+    let (status, listed) = api.get(&edge).await;
     assert_eq!(status, 200, "{listed}");
     assert_eq!(
         listed["data"],
@@ -155,7 +152,7 @@ async fn blocked_users_cannot_be_messaged_nor_write_until_unblocked() {
     );
 
     // Blocked: the business cannot message the user, the user cannot write.
-    let (status, refused) = graph(&app, Method::POST, &send, token, Some(text_to(USER))).await;
+    let (status, refused) = api.post(&send, text_to(USER)).await;
     assert_graph_error(status, &refused, 400, 131026);
     let refusal = user_writes(&app, &sid, USER).await.expect_err("blocked");
     assert_eq!(refusal.code(), Code::FailedPrecondition, "{refusal:?}");
@@ -163,14 +160,9 @@ async fn blocked_users_cannot_be_messaged_nor_write_until_unblocked() {
     // Another tenant sees no such number; a request without users is 100.
     let (status, hidden) = graph(&app, Method::GET, &edge, &other.access_token, None).await;
     assert_graph_error(status, &hidden, 400, 100);
-    let (status, empty) = graph(
-        &app,
-        Method::POST,
-        &edge,
-        token,
-        Some(json!({ "messaging_product": "whatsapp" })),
-    )
-    .await;
+    let (status, empty) = api
+        .post(&edge, json!({ "messaging_product": "whatsapp" }))
+        .await;
     assert_graph_error(status, &empty, 400, 100);
 
     // Unblocked (the request as a JSON string, as some clients send it): free again.
@@ -178,13 +170,13 @@ async fn blocked_users_cannot_be_messaged_nor_write_until_unblocked() {
         "messaging_product": "whatsapp",
         "block_users": json!([{ "user": USER }]).to_string(),
     });
-    let (status, removed) = graph(&app, Method::DELETE, &edge, token, Some(request)).await;
+    let (status, removed) = api.delete_with(&edge, request).await;
     assert_eq!(status, 200, "{removed}");
     assert_eq!(
         removed["block_users"]["removed_users"],
         json!([{ "input": USER, "wa_id": USER }])
     );
-    let (status, sent) = graph(&app, Method::POST, &send, token, Some(text_to(USER))).await;
+    let (status, sent) = api.post(&send, text_to(USER)).await;
     assert_eq!(status, 200, "{sent}");
     user_writes(&app, &sid, USER).await.expect("unblocked");
     app.stop().await;
@@ -196,9 +188,10 @@ async fn phone_numbers_are_listed_and_registration_gates_sending() {
     let wa = graph_tenant(&app, "numbers", None).await;
     let other = graph_tenant(&app, "numbers-other", None).await;
     let token = wa.access_token.as_str();
+    let api = Graph::new(&app, token);
 
     let listing = format!("/v25.0/{}/phone_numbers", wa.business_account_id);
-    let (status, listed) = graph(&app, Method::GET, &listing, token, None).await;
+    let (status, listed) = api.get(&listing).await;
     assert_eq!(status, 200, "{listed}");
     let number = &listed["data"][0];
     assert_eq!(number["id"], wa.phone_number_id);
@@ -208,14 +201,12 @@ async fn phone_numbers_are_listed_and_registration_gates_sending() {
     assert_eq!(number["platform_type"], "CLOUD_API");
     assert_eq!(number["throughput"]["level"], "STANDARD");
     assert!(number["verified_name"].is_string());
-    let (_, narrowed) = graph(
-        &app,
-        Method::GET,
-        &format!("/{}?fields=display_phone_number", wa.phone_number_id),
-        token,
-        None,
-    )
-    .await;
+    let (_, narrowed) = api
+        .get(&format!(
+            "/{}?fields=display_phone_number",
+            wa.phone_number_id
+        ))
+        .await;
     assert_eq!(
         narrowed,
         json!({ "display_phone_number": wa.display_phone_number, "id": wa.phone_number_id })
@@ -226,66 +217,33 @@ async fn phone_numbers_are_listed_and_registration_gates_sending() {
     // Deregistered, the number cannot send; registering again with its PIN restores it.
     let number_edge = |edge: &str| format!("/v25.0/{}/{edge}", wa.phone_number_id);
     let register = |pin: &str| json!({ "messaging_product": "whatsapp", "pin": pin });
-    let (status, done) = graph(
-        &app,
-        Method::POST,
-        &number_edge("register"),
-        token,
-        Some(register("123456")),
-    )
-    .await;
+    let (status, done) = api.post(&number_edge("register"), register("123456")).await;
     assert_eq!((status, done), (200, json!({ "success": true })));
-    let (status, done) = graph(&app, Method::POST, &number_edge("deregister"), token, None).await;
+    let (status, done) = api.post(&number_edge("deregister"), json!({})).await;
     assert_eq!((status, done), (200, json!({ "success": true })));
-    let (status, refused) = graph(
-        &app,
-        Method::POST,
-        &number_edge("messages"),
-        token,
-        Some(hello_world_to(USER)),
-    )
-    .await;
+    let (status, refused) = api
+        .post(&number_edge("messages"), hello_world_to(USER))
+        .await;
     assert_graph_error(status, &refused, 400, 133010);
-    let (_, listed) = graph(&app, Method::GET, &listing, token, None).await;
+    let (_, listed) = api.get(&listing).await;
     assert_eq!(listed["data"][0]["platform_type"], "NOT_APPLICABLE");
 
     for (pin, code) in [("12345", 100), ("12a456", 100), ("654321", 133005)] {
-        let (status, refused) = graph(
-            &app,
-            Method::POST,
-            &number_edge("register"),
-            token,
-            Some(register(pin)),
-        )
-        .await;
+        let (status, refused) = api.post(&number_edge("register"), register(pin)).await;
         assert_graph_error(status, &refused, 400, code);
     }
-    let (status, missing) = graph(
-        &app,
-        Method::POST,
-        &number_edge("register"),
-        token,
-        Some(json!({ "messaging_product": "whatsapp" })),
-    )
-    .await;
+    let (status, missing) = api
+        .post(
+            &number_edge("register"),
+            json!({ "messaging_product": "whatsapp" }),
+        )
+        .await;
     assert_graph_error(status, &missing, 400, 100);
-    let (status, _) = graph(
-        &app,
-        Method::POST,
-        &number_edge("register"),
-        token,
-        Some(register("123456")),
-    )
-    .await;
+    let (status, _) = api.post(&number_edge("register"), register("123456")).await;
     assert_eq!(status, 200);
-    let (status, sent) = graph(
-        &app,
-        Method::POST,
-        &number_edge("messages"),
-        token,
-        Some(hello_world_to(USER)),
-    )
-    .await;
+    let (status, sent) = api
+        .post(&number_edge("messages"), hello_world_to(USER))
+        .await;
     assert_eq!(status, 200, "{sent}");
     app.stop().await;
 }
@@ -297,8 +255,9 @@ async fn number_settings_start_at_metas_defaults_and_keep_what_the_app_sets() {
     let other = graph_tenant(&app, "settings-other", None).await;
     let settings = format!("/v25.0/{}/settings", wa.phone_number_id);
     let token = wa.access_token.as_str();
+    let api = Graph::new(&app, token);
 
-    let (status, fresh) = graph(&app, Method::GET, &settings, token, None).await;
+    let (status, fresh) = api.get(&settings).await;
     assert_eq!(status, 200, "{fresh}");
     assert_eq!(fresh["calling"]["status"], "DISABLED");
     assert_eq!(fresh["storage_configuration"]["status"], "DEFAULT");
@@ -309,9 +268,9 @@ async fn number_settings_start_at_metas_defaults_and_keep_what_the_app_sets() {
         "storage_configuration": { "status": "IN_COUNTRY_STORAGE_ENABLED",
                                    "data_localization_region": "DE" },
     });
-    let (status, done) = graph(&app, Method::POST, &settings, token, Some(update)).await;
+    let (status, done) = api.post(&settings, update).await;
     assert_eq!((status, done), (200, json!({ "success": true })));
-    let (_, read) = graph(&app, Method::GET, &settings, token, None).await;
+    let (_, read) = api.get(&settings).await;
     assert_eq!(
         read["calling"],
         json!({ "status": "ENABLED", "call_icon_visibility": "DISABLE_ALL",
@@ -329,10 +288,10 @@ async fn number_settings_start_at_metas_defaults_and_keep_what_the_app_sets() {
         json!({ "payments": {} }),
         json!({}),
     ] {
-        let (status, error) = graph(&app, Method::POST, &settings, token, Some(refused)).await;
+        let (status, error) = api.post(&settings, refused).await;
         assert_graph_error(status, &error, 400, 100);
     }
-    let (_, unchanged) = graph(&app, Method::GET, &settings, token, None).await;
+    let (_, unchanged) = api.get(&settings).await;
     assert_eq!(unchanged, read, "a refused update changes nothing");
     let (status, hidden) = graph(&app, Method::GET, &settings, &other.access_token, None).await;
     assert_graph_error(status, &hidden, 400, 100);
@@ -346,15 +305,14 @@ async fn qr_codes_are_created_listed_changed_and_deleted() {
     let other = graph_tenant(&app, "qr-other", None).await;
     let edge = format!("/v25.0/{}/message_qrdls", wa.phone_number_id);
     let token = wa.access_token.as_str();
+    let api = Graph::new(&app, token);
 
-    let (status, created) = graph(
-        &app,
-        Method::POST,
-        &edge,
-        token,
-        Some(json!({ "prefilled_message": "I want a cake", "generate_qr_image": "SVG" })),
-    )
-    .await;
+    let (status, created) = api
+        .post(
+            &edge,
+            json!({ "prefilled_message": "I want a cake", "generate_qr_image": "SVG" }),
+        )
+        .await;
     assert_eq!(status, 200, "{created}");
     let code = created["code"].as_str().expect("a code").to_owned();
     assert_eq!(created["prefilled_message"], "I want a cake");
@@ -364,19 +322,17 @@ async fn qr_codes_are_created_listed_changed_and_deleted() {
     );
     assert!(created["qr_image_url"].as_str().unwrap().ends_with(".svg"));
 
-    let (status, changed) = graph(
-        &app,
-        Method::POST,
-        &edge,
-        token,
-        Some(json!({ "code": code, "prefilled_message": "Two cakes" })),
-    )
-    .await;
+    let (status, changed) = api
+        .post(
+            &edge,
+            json!({ "code": code, "prefilled_message": "Two cakes" }),
+        )
+        .await;
     assert_eq!((status, &changed["code"]), (200, &json!(code)), "{changed}");
     assert!(changed.get("qr_image_url").is_none());
-    let (_, one) = graph(&app, Method::GET, &format!("{edge}/{code}"), token, None).await;
+    let (_, one) = api.get(&format!("{edge}/{code}")).await;
     assert_eq!(one["data"][0]["prefilled_message"], "Two cakes");
-    let (_, listed) = graph(&app, Method::GET, &edge, token, None).await;
+    let (_, listed) = api.get(&edge).await;
     assert_eq!(listed["data"].as_array().unwrap().len(), 1, "{listed}");
 
     for refused in [
@@ -384,17 +340,15 @@ async fn qr_codes_are_created_listed_changed_and_deleted() {
         json!({ "prefilled_message": "x".repeat(141) }),
         json!({ "prefilled_message": "hi", "generate_qr_image": "GIF" }),
     ] {
-        let (status, error) = graph(&app, Method::POST, &edge, token, Some(refused)).await;
+        let (status, error) = api.post(&edge, refused).await;
         assert_graph_error(status, &error, 400, 100);
     }
-    let (status, unknown) = graph(
-        &app,
-        Method::POST,
-        &edge,
-        token,
-        Some(json!({ "code": "NOSUCHCODE", "prefilled_message": "hi" })),
-    )
-    .await;
+    let (status, unknown) = api
+        .post(
+            &edge,
+            json!({ "code": "NOSUCHCODE", "prefilled_message": "hi" }),
+        )
+        .await;
     assert_graph_error(status, &unknown, 400, 100);
     let (status, hidden) = graph(
         &app,
@@ -406,21 +360,15 @@ async fn qr_codes_are_created_listed_changed_and_deleted() {
     .await;
     assert_graph_error(status, &hidden, 400, 100);
 
-    let (status, deleted) =
-        graph(&app, Method::DELETE, &format!("{edge}/{code}"), token, None).await;
+    let (status, deleted) = api.delete(&format!("{edge}/{code}")).await;
     assert_eq!((status, deleted), (200, json!({ "success": true })));
-    let (status, gone) = graph(&app, Method::GET, &format!("{edge}/{code}"), token, None).await;
+    let (status, gone) = api.get(&format!("{edge}/{code}")).await;
     assert_graph_error(status, &gone, 400, 100);
     assert_eq!(gone["error"]["error_subcode"], 33);
     // Unversioned, as every Graph path.
-    let (status, listed) = graph(
-        &app,
-        Method::GET,
-        &format!("/{}/message_qrdls", wa.phone_number_id),
-        token,
-        None,
-    )
-    .await;
+    let (status, listed) = api
+        .get(&format!("/{}/message_qrdls", wa.phone_number_id))
+        .await;
     assert_eq!((status, listed["data"].clone()), (200, json!([])));
     app.stop().await;
 }
