@@ -3,28 +3,24 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, RawQuery, State};
-use axum::http::HeaderMap;
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::auth;
+use super::WhatsAppState;
+use super::auth::{Edge, NumberEdge};
 use super::error::GraphError;
 use super::params::GraphParams;
 use super::payload::{self, MessageSend, SendRequest};
-use super::{GraphObject, WhatsAppState};
 use crate::core::CoreError;
 
 pub async fn send(
     State(state): State<Arc<WhatsAppState>>,
-    Path(GraphObject {
-        id: phone_number_id,
-    }): Path<GraphObject>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
+    // The tenant is known (and the token checked) before the body is read, so a request with
+    // a wrong token is 190 whatever its body, as on Graph.
+    NumberEdge(Edge { tenant, .. }): NumberEdge,
     params: GraphParams,
 ) -> Result<Response, GraphError> {
-    let tenant = auth::tenant_for_number(&state, &phone_number_id, &headers, query.as_deref())?;
     match payload::parse_send_params(params.0)? {
         SendRequest::MarkRead { message_id, .. } => {
             state

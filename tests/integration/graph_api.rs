@@ -283,6 +283,20 @@ async fn messages_take_form_multipart_and_json_text_parameters() {
     )
     .await;
     assert_graph_error(status, &answer, 400, 131008);
+
+    // The token is checked before the body is read: a wrong one is 190 whatever follows.
+    let (status, answer) = read(
+        app.http
+            .post(&url)
+            .bearer_auth("EAAwrong")
+            .header("content-type", "application/json")
+            .body("{not json")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_graph_error(status, &answer, 401, 190);
     app.stop().await;
 }
 
