@@ -372,3 +372,51 @@ async fn qr_codes_are_created_listed_changed_and_deleted() {
     assert_eq!((status, listed["data"].clone()), (200, json!([])));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn what_the_graph_api_set_is_kept_across_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = test_config();
+    config.database.path = dir.path().join("graph.db").to_string_lossy().into_owned();
+    let app = spawn_with(config.clone()).await;
+    let (sid, wa) = graph_tenant_with_sid(&app, "restart", None).await;
+    let token = wa.access_token.as_str();
+    let api = Graph::new(&app, token);
+    user_writes(&app, &sid, USER)
+        .await
+        .expect("the user writes");
+    let number = |edge: &str| format!("/{}/{edge}", wa.phone_number_id);
+    let templates = format!("/{}/message_templates", wa.business_account_id);
+    let template = json!({ "name": "kept", "language": "en", "category": "UTILITY",
+                           "components": [{ "type": "BODY", "text": "Still here {{1}}" }] });
+    let block = json!({ "messaging_product": "whatsapp", "block_users": [{ "user": USER }] });
+    let profile = json!({ "messaging_product": "whatsapp", "about": "Kept" });
+    for (path, body) in [
+        (templates.clone(), template),
+        (number("block_users"), block),
+        (number("whatsapp_business_profile"), profile),
+        (
+            number("message_qrdls"),
+            json!({ "prefilled_message": "Kept too" }),
+        ),
+    ] {
+        let (status, answer) = api.post(&path, body).await;
+        assert_eq!(status, 200, "{path}: {answer}");
+    }
+    app.stop().await;
+
+    let app = spawn_with(config).await;
+    let api = Graph::new(&app, token);
+    let (_, listed) = api.get(&format!("{templates}?name=kept")).await;
+    assert_eq!(
+        listed["data"][0]["components"][0]["text"],
+        "Still here {{1}}"
+    );
+    let (_, blocked) = api.get(&number("block_users")).await;
+    assert_eq!(blocked["data"][0]["wa_id"], USER);
+    let (_, profile) = api.get(&number("whatsapp_business_profile")).await;
+    assert_eq!(profile["data"][0]["about"], "Kept");
+    let (_, codes) = api.get(&number("message_qrdls")).await;
+    assert_eq!(codes["data"][0]["prefilled_message"], "Kept too");
+    app.stop().await;
+}
