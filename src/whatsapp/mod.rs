@@ -1,7 +1,10 @@
 //! The WhatsApp Business Cloud API facade (Meta's Graph API), as bots call it with a base URL
 //! from their own config: `POST /{version}/{phone-number-id}/messages`, media, the business
-//! number, and the seed's proxy (`POST /webhook`). Handlers decode the request, call one core
-//! function and encode Meta's answer; every error leaves in Meta's envelope.
+//! number and its edges (profile, settings, blocked users, QR codes, registration), the WABA's
+//! templates and phone numbers, and the seed's proxy (`POST /webhook`). Every Graph path is
+//! served with and without its version; every POST's parameters are read once, whatever their
+//! encoding (`params`). Handlers decode the request, call one core function and encode Meta's
+//! answer; every error leaves in Meta's envelope.
 
 pub mod auth;
 pub mod block_users;
