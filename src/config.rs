@@ -97,6 +97,7 @@ impl WhatsAppConfig {
             window: self.window,
             allowed_recipients: self.allowed_recipients.clone(),
             templates: self.templates.clone(),
+            ..WhatsAppIdentity::generate()
         }
     }
 

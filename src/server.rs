@@ -21,7 +21,7 @@ use crate::twilio::error::TwilioError;
 use crate::webhooks::WebhookClient;
 use crate::whatsapp::WhatsAppState;
 use crate::whatsapp::error::GraphError;
-use crate::{control, twilio, whatsapp};
+use crate::{control, providers, twilio, whatsapp};
 
 /// What the server holds: the core every facade is handed, and the config it started from.
 pub struct AppState {
@@ -229,7 +229,12 @@ async fn provider_envelope(request: Request, next: Next) -> Response {
     };
     if graph {
         let headers = response.headers_mut();
-        let version = path.trim_start_matches('/').split('/').next().unwrap_or("");
+        let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
+        let version = if providers::meta::is_version(first) {
+            first
+        } else {
+            providers::meta::LATEST_VERSION
+        };
         if let Ok(version) = HeaderValue::from_str(version) {
             headers.insert("facebook-api-version", version);
         }

@@ -91,11 +91,35 @@ impl Core {
         phone_number_id: &str,
         token: Option<&str>,
     ) -> Result<Arc<Tenant>, AccessDenied> {
+        self.tenant_for_whatsapp_object(self.tenants.by_phone_number_id(phone_number_id), token)
+    }
+
+    /// The tenant of WhatsApp Business Account `business_account_id` (the WABA id templates
+    /// and phone numbers are listed under), when `token` is its access token; answered as
+    /// [`Core::tenant_for_business_number`] answers.
+    pub fn tenant_for_business_account(
+        &self,
+        business_account_id: &str,
+        token: Option<&str>,
+    ) -> Result<Arc<Tenant>, AccessDenied> {
+        self.tenant_for_whatsapp_object(
+            self.tenants.by_business_account_id(business_account_id),
+            token,
+        )
+    }
+
+    /// `owner`, the tenant a Graph object in the request's path belongs to, when `token` is
+    /// its access token.
+    fn tenant_for_whatsapp_object(
+        &self,
+        owner: Option<Arc<Tenant>>,
+        token: Option<&str>,
+    ) -> Result<Arc<Tenant>, AccessDenied> {
         let require_auth = self.settings.require_auth;
         if require_auth {
             present(token)?;
         }
-        let Some(tenant) = self.tenants.by_phone_number_id(phone_number_id) else {
+        let Some(tenant) = owner else {
             return Err(match token.and_then(|t| self.tenants.by_access_token(t)) {
                 Some(_) => AccessDenied::Unknown,
                 None if require_auth => AccessDenied::InvalidCredentials,
@@ -114,6 +138,11 @@ impl Core {
                 ) =>
             {
                 active(tenant)
+            }
+            // Another tenant's valid token may not see this object: Graph answers as for an
+            // object that does not exist, so no tenant learns another's ids.
+            Some(token) if self.tenants.by_access_token(token).is_some() => {
+                Err(AccessDenied::Unknown)
             }
             _ => Err(AccessDenied::InvalidCredentials),
         }

@@ -122,6 +122,8 @@ pub enum Notice {
     },
     /// A Cloud API user's message: Meta's messages webhook.
     WhatsAppIncoming(Box<WhatsAppIncoming>),
+    /// A message template's review came out (`message_template_status_update`).
+    TemplateStatus(Box<TemplateStatusUpdate>),
     /// Meta's verification handshake: a GET the app must answer with the challenge.
     Verification {
         verify_token: String,
@@ -238,6 +240,22 @@ pub struct WhatsAppIncoming {
     pub content: String,
     /// The business message the user replied to (a button tap, a quoted reply).
     pub context_id: Option<String>,
+}
+
+/// What Meta's `message_template_status_update` webhook reports about one template.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TemplateStatusUpdate {
+    pub business_account_id: String,
+    pub template_id: String,
+    pub name: String,
+    pub language: String,
+    /// `MARKETING`, `UTILITY` or `AUTHENTICATION`, as Meta's API writes categories.
+    pub category: String,
+    /// `APPROVED`, `REJECTED`, `PAUSED`, `DISABLED`, …
+    pub event: String,
+    /// `NONE` unless the event has one (a rejection's `INVALID_FORMAT`, …).
+    pub reason: String,
+    pub at: Millis,
 }
 
 /// One reply an app's answer asks for: a message from the number the user wrote to (unless it

@@ -9,7 +9,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::core::outbox::{WhatsAppIncoming, WhatsAppNotify};
+use crate::core::outbox::{TemplateStatusUpdate, WhatsAppIncoming, WhatsAppNotify};
 use crate::core::rules::Step;
 use crate::core::tenants::WhatsAppIdentity;
 use crate::core::time::Millis;
@@ -196,6 +196,36 @@ pub fn message_status(
     }
     value.insert("statuses".into(), json!([Value::Object(entry)]));
     envelope(&notify.business_account_id, Value::Object(value))
+}
+
+/// The `message_template_status_update` webhook of a template's review, as Meta's webhook
+/// reference for that field writes it (developers.facebook.com/documentation/business-messaging/
+/// whatsapp/webhooks/reference/message_template_status_update, April 2026): the entry carries
+/// a `time` in Unix seconds (a number, unlike message timestamps), `message_template_id` is a
+/// number, and the value names the category. `disable_info` and `other_info` belong to events
+/// mockingbird does not raise.
+pub fn template_status(update: &TemplateStatusUpdate) -> String {
+    let template_id = update
+        .template_id
+        .parse::<u64>()
+        .map_or_else(|_| json!(update.template_id), |id| json!(id));
+    let value = json!({
+        "event": update.event,
+        "message_template_id": template_id,
+        "message_template_name": update.name,
+        "message_template_language": update.language,
+        "reason": update.reason,
+        "message_template_category": update.category,
+    });
+    let body = json!({
+        "object": "whatsapp_business_account",
+        "entry": [{
+            "id": update.business_account_id,
+            "time": update.at.div_euclid(1000),
+            "changes": [{ "value": value, "field": "message_template_status_update" }],
+        }],
+    });
+    escape_non_ascii(&body.to_string())
 }
 
 /// `{"object": "whatsapp_business_account", "entry": [{"id": WABA, "changes": [{"value", "field"}]}]}`,

@@ -78,6 +78,11 @@ impl WebhookClient {
                 self.send_meta(delivery, &body, &account.whatsapp.app_secret)
                     .await
             }
+            Notice::TemplateStatus(update) => {
+                let body = meta::template_status(update);
+                self.send_meta(delivery, &body, &account.whatsapp.app_secret)
+                    .await
+            }
             Notice::Verification {
                 verify_token,
                 challenge,

@@ -28,7 +28,9 @@ pub const MAX_UPLOAD_BODY: usize = core_media::MAX_FILE_SIZE as usize + 1024 * 1
 /// `messaging_product=whatsapp`. Answers `{"id": "<media id>"}`.
 pub async fn upload(
     State(state): State<Arc<WhatsAppState>>,
-    Path((_version, phone_number_id)): Path<(String, String)>,
+    Path(super::GraphObject {
+        id: phone_number_id,
+    }): Path<super::GraphObject>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
@@ -152,7 +154,7 @@ pub async fn download(
 /// `DELETE /{version}/{media-id}`, optionally `?phone_number_id=`. Answers `{"success": true}`.
 pub async fn delete(
     State(state): State<Arc<WhatsAppState>>,
-    Path((_version, id)): Path<(String, String)>,
+    Path(super::GraphObject { id }): Path<super::GraphObject>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, GraphError> {

@@ -3,27 +3,25 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
-use axum::http::HeaderMap;
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use super::WhatsAppState;
-use super::auth;
+use super::auth::{Edge, NumberEdge};
 use super::error::GraphError;
+use super::params::GraphParams;
 use super::payload::{self, MessageSend, SendRequest};
 use crate::core::CoreError;
 
 pub async fn send(
     State(state): State<Arc<WhatsAppState>>,
-    Path((_version, phone_number_id)): Path<(String, String)>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-    body: Bytes,
+    // The tenant is known (and the token checked) before the body is read, so a request with
+    // a wrong token is 190 whatever its body, as on Graph.
+    NumberEdge(Edge { tenant, .. }): NumberEdge,
+    params: GraphParams,
 ) -> Result<Response, GraphError> {
-    let tenant = auth::tenant_for_number(&state, &phone_number_id, &headers, query.as_deref())?;
-    match payload::parse_send(&body)? {
+    match payload::parse_send_params(params.0)? {
         SendRequest::MarkRead { message_id, .. } => {
             state
                 .core

@@ -8,6 +8,8 @@ mod control;
 mod durability;
 mod errors;
 mod events;
+mod graph_api;
+mod graph_business;
 mod health;
 mod lifecycle;
 mod messages;

@@ -14,14 +14,14 @@ const MINUTE: u64 = 60 * 1000;
 const DAY: u64 = 24 * 60 * MINUTE;
 
 /// One part of a multipart form.
-struct Part<'a> {
+pub struct Part<'a> {
     name: &'a str,
     filename: Option<&'a str>,
     content_type: Option<&'a str>,
     body: &'a [u8],
 }
 
-fn field<'a>(name: &'a str, value: &'a str) -> Part<'a> {
+pub fn field<'a>(name: &'a str, value: &'a str) -> Part<'a> {
     Part {
         name,
         filename: None,
@@ -49,7 +49,7 @@ fn upload_form<'a>(mime: &'a str, body: &'a [u8]) -> Vec<Part<'a>> {
 }
 
 /// `multipart/form-data` as RFC 7578 writes it: the Content-Type and the body.
-fn multipart(parts: &[Part<'_>]) -> (String, Vec<u8>) {
+pub fn multipart(parts: &[Part<'_>]) -> (String, Vec<u8>) {
     let boundary = "mockingbird-test-boundary-7MA4YWxkTrZu0gW";
     let mut body = Vec::new();
     for part in parts {

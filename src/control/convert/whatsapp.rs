@@ -40,12 +40,7 @@ pub fn whatsapp_template(t: &WhatsAppTemplate) -> proto::WhatsAppTemplate {
 
 /// A template as a test wrote it; the core normalizes and checks the registry as a whole.
 pub fn core_whatsapp_template(t: proto::WhatsAppTemplate) -> WhatsAppTemplate {
-    WhatsAppTemplate {
-        name: t.name,
-        language: t.language,
-        category: t.category,
-        body_parameters: t.body_parameters,
-    }
+    WhatsAppTemplate::new(&t.name, &t.language, &t.category, t.body_parameters)
 }
 
 pub(super) fn whatsapp_identity(wa: &WhatsAppIdentity) -> proto::WhatsAppIdentity {

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use rusqlite::{Connection, Transaction, params};
 
 use super::events::insert_event;
+use super::jobs::{Job, NewJob, insert_job};
 use super::numbers::{all_numbers, all_opt_outs, put_number};
 use super::{StoreError, WriteOp, json, removed};
 use crate::core::events::{Event, EventData, NewEvent};
@@ -222,6 +223,30 @@ impl WriteOp for UpdateAccount {
         tx.prepare_cached("UPDATE tenants SET friendly_name = ?1, status = ?2, updated_at = ?3, whatsapp = ?4 WHERE sid = ?5")?
             .execute(params![account.friendly_name, account.status.as_str(), account.updated_at, json(&account.whatsapp)?, account.sid])?;
         Ok(())
+    }
+}
+
+/// Store an account's WhatsApp identity with the webhook the change raises (a template's
+/// status update), in one transaction: the change is never stored without its webhook.
+#[derive(Debug, Clone)]
+pub struct UpdateAccountAndNotify {
+    pub account: Account,
+    pub deliver: Option<NewJob>,
+}
+
+impl WriteOp for UpdateAccountAndNotify {
+    type Output = Vec<Job>;
+
+    fn apply(
+        &self,
+        tx: &Transaction<'_>,
+        published: &mut Vec<Arc<Event>>,
+    ) -> Result<Vec<Job>, StoreError> {
+        UpdateAccount {
+            account: self.account.clone(),
+        }
+        .apply(tx, published)?;
+        self.deliver.iter().map(|job| insert_job(tx, job)).collect()
     }
 }
 

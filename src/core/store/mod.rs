@@ -48,7 +48,8 @@ mod numbers;
 mod whatsapp_users;
 
 pub use accounts::{
-    DeleteApiKey, PutAccount, PutApiKey, SetRules, StoredTenant, UpdateAccount, load_tenants,
+    DeleteApiKey, PutAccount, PutApiKey, SetRules, StoredTenant, UpdateAccount,
+    UpdateAccountAndNotify, load_tenants,
 };
 pub use attempts::{CallbackAttempt, RecordAttempt, Recorded, callback_attempt, callback_attempts};
 pub use clear::{Clear, ClearWhat, Cleared, DeleteTenant, ResetTenant};

@@ -87,6 +87,55 @@ pub struct WhatsAppIdentity {
     /// Approved message templates.
     #[serde(default = "default_templates")]
     pub templates: Vec<WhatsAppTemplate>,
+    /// The profile users see (`/{phone-number-id}/whatsapp_business_profile`).
+    #[serde(default)]
+    pub business_profile: BusinessProfile,
+    /// Users the business blocked (`wa_id`s): they cannot be messaged and cannot write.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub blocked_users: Vec<String>,
+    /// The number's Cloud API registration (`/register`, `/deregister`).
+    #[serde(default)]
+    pub registration: Registration,
+    /// The number's `/settings` (calling, local storage) as the app last set them: JSON text
+    /// the facade wrote, kept without being read; Meta's defaults until then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number_settings: Option<String>,
+    /// QR codes and short links that open a chat with a prefilled message (`message_qrdls`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub qr_codes: Vec<QrCode>,
+}
+
+/// A WhatsApp QR code / short link: `wa.me/message/{code}` opens a chat with the business,
+/// `prefilled_message` typed in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QrCode {
+    pub code: String,
+    pub prefilled_message: String,
+}
+
+/// A WhatsApp business profile: the texts and links users see on the business's page. Unset
+/// fields are absent from Graph's answer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BusinessProfile {
+    pub about: Option<String>,
+    pub address: Option<String>,
+    pub description: Option<String>,
+    pub email: Option<String>,
+    pub profile_picture_url: Option<String>,
+    /// At most two.
+    #[serde(default)]
+    pub websites: Vec<String>,
+    /// Meta's industry code (`RETAIL`, `PROF_SERVICES`, …); `UNDEFINED` until set.
+    pub vertical: Option<String>,
+}
+
+/// Whether the business number may send through the Cloud API. Numbers start registered, as a
+/// test number does; a deregistered one sends nothing until it registers again.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Registration {
+    pub deregistered: bool,
+    /// The two-step verification PIN the last `/register` set.
+    pub pin: Option<String>,
 }
 
 /// How the 24-hour customer-service window is enforced. Meta documents both forms: the send
@@ -116,6 +165,46 @@ pub struct WhatsAppTemplate {
     /// How many parameters the body's text takes (`{{1}}`, `{{2}}`, …).
     #[serde(default)]
     pub body_parameters: u32,
+    /// Meta's template id (the `hsm_id`). Templates created through the Graph API get one;
+    /// those from the config or the control plane have none and are known by
+    /// [`WhatsAppTemplate::template_id`], derived so it is the same on every start.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub id: String,
+    /// Meta's `components` array as the app created it (JSON text, which the core keeps
+    /// without reading); none for templates from the config or the control plane.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub components: Option<String>,
+}
+
+impl WhatsAppTemplate {
+    /// A registry entry with no id or components of its own, as the config writes one.
+    pub fn new(name: &str, language: &str, category: &str, body_parameters: u32) -> Self {
+        WhatsAppTemplate {
+            name: name.into(),
+            language: language.into(),
+            category: category.into(),
+            body_parameters,
+            id: String::new(),
+            components: None,
+        }
+    }
+
+    /// The template's id: its own, or 15 digits derived from the business account, name and
+    /// language (FNV-1a), stable across restarts and distinct per template.
+    pub fn template_id(&self, business_account_id: &str) -> String {
+        if !self.id.is_empty() {
+            return self.id.clone();
+        }
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for byte in [business_account_id, "/", &self.name, "/", &self.language]
+            .concat()
+            .bytes()
+        {
+            hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+        // 15 digits starting with 1..9, as Meta's template ids are.
+        (100_000_000_000_000 + hash % 900_000_000_000_000).to_string()
+    }
 }
 
 fn utility() -> String {
@@ -128,12 +217,7 @@ fn lower_case<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Strin
 
 /// Every WhatsApp Business Account starts with Meta's sample template.
 pub fn default_templates() -> Vec<WhatsAppTemplate> {
-    vec![WhatsAppTemplate {
-        name: "hello_world".into(),
-        language: "en_US".into(),
-        category: "utility".into(),
-        body_parameters: 0,
-    }]
+    vec![WhatsAppTemplate::new("hello_world", "en_US", "utility", 0)]
 }
 
 impl WhatsAppIdentity {
@@ -150,6 +234,11 @@ impl WhatsAppIdentity {
             window: WindowPolicy::default(),
             allowed_recipients: None,
             templates: default_templates(),
+            business_profile: BusinessProfile::default(),
+            blocked_users: Vec::new(),
+            registration: Registration::default(),
+            number_settings: None,
+            qr_codes: Vec::new(),
         }
     }
 
@@ -262,6 +351,19 @@ impl Tenant {
 
     pub fn sid(&self) -> String {
         read(&self.account).sid.clone()
+    }
+
+    /// Change the account under its lock, so that two changes made at once both land; nothing
+    /// changes when `change` refuses. Returns what `change` returned and the changed account.
+    pub fn try_change_account<T, E>(
+        &self,
+        change: impl FnOnce(&mut Account) -> Result<T, E>,
+    ) -> Result<(T, Account), E> {
+        let mut account = self.account.write().unwrap_or_else(|e| e.into_inner());
+        let mut draft = account.clone();
+        let answer = change(&mut draft)?;
+        *account = draft.clone();
+        Ok((answer, draft))
     }
 
     pub fn set_account(&self, account: Account) {
@@ -438,6 +540,14 @@ impl Registry {
         read(&self.tenants)
             .values()
             .find(|t| read(&t.account).whatsapp.phone_number_id == phone_number_id)
+            .cloned()
+    }
+
+    /// The tenant whose WhatsApp Business Account has this id.
+    pub fn by_business_account_id(&self, business_account_id: &str) -> Option<Arc<Tenant>> {
+        read(&self.tenants)
+            .values()
+            .find(|t| read(&t.account).whatsapp.business_account_id == business_account_id)
             .cloned()
     }
 

@@ -4,12 +4,16 @@
 //! handshake. Message content is JSON text the WhatsApp facade wrote; the core stores and
 //! forwards it without reading it.
 
+mod business; // the profile, blocked users, registration
 pub mod media; // uploads: type and size limits, 30-day expiry, signed download URLs
 mod settings; // webhook URL, window, allow list, templates; the verification handshake
+mod templates; // the Graph API's template management and its status webhook
 mod user_ids; // business-scoped user ids and usernames
 mod users; // simulated users writing to the business; their conversations
 
+pub use business::*;
 pub use settings::*;
+pub use templates::*;
 pub use user_ids::*;
 pub use users::*;
 
@@ -112,6 +116,7 @@ impl Core {
             },
             (None, _) => send,
         };
+        check_business_can_send(&identity, &send.to)?;
         if let Some(allowed) = &identity.allowed_recipients
             && !allowed.iter().any(|number| wa_id(number) == send.to)
         {

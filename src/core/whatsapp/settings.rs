@@ -188,12 +188,7 @@ mod tests {
     use crate::core::whatsapp::tests::{invalid, test_core};
 
     fn template(name: &str, language: &str, category: &str) -> WhatsAppTemplate {
-        WhatsAppTemplate {
-            name: name.into(),
-            language: language.into(),
-            category: category.into(),
-            body_parameters: 0,
-        }
+        WhatsAppTemplate::new(name, language, category, 0)
     }
 
     /// The result is `expected`: the same kind of error, the same message.

@@ -117,18 +117,8 @@ const OUTSIDE_WINDOW: &str = "Message failed to send because more than 24 hours 
 fn registry() -> WhatsAppIdentity {
     WhatsAppIdentity {
         templates: vec![
-            WhatsAppTemplate {
-                name: "hello_world".into(),
-                language: "en_US".into(),
-                category: "utility".into(),
-                body_parameters: 0,
-            },
-            WhatsAppTemplate {
-                name: "order_ready".into(),
-                language: "pt_BR".into(),
-                category: "marketing".into(),
-                body_parameters: 2,
-            },
+            WhatsAppTemplate::new("hello_world", "en_US", "utility", 0),
+            WhatsAppTemplate::new("order_ready", "pt_BR", "marketing", 2),
         ],
         ..WhatsAppIdentity::generate()
     }

@@ -160,6 +160,7 @@ impl Core {
             return Err(CoreError::Invalid("the message has no type".into()));
         }
         let identity = tenant.account().whatsapp;
+        super::check_user_can_write(&identity, &user)?;
         let account_sid = tenant.sid();
         let now = tenant.now();
         let profile_name = inbound

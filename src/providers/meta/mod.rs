@@ -4,6 +4,10 @@
 
 pub mod user_messages;
 
+/// The version Graph answers a path without one with: the latest. Meta's 2026 reference pages
+/// write their samples against v25.0.
+pub const LATEST_VERSION: &str = "v25.0";
+
 /// Whether a path segment is a Graph API version, such as `v23.0`.
 pub fn is_version(segment: &str) -> bool {
     segment.strip_prefix('v').is_some_and(|rest| {
@@ -100,7 +104,11 @@ pub fn error_entry(code: u32) -> Option<(&'static str, u16)> {
         132016 => ("Template is Disabled", 400),
         132068 => ("Flow is blocked", 400),
         132069 => ("Flow is throttled", 400),
+        133005 => ("Two step verification PIN Mismatch", 400),
+        133010 => ("Account not registered", 400),
         133016 => ("Account register deregister rate limit exceeded", 400),
+        139100 => ("Failed to block/unblock users", 400),
+        139101 => ("Blocklist limit reached", 400),
         135000 => ("Generic user error", 400),
         _ => return None,
     };
@@ -117,7 +125,7 @@ mod tests {
             0, 3, 4, 10, 100, 190, 200, 368, 80007, 130429, 130472, 131000, 131005, 131008, 131009,
             131016, 131021, 131026, 131030, 131031, 131047, 131048, 131049, 131050, 131051, 131052,
             131053, 131056, 131057, 131062, 131064, 132000, 132001, 132005, 132007, 132008, 132012,
-            132015, 132016, 132068, 132069, 133016, 135000,
+            132015, 132016, 132068, 132069, 133005, 133010, 133016, 135000, 139100, 139101,
         ];
         for code in documented {
             assert_ne!(title_of(code), UNKNOWN_TITLE, "code {code}");

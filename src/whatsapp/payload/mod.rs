@@ -109,6 +109,11 @@ pub fn parse_send(body: &[u8]) -> Result<SendRequest, GraphError> {
             "The request body must be a JSON object.",
         ));
     };
+    parse_send_params(root)
+}
+
+/// Validates a send's parameters, however the body encoded them (see `whatsapp::params`).
+pub fn parse_send_params(root: Map<String, Value>) -> Result<SendRequest, GraphError> {
     required_enum(
         &root,
         "messaging_product",
