@@ -585,6 +585,7 @@ def test_media_a_user_sends_is_downloaded_by_the_bot_through_pywa(bot, users, us
     assert msg.type == MessageType(kind)
     media = getattr(msg, kind)
     assert (media.id, media.mime_type) == (media_id, mime_type)
+    assert media.sha256 == hashlib.sha256(content).hexdigest()  # the file's, as Meta describes it
     assert item.extra["content"] == content  # GET /{media-id}, then the URL with the bearer token
     if caption:
         assert media.caption == caption

@@ -13,6 +13,9 @@ use crate::core::tenants::Tenant;
 use crate::core::whatsapp::{WhatsAppUser, is_business_scoped_user_id, wa_id};
 use crate::core::{Core, CoreError, ids, text};
 
+/// The inbound message types that carry a file.
+const MEDIA_MESSAGE_TYPES: [&str; 5] = ["image", "video", "audio", "document", "sticker"];
+
 /// A simulated user's message to the tenant's business number.
 #[derive(Debug, Clone, Default)]
 pub struct WhatsAppInbound {
@@ -123,6 +126,31 @@ impl Core {
     /// A simulated user writes to the tenant's business number: the message is stored (opening
     /// the 24-hour window) and POSTed to the app as Meta's signed webhook — to the tenant's
     /// webhook URL, or to `target`. Waits for the app's answer.
+    /// A media message naming a file the tenant holds (one uploaded to simulate it) carries
+    /// that file's `sha256`, as Meta's webhook describes the file it serves; any other content
+    /// is kept as given.
+    async fn with_stored_file_facts(
+        &self,
+        tenant: &Tenant,
+        message_type: &str,
+        content: String,
+    ) -> String {
+        if !MEDIA_MESSAGE_TYPES.contains(&message_type) {
+            return content;
+        }
+        let Ok(serde_json::Value::Object(mut object)) = serde_json::from_str(&content) else {
+            return content;
+        };
+        let Some(id) = object.get("id").and_then(|id| id.as_str()) else {
+            return content;
+        };
+        let Ok(file) = self.media(tenant, id).await else {
+            return content;
+        };
+        object.insert("sha256".into(), file.sha256.into());
+        serde_json::Value::Object(object).to_string()
+    }
+
     pub async fn receive_whatsapp(
         &self,
         tenant: &Tenant,
@@ -161,6 +189,12 @@ impl Core {
         }
         let identity = tenant.account().whatsapp;
         super::check_user_can_write(&identity, &user)?;
+        let inbound = WhatsAppInbound {
+            content: self
+                .with_stored_file_facts(tenant, &inbound.message_type, inbound.content)
+                .await,
+            ..inbound
+        };
         let account_sid = tenant.sid();
         let now = tenant.now();
         let profile_name = inbound
