@@ -19,6 +19,7 @@ pub mod store; // SQLite: the writer thread, typed operations, migrations
 pub mod tenants; // accounts, API keys, phone numbers, opt-outs, per-tenant clocks
 pub mod text; // SMS segments and phone-number shapes
 pub mod time; // clock modes and Twilio's date formats
+pub mod voice; // calls: the Calls API's operations, lifecycles, the TwiML engine, recordings
 pub mod whatsapp; // the Cloud API: sends, window, templates, simulated users, settings, media
 
 use std::sync::Arc;

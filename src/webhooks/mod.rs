@@ -15,9 +15,12 @@ use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 
 use crate::core::messaging::HttpMethod;
-use crate::core::outbox::{Courier, Delivery, MessageReply, Notice, Sent, WebhookProvider};
+use crate::core::outbox::{
+    Courier, Delivery, MessageReply, Notice, Sent, TwimlFailure, WebhookProvider,
+};
 use crate::core::store::CallbackAttempt;
 use crate::core::tenants::Account;
+use crate::core::voice::Document;
 use crate::providers::twilio::{decode_form, encode_form};
 
 /// How much of an app's answer is kept.
@@ -90,6 +93,12 @@ impl WebhookClient {
                 self.verify_meta(&delivery.url, verify_token, challenge)
                     .await
             }
+            // SKELETON: helper P encodes these in webhooks/voice.rs.
+            Notice::VoiceRequest(_) | Notice::CallStatus(_) | Notice::RecordingStatus(_) => Sent {
+                url: delivery.url.clone(),
+                error: Some("not yet".into()),
+                ..Sent::default()
+            },
         }
     }
 
@@ -275,6 +284,32 @@ impl Courier for WebhookClient {
 
     fn message_replies(&self, answer: &str) -> Vec<MessageReply> {
         twiml::message_replies(answer)
+    }
+
+    // SKELETON: helper P replaces these with webhooks/voice.rs.
+    fn fetch_twiml<'a>(
+        &'a self,
+        delivery: &'a Delivery,
+        _account: &'a Account,
+    ) -> BoxFuture<'a, (Sent, Result<Document, TwimlFailure>)> {
+        let failure = TwimlFailure {
+            code: 11200,
+            message: "not yet".into(),
+        };
+        Box::pin(std::future::ready((
+            Sent {
+                url: delivery.url.clone(),
+                ..Sent::default()
+            },
+            Err(failure),
+        )))
+    }
+
+    fn parse_twiml(&self, _twiml: &str) -> Result<Document, TwimlFailure> {
+        Err(TwimlFailure {
+            code: 12100,
+            message: "not yet".into(),
+        })
     }
 }
 
