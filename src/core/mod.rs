@@ -141,6 +141,8 @@ pub struct Core {
     events: Arc<EventLog>,
     tenants: Registry,
     timers: Timers,
+    /// One lock per live call, held while the call engine changes it.
+    call_locks: voice::CallLocks,
     /// Sends the webhooks the core decides on; the server fills it (see [`outbox::Courier`]).
     courier: Arc<dyn Courier>,
     /// The config file's account: its credentials and the seed's number lists.
@@ -167,6 +169,7 @@ impl Core {
             events,
             tenants: Registry::default(),
             timers: Timers::default(),
+            call_locks: voice::CallLocks::default(),
             courier,
             config_account: default_account,
             started_at: time::wall_now(),

@@ -283,3 +283,72 @@ pub struct Recording {
     pub updated_at: Millis,
     pub error_code: Option<u32>,
 }
+
+/// Which calls a list takes; every set criterion must hold. Times are tenant ms, lower
+/// bounds inclusive and upper bounds exclusive.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CallFilter {
+    pub to: Option<String>,
+    pub from: Option<String>,
+    pub status: Option<CallStatus>,
+    pub parent_call_sid: Option<String>,
+    pub started_from: Option<Millis>,
+    pub started_before: Option<Millis>,
+    pub ended_from: Option<Millis>,
+    pub ended_before: Option<Millis>,
+}
+
+/// A call the app places through the API (`POST …/Calls.json`), checked by the facade.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewCall {
+    pub to: String,
+    pub from: String,
+    pub app: CallApp,
+    pub status_callback: Option<CallStatusCallback>,
+    /// Seconds the callee's phone may ring (Twilio's default 60, at most 600).
+    pub timeout_s: u32,
+    /// `Enable` or `DetectMessageEnd`: the call's `answered_by` is reported.
+    pub machine_detection: Option<String>,
+    /// Record the whole call.
+    pub record: bool,
+    pub recording_status_callback: Option<(String, HttpMethod)>,
+    /// Keys played once the call is answered.
+    pub send_digits: Option<String>,
+}
+
+/// A simulated caller dialing one of the tenant's numbers.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InboundCall {
+    pub from: String,
+    pub to: String,
+    pub caller_name: Option<String>,
+    pub forwarded_from: Option<String>,
+}
+
+/// `POST …/Calls/{Sid}.json`: what the app changes on a call.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CallUpdate {
+    /// `canceled` (a call not yet answered) or `completed` (hang up).
+    pub status: Option<CallStatus>,
+    /// New TwiML for a call in progress: the call runs it at once.
+    pub redirect: Option<CallApp>,
+    pub status_callback: Option<CallStatusCallback>,
+}
+
+/// How a test ends a call that has not been answered, as the called party.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unanswered {
+    Busy,
+    NoAnswer,
+    Failed,
+}
+
+impl Unanswered {
+    pub fn status(self) -> CallStatus {
+        match self {
+            Unanswered::Busy => CallStatus::Busy,
+            Unanswered::NoAnswer => CallStatus::NoAnswer,
+            Unanswered::Failed => CallStatus::Failed,
+        }
+    }
+}
