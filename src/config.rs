@@ -141,6 +141,10 @@ pub struct ServerConfig {
     pub port: u16,
     /// The seed's dashboard display zone; kept for the dashboard.
     pub timezone: String,
+    /// The server's address as apps reach it (`http://mockingbird:3000`), for the URLs it
+    /// hands out in webhooks (a recording's `RecordingUrl`); the listener's own address when
+    /// unset.
+    pub public_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -226,6 +230,7 @@ impl Default for ServerConfig {
             host: "0.0.0.0".into(),
             port: 8080,
             timezone: "UTC".into(),
+            public_url: None,
         }
     }
 }

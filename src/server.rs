@@ -81,8 +81,9 @@ impl Server {
                     source,
                 })?;
         let settings = config.settings();
-        let courier =
-            WebhookClient::new(settings.webhook_timeout).map_err(StartError::WebhookClient)?;
+        let courier = WebhookClient::new(settings.webhook_timeout)
+            .map_err(StartError::WebhookClient)?
+            .with_recordings_base(recordings_base(&config, listener.local_addr()?));
         let core = Core::start(
             settings,
             &config.database(),
@@ -265,4 +266,14 @@ async fn provider_envelope(request: Request, next: Next) -> Response {
         );
     }
     response
+}
+
+/// Where the recording URLs in voice webhooks point: `server.public_url` when the config names
+/// one (a server behind a proxy or in a container), else the HTTP listener's own address.
+fn recordings_base(config: &Config, bound: std::net::SocketAddr) -> String {
+    config
+        .server
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{bound}"))
 }

@@ -8,6 +8,7 @@ pub mod meta;
 pub mod signature;
 pub mod twilio;
 pub mod twiml;
+pub mod voice;
 
 use std::time::{Duration, Instant};
 
@@ -31,6 +32,9 @@ const TIMED_OUT: &str = "timed out waiting for the app's answer";
 /// Sends webhooks over HTTP, as the providers do.
 pub struct WebhookClient {
     http: reqwest::Client,
+    /// Scheme, host and port of the server's own API, for the recording URLs voice webhooks
+    /// carry (`RecordingUrl`).
+    recordings_base: String,
 }
 
 impl WebhookClient {
@@ -41,7 +45,16 @@ impl WebhookClient {
             .connect_timeout(timeout)
             .user_agent("TwilioProxy/1.1")
             .build()?;
-        Ok(WebhookClient { http })
+        Ok(WebhookClient {
+            http,
+            recordings_base: "http://127.0.0.1:3000".into(),
+        })
+    }
+
+    /// Name recordings under this base (`http://host:port`, no trailing slash).
+    pub fn with_recordings_base(mut self, base: impl Into<String>) -> Self {
+        self.recordings_base = base.into().trim_end_matches('/').to_owned();
+        self
     }
 
     async fn deliver(&self, delivery: &Delivery, account: &Account) -> Sent {
@@ -93,12 +106,21 @@ impl WebhookClient {
                 self.verify_meta(&delivery.url, verify_token, challenge)
                     .await
             }
-            // SKELETON: helper P encodes these in webhooks/voice.rs.
-            Notice::VoiceRequest(_) | Notice::CallStatus(_) | Notice::RecordingStatus(_) => Sent {
-                url: delivery.url.clone(),
-                error: Some("not yet".into()),
-                ..Sent::default()
-            },
+            Notice::VoiceRequest(request) => {
+                let params = voice::voice_request(request, &self.recordings_base);
+                self.send_twilio(delivery, &params, &account.auth_token)
+                    .await
+            }
+            Notice::CallStatus(notice) => {
+                let params = voice::call_status(notice);
+                self.send_twilio(delivery, &params, &account.auth_token)
+                    .await
+            }
+            Notice::RecordingStatus(notice) => {
+                let params = voice::recording_status(notice, &self.recordings_base);
+                self.send_twilio(delivery, &params, &account.auth_token)
+                    .await
+            }
         }
     }
 
@@ -110,6 +132,17 @@ impl WebhookClient {
         params: &[(String, String)],
         auth_token: &str,
     ) -> Sent {
+        let (url, body, request) = self.twilio_request(delivery, params, auth_token);
+        self.send(url, body, request).await
+    }
+
+    /// A Twilio webhook request, signed, with the URL and body it sends.
+    fn twilio_request(
+        &self,
+        delivery: &Delivery,
+        params: &[(String, String)],
+        auth_token: &str,
+    ) -> (String, String, reqwest::RequestBuilder) {
         let encoded = encode_form(params);
         let (url, body, signed_params): (String, String, &[(String, String)]) =
             match delivery.method {
@@ -135,7 +168,96 @@ impl WebhookClient {
         .header("X-Twilio-Signature", signature)
         .header("I-Twilio-Idempotency-Token", &delivery.idempotency_token)
         .header("Accept", "*/*");
-        self.send(url, body, request).await
+        (url, body, request)
+    }
+
+    /// Ask the app for a call's TwiML and read the answer (see [`Courier::fetch_twiml`]).
+    async fn fetch_voice(
+        &self,
+        delivery: &Delivery,
+        account: &Account,
+    ) -> (Sent, Result<Document, TwimlFailure>) {
+        let Notice::VoiceRequest(voice_request) = &delivery.notice else {
+            let failure = TwimlFailure {
+                code: 11200,
+                message: "not a voice request".into(),
+            };
+            return (Sent::default(), Err(failure));
+        };
+        let params = voice::voice_request(voice_request, &self.recordings_base);
+        let (url, body, request) = self.twilio_request(delivery, &params, &account.auth_token);
+        let started = Instant::now();
+        let answer = async {
+            let response = request.send().await?;
+            let status = response.status().as_u16();
+            let content_type = response
+                .headers()
+                .get(reqwest::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            let bytes = response.bytes().await?;
+            Ok::<_, reqwest::Error>((status, content_type, bytes))
+        }
+        .await;
+        let latency_ms = started.elapsed().as_millis() as u64;
+        let (status, content_type, bytes) = match answer {
+            Ok(answer) => answer,
+            Err(error) => {
+                let failure = TwimlFailure {
+                    code: 11200,
+                    message: format!("HTTP retrieval failure: {}", describe(&error)),
+                };
+                let sent = Sent {
+                    url,
+                    request_body: body,
+                    error: Some(describe(&error)),
+                    timed_out: error.is_timeout(),
+                    latency_ms,
+                    ..Sent::default()
+                };
+                return (sent, Err(failure));
+            }
+        };
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let sent = Sent {
+            url,
+            request_body: body,
+            response_status: Some(status),
+            response_body: Some(text.chars().take(KEPT_RESPONSE_BYTES).collect()),
+            error: None,
+            timed_out: false,
+            latency_ms,
+        };
+        // Twilio's 11200 covers every answer that is not a success, the app's 4xx and 5xx.
+        if !(200..300).contains(&status) {
+            let failure = TwimlFailure {
+                code: 11200,
+                message: format!("HTTP retrieval failure: the app answered {status}"),
+            };
+            return (sent, Err(failure));
+        }
+        let document = match voice::classify(content_type.as_deref()) {
+            voice::Answer::Twiml => voice::parse(&text),
+            // An audio answer is played to the caller, as Twilio does.
+            voice::Answer::Audio => Ok(Document {
+                verbs: vec![crate::core::voice::Verb::Play(
+                    crate::core::voice::twiml::Play {
+                        url: Some(delivery.url.clone()),
+                        loops: 1,
+                        digits: None,
+                    },
+                )],
+                warnings: Vec::new(),
+            }),
+            voice::Answer::Unsupported => Err(TwimlFailure {
+                code: 12300,
+                message: format!(
+                    "Invalid Content-Type: {}",
+                    content_type.as_deref().unwrap_or("none")
+                ),
+            }),
+        };
+        (sent, document)
     }
 
     /// A Meta webhook: the JSON body, signed with the app secret. A proxy target's delivery
@@ -286,30 +408,16 @@ impl Courier for WebhookClient {
         twiml::message_replies(answer)
     }
 
-    // SKELETON: helper P replaces these with webhooks/voice.rs.
     fn fetch_twiml<'a>(
         &'a self,
         delivery: &'a Delivery,
-        _account: &'a Account,
+        account: &'a Account,
     ) -> BoxFuture<'a, (Sent, Result<Document, TwimlFailure>)> {
-        let failure = TwimlFailure {
-            code: 11200,
-            message: "not yet".into(),
-        };
-        Box::pin(std::future::ready((
-            Sent {
-                url: delivery.url.clone(),
-                ..Sent::default()
-            },
-            Err(failure),
-        )))
+        self.fetch_voice(delivery, account).boxed()
     }
 
-    fn parse_twiml(&self, _twiml: &str) -> Result<Document, TwimlFailure> {
-        Err(TwimlFailure {
-            code: 12100,
-            message: "not yet".into(),
-        })
+    fn parse_twiml(&self, twiml: &str) -> Result<Document, TwimlFailure> {
+        voice::parse(twiml)
     }
 }
 

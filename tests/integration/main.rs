@@ -20,6 +20,7 @@ mod support;
 mod tenants;
 mod twilio_spec;
 mod twilio_whatsapp;
+mod voice;
 mod whatsapp;
 mod whatsapp_bsuid;
 mod whatsapp_control;

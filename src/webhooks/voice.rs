@@ -1,0 +1,913 @@
+//! Voice on the wire: the voice webhooks' parameters (TwiML requests, call status and
+//! recording status callbacks) and voice TwiML read into the engine's verbs.
+//!
+//! Attribute names, defaults and allowed values follow Twilio's TwiML docs and the official
+//! SDKs' `VoiceResponse` builders (twilio-python's `twiml/voice_response.py`, twilio-node's
+//! `VoiceResponse`): camelCase attributes, verbs in PascalCase. A value Twilio would reject
+//! falls back to the default with a schema warning (12200), as Twilio logs and goes on.
+
+use quick_xml::escape::resolve_predefined_entity;
+use quick_xml::events::Event as Xml;
+
+use crate::core::messaging::HttpMethod;
+use crate::core::outbox::{
+    CallStatusNotice, RecordingNotice, TwimlFailure, VerbResult, VoiceRequest,
+};
+use crate::core::time;
+use crate::core::voice::twiml::{
+    Dial, DialLeg, DialTarget, Gather, GatherInput, Pause, Play, Record, Redirect, Reject, Say,
+    SpeechTimeout, TextMessage,
+};
+use crate::core::voice::{Call, CallEvent, Document, Recording, Verb};
+use crate::providers::twilio::API_VERSION;
+
+// ---------------------------------------------------------------------------------------------
+// Parameters.
+
+/// The parameters every voice request carries about its call (reference §4.3).
+fn call_params(call: &Call) -> Vec<(String, String)> {
+    let mut params: Vec<(String, String)> = vec![
+        ("AccountSid".into(), call.account_sid.clone()),
+        ("ApiVersion".into(), API_VERSION.into()),
+        ("CallSid".into(), call.sid.clone()),
+        ("CallStatus".into(), call.status.as_str().into()),
+        ("Called".into(), call.to.clone()),
+        ("Caller".into(), call.from.clone()),
+        ("Direction".into(), call.direction.as_str().into()),
+        ("From".into(), call.from.clone()),
+        ("To".into(), call.to.clone()),
+    ];
+    // Twilio looks up the geography of phone numbers; mockingbird knows the country only.
+    for (side, number) in [
+        ("From", &call.from),
+        ("To", &call.to),
+        ("Caller", &call.from),
+        ("Called", &call.to),
+    ] {
+        if number.starts_with('+') {
+            for (part, value) in [
+                ("City", String::new()),
+                ("State", String::new()),
+                ("Zip", String::new()),
+                ("Country", country(number)),
+            ] {
+                params.push((format!("{side}{part}"), value));
+            }
+        }
+    }
+    let optional = [
+        ("ParentCallSid", &call.parent_call_sid),
+        ("ForwardedFrom", &call.forwarded_from),
+        ("CallerName", &call.caller_name),
+        ("AnsweredBy", &call.answered_by),
+    ];
+    for (name, value) in optional {
+        if let Some(value) = value {
+            params.push((name.into(), value.clone()));
+        }
+    }
+    params
+}
+
+fn country(number: &str) -> String {
+    crate::core::numbering::region_of(number).unwrap_or_default()
+}
+
+/// Where a recording's media is served: Twilio's `RecordingUrl` (no extension; `.wav` and
+/// `.mp3` select a format).
+pub fn recording_url(base: &str, recording: &Recording) -> String {
+    format!(
+        "{base}/2010-04-01/Accounts/{}/Recordings/{}",
+        recording.account_sid, recording.sid
+    )
+}
+
+/// A request for TwiML: the call's parameters and what the verb asking reports.
+pub fn voice_request(request: &VoiceRequest, recordings_base: &str) -> Vec<(String, String)> {
+    let mut params = call_params(&request.call);
+    let mut add = |name: &str, value: String| params.push((name.into(), value));
+    match &request.result {
+        VerbResult::Nothing => {}
+        VerbResult::Gathered {
+            digits,
+            finished_on_key,
+            speech,
+        } => {
+            if let Some((text, confidence)) = speech {
+                add("SpeechResult", text.clone());
+                add("Confidence", format!("{confidence}"));
+            } else {
+                add("Digits", digits.clone().unwrap_or_default());
+            }
+            if let Some(key) = finished_on_key {
+                add("FinishedOnKey", key.clone());
+            }
+        }
+        VerbResult::Recorded { recording, digits } => {
+            add("RecordingUrl", recording_url(recordings_base, recording));
+            add("RecordingSid", recording.sid.clone());
+            add("RecordingDuration", recording.duration_s.to_string());
+            if !digits.is_empty() {
+                add("Digits", digits.clone());
+            }
+        }
+        VerbResult::Dialed {
+            status,
+            call_sid,
+            duration_s,
+            bridged,
+        } => {
+            add("DialCallStatus", status.as_str().into());
+            if let Some(sid) = call_sid {
+                add("DialCallSid", sid.clone());
+            }
+            if let Some(duration) = duration_s {
+                add("DialCallDuration", duration.to_string());
+            }
+            add("DialBridged", bridged.to_string());
+        }
+    }
+    params
+}
+
+/// A call progress event: the call's parameters with the event's status, its place in the
+/// call's callbacks, and on the final event how long the call lasted and how it ended.
+pub fn call_status(notice: &CallStatusNotice) -> Vec<(String, String)> {
+    let call = &notice.call;
+    let mut params = call_params(call);
+    let status = match notice.event {
+        CallEvent::Initiated => "initiated",
+        _ => call.status.as_str(),
+    };
+    if let Some(entry) = params.iter_mut().find(|(name, _)| name == "CallStatus") {
+        entry.1 = status.into();
+    }
+    let mut add = |name: &str, value: String| params.push((name.into(), value));
+    add("CallbackSource", "call-progress-events".into());
+    add("SequenceNumber", notice.sequence_number.to_string());
+    add("Timestamp", time::rfc2822(notice.at));
+    if notice.event == CallEvent::Completed {
+        if let Some(duration) = call.duration_s {
+            add("CallDuration", duration.to_string());
+            // Billed minutes, rounded up.
+            add("Duration", duration.div_ceil(60).max(1).to_string());
+        }
+        let sip = match call.status.as_str() {
+            "completed" => "200",
+            "busy" => "486",
+            "no-answer" | "canceled" => "487",
+            _ => "500",
+        };
+        add("SipResponseCode", sip.into());
+    }
+    params
+}
+
+/// A recording's `recordingStatusCallback`.
+pub fn recording_status(notice: &RecordingNotice, recordings_base: &str) -> Vec<(String, String)> {
+    let recording = &notice.recording;
+    let mut params: Vec<(String, String)> = vec![
+        ("AccountSid".into(), recording.account_sid.clone()),
+        ("CallSid".into(), recording.call_sid.clone()),
+        ("RecordingSid".into(), recording.sid.clone()),
+        (
+            "RecordingUrl".into(),
+            recording_url(recordings_base, recording),
+        ),
+        ("RecordingStatus".into(), recording.status.as_str().into()),
+        ("RecordingDuration".into(), recording.duration_s.to_string()),
+        ("RecordingChannels".into(), recording.channels.to_string()),
+        (
+            "RecordingStartTime".into(),
+            time::rfc2822(recording.start_time),
+        ),
+        ("RecordingSource".into(), recording.source.as_str().into()),
+        ("RecordingTrack".into(), "both".into()),
+    ];
+    if let Some(code) = recording.error_code {
+        params.push(("ErrorCode".into(), code.to_string()));
+    }
+    params
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading TwiML.
+
+/// What an app's answer is, by its `Content-Type`: TwiML to parse, audio Twilio plays, or
+/// neither (Twilio's 12300). Twilio takes `text/xml`, `application/xml` and `text/html` as
+/// TwiML, and plays `audio/*` answers.
+pub enum Answer {
+    Twiml,
+    Audio,
+    Unsupported,
+}
+
+pub fn classify(content_type: Option<&str>) -> Answer {
+    let essence = content_type
+        .and_then(|value| value.split(';').next())
+        .map(|value| value.trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    match essence.as_str() {
+        "text/xml" | "application/xml" | "text/html" => Answer::Twiml,
+        audio if audio.starts_with("audio/") => Answer::Audio,
+        _ => Answer::Unsupported,
+    }
+}
+
+/// An element of the document, with its children.
+#[derive(Debug, Default)]
+struct Element {
+    name: String,
+    attributes: Vec<(String, String)>,
+    children: Vec<Node>,
+}
+
+#[derive(Debug)]
+enum Node {
+    Element(Element),
+    Text(String),
+}
+
+impl Element {
+    fn attribute(&self, name: &str) -> Option<&str> {
+        self.attributes
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// The text within, children's included (SSML's `<sub>` speaks its alias).
+    fn text(&self) -> String {
+        let mut text = String::new();
+        for child in &self.children {
+            match child {
+                Node::Text(t) => text.push_str(t),
+                Node::Element(e) if e.name == "sub" => {
+                    text.push_str(e.attribute("alias").unwrap_or_default())
+                }
+                Node::Element(e) => text.push_str(&e.text()),
+            }
+        }
+        text
+    }
+
+    fn elements(&self) -> impl Iterator<Item = &Element> {
+        self.children.iter().filter_map(|child| match child {
+            Node::Element(e) => Some(e),
+            Node::Text(_) => None,
+        })
+    }
+}
+
+fn parse_failure(message: impl Into<String>) -> TwimlFailure {
+    TwimlFailure {
+        code: 12100,
+        message: message.into(),
+    }
+}
+
+/// Read the XML into elements.
+fn read_tree(xml: &str) -> Result<Element, TwimlFailure> {
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut stack: Vec<Element> = vec![Element::default()];
+    loop {
+        let event = reader
+            .read_event()
+            .map_err(|e| parse_failure(format!("Document parse failure: {e}")))?;
+        match event {
+            Xml::Eof => break,
+            Xml::Start(start) => stack.push(start_element(&start)?),
+            Xml::Empty(start) => {
+                let element = start_element(&start)?;
+                push(&mut stack, Node::Element(element));
+            }
+            Xml::End(_) => {
+                let element = stack
+                    .pop()
+                    .filter(|_| !stack.is_empty())
+                    .ok_or_else(|| parse_failure("Document parse failure: unbalanced tags"))?;
+                push(&mut stack, Node::Element(element));
+            }
+            Xml::Text(text) => {
+                let text = text
+                    .xml_content()
+                    .map_err(|e| parse_failure(format!("Document parse failure: {e}")))?;
+                push(&mut stack, Node::Text(text.into_owned()));
+            }
+            Xml::CData(data) => {
+                push(
+                    &mut stack,
+                    Node::Text(String::from_utf8_lossy(&data).into_owned()),
+                );
+            }
+            Xml::GeneralRef(reference) => {
+                let text = if let Ok(Some(ch)) = reference.resolve_char_ref() {
+                    ch.to_string()
+                } else {
+                    let name = reference
+                        .decode()
+                        .map_err(|e| parse_failure(format!("Document parse failure: {e}")))?;
+                    resolve_predefined_entity(&name)
+                        .ok_or_else(|| {
+                            parse_failure(format!(
+                                "Document parse failure: unknown entity &{name};"
+                            ))
+                        })?
+                        .to_owned()
+                };
+                push(&mut stack, Node::Text(text));
+            }
+            _ => {}
+        }
+    }
+    if stack.len() != 1 {
+        return Err(parse_failure(
+            "Document parse failure: an element is not closed",
+        ));
+    }
+    let document = stack.pop().unwrap_or_default();
+    let mut roots = document.children.into_iter().filter_map(|node| match node {
+        Node::Element(e) => Some(e),
+        Node::Text(t) if t.trim().is_empty() => None,
+        Node::Text(_) => None,
+    });
+    let root = roots
+        .next()
+        .ok_or_else(|| parse_failure("Document parse failure: the document is empty"))?;
+    if roots.next().is_some() {
+        return Err(parse_failure(
+            "Document parse failure: more than one root element",
+        ));
+    }
+    Ok(root)
+}
+
+fn push(stack: &mut [Element], node: Node) {
+    if let Some(parent) = stack.last_mut() {
+        parent.children.push(node);
+    }
+}
+
+fn start_element(start: &quick_xml::events::BytesStart<'_>) -> Result<Element, TwimlFailure> {
+    let name = String::from_utf8_lossy(start.local_name().as_ref()).into_owned();
+    let mut attributes = Vec::new();
+    for attribute in start.attributes() {
+        let attribute =
+            attribute.map_err(|e| parse_failure(format!("Document parse failure: {e}")))?;
+        let key = String::from_utf8_lossy(attribute.key.local_name().as_ref()).into_owned();
+        let value = attribute
+            .unescape_value()
+            .map_err(|e| parse_failure(format!("Document parse failure: {e}")))?
+            .into_owned();
+        attributes.push((key, value));
+    }
+    Ok(Element {
+        name,
+        attributes,
+        children: Vec::new(),
+    })
+}
+
+/// Read voice TwiML: a `<Response>` and its verbs.
+pub fn parse(xml: &str) -> Result<Document, TwimlFailure> {
+    let root = read_tree(xml.trim_start_matches('\u{feff}'))?;
+    if root.name != "Response" {
+        return Err(parse_failure(format!(
+            "Document parse failure: the root element is <{}>, not <Response>",
+            root.name
+        )));
+    }
+    let mut reader = Attributes::default();
+    let verbs = root
+        .elements()
+        .map(|element| reader.verb(element))
+        .collect();
+    Ok(Document {
+        verbs,
+        warnings: reader.warnings,
+    })
+}
+
+/// Reads attributes with their defaults, collecting schema warnings.
+#[derive(Default)]
+struct Attributes {
+    warnings: Vec<String>,
+}
+
+impl Attributes {
+    fn warn(&mut self, element: &Element, name: &str, value: &str, fallback: &str) {
+        self.warnings.push(format!(
+            "<{}> {name}=\"{value}\" is not valid; using {fallback}",
+            element.name
+        ));
+    }
+
+    fn number(&mut self, element: &Element, name: &str, default: u32) -> u32 {
+        match element.attribute(name) {
+            None => default,
+            Some(value) => match value.trim().parse::<u32>() {
+                Ok(n) => n,
+                Err(_) => {
+                    self.warn(element, name, value, &default.to_string());
+                    default
+                }
+            },
+        }
+    }
+
+    fn flag(&mut self, element: &Element, name: &str, default: bool) -> bool {
+        match element.attribute(name) {
+            None => default,
+            Some(value) => match value.trim().to_ascii_lowercase().as_str() {
+                "true" => true,
+                "false" => false,
+                _ => {
+                    self.warn(element, name, value, &default.to_string());
+                    default
+                }
+            },
+        }
+    }
+
+    fn method(&mut self, element: &Element, name: &str) -> HttpMethod {
+        match element.attribute(name) {
+            None => HttpMethod::Post,
+            Some(value) => HttpMethod::parse(value.trim()).unwrap_or_else(|| {
+                self.warn(element, name, value, "POST");
+                HttpMethod::Post
+            }),
+        }
+    }
+
+    fn text(element: &Element, name: &str) -> Option<String> {
+        element
+            .attribute(name)
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    }
+
+    fn list(element: &Element, name: &str) -> Vec<String> {
+        element
+            .attribute(name)
+            .map(|v| {
+                v.split([' ', ','])
+                    .filter(|e| !e.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn verb(&mut self, element: &Element) -> Verb {
+        match element.name.as_str() {
+            "Say" => Verb::Say(self.say(element)),
+            "Play" => Verb::Play(self.play(element)),
+            "Pause" => Verb::Pause(Pause {
+                length_s: self.number(element, "length", 1),
+            }),
+            "Gather" => Verb::Gather(self.gather(element)),
+            "Record" => Verb::Record(self.record(element)),
+            "Redirect" => Verb::Redirect(Redirect {
+                url: element.text().trim().to_owned(),
+                method: self.method(element, "method"),
+            }),
+            "Hangup" => Verb::Hangup,
+            "Reject" => Verb::Reject(Reject {
+                reason: match element.attribute("reason") {
+                    None => "rejected".into(),
+                    Some(reason @ ("rejected" | "busy")) => reason.into(),
+                    Some(other) => {
+                        self.warn(element, "reason", other, "rejected");
+                        "rejected".into()
+                    }
+                },
+            }),
+            "Dial" => Verb::Dial(self.dial(element)),
+            "Message" | "Sms" => Verb::Message(self.message(element)),
+            other => Verb::NotSimulated {
+                name: other.to_owned(),
+            },
+        }
+    }
+
+    fn say(&mut self, element: &Element) -> Say {
+        let text = element.text();
+        Say {
+            // SSML's markup goes; its words and spacing stay, collapsed.
+            text: text.split_whitespace().collect::<Vec<_>>().join(" "),
+            voice: Self::text(element, "voice"),
+            language: Self::text(element, "language"),
+            loops: self.number(element, "loop", 1),
+        }
+    }
+
+    fn play(&mut self, element: &Element) -> Play {
+        let url = element.text().trim().to_owned();
+        Play {
+            url: (!url.is_empty()).then_some(url),
+            loops: self.number(element, "loop", 1),
+            digits: Self::text(element, "digits"),
+        }
+    }
+
+    fn gather(&mut self, element: &Element) -> Gather {
+        let input = match element.attribute("input") {
+            None => GatherInput::default(),
+            Some(value) => {
+                let words: Vec<&str> = value.split_whitespace().collect();
+                let input = GatherInput {
+                    dtmf: words.contains(&"dtmf"),
+                    speech: words.contains(&"speech"),
+                };
+                if !input.dtmf && !input.speech {
+                    self.warn(element, "input", value, "dtmf");
+                    GatherInput::default()
+                } else {
+                    input
+                }
+            }
+        };
+        let timeout_s = self.number(element, "timeout", 5);
+        let finish_on_key = match element.attribute("finishOnKey") {
+            None => Some('#'),
+            Some("") => None,
+            Some(value) => match value.chars().next() {
+                Some(key) if value.len() == 1 && (key.is_ascii_digit() || "#*".contains(key)) => {
+                    Some(key)
+                }
+                _ => {
+                    self.warn(element, "finishOnKey", value, "#");
+                    Some('#')
+                }
+            },
+        };
+        let num_digits = element
+            .attribute("numDigits")
+            .map(|_| self.number(element, "numDigits", 1))
+            .filter(|n| *n > 0);
+        let speech_timeout = element.attribute("speechTimeout").map(|value| {
+            if value == "auto" {
+                SpeechTimeout::Auto
+            } else {
+                SpeechTimeout::Seconds(self.number(element, "speechTimeout", timeout_s))
+            }
+        });
+        let prompts = element
+            .elements()
+            .filter_map(|child| match child.name.as_str() {
+                "Say" => Some(Verb::Say(self.say(child))),
+                "Play" => Some(Verb::Play(self.play(child))),
+                "Pause" => Some(Verb::Pause(Pause {
+                    length_s: self.number(child, "length", 1),
+                })),
+                other => {
+                    self.warnings
+                        .push(format!("<{other}> cannot be nested in <Gather>; skipped"));
+                    None
+                }
+            })
+            .collect();
+        Gather {
+            input,
+            action: Self::text(element, "action"),
+            method: self.method(element, "method"),
+            timeout_s,
+            finish_on_key,
+            num_digits,
+            speech_timeout,
+            action_on_empty_result: self.flag(element, "actionOnEmptyResult", false),
+            language: Self::text(element, "language"),
+            hints: Self::text(element, "hints"),
+            partial_result_callback: Self::text(element, "partialResultCallback"),
+            partial_result_callback_method: self.method(element, "partialResultCallbackMethod"),
+            prompts,
+        }
+    }
+
+    fn record(&mut self, element: &Element) -> Record {
+        let trim = match element.attribute("trim") {
+            None => "trim-silence".to_owned(),
+            Some(value @ ("trim-silence" | "do-not-trim")) => value.to_owned(),
+            Some(other) => {
+                self.warn(element, "trim", other, "trim-silence");
+                "trim-silence".to_owned()
+            }
+        };
+        Record {
+            action: Self::text(element, "action"),
+            method: self.method(element, "method"),
+            timeout_s: self.number(element, "timeout", 5),
+            finish_on_key: element
+                .attribute("finishOnKey")
+                .map_or_else(|| "1234567890*#".to_owned(), str::to_owned),
+            max_length_s: self.number(element, "maxLength", 3600),
+            play_beep: self.flag(element, "playBeep", true),
+            trim,
+            recording_status_callback: Self::text(element, "recordingStatusCallback"),
+            recording_status_callback_method: self.method(element, "recordingStatusCallbackMethod"),
+            recording_status_callback_event: Self::list(element, "recordingStatusCallbackEvent"),
+            transcribe: self.flag(element, "transcribe", false),
+            transcribe_callback: Self::text(element, "transcribeCallback"),
+        }
+    }
+
+    fn leg(&mut self, element: &Element, address: String) -> DialLeg {
+        DialLeg {
+            address,
+            send_digits: Self::text(element, "sendDigits"),
+            url: Self::text(element, "url"),
+            method: self.method(element, "method"),
+            status_callback: Self::text(element, "statusCallback"),
+            status_callback_method: self.method(element, "statusCallbackMethod"),
+            status_callback_event: Self::list(element, "statusCallbackEvent"),
+        }
+    }
+
+    fn dial(&mut self, element: &Element) -> Dial {
+        let mut targets = Vec::new();
+        for child in &element.children {
+            match child {
+                Node::Text(text) if !text.trim().is_empty() => {
+                    targets.push(DialTarget::Number(DialLeg {
+                        address: text.trim().to_owned(),
+                        send_digits: None,
+                        url: None,
+                        method: HttpMethod::Post,
+                        status_callback: None,
+                        status_callback_method: HttpMethod::Post,
+                        status_callback_event: Vec::new(),
+                    }))
+                }
+                Node::Text(_) => {}
+                Node::Element(noun) => {
+                    let text = noun.text().trim().to_owned();
+                    targets.push(match noun.name.as_str() {
+                        "Number" => DialTarget::Number(self.leg(noun, text)),
+                        "Client" => {
+                            // `<Client>alice</Client>` or `<Client><Identity>alice</Identity>…`.
+                            let identity = noun
+                                .elements()
+                                .find(|e| e.name == "Identity")
+                                .map_or(text, |e| e.text().trim().to_owned());
+                            DialTarget::Client(self.leg(noun, format!("client:{identity}")))
+                        }
+                        "Sip" => DialTarget::Sip(self.leg(noun, text)),
+                        other => DialTarget::NotSimulated {
+                            name: other.to_owned(),
+                        },
+                    });
+                }
+            }
+        }
+        Dial {
+            targets,
+            action: Self::text(element, "action"),
+            method: self.method(element, "method"),
+            timeout_s: self.number(element, "timeout", 30),
+            caller_id: Self::text(element, "callerId"),
+            time_limit_s: self.number(element, "timeLimit", 14400),
+            record: Self::text(element, "record").unwrap_or_else(|| "do-not-record".into()),
+            hangup_on_star: self.flag(element, "hangupOnStar", false),
+            answer_on_bridge: self.flag(element, "answerOnBridge", false),
+            ring_tone: Self::text(element, "ringTone"),
+            recording_status_callback: Self::text(element, "recordingStatusCallback"),
+            recording_status_callback_method: self.method(element, "recordingStatusCallbackMethod"),
+        }
+    }
+
+    fn message(&mut self, element: &Element) -> TextMessage {
+        let body = element
+            .elements()
+            .find(|e| e.name == "Body")
+            .map(|e| e.text())
+            .unwrap_or_else(|| {
+                element
+                    .children
+                    .iter()
+                    .filter_map(|c| match c {
+                        Node::Text(t) => Some(t.as_str()),
+                        Node::Element(_) => None,
+                    })
+                    .collect()
+            });
+        TextMessage {
+            to: Self::text(element, "to"),
+            from: Self::text(element, "from"),
+            body: body.trim().to_owned(),
+            media: element
+                .elements()
+                .filter(|e| e.name == "Media")
+                .map(|e| e.text().trim().to_owned())
+                .collect(),
+            status_callback: Self::text(element, "action")
+                .or_else(|| Self::text(element, "statusCallback")),
+            method: self.method(element, "method"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verbs(xml: &str) -> Vec<Verb> {
+        parse(xml).expect("parses").verbs
+    }
+
+    #[test]
+    fn the_python_builders_output_with_its_declaration() {
+        let document = parse(
+            r#"<?xml version="1.0" encoding="UTF-8"?><Response><Say voice="alice" language="en-GB" loop="2">Hi &amp; bye</Say><Hangup /></Response>"#,
+        )
+        .unwrap();
+        assert_eq!(
+            document.verbs,
+            vec![
+                Verb::Say(Say {
+                    text: "Hi & bye".into(),
+                    voice: Some("alice".into()),
+                    language: Some("en-GB".into()),
+                    loops: 2,
+                }),
+                Verb::Hangup
+            ]
+        );
+        assert!(document.warnings.is_empty());
+    }
+
+    #[test]
+    fn ssml_inside_say_is_read_as_its_words() {
+        let said = verbs(
+            r#"<Response><Say voice="Polly.Joanna">Your code is <say-as interpret-as="digits">1234</say-as><break time="1s"/>. <sub alias="World Wide Web">WWW</sub> <prosody rate="slow">thanks</prosody></Say></Response>"#,
+        );
+        let Verb::Say(say) = &said[0] else {
+            panic!("{said:?}")
+        };
+        assert_eq!(say.text, "Your code is 1234. World Wide Web thanks");
+    }
+
+    #[test]
+    fn gather_attributes_and_its_prompts() {
+        let parsed = verbs(
+            r#"<Response><Gather input="dtmf speech" action="/menu" method="GET" timeout="3" numDigits="2" finishOnKey="*" speechTimeout="auto" actionOnEmptyResult="true" language="fr-FR" hints="sales, support"><Say>Choose</Say><Play>/beep.mp3</Play><Pause length="2"/><Dial>x</Dial></Gather></Response>"#,
+        );
+        let Verb::Gather(gather) = &parsed[0] else {
+            panic!()
+        };
+        assert!(gather.input.dtmf && gather.input.speech);
+        assert_eq!(gather.action.as_deref(), Some("/menu"));
+        assert_eq!(gather.method, HttpMethod::Get);
+        assert_eq!(gather.timeout_s, 3);
+        assert_eq!(gather.num_digits, Some(2));
+        assert_eq!(gather.finish_on_key, Some('*'));
+        assert_eq!(gather.speech_timeout, Some(SpeechTimeout::Auto));
+        assert!(gather.action_on_empty_result);
+        assert_eq!(gather.language.as_deref(), Some("fr-FR"));
+        assert_eq!(gather.prompts.len(), 3, "the nested Dial is not a prompt");
+
+        let defaults = verbs("<Response><Gather/></Response>");
+        let Verb::Gather(gather) = &defaults[0] else {
+            panic!()
+        };
+        assert_eq!(
+            (
+                gather.timeout_s,
+                gather.finish_on_key,
+                gather.num_digits,
+                gather.method
+            ),
+            (5, Some('#'), None, HttpMethod::Post)
+        );
+        assert!(gather.input.dtmf && !gather.input.speech);
+        let no_key = verbs(r#"<Response><Gather finishOnKey=""/></Response>"#);
+        let Verb::Gather(gather) = &no_key[0] else {
+            panic!()
+        };
+        assert_eq!(gather.finish_on_key, None);
+    }
+
+    #[test]
+    fn record_dial_and_the_rest() {
+        let parsed = verbs(
+            r##"<Response>
+                <Record action="/vm" maxLength="20" timeout="0" finishOnKey="#" playBeep="false" trim="do-not-trim" recordingStatusCallback="/rs" recordingStatusCallbackEvent="in-progress completed"/>
+                <Dial action="/dialed" timeout="10" callerId="+15550001111" hangupOnStar="true" timeLimit="60"><Number sendDigits="1w2" statusCallback="/leg" statusCallbackEvent="ringing answered">+15557770001</Number><Client>alice</Client><Sip>sip:bob@example.com</Sip><Conference>room</Conference></Dial>
+                <Dial>+15557770002</Dial>
+                <Redirect method="GET">/next</Redirect>
+                <Reject reason="busy"/>
+                <Play digits="ww12"/>
+                <Pause length="3"/>
+                <Message to="+15550003333">Sent from a call</Message>
+                <Sms>Legacy</Sms>
+                <Connect><Stream url="wss://x"/></Connect>
+            </Response>"##,
+        );
+        assert_eq!(parsed.len(), 10);
+        let Verb::Record(record) = &parsed[0] else {
+            panic!()
+        };
+        assert_eq!(
+            (record.max_length_s, record.timeout_s, record.play_beep),
+            (20, 0, false)
+        );
+        assert_eq!(record.finish_on_key, "#");
+        assert_eq!(record.trim, "do-not-trim");
+        assert_eq!(
+            record.recording_status_callback_event,
+            ["in-progress", "completed"]
+        );
+        let Verb::Dial(dial) = &parsed[1] else {
+            panic!()
+        };
+        assert_eq!(dial.targets.len(), 4);
+        let DialTarget::Number(number) = &dial.targets[0] else {
+            panic!()
+        };
+        assert_eq!(number.address, "+15557770001");
+        assert_eq!(number.send_digits.as_deref(), Some("1w2"));
+        assert_eq!(number.status_callback_event, ["ringing", "answered"]);
+        let DialTarget::Client(client) = &dial.targets[1] else {
+            panic!()
+        };
+        assert_eq!(client.address, "client:alice");
+        assert!(
+            matches!(&dial.targets[3], DialTarget::NotSimulated { name } if name == "Conference")
+        );
+        assert!(dial.hangup_on_star);
+        assert_eq!((dial.timeout_s, dial.time_limit_s), (10, 60));
+        let Verb::Dial(plain) = &parsed[2] else {
+            panic!()
+        };
+        assert!(
+            matches!(&plain.targets[0], DialTarget::Number(leg) if leg.address == "+15557770002")
+        );
+        assert_eq!(plain.timeout_s, 30);
+        assert_eq!(
+            parsed[3],
+            Verb::Redirect(Redirect {
+                url: "/next".into(),
+                method: HttpMethod::Get
+            })
+        );
+        assert_eq!(
+            parsed[4],
+            Verb::Reject(Reject {
+                reason: "busy".into()
+            })
+        );
+        let Verb::Message(message) = &parsed[7] else {
+            panic!()
+        };
+        assert_eq!(
+            (message.to.as_deref(), message.body.as_str()),
+            (Some("+15550003333"), "Sent from a call")
+        );
+        assert!(matches!(&parsed[8], Verb::Message(m) if m.body == "Legacy"));
+        assert!(matches!(&parsed[9], Verb::NotSimulated { name } if name == "Connect"));
+    }
+
+    #[test]
+    fn bad_values_fall_back_with_a_warning() {
+        let document = parse(
+            r#"<Response><Pause length="soon"/><Gather timeout="x" method="PUT"/></Response>"#,
+        )
+        .unwrap();
+        assert_eq!(document.verbs[0], Verb::Pause(Pause { length_s: 1 }));
+        assert_eq!(document.warnings.len(), 3, "{:?}", document.warnings);
+    }
+
+    #[test]
+    fn what_is_not_twiml_is_12100() {
+        for bad in [
+            "",
+            "   ",
+            "Hello",
+            "<Response><Say>unclosed</Response>",
+            "<Reply><Say>Hi</Say></Reply>",
+            "<Response/><Response/>",
+            "{\"say\": \"hi\"}",
+        ] {
+            let failure = parse(bad).unwrap_err();
+            assert_eq!(failure.code, 12100, "{bad:?}");
+        }
+        assert_eq!(verbs("<Response/>"), vec![]);
+    }
+
+    #[test]
+    fn content_types_as_twilio_takes_them() {
+        assert!(matches!(
+            classify(Some("text/xml; charset=utf-8")),
+            Answer::Twiml
+        ));
+        assert!(matches!(classify(Some("application/xml")), Answer::Twiml));
+        assert!(matches!(classify(Some("text/html")), Answer::Twiml));
+        assert!(matches!(classify(Some("audio/mpeg")), Answer::Audio));
+        assert!(matches!(
+            classify(Some("application/json")),
+            Answer::Unsupported
+        ));
+        assert!(matches!(classify(Some("text/plain")), Answer::Unsupported));
+        assert!(matches!(classify(None), Answer::Unsupported));
+    }
+}

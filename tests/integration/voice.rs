@@ -1,0 +1,677 @@
+//! Calls that run an app's TwiML, driven as a person on the phone would, on a frozen clock.
+//! The IVR app is a small HTTP server of the test's own serving TwiML; every request it gets
+//! is recorded and checked.
+
+use std::sync::{Arc, Mutex};
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::Uri;
+use axum::response::IntoResponse;
+use axum::routing::any;
+use mockingbird::core::rules::{AddressPattern, CallOutcome, Match, Outcome, Rule};
+use mockingbird::core::tenants::Tenant;
+use mockingbird::core::voice::{
+    CallApp, CallEvent, CallStatus, CallStatusCallback, CallView, Heard, InboundCall, NewCall,
+};
+
+use crate::support::*;
+
+/// The caller of the IVR tests, and the IVR's own number.
+const CALLER: &str = "+15557654321";
+const IVR_NUMBER: &str = "+15550002222";
+const AGENT: &str = "+15557770001";
+
+/// A request the IVR app received: its path and form.
+#[derive(Debug, Clone)]
+struct AppRequest {
+    path: String,
+    form: Vec<(String, String)>,
+}
+
+impl AppRequest {
+    fn param(&self, name: &str) -> Option<&str> {
+        self.form
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+#[derive(Default)]
+struct Ivr {
+    requests: Mutex<Vec<AppRequest>>,
+}
+
+fn twiml(body: &str) -> axum::response::Response {
+    (
+        [("content-type", "text/xml")],
+        format!(r#"<?xml version="1.0" encoding="UTF-8"?><Response>{body}</Response>"#),
+    )
+        .into_response()
+}
+
+/// The IVR: a menu, a sales submenu that dials an agent, voicemail when the agent is busy.
+async fn ivr(State(ivr): State<Arc<Ivr>>, uri: Uri, body: Bytes) -> axum::response::Response {
+    let request = AppRequest {
+        path: uri.path().to_owned(),
+        form: url::form_urlencoded::parse(&body).into_owned().collect(),
+    };
+    ivr.requests.lock().unwrap().push(request.clone());
+    match request.path.as_str() {
+        "/voice" => twiml(
+            r#"<Gather numDigits="1" action="/menu" timeout="5"><Say voice="Polly.Joanna">Press 1 for sales, 2 for support.</Say></Gather><Say>We did not get your choice. Goodbye.</Say>"#,
+        ),
+        "/menu" => match request.param("Digits") {
+            Some("1") => twiml(
+                r#"<Gather numDigits="1" action="/sales"><Say>Press 1 to talk to an agent.</Say></Gather>"#,
+            ),
+            _ => twiml("<Say>Support is closed.</Say><Hangup/>"),
+        },
+        "/sales" => twiml(&format!(
+            r#"<Dial action="/dialed" timeout="20"><Number>{AGENT}</Number></Dial>"#
+        )),
+        "/dialed" => match request.param("DialCallStatus") {
+            Some("completed") => twiml("<Hangup/>"),
+            _ => twiml(
+                r##"<Say>The agent is busy. Leave a message after the beep.</Say><Record action="/voicemail" maxLength="30" finishOnKey="#"/>"##,
+            ),
+        },
+        "/voicemail" => twiml("<Say>Thank you. Goodbye.</Say><Hangup/>"),
+        _ => (axum::http::StatusCode::NOT_FOUND, "no such page").into_response(),
+    }
+}
+
+async fn serve_ivr() -> (String, Arc<Ivr>) {
+    let state = Arc::new(Ivr::default());
+    let router = axum::Router::new()
+        .fallback(any(ivr))
+        .with_state(Arc::clone(&state));
+    (serve(router).await, state)
+}
+
+/// Give the default tenant a number whose voice URL is `voice_url`.
+async fn ivr_number(app: &TestApp, voice_url: &str, status_callback: &str) {
+    let (status, body) = app
+        .post(
+            &format!("/2010-04-01/Accounts/{SID}/IncomingPhoneNumbers.json"),
+            &[
+                ("PhoneNumber", IVR_NUMBER),
+                ("VoiceUrl", voice_url),
+                ("StatusCallback", status_callback),
+            ],
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+}
+
+fn said(view: &CallView) -> Vec<String> {
+    view.transcript
+        .iter()
+        .filter_map(|entry| match &entry.what {
+            Heard::Said { text, .. } => Some(text.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn kinds(view: &CallView) -> Vec<String> {
+    view.transcript
+        .iter()
+        .map(|entry| {
+            serde_json::to_value(entry).unwrap()["type"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect()
+}
+
+fn voice_rule(id: &str, to: &str, outcome: CallOutcome) -> Rule {
+    Rule {
+        id: id.into(),
+        when: Match {
+            channel: Some("voice".into()),
+            to: Some(AddressPattern::Exact(to.into())),
+            ..Match::default()
+        },
+        then: Outcome::Call(outcome),
+        first_n: None,
+        latency_ms: 0,
+        callbacks: Default::default(),
+    }
+}
+
+async fn call_events(app: &TestApp, tenant: &Tenant, sid: &str) -> Vec<String> {
+    let batch = app
+        .state
+        .core
+        .events()
+        .read_after(0, Some(&tenant.sid()), 10_000)
+        .await
+        .unwrap();
+    batch
+        .events
+        .iter()
+        .filter(|e| e.data.sid() == Some(sid) && e.data.kind() != "callback_attempted")
+        .map(|e| e.data.kind().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn an_ivr_menu_dial_to_a_busy_agent_and_voicemail() {
+    let app = spawn_app().await;
+    let (ivr_url, ivr) = serve_ivr().await;
+    let status_receiver = Receiver::start().await;
+    ivr_number(
+        &app,
+        &format!("{ivr_url}/voice"),
+        &status_receiver.url("/status"),
+    )
+    .await;
+    let tenant = app.tenant(SID);
+    let core = &app.state.core;
+    core.freeze_clock(&tenant);
+    core.add_rule(
+        &tenant,
+        voice_rule(
+            "agent-busy",
+            AGENT,
+            CallOutcome::Busy {
+                ring_ms: Some(3000),
+            },
+        ),
+    )
+    .await
+    .unwrap();
+
+    // The caller dials in: the app is asked, the menu is said, the gather listens.
+    let view = core
+        .dial_in(
+            &tenant,
+            InboundCall {
+                from: CALLER.into(),
+                to: IVR_NUMBER.into(),
+                ..InboundCall::default()
+            },
+        )
+        .await
+        .unwrap();
+    let sid = view.call.sid.clone();
+    assert_eq!(view.call.status, CallStatus::InProgress);
+    assert_eq!(view.waiting_for, Some("gather"));
+    assert_eq!(said(&view), vec!["Press 1 for sales, 2 for support."]);
+    let first = ivr.requests.lock().unwrap()[0].clone();
+    assert_eq!(first.path, "/voice");
+    for (name, value) in [
+        ("CallSid", sid.as_str()),
+        ("AccountSid", SID),
+        ("From", CALLER),
+        ("To", IVR_NUMBER),
+        ("Caller", CALLER),
+        ("Called", IVR_NUMBER),
+        ("CallStatus", "ringing"),
+        ("Direction", "inbound"),
+        ("ApiVersion", "2010-04-01"),
+    ] {
+        assert_eq!(first.param(name), Some(value), "{name}");
+    }
+
+    // 1: the sales menu.
+    let view = core.press_digits(&tenant, &sid, "1").await.unwrap();
+    assert_eq!(
+        said(&view).last().map(String::as_str),
+        Some("Press 1 to talk to an agent.")
+    );
+    let menu = ivr.requests.lock().unwrap()[1].clone();
+    assert_eq!(menu.path, "/menu");
+    assert_eq!(menu.param("Digits"), Some("1"));
+    assert_eq!(menu.param("CallStatus"), Some("in-progress"));
+
+    // 1 again: the agent is dialed; their phone rings for 3 s and is busy.
+    let view = core.press_digits(&tenant, &sid, "1").await.unwrap();
+    assert_eq!(view.waiting_for, Some("dial"));
+    let legs = core
+        .list_calls(
+            &tenant,
+            &mockingbird::core::voice::CallFilter {
+                parent_call_sid: Some(sid.clone()),
+                ..Default::default()
+            },
+            &mockingbird::core::paging::PageRequest::first(50),
+        )
+        .await
+        .unwrap()
+        .items;
+    assert_eq!(legs.len(), 1);
+    let leg = &legs[0];
+    assert_eq!(leg.to, AGENT);
+    assert_eq!(
+        leg.from, CALLER,
+        "the caller's number is the leg's caller ID"
+    );
+    assert_eq!(leg.direction.as_str(), "outbound-dial");
+    app.advance(&tenant, 3.0).await;
+    let leg = core.call(&tenant, &leg.sid).await.unwrap();
+    assert_eq!(leg.status, CallStatus::Busy);
+    let view = core.call_view(&tenant, &sid).await.unwrap();
+    assert_eq!(view.waiting_for, Some("record"));
+    let dialed = ivr.requests.lock().unwrap()[3].clone();
+    assert_eq!(dialed.path, "/dialed");
+    assert_eq!(dialed.param("DialCallStatus"), Some("busy"));
+    assert_eq!(dialed.param("DialCallSid"), Some(leg.sid.as_str()));
+
+    // Voicemail: the caller speaks, 4 s pass, they press #.
+    core.say_speech(&tenant, &sid, "Hi, call me back please")
+        .await
+        .unwrap();
+    app.advance(&tenant, 4.0).await;
+    let view = core.press_digits(&tenant, &sid, "#").await.unwrap();
+    assert_eq!(view.call.status, CallStatus::Completed);
+    assert_eq!(
+        said(&view),
+        vec![
+            "Press 1 for sales, 2 for support.",
+            "Press 1 to talk to an agent.",
+            "The agent is busy. Leave a message after the beep.",
+            "Thank you. Goodbye."
+        ]
+    );
+    let requests = ivr.requests.lock().unwrap().clone();
+    let paths: Vec<&str> = requests.iter().map(|r| r.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        ["/voice", "/menu", "/sales", "/dialed", "/voicemail"]
+    );
+    let voicemail = &requests[4];
+    assert_eq!(voicemail.param("Digits"), Some("#"));
+    let recording_sid = voicemail.param("RecordingSid").unwrap();
+    assert!(recording_sid.starts_with("RE"), "{recording_sid}");
+    let recording = core.recording(&tenant, recording_sid).await.unwrap();
+    assert_eq!(recording.call_sid, sid);
+    assert_eq!(recording.duration_s, 1, "trimmed to the caller's words");
+    assert_eq!(voicemail.param("RecordingDuration"), Some("1"));
+    assert!(
+        voicemail.param("RecordingUrl").unwrap().ends_with(&format!(
+            "/2010-04-01/Accounts/{SID}/Recordings/{recording_sid}"
+        )),
+        "{voicemail:?}"
+    );
+
+    // The number's status callback hears the end, once.
+    let callbacks = status_receiver.wait_for(1).await;
+    assert_eq!(callbacks.len(), 1);
+    let completed = &callbacks[0];
+    assert!(twilio_signed(completed, TOKEN), "{completed:#?}");
+    assert_eq!(completed.param("CallStatus"), Some("completed"));
+    assert_eq!(completed.param("CallSid"), Some(sid.as_str()));
+    assert_eq!(completed.param("SequenceNumber"), Some("0"));
+    assert_eq!(
+        completed.param("CallbackSource"),
+        Some("call-progress-events")
+    );
+    assert_eq!(completed.param("CallDuration"), Some("7"));
+    assert_eq!(completed.param("Duration"), Some("1"));
+
+    assert_eq!(
+        kinds(&view),
+        [
+            "fetched",
+            "said",
+            "gathering",
+            "pressed",
+            "gathered",
+            "fetched",
+            "said",
+            "gathering",
+            "pressed",
+            "gathered",
+            "fetched",
+            "dialed",
+            "dial_ended",
+            "fetched",
+            "said",
+            "recording_started",
+            "spoke",
+            "pressed",
+            "recording_ended",
+            "fetched",
+            "said",
+            "hung_up"
+        ]
+    );
+    let events = call_events(&app, &tenant, &sid).await;
+    let counted = |kind: &str| events.iter().filter(|k| *k == kind).count();
+    assert_eq!(counted("call_created"), 1);
+    assert_eq!(counted("call_status_changed"), 2, "{events:?}");
+    assert_eq!(counted("call_gathering"), 3);
+    assert_eq!(counted("recording_created"), 1);
+    assert_eq!(counted("call_verb"), view.transcript.len());
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_outbound_voice_otp_is_read_from_the_transcript() {
+    let app = spawn_app().await;
+    let receiver = Receiver::start().await;
+    let tenant = app.tenant(SID);
+    let core = &app.state.core;
+    core.freeze_clock(&tenant);
+    let call = core
+        .place_call(
+            &tenant,
+            NewCall {
+                to: "+15551230001".into(),
+                from: FROM.into(),
+                app: CallApp::Twiml {
+                    twiml: r#"<?xml version="1.0" encoding="UTF-8"?><Response><Say loop="2">Your code is 1 2 3 4</Say></Response>"#.into(),
+                },
+                status_callback: Some(CallStatusCallback {
+                    url: receiver.url("/call-status"),
+                    method: Default::default(),
+                    events: vec![
+                        CallEvent::Initiated,
+                        CallEvent::Ringing,
+                        CallEvent::Answered,
+                        CallEvent::Completed,
+                    ],
+                }),
+                timeout_s: 60,
+                machine_detection: None,
+                record: false,
+                recording_status_callback: None,
+                send_digits: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(call.status, CallStatus::Queued);
+    app.advance(&tenant, 2.0).await;
+    assert_eq!(
+        core.call(&tenant, &call.sid).await.unwrap().status,
+        CallStatus::Ringing
+    );
+    app.advance(&tenant, 2.0).await;
+    let view = core.call_view(&tenant, &call.sid).await.unwrap();
+    assert_eq!(view.call.status, CallStatus::Completed);
+    assert_eq!(said(&view), vec!["Your code is 1 2 3 4"]);
+    let code: String = said(&view)[0]
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    assert_eq!(code, "1234");
+
+    let callbacks = receiver.wait_for(4).await;
+    let statuses: Vec<_> = callbacks
+        .iter()
+        .map(|r| {
+            (
+                r.param("CallStatus").unwrap(),
+                r.param("SequenceNumber").unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("initiated", "0"),
+            ("ringing", "1"),
+            ("in-progress", "2"),
+            ("completed", "3")
+        ]
+    );
+    assert_eq!(callbacks[3].param("CallDuration"), Some("0"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_url_that_fails_ends_the_call_with_11200_and_the_fallback_is_tried() {
+    let app = spawn_app().await;
+    let fallback = Receiver::start().await;
+    fallback.reply_with("<Response><Say>Fallback speaking</Say></Response>");
+    let tenant = app.tenant(SID);
+    let core = &app.state.core;
+    core.freeze_clock(&tenant);
+    let placed = |app_url: CallApp| NewCall {
+        to: "+15551230002".into(),
+        from: FROM.into(),
+        app: app_url,
+        status_callback: None,
+        timeout_s: 60,
+        machine_detection: None,
+        record: false,
+        recording_status_callback: None,
+        send_digits: None,
+    };
+    let with_fallback = core
+        .place_call(
+            &tenant,
+            placed(CallApp::Url {
+                url: closed_url(),
+                method: Default::default(),
+                fallback: Some((fallback.url("/fallback"), Default::default())),
+            }),
+        )
+        .await
+        .unwrap();
+    let without = core
+        .place_call(
+            &tenant,
+            placed(CallApp::Url {
+                url: closed_url(),
+                method: Default::default(),
+                fallback: None,
+            }),
+        )
+        .await
+        .unwrap();
+    app.advance(&tenant, 4.0).await;
+
+    let view = core.call_view(&tenant, &with_fallback.sid).await.unwrap();
+    assert_eq!(said(&view), vec!["Fallback speaking"]);
+    assert_eq!(view.call.status, CallStatus::Completed);
+
+    let view = core.call_view(&tenant, &without.sid).await.unwrap();
+    assert_eq!(view.call.status, CallStatus::Completed);
+    assert_eq!(view.call.error_code, Some(11200));
+    assert_eq!(
+        said(&view),
+        vec!["We are sorry, an application error has occurred. Goodbye."]
+    );
+    let events = call_events(&app, &tenant, &without.sid).await;
+    assert!(
+        events.contains(&"call_notification".to_owned()),
+        "{events:?}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn twiml_that_does_not_parse_is_12100_and_a_bad_content_type_is_12300() {
+    let app = spawn_app().await;
+    let not_twiml = Receiver::start().await;
+    not_twiml.reply_with("<Response><Say>unclosed</Response>");
+    let json = serve(axum::Router::new().fallback(any(|| async {
+        axum::Json(serde_json::json!({"say": "hello"}))
+    })))
+    .await;
+    let tenant = app.tenant(SID);
+    let core = &app.state.core;
+    core.freeze_clock(&tenant);
+    let mut sids = Vec::new();
+    for url in [not_twiml.url("/voice"), format!("{json}/voice")] {
+        let call = core
+            .place_call(
+                &tenant,
+                NewCall {
+                    to: "+15551230003".into(),
+                    from: FROM.into(),
+                    app: CallApp::Url {
+                        url,
+                        method: Default::default(),
+                        fallback: None,
+                    },
+                    status_callback: None,
+                    timeout_s: 60,
+                    machine_detection: None,
+                    record: false,
+                    recording_status_callback: None,
+                    send_digits: None,
+                },
+            )
+            .await
+            .unwrap();
+        sids.push(call.sid);
+    }
+    app.advance(&tenant, 4.0).await;
+    for (sid, code) in sids.iter().zip([12100, 12300]) {
+        let call = core.call(&tenant, sid).await.unwrap();
+        assert_eq!(call.status, CallStatus::Completed);
+        assert_eq!(call.error_code, Some(code));
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_gather_without_input_times_out_on_the_clock_and_the_document_goes_on() {
+    let app = spawn_app().await;
+    let (ivr_url, ivr) = serve_ivr().await;
+    ivr_number(&app, &format!("{ivr_url}/voice"), "").await;
+    let tenant = app.tenant(SID);
+    let core = &app.state.core;
+    core.freeze_clock(&tenant);
+    let view = core
+        .dial_in(
+            &tenant,
+            InboundCall {
+                from: CALLER.into(),
+                to: IVR_NUMBER.into(),
+                ..InboundCall::default()
+            },
+        )
+        .await
+        .unwrap();
+    let sid = view.call.sid;
+    app.advance(&tenant, 4.9).await;
+    assert_eq!(
+        core.call_view(&tenant, &sid).await.unwrap().waiting_for,
+        Some("gather")
+    );
+    app.advance(&tenant, 0.1).await;
+    let view = core.call_view(&tenant, &sid).await.unwrap();
+    assert_eq!(view.call.status, CallStatus::Completed);
+    assert_eq!(
+        said(&view).last().map(String::as_str),
+        Some("We did not get your choice. Goodbye.")
+    );
+    assert_eq!(view.call.duration_s, Some(5));
+    assert_eq!(
+        ivr.requests.lock().unwrap().len(),
+        1,
+        "no action without input"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn rules_decide_the_callee_and_the_seed_lists_apply_to_calls() {
+    let app = spawn_app().await;
+    let tenant = app.tenant(SID);
+    let core = &app.state.core;
+    core.freeze_clock(&tenant);
+    core.add_rule(
+        &tenant,
+        voice_rule(
+            "machine",
+            "+15551110001",
+            CallOutcome::Answer {
+                machine: true,
+                ring_ms: Some(1000),
+                talk_ms: Some(10_000),
+            },
+        ),
+    )
+    .await
+    .unwrap();
+    core.add_rule(
+        &tenant,
+        voice_rule("no-answer", "+15551110002", CallOutcome::NoAnswer),
+    )
+    .await
+    .unwrap();
+    let place = |to: &str| NewCall {
+        to: to.into(),
+        from: FROM.into(),
+        app: CallApp::Twiml {
+            twiml: "<Response><Pause length=\"60\"/></Response>".into(),
+        },
+        status_callback: None,
+        timeout_s: 30,
+        machine_detection: Some("Enable".into()),
+        record: false,
+        recording_status_callback: None,
+        send_digits: None,
+    };
+    let machine = core
+        .place_call(&tenant, place("+15551110001"))
+        .await
+        .unwrap();
+    let no_answer = core
+        .place_call(&tenant, place("+15551110002"))
+        .await
+        .unwrap();
+    let failing = core
+        .place_call(&tenant, place("+15559999999"))
+        .await
+        .unwrap();
+    let registered = core
+        .place_call(&tenant, place("+15551234567"))
+        .await
+        .unwrap();
+
+    app.advance(&tenant, 3.0).await;
+    let machine_call = core.call(&tenant, &machine.sid).await.unwrap();
+    assert_eq!(machine_call.status, CallStatus::InProgress);
+    assert_eq!(machine_call.answered_by.as_deref(), Some("machine_start"));
+    assert_eq!(
+        core.call(&tenant, &failing.sid).await.unwrap().status,
+        CallStatus::Failed
+    );
+    let registered_call = core.call(&tenant, &registered.sid).await.unwrap();
+    assert_eq!(
+        registered_call.status,
+        CallStatus::Ringing,
+        "rings for the step delay"
+    );
+    assert_eq!(
+        core.call(&tenant, &no_answer.sid).await.unwrap().status,
+        CallStatus::Ringing
+    );
+
+    app.advance(&tenant, 10.0).await;
+    let machine_call = core.call(&tenant, &machine.sid).await.unwrap();
+    assert_eq!(
+        machine_call.status,
+        CallStatus::Completed,
+        "the callee hung up"
+    );
+    assert_eq!(machine_call.duration_s, Some(10));
+    assert_eq!(
+        core.call(&tenant, &registered.sid)
+            .await
+            .unwrap()
+            .answered_by
+            .as_deref(),
+        Some("human")
+    );
+
+    app.advance(&tenant, 20.0).await;
+    let no_answer_call = core.call(&tenant, &no_answer.sid).await.unwrap();
+    assert_eq!(
+        no_answer_call.status,
+        CallStatus::NoAnswer,
+        "after its 30 s Timeout"
+    );
+    assert_eq!(no_answer_call.duration_s, None);
+    app.stop().await;
+}
