@@ -675,3 +675,585 @@ async fn rules_decide_the_callee_and_the_seed_lists_apply_to_calls() {
     assert_eq!(no_answer_call.duration_s, None);
     app.stop().await;
 }
+
+/// An app serving fixed TwiML pages (path → the body inside `<Response>`), recording every
+/// request with its method.
+#[derive(Default)]
+struct Pages {
+    pages: Vec<(String, String)>,
+    requests: Mutex<Vec<(String, AppRequest)>>,
+}
+
+impl Pages {
+    fn requests(&self) -> Vec<(String, AppRequest)> {
+        self.requests.lock().unwrap().clone()
+    }
+
+    fn request(&self, path: &str) -> AppRequest {
+        self.requests()
+            .into_iter()
+            .find(|(_, r)| r.path == path)
+            .unwrap_or_else(|| panic!("no request for {path}: {:?}", self.requests()))
+            .1
+    }
+}
+
+async fn serve_pages(pages: &[(&str, &str)]) -> (String, Arc<Pages>) {
+    let state = Arc::new(Pages {
+        pages: pages
+            .iter()
+            .map(|(path, body)| (path.to_string(), body.to_string()))
+            .collect(),
+        ..Pages::default()
+    });
+    let router =
+        axum::Router::new()
+            .fallback(
+                |State(pages): State<Arc<Pages>>,
+                 method: axum::http::Method,
+                 uri: Uri,
+                 body: Bytes| async move {
+                    let form = if method == axum::http::Method::GET {
+                        url::form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
+                            .into_owned()
+                            .collect()
+                    } else {
+                        url::form_urlencoded::parse(&body).into_owned().collect()
+                    };
+                    let request = AppRequest {
+                        path: uri.path().to_owned(),
+                        form,
+                    };
+                    pages
+                        .requests
+                        .lock()
+                        .unwrap()
+                        .push((method.to_string(), request.clone()));
+                    match pages.pages.iter().find(|(path, _)| *path == request.path) {
+                        Some((_, body)) => twiml(body),
+                        None => (axum::http::StatusCode::NOT_FOUND, "no such page").into_response(),
+                    }
+                },
+            )
+            .with_state(Arc::clone(&state));
+    (serve(router).await, state)
+}
+
+async fn call_in(app: &TestApp, tenant: &Arc<Tenant>) -> CallView {
+    app.state
+        .core
+        .dial_in(
+            tenant,
+            InboundCall {
+                from: CALLER.into(),
+                to: IVR_NUMBER.into(),
+                ..InboundCall::default()
+            },
+        )
+        .await
+        .unwrap()
+}
+
+fn place(to: &str, app_source: CallApp) -> NewCall {
+    NewCall {
+        to: to.into(),
+        from: FROM.into(),
+        app: app_source,
+        status_callback: None,
+        timeout_s: 60,
+        machine_detection: None,
+        record: false,
+        recording_status_callback: None,
+        send_digits: None,
+    }
+}
+
+#[tokio::test]
+async fn reject_as_the_first_verb_leaves_the_call_unanswered() {
+    let app = spawn_app().await;
+    let (busy_url, _) =
+        serve_pages(&[("/voice", r#"<Reject reason="busy"/><Say>never</Say>"#)]).await;
+    let status = Receiver::start().await;
+    ivr_number(&app, &format!("{busy_url}/voice"), &status.url("/status")).await;
+    let tenant = app.tenant(SID);
+    app.state.core.freeze_clock(&tenant);
+    let view = call_in(&app, &tenant).await;
+    assert_eq!(view.call.status, CallStatus::Busy);
+    assert_eq!(view.call.start_time, None, "never answered");
+    assert_eq!(view.call.duration_s, None);
+    assert!(said(&view).is_empty());
+    let callbacks = status.wait_for(1).await;
+    assert_eq!(callbacks[0].param("CallStatus"), Some("busy"));
+    assert_eq!(callbacks[0].param("CallDuration"), None);
+
+    let (rejected_url, _) = serve_pages(&[("/voice", "<Reject/>")]).await;
+    let (status_code, body) = app
+        .post(
+            &format!("/2010-04-01/Accounts/{SID}/IncomingPhoneNumbers.json"),
+            &[
+                ("PhoneNumber", "+15550003333"),
+                ("VoiceUrl", &format!("{rejected_url}/voice")),
+            ],
+        )
+        .await;
+    assert_eq!(status_code, 201, "{body}");
+    let view = app
+        .state
+        .core
+        .dial_in(
+            &tenant,
+            InboundCall {
+                from: CALLER.into(),
+                to: "+15550003333".into(),
+                ..InboundCall::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(view.call.status, CallStatus::NoAnswer, "reason=rejected");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn speech_empty_results_finishing_keys_and_the_verbs_between() {
+    let app = spawn_app().await;
+    let (url, pages) = serve_pages(&[
+        (
+            "/voice",
+            r#"<Gather input="speech" action="/heard" language="en-GB"><Say>How can we help?</Say></Gather>"#,
+        ),
+        (
+            "/heard",
+            r#"<Gather action="/empty" actionOnEmptyResult="true" timeout="2"><Pause length="1"/></Gather>"#,
+        ),
+        ("/empty", r#"<Gather finishOnKey="*" action="/keys"/>"#),
+        (
+            "/keys",
+            r#"<Play loop="2">audio/hello.mp3</Play><Play digits="1w2"/><Message>Your ticket is 42</Message><Connect><Stream url="wss://example.com/s"/></Connect><Redirect method="GET">/last</Redirect>"#,
+        ),
+        ("/last", "<Say>Bye</Say><Hangup/><Say>never said</Say>"),
+    ])
+    .await;
+    ivr_number(&app, &format!("{url}/voice"), "").await;
+    let tenant = app.tenant(SID);
+    let core = &app.state.core;
+    core.freeze_clock(&tenant);
+    let sid = call_in(&app, &tenant).await.call.sid;
+
+    // Keys go nowhere in a speech-only gather; words end it.
+    core.press_digits(&tenant, &sid, "5").await.unwrap();
+    assert_eq!(
+        core.call_view(&tenant, &sid).await.unwrap().waiting_for,
+        Some("gather")
+    );
+    core.say_speech(&tenant, &sid, "I lost my ticket")
+        .await
+        .unwrap();
+    let heard = pages.request("/heard");
+    assert_eq!(heard.param("SpeechResult"), Some("I lost my ticket"));
+    assert_eq!(heard.param("Confidence"), Some("0.9"));
+    assert_eq!(heard.param("Digits"), None);
+
+    // Nothing entered: with actionOnEmptyResult the action still hears of it, after the
+    // nested pause and the timeout.
+    app.advance(&tenant, 2.9).await;
+    assert!(pages.requests().iter().all(|(_, r)| r.path != "/empty"));
+    app.advance(&tenant, 0.1).await;
+    assert_eq!(pages.request("/empty").param("Digits"), Some(""));
+
+    // The finishing key ends the digits and is reported apart.
+    let view = core.press_digits(&tenant, &sid, "12*").await.unwrap();
+    let keys = pages.request("/keys");
+    assert_eq!(keys.param("Digits"), Some("12"));
+    assert_eq!(keys.param("FinishedOnKey"), Some("*"));
+
+    assert_eq!(view.call.status, CallStatus::Completed);
+    assert_eq!(said(&view).last().map(String::as_str), Some("Bye"));
+    let played: Vec<_> = view
+        .transcript
+        .iter()
+        .filter_map(|entry| match &entry.what {
+            Heard::Played { url, digits, loops } => Some((url.clone(), digits.clone(), *loops)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        played,
+        [
+            (Some(format!("{url}/audio/hello.mp3")), None, 2),
+            (None, Some("1w2".into()), 1)
+        ]
+    );
+    let message_sid = view
+        .transcript
+        .iter()
+        .find_map(|entry| match &entry.what {
+            Heard::MessageSent {
+                message_sid,
+                to,
+                body,
+            } => {
+                assert_eq!((to.as_str(), body.as_str()), (CALLER, "Your ticket is 42"));
+                Some(message_sid.clone())
+            }
+            _ => None,
+        })
+        .expect("the <Message> was sent");
+    let message = core.message(&tenant, &message_sid).await.unwrap();
+    assert_eq!(message.from.as_deref(), Some(IVR_NUMBER));
+    assert!(
+        view.transcript
+            .iter()
+            .any(|e| matches!(&e.what, Heard::NotSimulated { verb } if verb == "Connect"))
+    );
+    let (method, last) = pages
+        .requests()
+        .into_iter()
+        .find(|(_, r)| r.path == "/last")
+        .unwrap();
+    assert_eq!(method, "GET");
+    assert_eq!(
+        last.param("CallSid"),
+        Some(sid.as_str()),
+        "a GET carries the parameters in its query"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_agent_who_answers_is_bridged_until_someone_hangs_up() {
+    let app = spawn_app().await;
+    let (url, pages) = serve_pages(&[
+        (
+            "/voice",
+            &format!(
+                r#"<Dial action="/after" hangupOnStar="true"><Number>{AGENT}</Number><Number>+15557770002</Number></Dial>"#
+            ),
+        ),
+        ("/after", "<Say>The call has ended.</Say>"),
+    ])
+    .await;
+    ivr_number(&app, &format!("{url}/voice"), "").await;
+    let tenant = app.tenant(SID);
+    let core = &app.state.core;
+    core.freeze_clock(&tenant);
+    core.add_rule(
+        &tenant,
+        voice_rule(
+            "agent",
+            AGENT,
+            CallOutcome::Answer {
+                machine: false,
+                ring_ms: Some(1000),
+                talk_ms: None,
+            },
+        ),
+    )
+    .await
+    .unwrap();
+    core.add_rule(
+        &tenant,
+        voice_rule("other", "+15557770002", CallOutcome::Ring),
+    )
+    .await
+    .unwrap();
+
+    // The agent answers after a second; the other leg, still ringing, is hung up.
+    let sid = call_in(&app, &tenant).await.call.sid;
+    app.advance(&tenant, 1.0).await;
+    let legs = core
+        .list_calls(
+            &tenant,
+            &mockingbird::core::voice::CallFilter {
+                parent_call_sid: Some(sid.clone()),
+                ..Default::default()
+            },
+            &mockingbird::core::paging::PageRequest::first(50),
+        )
+        .await
+        .unwrap()
+        .items;
+    let agent = legs.iter().find(|leg| leg.to == AGENT).unwrap();
+    let other = legs.iter().find(|leg| leg.to != AGENT).unwrap();
+    assert_eq!(
+        core.call(&tenant, &agent.sid).await.unwrap().status,
+        CallStatus::InProgress
+    );
+    assert_eq!(
+        core.call(&tenant, &other.sid).await.unwrap().status,
+        CallStatus::Canceled
+    );
+    assert_eq!(
+        core.call_view(&tenant, &sid).await.unwrap().waiting_for,
+        Some("dial")
+    );
+
+    // They talk for 5 s; the caller presses * to leave the agent.
+    app.advance(&tenant, 5.0).await;
+    let view = core.press_digits(&tenant, &sid, "*").await.unwrap();
+    let after = pages.request("/after");
+    assert_eq!(after.param("DialCallStatus"), Some("completed"));
+    assert_eq!(after.param("DialCallSid"), Some(agent.sid.as_str()));
+    assert_eq!(after.param("DialCallDuration"), Some("5"));
+    assert_eq!(after.param("DialBridged"), Some("true"));
+    assert_eq!(said(&view), ["The call has ended."]);
+    assert_eq!(view.call.status, CallStatus::Completed);
+    assert_eq!(
+        core.call(&tenant, &agent.sid).await.unwrap().status,
+        CallStatus::Completed
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_recording_ends_on_silence_at_its_maximum_length_or_when_the_caller_hangs_up() {
+    let app = spawn_app().await;
+    let (url, pages) = serve_pages(&[
+        (
+            "/voice",
+            r#"<Record action="/one" timeout="3" trim="do-not-trim" recordingStatusCallback="/recording-status"/>"#,
+        ),
+        ("/one", r#"<Record action="/two" maxLength="4" timeout="0" playBeep="false"/>"#),
+        ("/two", r#"<Record action="/three"/><Say>not reached</Say>"#),
+        ("/three", "<Say>Too late</Say>"),
+        ("/recording-status", ""),
+    ])
+    .await;
+    ivr_number(&app, &format!("{url}/voice"), "").await;
+    let tenant = app.tenant(SID);
+    let core = &app.state.core;
+    core.freeze_clock(&tenant);
+    let sid = call_in(&app, &tenant).await.call.sid;
+
+    core.say_speech(&tenant, &sid, "one").await.unwrap();
+    app.advance(&tenant, 3.0).await;
+    let one = pages.request("/one");
+    assert_eq!(
+        one.param("RecordingDuration"),
+        Some("3"),
+        "untrimmed: the silence too"
+    );
+    assert_eq!(one.param("Digits"), None);
+    let status = pages.request("/recording-status");
+    assert_eq!(status.param("RecordingStatus"), Some("completed"));
+    assert_eq!(status.param("RecordingSid"), one.param("RecordingSid"));
+    assert_eq!(status.param("RecordingSource"), Some("RecordVerb"));
+
+    core.say_speech(&tenant, &sid, "two").await.unwrap();
+    app.advance(&tenant, 4.0).await;
+    let two = pages.request("/two");
+    assert_eq!(
+        two.param("RecordingDuration"),
+        Some("1"),
+        "trimmed to the words"
+    );
+
+    core.say_speech(&tenant, &sid, "three").await.unwrap();
+    let view = core.hang_up_call(&tenant, &sid).await.unwrap();
+    assert_eq!(pages.request("/three").param("Digits"), Some("hangup"));
+    assert_eq!(view.call.status, CallStatus::Completed);
+    assert!(
+        !said(&view).contains(&"Too late".to_owned()),
+        "TwiML after a hangup is not run"
+    );
+    let recordings = core
+        .list_recordings(
+            &tenant,
+            Some(&sid),
+            &mockingbird::core::paging::PageRequest::first(50),
+        )
+        .await
+        .unwrap()
+        .items;
+    assert_eq!(recordings.len(), 3);
+
+    // Nothing said: no recording, no action; the document goes on.
+    let (quiet_url, quiet) = serve_pages(&[(
+        "/voice",
+        r#"<Record action="/never" timeout="2"/><Say>Nothing recorded</Say>"#,
+    )])
+    .await;
+    let call = core
+        .place_call(
+            &tenant,
+            place(
+                "+15551230009",
+                CallApp::Url {
+                    url: format!("{quiet_url}/voice"),
+                    method: Default::default(),
+                    fallback: None,
+                },
+            ),
+        )
+        .await
+        .unwrap();
+    app.advance(&tenant, 4.0).await;
+    app.advance(&tenant, 2.0).await;
+    let view = core.call_view(&tenant, &call.sid).await.unwrap();
+    assert_eq!(said(&view), ["Nothing recorded"]);
+    assert!(quiet.requests().iter().all(|(_, r)| r.path != "/never"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn record_true_records_the_whole_call_and_send_digits_play_on_answer() {
+    let app = spawn_app().await;
+    let receiver = Receiver::start().await;
+    let tenant = app.tenant(SID);
+    let core = &app.state.core;
+    core.freeze_clock(&tenant);
+    let call = core
+        .place_call(
+            &tenant,
+            NewCall {
+                record: true,
+                recording_status_callback: Some((receiver.url("/recording"), Default::default())),
+                send_digits: Some("1234#".into()),
+                ..place(
+                    "+15551230010",
+                    CallApp::Twiml {
+                        twiml: r#"<Response><Pause length="7"/></Response>"#.into(),
+                    },
+                )
+            },
+        )
+        .await
+        .unwrap();
+    app.advance(&tenant, 4.0).await;
+    app.advance(&tenant, 7.0).await;
+    let view = core.call_view(&tenant, &call.sid).await.unwrap();
+    assert_eq!(view.call.status, CallStatus::Completed);
+    assert_eq!(view.call.duration_s, Some(7));
+    assert!(
+        matches!(&view.transcript[0].what, Heard::Played { digits: Some(d), .. } if d == "1234#"),
+        "{:?}",
+        view.transcript
+    );
+    let recordings = core
+        .list_recordings(
+            &tenant,
+            Some(&call.sid),
+            &mockingbird::core::paging::PageRequest::first(5),
+        )
+        .await
+        .unwrap()
+        .items;
+    assert_eq!(recordings.len(), 1);
+    assert_eq!(recordings[0].duration_s, 7);
+    assert_eq!(recordings[0].source.as_str(), "OutboundAPI");
+    let posted = receiver.wait_for(1).await;
+    assert_eq!(
+        posted[0].param("RecordingSid"),
+        Some(recordings[0].sid.as_str())
+    );
+    assert_eq!(posted[0].param("RecordingDuration"), Some("7"));
+    assert!(twilio_signed(&posted[0], TOKEN));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_app_redirects_cancels_and_hangs_up_calls_and_the_test_answers_or_rejects_them() {
+    let app = spawn_app().await;
+    let tenant = app.tenant(SID);
+    let core = &app.state.core;
+    core.freeze_clock(&tenant);
+    core.add_rule(
+        &tenant,
+        voice_rule("ring", "+15551239999", CallOutcome::Ring),
+    )
+    .await
+    .unwrap();
+    let gather = CallApp::Twiml {
+        twiml: r#"<Response><Gather timeout="30"><Say>Waiting</Say></Gather></Response>"#.into(),
+    };
+
+    // Ringing until the test answers it as a machine.
+    let call = core
+        .place_call(&tenant, place("+15551239999", gather.clone()))
+        .await
+        .unwrap();
+    let redirect = mockingbird::core::voice::CallUpdate {
+        redirect: Some(CallApp::Twiml {
+            twiml: "<Response><Say>Moved</Say></Response>".into(),
+        }),
+        ..Default::default()
+    };
+    let refused = core
+        .update_call(&tenant, &call.sid, redirect.clone())
+        .await
+        .unwrap_err();
+    assert!(refused.to_string().contains("21220"), "{refused}");
+    app.advance(&tenant, 2.0).await;
+    let view = core.answer_call(&tenant, &call.sid, false).await.unwrap();
+    assert_eq!(view.waiting_for, Some("gather"));
+    // A redirect runs the new TwiML at once, ending the gather.
+    let updated = core
+        .update_call(&tenant, &call.sid, redirect)
+        .await
+        .unwrap();
+    assert_eq!(updated.status, CallStatus::Completed);
+    assert_eq!(
+        said(&core.call_view(&tenant, &call.sid).await.unwrap()),
+        ["Waiting", "Moved"]
+    );
+
+    // Rejected by the test as busy.
+    let busy = core
+        .place_call(&tenant, place("+15551239999", gather.clone()))
+        .await
+        .unwrap();
+    app.advance(&tenant, 2.0).await;
+    let view = core
+        .reject_call(
+            &tenant,
+            &busy.sid,
+            mockingbird::core::voice::Unanswered::Busy,
+        )
+        .await
+        .unwrap();
+    assert_eq!(view.call.status, CallStatus::Busy);
+
+    // Canceled while queued; completed (hung up) by the app while in progress.
+    let queued = core
+        .place_call(&tenant, place("+15551239999", gather.clone()))
+        .await
+        .unwrap();
+    let cancel = mockingbird::core::voice::CallUpdate {
+        status: Some(CallStatus::Canceled),
+        ..Default::default()
+    };
+    let canceled = core
+        .update_call(&tenant, &queued.sid, cancel)
+        .await
+        .unwrap();
+    assert_eq!(canceled.status, CallStatus::Canceled);
+    app.advance(&tenant, 10.0).await;
+    assert_eq!(
+        core.call(&tenant, &queued.sid).await.unwrap().status,
+        CallStatus::Canceled,
+        "its steps are stale"
+    );
+
+    let live = core
+        .place_call(&tenant, place("+15551230011", gather))
+        .await
+        .unwrap();
+    app.advance(&tenant, 4.0).await;
+    assert_eq!(
+        core.call(&tenant, &live.sid).await.unwrap().status,
+        CallStatus::InProgress
+    );
+    let hang_up = mockingbird::core::voice::CallUpdate {
+        status: Some(CallStatus::Completed),
+        ..Default::default()
+    };
+    let ended = core.update_call(&tenant, &live.sid, hang_up).await.unwrap();
+    assert_eq!(ended.status, CallStatus::Completed);
+    assert!(
+        core.press_digits(&tenant, &live.sid, "1").await.is_err(),
+        "an ended call takes no keys"
+    );
+    core.delete_call(&tenant, &live.sid).await.unwrap();
+    assert!(core.call(&tenant, &live.sid).await.is_err());
+    app.stop().await;
+}

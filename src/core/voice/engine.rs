@@ -580,6 +580,10 @@ impl Core {
 
     /// Run the call's verbs until it waits or ends; the end of the document hangs up.
     async fn run(&self, live: &mut Live) {
+        // A `<Dial>` leg runs no TwiML: it is connected to its parent until someone hangs up.
+        if live.call.app == CallApp::Bridged {
+            return;
+        }
         loop {
             if live.call.status != CallStatus::InProgress || live.session.waiting.is_some() {
                 return;
