@@ -953,6 +953,12 @@ impl Core {
     /// rules decide; the parent waits for the first to answer, or for all to fail.
     async fn start_dial(&self, live: &mut Live, dial: Dial) {
         let now = live.now();
+        let time_limit_ms = u64::from(dial.time_limit_s) * 1000;
+        let base = live
+            .session
+            .document_url
+            .as_ref()
+            .map(|(url, _)| url.clone());
         let mut legs = Vec::new();
         let mut numbers = Vec::new();
         for target in &dial.targets {
@@ -971,6 +977,19 @@ impl Core {
                 .decide_call(&live.tenant, &leg.address, &caller_id)
                 .await
             {
+                // The dial's timeLimit ends the bridged call if the callee talks longer.
+                Ok((
+                    CallOutcome::Answer {
+                        machine,
+                        ring_ms,
+                        talk_ms,
+                    },
+                    _,
+                )) => CallOutcome::Answer {
+                    machine,
+                    ring_ms,
+                    talk_ms: Some(talk_ms.map_or(time_limit_ms, |talk| talk.min(time_limit_ms))),
+                },
                 Ok((callee, _)) => callee,
                 // A rule that refuses the number: the leg cannot be placed.
                 Err(_) => CallOutcome::Fail,
@@ -1002,7 +1021,7 @@ impl Core {
                 duration_s: None,
                 app: CallApp::Bridged,
                 status_callback: leg.status_callback.clone().map(|url| CallStatusCallback {
-                    url,
+                    url: resolve(&url, base.as_deref()),
                     method: leg.status_callback_method,
                     events,
                 }),

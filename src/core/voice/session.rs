@@ -153,7 +153,7 @@ pub enum Heard {
         to: String,
         body: String,
     },
-    /// The call could not be rejected or run a verb: it is not simulated.
+    /// A verb (or `<Dial>` noun) the engine does not model, skipped.
     NotSimulated {
         verb: String,
     },
