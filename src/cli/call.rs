@@ -348,7 +348,7 @@ async fn tail(args: CallArgs) -> Result<(), String> {
         match &event.payload {
             Some(Payload::CallCreated(created)) => {
                 if let Some(call) = &created.call {
-                    println!("{at} {}", summary(call));
+                    println!("{at} call {}", summary(call));
                 }
             }
             Some(Payload::CallVerb(verb)) => {
@@ -357,10 +357,21 @@ async fn tail(args: CallArgs) -> Result<(), String> {
                 }
             }
             Some(Payload::CallGathering(g)) => {
-                println!("{at} waiting: {} listening for {}", g.verb, g.input);
+                println!(
+                    "{at} waiting for {} ({}) until {}",
+                    g.verb,
+                    g.input,
+                    clock(g.deadline.as_ref())
+                );
             }
+            // What Twilio's debugger would show: the code, and the URL it concerns.
             Some(Payload::CallNotification(n)) => {
-                println!("{at} error {}: {}", n.code, n.message);
+                let url = if n.url.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", n.url)
+                };
+                println!("{at} notification {}: {}{url}", n.code, n.message);
             }
             Some(Payload::CallStatusChanged(c)) => {
                 println!(

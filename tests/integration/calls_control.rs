@@ -551,7 +551,7 @@ async fn the_calls_service_is_healthy_and_reflected() {
         .connect()
         .await
         .unwrap();
-    let mut health = tonic_health::pb::health_client::HealthClient::new(channel);
+    let mut health = tonic_health::pb::health_client::HealthClient::new(channel.clone());
     let answer = health
         .check(tonic_health::pb::HealthCheckRequest {
             service: "mockingbird.v1.Calls".into(),
@@ -562,6 +562,35 @@ async fn the_calls_service_is_healthy_and_reflected() {
     assert_eq!(
         answer.status(),
         tonic_health::pb::health_check_response::ServingStatus::Serving
+    );
+
+    use tonic_reflection::pb::v1::{
+        ServerReflectionRequest, server_reflection_client::ServerReflectionClient,
+        server_reflection_request::MessageRequest, server_reflection_response::MessageResponse,
+    };
+    let mut reflection = ServerReflectionClient::new(channel);
+    let request = ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(MessageRequest::ListServices(String::new())),
+    };
+    let mut answers = reflection
+        .server_reflection_info(futures_util::stream::iter([request]))
+        .await
+        .expect("ServerReflectionInfo")
+        .into_inner();
+    let answer = tokio::time::timeout(WAIT, futures_util::StreamExt::next(&mut answers))
+        .await
+        .expect("reflection answers in time")
+        .expect("an answer")
+        .expect("a listing");
+    let Some(MessageResponse::ListServicesResponse(list)) = answer.message_response else {
+        panic!("{answer:?}")
+    };
+    assert!(
+        list.service
+            .iter()
+            .any(|s| s.name == "mockingbird.v1.Calls"),
+        "{list:?}"
     );
 }
 
@@ -659,6 +688,9 @@ async fn the_cli_places_lists_shows_and_tails_a_call() {
         &["say", "CA00000000000000000000000000000000", "hi", "there"],
     )
     .await;
+    assert!(!ok);
+    assert!(error.contains("NotFound: no call CA0000"), "{error}");
+    let (ok, _, error) = call(&line, &["tail", "CA00000000000000000000000000000000"]).await;
     assert!(!ok);
     assert!(error.contains("NotFound: no call CA0000"), "{error}");
     line.number("+15550102020", false).await;
