@@ -9,8 +9,8 @@ use tonic::transport::Channel;
 use super::events::call_status_name;
 use super::remote::{Connection, Remote, failed};
 use crate::proto::{
-    self, EventKind, calls_client::CallsClient, event::Payload, events_client::EventsClient,
-    reject_call_request::Reason,
+    self, CallStatus, EventKind, calls_client::CallsClient, event::Payload,
+    events_client::EventsClient, reject_call_request::Reason,
 };
 
 #[derive(Debug, Subcommand)]
@@ -344,53 +344,53 @@ async fn tail(args: CallArgs) -> Result<(), String> {
         .into_inner();
     while let Some(event) = stream.next().await {
         let event = event.map_err(failed)?;
-        let at = clock(event.at.as_ref());
-        match &event.payload {
-            Some(Payload::CallCreated(created)) => {
-                if let Some(call) = &created.call {
-                    println!("{at} call {}", summary(call));
-                }
-            }
-            Some(Payload::CallVerb(verb)) => {
-                if let Some(entry) = &verb.entry {
-                    println!("{}", line(entry));
-                }
-            }
-            Some(Payload::CallGathering(g)) => {
-                println!(
-                    "{at} waiting for {} ({}) until {}",
-                    g.verb,
-                    g.input,
-                    clock(g.deadline.as_ref())
-                );
-            }
-            // What Twilio's debugger would show: the code, and the URL it concerns.
-            Some(Payload::CallNotification(n)) => {
-                let url = if n.url.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({})", n.url)
-                };
-                println!("{at} notification {}: {}{url}", n.code, n.message);
-            }
-            Some(Payload::CallStatusChanged(c)) => {
-                println!(
-                    "{at} status {} → {}",
-                    call_status_name(c.previous),
-                    call_status_name(c.status)
-                );
-                if is_final(c.status) {
-                    return Ok(());
-                }
-            }
-            _ => {}
+        if let Some(line) = followed(&event) {
+            println!("{line}");
+        }
+        if ended(&event) {
+            return Ok(());
         }
     }
     Ok(())
 }
 
+/// What `call tail` prints for one of the call's events; none for events it skips.
+fn followed(event: &proto::Event) -> Option<String> {
+    let at = clock(event.at.as_ref());
+    Some(match event.payload.as_ref()? {
+        Payload::CallCreated(created) => format!("{at} call {}", summary(created.call.as_ref()?)),
+        Payload::CallVerb(verb) => line(verb.entry.as_ref()?),
+        Payload::CallGathering(g) => format!(
+            "{at} waiting for {} ({}) until {}",
+            g.verb,
+            g.input,
+            clock(g.deadline.as_ref())
+        ),
+        // What Twilio's debugger would show: the code, and the URL it concerns.
+        Payload::CallNotification(n) => {
+            let url = if n.url.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", n.url)
+            };
+            format!("{at} notification {}: {}{url}", n.code, n.message)
+        }
+        Payload::CallStatusChanged(c) => format!(
+            "{at} status {} → {}",
+            call_status_name(c.previous),
+            call_status_name(c.status)
+        ),
+        _ => return None,
+    })
+}
+
+/// The call has reached a final status: nothing more will happen to it.
+fn ended(event: &proto::Event) -> bool {
+    matches!(&event.payload, Some(Payload::CallStatusChanged(c)) if is_final(c.status))
+}
+
 fn is_final(status: i32) -> bool {
-    use proto::CallStatus as S;
+    use CallStatus as S;
     matches!(
         S::try_from(status),
         Ok(S::Completed | S::Busy | S::NoAnswer | S::Failed | S::Canceled)
@@ -437,4 +437,109 @@ fn clock(at: Option<&prost_types::Timestamp>) -> String {
     at.and_then(|t| chrono::DateTime::from_timestamp(t.seconds, t.nanos as u32))
         .map(|t| t.format("%H:%M:%S%.3f").to_string())
         .unwrap_or_else(|| "--:--:--.---".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(payload: Payload) -> proto::Event {
+        proto::Event {
+            at: Some(prost_types::Timestamp {
+                seconds: 3_600 * 9 + 61,
+                nanos: 5_000_000,
+            }),
+            payload: Some(payload),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_followed_call_prints_a_line_per_event_and_ends_with_its_final_status() {
+        let entry = proto::TranscriptEntry {
+            at: Some(prost_types::Timestamp {
+                seconds: 3_600 * 9 + 62,
+                nanos: 0,
+            }),
+            r#type: "said".into(),
+            text: "Press 1 for sales".into(),
+            description: "said \"Press 1 for sales\"".into(),
+            json: String::new(),
+        };
+        let said = event(Payload::CallVerb(proto::CallVerb {
+            sid: "CA1".into(),
+            entry: Some(entry),
+            ..Default::default()
+        }));
+        assert_eq!(
+            followed(&said).as_deref(),
+            Some("09:01:02.000 said \"Press 1 for sales\"")
+        );
+        assert!(!ended(&said));
+
+        let gathering = event(Payload::CallGathering(proto::CallGathering {
+            sid: "CA1".into(),
+            verb: "gather".into(),
+            input: "dtmf".into(),
+            deadline: Some(prost_types::Timestamp {
+                seconds: 3_600 * 9 + 66,
+                nanos: 5_000_000,
+            }),
+            ..Default::default()
+        }));
+        assert_eq!(
+            followed(&gathering).as_deref(),
+            Some("09:01:01.005 waiting for gather (dtmf) until 09:01:06.005")
+        );
+
+        let answered = event(Payload::CallStatusChanged(proto::CallStatusChanged {
+            previous: CallStatus::Ringing as i32,
+            status: CallStatus::InProgress as i32,
+            ..Default::default()
+        }));
+        assert_eq!(
+            followed(&answered).as_deref(),
+            Some("09:01:01.005 status ringing → in-progress")
+        );
+        assert!(!ended(&answered));
+        let busy = event(Payload::CallStatusChanged(proto::CallStatusChanged {
+            previous: CallStatus::Ringing as i32,
+            status: CallStatus::Busy as i32,
+            ..Default::default()
+        }));
+        assert!(ended(&busy));
+
+        let notified = event(Payload::CallNotification(proto::CallNotification {
+            sid: "CA1".into(),
+            code: 11200,
+            message: "HTTP retrieval failure".into(),
+            url: "http://app/voice".into(),
+        }));
+        assert_eq!(
+            followed(&notified).as_deref(),
+            Some("09:01:01.005 notification 11200: HTTP retrieval failure (http://app/voice)")
+        );
+        let other = event(Payload::CallDeleted(proto::CallDeleted {
+            sid: "CA1".into(),
+        }));
+        assert_eq!(followed(&other), None);
+    }
+
+    #[test]
+    fn a_call_reads_as_one_line() {
+        let call = proto::Call {
+            sid: "CA1".into(),
+            direction: "outbound-api".into(),
+            from: "+15550101010".into(),
+            to: "+15557654321".into(),
+            status: CallStatus::Completed as i32,
+            duration_seconds: 12,
+            answered_by: "human".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            summary(&call),
+            "CA1 outbound-api +15550101010 → +15557654321 [completed, 12 s, answered by human]"
+        );
+    }
 }
