@@ -1,9 +1,9 @@
 //! The control plane's Calls service and `mockingbird call`: a simulated caller dials a
 //! tenant's number, the hand controls refuse what a call cannot do, call rules round-trip.
 //!
-//! The TwiML the app serves is not read in this module: every call's fetch ends in Twilio's
-//! application error (11200) here, so what is asserted is what does not depend on the app's
-//! TwiML — the call's creation, its end, its events and every refusal.
+//! No TwiML is read in this module: the app answers every voice webhook with 500, so every
+//! call ends in Twilio's application error (11200), and what is asserted is what does not
+//! depend on the app's TwiML — the call's creation, its end, its events and every refusal.
 
 use mockingbird::proto::{
     self, CallStatus, EventKind, calls_client::CallsClient, event::Payload,
@@ -39,8 +39,10 @@ impl Line {
             .await
             .expect("connect to the control plane");
         let tenant = control.tenant(label).await;
+        // The app fails every TwiML fetch (500): Twilio's 11200, whether or not the server
+        // reads TwiML yet, so these tests hold once it does.
         let app_server = Receiver::start().await;
-        app_server.reply_with("<Response><Say>Hello</Say></Response>");
+        app_server.answer_with(&[500; 16]);
         Line {
             app,
             control,
