@@ -186,76 +186,17 @@ impl WebhookClient {
         };
         let params = voice::voice_request(voice_request, &self.recordings_base);
         let (url, body, request) = self.twilio_request(delivery, &params, &account.auth_token);
-        let started = Instant::now();
-        let answer = async {
-            let response = request.send().await?;
-            let status = response.status().as_u16();
-            let content_type = response
-                .headers()
-                .get(reqwest::header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned);
-            let bytes = response.bytes().await?;
-            Ok::<_, reqwest::Error>((status, content_type, bytes))
-        }
-        .await;
-        let latency_ms = started.elapsed().as_millis() as u64;
-        let (status, content_type, bytes) = match answer {
-            Ok(answer) => answer,
-            Err(error) => {
-                let failure = TwimlFailure {
-                    code: 11200,
-                    message: format!("HTTP retrieval failure: {}", describe(&error)),
-                };
-                let sent = Sent {
-                    url,
-                    request_body: body,
-                    error: Some(describe(&error)),
-                    timed_out: error.is_timeout(),
-                    latency_ms,
-                    ..Sent::default()
-                };
-                return (sent, Err(failure));
-            }
-        };
-        let text = String::from_utf8_lossy(&bytes).into_owned();
-        let sent = Sent {
-            url,
-            request_body: body,
-            response_status: Some(status),
-            response_body: Some(text.chars().take(KEPT_RESPONSE_BYTES).collect()),
-            error: None,
-            timed_out: false,
-            latency_ms,
-        };
-        // Twilio's 11200 covers every answer that is not a success, the app's 4xx and 5xx.
-        if !(200..300).contains(&status) {
-            let failure = TwimlFailure {
-                code: 11200,
-                message: format!("HTTP retrieval failure: the app answered {status}"),
-            };
-            return (sent, Err(failure));
-        }
-        let document = match voice::classify(content_type.as_deref()) {
-            voice::Answer::Twiml => voice::parse(&text),
-            // An audio answer is played to the caller, as Twilio does.
-            voice::Answer::Audio => Ok(Document {
-                verbs: vec![crate::core::voice::Verb::Play(
-                    crate::core::voice::twiml::Play {
-                        url: Some(delivery.url.clone()),
-                        loops: 1,
-                        digits: None,
-                    },
-                )],
-                warnings: Vec::new(),
-            }),
-            voice::Answer::Unsupported => Err(TwimlFailure {
-                code: 12300,
-                message: format!(
-                    "Invalid Content-Type: {}",
-                    content_type.as_deref().unwrap_or("none")
-                ),
-            }),
+        let (sent, answer) = self.exchange(url, body, request).await;
+        let document = match &answer {
+            Some(answer) => voice::read_answer(
+                &delivery.url,
+                answer.status,
+                answer.content_type.as_deref(),
+                &answer.body,
+            ),
+            None => Err(voice::retrieval_failure(
+                sent.error.as_deref().unwrap_or("no answer"),
+            )),
         };
         (sent, document)
     }
@@ -353,42 +294,70 @@ impl WebhookClient {
         request_body: String,
         request: reqwest::RequestBuilder,
     ) -> Sent {
+        self.exchange(url, request_body, request).await.0
+    }
+
+    /// Send a request: the record of the attempt (the answer cut to what is kept), and the
+    /// app's whole answer when one came, for a caller that reads it (a TwiML fetch).
+    async fn exchange(
+        &self,
+        url: String,
+        request_body: String,
+        request: reqwest::RequestBuilder,
+    ) -> (Sent, Option<AppAnswer>) {
         let started = Instant::now();
-        let outcome = match request.send().await {
-            Ok(response) => {
-                let status = response.status().as_u16();
-                match response.bytes().await {
-                    Ok(bytes) => Ok((status, bytes)),
-                    Err(e) => Err(e),
-                }
-            }
-            Err(e) => Err(e),
-        };
+        let outcome = async {
+            let response = request.send().await?;
+            let status = response.status().as_u16();
+            let content_type = response
+                .headers()
+                .get(reqwest::header::CONTENT_TYPE)
+                .and_then(|value| value.to_str().ok())
+                .map(str::to_owned);
+            let body = Vec::from(response.bytes().await?);
+            Ok::<_, reqwest::Error>(AppAnswer {
+                status,
+                content_type,
+                body,
+            })
+        }
+        .await;
         let latency_ms = started.elapsed().as_millis() as u64;
         match outcome {
-            Ok((status, bytes)) => Sent {
-                url,
-                request_body,
-                response_status: Some(status),
-                response_body: Some(
-                    String::from_utf8_lossy(&bytes[..bytes.len().min(KEPT_RESPONSE_BYTES)])
-                        .into_owned(),
-                ),
-                error: None,
-                timed_out: false,
-                latency_ms,
-            },
-            Err(error) => Sent {
-                url,
-                request_body,
-                response_status: None,
-                response_body: None,
-                error: Some(describe(&error)),
-                timed_out: error.is_timeout(),
-                latency_ms,
-            },
+            Ok(answer) => {
+                let kept = &answer.body[..answer.body.len().min(KEPT_RESPONSE_BYTES)];
+                let sent = Sent {
+                    url,
+                    request_body,
+                    response_status: Some(answer.status),
+                    response_body: Some(String::from_utf8_lossy(kept).into_owned()),
+                    error: None,
+                    timed_out: false,
+                    latency_ms,
+                };
+                (sent, Some(answer))
+            }
+            Err(error) => {
+                let sent = Sent {
+                    url,
+                    request_body,
+                    response_status: None,
+                    response_body: None,
+                    error: Some(describe(&error)),
+                    timed_out: error.is_timeout(),
+                    latency_ms,
+                };
+                (sent, None)
+            }
         }
     }
+}
+
+/// What an app answered, whole.
+struct AppAnswer {
+    status: u16,
+    content_type: Option<String>,
+    body: Vec<u8>,
 }
 
 impl Courier for WebhookClient {

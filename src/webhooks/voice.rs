@@ -193,24 +193,90 @@ pub fn recording_status(notice: &RecordingNotice, recordings_base: &str) -> Vec<
 // ---------------------------------------------------------------------------------------------
 // Reading TwiML.
 
-/// What an app's answer is, by its `Content-Type`: TwiML to parse, audio Twilio plays, or
-/// neither (Twilio's 12300). Twilio takes `text/xml`, `application/xml` and `text/html` as
-/// TwiML, and plays `audio/*` answers.
-pub enum Answer {
-    Twiml,
-    Audio,
-    Unsupported,
+/// The TwiML an app's answer to a voice request stands for, read as Twilio reads it ("TwiML
+/// Voice: Your Response", twilio.com/docs/voice/twiml, its MIME type table):
+/// - any status but a success is an HTTP retrieval failure (11200), the app's 4xx and 5xx alike;
+/// - `text/xml`, `application/xml` and `text/html` are TwiML (12100 when they do not parse);
+/// - one of the audio types `<Play>` takes is played to the caller, who is then hung up on;
+/// - `text/plain` is read out loud to the caller, who is then hung up on;
+/// - no `Content-Type` at all is, by Twilio's 12300 page, "a 502 Bad Gateway error" in its
+///   debugger: a retrieval failure (11200);
+/// - anything else (JSON, images, …) is an invalid content type (12300).
+///
+/// The hang-up after audio or text is the end of the document: the engine ends a call whose
+/// verbs have run out.
+pub fn read_answer(
+    requested_url: &str,
+    status: u16,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Result<Document, TwimlFailure> {
+    if !(200..300).contains(&status) {
+        return Err(retrieval_failure(&format!("the app answered {status}")));
+    }
+    let Some(content_type) = content_type else {
+        return Err(retrieval_failure(
+            "the answer has no Content-Type (Twilio's debugger shows 502 Bad Gateway)",
+        ));
+    };
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    let only = |verb| Document {
+        verbs: vec![verb],
+        warnings: Vec::new(),
+    };
+    match essence.as_str() {
+        "text/xml" | "application/xml" | "text/html" => parse(&String::from_utf8_lossy(body)),
+        audio if PLAYABLE_AUDIO.contains(&audio) => Ok(only(Verb::Play(Play {
+            url: Some(requested_url.to_owned()),
+            loops: 1,
+            digits: None,
+        }))),
+        "text/plain" => {
+            let text = String::from_utf8_lossy(body);
+            let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            Ok(if text.is_empty() {
+                Document::default()
+            } else {
+                only(Verb::Say(Say {
+                    text,
+                    voice: None,
+                    language: None,
+                    loops: 1,
+                }))
+            })
+        }
+        _ => Err(TwimlFailure {
+            code: 12300,
+            message: format!("Invalid Content-Type: {content_type}"),
+        }),
+    }
 }
 
-pub fn classify(content_type: Option<&str>) -> Answer {
-    let essence = content_type
-        .and_then(|value| value.split(';').next())
-        .map(|value| value.trim().to_ascii_lowercase())
-        .unwrap_or_default();
-    match essence.as_str() {
-        "text/xml" | "application/xml" | "text/html" => Answer::Twiml,
-        audio if audio.starts_with("audio/") => Answer::Audio,
-        _ => Answer::Unsupported,
+/// The audio MIME types `<Play>` takes (twilio.com/docs/voice/twiml/play, "Supported audio
+/// file types"); an answer of one is played.
+const PLAYABLE_AUDIO: [&str; 10] = [
+    "audio/mpeg",
+    "audio/wav",
+    "audio/wave",
+    "audio/x-wav",
+    "audio/aiff",
+    "audio/x-aifc",
+    "audio/x-aiff",
+    "audio/x-gsm",
+    "audio/gsm",
+    "audio/ulaw",
+];
+
+/// Twilio's 11200: the TwiML URL could not be fetched (refused, timed out, not a success).
+pub fn retrieval_failure(why: &str) -> TwimlFailure {
+    TwimlFailure {
+        code: 11200,
+        message: format!("HTTP retrieval failure: {why}"),
     }
 }
 
@@ -895,19 +961,57 @@ mod tests {
     }
 
     #[test]
-    fn content_types_as_twilio_takes_them() {
-        assert!(matches!(
-            classify(Some("text/xml; charset=utf-8")),
-            Answer::Twiml
-        ));
-        assert!(matches!(classify(Some("application/xml")), Answer::Twiml));
-        assert!(matches!(classify(Some("text/html")), Answer::Twiml));
-        assert!(matches!(classify(Some("audio/mpeg")), Answer::Audio));
-        assert!(matches!(
-            classify(Some("application/json")),
-            Answer::Unsupported
-        ));
-        assert!(matches!(classify(Some("text/plain")), Answer::Unsupported));
-        assert!(matches!(classify(None), Answer::Unsupported));
+    fn answers_as_twilio_takes_them_by_status_and_content_type() {
+        let url = "http://app/voice";
+        let twiml = b"<Response><Say>Hi</Say></Response>";
+        let code = |result: Result<Document, TwimlFailure>| result.map_err(|f| f.code);
+        for content_type in ["text/xml; charset=utf-8", "application/xml", "TEXT/HTML"] {
+            let document = read_answer(url, 200, Some(content_type), twiml).unwrap();
+            assert!(matches!(&document.verbs[..], [Verb::Say(say)] if say.text == "Hi"));
+        }
+        assert_eq!(
+            code(read_answer(url, 200, Some("text/xml"), b"<Response>")),
+            Err(12100)
+        );
+        assert_eq!(
+            code(read_answer(url, 200, Some("text/xml"), b"")),
+            Err(12100)
+        );
+        for status in [301, 404, 500, 503] {
+            assert_eq!(
+                code(read_answer(url, status, Some("text/xml"), twiml)),
+                Err(11200)
+            );
+        }
+        assert_eq!(code(read_answer(url, 200, None, twiml)), Err(11200));
+        for unsupported in ["application/json", "image/png", "audio/ogg", "video/mp4"] {
+            assert_eq!(
+                code(read_answer(url, 200, Some(unsupported), b"{}")),
+                Err(12300),
+                "{unsupported}"
+            );
+        }
+
+        for audio in [
+            "audio/mpeg",
+            "audio/x-wav",
+            "audio/wav; codecs=1",
+            "audio/ulaw",
+        ] {
+            let played = read_answer(url, 200, Some(audio), b"RIFF....").unwrap();
+            assert_eq!(
+                played.verbs,
+                [Verb::Play(Play {
+                    url: Some(url.into()),
+                    loops: 1,
+                    digits: None
+                })],
+                "{audio}"
+            );
+        }
+        let said = read_answer(url, 200, Some("text/plain"), b" Hello\n  there ").unwrap();
+        assert!(matches!(&said.verbs[..], [Verb::Say(say)] if say.text == "Hello there"));
+        let silent = read_answer(url, 204, Some("text/plain"), b"").unwrap();
+        assert!(silent.verbs.is_empty());
     }
 }
