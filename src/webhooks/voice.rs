@@ -18,7 +18,7 @@ use crate::core::voice::twiml::{
     Dial, DialLeg, DialTarget, Gather, GatherInput, Pause, Play, Record, Redirect, Reject, Say,
     SpeechTimeout, TextMessage,
 };
-use crate::core::voice::{Call, CallEvent, Document, Recording, Verb};
+use crate::core::voice::{Call, CallEvent, CallStatus, Document, Recording, RecordingStatus, Verb};
 use crate::providers::twilio::API_VERSION;
 
 // ---------------------------------------------------------------------------------------------
@@ -135,9 +135,13 @@ pub fn voice_request(request: &VoiceRequest, recordings_base: &str) -> Vec<(Stri
 pub fn call_status(notice: &CallStatusNotice) -> Vec<(String, String)> {
     let call = &notice.call;
     let mut params = call_params(call);
+    // Each event names its own status, whatever the call went on to since (a late ringing
+    // callback still says ringing).
     let status = match notice.event {
         CallEvent::Initiated => "initiated",
-        _ => call.status.as_str(),
+        CallEvent::Ringing => "ringing",
+        CallEvent::Answered => "in-progress",
+        CallEvent::Completed => call.status.as_str(),
     };
     if let Some(entry) = params.iter_mut().find(|(name, _)| name == "CallStatus") {
         entry.1 = status.into();
@@ -147,20 +151,33 @@ pub fn call_status(notice: &CallStatusNotice) -> Vec<(String, String)> {
     add("SequenceNumber", notice.sequence_number.to_string());
     add("Timestamp", time::rfc2822(notice.at));
     if notice.event == CallEvent::Completed {
-        if let Some(duration) = call.duration_s {
-            add("CallDuration", duration.to_string());
-            // Billed minutes, rounded up.
-            add("Duration", duration.div_ceil(60).max(1).to_string());
-        }
-        let sip = match call.status.as_str() {
-            "completed" => "200",
-            "busy" => "486",
-            "no-answer" | "canceled" => "487",
-            _ => "500",
+        // Every final callback has both durations: a captured no-answer one reads
+        // `CallDuration=0&Duration=0&SipResponseCode=487` (somleng/somleng-switch#7, quoting
+        // Twilio's request). An answered call is billed by the minute, rounded up, one at least.
+        let seconds = call.duration_s.unwrap_or(0);
+        let answered = call.status == CallStatus::Completed;
+        let minutes = if answered {
+            seconds.div_ceil(60).max(1)
+        } else {
+            0
         };
-        add("SipResponseCode", sip.into());
+        add("CallDuration", seconds.to_string());
+        add("Duration", minutes.to_string());
+        add("SipResponseCode", sip_response_code(call.status).into());
     }
     params
+}
+
+/// The SIP final response Twilio reports a call's end with: 486 Busy Here, 487 Request
+/// Terminated for a call given up on while ringing (no answer, or canceled), and for a failed
+/// call a server error (500; a real one may carry the carrier's own, 404 or 503).
+fn sip_response_code(status: CallStatus) -> &'static str {
+    match status {
+        CallStatus::Busy => "486",
+        CallStatus::NoAnswer | CallStatus::Canceled => "487",
+        CallStatus::Failed => "500",
+        _ => "200",
+    }
 }
 
 /// A recording's `recordingStatusCallback`.
@@ -184,7 +201,14 @@ pub fn recording_status(notice: &RecordingNotice, recordings_base: &str) -> Vec<
         ("RecordingSource".into(), recording.source.as_str().into()),
         ("RecordingTrack".into(), "both".into()),
     ];
-    if let Some(code) = recording.error_code {
+    // An absent recording always says why (16101 too short, 16102 silent: Twilio support's
+    // "Getting Started with Recording Status Callbacks"); too short is the one a simulated
+    // caller can cause.
+    let error_code = match recording.status {
+        RecordingStatus::Absent => Some(recording.error_code.unwrap_or(16101)),
+        _ => recording.error_code,
+    };
+    if let Some(code) = error_code {
         params.push(("ErrorCode".into(), code.to_string()));
     }
     params
@@ -776,6 +800,282 @@ impl Attributes {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::core::voice::{CallApp, CallDirection, RecordingSource};
+
+    const BASE: &str = "http://127.0.0.1:8080";
+
+    fn call(status: CallStatus) -> Call {
+        Call {
+            sid: "CA00000000000000000000000000000001".into(),
+            account_sid: "AC00000000000000000000000000000000".into(),
+            parent_call_sid: None,
+            direction: CallDirection::OutboundApi,
+            from: "+15005550006".into(),
+            to: "+442071838750".into(),
+            status,
+            answered_by: None,
+            caller_name: None,
+            forwarded_from: None,
+            phone_number_sid: None,
+            created_at: 0,
+            updated_at: 0,
+            start_time: None,
+            end_time: None,
+            duration_s: None,
+            app: CallApp::Bridged,
+            status_callback: None,
+            timeout_s: 60,
+            machine_detection: None,
+            record: false,
+            recording_status_callback: None,
+            send_digits: None,
+            error_code: None,
+        }
+    }
+
+    fn recording(status: RecordingStatus) -> Recording {
+        Recording {
+            sid: "RE00000000000000000000000000000001".into(),
+            account_sid: "AC00000000000000000000000000000000".into(),
+            call_sid: "CA00000000000000000000000000000001".into(),
+            status,
+            source: RecordingSource::RecordVerb,
+            channels: 1,
+            duration_s: 7,
+            start_time: 1_521_971_599_000,
+            created_at: 0,
+            updated_at: 0,
+            error_code: None,
+        }
+    }
+
+    /// The value of `name`, which must be there once at most.
+    fn value<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+        let mut found = params.iter().filter(|(n, _)| n == name);
+        let first = found.next().map(|(_, v)| v.as_str());
+        assert!(found.next().is_none(), "{name} twice in {params:?}");
+        first
+    }
+
+    fn request(call: Call, result: VerbResult) -> Vec<(String, String)> {
+        voice_request(
+            &VoiceRequest {
+                call,
+                result,
+                at: 0,
+            },
+            BASE,
+        )
+    }
+
+    #[test]
+    fn a_voice_request_names_the_call_with_its_aliases_and_geography() {
+        let mut inbound = call(CallStatus::Ringing);
+        inbound.direction = CallDirection::Inbound;
+        inbound.forwarded_from = Some("+15551110000".into());
+        inbound.caller_name = Some("ADA LOVELACE".into());
+        let params = request(inbound, VerbResult::Nothing);
+        for (name, expected) in [
+            ("CallSid", "CA00000000000000000000000000000001"),
+            ("AccountSid", "AC00000000000000000000000000000000"),
+            ("From", "+15005550006"),
+            ("Caller", "+15005550006"),
+            ("To", "+442071838750"),
+            ("Called", "+442071838750"),
+            ("CallStatus", "ringing"),
+            ("ApiVersion", "2010-04-01"),
+            ("Direction", "inbound"),
+            ("ForwardedFrom", "+15551110000"),
+            ("CallerName", "ADA LOVELACE"),
+            ("FromCountry", "US"),
+            ("CallerCountry", "US"),
+            ("ToCountry", "GB"),
+            ("CalledCountry", "GB"),
+            ("FromCity", ""),
+            ("CalledZip", ""),
+        ] {
+            assert_eq!(value(&params, name), Some(expected), "{name}");
+        }
+        for absent in ["ParentCallSid", "AnsweredBy", "Digits", "SpeechResult"] {
+            assert_eq!(value(&params, absent), None, "{absent}");
+        }
+
+        let mut leg = call(CallStatus::InProgress);
+        leg.direction = CallDirection::OutboundDial;
+        leg.parent_call_sid = Some("CA00000000000000000000000000000002".into());
+        leg.answered_by = Some("machine_start".into());
+        leg.to = "client:alice".into();
+        let params = request(leg, VerbResult::Nothing);
+        assert_eq!(
+            value(&params, "ParentCallSid"),
+            Some("CA00000000000000000000000000000002")
+        );
+        assert_eq!(value(&params, "AnsweredBy"), Some("machine_start"));
+        assert_eq!(value(&params, "Direction"), Some("outbound-dial"));
+        assert_eq!(value(&params, "CallStatus"), Some("in-progress"));
+        // Twilio looks up the geography of phone numbers only.
+        assert_eq!(value(&params, "ToCountry"), None);
+        assert_eq!(value(&params, "FromCountry"), Some("US"));
+    }
+
+    #[test]
+    fn each_verb_reports_what_it_got_to_its_action() {
+        let live = || call(CallStatus::InProgress);
+        let keyed = request(
+            live(),
+            VerbResult::Gathered {
+                digits: Some("12".into()),
+                finished_on_key: Some("#".into()),
+                speech: None,
+            },
+        );
+        assert_eq!(value(&keyed, "Digits"), Some("12"));
+        assert_eq!(value(&keyed, "FinishedOnKey"), Some("#"));
+        assert_eq!(value(&keyed, "SpeechResult"), None);
+
+        let spoken = request(
+            live(),
+            VerbResult::Gathered {
+                digits: None,
+                finished_on_key: None,
+                speech: Some(("sales please".into(), 0.92)),
+            },
+        );
+        assert_eq!(value(&spoken, "SpeechResult"), Some("sales please"));
+        assert_eq!(value(&spoken, "Confidence"), Some("0.92"));
+        assert_eq!(value(&spoken, "Digits"), None);
+        assert_eq!(value(&spoken, "FinishedOnKey"), None);
+
+        let recorded = request(
+            live(),
+            VerbResult::Recorded {
+                recording: recording(RecordingStatus::Completed),
+                digits: "hangup".into(),
+            },
+        );
+        assert_eq!(
+            value(&recorded, "RecordingUrl"),
+            Some(
+                "http://127.0.0.1:8080/2010-04-01/Accounts/AC00000000000000000000000000000000/Recordings/RE00000000000000000000000000000001"
+            )
+        );
+        assert_eq!(
+            value(&recorded, "RecordingSid"),
+            Some("RE00000000000000000000000000000001")
+        );
+        assert_eq!(value(&recorded, "RecordingDuration"), Some("7"));
+        assert_eq!(value(&recorded, "Digits"), Some("hangup"));
+
+        let dialed = request(
+            live(),
+            VerbResult::Dialed {
+                status: CallStatus::Busy,
+                call_sid: Some("CA00000000000000000000000000000003".into()),
+                duration_s: Some(0),
+                bridged: false,
+            },
+        );
+        assert_eq!(value(&dialed, "DialCallStatus"), Some("busy"));
+        assert_eq!(
+            value(&dialed, "DialCallSid"),
+            Some("CA00000000000000000000000000000003")
+        );
+        assert_eq!(value(&dialed, "DialCallDuration"), Some("0"));
+        assert_eq!(value(&dialed, "DialBridged"), Some("false"));
+    }
+
+    fn progress(call: Call, event: CallEvent, sequence_number: u32) -> Vec<(String, String)> {
+        call_status(&CallStatusNotice {
+            call,
+            event,
+            sequence_number,
+            at: 1_521_971_599_000,
+        })
+    }
+
+    #[test]
+    fn progress_callbacks_name_their_event_and_the_final_one_how_the_call_ended() {
+        let initiated = progress(call(CallStatus::Queued), CallEvent::Initiated, 0);
+        assert_eq!(value(&initiated, "CallStatus"), Some("initiated"));
+        assert_eq!(value(&initiated, "SequenceNumber"), Some("0"));
+        assert_eq!(
+            value(&initiated, "CallbackSource"),
+            Some("call-progress-events")
+        );
+        assert_eq!(
+            value(&initiated, "Timestamp"),
+            Some("Sun, 25 Mar 2018 09:53:19 +0000")
+        );
+        for absent in ["CallDuration", "Duration", "SipResponseCode"] {
+            assert_eq!(value(&initiated, absent), None, "{absent}");
+        }
+        // The call may have moved on by the time an event is encoded; the event says its own.
+        let ringing = progress(call(CallStatus::InProgress), CallEvent::Ringing, 1);
+        assert_eq!(value(&ringing, "CallStatus"), Some("ringing"));
+        let answered = progress(call(CallStatus::InProgress), CallEvent::Answered, 2);
+        assert_eq!(value(&answered, "CallStatus"), Some("in-progress"));
+        assert_eq!(value(&answered, "CallDuration"), None);
+
+        let mut talked = call(CallStatus::Completed);
+        talked.duration_s = Some(49);
+        talked.answered_by = Some("human".into());
+        let completed = progress(talked, CallEvent::Completed, 3);
+        for (name, expected) in [
+            ("CallStatus", "completed"),
+            ("SequenceNumber", "3"),
+            ("CallDuration", "49"),
+            ("Duration", "1"),
+            ("SipResponseCode", "200"),
+            ("AnsweredBy", "human"),
+        ] {
+            assert_eq!(value(&completed, name), Some(expected), "{name}");
+        }
+        let mut long = call(CallStatus::Completed);
+        long.duration_s = Some(61);
+        assert_eq!(
+            value(&progress(long, CallEvent::Completed, 1), "Duration"),
+            Some("2")
+        );
+
+        for (status, sip) in [
+            (CallStatus::Busy, "486"),
+            (CallStatus::NoAnswer, "487"),
+            (CallStatus::Canceled, "487"),
+            (CallStatus::Failed, "500"),
+        ] {
+            let mut unanswered = call(status);
+            unanswered.duration_s = Some(0);
+            let ended = progress(unanswered, CallEvent::Completed, 1);
+            assert_eq!(value(&ended, "CallStatus"), Some(status.as_str()));
+            assert_eq!(value(&ended, "CallDuration"), Some("0"));
+            assert_eq!(value(&ended, "Duration"), Some("0"), "{status:?}");
+            assert_eq!(value(&ended, "SipResponseCode"), Some(sip));
+        }
+    }
+
+    #[test]
+    fn a_recording_status_callback_describes_the_recording() {
+        let notice = |recording| RecordingNotice { recording, at: 0 };
+        let completed = recording_status(&notice(recording(RecordingStatus::Completed)), BASE);
+        for (name, expected) in [
+            ("AccountSid", "AC00000000000000000000000000000000"),
+            ("CallSid", "CA00000000000000000000000000000001"),
+            ("RecordingSid", "RE00000000000000000000000000000001"),
+            ("RecordingStatus", "completed"),
+            ("RecordingDuration", "7"),
+            ("RecordingChannels", "1"),
+            ("RecordingSource", "RecordVerb"),
+            ("RecordingStartTime", "Sun, 25 Mar 2018 09:53:19 +0000"),
+        ] {
+            assert_eq!(value(&completed, name), Some(expected), "{name}");
+        }
+        assert!(value(&completed, "RecordingUrl").is_some_and(|url| url.starts_with(BASE)));
+        assert_eq!(value(&completed, "ErrorCode"), None);
+        let absent = recording_status(&notice(recording(RecordingStatus::Absent)), BASE);
+        assert_eq!(value(&absent, "RecordingStatus"), Some("absent"));
+        assert_eq!(value(&absent, "ErrorCode"), Some("16101"));
+    }
 
     fn verbs(xml: &str) -> Vec<Verb> {
         parse(xml).expect("parses").verbs
