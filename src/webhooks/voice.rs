@@ -151,18 +151,19 @@ pub fn call_status(notice: &CallStatusNotice) -> Vec<(String, String)> {
     add("SequenceNumber", notice.sequence_number.to_string());
     add("Timestamp", time::rfc2822(notice.at));
     if notice.event == CallEvent::Completed {
-        // Every final callback has both durations: a captured no-answer one reads
-        // `CallDuration=0&Duration=0&SipResponseCode=487` (somleng/somleng-switch#7, quoting
-        // Twilio's request). An answered call is billed by the minute, rounded up, one at least.
-        let seconds = call.duration_s.unwrap_or(0);
-        let answered = call.status == CallStatus::Completed;
-        let minutes = if answered {
-            seconds.div_ceil(60).max(1)
-        } else {
-            0
-        };
-        add("CallDuration", seconds.to_string());
-        add("Duration", minutes.to_string());
+        // A captured no-answer callback reads `CallDuration=0&Duration=0&SipResponseCode=487`
+        // (somleng/somleng-switch#7, quoting Twilio's request); a call refused before it rang
+        // (`<Reject>`) has no duration at all, and says none. An answered call is billed by the
+        // minute, rounded up, one at least.
+        if let Some(seconds) = call.duration_s {
+            let minutes = if call.status == CallStatus::Completed {
+                seconds.div_ceil(60).max(1)
+            } else {
+                0
+            };
+            add("CallDuration", seconds.to_string());
+            add("Duration", minutes.to_string());
+        }
         add("SipResponseCode", sip_response_code(call.status).into());
     }
     params
@@ -1052,6 +1053,10 @@ mod tests {
             assert_eq!(value(&ended, "Duration"), Some("0"), "{status:?}");
             assert_eq!(value(&ended, "SipResponseCode"), Some(sip));
         }
+        let refused = progress(call(CallStatus::Busy), CallEvent::Completed, 0);
+        assert_eq!(value(&refused, "CallDuration"), None);
+        assert_eq!(value(&refused, "Duration"), None);
+        assert_eq!(value(&refused, "SipResponseCode"), Some("486"));
     }
 
     #[test]
