@@ -327,19 +327,36 @@ impl Element {
             .map(|(_, value)| value.as_str())
     }
 
-    /// The text within, children's included (SSML's `<sub>` speaks its alias).
+    /// The text within, children's included.
     fn text(&self) -> String {
         let mut text = String::new();
         for child in &self.children {
             match child {
                 Node::Text(t) => text.push_str(t),
-                Node::Element(e) if e.name == "sub" => {
-                    text.push_str(e.attribute("alias").unwrap_or_default())
-                }
                 Node::Element(e) => text.push_str(&e.text()),
             }
         }
         text
+    }
+
+    /// What `<Say>` speaks of this element, onto `words`: its text with its SSML children's.
+    /// Each child stands apart from its neighbours, because the SDKs' builders write them with
+    /// nothing between (`<Say>Hi<break/><emphasis>there</emphasis></Say>` is "Hi there"), and
+    /// `<sub>` speaks its alias instead of its text.
+    fn spoken(&self, words: &mut String) {
+        for child in &self.children {
+            match child {
+                Node::Text(t) => words.push_str(t),
+                Node::Element(e) => {
+                    words.push(' ');
+                    match e.attribute("alias").filter(|_| e.name == "sub") {
+                        Some(alias) => words.push_str(alias),
+                        None => e.spoken(words),
+                    }
+                    words.push(' ');
+                }
+            }
+        }
     }
 
     fn elements(&self) -> impl Iterator<Item = &Element> {
@@ -479,6 +496,15 @@ pub fn parse(xml: &str) -> Result<Document, TwimlFailure> {
     })
 }
 
+/// The keys of a phone's keypad: `<Record>`'s default `finishOnKey`, and all it may name.
+const ALL_KEYS: &str = "1234567890*#";
+
+/// Twilio's voice verbs the engine accepts and skips (the SDKs' `VoiceResponse` builders
+/// write each of them).
+const UNSIMULATED_VERBS: [&str; 10] = [
+    "Connect", "Echo", "Enqueue", "Leave", "Pay", "Prompt", "Queue", "Refer", "Start", "Stop",
+];
+
 /// Reads attributes with their defaults, collecting schema warnings.
 #[derive(Default)]
 struct Attributes {
@@ -576,17 +602,35 @@ impl Attributes {
             }),
             "Dial" => Verb::Dial(self.dial(element)),
             "Message" | "Sms" => Verb::Message(self.message(element)),
-            other => Verb::NotSimulated {
-                name: other.to_owned(),
-            },
+            other => {
+                // Verb names are case-sensitive ("using <say> instead of <Say> will result in
+                // an error", TwiML Voice: Your Response): a name that is no Twilio verb is
+                // skipped with a warning, one the engine does not model without.
+                if !UNSIMULATED_VERBS.contains(&other) {
+                    self.warnings
+                        .push(format!("<{other}> is not a TwiML voice verb; skipped"));
+                }
+                Verb::NotSimulated {
+                    name: other.to_owned(),
+                }
+            }
         }
     }
 
     fn say(&mut self, element: &Element) -> Say {
-        let text = element.text();
+        let mut spoken = String::new();
+        element.spoken(&mut spoken);
+        // One space between words, none before the punctuation that follows one (the markup
+        // that stood between them is gone).
+        let mut text = String::with_capacity(spoken.len());
+        for word in spoken.split_whitespace() {
+            if !text.is_empty() && !word.starts_with(['.', ',', ';', ':', '!', '?']) {
+                text.push(' ');
+            }
+            text.push_str(word);
+        }
         Say {
-            // SSML's markup goes; its words and spacing stay, collapsed.
-            text: text.split_whitespace().collect::<Vec<_>>().join(" "),
+            text,
             voice: Self::text(element, "voice"),
             language: Self::text(element, "language"),
             loops: self.number(element, "loop", 1),
@@ -633,10 +677,17 @@ impl Attributes {
                 }
             },
         };
-        let num_digits = element
-            .attribute("numDigits")
-            .map(|_| self.number(element, "numDigits", 1))
-            .filter(|n| *n > 0);
+        // No limit unless one is given; a value Twilio would not take leaves none.
+        let num_digits = match element.attribute("numDigits") {
+            None => None,
+            Some(value) => match value.trim().parse::<u32>() {
+                Ok(n) if n > 0 => Some(n),
+                _ => {
+                    self.warn(element, "numDigits", value, "no limit");
+                    None
+                }
+            },
+        };
         let speech_timeout = element.attribute("speechTimeout").map(|value| {
             if value == "auto" {
                 SpeechTimeout::Auto
@@ -689,9 +740,14 @@ impl Attributes {
             action: Self::text(element, "action"),
             method: self.method(element, "method"),
             timeout_s: self.number(element, "timeout", 5),
-            finish_on_key: element
-                .attribute("finishOnKey")
-                .map_or_else(|| "1234567890*#".to_owned(), str::to_owned),
+            finish_on_key: match element.attribute("finishOnKey") {
+                None => ALL_KEYS.to_owned(),
+                Some(keys) if keys.chars().all(|key| ALL_KEYS.contains(key)) => keys.to_owned(),
+                Some(other) => {
+                    self.warn(element, "finishOnKey", other, ALL_KEYS);
+                    ALL_KEYS.to_owned()
+                }
+            },
             max_length_s: self.number(element, "maxLength", 3600),
             play_beep: self.flag(element, "playBeep", true),
             trim,
@@ -758,12 +814,33 @@ impl Attributes {
             timeout_s: self.number(element, "timeout", 30),
             caller_id: Self::text(element, "callerId"),
             time_limit_s: self.number(element, "timeLimit", 14400),
-            record: Self::text(element, "record").unwrap_or_else(|| "do-not-record".into()),
+            record: self.dial_record(element),
             hangup_on_star: self.flag(element, "hangupOnStar", false),
             answer_on_bridge: self.flag(element, "answerOnBridge", false),
             ring_tone: Self::text(element, "ringTone"),
             recording_status_callback: Self::text(element, "recordingStatusCallback"),
             recording_status_callback_method: self.method(element, "recordingStatusCallbackMethod"),
+        }
+    }
+
+    /// `<Dial record>`: one of Twilio's five values. The older docs' `true` and `false` are
+    /// taken as the recording from answer, and none.
+    fn dial_record(&mut self, element: &Element) -> String {
+        const VALUES: [&str; 5] = [
+            "do-not-record",
+            "record-from-answer",
+            "record-from-ringing",
+            "record-from-answer-dual",
+            "record-from-ringing-dual",
+        ];
+        match element.attribute("record").map(str::trim) {
+            None | Some("false") => "do-not-record".into(),
+            Some("true") => "record-from-answer".into(),
+            Some(value) if VALUES.contains(&value) => value.into(),
+            Some(other) => {
+                self.warn(element, "record", other, "do-not-record");
+                "do-not-record".into()
+            }
         }
     }
 
@@ -1116,6 +1193,158 @@ mod tests {
             panic!("{said:?}")
         };
         assert_eq!(say.text, "Your code is 1234. World Wide Web thanks");
+    }
+
+    #[test]
+    fn ssml_as_the_sdk_builders_write_it_reads_word_by_word() {
+        // twilio-python's `Say` with one of each SSML child, as the <Say> docs show its output:
+        // every child is written right after the last, with no space.
+        let said = verbs(
+            r#"<?xml version="1.0" encoding="UTF-8"?><Response><Say voice="Polly.Joanna" language="en-US">Hi<break strength="x-weak" time="100ms"/><emphasis level="moderate">Words to emphasize</emphasis><p>Words to speak</p>aaaaaa<phoneme alphabet="x-sampa" ph="pI'kA:n">Words to speak</phoneme>bbbbbbb<prosody pitch="-10%" rate="85%" volume="-6dB">Words to speak</prosody><s>Words to speak</s><say-as format="mdy" interpret-as="spell-out">Words to speak</say-as><sub alias="alias">Words to be substituted</sub><w>Words to speak</w><lang xml:lang="fr-FR">Bonjour</lang><amazon:effect name="whispered">secret</amazon:effect></Say></Response>"#,
+        );
+        let Verb::Say(say) = &said[0] else {
+            panic!("{said:?}")
+        };
+        assert_eq!(
+            say.text,
+            "Hi Words to emphasize Words to speak aaaaaa Words to speak bbbbbbb Words to speak \
+             Words to speak Words to speak alias Words to speak Bonjour secret"
+        );
+        assert_eq!(
+            (say.voice.as_deref(), say.language.as_deref()),
+            (Some("Polly.Joanna"), Some("en-US"))
+        );
+        // A `<sub>` without an alias speaks its text; CDATA and comments are read as XML.
+        let plain = verbs(
+            "<Response><!-- greeting --><Say><sub>ACME</sub> <![CDATA[Tom & Jerry <3]]> &#x263A;</Say></Response>",
+        );
+        assert!(
+            matches!(&plain[..], [Verb::Say(say)] if say.text == "ACME Tom & Jerry <3 \u{263A}")
+        );
+    }
+
+    #[test]
+    fn every_sdk_writes_an_empty_verb_its_own_way() {
+        // Python `<Hangup />`, Node and Java `<Hangup/>`, Go's encoding/xml `<Hangup></Hangup>`.
+        for hangup in ["<Hangup />", "<Hangup/>", "<Hangup></Hangup>"] {
+            let document = parse(&format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Say>Hi</Say>{hangup}</Response>\n"
+            ))
+            .unwrap();
+            assert_eq!(document.verbs.len(), 2, "{hangup}");
+            assert_eq!(document.verbs[1], Verb::Hangup);
+            assert!(document.warnings.is_empty());
+        }
+    }
+
+    #[test]
+    fn an_sdk_built_document_with_every_attribute_in_camel_case() {
+        let document = parse(
+            r##"<?xml version="1.0" encoding="UTF-8"?><Response><Gather action="/menu" actionOnEmptyResult="true" finishOnKey="" hints="sales" input="speech" language="en-GB" method="GET" numDigits="1" partialResultCallback="/partial" partialResultCallbackMethod="GET" speechTimeout="3" timeout="7" bargeIn="true" speechModel="phone_call" enhanced="true"><Say>Press or say</Say></Gather><Record action="/voicemail" finishOnKey="*" maxLength="30" method="GET" playBeep="true" recordingStatusCallback="/rec" recordingStatusCallbackEvent="in-progress completed absent" recordingStatusCallbackMethod="GET" timeout="3" transcribe="true" transcribeCallback="/transcript" trim="trim-silence"/><Dial action="/after" answerOnBridge="true" callerId="+15550001111" hangupOnStar="false" method="GET" record="record-from-answer-dual" recordingStatusCallback="/dialrec" recordingStatusCallbackMethod="GET" ringTone="uk" timeLimit="600" timeout="20" sequential="true"><Number method="GET" sendDigits="wwww1928" statusCallback="/leg" statusCallbackEvent="initiated ringing answered completed" statusCallbackMethod="GET" url="/whisper" machineDetection="Enable">+15557770001</Number><Client statusCallback="/client" statusCallbackEvent="ringing"><Identity>alice</Identity><Parameter name="Role" value="agent"/></Client><Sip password="secret" username="admin" url="/sipwhisper">sip:agent@example.com</Sip><Queue>support</Queue><Application><ApplicationSid>AP00000000000000000000000000000000</ApplicationSid></Application></Dial><Reject reason="rejected"><Parameter name="a" value="b"/></Reject></Response>"##,
+        )
+        .unwrap();
+        assert!(document.warnings.is_empty(), "{:?}", document.warnings);
+        let [
+            Verb::Gather(gather),
+            Verb::Record(record),
+            Verb::Dial(dial),
+            Verb::Reject(reject),
+        ] = &document.verbs[..]
+        else {
+            panic!("{:?}", document.verbs)
+        };
+        assert!(gather.input.speech && !gather.input.dtmf);
+        assert_eq!(gather.finish_on_key, None);
+        assert_eq!(gather.num_digits, Some(1));
+        assert_eq!(gather.timeout_s, 7);
+        assert_eq!(gather.speech_timeout, Some(SpeechTimeout::Seconds(3)));
+        assert!(gather.action_on_empty_result);
+        assert_eq!(gather.hints.as_deref(), Some("sales"));
+        assert_eq!(gather.language.as_deref(), Some("en-GB"));
+        assert_eq!(gather.partial_result_callback.as_deref(), Some("/partial"));
+        assert_eq!(gather.partial_result_callback_method, HttpMethod::Get);
+
+        assert_eq!(record.action.as_deref(), Some("/voicemail"));
+        assert_eq!(record.method, HttpMethod::Get);
+        assert_eq!((record.timeout_s, record.max_length_s), (3, 30));
+        assert_eq!(record.finish_on_key, "*");
+        assert!(record.play_beep && record.transcribe);
+        assert_eq!(record.trim, "trim-silence");
+        assert_eq!(record.recording_status_callback.as_deref(), Some("/rec"));
+        assert_eq!(record.recording_status_callback_method, HttpMethod::Get);
+        assert_eq!(
+            record.recording_status_callback_event,
+            ["in-progress", "completed", "absent"]
+        );
+        assert_eq!(record.transcribe_callback.as_deref(), Some("/transcript"));
+
+        assert_eq!(dial.action.as_deref(), Some("/after"));
+        assert_eq!(dial.method, HttpMethod::Get);
+        assert!(dial.answer_on_bridge && !dial.hangup_on_star);
+        assert_eq!(dial.caller_id.as_deref(), Some("+15550001111"));
+        assert_eq!(dial.record, "record-from-answer-dual");
+        assert_eq!(dial.recording_status_callback.as_deref(), Some("/dialrec"));
+        assert_eq!(dial.recording_status_callback_method, HttpMethod::Get);
+        assert_eq!(dial.ring_tone.as_deref(), Some("uk"));
+        assert_eq!((dial.timeout_s, dial.time_limit_s), (20, 600));
+        let [
+            DialTarget::Number(number),
+            DialTarget::Client(client),
+            DialTarget::Sip(sip),
+            DialTarget::NotSimulated { name: queue },
+            DialTarget::NotSimulated { name: application },
+        ] = &dial.targets[..]
+        else {
+            panic!("{:?}", dial.targets)
+        };
+        assert_eq!(number.address, "+15557770001");
+        assert_eq!(number.send_digits.as_deref(), Some("wwww1928"));
+        assert_eq!(number.url.as_deref(), Some("/whisper"));
+        assert_eq!(number.method, HttpMethod::Get);
+        assert_eq!(number.status_callback.as_deref(), Some("/leg"));
+        assert_eq!(number.status_callback_method, HttpMethod::Get);
+        assert_eq!(
+            number.status_callback_event,
+            ["initiated", "ringing", "answered", "completed"]
+        );
+        assert_eq!(client.address, "client:alice");
+        assert_eq!(client.status_callback_event, ["ringing"]);
+        assert_eq!(sip.address, "sip:agent@example.com");
+        assert_eq!(sip.url.as_deref(), Some("/sipwhisper"));
+        assert_eq!(
+            (queue.as_str(), application.as_str()),
+            ("Queue", "Application")
+        );
+        assert_eq!(reject.reason, "rejected");
+    }
+
+    #[test]
+    fn unknown_names_and_values_are_warned_about_and_skipped() {
+        let document = parse(
+            r#"<Response><say>lower case</say><Gather numDigits="none"/><Record finishOnKey="5x"/><Dial record="always">+15550001111</Dial><Enqueue>support</Enqueue><Stop><Stream name="s"/></Stop></Response>"#,
+        )
+        .unwrap();
+        assert!(matches!(&document.verbs[0], Verb::NotSimulated { name } if name == "say"));
+        let Verb::Gather(gather) = &document.verbs[1] else {
+            panic!()
+        };
+        assert_eq!(gather.num_digits, None);
+        let Verb::Record(record) = &document.verbs[2] else {
+            panic!()
+        };
+        assert_eq!(record.finish_on_key, "1234567890*#");
+        let Verb::Dial(dial) = &document.verbs[3] else {
+            panic!()
+        };
+        assert_eq!(dial.record, "do-not-record");
+        assert!(matches!(&document.verbs[4], Verb::NotSimulated { name } if name == "Enqueue"));
+        assert!(matches!(&document.verbs[5], Verb::NotSimulated { name } if name == "Stop"));
+        // Four warnings: <say>, numDigits, finishOnKey, record. Twilio's own unmodelled verbs
+        // are accepted without one.
+        assert_eq!(document.warnings.len(), 4, "{:?}", document.warnings);
+        assert!(document.warnings[0].contains("<say>"));
+        let legacy = verbs(r#"<Response><Dial record="true">+15550001111</Dial></Response>"#);
+        assert!(matches!(&legacy[0], Verb::Dial(dial) if dial.record == "record-from-answer"));
     }
 
     #[test]
