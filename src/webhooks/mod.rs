@@ -47,7 +47,8 @@ impl WebhookClient {
             .build()?;
         Ok(WebhookClient {
             http,
-            recordings_base: "http://127.0.0.1:3000".into(),
+            // The seed's port on loopback, until the server names its own address.
+            recordings_base: "http://127.0.0.1:8080".into(),
         })
     }
 
