@@ -1224,6 +1224,22 @@ mod tests {
     }
 
     #[test]
+    fn templates_with_whitespace_comments_and_namespaces() {
+        let document = parse(
+            "\u{feff}<?xml version=\"1.0\"?>\n<!-- IVR menu -->\n<Response xmlns=\"http://www.twilio.com/2010/TwiML\">\n  <!-- greet -->\n  <Say>\n    Hello   there\n  </Say>\n\n  <Pause/>\n</Response>\n<!-- end -->\n",
+        )
+        .unwrap();
+        assert_eq!(document.verbs.len(), 2);
+        assert!(matches!(&document.verbs[0], Verb::Say(say) if say.text == "Hello there"));
+        assert_eq!(document.verbs[1], Verb::Pause(Pause { length_s: 1 }));
+        // An entity XML does not define is not XML: Twilio's parser stops there too.
+        assert_eq!(
+            parse("<Response><Say>a&nbsp;b</Say></Response>").map_err(|f| f.code),
+            Err(12100)
+        );
+    }
+
+    #[test]
     fn every_sdk_writes_an_empty_verb_its_own_way() {
         // Python `<Hangup />`, Node and Java `<Hangup/>`, Go's encoding/xml `<Hangup></Hangup>`.
         for hangup in ["<Hangup />", "<Hangup/>", "<Hangup></Hangup>"] {
