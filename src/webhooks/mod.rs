@@ -408,3 +408,228 @@ fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
     }
     cause.to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use axum::Router;
+    use axum::extract::{OriginalUri, State};
+    use axum::http::{HeaderMap, Method};
+    use axum::routing::any;
+
+    use super::*;
+    use crate::core::outbox::{VerbResult, VoiceRequest};
+    use crate::core::tenants::{AccountStatus, WhatsAppIdentity};
+    use crate::core::voice::{Call, CallApp, CallDirection, CallStatus, Verb};
+
+    /// What the app was asked: method, path with query, signature header, body.
+    type Asked = Arc<Mutex<Vec<(Method, String, String, String)>>>;
+
+    /// An app on a free port answering by path: TwiML, audio, text, JSON, a 404.
+    async fn app() -> (String, Asked) {
+        async fn answer(
+            State(asked): State<Asked>,
+            method: Method,
+            OriginalUri(uri): OriginalUri,
+            headers: HeaderMap,
+            body: String,
+        ) -> axum::response::Response {
+            use axum::response::IntoResponse;
+            let signature = headers
+                .get("X-Twilio-Signature")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            asked
+                .lock()
+                .unwrap()
+                .push((method, uri.to_string(), signature, body));
+            let (status, content_type, body): (u16, &str, &[u8]) = match uri.path() {
+                "/twiml" => (200, "text/xml", b"<Response><Say>Hi</Say></Response>"),
+                "/broken" => (200, "application/xml", b"<Response><Say>Hi</Response>"),
+                "/audio" => (200, "audio/mpeg", b"ID3\x04\x00\xff\xfe"),
+                "/text" => (200, "text/plain; charset=utf-8", b"Your code is 1 2 3 4"),
+                "/json" => (200, "application/json", b"{}"),
+                _ => (404, "text/html", b"<h1>Not Found</h1>"),
+            };
+            (
+                axum::http::StatusCode::from_u16(status).unwrap(),
+                [("content-type", content_type)],
+                body.to_vec(),
+            )
+                .into_response()
+        }
+        let asked = Asked::default();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let router = Router::new()
+            .fallback(any(answer))
+            .with_state(Arc::clone(&asked));
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        (base, asked)
+    }
+
+    fn account() -> Account {
+        Account {
+            sid: "AC00000000000000000000000000000000".into(),
+            auth_token: "12345".into(),
+            friendly_name: "test".into(),
+            owner_account_sid: None,
+            status: AccountStatus::Active,
+            created_at: 0,
+            updated_at: 0,
+            whatsapp: WhatsAppIdentity::generate(),
+        }
+    }
+
+    fn fetch(url: String, method: HttpMethod) -> Delivery {
+        let call = Call {
+            sid: "CA00000000000000000000000000000001".into(),
+            account_sid: "AC00000000000000000000000000000000".into(),
+            parent_call_sid: None,
+            direction: CallDirection::Inbound,
+            from: "+15557654321".into(),
+            to: "+15550101010".into(),
+            status: CallStatus::Ringing,
+            answered_by: None,
+            caller_name: None,
+            forwarded_from: None,
+            phone_number_sid: None,
+            created_at: 0,
+            updated_at: 0,
+            start_time: None,
+            end_time: None,
+            duration_s: None,
+            app: CallApp::Bridged,
+            status_callback: None,
+            timeout_s: 60,
+            machine_detection: None,
+            record: false,
+            recording_status_callback: None,
+            send_digits: None,
+            error_code: None,
+        };
+        Delivery {
+            idempotency_token: "token".into(),
+            resource_sid: call.sid.clone(),
+            status: "ringing".into(),
+            url,
+            method,
+            notice: Notice::VoiceRequest(Box::new(VoiceRequest {
+                call,
+                result: VerbResult::Gathered {
+                    digits: Some("1".into()),
+                    finished_on_key: None,
+                    speech: None,
+                },
+                at: 0,
+            })),
+            to: None,
+            from: None,
+            target: None,
+            attempt: 1,
+            max_attempts: 1,
+            retry_delay_ms: 0,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_twiml_fetch_is_signed_like_every_twilio_webhook_and_read_by_its_answer() {
+        let (base, asked) = app().await;
+        let client = WebhookClient::new(Duration::from_secs(5)).unwrap();
+        let account = account();
+
+        let url = format!("{base}/twiml?menu=main");
+        let (sent, document) = client
+            .fetch_twiml(&fetch(url.clone(), HttpMethod::Post), &account)
+            .await;
+        let document = document.unwrap();
+        assert!(matches!(&document.verbs[..], [Verb::Say(say)] if say.text == "Hi"));
+        assert_eq!(
+            (sent.url.as_str(), sent.response_status),
+            (url.as_str(), Some(200))
+        );
+        assert!(sent.request_body.contains("Digits=1"));
+        assert_eq!(
+            sent.response_body.as_deref(),
+            Some("<Response><Say>Hi</Say></Response>")
+        );
+        {
+            let asked = asked.lock().unwrap();
+            let (method, _, signature, body) = &asked[0];
+            assert_eq!(method, Method::POST);
+            let params = decode_form(body);
+            assert_eq!(signature, &signature::twilio("12345", &url, &params));
+        }
+
+        // A GET carries the parameters in the query, and signs the URL alone.
+        let (sent, document) = client
+            .fetch_twiml(&fetch(format!("{base}/twiml"), HttpMethod::Get), &account)
+            .await;
+        assert!(document.is_ok());
+        assert!(sent.url.starts_with(&format!("{base}/twiml?")));
+        assert!(
+            sent.url
+                .contains("CallSid=CA00000000000000000000000000000001")
+        );
+        assert!(sent.request_body.is_empty());
+        {
+            let asked = asked.lock().unwrap();
+            let (method, path, signature, _) = &asked[1];
+            assert_eq!(method, Method::GET);
+            assert!(sent.url.ends_with(path.as_str()));
+            assert_eq!(signature, &signature::twilio("12345", &sent.url, &[]));
+        }
+
+        let code = |outcome: Result<Document, TwimlFailure>| outcome.map_err(|f| f.code);
+        let audio = format!("{base}/audio");
+        let (_, played) = client
+            .fetch_twiml(&fetch(audio.clone(), HttpMethod::Post), &account)
+            .await;
+        assert!(
+            matches!(&played.unwrap().verbs[..], [Verb::Play(play)] if play.url.as_deref() == Some(audio.as_str()))
+        );
+        let (_, said) = client
+            .fetch_twiml(&fetch(format!("{base}/text"), HttpMethod::Post), &account)
+            .await;
+        assert!(
+            matches!(&said.unwrap().verbs[..], [Verb::Say(say)] if say.text == "Your code is 1 2 3 4")
+        );
+        let (_, broken) = client
+            .fetch_twiml(&fetch(format!("{base}/broken"), HttpMethod::Post), &account)
+            .await;
+        assert_eq!(code(broken), Err(12100));
+        let (_, json) = client
+            .fetch_twiml(&fetch(format!("{base}/json"), HttpMethod::Post), &account)
+            .await;
+        assert_eq!(code(json), Err(12300));
+        let (sent, missing) = client
+            .fetch_twiml(&fetch(format!("{base}/gone"), HttpMethod::Post), &account)
+            .await;
+        assert_eq!(sent.response_status, Some(404));
+        let failure = missing.unwrap_err();
+        assert_eq!(failure.code, 11200);
+        assert!(failure.message.contains("404"), "{}", failure.message);
+
+        // Nobody listening: 11200 saying why, and the record of the attempt.
+        let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let nowhere = format!("http://{}/voice", closed.local_addr().unwrap());
+        drop(closed);
+        let (sent, refused) = client
+            .fetch_twiml(&fetch(nowhere.clone(), HttpMethod::Post), &account)
+            .await;
+        assert_eq!(
+            (sent.url.as_str(), sent.response_status),
+            (nowhere.as_str(), None)
+        );
+        assert!(sent.error.is_some() && !sent.request_body.is_empty());
+        let failure = refused.unwrap_err();
+        assert_eq!(failure.code, 11200);
+        assert!(
+            failure.message.contains("could not connect"),
+            "{}",
+            failure.message
+        );
+    }
+}
