@@ -187,7 +187,17 @@ impl WebhookClient {
         };
         let params = voice::voice_request(voice_request, &self.recordings_base);
         let (url, body, request) = self.twilio_request(delivery, &params, &account.auth_token);
-        let (sent, answer) = self.exchange(url, body, request).await;
+        let (mut sent, answer) = self.exchange(url, body, request).await;
+        if let Some(AppAnswer {
+            content_type: Some(content_type),
+            body,
+            ..
+        }) = &answer
+            && content_type.starts_with("audio/")
+        {
+            // The record says what came rather than holding the start of a binary file.
+            sent.response_body = Some(format!("({} bytes of {content_type})", body.len()));
+        }
         let document = match &answer {
             Some(answer) => voice::read_answer(
                 &delivery.url,
@@ -584,9 +594,13 @@ mod tests {
 
         let code = |outcome: Result<Document, TwimlFailure>| outcome.map_err(|f| f.code);
         let audio = format!("{base}/audio");
-        let (_, played) = client
+        let (sent, played) = client
             .fetch_twiml(&fetch(audio.clone(), HttpMethod::Post), &account)
             .await;
+        assert_eq!(
+            sent.response_body.as_deref(),
+            Some("(7 bytes of audio/mpeg)")
+        );
         assert!(
             matches!(&played.unwrap().verbs[..], [Verb::Play(play)] if play.url.as_deref() == Some(audio.as_str()))
         );

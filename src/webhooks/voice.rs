@@ -297,7 +297,9 @@ const PLAYABLE_AUDIO: [&str; 10] = [
     "audio/ulaw",
 ];
 
-/// Twilio's 11200: the TwiML URL could not be fetched (refused, timed out, not a success).
+/// Twilio's 11200, "HTTP retrieval failure" (twilio.com/docs/api/errors/11200): the TwiML URL
+/// could not be fetched — refused, timed out, or answered with an error. Redirects are no
+/// failure: Twilio follows them "just like a normal web browser", and so does the client.
 pub fn retrieval_failure(why: &str) -> TwimlFailure {
     TwimlFailure {
         code: 11200,
