@@ -1,9 +1,11 @@
 //! Voice on the wire: the voice webhooks' parameters (TwiML requests, call status and
-//! recording status callbacks) and voice TwiML read into the engine's verbs.
+//! recording status callbacks), and an app's answer to a TwiML request — TwiML, audio or text,
+//! as Twilio takes each — read into the engine's verbs.
 //!
 //! Attribute names, defaults and allowed values follow Twilio's TwiML docs and the official
-//! SDKs' `VoiceResponse` builders (twilio-python's `twiml/voice_response.py`, twilio-node's
-//! `VoiceResponse`): camelCase attributes, verbs in PascalCase. A value Twilio would reject
+//! SDKs' `VoiceResponse` builders (twilio-python's `twiml/voice_response.py`, twilio-node's,
+//! -java's and -go's, whose outputs differ only in how they close an empty element): camelCase
+//! attributes, verbs in PascalCase, SSML in lower case. A value Twilio would reject
 //! falls back to the default with a schema warning (12200), as Twilio logs and goes on.
 
 use quick_xml::escape::resolve_predefined_entity;
