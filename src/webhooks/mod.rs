@@ -47,7 +47,8 @@ impl WebhookClient {
             .build()?;
         Ok(WebhookClient {
             http,
-            recordings_base: "http://127.0.0.1:3000".into(),
+            // The seed's port on loopback, until the server names its own address.
+            recordings_base: "http://127.0.0.1:8080".into(),
         })
     }
 
@@ -186,76 +187,27 @@ impl WebhookClient {
         };
         let params = voice::voice_request(voice_request, &self.recordings_base);
         let (url, body, request) = self.twilio_request(delivery, &params, &account.auth_token);
-        let started = Instant::now();
-        let answer = async {
-            let response = request.send().await?;
-            let status = response.status().as_u16();
-            let content_type = response
-                .headers()
-                .get(reqwest::header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned);
-            let bytes = response.bytes().await?;
-            Ok::<_, reqwest::Error>((status, content_type, bytes))
+        let (mut sent, answer) = self.exchange(url, body, request).await;
+        if let Some(AppAnswer {
+            content_type: Some(content_type),
+            body,
+            ..
+        }) = &answer
+            && content_type.starts_with("audio/")
+        {
+            // The record says what came rather than holding the start of a binary file.
+            sent.response_body = Some(format!("({} bytes of {content_type})", body.len()));
         }
-        .await;
-        let latency_ms = started.elapsed().as_millis() as u64;
-        let (status, content_type, bytes) = match answer {
-            Ok(answer) => answer,
-            Err(error) => {
-                let failure = TwimlFailure {
-                    code: 11200,
-                    message: format!("HTTP retrieval failure: {}", describe(&error)),
-                };
-                let sent = Sent {
-                    url,
-                    request_body: body,
-                    error: Some(describe(&error)),
-                    timed_out: error.is_timeout(),
-                    latency_ms,
-                    ..Sent::default()
-                };
-                return (sent, Err(failure));
-            }
-        };
-        let text = String::from_utf8_lossy(&bytes).into_owned();
-        let sent = Sent {
-            url,
-            request_body: body,
-            response_status: Some(status),
-            response_body: Some(text.chars().take(KEPT_RESPONSE_BYTES).collect()),
-            error: None,
-            timed_out: false,
-            latency_ms,
-        };
-        // Twilio's 11200 covers every answer that is not a success, the app's 4xx and 5xx.
-        if !(200..300).contains(&status) {
-            let failure = TwimlFailure {
-                code: 11200,
-                message: format!("HTTP retrieval failure: the app answered {status}"),
-            };
-            return (sent, Err(failure));
-        }
-        let document = match voice::classify(content_type.as_deref()) {
-            voice::Answer::Twiml => voice::parse(&text),
-            // An audio answer is played to the caller, as Twilio does.
-            voice::Answer::Audio => Ok(Document {
-                verbs: vec![crate::core::voice::Verb::Play(
-                    crate::core::voice::twiml::Play {
-                        url: Some(delivery.url.clone()),
-                        loops: 1,
-                        digits: None,
-                    },
-                )],
-                warnings: Vec::new(),
-            }),
-            voice::Answer::Unsupported => Err(TwimlFailure {
-                code: 12300,
-                message: format!(
-                    "Invalid Content-Type: {}",
-                    content_type.as_deref().unwrap_or("none")
-                ),
-            }),
+        let document = match &answer {
+            Some(answer) => voice::read_answer(
+                &delivery.url,
+                answer.status,
+                answer.content_type.as_deref(),
+                &answer.body,
+            ),
+            None => Err(voice::retrieval_failure(
+                sent.error.as_deref().unwrap_or("no answer"),
+            )),
         };
         (sent, document)
     }
@@ -353,42 +305,70 @@ impl WebhookClient {
         request_body: String,
         request: reqwest::RequestBuilder,
     ) -> Sent {
+        self.exchange(url, request_body, request).await.0
+    }
+
+    /// Send a request: the record of the attempt (the answer cut to what is kept), and the
+    /// app's whole answer when one came, for a caller that reads it (a TwiML fetch).
+    async fn exchange(
+        &self,
+        url: String,
+        request_body: String,
+        request: reqwest::RequestBuilder,
+    ) -> (Sent, Option<AppAnswer>) {
         let started = Instant::now();
-        let outcome = match request.send().await {
-            Ok(response) => {
-                let status = response.status().as_u16();
-                match response.bytes().await {
-                    Ok(bytes) => Ok((status, bytes)),
-                    Err(e) => Err(e),
-                }
-            }
-            Err(e) => Err(e),
-        };
+        let outcome = async {
+            let response = request.send().await?;
+            let status = response.status().as_u16();
+            let content_type = response
+                .headers()
+                .get(reqwest::header::CONTENT_TYPE)
+                .and_then(|value| value.to_str().ok())
+                .map(str::to_owned);
+            let body = Vec::from(response.bytes().await?);
+            Ok::<_, reqwest::Error>(AppAnswer {
+                status,
+                content_type,
+                body,
+            })
+        }
+        .await;
         let latency_ms = started.elapsed().as_millis() as u64;
         match outcome {
-            Ok((status, bytes)) => Sent {
-                url,
-                request_body,
-                response_status: Some(status),
-                response_body: Some(
-                    String::from_utf8_lossy(&bytes[..bytes.len().min(KEPT_RESPONSE_BYTES)])
-                        .into_owned(),
-                ),
-                error: None,
-                timed_out: false,
-                latency_ms,
-            },
-            Err(error) => Sent {
-                url,
-                request_body,
-                response_status: None,
-                response_body: None,
-                error: Some(describe(&error)),
-                timed_out: error.is_timeout(),
-                latency_ms,
-            },
+            Ok(answer) => {
+                let kept = &answer.body[..answer.body.len().min(KEPT_RESPONSE_BYTES)];
+                let sent = Sent {
+                    url,
+                    request_body,
+                    response_status: Some(answer.status),
+                    response_body: Some(String::from_utf8_lossy(kept).into_owned()),
+                    error: None,
+                    timed_out: false,
+                    latency_ms,
+                };
+                (sent, Some(answer))
+            }
+            Err(error) => {
+                let sent = Sent {
+                    url,
+                    request_body,
+                    response_status: None,
+                    response_body: None,
+                    error: Some(describe(&error)),
+                    timed_out: error.is_timeout(),
+                    latency_ms,
+                };
+                (sent, None)
+            }
         }
     }
+}
+
+/// What an app answered, whole.
+struct AppAnswer {
+    status: u16,
+    content_type: Option<String>,
+    body: Vec<u8>,
 }
 
 impl Courier for WebhookClient {
@@ -437,4 +417,233 @@ fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
         cause = next;
     }
     cause.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use axum::Router;
+    use axum::extract::{OriginalUri, State};
+    use axum::http::{HeaderMap, Method};
+    use axum::routing::any;
+
+    use super::*;
+    use crate::core::outbox::{VerbResult, VoiceRequest};
+    use crate::core::tenants::{AccountStatus, WhatsAppIdentity};
+    use crate::core::voice::{Call, CallApp, CallDirection, CallStatus, Verb};
+
+    /// What the app was asked: method, path with query, signature header, body.
+    type Asked = Arc<Mutex<Vec<(Method, String, String, String)>>>;
+
+    /// An app on a free port answering by path: TwiML, audio, text, JSON, a 404.
+    async fn app() -> (String, Asked) {
+        async fn answer(
+            State(asked): State<Asked>,
+            method: Method,
+            OriginalUri(uri): OriginalUri,
+            headers: HeaderMap,
+            body: String,
+        ) -> axum::response::Response {
+            use axum::response::IntoResponse;
+            let signature = headers
+                .get("X-Twilio-Signature")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            asked
+                .lock()
+                .unwrap()
+                .push((method, uri.to_string(), signature, body));
+            let (status, content_type, body): (u16, &str, &[u8]) = match uri.path() {
+                "/twiml" => (200, "text/xml", b"<Response><Say>Hi</Say></Response>"),
+                "/broken" => (200, "application/xml", b"<Response><Say>Hi</Response>"),
+                "/audio" => (200, "audio/mpeg", b"ID3\x04\x00\xff\xfe"),
+                "/text" => (200, "text/plain; charset=utf-8", b"Your code is 1 2 3 4"),
+                "/json" => (200, "application/json", b"{}"),
+                _ => (404, "text/html", b"<h1>Not Found</h1>"),
+            };
+            (
+                axum::http::StatusCode::from_u16(status).unwrap(),
+                [("content-type", content_type)],
+                body.to_vec(),
+            )
+                .into_response()
+        }
+        let asked = Asked::default();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let router = Router::new()
+            .fallback(any(answer))
+            .with_state(Arc::clone(&asked));
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        (base, asked)
+    }
+
+    fn account() -> Account {
+        Account {
+            sid: "AC00000000000000000000000000000000".into(),
+            auth_token: "12345".into(),
+            friendly_name: "test".into(),
+            owner_account_sid: None,
+            status: AccountStatus::Active,
+            created_at: 0,
+            updated_at: 0,
+            whatsapp: WhatsAppIdentity::generate(),
+        }
+    }
+
+    fn fetch(url: String, method: HttpMethod) -> Delivery {
+        let call = Call {
+            sid: "CA00000000000000000000000000000001".into(),
+            account_sid: "AC00000000000000000000000000000000".into(),
+            parent_call_sid: None,
+            direction: CallDirection::Inbound,
+            from: "+15557654321".into(),
+            to: "+15550101010".into(),
+            status: CallStatus::Ringing,
+            answered_by: None,
+            caller_name: None,
+            forwarded_from: None,
+            phone_number_sid: None,
+            created_at: 0,
+            updated_at: 0,
+            start_time: None,
+            end_time: None,
+            duration_s: None,
+            app: CallApp::Bridged,
+            status_callback: None,
+            timeout_s: 60,
+            machine_detection: None,
+            record: false,
+            recording_status_callback: None,
+            send_digits: None,
+            error_code: None,
+        };
+        Delivery {
+            idempotency_token: "token".into(),
+            resource_sid: call.sid.clone(),
+            status: "ringing".into(),
+            url,
+            method,
+            notice: Notice::VoiceRequest(Box::new(VoiceRequest {
+                call,
+                result: VerbResult::Gathered {
+                    digits: Some("1".into()),
+                    finished_on_key: None,
+                    speech: None,
+                },
+                at: 0,
+            })),
+            to: None,
+            from: None,
+            target: None,
+            attempt: 1,
+            max_attempts: 1,
+            retry_delay_ms: 0,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_twiml_fetch_is_signed_like_every_twilio_webhook_and_read_by_its_answer() {
+        let (base, asked) = app().await;
+        let client = WebhookClient::new(Duration::from_secs(5)).unwrap();
+        let account = account();
+
+        let url = format!("{base}/twiml?menu=main");
+        let (sent, document) = client
+            .fetch_twiml(&fetch(url.clone(), HttpMethod::Post), &account)
+            .await;
+        let document = document.unwrap();
+        assert!(matches!(&document.verbs[..], [Verb::Say(say)] if say.text == "Hi"));
+        assert_eq!(
+            (sent.url.as_str(), sent.response_status),
+            (url.as_str(), Some(200))
+        );
+        assert!(sent.request_body.contains("Digits=1"));
+        assert_eq!(
+            sent.response_body.as_deref(),
+            Some("<Response><Say>Hi</Say></Response>")
+        );
+        {
+            let asked = asked.lock().unwrap();
+            let (method, _, signature, body) = &asked[0];
+            assert_eq!(method, Method::POST);
+            let params = decode_form(body);
+            assert_eq!(signature, &signature::twilio("12345", &url, &params));
+        }
+
+        // A GET carries the parameters in the query, and signs the URL alone.
+        let (sent, document) = client
+            .fetch_twiml(&fetch(format!("{base}/twiml"), HttpMethod::Get), &account)
+            .await;
+        assert!(document.is_ok());
+        assert!(sent.url.starts_with(&format!("{base}/twiml?")));
+        assert!(
+            sent.url
+                .contains("CallSid=CA00000000000000000000000000000001")
+        );
+        assert!(sent.request_body.is_empty());
+        {
+            let asked = asked.lock().unwrap();
+            let (method, path, signature, _) = &asked[1];
+            assert_eq!(method, Method::GET);
+            assert!(sent.url.ends_with(path.as_str()));
+            assert_eq!(signature, &signature::twilio("12345", &sent.url, &[]));
+        }
+
+        let code = |outcome: Result<Document, TwimlFailure>| outcome.map_err(|f| f.code);
+        let audio = format!("{base}/audio");
+        let (sent, played) = client
+            .fetch_twiml(&fetch(audio.clone(), HttpMethod::Post), &account)
+            .await;
+        assert_eq!(
+            sent.response_body.as_deref(),
+            Some("(7 bytes of audio/mpeg)")
+        );
+        assert!(
+            matches!(&played.unwrap().verbs[..], [Verb::Play(play)] if play.url.as_deref() == Some(audio.as_str()))
+        );
+        let (_, said) = client
+            .fetch_twiml(&fetch(format!("{base}/text"), HttpMethod::Post), &account)
+            .await;
+        assert!(
+            matches!(&said.unwrap().verbs[..], [Verb::Say(say)] if say.text == "Your code is 1 2 3 4")
+        );
+        let (_, broken) = client
+            .fetch_twiml(&fetch(format!("{base}/broken"), HttpMethod::Post), &account)
+            .await;
+        assert_eq!(code(broken), Err(12100));
+        let (_, json) = client
+            .fetch_twiml(&fetch(format!("{base}/json"), HttpMethod::Post), &account)
+            .await;
+        assert_eq!(code(json), Err(12300));
+        let (sent, missing) = client
+            .fetch_twiml(&fetch(format!("{base}/gone"), HttpMethod::Post), &account)
+            .await;
+        assert_eq!(sent.response_status, Some(404));
+        let failure = missing.unwrap_err();
+        assert_eq!(failure.code, 11200);
+        assert!(failure.message.contains("404"), "{}", failure.message);
+
+        // Nobody listening: 11200 saying why, and the record of the attempt.
+        let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let nowhere = format!("http://{}/voice", closed.local_addr().unwrap());
+        drop(closed);
+        let (sent, refused) = client
+            .fetch_twiml(&fetch(nowhere.clone(), HttpMethod::Post), &account)
+            .await;
+        assert_eq!(
+            (sent.url.as_str(), sent.response_status),
+            (nowhere.as_str(), None)
+        );
+        assert!(sent.error.is_some() && !sent.request_body.is_empty());
+        let failure = refused.unwrap_err();
+        assert_eq!(failure.code, 11200);
+        assert!(
+            failure.message.contains("could not connect"),
+            "{}",
+            failure.message
+        );
+    }
 }
