@@ -172,7 +172,7 @@ fn decode_new_call(
                 format!("The 'To' number {to} is not a valid phone number."),
             ));
         }
-        if !is_address(from) && !(from.starts_with('+') && accepts(from)) {
+        if !(is_address(from) || from.starts_with('+') && accepts(from)) {
             return Err(TwilioError::bad_request(
                 21212,
                 format!(
@@ -557,7 +557,7 @@ mod tests {
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
                 .collect(),
         );
-        decode_new_call(&params, &Settings::default(), |n| text::is_e164(n))
+        decode_new_call(&params, &Settings::default(), text::is_e164)
     }
 
     const BASE: [(&str, &str); 3] = [

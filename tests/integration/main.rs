@@ -2,6 +2,7 @@
 
 mod architecture;
 mod binary;
+mod calls;
 mod clear;
 mod cli;
 mod control;
