@@ -156,7 +156,7 @@ fn decode_new_call(
     if from.is_empty() {
         return Err(TwilioError::bad_request(
             21213,
-            "No 'From' number is specified",
+            "'From' phone number is required",
         ));
     }
     if url.is_none() && twiml.is_none() && application.is_none() {

@@ -248,7 +248,8 @@ pub async fn delete(
 }
 
 /// List Recordings: `GET /2010-04-01/Accounts/{AccountSid}/Recordings.json`, newest first,
-/// of one call when `CallSid` is given.
+/// of one call when `CallSid` is given. Twilio's `DateCreated` filters (and `ConferenceSid`,
+/// `IncludeSoftDeleted`) are not applied: the core lists recordings by call only.
 pub async fn list(
     State(state): State<Arc<TwilioState>>,
     scope: Scope,

@@ -97,6 +97,17 @@ async fn create_answers_201_with_the_call_as_twilio_writes_it() {
     let (status, fetched) = app.get(&call_path(sid)).await;
     assert_eq!(status, 200);
     assert_eq!(fetched, body);
+
+    // Another tenant neither finds it nor lists it.
+    let other = app.control().await.tenant("other").await;
+    let (id, token) = (&other.account_sid, &other.auth_token);
+    let theirs = format!("/2010-04-01/Accounts/{id}/Calls/{sid}.json");
+    let (status, body) = app.get_as(id, token, &theirs).await;
+    assert_twilio_error(status, &body, 404, 20404);
+    let theirs = format!("/2010-04-01/Accounts/{id}/Calls.json");
+    let (status, body) = app.get_as(id, token, &theirs).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["calls"], json!([]));
     app.stop().await;
 }
 
@@ -582,6 +593,9 @@ async fn a_recorded_call_leaves_a_recording_served_as_silent_wav() {
     }
     let (status, body) = app.get(&format!("{path}.mp3")).await;
     assert_twilio_error(status, &body, 404, 20404);
+    // Credentials are optional on the audio, but checked when they come.
+    let (status, body) = app.get_as(SID, "wrong", &format!("{path}.wav")).await;
+    assert_twilio_error(status, &body, 401, 20003);
 
     // The call's own list writes the call-recording resource.
     let call_recordings = format!("/2010-04-01/Accounts/{SID}/Calls/{call_sid}/Recordings");
