@@ -2,6 +2,7 @@
 
 mod architecture;
 mod binary;
+mod calls;
 mod calls_control;
 mod clear;
 mod cli;
