@@ -423,10 +423,7 @@ fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
 mod tests {
     use std::sync::{Arc, Mutex};
 
-    use axum::Router;
-    use axum::extract::{OriginalUri, State};
-    use axum::http::{HeaderMap, Method};
-    use axum::routing::any;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     use super::*;
     use crate::core::outbox::{VerbResult, VoiceRequest};
@@ -434,49 +431,81 @@ mod tests {
     use crate::core::voice::{Call, CallApp, CallDirection, CallStatus, Verb};
 
     /// What the app was asked: method, path with query, signature header, body.
-    type Asked = Arc<Mutex<Vec<(Method, String, String, String)>>>;
+    type Asked = Arc<Mutex<Vec<(String, String, String, String)>>>;
 
-    /// An app on a free port answering by path: TwiML, audio, text, JSON, a 404.
+    /// An app on a free port answering by path: TwiML, audio, text, JSON, a 404. Plain
+    /// HTTP/1.1 over a socket, one request per connection: this room may not know a server
+    /// framework.
     async fn app() -> (String, Asked) {
-        async fn answer(
-            State(asked): State<Asked>,
-            method: Method,
-            OriginalUri(uri): OriginalUri,
-            headers: HeaderMap,
-            body: String,
-        ) -> axum::response::Response {
-            use axum::response::IntoResponse;
-            let signature = headers
-                .get("X-Twilio-Signature")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default()
-                .to_owned();
-            asked
-                .lock()
-                .unwrap()
-                .push((method, uri.to_string(), signature, body));
-            let (status, content_type, body): (u16, &str, &[u8]) = match uri.path() {
-                "/twiml" => (200, "text/xml", b"<Response><Say>Hi</Say></Response>"),
-                "/broken" => (200, "application/xml", b"<Response><Say>Hi</Response>"),
-                "/audio" => (200, "audio/mpeg", b"ID3\x04\x00\xff\xfe"),
-                "/text" => (200, "text/plain; charset=utf-8", b"Your code is 1 2 3 4"),
-                "/json" => (200, "application/json", b"{}"),
-                _ => (404, "text/html", b"<h1>Not Found</h1>"),
-            };
-            (
-                axum::http::StatusCode::from_u16(status).unwrap(),
-                [("content-type", content_type)],
-                body.to_vec(),
-            )
-                .into_response()
-        }
         let asked = Asked::default();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let router = Router::new()
-            .fallback(any(answer))
-            .with_state(Arc::clone(&asked));
-        tokio::spawn(async move { axum::serve(listener, router).await });
+        let record = Arc::clone(&asked);
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let record = Arc::clone(&record);
+                tokio::spawn(async move {
+                    let mut request = Vec::new();
+                    let mut buffer = [0u8; 4096];
+                    let (head, body) = loop {
+                        let read = socket.read(&mut buffer).await.unwrap_or(0);
+                        if read == 0 {
+                            return;
+                        }
+                        request.extend_from_slice(&buffer[..read]);
+                        let text = String::from_utf8_lossy(&request).into_owned();
+                        let Some((head, body)) = text.split_once("\r\n\r\n") else {
+                            continue;
+                        };
+                        let length = head
+                            .lines()
+                            .find_map(|line| {
+                                let (name, value) = line.split_once(':')?;
+                                name.eq_ignore_ascii_case("content-length")
+                                    .then(|| value.trim().parse::<usize>().ok())?
+                            })
+                            .unwrap_or(0);
+                        if body.len() >= length {
+                            break (head.to_owned(), body.to_owned());
+                        }
+                    };
+                    let mut lines = head.lines();
+                    let mut first = lines.next().unwrap_or_default().split(' ');
+                    let method = first.next().unwrap_or_default().to_owned();
+                    let target = first.next().unwrap_or_default().to_owned();
+                    let signature = lines
+                        .find_map(|line| {
+                            let (name, value) = line.split_once(':')?;
+                            name.eq_ignore_ascii_case("x-twilio-signature")
+                                .then(|| value.trim().to_owned())
+                        })
+                        .unwrap_or_default();
+                    record
+                        .lock()
+                        .unwrap()
+                        .push((method, target.clone(), signature, body));
+                    let path = target.split('?').next().unwrap_or_default();
+                    let (status, content_type, body): (&str, &str, &[u8]) = match path {
+                        "/twiml" => ("200 OK", "text/xml", b"<Response><Say>Hi</Say></Response>"),
+                        "/broken" => ("200 OK", "application/xml", b"<Response><Say>Hi</Response>"),
+                        "/audio" => ("200 OK", "audio/mpeg", b"ID3\x04\x00\xff\xfe"),
+                        "/text" => (
+                            "200 OK",
+                            "text/plain; charset=utf-8",
+                            b"Your code is 1 2 3 4",
+                        ),
+                        "/json" => ("200 OK", "application/json", b"{}"),
+                        _ => ("404 Not Found", "text/html", b"<h1>Not Found</h1>"),
+                    };
+                    let head = format!(
+                        "HTTP/1.1 {status}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                        body.len()
+                    );
+                    let _ = socket.write_all(head.as_bytes()).await;
+                    let _ = socket.write_all(body).await;
+                });
+            }
+        });
         (base, asked)
     }
 
@@ -568,7 +597,7 @@ mod tests {
         {
             let asked = asked.lock().unwrap();
             let (method, _, signature, body) = &asked[0];
-            assert_eq!(method, Method::POST);
+            assert_eq!(method, "POST");
             let params = decode_form(body);
             assert_eq!(signature, &signature::twilio("12345", &url, &params));
         }
@@ -587,7 +616,7 @@ mod tests {
         {
             let asked = asked.lock().unwrap();
             let (method, path, signature, _) = &asked[1];
-            assert_eq!(method, Method::GET);
+            assert_eq!(method, "GET");
             assert!(sent.url.ends_with(path.as_str()));
             assert_eq!(signature, &signature::twilio("12345", &sent.url, &[]));
         }
