@@ -17,7 +17,9 @@ use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 
+use crate::core::events::{EventData, NewEvent};
 use crate::core::paging::{Page, PageRequest, PageStart};
+use crate::core::rules::Rejection;
 use crate::core::store::{self, PageFrom};
 use crate::core::tenants::Tenant;
 use crate::core::{Core, CoreError};
@@ -132,7 +134,7 @@ impl Core {
         let _guard = self.call_locks.lock(sid).await;
         let (call, _) = self.stored_call(&tenant.sid(), sid).await?;
         if !call.status.is_final() {
-            return Err(CoreError::Rejected(crate::core::rules::Rejection::new(
+            return Err(CoreError::Rejected(Rejection::new(
                 400,
                 20009,
                 format!(
@@ -146,10 +148,10 @@ impl Core {
             .write(store::DeleteCall {
                 account_sid: tenant.sid(),
                 sid: sid.to_owned(),
-                event: crate::core::events::NewEvent {
+                event: NewEvent {
                     account_sid: tenant.sid(),
                     at: tenant.now(),
-                    data: crate::core::events::EventData::CallDeleted {
+                    data: EventData::CallDeleted {
                         sid: sid.to_owned(),
                     },
                 },
