@@ -428,7 +428,7 @@ mod tests {
     use super::*;
     use crate::core::outbox::{VerbResult, VoiceRequest};
     use crate::core::tenants::{AccountStatus, WhatsAppIdentity};
-    use crate::core::voice::{Call, CallApp, CallDirection, CallStatus, Verb};
+    use crate::core::voice::{Call, CallDirection, CallStatus, Verb};
 
     /// What the app was asked: method, path with query, signature header, body.
     type Asked = Arc<Mutex<Vec<(String, String, String, String)>>>;
@@ -524,30 +524,10 @@ mod tests {
 
     fn fetch(url: String, method: HttpMethod) -> Delivery {
         let call = Call {
-            sid: "CA00000000000000000000000000000001".into(),
-            account_sid: "AC00000000000000000000000000000000".into(),
-            parent_call_sid: None,
             direction: CallDirection::Inbound,
             from: "+15557654321".into(),
             to: "+15550101010".into(),
-            status: CallStatus::Ringing,
-            answered_by: None,
-            caller_name: None,
-            forwarded_from: None,
-            phone_number_sid: None,
-            created_at: 0,
-            updated_at: 0,
-            start_time: None,
-            end_time: None,
-            duration_s: None,
-            app: CallApp::Bridged,
-            status_callback: None,
-            timeout_s: 60,
-            machine_detection: None,
-            record: false,
-            recording_status_callback: None,
-            send_digits: None,
-            error_code: None,
+            ..voice::tests::call(CallStatus::Ringing)
         };
         Delivery {
             idempotency_token: "token".into(),

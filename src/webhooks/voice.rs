@@ -880,14 +880,15 @@ impl Attributes {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     use crate::core::voice::{CallApp, CallDirection, RecordingSource};
 
     const BASE: &str = "http://127.0.0.1:8080";
 
-    fn call(status: CallStatus) -> Call {
+    /// A call for the tests of this room's encoders and requests.
+    pub(in crate::webhooks) fn call(status: CallStatus) -> Call {
         Call {
             sid: "CA00000000000000000000000000000001".into(),
             account_sid: "AC00000000000000000000000000000000".into(),

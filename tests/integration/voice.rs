@@ -360,11 +360,6 @@ async fn an_outbound_voice_otp_is_read_from_the_transcript() {
         .place_call(
             &tenant,
             NewCall {
-                to: "+15551230001".into(),
-                from: FROM.into(),
-                app: CallApp::Twiml {
-                    twiml: r#"<?xml version="1.0" encoding="UTF-8"?><Response><Say loop="2">Your code is 1 2 3 4</Say></Response>"#.into(),
-                },
                 status_callback: Some(CallStatusCallback {
                     url: receiver.url("/call-status"),
                     method: Default::default(),
@@ -375,11 +370,12 @@ async fn an_outbound_voice_otp_is_read_from_the_transcript() {
                         CallEvent::Completed,
                     ],
                 }),
-                timeout_s: 60,
-                machine_detection: None,
-                record: false,
-                recording_status_callback: None,
-                send_digits: None,
+                ..place(
+                    "+15551230001",
+                    CallApp::Twiml {
+                        twiml: r#"<?xml version="1.0" encoding="UTF-8"?><Response><Say loop="2">Your code is 1 2 3 4</Say></Response>"#.into(),
+                    },
+                )
             },
         )
         .await
@@ -431,17 +427,7 @@ async fn a_url_that_fails_ends_the_call_with_11200_and_the_fallback_is_tried() {
     let tenant = app.tenant(SID);
     let core = &app.state.core;
     core.freeze_clock(&tenant);
-    let placed = |app_url: CallApp| NewCall {
-        to: "+15551230002".into(),
-        from: FROM.into(),
-        app: app_url,
-        status_callback: None,
-        timeout_s: 60,
-        machine_detection: None,
-        record: false,
-        recording_status_callback: None,
-        send_digits: None,
-    };
+    let placed = |app_source: CallApp| place("+15551230002", app_source);
     let with_fallback = core
         .place_call(
             &tenant,
@@ -502,21 +488,14 @@ async fn twiml_that_does_not_parse_is_12100_and_a_bad_content_type_is_12300() {
         let call = core
             .place_call(
                 &tenant,
-                NewCall {
-                    to: "+15551230003".into(),
-                    from: FROM.into(),
-                    app: CallApp::Url {
+                place(
+                    "+15551230003",
+                    CallApp::Url {
                         url,
                         method: Default::default(),
                         fallback: None,
                     },
-                    status_callback: None,
-                    timeout_s: 60,
-                    machine_detection: None,
-                    record: false,
-                    recording_status_callback: None,
-                    send_digits: None,
-                },
+                ),
             )
             .await
             .unwrap();
@@ -598,33 +577,30 @@ async fn rules_decide_the_callee_and_the_seed_lists_apply_to_calls() {
     )
     .await
     .unwrap();
-    let place = |to: &str| NewCall {
-        to: to.into(),
-        from: FROM.into(),
-        app: CallApp::Twiml {
-            twiml: "<Response><Pause length=\"60\"/></Response>".into(),
-        },
-        status_callback: None,
+    let pausing = |to: &str| NewCall {
         timeout_s: 30,
         machine_detection: Some("Enable".into()),
-        record: false,
-        recording_status_callback: None,
-        send_digits: None,
+        ..place(
+            to,
+            CallApp::Twiml {
+                twiml: "<Response><Pause length=\"60\"/></Response>".into(),
+            },
+        )
     };
     let machine = core
-        .place_call(&tenant, place("+15551110001"))
+        .place_call(&tenant, pausing("+15551110001"))
         .await
         .unwrap();
     let no_answer = core
-        .place_call(&tenant, place("+15551110002"))
+        .place_call(&tenant, pausing("+15551110002"))
         .await
         .unwrap();
     let failing = core
-        .place_call(&tenant, place("+15559999999"))
+        .place_call(&tenant, pausing("+15559999999"))
         .await
         .unwrap();
     let registered = core
-        .place_call(&tenant, place("+15551234567"))
+        .place_call(&tenant, pausing("+15551234567"))
         .await
         .unwrap();
 

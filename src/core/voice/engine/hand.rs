@@ -26,14 +26,7 @@ impl Core {
     ) -> Result<CallView, CoreError> {
         self.by_hand(tenant, sid, |core, live| {
             Box::pin(async move {
-                if !matches!(live.call.status, CallStatus::Queued | CallStatus::Ringing)
-                    || live.call.direction == CallDirection::Inbound
-                {
-                    return Err(not_now(
-                        &live.call,
-                        "answered: only a call the app placed that has not been answered can be",
-                    ));
-                }
+                not_yet_answered(&live.call, "answered")?;
                 if live.call.status == CallStatus::Queued {
                     core.callback(live, CallEvent::Initiated);
                     core.set_status(live, CallStatus::Ringing);
@@ -60,14 +53,7 @@ impl Core {
     ) -> Result<CallView, CoreError> {
         self.by_hand(tenant, sid, |core, live| {
             Box::pin(async move {
-                if !matches!(live.call.status, CallStatus::Queued | CallStatus::Ringing)
-                    || live.call.direction == CallDirection::Inbound
-                {
-                    return Err(not_now(
-                        &live.call,
-                        "rejected: only a call the app placed that has not been answered can be",
-                    ));
-                }
+                not_yet_answered(&live.call, "rejected")?;
                 core.end_unanswered(live, how.status());
                 Ok(())
             })
@@ -354,6 +340,21 @@ impl Core {
         drop(guard);
         self.tell_parent(news).await;
         self.call_view(tenant, sid).await
+    }
+}
+
+/// A call the app placed that nobody has answered yet: what the test may answer or reject as
+/// the callee.
+fn not_yet_answered(call: &Call, what: &str) -> Result<(), CoreError> {
+    if matches!(call.status, CallStatus::Queued | CallStatus::Ringing)
+        && call.direction != CallDirection::Inbound
+    {
+        Ok(())
+    } else {
+        Err(not_now(
+            call,
+            &format!("{what}: only a call the app placed that has not been answered can be"),
+        ))
     }
 }
 
