@@ -15,6 +15,7 @@ const PROTOS: &[&str] = &[
     "proto/mockingbird/v1/events.proto",
     "proto/mockingbird/v1/clock.proto",
     "proto/mockingbird/v1/whatsapp.proto",
+    "proto/mockingbird/v1/calls.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -37,6 +37,14 @@ SERVED = [
     "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/Local.json",
     "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/Mobile.json",
     "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/TollFree.json",
+    "/2010-04-01/Accounts/{AccountSid}/Calls.json",
+    "/2010-04-01/Accounts/{AccountSid}/Calls/{Sid}.json",
+    "/2010-04-01/Accounts/{AccountSid}/Recordings.json",
+    "/2010-04-01/Accounts/{AccountSid}/Recordings/{Sid}.json",
+    # A call's recordings are read and deleted; starting, pausing or stopping one over REST
+    # (the POSTs) is not served.
+    ("/2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}/Recordings.json", ("get",)),
+    ("/2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}/Recordings/{Sid}.json", ("get", "delete")),
 ]
 METHODS = ("get", "post", "delete")
 
@@ -70,9 +78,10 @@ def refs(node, found):
 
 
 paths = {}
-for path in SERVED:
+for served in SERVED:
+    path, methods = served if isinstance(served, tuple) else (served, METHODS)
     item = spec["paths"][path]
-    paths[path] = {m: strip(item[m]) for m in METHODS if m in item}
+    paths[path] = {m: strip(item[m]) for m in methods if m in item}
 schemas = set()
 refs(paths, schemas)
 subset = {

@@ -141,6 +141,10 @@ pub struct ServerConfig {
     pub port: u16,
     /// The seed's dashboard display zone; kept for the dashboard.
     pub timezone: String,
+    /// The server's address as apps reach it (`http://mockingbird:3000`), for the URLs it
+    /// hands out in webhooks (a recording's `RecordingUrl`); the listener's own address when
+    /// unset.
+    pub public_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -226,6 +230,7 @@ impl Default for ServerConfig {
             host: "0.0.0.0".into(),
             port: 8080,
             timezone: "UTC".into(),
+            public_url: None,
         }
     }
 }
@@ -486,6 +491,12 @@ impl Config {
                     .iter()
                     .map(|url| ("whatsapp.webhook_url".to_owned(), url)),
             )
+            .chain(
+                self.server
+                    .public_url
+                    .iter()
+                    .map(|url| ("server.public_url".to_owned(), url)),
+            )
         {
             if !text::is_http_url(url) {
                 return Err(invalid(
@@ -634,6 +645,20 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(error.contains("colour"), "{error}");
+    }
+
+    #[test]
+    fn the_public_url_must_be_an_http_url() {
+        let config =
+            Config::load(None, &[set("server.public_url", "http://mockingbird:8080")]).unwrap();
+        assert_eq!(
+            config.server.public_url.as_deref(),
+            Some("http://mockingbird:8080")
+        );
+        let error = Config::load(None, &[set("server.public_url", "mockingbird:8080")])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("server.public_url"), "{error}");
     }
 
     #[test]

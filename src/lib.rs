@@ -18,7 +18,7 @@
 //! - [`proto`] — the control plane's protocol, generated from `proto/` by build.rs.
 //! - [`config`] — the layered configuration (defaults, YAML file, environment, flags).
 //! - [`cli`] — the command line: its flags, and the commands (`events tail`, `sms send-inbound`,
-//!   `whatsapp send`) that talk to a running server's control plane.
+//!   `whatsapp send`, `call …`) that talk to a running server's control plane.
 //! - [`server`] — the composition root: starts the core with the webhook courier, hands each
 //!   facade what it needs, serves HTTP and gRPC.
 //!

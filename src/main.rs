@@ -30,6 +30,7 @@ async fn main() -> ExitCode {
         Command::Whatsapp {
             command: WhatsAppCommand::Send(args),
         } => cli::whatsapp::send(args).await,
+        Command::Call { command } => cli::call::run(command).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,6 +1,6 @@
 //! Wiring: the shared state, the HTTP router with its middleware, and the serve loop.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -81,8 +81,9 @@ impl Server {
                     source,
                 })?;
         let settings = config.settings();
-        let courier =
-            WebhookClient::new(settings.webhook_timeout).map_err(StartError::WebhookClient)?;
+        let courier = WebhookClient::new(settings.webhook_timeout)
+            .map_err(StartError::WebhookClient)?
+            .with_recordings_base(recordings_base(&config, listener.local_addr()?));
         let core = Core::start(
             settings,
             &config.database(),
@@ -265,4 +266,41 @@ async fn provider_envelope(request: Request, next: Next) -> Response {
         );
     }
     response
+}
+
+/// Where the recording URLs in voice webhooks point: `server.public_url` when the config names
+/// one (a server behind a proxy or in a container), else the HTTP listener's own address, with
+/// loopback for a wildcard bind (the default `0.0.0.0` is no address an app can download from
+/// on every system).
+fn recordings_base(config: &Config, bound: SocketAddr) -> String {
+    if let Some(url) = &config.server.public_url {
+        return url.clone();
+    }
+    let reachable = match bound.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => {
+            SocketAddr::from((Ipv4Addr::LOCALHOST, bound.port()))
+        }
+        IpAddr::V6(ip) if ip.is_unspecified() => {
+            SocketAddr::from((Ipv6Addr::LOCALHOST, bound.port()))
+        }
+        _ => bound,
+    };
+    format!("http://{reachable}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recordings_are_named_under_an_address_an_app_can_reach() {
+        let mut config = Config::default();
+        let at = |address: &str| recordings_base(&config, address.parse().unwrap());
+        assert_eq!(at("0.0.0.0:8080"), "http://127.0.0.1:8080");
+        assert_eq!(at("[::]:8080"), "http://[::1]:8080");
+        assert_eq!(at("192.168.1.20:3000"), "http://192.168.1.20:3000");
+        config.server.public_url = Some("https://mock.example.com".into());
+        let at = |address: &str| recordings_base(&config, address.parse().unwrap());
+        assert_eq!(at("0.0.0.0:8080"), "https://mock.example.com");
+    }
 }

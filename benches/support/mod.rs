@@ -109,7 +109,8 @@ pub fn basic_auth(account_sid: &str, auth_token: &str) -> String {
     )
 }
 
-/// A keep-alive HTTP/1.1 connection posting forms to `Messages.json`.
+/// A keep-alive HTTP/1.1 connection posting forms to one of an account's resources
+/// (`Messages.json` unless told otherwise).
 pub struct Poster {
     sender: hyper::client::conn::http1::SendRequest<Full<Bytes>>,
     address: String,
@@ -124,6 +125,16 @@ impl Poster {
     }
 
     pub async fn connect_as(address: &str, account_sid: &str, auth_token: &str) -> Poster {
+        Poster::connect_to(address, account_sid, auth_token, "Messages.json").await
+    }
+
+    /// Posting to `resource` (`Calls.json`, …) of the account.
+    pub async fn connect_to(
+        address: &str,
+        account_sid: &str,
+        auth_token: &str,
+        resource: &str,
+    ) -> Poster {
         let stream = tokio::net::TcpStream::connect(address)
             .await
             .expect("connect");
@@ -135,7 +146,7 @@ impl Poster {
         Poster {
             sender,
             address: address.to_owned(),
-            path: format!("/2010-04-01/Accounts/{account_sid}/Messages.json"),
+            path: format!("/2010-04-01/Accounts/{account_sid}/{resource}"),
             authorization: basic_auth(account_sid, auth_token),
         }
     }
@@ -217,14 +228,37 @@ pub async fn closed_loop_as(
     seconds: u64,
     form: &str,
 ) -> Load {
+    closed_loop_on(
+        "Messages.json",
+        address,
+        accounts,
+        connections,
+        warmup,
+        seconds,
+        form,
+    )
+    .await
+}
+
+/// [`closed_loop_as`] posting to another resource of the accounts (`Calls.json`).
+pub async fn closed_loop_on(
+    resource: &str,
+    address: &str,
+    accounts: &[(String, String)],
+    connections: usize,
+    warmup: u64,
+    seconds: u64,
+    form: &str,
+) -> Load {
     let measure_from = Instant::now() + Duration::from_secs(warmup);
     let stop_at = measure_from + Duration::from_secs(seconds);
     let mut workers = Vec::new();
     for i in 0..connections {
-        let (address, form) = (address.to_owned(), form.to_owned());
+        let (address, form, resource) = (address.to_owned(), form.to_owned(), resource.to_owned());
         let (account_sid, auth_token) = accounts[i % accounts.len()].clone();
         workers.push(tokio::spawn(async move {
-            let mut poster = Poster::connect_as(&address, &account_sid, &auth_token).await;
+            let mut poster =
+                Poster::connect_to(&address, &account_sid, &auth_token, &resource).await;
             let mut latencies = Vec::with_capacity(200_000);
             let mut errors = 0u64;
             loop {

@@ -160,10 +160,57 @@ pub fn describe(event: &proto::Event) -> String {
             }
         }
         Some(Payload::DataCleared(c)) => c.scope.clone(),
+        Some(Payload::CallCreated(created)) => {
+            created.call.as_ref().map_or_else(String::new, |c| {
+                format!(
+                    "{} {} {} → {} [{}]",
+                    c.sid,
+                    c.direction,
+                    c.from,
+                    c.to,
+                    call_status_name(c.status)
+                )
+            })
+        }
+        Some(Payload::CallStatusChanged(c)) => format!(
+            "{} to {}: {} → {}",
+            c.sid,
+            c.to,
+            call_status_name(c.previous),
+            call_status_name(c.status)
+        ),
+        Some(Payload::CallVerb(v)) => format!(
+            "{} {}",
+            v.sid,
+            v.entry
+                .as_ref()
+                .map(|e| e.description.as_str())
+                .unwrap_or_default()
+        ),
+        Some(Payload::CallGathering(g)) => {
+            format!("{} {} listening for {}", g.sid, g.verb, g.input)
+        }
+        Some(Payload::CallNotification(n)) => format!("{} error {}: {}", n.sid, n.code, n.message),
+        Some(Payload::CallDeleted(d)) => d.sid.clone(),
+        Some(Payload::RecordingCreated(r)) => {
+            format!("{} of {} ({} s)", r.sid, r.call_sid, r.duration_seconds)
+        }
         None => String::new(),
     };
     format!(
         "#{} {at} {} {kind} {detail}",
         event.sequence, event.account_sid
     )
+}
+
+/// A call status as people write it: `in-progress`, `no-answer`.
+pub fn call_status_name(value: i32) -> String {
+    proto::CallStatus::try_from(value)
+        .map(|s| {
+            s.as_str_name()
+                .trim_start_matches("CALL_STATUS_")
+                .to_ascii_lowercase()
+                .replace('_', "-")
+        })
+        .unwrap_or_default()
 }

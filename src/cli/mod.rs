@@ -1,6 +1,7 @@
 //! The command line: its flags, and the commands that talk to a running server's control plane.
 //!
 //! - [`banner`] — what `serve` prints once it listens.
+//! - [`call`] — `call place`, `press`, `say`, `hangup`, `tail`…: a person on the phone.
 //! - [`ready_file`] — where a server started on port 0 says it can be reached.
 //! - [`remote`] — the connection to a running server's control plane.
 //! - [`events`] — `events tail`.
@@ -8,6 +9,7 @@
 //! - [`whatsapp`] — `whatsapp send`.
 
 pub mod banner;
+pub mod call;
 pub mod events;
 pub mod ready_file;
 pub mod remote;
@@ -57,6 +59,12 @@ pub enum Command {
         #[command(subcommand)]
         command: WhatsAppCommand,
     },
+    /// Be the person on the phone: place a call to the app, press keys, speak, hang up, and
+    /// read or follow a call's transcript.
+    Call {
+        #[command(subcommand)]
+        command: call::CallCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -89,7 +97,8 @@ pub struct TailArgs {
     pub tenant: Option<String>,
     /// Only these kinds (repeatable): tenant_created, message_created, message_status_changed,
     /// message_redacted, message_deleted, callback_attempted, inbound_delivered, rule_matched,
-    /// data_cleared.
+    /// data_cleared, call_created, call_status_changed, call_verb, call_gathering,
+    /// call_notification, call_deleted, recording_created.
     #[arg(long = "kind")]
     pub kinds: Vec<String>,
     /// Replay the stored events first, then follow.

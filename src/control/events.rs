@@ -51,6 +51,11 @@ fn filter(request: Option<proto::EventFilter>) -> Result<EventFilter, Status> {
         body_contains: text(f.body_contains),
         body_regex,
         whatsapp_types: f.whatsapp_types,
+        call_statuses: f
+            .call_statuses
+            .iter()
+            .filter_map(|s| convert::core_call_status(*s, "filter.call_statuses").transpose())
+            .collect::<Result<_, _>>()?,
     })
 }
 

@@ -2,6 +2,7 @@
 //! follow events, move messages along, simulate users and drive clocks. Each method decodes its
 //! request, calls one core operation and encodes the answer; no behaviour lives here.
 
+mod calls;
 mod convert;
 mod events;
 mod messages;
@@ -106,9 +107,9 @@ pub async fn routes(
     shutdown: CancellationToken,
 ) -> Result<axum::Router, tonic_reflection::server::Error> {
     use proto::{
-        clock_server::ClockServer, events_server::EventsServer, messages_server::MessagesServer,
-        numbers_server::NumbersServer, rules_server::RulesServer, tenants_server::TenantsServer,
-        whats_app_server::WhatsAppServer,
+        calls_server::CallsServer, clock_server::ClockServer, events_server::EventsServer,
+        messages_server::MessagesServer, numbers_server::NumbersServer, rules_server::RulesServer,
+        tenants_server::TenantsServer, whats_app_server::WhatsAppServer,
     };
     let plane = ControlPlane { core, shutdown };
     let auth = BearerToken(token.filter(|t| !t.is_empty()).map(Arc::from));
@@ -123,6 +124,7 @@ pub async fn routes(
         <EventsServer<ControlPlane> as NamedService>::NAME,
         <ClockServer<ControlPlane> as NamedService>::NAME,
         <WhatsAppServer<ControlPlane> as NamedService>::NAME,
+        <CallsServer<ControlPlane> as NamedService>::NAME,
         "", // the server as a whole
     ] {
         health_reporter.set_service_status(name, serving).await;
@@ -148,7 +150,11 @@ pub async fn routes(
         ))
         .add_service(EventsServer::with_interceptor(plane.clone(), auth.clone()))
         .add_service(ClockServer::with_interceptor(plane.clone(), auth.clone()))
-        .add_service(WhatsAppServer::with_interceptor(plane, auth))
+        .add_service(WhatsAppServer::with_interceptor(
+            plane.clone(),
+            auth.clone(),
+        ))
+        .add_service(CallsServer::with_interceptor(plane, auth))
         .into_axum_router())
 }
 

@@ -17,6 +17,7 @@ use crate::core::messaging::{Message, MessageStatus};
 use crate::core::rules::Outcome;
 use crate::core::store::{self, Store, StoreError};
 use crate::core::time::Millis;
+use crate::core::voice::{Call, CallStatus, Recording, TranscriptEntry};
 
 /// What happened.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -70,6 +71,53 @@ pub enum EventData {
     DataCleared {
         scope: String,
     },
+    /// A call was placed by the app, dialed by `<Dial>`, or came in from a simulated caller.
+    CallCreated {
+        call: Box<Call>,
+    },
+    CallStatusChanged {
+        sid: String,
+        /// The call's parties, so that filters need no lookup.
+        to: String,
+        from: String,
+        previous: CallStatus,
+        status: CallStatus,
+        answered_by: Option<String>,
+    },
+    /// A line of the call's transcript: a verb the app's TwiML ran (what the caller heard), or
+    /// what the caller did.
+    CallVerb {
+        sid: String,
+        to: String,
+        from: String,
+        entry: TranscriptEntry,
+    },
+    /// The call waits for the caller: a `<Gather>` or `<Record>` is listening.
+    CallGathering {
+        sid: String,
+        to: String,
+        from: String,
+        /// `gather` or `record`.
+        verb: String,
+        /// `dtmf`, `speech` or `dtmf speech` (a recording takes anything).
+        input: String,
+        /// Tenant time when it stops waiting, unless input comes first.
+        deadline: Millis,
+    },
+    /// Twilio's debugger would show this: the call's TwiML could not be fetched or read
+    /// (11200, 12100, 12300, …), or a warning about what it read (12200).
+    CallNotification {
+        sid: String,
+        code: u32,
+        message: String,
+        url: Option<String>,
+    },
+    CallDeleted {
+        sid: String,
+    },
+    RecordingCreated {
+        recording: Recording,
+    },
 }
 
 impl EventData {
@@ -84,6 +132,13 @@ impl EventData {
             EventData::InboundDelivered { .. } => "inbound_delivered",
             EventData::RuleMatched { .. } => "rule_matched",
             EventData::DataCleared { .. } => "data_cleared",
+            EventData::CallCreated { .. } => "call_created",
+            EventData::CallStatusChanged { .. } => "call_status_changed",
+            EventData::CallVerb { .. } => "call_verb",
+            EventData::CallGathering { .. } => "call_gathering",
+            EventData::CallNotification { .. } => "call_notification",
+            EventData::CallDeleted { .. } => "call_deleted",
+            EventData::RecordingCreated { .. } => "recording_created",
         }
     }
 
@@ -97,6 +152,14 @@ impl EventData {
             | EventData::MessageDeleted { sid } => Some(sid),
             EventData::CallbackAttempted { attempt, .. } => Some(&attempt.resource_sid),
             EventData::RuleMatched { sid, .. } => sid.as_deref(),
+            EventData::CallCreated { call } => Some(&call.sid),
+            EventData::CallStatusChanged { sid, .. }
+            | EventData::CallVerb { sid, .. }
+            | EventData::CallGathering { sid, .. }
+            | EventData::CallNotification { sid, .. }
+            | EventData::CallDeleted { sid } => Some(sid),
+            // A recording's events follow its call.
+            EventData::RecordingCreated { recording } => Some(&recording.call_sid),
             EventData::AccountCreated { .. } | EventData::DataCleared { .. } => None,
         }
     }

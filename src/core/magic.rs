@@ -55,6 +55,37 @@ pub fn message_rejection(from: Option<&str>, to: &str) -> Option<Rejection> {
     })
 }
 
+/// The synchronous error a call with these addresses gets, if any (Twilio's table for
+/// `POST …/Calls`). Any other sender is checked against the tenant's numbers as usual.
+pub fn call_rejection(from: &str, to: &str) -> Option<Rejection> {
+    if from == "+15005550001" {
+        return Some(Rejection::new(
+            400,
+            21212,
+            "The 'From' number +15005550001 is not a valid phone number, shortcode, or alphanumeric sender ID.",
+        ));
+    }
+    Some(match to {
+        "+15005550001" => Rejection::new(
+            400,
+            21217,
+            "Phone number +15005550001 does not appear to be valid",
+        ),
+        "+15005550002" => Rejection::new(
+            400,
+            21214,
+            "'To' phone number +15005550002 cannot be reached",
+        ),
+        "+15005550003" => Rejection::new(
+            400,
+            21215,
+            "Account not authorized to call +15005550003. Perhaps you need to enable some international permissions: https://www.twilio.com/console/voice/calls/geo-permissions/low-risk",
+        ),
+        "+15005550004" => Rejection::new(400, 21216, "Account not allowed to call +15005550004"),
+        _ => return None,
+    })
+}
+
 /// One of Twilio's magic test numbers (`+1 500 555 xxxx`), which a test may use whatever
 /// else it checks.
 pub fn is_magic_number(number: &str) -> bool {

@@ -19,6 +19,7 @@ pub mod store; // SQLite: the writer thread, typed operations, migrations
 pub mod tenants; // accounts, API keys, phone numbers, opt-outs, per-tenant clocks
 pub mod text; // SMS segments and phone-number shapes
 pub mod time; // clock modes and Twilio's date formats
+pub mod voice; // calls: the Calls API's operations, lifecycles, the TwiML engine, recordings
 pub mod whatsapp; // the Cloud API: sends, window, templates, simulated users, settings, media
 
 use std::sync::Arc;
@@ -140,6 +141,8 @@ pub struct Core {
     events: Arc<EventLog>,
     tenants: Registry,
     timers: Timers,
+    /// One lock per live call, held while the call engine changes it.
+    call_locks: voice::CallLocks,
     /// Sends the webhooks the core decides on; the server fills it (see [`outbox::Courier`]).
     courier: Arc<dyn Courier>,
     /// The config file's account: its credentials and the seed's number lists.
@@ -166,6 +169,7 @@ impl Core {
             events,
             tenants: Registry::default(),
             timers: Timers::default(),
+            call_locks: voice::CallLocks::default(),
             courier,
             config_account: default_account,
             started_at: time::wall_now(),

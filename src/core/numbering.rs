@@ -34,6 +34,24 @@ pub enum PlanCheck {
     InvalidLength,
 }
 
+/// The ISO country of an E.164 number's calling code (the main country where one is shared:
+/// `US` for +1), as Twilio's `FromCountry`/`ToCountry` name it.
+pub fn region_of(number: &str) -> Option<String> {
+    if !text::is_e164(number) {
+        return None;
+    }
+    let digits = &number[1..];
+    (1..=3.min(digits.len() - 1)).find_map(|len| {
+        let code: u16 = digits[..len].parse().ok()?;
+        let regions = DATABASE.by_code(&code)?;
+        let main = regions
+            .iter()
+            .find(|r| r.is_main_country_for_code())
+            .or(regions.first())?;
+        Some(main.id().to_owned())
+    })
+}
+
 /// Check an E.164 number (`+` and digits) against its country's possible lengths.
 ///
 /// Lengths only dialled locally (libphonenumber's "possible local only", e.g. 7-digit US

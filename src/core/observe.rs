@@ -9,6 +9,7 @@ use regex::Regex;
 use crate::core::events::{Event, EventData};
 use crate::core::messaging::{Message, MessageStatus};
 use crate::core::store::StoreError;
+use crate::core::voice::CallStatus;
 use crate::core::{Core, time};
 
 /// Which events a reader wants. Every set criterion must hold.
@@ -26,6 +27,8 @@ pub struct EventFilter {
     pub body_regex: Option<Regex>,
     /// Meta types of a WhatsApp Cloud API message (`interactive`, …); any message when empty.
     pub whatsapp_types: Vec<String>,
+    /// Any of these call statuses (of call events); any when empty.
+    pub call_statuses: Vec<CallStatus>,
 }
 
 /// The facts of an event that filters look at.
@@ -37,6 +40,7 @@ struct Facts<'a> {
     body: Option<&'a str>,
     /// Meta's `type`, when the event is about a Cloud API message.
     whatsapp_type: Option<&'a str>,
+    call_status: Option<CallStatus>,
 }
 
 fn facts(data: &EventData) -> Facts<'_> {
@@ -61,10 +65,41 @@ fn facts(data: &EventData) -> Facts<'_> {
             to: Some(to),
             ..Facts::default()
         },
+        EventData::CallCreated { call } => Facts {
+            to: Some(&call.to),
+            from: Some(&call.from),
+            call_status: Some(call.status),
+            ..Facts::default()
+        },
+        EventData::CallStatusChanged {
+            to, from, status, ..
+        } => Facts {
+            to: Some(to),
+            from: Some(from),
+            call_status: Some(*status),
+            ..Facts::default()
+        },
+        // What was said, played, pressed or spoken is the line's body.
+        EventData::CallVerb {
+            to, from, entry, ..
+        } => Facts {
+            to: Some(to),
+            from: Some(from),
+            body: entry.what.text(),
+            ..Facts::default()
+        },
+        EventData::CallGathering { to, from, .. } => Facts {
+            to: Some(to),
+            from: Some(from),
+            ..Facts::default()
+        },
         EventData::AccountCreated { .. }
         | EventData::MessageRedacted { .. }
         | EventData::MessageDeleted { .. }
-        | EventData::DataCleared { .. } => Facts::default(),
+        | EventData::DataCleared { .. }
+        | EventData::CallNotification { .. }
+        | EventData::CallDeleted { .. }
+        | EventData::RecordingCreated { .. } => Facts::default(),
     }
 }
 
@@ -75,6 +110,7 @@ fn message_facts(message: &Message) -> Facts<'_> {
         status: Some(message.status),
         body: Some(&message.body),
         whatsapp_type: message.whatsapp.as_ref().map(|w| w.message_type.as_str()),
+        call_status: None,
     }
 }
 
@@ -129,6 +165,22 @@ impl EventFilter {
                     reasons.push(format!("status is {}, wanted {wanted}", status.as_str()))
                 }
                 None => reasons.push(format!("has no status, wanted {wanted}")),
+            }
+        }
+        if !self.call_statuses.is_empty() {
+            let wanted = self
+                .call_statuses
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(" or ");
+            match facts.call_status {
+                Some(status) if self.call_statuses.contains(&status) => {}
+                Some(status) => reasons.push(format!(
+                    "call status is {}, wanted {wanted}",
+                    status.as_str()
+                )),
+                None => reasons.push(format!("has no call status, wanted {wanted}")),
             }
         }
         if let Some(needle) = &self.body_contains {
@@ -238,6 +290,33 @@ pub fn summary(event: &Event) -> String {
             sid.as_deref().unwrap_or("a rejected request")
         ),
         EventData::DataCleared { scope } => scope.clone(),
+        EventData::CallCreated { call } => format!(
+            "{} {} {} → {} [{}]",
+            call.sid,
+            call.direction.as_str(),
+            call.from,
+            call.to,
+            call.status.as_str()
+        ),
+        EventData::CallStatusChanged {
+            sid,
+            to,
+            previous,
+            status,
+            ..
+        } => format!("{sid} to {to}: {} → {}", previous.as_str(), status.as_str()),
+        EventData::CallVerb { sid, entry, .. } => format!("{sid} {}", entry.what.describe()),
+        EventData::CallGathering {
+            sid, verb, input, ..
+        } => format!("{sid} {verb} listening for {input}"),
+        EventData::CallNotification {
+            sid, code, message, ..
+        } => format!("{sid} error {code}: {message}"),
+        EventData::CallDeleted { sid } => sid.clone(),
+        EventData::RecordingCreated { recording } => format!(
+            "{} of {} ({} s)",
+            recording.sid, recording.call_sid, recording.duration_s
+        ),
     };
     format!("{head} {detail}")
 }

@@ -14,6 +14,7 @@ use crate::core::rules::Step;
 use crate::core::store::{self, CallbackAttempt, Job, JobKind, NewJob};
 use crate::core::tenants::{Account, Tenant, WhatsAppIdentity};
 use crate::core::time::Millis;
+use crate::core::voice::{Call, CallEvent, CallStatus, Document, Recording};
 use crate::core::whatsapp::WhatsAppUser;
 use crate::core::{Core, CoreError, ids};
 
@@ -34,6 +35,26 @@ pub trait Courier: Send + Sync + 'static {
     /// The replies an app's answer to an incoming message asks for (TwiML's `<Message>`s);
     /// none when the answer is not one.
     fn message_replies(&self, answer: &str) -> Vec<MessageReply>;
+
+    /// Ask the app for a call's TwiML (a [`Notice::VoiceRequest`], signed as every Twilio
+    /// webhook is) and read its answer into verbs: what was sent and answered, for the record,
+    /// and the document or why there is none (Twilio's 11200, 12100, 12300).
+    fn fetch_twiml<'a>(
+        &'a self,
+        delivery: &'a Delivery,
+        account: &'a Account,
+    ) -> BoxFuture<'a, (Sent, Result<Document, TwimlFailure>)>;
+
+    /// Read TwiML given inline (a call's `Twiml` parameter).
+    fn parse_twiml(&self, twiml: &str) -> Result<Document, TwimlFailure>;
+}
+
+/// Why a call has no TwiML to run: Twilio's error code and what its debugger says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TwimlFailure {
+    /// 11200 (the URL failed), 12100 (not parseable TwiML), 12300 (bad content type), …
+    pub code: u32,
+    pub message: String,
 }
 
 /// Whose webhook a delivery is, which says how it is encoded and signed: Twilio's form signed
@@ -129,6 +150,12 @@ pub enum Notice {
         verify_token: String,
         challenge: String,
     },
+    /// A call asks the app for TwiML (the first fetch, a verb's `action`, a `<Redirect>`).
+    VoiceRequest(Box<VoiceRequest>),
+    /// A call's progress event (`StatusCallbackEvent`).
+    CallStatus(Box<CallStatusNotice>),
+    /// A recording's status (`recordingStatusCallback`).
+    RecordingStatus(Box<RecordingNotice>),
 }
 
 impl Notice {
@@ -137,7 +164,10 @@ impl Notice {
             Notice::MessageStatus { notify, .. } if notify.whatsapp.is_none() => {
                 WebhookProvider::Twilio
             }
-            Notice::TwilioIncoming { .. } => WebhookProvider::Twilio,
+            Notice::TwilioIncoming { .. }
+            | Notice::VoiceRequest(_)
+            | Notice::CallStatus(_)
+            | Notice::RecordingStatus(_) => WebhookProvider::Twilio,
             _ => WebhookProvider::Meta,
         }
     }
@@ -255,6 +285,62 @@ pub struct TemplateStatusUpdate {
     pub event: String,
     /// `NONE` unless the event has one (a rejection's `INVALID_FORMAT`, …).
     pub reason: String,
+    pub at: Millis,
+}
+
+/// A call's request for TwiML, with what the verb that asks for it reports.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VoiceRequest {
+    /// The call as it is when the request is made.
+    pub call: Call,
+    pub result: VerbResult,
+    /// When it is made, on the tenant's clock.
+    pub at: Millis,
+}
+
+/// What a verb posts to its `action` besides the call's parameters.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum VerbResult {
+    /// The call's first fetch, a `<Redirect>`, a fallback.
+    #[default]
+    Nothing,
+    /// `<Gather>`: `Digits` (and `FinishedOnKey`), or `SpeechResult` and `Confidence`.
+    Gathered {
+        digits: Option<String>,
+        finished_on_key: Option<String>,
+        speech: Option<(String, f32)>,
+    },
+    /// `<Record>`: `RecordingUrl`, `RecordingSid`, `RecordingDuration` and `Digits` (the key
+    /// that ended it, or `hangup`).
+    Recorded {
+        recording: Recording,
+        digits: String,
+    },
+    /// `<Dial>`: `DialCallStatus`, `DialCallSid`, `DialCallDuration`, `DialBridged`.
+    Dialed {
+        status: CallStatus,
+        call_sid: Option<String>,
+        duration_s: Option<u32>,
+        bridged: bool,
+    },
+}
+
+/// A call progress event for its status callback.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CallStatusNotice {
+    /// The call as it is after the change.
+    pub call: Call,
+    pub event: CallEvent,
+    /// Counts the call's callbacks from 0 (`SequenceNumber`).
+    pub sequence_number: u32,
+    pub at: Millis,
+}
+
+/// A recording's status for its `recordingStatusCallback`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordingNotice {
+    pub recording: Recording,
     pub at: Millis,
 }
 
@@ -518,6 +604,28 @@ impl Courier for Unreachable {
 
     fn message_replies(&self, _: &str) -> Vec<MessageReply> {
         Vec::new()
+    }
+
+    fn fetch_twiml<'a>(
+        &'a self,
+        delivery: &'a Delivery,
+        _: &'a Account,
+    ) -> BoxFuture<'a, (Sent, Result<Document, TwimlFailure>)> {
+        let failure = TwimlFailure {
+            code: 11200,
+            message: "unit tests send no webhooks".into(),
+        };
+        Box::pin(std::future::ready((
+            unreachable_sent(&delivery.url),
+            Err(failure),
+        )))
+    }
+
+    fn parse_twiml(&self, _: &str) -> Result<Document, TwimlFailure> {
+        Err(TwimlFailure {
+            code: 12100,
+            message: "unit tests read no TwiML".into(),
+        })
     }
 }
 

@@ -133,7 +133,66 @@ pub struct Match {
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     Reject(Rejection),
-    Accept { script: Vec<Step> },
+    Accept {
+        script: Vec<Step>,
+    },
+    /// What the called party does (channel `voice` only: a rule with this outcome matches
+    /// calls, never messages).
+    Call(CallOutcome),
+}
+
+/// How a called party (an outbound call's callee, a `<Dial>`ed leg) behaves. All times are
+/// tenant time, from the moment the phone starts ringing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum CallOutcome {
+    /// Picked up after `ring_ms` (the server's step delay when absent) by a person, or by an
+    /// answering machine (`AnsweredBy` says which when machine detection is on); the callee
+    /// hangs up after `talk_ms`, or stays until the call's TwiML ends or someone hangs up.
+    Answer {
+        #[serde(default)]
+        machine: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ring_ms: Option<u64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        talk_ms: Option<u64>,
+    },
+    /// The line is busy after `ring_ms`.
+    Busy {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ring_ms: Option<u64>,
+    },
+    /// Rings until the call's `Timeout`, then `no-answer`.
+    NoAnswer,
+    /// The call cannot be placed: `failed`, before it rings.
+    Fail,
+    /// Rings until the test answers or rejects it through the control plane (or the call's
+    /// `Timeout` passes).
+    Ring,
+}
+
+impl Outcome {
+    /// What a call the outcome takes does. A message script becomes the callee picking up when
+    /// it delivers, and a failed call when it ends in `failed` or `undelivered` (so that the
+    /// seed's `failure_numbers` and `registered_numbers` decide calls too); none for a
+    /// rejection, which refuses the call's create.
+    pub fn for_call(&self) -> Option<CallOutcome> {
+        match self {
+            Outcome::Reject(_) => None,
+            Outcome::Call(outcome) => Some(outcome.clone()),
+            Outcome::Accept { script } => Some(
+                if script.last().is_some_and(|step| step.status.is_error()) {
+                    CallOutcome::Fail
+                } else {
+                    CallOutcome::Answer {
+                        machine: false,
+                        ring_ms: None,
+                        talk_ms: None,
+                    }
+                },
+            ),
+        }
+    }
 }
 
 /// A rule as tests and config write it.
@@ -299,9 +358,12 @@ impl RuleBook {
 impl CompiledRule {
     fn matches(&self, subject: Subject<'_>) -> bool {
         let when = &self.rule.when;
-        when.channel
-            .as_deref()
-            .is_none_or(|c| c.eq_ignore_ascii_case(subject.channel))
+        let voice_only = matches!(self.rule.then, Outcome::Call(_));
+        (!voice_only || subject.channel.eq_ignore_ascii_case("voice"))
+            && when
+                .channel
+                .as_deref()
+                .is_none_or(|c| c.eq_ignore_ascii_case(subject.channel))
             && when.to.as_ref().is_none_or(|p| p.matches(subject.to))
             && when
                 .from

@@ -357,6 +357,9 @@ impl Core {
                     .await
             }
             JobKind::Deliver(delivery) => self.deliver(&job, delivery).await,
+            JobKind::CallStep { sid, epoch, step } => {
+                self.run_call_step(&job, sid, *epoch, *step).await
+            }
         };
         if let Err(error) = outcome {
             // The row is still in the jobs table: it runs again after a restart.

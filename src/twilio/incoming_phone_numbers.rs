@@ -378,15 +378,9 @@ fn decode_settings(params: &Params) -> Result<NumberUpdate, TwilioError> {
     })
 }
 
-/// Twilio's default friendly name: `(415) 555-0100` for North American numbers, else the
-/// number as given.
+/// Twilio's default friendly name: the number as Twilio formats it.
 fn friendly_name(number: &str) -> String {
-    match number.strip_prefix("+1") {
-        Some(digits) if digits.len() == 10 => {
-            format!("({}) {}-{}", &digits[..3], &digits[3..6], &digits[6..])
-        }
-        _ => number.to_owned(),
-    }
+    super::resources::formatted_number(number)
 }
 
 /// List numbers: `GET /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json`, oldest

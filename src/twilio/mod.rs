@@ -3,12 +3,14 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod calls;
 pub mod error;
 pub mod incoming_phone_numbers;
 pub mod keys;
 pub mod media;
 pub mod messages;
 pub mod params;
+pub mod recordings;
 pub mod resources;
 pub mod seed;
 
@@ -62,6 +64,30 @@ fn routes() -> Router<Arc<TwilioState>> {
         .route(
             "/2010-04-01/Accounts/{account}/Messages/{message}/Media/{media}",
             get(media::fetch).delete(media::delete),
+        )
+        .route(
+            "/2010-04-01/Accounts/{account}/Calls.json",
+            get(calls::list).post(calls::create),
+        )
+        .route(
+            "/2010-04-01/Accounts/{account}/Calls/{call}",
+            get(calls::fetch).post(calls::update).delete(calls::delete),
+        )
+        .route(
+            "/2010-04-01/Accounts/{account}/Calls/{call}/Recordings.json",
+            get(recordings::list_for_call),
+        )
+        .route(
+            "/2010-04-01/Accounts/{account}/Calls/{call}/Recordings/{recording}",
+            get(recordings::fetch_for_call).delete(recordings::delete_for_call),
+        )
+        .route(
+            "/2010-04-01/Accounts/{account}/Recordings.json",
+            get(recordings::list),
+        )
+        .route(
+            "/2010-04-01/Accounts/{account}/Recordings/{recording}",
+            get(recordings::fetch).delete(recordings::delete),
         )
         .route(
             "/2010-04-01/Accounts/{account}/Keys.json",

@@ -16,6 +16,17 @@ pub fn account_uri(account_sid: &str) -> String {
     format!("/{API_VERSION}/Accounts/{account_sid}")
 }
 
+/// A number as Twilio formats it for people (a number's friendly name, a call's
+/// `to_formatted`): `(415) 555-0100` for North American numbers, else as given.
+pub fn formatted_number(number: &str) -> String {
+    match number.strip_prefix("+1") {
+        Some(digits) if digits.len() == 10 && digits.bytes().all(|b| b.is_ascii_digit()) => {
+            format!("({}) {}-{}", &digits[..3], &digits[3..6], &digits[6..])
+        }
+        _ => number.to_owned(),
+    }
+}
+
 #[derive(Serialize)]
 pub struct MessageResource {
     sid: String,

@@ -8,6 +8,7 @@ pub mod meta;
 pub mod signature;
 pub mod twilio;
 pub mod twiml;
+pub mod voice;
 
 use std::time::{Duration, Instant};
 
@@ -15,9 +16,12 @@ use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 
 use crate::core::messaging::HttpMethod;
-use crate::core::outbox::{Courier, Delivery, MessageReply, Notice, Sent, WebhookProvider};
+use crate::core::outbox::{
+    Courier, Delivery, MessageReply, Notice, Sent, TwimlFailure, WebhookProvider,
+};
 use crate::core::store::CallbackAttempt;
 use crate::core::tenants::Account;
+use crate::core::voice::Document;
 use crate::providers::twilio::{decode_form, encode_form};
 
 /// How much of an app's answer is kept.
@@ -28,6 +32,9 @@ const TIMED_OUT: &str = "timed out waiting for the app's answer";
 /// Sends webhooks over HTTP, as the providers do.
 pub struct WebhookClient {
     http: reqwest::Client,
+    /// Scheme, host and port of the server's own API, for the recording URLs voice webhooks
+    /// carry (`RecordingUrl`).
+    recordings_base: String,
 }
 
 impl WebhookClient {
@@ -38,7 +45,17 @@ impl WebhookClient {
             .connect_timeout(timeout)
             .user_agent("TwilioProxy/1.1")
             .build()?;
-        Ok(WebhookClient { http })
+        Ok(WebhookClient {
+            http,
+            // The seed's port on loopback, until the server names its own address.
+            recordings_base: "http://127.0.0.1:8080".into(),
+        })
+    }
+
+    /// Name recordings under this base (`http://host:port`, no trailing slash).
+    pub fn with_recordings_base(mut self, base: impl Into<String>) -> Self {
+        self.recordings_base = base.into().trim_end_matches('/').to_owned();
+        self
     }
 
     async fn deliver(&self, delivery: &Delivery, account: &Account) -> Sent {
@@ -90,6 +107,21 @@ impl WebhookClient {
                 self.verify_meta(&delivery.url, verify_token, challenge)
                     .await
             }
+            Notice::VoiceRequest(request) => {
+                let params = voice::voice_request(request, &self.recordings_base);
+                self.send_twilio(delivery, &params, &account.auth_token)
+                    .await
+            }
+            Notice::CallStatus(notice) => {
+                let params = voice::call_status(notice);
+                self.send_twilio(delivery, &params, &account.auth_token)
+                    .await
+            }
+            Notice::RecordingStatus(notice) => {
+                let params = voice::recording_status(notice, &self.recordings_base);
+                self.send_twilio(delivery, &params, &account.auth_token)
+                    .await
+            }
         }
     }
 
@@ -101,6 +133,17 @@ impl WebhookClient {
         params: &[(String, String)],
         auth_token: &str,
     ) -> Sent {
+        let (url, body, request) = self.twilio_request(delivery, params, auth_token);
+        self.send(url, body, request).await
+    }
+
+    /// A Twilio webhook request, signed, with the URL and body it sends.
+    fn twilio_request(
+        &self,
+        delivery: &Delivery,
+        params: &[(String, String)],
+        auth_token: &str,
+    ) -> (String, String, reqwest::RequestBuilder) {
         let encoded = encode_form(params);
         let (url, body, signed_params): (String, String, &[(String, String)]) =
             match delivery.method {
@@ -126,7 +169,47 @@ impl WebhookClient {
         .header("X-Twilio-Signature", signature)
         .header("I-Twilio-Idempotency-Token", &delivery.idempotency_token)
         .header("Accept", "*/*");
-        self.send(url, body, request).await
+        (url, body, request)
+    }
+
+    /// Ask the app for a call's TwiML and read the answer (see [`Courier::fetch_twiml`]).
+    async fn fetch_voice(
+        &self,
+        delivery: &Delivery,
+        account: &Account,
+    ) -> (Sent, Result<Document, TwimlFailure>) {
+        let Notice::VoiceRequest(voice_request) = &delivery.notice else {
+            let failure = TwimlFailure {
+                code: 11200,
+                message: "not a voice request".into(),
+            };
+            return (Sent::default(), Err(failure));
+        };
+        let params = voice::voice_request(voice_request, &self.recordings_base);
+        let (url, body, request) = self.twilio_request(delivery, &params, &account.auth_token);
+        let (mut sent, answer) = self.exchange(url, body, request).await;
+        if let Some(AppAnswer {
+            content_type: Some(content_type),
+            body,
+            ..
+        }) = &answer
+            && content_type.starts_with("audio/")
+        {
+            // The record says what came rather than holding the start of a binary file.
+            sent.response_body = Some(format!("({} bytes of {content_type})", body.len()));
+        }
+        let document = match &answer {
+            Some(answer) => voice::read_answer(
+                &delivery.url,
+                answer.status,
+                answer.content_type.as_deref(),
+                &answer.body,
+            ),
+            None => Err(voice::retrieval_failure(
+                sent.error.as_deref().unwrap_or("no answer"),
+            )),
+        };
+        (sent, document)
     }
 
     /// A Meta webhook: the JSON body, signed with the app secret. A proxy target's delivery
@@ -222,42 +305,70 @@ impl WebhookClient {
         request_body: String,
         request: reqwest::RequestBuilder,
     ) -> Sent {
+        self.exchange(url, request_body, request).await.0
+    }
+
+    /// Send a request: the record of the attempt (the answer cut to what is kept), and the
+    /// app's whole answer when one came, for a caller that reads it (a TwiML fetch).
+    async fn exchange(
+        &self,
+        url: String,
+        request_body: String,
+        request: reqwest::RequestBuilder,
+    ) -> (Sent, Option<AppAnswer>) {
         let started = Instant::now();
-        let outcome = match request.send().await {
-            Ok(response) => {
-                let status = response.status().as_u16();
-                match response.bytes().await {
-                    Ok(bytes) => Ok((status, bytes)),
-                    Err(e) => Err(e),
-                }
-            }
-            Err(e) => Err(e),
-        };
+        let outcome = async {
+            let response = request.send().await?;
+            let status = response.status().as_u16();
+            let content_type = response
+                .headers()
+                .get(reqwest::header::CONTENT_TYPE)
+                .and_then(|value| value.to_str().ok())
+                .map(str::to_owned);
+            let body = Vec::from(response.bytes().await?);
+            Ok::<_, reqwest::Error>(AppAnswer {
+                status,
+                content_type,
+                body,
+            })
+        }
+        .await;
         let latency_ms = started.elapsed().as_millis() as u64;
         match outcome {
-            Ok((status, bytes)) => Sent {
-                url,
-                request_body,
-                response_status: Some(status),
-                response_body: Some(
-                    String::from_utf8_lossy(&bytes[..bytes.len().min(KEPT_RESPONSE_BYTES)])
-                        .into_owned(),
-                ),
-                error: None,
-                timed_out: false,
-                latency_ms,
-            },
-            Err(error) => Sent {
-                url,
-                request_body,
-                response_status: None,
-                response_body: None,
-                error: Some(describe(&error)),
-                timed_out: error.is_timeout(),
-                latency_ms,
-            },
+            Ok(answer) => {
+                let kept = &answer.body[..answer.body.len().min(KEPT_RESPONSE_BYTES)];
+                let sent = Sent {
+                    url,
+                    request_body,
+                    response_status: Some(answer.status),
+                    response_body: Some(String::from_utf8_lossy(kept).into_owned()),
+                    error: None,
+                    timed_out: false,
+                    latency_ms,
+                };
+                (sent, Some(answer))
+            }
+            Err(error) => {
+                let sent = Sent {
+                    url,
+                    request_body,
+                    response_status: None,
+                    response_body: None,
+                    error: Some(describe(&error)),
+                    timed_out: error.is_timeout(),
+                    latency_ms,
+                };
+                (sent, None)
+            }
         }
     }
+}
+
+/// What an app answered, whole.
+struct AppAnswer {
+    status: u16,
+    content_type: Option<String>,
+    body: Vec<u8>,
 }
 
 impl Courier for WebhookClient {
@@ -275,6 +386,18 @@ impl Courier for WebhookClient {
 
     fn message_replies(&self, answer: &str) -> Vec<MessageReply> {
         twiml::message_replies(answer)
+    }
+
+    fn fetch_twiml<'a>(
+        &'a self,
+        delivery: &'a Delivery,
+        account: &'a Account,
+    ) -> BoxFuture<'a, (Sent, Result<Document, TwimlFailure>)> {
+        self.fetch_voice(delivery, account).boxed()
+    }
+
+    fn parse_twiml(&self, twiml: &str) -> Result<Document, TwimlFailure> {
+        voice::parse(twiml)
     }
 }
 
@@ -294,4 +417,242 @@ fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
         cause = next;
     }
     cause.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    use super::*;
+    use crate::core::outbox::{VerbResult, VoiceRequest};
+    use crate::core::tenants::{AccountStatus, WhatsAppIdentity};
+    use crate::core::voice::{Call, CallDirection, CallStatus, Verb};
+
+    /// What the app was asked: method, path with query, signature header, body.
+    type Asked = Arc<Mutex<Vec<(String, String, String, String)>>>;
+
+    /// An app on a free port answering by path: TwiML, audio, text, JSON, a 404. Plain
+    /// HTTP/1.1 over a socket, one request per connection: this room may not know a server
+    /// framework.
+    async fn app() -> (String, Asked) {
+        let asked = Asked::default();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let record = Arc::clone(&asked);
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let record = Arc::clone(&record);
+                tokio::spawn(async move {
+                    let mut request = Vec::new();
+                    let mut buffer = [0u8; 4096];
+                    let (head, body) = loop {
+                        let read = socket.read(&mut buffer).await.unwrap_or(0);
+                        if read == 0 {
+                            return;
+                        }
+                        request.extend_from_slice(&buffer[..read]);
+                        let text = String::from_utf8_lossy(&request).into_owned();
+                        let Some((head, body)) = text.split_once("\r\n\r\n") else {
+                            continue;
+                        };
+                        let length = head
+                            .lines()
+                            .find_map(|line| {
+                                let (name, value) = line.split_once(':')?;
+                                name.eq_ignore_ascii_case("content-length")
+                                    .then(|| value.trim().parse::<usize>().ok())?
+                            })
+                            .unwrap_or(0);
+                        if body.len() >= length {
+                            break (head.to_owned(), body.to_owned());
+                        }
+                    };
+                    let mut lines = head.lines();
+                    let mut first = lines.next().unwrap_or_default().split(' ');
+                    let method = first.next().unwrap_or_default().to_owned();
+                    let target = first.next().unwrap_or_default().to_owned();
+                    let signature = lines
+                        .find_map(|line| {
+                            let (name, value) = line.split_once(':')?;
+                            name.eq_ignore_ascii_case("x-twilio-signature")
+                                .then(|| value.trim().to_owned())
+                        })
+                        .unwrap_or_default();
+                    record
+                        .lock()
+                        .unwrap()
+                        .push((method, target.clone(), signature, body));
+                    let path = target.split('?').next().unwrap_or_default();
+                    let (status, content_type, body): (&str, &str, &[u8]) = match path {
+                        "/twiml" => ("200 OK", "text/xml", b"<Response><Say>Hi</Say></Response>"),
+                        "/broken" => ("200 OK", "application/xml", b"<Response><Say>Hi</Response>"),
+                        "/audio" => ("200 OK", "audio/mpeg", b"ID3\x04\x00\xff\xfe"),
+                        "/text" => (
+                            "200 OK",
+                            "text/plain; charset=utf-8",
+                            b"Your code is 1 2 3 4",
+                        ),
+                        "/json" => ("200 OK", "application/json", b"{}"),
+                        _ => ("404 Not Found", "text/html", b"<h1>Not Found</h1>"),
+                    };
+                    let head = format!(
+                        "HTTP/1.1 {status}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                        body.len()
+                    );
+                    let _ = socket.write_all(head.as_bytes()).await;
+                    let _ = socket.write_all(body).await;
+                });
+            }
+        });
+        (base, asked)
+    }
+
+    fn account() -> Account {
+        Account {
+            sid: "AC00000000000000000000000000000000".into(),
+            auth_token: "12345".into(),
+            friendly_name: "test".into(),
+            owner_account_sid: None,
+            status: AccountStatus::Active,
+            created_at: 0,
+            updated_at: 0,
+            whatsapp: WhatsAppIdentity::generate(),
+        }
+    }
+
+    fn fetch(url: String, method: HttpMethod) -> Delivery {
+        let call = Call {
+            direction: CallDirection::Inbound,
+            from: "+15557654321".into(),
+            to: "+15550101010".into(),
+            ..voice::tests::call(CallStatus::Ringing)
+        };
+        Delivery {
+            idempotency_token: "token".into(),
+            resource_sid: call.sid.clone(),
+            status: "ringing".into(),
+            url,
+            method,
+            notice: Notice::VoiceRequest(Box::new(VoiceRequest {
+                call,
+                result: VerbResult::Gathered {
+                    digits: Some("1".into()),
+                    finished_on_key: None,
+                    speech: None,
+                },
+                at: 0,
+            })),
+            to: None,
+            from: None,
+            target: None,
+            attempt: 1,
+            max_attempts: 1,
+            retry_delay_ms: 0,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_twiml_fetch_is_signed_like_every_twilio_webhook_and_read_by_its_answer() {
+        let (base, asked) = app().await;
+        let client = WebhookClient::new(Duration::from_secs(5)).unwrap();
+        let account = account();
+
+        let url = format!("{base}/twiml?menu=main");
+        let (sent, document) = client
+            .fetch_twiml(&fetch(url.clone(), HttpMethod::Post), &account)
+            .await;
+        let document = document.unwrap();
+        assert!(matches!(&document.verbs[..], [Verb::Say(say)] if say.text == "Hi"));
+        assert_eq!(
+            (sent.url.as_str(), sent.response_status),
+            (url.as_str(), Some(200))
+        );
+        assert!(sent.request_body.contains("Digits=1"));
+        assert_eq!(
+            sent.response_body.as_deref(),
+            Some("<Response><Say>Hi</Say></Response>")
+        );
+        {
+            let asked = asked.lock().unwrap();
+            let (method, _, signature, body) = &asked[0];
+            assert_eq!(method, "POST");
+            let params = decode_form(body);
+            assert_eq!(signature, &signature::twilio("12345", &url, &params));
+        }
+
+        // A GET carries the parameters in the query, and signs the URL alone.
+        let (sent, document) = client
+            .fetch_twiml(&fetch(format!("{base}/twiml"), HttpMethod::Get), &account)
+            .await;
+        assert!(document.is_ok());
+        assert!(sent.url.starts_with(&format!("{base}/twiml?")));
+        assert!(
+            sent.url
+                .contains("CallSid=CA00000000000000000000000000000001")
+        );
+        assert!(sent.request_body.is_empty());
+        {
+            let asked = asked.lock().unwrap();
+            let (method, path, signature, _) = &asked[1];
+            assert_eq!(method, "GET");
+            assert!(sent.url.ends_with(path.as_str()));
+            assert_eq!(signature, &signature::twilio("12345", &sent.url, &[]));
+        }
+
+        let code = |outcome: Result<Document, TwimlFailure>| outcome.map_err(|f| f.code);
+        let audio = format!("{base}/audio");
+        let (sent, played) = client
+            .fetch_twiml(&fetch(audio.clone(), HttpMethod::Post), &account)
+            .await;
+        assert_eq!(
+            sent.response_body.as_deref(),
+            Some("(7 bytes of audio/mpeg)")
+        );
+        assert!(
+            matches!(&played.unwrap().verbs[..], [Verb::Play(play)] if play.url.as_deref() == Some(audio.as_str()))
+        );
+        let (_, said) = client
+            .fetch_twiml(&fetch(format!("{base}/text"), HttpMethod::Post), &account)
+            .await;
+        assert!(
+            matches!(&said.unwrap().verbs[..], [Verb::Say(say)] if say.text == "Your code is 1 2 3 4")
+        );
+        let (_, broken) = client
+            .fetch_twiml(&fetch(format!("{base}/broken"), HttpMethod::Post), &account)
+            .await;
+        assert_eq!(code(broken), Err(12100));
+        let (_, json) = client
+            .fetch_twiml(&fetch(format!("{base}/json"), HttpMethod::Post), &account)
+            .await;
+        assert_eq!(code(json), Err(12300));
+        let (sent, missing) = client
+            .fetch_twiml(&fetch(format!("{base}/gone"), HttpMethod::Post), &account)
+            .await;
+        assert_eq!(sent.response_status, Some(404));
+        let failure = missing.unwrap_err();
+        assert_eq!(failure.code, 11200);
+        assert!(failure.message.contains("404"), "{}", failure.message);
+
+        // Nobody listening: 11200 saying why, and the record of the attempt.
+        let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let nowhere = format!("http://{}/voice", closed.local_addr().unwrap());
+        drop(closed);
+        let (sent, refused) = client
+            .fetch_twiml(&fetch(nowhere.clone(), HttpMethod::Post), &account)
+            .await;
+        assert_eq!(
+            (sent.url.as_str(), sent.response_status),
+            (nowhere.as_str(), None)
+        );
+        assert!(sent.error.is_some() && !sent.request_body.is_empty());
+        let failure = refused.unwrap_err();
+        assert_eq!(failure.code, 11200);
+        assert!(
+            failure.message.contains("could not connect"),
+            "{}",
+            failure.message
+        );
+    }
 }

@@ -2,6 +2,8 @@
 
 mod architecture;
 mod binary;
+mod calls;
+mod calls_control;
 mod clear;
 mod cli;
 mod control;
@@ -20,6 +22,7 @@ mod support;
 mod tenants;
 mod twilio_spec;
 mod twilio_whatsapp;
+mod voice;
 mod whatsapp;
 mod whatsapp_bsuid;
 mod whatsapp_control;

@@ -3,10 +3,12 @@
 //! served part (regenerate it with `scripts/twilio-spec-subset.sh`).
 //!
 //! A *served resource* is one `src/twilio/mod.rs` routes: Accounts, Messages and their Media,
-//! Keys, and IncomingPhoneNumbers with its Local, Mobile and TollFree lists. Every operation
-//! the spec defines on those paths is served; resources nested under them that are resources
-//! of their own in the spec (a number's AssignedAddOns and their Extensions, a message's
-//! Feedback) are not served and are not in the subset.
+//! Keys, IncomingPhoneNumbers with its Local, Mobile and TollFree lists, Calls, and Recordings
+//! (the account's and each call's). Every operation the spec defines on those paths is served,
+//! but for starting, pausing and stopping a call's recording over REST; resources nested under
+//! them that are resources of their own in the spec (a number's AssignedAddOns and their
+//! Extensions, a message's Feedback, a call's Events, Notifications, Streams…) are not served
+//! and are not in the subset.
 //!
 //! The test drives the real server through every operation of the subset, then checks each
 //! answer against the spec's schema for that operation and status: every property the spec
@@ -200,6 +202,13 @@ const KEYS: &str = "/2010-04-01/Accounts/{AccountSid}/Keys.json";
 const KEY: &str = "/2010-04-01/Accounts/{AccountSid}/Keys/{Sid}.json";
 const NUMBERS: &str = "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json";
 const NUMBER: &str = "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}.json";
+const CALLS: &str = "/2010-04-01/Accounts/{AccountSid}/Calls.json";
+const CALL: &str = "/2010-04-01/Accounts/{AccountSid}/Calls/{Sid}.json";
+const RECORDINGS: &str = "/2010-04-01/Accounts/{AccountSid}/Recordings.json";
+const RECORDING: &str = "/2010-04-01/Accounts/{AccountSid}/Recordings/{Sid}.json";
+const CALL_RECORDINGS: &str = "/2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}/Recordings.json";
+const CALL_RECORDING: &str =
+    "/2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}/Recordings/{Sid}.json";
 const BY_TYPE: [(&str, &str); 3] = [
     (
         "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/Local.json",
@@ -311,10 +320,66 @@ async fn exercise_everything(app: &TestApp) -> Exercise {
         run.call(app, &op("GET", list), &[SID], &[]).await;
     }
 
-    // Last: a message can be deleted once its delivery is final.
+    // Two recorded calls (each leaves a recording once it ends) and one canceled.
+    let recorded = [
+        ("To", "+15551234567"),
+        ("From", FROM),
+        ("Url", "https://app.example/voice"),
+        ("Record", "true"),
+    ];
+    let mut recorded_calls = Vec::new();
+    for _ in 0..2 {
+        let call = run.call(app, &op("POST", CALLS), &[SID], &recorded).await;
+        recorded_calls.push(sid_of(&call));
+    }
+    let call = run
+        .call(
+            app,
+            &op("POST", CALLS),
+            &[SID],
+            &[
+                ("To", "+15551234567"),
+                ("From", FROM),
+                ("Twiml", "<Response><Say>spec</Say></Response>"),
+            ],
+        )
+        .await;
+    let call = sid_of(&call);
+    run.call(app, &op("GET", CALLS), &[SID], &[]).await;
+    run.call(app, &op("GET", CALL), &[SID, &call], &[]).await;
+    run.call(
+        app,
+        &op("POST", CALL),
+        &[SID, &call],
+        &[("Status", "canceled")],
+    )
+    .await;
+
+    // Last: a message can be deleted once its delivery is final, a call once it has ended.
     let tenant = app.tenant(SID);
     app.advance(&tenant, 10.0).await;
     run.call(app, &op("DELETE", MESSAGE), &[SID, &message], &[])
+        .await;
+    run.call(app, &op("DELETE", CALL), &[SID, &call], &[]).await;
+
+    let recordings = run.call(app, &op("GET", RECORDINGS), &[SID], &[]).await;
+    let recording_of = |call_sid: &str| {
+        let found = recordings["recordings"]
+            .as_array()
+            .and_then(|all| all.iter().find(|r| r["call_sid"] == call_sid).map(sid_of));
+        found.unwrap_or_else(|| panic!("a recording of {call_sid} in {recordings}"))
+    };
+    let (first, second) = (&recorded_calls[0], &recorded_calls[1]);
+    let (first_recording, second_recording) = (recording_of(first), recording_of(second));
+    run.call(app, &op("GET", RECORDING), &[SID, &first_recording], &[])
+        .await;
+    run.call(app, &op("DELETE", RECORDING), &[SID, &first_recording], &[])
+        .await;
+    run.call(app, &op("GET", CALL_RECORDINGS), &[SID, second], &[])
+        .await;
+    let ids = [SID, second.as_str(), second_recording.as_str()];
+    run.call(app, &op("GET", CALL_RECORDING), &ids, &[]).await;
+    run.call(app, &op("DELETE", CALL_RECORDING), &ids, &[])
         .await;
     run
 }

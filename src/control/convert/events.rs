@@ -2,6 +2,7 @@
 
 use tonic::Status;
 
+use super::calls::{call, call_status, transcript_entry};
 use super::messages::{attempt, message, status};
 use super::timestamp;
 use crate::core::events::{Event, EventData};
@@ -20,6 +21,13 @@ pub fn event_kind(kind: &str) -> proto::EventKind {
         "inbound_delivered" => K::InboundDelivered,
         "rule_matched" => K::RuleMatched,
         "data_cleared" => K::DataCleared,
+        "call_created" => K::CallCreated,
+        "call_status_changed" => K::CallStatusChanged,
+        "call_verb" => K::CallVerb,
+        "call_gathering" => K::CallGathering,
+        "call_notification" => K::CallNotification,
+        "call_deleted" => K::CallDeleted,
+        "recording_created" => K::RecordingCreated,
         _ => K::Unspecified,
     }
 }
@@ -37,6 +45,13 @@ pub fn core_event_kind(value: i32) -> Result<&'static str, Status> {
         Ok(K::InboundDelivered) => "inbound_delivered",
         Ok(K::RuleMatched) => "rule_matched",
         Ok(K::DataCleared) => "data_cleared",
+        Ok(K::CallCreated) => "call_created",
+        Ok(K::CallStatusChanged) => "call_status_changed",
+        Ok(K::CallVerb) => "call_verb",
+        Ok(K::CallGathering) => "call_gathering",
+        Ok(K::CallNotification) => "call_notification",
+        Ok(K::CallDeleted) => "call_deleted",
+        Ok(K::RecordingCreated) => "recording_created",
         _ => {
             return Err(Status::invalid_argument(format!(
                 "filter.kinds: unknown kind {value}"
@@ -110,12 +125,78 @@ pub fn event(e: &Event) -> proto::Event {
             to: to.clone(),
             rejected_with: match outcome {
                 Outcome::Reject(rejection) => rejection.code,
-                Outcome::Accept { .. } => 0,
+                Outcome::Accept { .. } | Outcome::Call(_) => 0,
             },
         }),
         EventData::DataCleared { scope } => Payload::DataCleared(proto::DataCleared {
             scope: scope.clone(),
         }),
+        EventData::CallCreated { call: c } => Payload::CallCreated(proto::CallCreated {
+            call: Some(call(c)),
+        }),
+        EventData::CallStatusChanged {
+            sid,
+            to,
+            from,
+            previous,
+            status,
+            answered_by,
+        } => Payload::CallStatusChanged(proto::CallStatusChanged {
+            sid: sid.clone(),
+            to: to.clone(),
+            from: from.clone(),
+            previous: call_status(*previous) as i32,
+            status: call_status(*status) as i32,
+            answered_by: answered_by.clone().unwrap_or_default(),
+        }),
+        EventData::CallVerb {
+            sid,
+            to,
+            from,
+            entry,
+        } => Payload::CallVerb(proto::CallVerb {
+            sid: sid.clone(),
+            to: to.clone(),
+            from: from.clone(),
+            entry: Some(transcript_entry(entry)),
+        }),
+        EventData::CallGathering {
+            sid,
+            to,
+            from,
+            verb,
+            input,
+            deadline,
+        } => Payload::CallGathering(proto::CallGathering {
+            sid: sid.clone(),
+            to: to.clone(),
+            from: from.clone(),
+            verb: verb.clone(),
+            input: input.clone(),
+            deadline: timestamp(*deadline),
+        }),
+        EventData::CallNotification {
+            sid,
+            code,
+            message,
+            url,
+        } => Payload::CallNotification(proto::CallNotification {
+            sid: sid.clone(),
+            code: *code,
+            message: message.clone(),
+            url: url.clone().unwrap_or_default(),
+        }),
+        EventData::CallDeleted { sid } => {
+            Payload::CallDeleted(proto::CallDeleted { sid: sid.clone() })
+        }
+        EventData::RecordingCreated { recording } => {
+            Payload::RecordingCreated(proto::RecordingCreated {
+                sid: recording.sid.clone(),
+                call_sid: recording.call_sid.clone(),
+                duration_seconds: recording.duration_s,
+                source: recording.source.as_str().into(),
+            })
+        }
     };
     proto::Event {
         sequence: e.seq,

@@ -2,12 +2,14 @@
 //! area the services cover; the wire's timestamps and durations, which every area uses, are here.
 //! Callers name a conversion by what it converts (`convert::message`), not by its file.
 
+mod calls;
 mod events;
 mod messages;
 mod rules;
 mod tenants;
 mod whatsapp;
 
+pub use calls::*;
 pub use events::*;
 pub use messages::*;
 pub use rules::*;

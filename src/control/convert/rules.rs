@@ -6,7 +6,7 @@ use super::messages::{core_status, status};
 use super::{millis, proto_duration};
 use crate::core::messaging::MessageStatus;
 use crate::core::rules::{
-    self, AddressPattern, BodyPattern, CallbackDisorder, Outcome, Rule, Step,
+    self, AddressPattern, BodyPattern, CallOutcome, CallbackDisorder, Outcome, Rule, Step,
 };
 use crate::proto;
 
@@ -62,6 +62,7 @@ pub fn rule(r: &Rule) -> proto::Rule {
                     })
                     .collect(),
             }),
+            Outcome::Call(behavior) => proto::rule::Outcome::Call(call_behavior(behavior)),
         }),
         first_n: r.first_n.unwrap_or_default(),
         latency: proto_duration(r.latency_ms),
@@ -124,6 +125,9 @@ pub fn core_rule(r: proto::Rule) -> Result<Rule, Status> {
                 rejection.error_code,
                 message,
             ))
+        }
+        Some(proto::rule::Outcome::Call(behavior)) => {
+            Outcome::Call(core_call_behavior(&behavior, &r.id)?)
         }
         Some(proto::rule::Outcome::Accept(lifecycle)) => Outcome::Accept {
             script: lifecycle
@@ -196,4 +200,63 @@ fn default_rejection_message(code: u32) -> String {
         _ => "Rejected by a mockingbird rule",
     }
     .into()
+}
+
+fn call_behavior(behavior: &CallOutcome) -> proto::CallBehavior {
+    use proto::call_behavior::Result as R;
+    let ms = |value: &Option<u64>| value.and_then(proto_duration);
+    match behavior {
+        CallOutcome::Answer {
+            machine,
+            ring_ms,
+            talk_ms,
+        } => proto::CallBehavior {
+            result: R::Answer as i32,
+            machine: *machine,
+            ring: ms(ring_ms),
+            talk: ms(talk_ms),
+        },
+        CallOutcome::Busy { ring_ms } => proto::CallBehavior {
+            result: R::Busy as i32,
+            ring: ms(ring_ms),
+            ..proto::CallBehavior::default()
+        },
+        CallOutcome::NoAnswer => proto::CallBehavior {
+            result: R::NoAnswer as i32,
+            ..proto::CallBehavior::default()
+        },
+        CallOutcome::Fail => proto::CallBehavior {
+            result: R::Fail as i32,
+            ..proto::CallBehavior::default()
+        },
+        CallOutcome::Ring => proto::CallBehavior {
+            result: R::Ring as i32,
+            ..proto::CallBehavior::default()
+        },
+    }
+}
+
+fn core_call_behavior(behavior: &proto::CallBehavior, id: &str) -> Result<CallOutcome, Status> {
+    use proto::call_behavior::Result as R;
+    let ms = |value: Option<&prost_types::Duration>, field: &str| -> Result<Option<u64>, Status> {
+        value.map(|d| millis(Some(d), field)).transpose()
+    };
+    Ok(match R::try_from(behavior.result) {
+        Ok(R::Answer) => CallOutcome::Answer {
+            machine: behavior.machine,
+            ring_ms: ms(behavior.ring.as_ref(), "call.ring")?,
+            talk_ms: ms(behavior.talk.as_ref(), "call.talk")?,
+        },
+        Ok(R::Busy) => CallOutcome::Busy {
+            ring_ms: ms(behavior.ring.as_ref(), "call.ring")?,
+        },
+        Ok(R::NoAnswer) => CallOutcome::NoAnswer,
+        Ok(R::Fail) => CallOutcome::Fail,
+        Ok(R::Ring) => CallOutcome::Ring,
+        Ok(R::Unspecified) | Err(_) => {
+            return Err(Status::invalid_argument(format!(
+                "rule {id:?}: call.result is required (answer, busy, no_answer, fail or ring)"
+            )));
+        }
+    })
 }

@@ -125,13 +125,30 @@ impl Core {
                 rule,
                 outcome: Outcome::Accept { script },
             }) => (script.clone(), rule.latency_ms),
-            None if self.settings.default_succeeds && channel == "whatsapp" => {
+            // A call's outcome never matches a message: as if no rule had.
+            Some(Decision {
+                outcome: Outcome::Call(_),
+                ..
+            })
+            | None
+                if self.settings.default_succeeds && channel == "whatsapp" =>
+            {
                 (rules::read_script(self.step_delay_ms()), 0)
             }
-            None if self.settings.default_succeeds => {
+            Some(Decision {
+                outcome: Outcome::Call(_),
+                ..
+            })
+            | None
+                if self.settings.default_succeeds =>
+            {
                 (rules::delivered_script(self.step_delay_ms()), 0)
             }
-            None => (rules::failed_script(self.step_delay_ms()), 0),
+            Some(Decision {
+                outcome: Outcome::Call(_),
+                ..
+            })
+            | None => (rules::failed_script(self.step_delay_ms()), 0),
         };
         if channel == "whatsapp"
             && origin == Origin::Api

@@ -57,7 +57,17 @@ impl WriteOp for Clear {
         };
         if matches!(what, ClearWhat::Messages | ClearWhat::All) {
             cleared.messages = delete("DELETE FROM messages WHERE ?1 IS NULL OR account_sid = ?1")?;
-            delete("DELETE FROM jobs WHERE ?1 IS NULL OR account_sid = ?1")?;
+            // A call's jobs (its steps and callbacks) are keyed by its CA… SID.
+            delete(
+                "DELETE FROM jobs WHERE (?1 IS NULL OR account_sid = ?1) AND resource_sid NOT LIKE 'CA%'",
+            )?;
+        }
+        if matches!(what, ClearWhat::Calls | ClearWhat::All) {
+            cleared.calls = delete("DELETE FROM calls WHERE ?1 IS NULL OR account_sid = ?1")?;
+            delete("DELETE FROM recordings WHERE ?1 IS NULL OR account_sid = ?1")?;
+            delete(
+                "DELETE FROM jobs WHERE (?1 IS NULL OR account_sid = ?1) AND resource_sid LIKE 'CA%'",
+            )?;
         }
         if matches!(what, ClearWhat::Callbacks | ClearWhat::All) {
             cleared.callbacks =
@@ -110,6 +120,8 @@ impl WriteOp for ResetTenant {
         } = self;
         for sql in [
             "DELETE FROM messages WHERE account_sid = ?1",
+            "DELETE FROM calls WHERE account_sid = ?1",
+            "DELETE FROM recordings WHERE account_sid = ?1",
             "DELETE FROM jobs WHERE account_sid = ?1",
             "DELETE FROM callback_attempts WHERE account_sid = ?1",
             "DELETE FROM events WHERE account_sid = ?1",
@@ -153,6 +165,8 @@ impl WriteOp for DeleteTenant {
         let DeleteTenant { account_sid } = self;
         for sql in [
             "DELETE FROM messages WHERE account_sid = ?1",
+            "DELETE FROM calls WHERE account_sid = ?1",
+            "DELETE FROM recordings WHERE account_sid = ?1",
             "DELETE FROM jobs WHERE account_sid = ?1",
             "DELETE FROM callback_attempts WHERE account_sid = ?1",
             "DELETE FROM events WHERE account_sid = ?1",

@@ -8,6 +8,7 @@ use super::{StoreError, json, removed};
 use crate::core::outbox::{Delivery, StatusNotify};
 use crate::core::rules::{CallbackDisorder, Step};
 use crate::core::time::Millis;
+use crate::core::voice::CallStep;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -22,6 +23,14 @@ pub enum JobKind {
         disorder: CallbackDisorder,
     },
     Deliver(Delivery),
+    /// A call's scheduled step; stale unless the call's session is still at `epoch` (a step
+    /// without one is checked against the call's status only).
+    CallStep {
+        sid: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        epoch: Option<u64>,
+        step: CallStep,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -13,6 +13,7 @@
 //! - `accounts`: accounts (the `tenants` table), API keys, rules; the registry read at start.
 //! - `numbers`: phone numbers and opt-outs.
 //! - `messages`: messages, their pages and status changes (lifecycle steps, set by hand).
+//! - `calls`: calls with their sessions, and recordings.
 //! - `jobs`: the durable outbox of lifecycle steps and webhook deliveries.
 //! - `attempts`: webhook attempts as recorded.
 //! - `events`: the event log.
@@ -39,6 +40,7 @@ use super::events::{Event, EventLog};
 
 mod accounts;
 mod attempts;
+mod calls;
 mod clear;
 mod events;
 mod jobs;
@@ -52,6 +54,10 @@ pub use accounts::{
     UpdateAccountAndNotify, load_tenants,
 };
 pub use attempts::{CallbackAttempt, RecordAttempt, Recorded, callback_attempt, callback_attempts};
+pub use calls::{
+    ClaimCallStep, DeleteCall, DeleteRecording, SaveCall, call_seq, fetch_call, fetch_recording,
+    list_calls, list_recordings, recording_seq,
+};
 pub use clear::{Clear, ClearWhat, Cleared, DeleteTenant, ResetTenant};
 pub use events::{AppendEvent, events_after, latest_event_seq};
 pub use jobs::{Job, JobKind, NewJob, load_jobs};
@@ -130,6 +136,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0006_delivery_notices.sql"),
     include_str!("../../../migrations/0007_whatsapp_users.sql"),
     include_str!("../../../migrations/0008_deleted_media.sql"),
+    include_str!("../../../migrations/0009_calls.sql"),
 ];
 
 /// Reader connections for a database file. SQLite in WAL mode lets them read while the writer
@@ -453,16 +460,18 @@ pub struct Counts {
 #[derive(Debug, Clone, Copy)]
 enum Table {
     Messages,
+    Calls,
     Callbacks,
     Jobs,
 }
 
 impl Table {
-    const ALL: [Table; 3] = [Table::Messages, Table::Callbacks, Table::Jobs];
+    const ALL: [Table; 4] = [Table::Messages, Table::Calls, Table::Callbacks, Table::Jobs];
 
     fn name(self) -> &'static str {
         match self {
             Table::Messages => "messages",
+            Table::Calls => "calls",
             Table::Callbacks => "callback_attempts",
             Table::Jobs => "jobs",
         }
@@ -477,9 +486,9 @@ impl Table {
 /// optimisation: every delete of these tables names the rows it removes.)
 #[derive(Debug, Default)]
 struct Tally {
-    committed: [AtomicI64; 3],
+    committed: [AtomicI64; 4],
     /// The open transaction's changes; only the writer thread (inside the hook) moves them.
-    pending: Arc<[AtomicI64; 3]>,
+    pending: Arc<[AtomicI64; 4]>,
 }
 
 impl Tally {
@@ -522,7 +531,7 @@ impl Tally {
     fn counts(&self) -> Counts {
         Counts {
             messages: self.committed[Table::Messages as usize].load(Ordering::Relaxed),
-            calls: 0,
+            calls: self.committed[Table::Calls as usize].load(Ordering::Relaxed),
             callbacks: self.committed[Table::Callbacks as usize].load(Ordering::Relaxed),
         }
     }

@@ -179,9 +179,22 @@ impl Core {
                 rule,
                 outcome: Outcome::Accept { script },
             }) => (script.clone(), rule.latency_ms),
-            None if self.settings.default_succeeds => (rules::read_script(self.step_delay_ms()), 0),
+            // A call's outcome never matches a message: as if no rule had.
+            Some(Decision {
+                outcome: Outcome::Call(_),
+                ..
+            })
+            | None
+                if self.settings.default_succeeds =>
+            {
+                (rules::read_script(self.step_delay_ms()), 0)
+            }
             // Meta's "Message undeliverable".
-            None => (
+            Some(Decision {
+                outcome: Outcome::Call(_),
+                ..
+            })
+            | None => (
                 vec![Step::failing(
                     MessageStatus::Failed,
                     self.step_delay_ms(),
