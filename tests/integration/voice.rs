@@ -876,6 +876,8 @@ async fn speech_empty_results_finishing_keys_and_the_verbs_between() {
         .expect("the <Message> was sent");
     let message = core.message(&tenant, &message_sid).await.unwrap();
     assert_eq!(message.from.as_deref(), Some(IVR_NUMBER));
+    // Twilio names a message sent during a call `outbound-call`, not a reply.
+    assert_eq!(message.direction.as_str(), "outbound-call");
     assert!(
         view.transcript
             .iter()

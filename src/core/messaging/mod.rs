@@ -23,6 +23,9 @@ pub(in crate::core) enum Origin {
     Api,
     /// The app's TwiML answer to an inbound message, from the number the user texted.
     Reply,
+    /// The app's voice TwiML (`<Message>`, `<Sms>`) during a call: Twilio names these
+    /// `outbound-call`, and checks them as it checks replies.
+    Call,
     /// Twilio itself, confirming an opt-out keyword: no rules, and it reaches a user who just
     /// opted out.
     OptOutConfirmation,
@@ -185,6 +188,7 @@ impl Core {
         });
         let direction = match origin {
             Origin::Api => Direction::OutboundApi,
+            Origin::Call => Direction::OutboundCall,
             Origin::Reply | Origin::OptOutConfirmation => Direction::OutboundReply,
         };
         let message = Message {

@@ -643,7 +643,7 @@ impl Core {
                     content_sid: None,
                 };
                 match self
-                    .send_outbound(&live.tenant.clone(), new, Origin::Reply)
+                    .send_outbound(&live.tenant.clone(), new, Origin::Call)
                     .await
                 {
                     Ok(sent) => live.hear(Heard::MessageSent {
