@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Callable, Iterator, List, Optional
+from typing import Callable, Iterator, List, Optional, Tuple
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import grpc
@@ -260,12 +260,18 @@ class ReceivedRequest:
     form_pairs: list = field(default_factory=list)  # every (name, value), in order
 
 
-class WebhookReceiver:
-    """An HTTP server on 127.0.0.1 that answers 200 to everything and records each request."""
+# What a receiver answers: HTTP status, content type, body.
+Answer = Tuple[int, str, bytes]
 
-    def __init__(self) -> None:
+
+class WebhookReceiver:
+    """An HTTP server on 127.0.0.1 that records each request and answers it: 200 with an empty
+    body, or what `answer(request)` returns (an app's TwiML, say)."""
+
+    def __init__(self, answer: Optional[Callable[[ReceivedRequest], Answer]] = None) -> None:
         self.requests: List[ReceivedRequest] = []
         self._changed = threading.Condition()
+        self._answer = answer or (lambda request: (200, "text/xml", b""))
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -285,13 +291,17 @@ class WebhookReceiver:
                     form=form,
                     form_pairs=pairs,
                 )
-                self.send_response(200)
-                self.send_header("Content-Type", "text/xml")
-                self.send_header("Content-Length", "0")
-                self.end_headers()
+                # Recorded before the answer goes out: whoever waits on the answer (the server,
+                # and the test behind it) then finds the request already there.
                 with receiver._changed:
                     receiver.requests.append(request)
                     receiver._changed.notify_all()
+                status, content_type, answer = receiver._answer(request)
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
 
             do_GET = do_POST = do_PUT = do_DELETE = _record
 
@@ -371,6 +381,7 @@ class Control:
 
     def __init__(self, channel: grpc.Channel) -> None:
         from mockingbird.v1 import (
+            calls_pb2_grpc,
             clock_pb2_grpc,
             events_pb2_grpc,
             messages_pb2_grpc,
@@ -388,6 +399,7 @@ class Control:
         self.events = events_pb2_grpc.EventsStub(channel)
         self.clock = clock_pb2_grpc.ClockStub(channel)
         self.whatsapp = whatsapp_pb2_grpc.WhatsAppStub(channel)
+        self.calls = calls_pb2_grpc.CallsStub(channel)
 
 
 @pytest.fixture
