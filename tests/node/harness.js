@@ -11,6 +11,8 @@ const os = require("node:os");
 const path = require("node:path");
 const { test } = require("node:test");
 
+const grpc = require("@grpc/grpc-js");
+const protoLoader = require("@grpc/proto-loader");
 const twilio = require("twilio");
 
 const REPO = path.resolve(__dirname, "..", "..");
@@ -94,11 +96,12 @@ function binaryPath() {
   return bin;
 }
 
-/** The `http` address in the ready file, or null while it is absent or half-written. */
+/** The ready file's { http, grpc } addresses, or null while it is absent or half-written. */
 function readReadyFile(file) {
   try {
-    const address = JSON.parse(fs.readFileSync(file, "utf8")).http;
-    return typeof address === "string" && address ? address : null;
+    const { http: httpAddress, grpc } = JSON.parse(fs.readFileSync(file, "utf8"));
+    const ok = (address) => typeof address === "string" && address !== "";
+    return ok(httpAddress) && ok(grpc) ? { http: httpAddress, grpc } : null;
   } catch {
     return null;
   }
@@ -152,7 +155,7 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
 
 /**
  * Start a fresh mockingbird in a temporary directory and wait for its ready file.
- * Resolves to { baseUrl, accountSid, authToken, output(), stop() }.
+ * Resolves to { baseUrl, grpcAddress, accountSid, authToken, output(), stop() }.
  */
 async function startMockingbird() {
   const bin = binaryPath();
@@ -235,7 +238,8 @@ async function startMockingbird() {
   }
 
   return {
-    baseUrl: `http://${address}`,
+    baseUrl: `http://${address.http}`,
+    grpcAddress: address.grpc,
     accountSid: ACCOUNT_SID,
     authToken: AUTH_TOKEN,
     output,
@@ -249,8 +253,8 @@ async function startMockingbird() {
 
 /**
  * The SDK's own RequestClient, sending every request to mockingbird instead of *.twilio.com
- * (the recipe in docs/sdks.md). Keeps the method, rewritten URL and query parameters of every
- * request in `requestsMade`, so that tests can see how the SDK paged.
+ * (the recipe in docs/sdks.md). Keeps the method, rewritten URL, query parameters and form data
+ * of every request in `requestsMade`, so that tests can see how the SDK paged and what it sent.
  */
 class MockingbirdRequestClient extends twilio.RequestClient {
   constructor(baseUrl, opts) {
@@ -264,7 +268,7 @@ class MockingbirdRequestClient extends twilio.RequestClient {
     url.protocol = this.base.protocol;
     url.host = this.base.host;
     const uri = url.toString();
-    this.requestsMade.push({ method: String(opts.method).toUpperCase(), uri, params: opts.params });
+    this.requestsMade.push({ method: String(opts.method).toUpperCase(), uri, params: opts.params, data: opts.data });
     return super.request({ ...opts, uri });
   }
 }
@@ -278,9 +282,13 @@ function makeClient(server, username, password, opts = {}) {
 // The webhook receiver
 // --------------------------------------------------------------------------------------------
 
-/** An HTTP server on 127.0.0.1 that answers 200 to everything and records each request. */
+/**
+ * An HTTP server on 127.0.0.1 that records each request and answers it: 200 with an empty body,
+ * or what `respond(request)` returns — { status, contentType, body }, e.g. an app's TwiML.
+ */
 class WebhookReceiver {
-  constructor() {
+  constructor(respond = () => ({})) {
+    this._respond = respond;
     this.requests = [];
     this._waiters = new Set();
     this._server = http.createServer((req, res) => {
@@ -293,17 +301,27 @@ class WebhookReceiver {
         for (const [name, value] of formPairs) {
           if (!(name in form)) form[name] = value;
         }
+        const url = new URL(this.baseUrl + req.url);
         const record = {
           method: req.method,
-          url: this.baseUrl + req.url, // the full URL as the sender called it (what Twilio signs)
-          path: req.url,
+          url: url.toString(), // the full URL as the sender called it (what Twilio signs)
+          path: url.pathname,
+          query: Object.fromEntries(url.searchParams), // where a GET carries Twilio's parameters
           headers: req.headers, // lower-cased names
           body,
           form, // first value of each form parameter
           formPairs, // every [name, value], in order
         };
-        res.writeHead(200, { "Content-Type": "text/xml", "Content-Length": "0" });
-        res.end();
+        let answer;
+        try {
+          answer = this._respond(record);
+        } catch (err) {
+          answer = { status: 500, contentType: "text/plain", body: String(err && err.stack) };
+        }
+        const { status = 200, contentType = "text/xml", body: answerBody = "" } = answer;
+        const payload = Buffer.from(String(answerBody), "utf8");
+        res.writeHead(status, { "Content-Type": contentType, "Content-Length": String(payload.length) });
+        res.end(payload);
         this.requests.push(record);
         for (const wake of [...this._waiters]) wake();
       });
@@ -366,18 +384,75 @@ class WebhookReceiver {
 }
 
 // --------------------------------------------------------------------------------------------
+// The control plane
+// --------------------------------------------------------------------------------------------
+
+let protoPackage = null;
+
+/** `mockingbird.v1`, loaded from the repo's protos at run time: no generated code to keep. */
+function mockingbirdV1() {
+  if (protoPackage === null) {
+    const files = ["calls", "clock", "events", "numbers", "rules"].map((name) => `mockingbird/v1/${name}.proto`);
+    const definition = protoLoader.loadSync(files, {
+      includeDirs: [path.join(REPO, "proto")],
+      keepCase: true, // field names as the protos spell them: account_sid, waiting_for
+      enums: String, // "CALL_STATUS_IN_PROGRESS", not 3
+      longs: String,
+      defaults: true,
+      oneofs: true,
+    });
+    protoPackage = grpc.loadPackageDefinition(definition).mockingbird.v1;
+  }
+  return protoPackage;
+}
+
+/**
+ * The server's gRPC control plane, for a test that acts as the person on the phone or moves the
+ * clock: `await control.calls.PressDigits({ sid, digits: "1" })`. Services `calls`, `clock`,
+ * `events`, `numbers` and `rules`, each unary method a promise (rejected with the gRPC error).
+ */
+class ControlPlane {
+  constructor(address) {
+    const v1 = mockingbirdV1();
+    const services = { calls: v1.Calls, clock: v1.Clock, events: v1.Events, numbers: v1.Numbers, rules: v1.Rules };
+    this._clients = [];
+    for (const [name, Service] of Object.entries(services)) {
+      // The server is on loopback: never through a proxy the environment may name.
+      const client = new Service(address, grpc.credentials.createInsecure(), { "grpc.enable_http_proxy": 0 });
+      this._clients.push(client);
+      this[name] = {};
+      for (const [method, definition] of Object.entries(Service.service)) {
+        if (definition.requestStream || definition.responseStream) continue;
+        this[name][method] = (request = {}, { timeoutMs = 10_000 } = {}) =>
+          new Promise((resolve, reject) => {
+            client[method](request, { deadline: Date.now() + timeoutMs }, (err, response) =>
+              err ? reject(err) : resolve(response),
+            );
+          });
+      }
+    }
+  }
+
+  close() {
+    for (const client of this._clients) client.close();
+  }
+}
+
+// --------------------------------------------------------------------------------------------
 // Tests with a server
 // --------------------------------------------------------------------------------------------
 
 /**
  * `test(name, fn, options)` with a fresh mockingbird and webhook receiver, both stopped afterwards.
- * `fn(ctx)` gets { t, server, client, makeClient(username, password, opts), receiver }.
+ * `fn(ctx)` gets { t, server, client, makeClient(username, password, opts), receiver, control }
+ * (`control`, the server's ControlPlane, is connected on first use).
  * A failure carries the server's output.
  */
 function serverTest(name, fn, options = {}) {
   return test(name, { timeout: TEST_TIMEOUT_MS, ...options }, async (t) => {
     const server = await startMockingbird();
     let receiver = null;
+    let control = null;
     // A test that times out is abandoned by the runner: stop its servers anyway, so that the
     // run can end, and show what the server said.
     const onAbort = async () => {
@@ -393,6 +468,10 @@ function serverTest(name, fn, options = {}) {
         receiver,
         client: makeClient(server, server.accountSid, server.authToken),
         makeClient: (username, password, opts) => makeClient(server, username, password, opts),
+        get control() {
+          control = control || new ControlPlane(server.grpcAddress);
+          return control;
+        },
       };
       await fn(ctx);
     } catch (err) {
@@ -415,6 +494,7 @@ function serverTest(name, fn, options = {}) {
       throw err;
     } finally {
       t.signal.removeEventListener("abort", onAbort);
+      if (control) control.close();
       if (receiver) await receiver.stop();
       await server.stop();
     }
@@ -424,6 +504,7 @@ function serverTest(name, fn, options = {}) {
 module.exports = {
   ACCOUNT_SID,
   AUTH_TOKEN,
+  ControlPlane,
   FROM_NUMBER,
   REGISTERED_NUMBER,
   FAILURE_NUMBER,
