@@ -660,7 +660,8 @@ func TestBadCallsAreRefusedWithTwiliosCodes(t *testing.T) {
 // an agent whose phone fails; the Dial's action gets DialCallStatus=failed and a <Redirect
 // method=GET> to voicemail, where <Record> takes the caller's message until they press #. The
 // Record's action gets the recording (fetched with the SDK, its RecordingUrl a WAV) and
-// answers <Sms>, <Say> and <Hangup>. The number's StatusCallback hears the end once, signed.
+// answers <Sms> (a message to the caller, direction outbound-call), <Say> and <Hangup>. The
+// number's StatusCallback hears the end once, signed.
 func TestAnInboundIvrTakesTheCallerToVoicemail(t *testing.T) {
 	t.Parallel()
 	server := startMockingbird(t)
@@ -799,6 +800,9 @@ func TestAnInboundIvrTakesTheCallerToVoicemail(t *testing.T) {
 	}
 	if len(messages) != 1 || str(messages[0].From) != ivrNumber || str(messages[0].Body) != "We got your message and will call you back." {
 		t.Errorf("messages to the caller: %d, want the <Sms> from %s", len(messages), ivrNumber)
+	} else if direction := str(messages[0].Direction); direction != "outbound-call" {
+		// Twilio's Message resource: "outbound-call for messages created during a call".
+		t.Errorf("the <Sms> message's direction is %q, want outbound-call", direction)
 	}
 
 	// Callbacks: the recording's, and the number's StatusCallback once, at the end.
