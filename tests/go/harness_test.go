@@ -5,10 +5,12 @@
 // takes a few tens of milliseconds.
 //
 // MOCKINGBIRD_BIN names the server binary (default: <repo>/target/debug/mockingbird; a relative
-// path is taken from the repository root). scripts/go-tests.sh builds it when it is missing.
+// path is taken from the repository root). scripts/go-tests.sh builds it when it is missing. The
+// same binary is the CLI the voice tests act through as the person on the phone.
 package sdktests
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,6 +21,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -91,6 +94,8 @@ type Mockingbird struct {
 	BaseURL    string
 	AccountSid string
 	AuthToken  string
+	ReadyFile  string // where the server wrote its addresses; the CLI finds it there
+	bin        string
 	logPath    string
 }
 
@@ -166,6 +171,13 @@ func readyAddress(path string) string {
 // test fails, the server's output is added to the test's log.
 func startMockingbird(t testing.TB) *Mockingbird {
 	t.Helper()
+	return startMockingbirdWith(t)
+}
+
+// startMockingbirdWith starts a server as startMockingbird does, with these `key=value` settings
+// over the config (`serve --set`).
+func startMockingbirdWith(t testing.TB, settings ...string) *Mockingbird {
+	t.Helper()
 	bin := serverBinary(t)
 	dir := t.TempDir()
 	config := filepath.Join(dir, "config.yaml")
@@ -190,6 +202,9 @@ func startMockingbird(t testing.TB) *Mockingbird {
 		"--database", ":memory:",
 		"--ready-file", readyFile,
 	}
+	for _, setting := range settings {
+		args = append(args, "--set", setting)
+	}
 	cmd := exec.Command(bin, args...)
 	cmd.Dir = dir
 	cmd.Env = serverEnv()
@@ -200,7 +215,7 @@ func startMockingbird(t testing.TB) *Mockingbird {
 		t.Fatalf("starting %s: %v", commandLine, err)
 	}
 
-	server := &Mockingbird{AccountSid: accountSid, AuthToken: authToken, logPath: logPath}
+	server := &Mockingbird{AccountSid: accountSid, AuthToken: authToken, ReadyFile: readyFile, bin: bin, logPath: logPath}
 	exited := make(chan struct{})
 	var waitErr error
 	go func() {
@@ -365,7 +380,7 @@ type ReceivedRequest struct {
 	Path      string // path and query
 	Headers   http.Header
 	Body      []byte
-	Form      map[string]string // first value of each form parameter
+	Form      map[string]string // first value of each parameter: the form body's, or a GET's query's
 	FormPairs [][2]string       // every (name, value), in order
 }
 
@@ -373,8 +388,14 @@ func (r ReceivedRequest) String() string {
 	return fmt.Sprintf("%s %s %v", r.Method, r.URL, r.Form)
 }
 
-// WebhookReceiver is an HTTP server on 127.0.0.1 that answers 200 to everything and records
-// each request.
+// Route is the request's path without its query.
+func (r ReceivedRequest) Route() string {
+	route, _, _ := strings.Cut(r.Path, "?")
+	return route
+}
+
+// WebhookReceiver is an HTTP server on 127.0.0.1 that records each request and answers 200:
+// with no body, or (a TwiML app) with the TwiML its answer function returns.
 type WebhookReceiver struct {
 	t      testing.TB
 	server *httptest.Server
@@ -405,8 +426,16 @@ func parseFormPairs(body string) ([][2]string, error) {
 	return pairs, nil
 }
 
-// startWebhookReceiver starts a receiver, closed when the test ends.
+// startWebhookReceiver starts a receiver that answers every request with an empty 200, closed
+// when the test ends.
 func startWebhookReceiver(t testing.TB) *WebhookReceiver {
+	t.Helper()
+	return startReceiver(t, nil)
+}
+
+// startReceiver starts a receiver, closed when the test ends. With an answer function, each
+// request is answered with the body it returns, as text/xml (TwiML's type).
+func startReceiver(t testing.TB, answer func(ReceivedRequest) string) *WebhookReceiver {
 	t.Helper()
 	receiver := &WebhookReceiver{t: t, changed: make(chan struct{})}
 	receiver.server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -414,9 +443,14 @@ func startWebhookReceiver(t testing.TB) *WebhookReceiver {
 		if err != nil {
 			t.Errorf("webhook receiver: reading the body of %s %s: %v", r.Method, r.RequestURI, err)
 		}
-		pairs, err := parseFormPairs(string(body))
+		// Twilio sends a GET webhook's parameters in its query, a POST's in its body.
+		params := string(body)
+		if r.Method == http.MethodGet {
+			params = r.URL.RawQuery
+		}
+		pairs, err := parseFormPairs(params)
 		if err != nil {
-			t.Errorf("webhook receiver: %s %s: body is not form-encoded (%v): %q", r.Method, r.RequestURI, err, body)
+			t.Errorf("webhook receiver: %s %s: parameters are not form-encoded (%v): %q", r.Method, r.RequestURI, err, params)
 		}
 		form := map[string]string{}
 		for _, pair := range pairs {
@@ -433,15 +467,22 @@ func startWebhookReceiver(t testing.TB) *WebhookReceiver {
 			Form:      form,
 			FormPairs: pairs,
 		}
-		w.Header().Set("Content-Type", "text/xml")
-		w.Header().Set("Content-Length", "0")
-		w.WriteHeader(http.StatusOK)
-
+		reply := ""
+		if answer != nil {
+			reply = answer(request)
+		}
+		// Recorded before the answer goes: whatever the answer sets off (the next verb, the
+		// end of a call) happens after the request is on the record.
 		receiver.mu.Lock()
 		receiver.requests = append(receiver.requests, request)
 		close(receiver.changed)
 		receiver.changed = make(chan struct{})
 		receiver.mu.Unlock()
+
+		w.Header().Set("Content-Type", "text/xml")
+		w.Header().Set("Content-Length", fmt.Sprint(len(reply)))
+		w.WriteHeader(http.StatusOK)
+		_, _ = io.WriteString(w, reply)
 	}))
 	t.Cleanup(receiver.server.Close)
 	return receiver
@@ -487,4 +528,89 @@ func (w *WebhookReceiver) WaitFor(done func([]ReceivedRequest) bool, timeout tim
 			w.t.Fatalf("webhook receiver: condition not met within %s; received:\n%s", timeout, seen)
 		}
 	}
+}
+
+// --------------------------------------------------------------------------------------------
+// The person on the phone
+// --------------------------------------------------------------------------------------------
+
+// phoneTimeout bounds one `mockingbird call …` command: it answers once the call's TwiML has
+// run as far as it can, which takes milliseconds.
+const phoneTimeout = 10 * time.Second
+
+// CallView is what `mockingbird call …` prints about a call: its summary line, its transcript
+// (each line's description, without its time) and what the call waits for.
+type CallView struct {
+	Sid        string
+	Direction  string
+	Status     string
+	Transcript []string
+	WaitingFor string // gather, record, pause, dial; "" when it waits for nothing
+	Output     string // everything printed, for failure messages
+}
+
+// Said is what the caller heard the app say, in order.
+func (v CallView) Said() []string {
+	said := []string{}
+	for _, line := range v.Transcript {
+		if quoted, ok := strings.CutPrefix(line, "said "); ok {
+			if text, err := strconv.Unquote(quoted); err == nil {
+				said = append(said, text)
+			}
+		}
+	}
+	return said
+}
+
+// parseCallView reads the CLI's output: `call CA… inbound +1… → +1… [in-progress, 3 s]`, then
+// `HH:MM:SS.mmm <what happened>` per transcript line, then `waiting for <verb>`.
+func parseCallView(output string) (CallView, error) {
+	view := CallView{Output: output}
+	for _, line := range strings.Split(strings.TrimRight(output, "\n"), "\n") {
+		switch {
+		case strings.HasPrefix(line, "call "):
+			fields := strings.Fields(line)
+			open, end := strings.Index(line, "["), strings.LastIndex(line, "]")
+			if len(fields) < 7 || open < 0 || end < open {
+				return view, fmt.Errorf("unexpected summary line %q", line)
+			}
+			view.Sid, view.Direction = fields[1], fields[2]
+			view.Status, _, _ = strings.Cut(line[open+1:end], ",")
+		case strings.HasPrefix(line, "waiting for "):
+			view.WaitingFor = strings.TrimPrefix(line, "waiting for ")
+		default:
+			_, entry, ok := strings.Cut(line, " ")
+			if !ok {
+				return view, fmt.Errorf("unexpected transcript line %q", line)
+			}
+			view.Transcript = append(view.Transcript, entry)
+		}
+	}
+	if view.Sid == "" {
+		return view, fmt.Errorf("no summary line")
+	}
+	return view, nil
+}
+
+// Phone runs `mockingbird call <command> <args…>` against this server, on the default
+// account, as the person on the phone does: place, answer, press, say, hangup, show. It
+// returns the call as the command printed it.
+func (m *Mockingbird) Phone(t testing.TB, command string, args ...string) CallView {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), phoneTimeout)
+	defer cancel()
+	// The flags go before the arguments: `say` takes every word after them.
+	full := append([]string{"call", command, "--ready-file", m.ReadyFile, "--tenant", m.AccountSid}, args...)
+	cmd := exec.CommandContext(ctx, m.bin, full...)
+	cmd.Env = serverEnv()
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("mockingbird %s: %v\n--- stdout ---\n%s--- stderr ---\n%s", strings.Join(full, " "), err, stdout.String(), stderr.String())
+	}
+	view, err := parseCallView(stdout.String())
+	if err != nil {
+		t.Fatalf("mockingbird %s: %v\n--- stdout ---\n%s", strings.Join(full, " "), err, stdout.String())
+	}
+	return view
 }
