@@ -4,7 +4,8 @@
 #   scripts/java-tests.sh [extra mvn args, e.g. -Dtest='MessagingSdkTest#badCredentials']
 #
 # MOCKINGBIRD_BIN   the server binary (default: <repo>/target/debug/mockingbird; a relative path
-#                   is taken from the repository root)
+#                   is taken from the repository root). The voice tests also run it as the
+#                   caller on the phone (`mockingbird call …`).
 #
 # Needs Java 17 and Maven 3.6.3 or later. The SDK, JUnit and the plugins are pinned in
 # tests/java/pom.xml and come from Maven Central into Maven's default local repository

@@ -34,6 +34,9 @@ final class Mockingbird {
     static final String REGISTERED_NUMBER = "+15551234567";
     static final String FAILURE_NUMBER = "+15559999999";
 
+    /** callbacks.delay_seconds: each step of a message's or a call's life comes this long after the last. */
+    static final double STEP_DELAY_SECONDS = 0.1;
+
     static final Duration READY_TIMEOUT = Duration.ofSeconds(15);
     static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
 
@@ -52,7 +55,7 @@ final class Mockingbird {
             "  failure_numbers: [\"%s\"]",
             "  callbacks:",
             "    enabled: true",
-            "    delay_seconds: 0.1",
+            "    delay_seconds: %s",
             "    retry_attempts: 3",
             "    retry_delay_seconds: 0.2",
             "    timeout_seconds: 2",
@@ -70,14 +73,16 @@ final class Mockingbird {
     }
 
     private final Path logPath;
+    private final Path readyPath;
     private final String commandLine;
     private final Process process;
     private final List<MockingbirdHttpClient> httpClients = Collections.synchronizedList(new ArrayList<>());
     private volatile boolean stopping;
     private String baseUrl;
 
-    private Mockingbird(Path logPath, String commandLine, Process process) {
+    private Mockingbird(Path logPath, Path readyPath, String commandLine, Process process) {
         this.logPath = logPath;
+        this.readyPath = readyPath;
         this.commandLine = commandLine;
         this.process = process;
     }
@@ -111,14 +116,17 @@ final class Mockingbird {
         return path;
     }
 
-    /** Starts a fresh server in {@code dir} and waits (up to 15 s) for its ready file. */
-    static Mockingbird start(Path dir) throws IOException, InterruptedException {
+    /**
+     * Starts a fresh server in {@code dir}, its steps {@code stepDelaySeconds} apart, and waits
+     * (up to 15 s) for its ready file.
+     */
+    static Mockingbird start(Path dir, double stepDelaySeconds) throws IOException, InterruptedException {
         Path bin = binary();
         Path config = dir.resolve("config.yaml");
         Path ready = dir.resolve("ready.json");
         Path log = dir.resolve("server.log");
         Files.writeString(config, String.format(CONFIG_TEMPLATE,
-                ACCOUNT_SID, AUTH_TOKEN, REGISTERED_NUMBER, FROM_NUMBER, FAILURE_NUMBER));
+                ACCOUNT_SID, AUTH_TOKEN, REGISTERED_NUMBER, FROM_NUMBER, FAILURE_NUMBER, stepDelaySeconds));
 
         List<String> command = List.of(bin.toString(),
                 "serve",
@@ -145,7 +153,7 @@ final class Mockingbird {
         String commandLine = String.join(" ", command);
         Process process = builder.start();
         LIVE.add(process);
-        Mockingbird server = new Mockingbird(log, commandLine, process);
+        Mockingbird server = new Mockingbird(log, ready, commandLine, process);
 
         long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
         for (;;) {
@@ -256,6 +264,11 @@ final class Mockingbird {
 
     String commandLine() {
         return commandLine;
+    }
+
+    /** The ready file the server wrote: how the CLI ({@link Phone}) finds its control plane. */
+    Path readyFile() {
+        return readyPath;
     }
 
     /** A new redirecting HTTP client for this server, closed when the server stops. */

@@ -18,8 +18,9 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * Gives every test a fresh {@link Mockingbird} in a temporary directory, and a {@link
- * WebhookReceiver} if it asks for one (as parameters of the test method). Afterwards both are
+ * Gives every test a fresh {@link Mockingbird} in a temporary directory (its steps as far apart
+ * as the test's {@link StepDelay} says), and a {@link WebhookReceiver} if it asks for one (as
+ * parameters of the test method). Afterwards both are
  * stopped and the directory removed. A test that fails carries the server's complete output (as
  * a suppressed exception, which Surefire prints with the failure's stack trace); a server that
  * exited during the test fails it, and so does a callback body that was not form-encoded.
@@ -75,7 +76,9 @@ final class MockingbirdExtension
     public void beforeEach(ExtensionContext context) throws Exception {
         Resources resources = resources(context);
         resources.dir = Files.createTempDirectory("mockingbird-java-");
-        resources.server = Mockingbird.start(resources.dir); // its failure carries the output
+        StepDelay delay = context.getRequiredTestMethod().getAnnotation(StepDelay.class);
+        double stepDelay = delay != null ? delay.seconds() : Mockingbird.STEP_DELAY_SECONDS;
+        resources.server = Mockingbird.start(resources.dir, stepDelay); // its failure carries the output
     }
 
     @Override

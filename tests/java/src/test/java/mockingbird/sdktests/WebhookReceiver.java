@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpServer;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -17,12 +18,15 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 /**
  * An HTTP server on 127.0.0.1 (the JDK's own {@code com.sun.net.httpserver}) that answers 200
- * to everything and records each request. {@link #waitFor} wakes on every arrival.
+ * to everything and records each request. {@link #waitFor} wakes on every arrival. Given an
+ * {@link #answerWith answer}, it is an app serving TwiML: the answer's body goes back as {@code
+ * text/xml}.
  */
 final class WebhookReceiver implements AutoCloseable {
 
@@ -45,6 +49,28 @@ final class WebhookReceiver implements AutoCloseable {
             return new String(body, StandardCharsets.UTF_8);
         }
 
+        /** The path without its query. */
+        String pathOnly() {
+            int query = path.indexOf('?');
+            return query < 0 ? path : path.substring(0, query);
+        }
+
+        /**
+         * The parameters as Twilio sent them: a POST's form, or a GET's query (first value of
+         * each). A GET's signature covers its URL alone, so {@link #form} is what it signs.
+         */
+        Map<String, String> params() {
+            if (!"GET".equals(method)) {
+                return form;
+            }
+            int query = path.indexOf('?');
+            Map<String, String> params = new LinkedHashMap<>();
+            if (query >= 0) {
+                parseFormPairs(path.substring(query + 1)).forEach(pair -> params.putIfAbsent(pair[0], pair[1]));
+            }
+            return Collections.unmodifiableMap(params);
+        }
+
         @Override
         public String toString() {
             return method + " " + url + " " + form;
@@ -56,6 +82,7 @@ final class WebhookReceiver implements AutoCloseable {
     private final String baseUrl;
     private final List<ReceivedRequest> requests = new ArrayList<>(); // guarded by itself
     private final List<String> problems = Collections.synchronizedList(new ArrayList<>());
+    private volatile Function<ReceivedRequest, String> answer = request -> null;
 
     private WebhookReceiver(HttpServer server, ExecutorService executor) {
         this.server = server;
@@ -108,14 +135,38 @@ final class WebhookReceiver implements AutoCloseable {
                     Collections.unmodifiableMap(form),
                     List.copyOf(pairs));
 
-            exchange.getResponseHeaders().set("Content-Type", "text/xml");
-            exchange.sendResponseHeaders(200, -1); // no body: Content-Length 0
-
+            // Recorded before it is answered: whoever waits on the sender's reply finds it here.
             synchronized (requests) {
                 requests.add(request);
                 requests.notifyAll();
             }
+
+            String reply;
+            try {
+                reply = answer.apply(request);
+            } catch (RuntimeException e) {
+                problems.add(request + ": the answer failed: " + e);
+                reply = null;
+            }
+            exchange.getResponseHeaders().set("Content-Type", "text/xml");
+            if (reply == null) {
+                exchange.sendResponseHeaders(200, -1); // no body: Content-Length 0
+            } else {
+                byte[] bytes = reply.getBytes(StandardCharsets.UTF_8);
+                exchange.sendResponseHeaders(200, bytes.length);
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(bytes);
+                }
+            }
         }
+    }
+
+    /**
+     * From now on, answers each request with the body {@code answer} gives it ({@code text/xml}),
+     * or with an empty 200 where it gives null.
+     */
+    void answerWith(Function<ReceivedRequest, String> answer) {
+        this.answer = answer;
     }
 
     /** Decodes an application/x-www-form-urlencoded body, keeping order and blanks. */
