@@ -32,6 +32,29 @@ pub struct Config {
     pub control: ControlConfig,
     /// The WhatsApp Cloud API of the default tenant, and the seed's proxy targets.
     pub whatsapp: WhatsAppConfig,
+    /// The web dashboard on the HTTP port (`/`, `/ui/…`).
+    pub dashboard: DashboardConfig,
+}
+
+/// The `dashboard:` section. The seed's pages had no login; a dashboard reachable beyond
+/// localhost can ask for one.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct DashboardConfig {
+    /// `false` serves no page: `/` and `/ui/…` answer as unknown paths.
+    pub enabled: bool,
+    /// When set, every page asks for it: as HTTP Basic credentials (any user name, the token
+    /// as the password, which is what a browser prompts for) or `Authorization: Bearer`.
+    pub token: Option<String>,
+}
+
+impl Default for DashboardConfig {
+    fn default() -> Self {
+        DashboardConfig {
+            enabled: true,
+            token: None,
+        }
+    }
 }
 
 /// The `whatsapp:` section: the default tenant's WhatsApp Business identity (so that a bot can
@@ -220,6 +243,7 @@ impl Default for Config {
             logging: LoggingConfig::default(),
             control: ControlConfig::default(),
             whatsapp: WhatsAppConfig::default(),
+            dashboard: DashboardConfig::default(),
         }
     }
 }
@@ -325,7 +349,7 @@ pub const ENV_PREFIX: &str = "MOCKINGBIRD_";
 
 /// The top-level sections an environment variable may set. Other `MOCKINGBIRD_*` names
 /// (`MOCKINGBIRD_CONFIG`, or a test harness's own `MOCKINGBIRD_BIN`) are not config keys.
-const SECTIONS: [&str; 8] = [
+const SECTIONS: [&str; 9] = [
     "server",
     "provider",
     "twilio",
@@ -334,6 +358,7 @@ const SECTIONS: [&str; 8] = [
     "logging",
     "control",
     "whatsapp",
+    "dashboard",
 ];
 
 /// The overrides found in an environment.

@@ -15,6 +15,8 @@
 //! - [`whatsapp`] — the WhatsApp Cloud API facade (Meta's Graph API) bots talk to, and the
 //!   seed's proxy (`POST /webhook`).
 //! - [`control`] — the gRPC control plane test harnesses drive.
+//! - [`dashboard`] — the web dashboard people watch: pages rendered from `templates/`, live
+//!   over Server-Sent Events from the event log.
 //! - [`proto`] — the control plane's protocol, generated from `proto/` by build.rs.
 //! - [`config`] — the layered configuration (defaults, YAML file, environment, flags).
 //! - [`cli`] — the command line: its flags, and the commands (`events tail`, `sms send-inbound`,
@@ -25,16 +27,17 @@
 //! # Rules (kept by `tests/integration/architecture.rs`)
 //! - The core reaches nothing outside itself and names no transport or wire-format crate.
 //! - `providers` stands on the core; `webhooks` on the core and `providers`.
-//! - Facades (`twilio`, `whatsapp`, `control`) stand side by side on the core and `providers`
+//! - Facades (`twilio`, `whatsapp`, `control`, `dashboard`) stand side by side on the core and `providers`
 //!   (`control` also on `proto`): never on each other, on `webhooks` or on the server.
 //! - `cli` stands on `proto`, `config`, `providers` and the core; `config` on the core.
 //! - Only the server reaches every room; only `core::store` speaks SQL.
-//! - A new room (voice's pieces, the dashboard) gets its rules in the test before it lands.
+//! - A new room gets its rules in the test before it lands.
 
 pub mod cli;
 pub mod config;
 pub mod control;
 pub mod core;
+pub mod dashboard;
 pub mod proto;
 pub mod providers;
 pub mod server;

@@ -16,12 +16,13 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
 use crate::core::{Core, ids};
+use crate::dashboard::DashboardState;
 use crate::twilio::TwilioState;
 use crate::twilio::error::TwilioError;
 use crate::webhooks::WebhookClient;
 use crate::whatsapp::WhatsAppState;
 use crate::whatsapp::error::GraphError;
-use crate::{control, providers, twilio, whatsapp};
+use crate::{control, dashboard, providers, twilio, whatsapp};
 
 /// What the server holds: the core every facade is handed, and the config it started from.
 pub struct AppState {
@@ -102,7 +103,7 @@ impl Server {
         let state = Arc::new(AppState { core, config });
         let http_addr = listener.local_addr()?;
         let grpc_addr = grpc_listener.local_addr()?;
-        let mut app = router(&state);
+        let mut app = router(&state, shutdown.clone());
         if on_http_port {
             app = app.merge(control.clone());
         }
@@ -162,8 +163,9 @@ pub async fn run(
     Ok(())
 }
 
-/// Every HTTP facade, each handed what it needs, behind the providers' envelopes.
-pub fn router(state: &AppState) -> Router {
+/// Every HTTP facade, each handed what it needs, behind the providers' envelopes (the
+/// dashboard's pages answer in HTML of their own).
+pub fn router(state: &AppState, shutdown: CancellationToken) -> Router {
     let twilio = twilio::router(Arc::new(TwilioState {
         core: Arc::clone(&state.core),
         provider: state.config.provider.clone(),
@@ -174,19 +176,24 @@ pub fn router(state: &AppState) -> Router {
         media_base_url: state.config.whatsapp.media_base_url.clone(),
         server_address: format!("{}:{}", state.config.server.host, state.config.server.port),
     }));
-    Router::new()
-        .merge(twilio)
-        .merge(whatsapp)
-        .fallback(|request: Request| async move {
-            let path = request.uri().path();
-            if whatsapp::is_graph_path(path) {
-                GraphError::unknown_path(path).into_response()
-            } else {
-                TwilioError::not_found(path).into_response()
-            }
-        })
-        .layer(middleware::from_fn(provider_envelope))
-        .layer(middleware::from_fn(log_request))
+    let mut app = Router::new().merge(twilio).merge(whatsapp);
+    if state.config.dashboard.enabled {
+        app = app.merge(dashboard::router(Arc::new(DashboardState {
+            core: Arc::clone(&state.core),
+            token: state.config.dashboard.token.as_deref().map(Arc::from),
+            shutdown,
+        })));
+    }
+    app.fallback(|request: Request| async move {
+        let path = request.uri().path();
+        if whatsapp::is_graph_path(path) {
+            GraphError::unknown_path(path).into_response()
+        } else {
+            TwilioError::not_found(path).into_response()
+        }
+    })
+    .layer(middleware::from_fn(provider_envelope))
+    .layer(middleware::from_fn(log_request))
 }
 
 /// One log line per request, at info.
@@ -219,7 +226,8 @@ async fn provider_envelope(request: Request, next: Next) -> Response {
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"));
     let graph = whatsapp::is_graph_path(&path);
-    let mut response = if response.status().as_u16() >= 400 && !is_json {
+    let own_pages = dashboard::is_dashboard_path(&path) && is_html(&response);
+    let mut response = if response.status().as_u16() >= 400 && !is_json && !own_pages {
         if graph {
             GraphError::for_status(response.status(), &path).into_response()
         } else {
@@ -266,6 +274,17 @@ async fn provider_envelope(request: Request, next: Next) -> Response {
         );
     }
     response
+}
+
+/// An answer in HTML, or the dashboard's own 401 asking for its token: the dashboard's, not a
+/// provider's, to render.
+fn is_html(response: &Response) -> bool {
+    response.headers().contains_key(header::WWW_AUTHENTICATE)
+        || response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/html"))
 }
 
 /// Where the recording URLs in voice webhooks point: `server.public_url` when the config names

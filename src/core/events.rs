@@ -275,6 +275,31 @@ impl EventLog {
         Ok(Batch { events, scanned_to })
     }
 
+    /// The newest `limit` events (of one tenant, or all), newest first.
+    pub async fn latest(
+        &self,
+        account_sid: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Arc<Event>>, StoreError> {
+        let account = account_sid.map(str::to_owned);
+        self.store
+            .read(move |conn| store::latest_events(conn, account.as_deref(), limit))
+            .await
+    }
+
+    /// A tenant's events about one message or call, oldest first, at most `limit`.
+    pub async fn about(
+        &self,
+        account_sid: &str,
+        sid: &str,
+        limit: usize,
+    ) -> Result<Vec<Arc<Event>>, StoreError> {
+        let (account, sid) = (account_sid.to_owned(), sid.to_owned());
+        self.store
+            .read(move |conn| store::events_about(conn, &account, &sid, limit))
+            .await
+    }
+
     /// A cursor that yields every event after `after` (of one tenant, or all), first the
     /// history, then live ones.
     pub fn follow(self: &Arc<Self>, after: i64, account_sid: Option<String>) -> EventCursor {

@@ -7,6 +7,7 @@ mod calls_control;
 mod clear;
 mod cli;
 mod control;
+mod dashboard;
 mod durability;
 mod errors;
 mod events;

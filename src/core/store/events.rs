@@ -46,7 +46,41 @@ pub fn events_after(
         None => "SELECT seq, account_sid, at, data FROM events WHERE seq > ?1 AND ?3 IS NULL ORDER BY seq LIMIT ?2",
         Some(_) => "SELECT seq, account_sid, at, data FROM events WHERE seq > ?1 AND account_sid = ?3 ORDER BY seq LIMIT ?2",
     })?;
-    let rows = statement.query_map(params![after, limit as i64, account_sid], |row| {
+    read_events(&mut statement, params![after, limit as i64, account_sid])
+}
+
+/// The newest `limit` events of a tenant, or of every tenant, newest first.
+pub fn latest_events(
+    conn: &Connection,
+    account_sid: Option<&str>,
+    limit: usize,
+) -> Result<Vec<Arc<Event>>, StoreError> {
+    let mut statement = conn.prepare_cached(match account_sid {
+        None => "SELECT seq, account_sid, at, data FROM events WHERE ?2 IS NULL ORDER BY seq DESC LIMIT ?1",
+        Some(_) => "SELECT seq, account_sid, at, data FROM events WHERE account_sid = ?2 ORDER BY seq DESC LIMIT ?1",
+    })?;
+    read_events(&mut statement, params![limit as i64, account_sid])
+}
+
+/// A tenant's events about one resource (a message or a call, with its recordings), oldest
+/// first, at most `limit`.
+pub fn events_about(
+    conn: &Connection,
+    account_sid: &str,
+    sid: &str,
+    limit: usize,
+) -> Result<Vec<Arc<Event>>, StoreError> {
+    let mut statement = conn.prepare_cached(
+        "SELECT seq, account_sid, at, data FROM events WHERE account_sid = ?1 AND sid = ?2 ORDER BY seq LIMIT ?3",
+    )?;
+    read_events(&mut statement, params![account_sid, sid, limit as i64])
+}
+
+fn read_events(
+    statement: &mut rusqlite::CachedStatement<'_>,
+    params: impl rusqlite::Params,
+) -> Result<Vec<Arc<Event>>, StoreError> {
+    let rows = statement.query_map(params, |row| {
         Ok((
             row.get::<_, i64>(0)?,
             row.get::<_, String>(1)?,

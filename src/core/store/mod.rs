@@ -59,7 +59,7 @@ pub use calls::{
     list_calls, list_recordings, recording_seq,
 };
 pub use clear::{Clear, ClearWhat, Cleared, DeleteTenant, ResetTenant};
-pub use events::{AppendEvent, events_after, latest_event_seq};
+pub use events::{AppendEvent, events_about, events_after, latest_event_seq, latest_events};
 pub use jobs::{Job, JobKind, NewJob, load_jobs};
 pub use media::{DeleteMedia, PutMedia, fetch_media, fetch_media_content, media_count};
 pub use messages::{
@@ -137,6 +137,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0007_whatsapp_users.sql"),
     include_str!("../../../migrations/0008_deleted_media.sql"),
     include_str!("../../../migrations/0009_calls.sql"),
+    include_str!("../../../migrations/0010_events_by_resource.sql"),
 ];
 
 /// Reader connections for a database file. SQLite in WAL mode lets them read while the writer

@@ -1,0 +1,65 @@
+//! The dashboard: a person's live view of what mockingbird saw — messages, calls and every
+//! webhook attempt, tenant by tenant — served as HTML pages rendered on the server (askama
+//! templates in `templates/`) with a little JavaScript that follows the event log over
+//! Server-Sent Events.
+//!
+//! A facade like the others: it reads through the core's queries and the event log and changes
+//! state only through the core's operations (clear, redeliver), the ones the control plane
+//! calls. Every value that came from an app or a user is escaped by askama; the pages run no
+//! inline script or style, so the Content-Security-Policy can forbid both.
+
+mod assets;
+mod error;
+mod guard;
+mod live;
+mod pages;
+mod view;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::middleware;
+use axum::routing::{any, get, post};
+
+use tokio_util::sync::CancellationToken;
+
+use crate::core::Core;
+
+/// What the dashboard's handlers share.
+pub struct DashboardState {
+    pub core: Arc<Core>,
+    /// `dashboard.token`: every page asks for it when set.
+    pub token: Option<Arc<str>>,
+    /// Ends the live streams, which would otherwise hold a graceful shutdown open.
+    pub shutdown: CancellationToken,
+}
+
+/// The dashboard's pages, ready to merge into the server's router.
+pub fn router(state: Arc<DashboardState>) -> Router {
+    Router::new()
+        .route("/", get(pages::overview))
+        .route("/ui", get(pages::overview))
+        .route("/ui/messages", get(pages::messages))
+        .route("/ui/messages/{sid}", get(pages::message))
+        .route("/ui/messages/{sid}/row", get(pages::message_row))
+        .route("/ui/calls", get(pages::calls))
+        .route("/ui/calls/{sid}", get(pages::call))
+        .route("/ui/calls/{sid}/row", get(pages::call_row))
+        .route("/ui/callbacks", get(pages::callbacks))
+        .route("/ui/callbacks/{id}/redeliver", post(pages::redeliver))
+        .route("/ui/clear", get(pages::confirm_clear).post(pages::clear))
+        .route("/ui/live", get(live::stream))
+        .route("/ui/assets/{file}", get(assets::serve))
+        // Not a fallback: the server's fallback answers every other path as a provider would.
+        .route("/ui/{*rest}", any(error::unknown_page))
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&state),
+            guard::guard,
+        ))
+        .with_state(state)
+}
+
+/// The paths the dashboard answers: `/` and everything under `/ui` (the seed's page paths).
+pub fn is_dashboard_path(path: &str) -> bool {
+    path == "/" || path == "/ui" || path.starts_with("/ui/")
+}

@@ -1,0 +1,446 @@
+//! The dashboard over real HTTP: every page renders the tenant's data with what apps and users
+//! wrote escaped, the live stream pushes events and resumes after `Last-Event-ID`, state
+//! changes are POSTs from this site only, and the token and `enabled` settings hold.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::support::{FROM, Receiver, SID, TOKEN, spawn_app, spawn_with, test_config};
+
+/// A body an attacker would like to see run: each piece must reach the page as text.
+const HOSTILE: &str = r#"<script>alert(1)</script>"><img src=x onerror=alert(2)>"#;
+
+/// Text as askama escapes it into a page.
+fn escaped(text: &str) -> String {
+    text.replace('&', "&#38;")
+        .replace('<', "&#60;")
+        .replace('>', "&#62;")
+        .replace('"', "&#34;")
+        .replace('\'', "&#39;")
+}
+
+/// A page's status, its headers and its HTML.
+async fn page(http: &reqwest::Client, url: &str) -> (u16, reqwest::header::HeaderMap, String) {
+    let response = http.get(url).send().await.expect("request");
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    (status, headers, response.text().await.expect("body"))
+}
+
+/// Assert a page is HTML of ours: 200, the CSP, and none of the hostile markup left whole.
+fn assert_safe_page(url: &str, status: u16, headers: &reqwest::header::HeaderMap, html: &str) {
+    assert_eq!(status, 200, "{url}: {html}");
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html"),
+        "{url}"
+    );
+    let csp = headers["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("script-src 'self'"), "{url}: {csp}");
+    assert!(!csp.contains("unsafe-inline"), "{url}: {csp}");
+    assert!(
+        !html.contains("<script>alert"),
+        "{url} runs the body's script"
+    );
+    assert!(!html.contains("<img src=x"), "{url} draws the body's image");
+}
+
+#[tokio::test]
+async fn every_page_shows_the_tenants_data_with_foreign_text_escaped() {
+    let app = spawn_app().await;
+    let tenant = app.tenant(SID);
+    app.freeze_default().await;
+    let receiver = Receiver::start().await;
+    receiver.reply_with(HOSTILE);
+    let sent = app
+        .send(&[
+            ("To", "+15551234567"),
+            ("From", FROM),
+            ("Body", HOSTILE),
+            ("StatusCallback", &receiver.url("/status")),
+        ])
+        .await;
+    let sid = sent["sid"].as_str().unwrap().to_owned();
+    app.advance(&tenant, 10.0).await;
+    receiver.wait_for(2).await;
+    let (status, call) = app
+        .post(
+            &format!("/2010-04-01/Accounts/{SID}/Calls.json"),
+            &[
+                ("To", "+15551234567"),
+                ("From", FROM),
+                (
+                    "Twiml",
+                    "<Response><Say>Welcome &lt;script&gt; to the line</Say></Response>",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(status, 201, "{call}");
+    let call_sid = call["sid"].as_str().unwrap().to_owned();
+    app.advance(&tenant, 10.0).await;
+
+    let pages = [
+        "/".to_owned(),
+        format!("/?tenant={SID}"),
+        "/ui/messages".to_owned(),
+        format!("/ui/messages?tenant={SID}&to=%2B15551234567"),
+        format!("/ui/messages/{sid}?tenant={SID}"),
+        "/ui/calls".to_owned(),
+        format!("/ui/calls/{call_sid}"),
+        "/ui/callbacks".to_owned(),
+        format!("/ui/callbacks?resource={sid}"),
+        format!("/ui/clear?tenant={SID}&scope=tenant"),
+    ];
+    for path in &pages {
+        let url = app.url(path);
+        let (status, headers, html) = page(&app.http, &url).await;
+        assert_safe_page(&url, status, &headers, &html);
+    }
+
+    let (_, _, messages) = page(&app.http, &app.url("/ui/messages")).await;
+    assert!(messages.contains(&sid), "the list names the message");
+    assert!(messages.contains(&escaped("<script>alert(1)</script>")));
+
+    let (_, _, detail) = page(&app.http, &app.url(&format!("/ui/messages/{sid}"))).await;
+    for status in ["queued", "sent", "delivered"] {
+        assert!(detail.contains(status), "the timeline shows {status}");
+    }
+    assert!(detail.contains("callback_attempted"));
+    assert!(
+        detail.contains(&receiver.url("/status")),
+        "the attempts name the app's URL"
+    );
+
+    let (_, _, call_page) = page(&app.http, &app.url(&format!("/ui/calls/{call_sid}"))).await;
+    assert!(call_page.contains("completed"));
+    assert!(
+        call_page.contains(&escaped(r#"said "Welcome <script> to the line""#)),
+        "the transcript shows what the caller heard: {call_page}"
+    );
+
+    let (_, _, callbacks) = page(&app.http, &app.url("/ui/callbacks")).await;
+    assert!(callbacks.contains("delivered"));
+    assert!(
+        callbacks.contains(&escaped("<img src=x onerror=alert(2)>")),
+        "the app's answer, as text"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_seeds_paths_answer_and_unknown_ones_say_so() {
+    let app = spawn_app().await;
+    for path in [
+        "/ui/messages",
+        "/ui/calls",
+        "/ui/callbacks",
+        "/ui/assets/app.css",
+        "/ui/assets/live.js",
+    ] {
+        let (status, _, _) = page(&app.http, &app.url(path)).await;
+        assert_eq!(status, 200, "{path}");
+    }
+    for path in [
+        "/ui/nothing-here",
+        "/ui/messages/SM00000000000000000000000000000000",
+        "/ui/calls/CA00000000000000000000000000000000",
+        "/ui/messages?tenant=AC00000000000000000000000000000000",
+        "/ui/assets/missing.js",
+    ] {
+        let (status, headers, html) = page(&app.http, &app.url(path)).await;
+        assert_eq!(status, 404, "{path}");
+        assert!(
+            headers["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html"),
+            "{path}"
+        );
+        assert!(html.contains("404 Not found"), "{path}: {html}");
+    }
+    let (status, _, html) = page(&app.http, &app.url("/ui/messages?after=SMnothing")).await;
+    assert_eq!(status, 400, "{html}");
+    // The providers' paths keep the providers' envelopes.
+    let (status, body) = app.get("/2010-04-01/Nothing.json").await;
+    assert_eq!((status, body["code"].as_u64()), (404, Some(20404)));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_messages_list_pages_by_keyset_fifty_at_a_time() {
+    let app = spawn_app().await;
+    app.freeze_default().await;
+    let mut sids = Vec::new();
+    for n in 0..55 {
+        let sent = app
+            .send(&[
+                ("To", "+15551234567"),
+                ("From", FROM),
+                ("Body", &format!("number {n}")),
+            ])
+            .await;
+        sids.push(sent["sid"].as_str().unwrap().to_owned());
+    }
+    let (_, _, first) = page(&app.http, &app.url("/ui/messages")).await;
+    assert!(first.contains(&sids[54]) && first.contains(&sids[5]));
+    assert!(
+        !first.contains(&sids[4]),
+        "the first page holds the newest 50"
+    );
+    let older = format!("?tenant={SID}&after={}", sids[5]);
+    assert!(
+        first.contains(&escaped(&older)),
+        "the first page links to the next"
+    );
+    let (_, _, second) = page(&app.http, &app.url(&format!("/ui/messages{older}"))).await;
+    assert!(second.contains(&sids[4]) && second.contains(&sids[0]));
+    assert!(!second.contains(&sids[5]));
+    assert!(second.contains("Newer"));
+    app.stop().await;
+}
+
+/// The live stream's events, read from its body until `count` have come.
+async fn read_events(response: &mut reqwest::Response, count: usize) -> Vec<(i64, Value)> {
+    let mut buffer = String::new();
+    let mut events = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while events.len() < count {
+        let chunk = tokio::time::timeout_at(deadline, response.chunk())
+            .await
+            .expect("events arrive in time")
+            .expect("the stream reads")
+            .expect("the stream stays open");
+        buffer.push_str(std::str::from_utf8(&chunk).unwrap());
+        while let Some(end) = buffer.find("\n\n") {
+            let block: String = buffer.drain(..end + 2).collect();
+            let field = |name: &str| {
+                block
+                    .lines()
+                    .find_map(|line| line.strip_prefix(name))
+                    .map(str::trim)
+                    .map(str::to_owned)
+            };
+            if let (Some(id), Some(data)) = (field("id:"), field("data:")) {
+                events.push((id.parse().unwrap(), serde_json::from_str(&data).unwrap()));
+            }
+        }
+    }
+    events
+}
+
+#[tokio::test]
+async fn live_events_are_pushed_and_a_reconnect_resumes_after_the_last_one_seen() {
+    let app = spawn_app().await;
+    app.freeze_default().await;
+    let live = app.url(&format!("/ui/live?tenant={SID}"));
+    let mut stream = app.http.get(&live).send().await.expect("the stream opens");
+    assert_eq!(
+        stream.headers()["content-type"].to_str().unwrap(),
+        "text/event-stream"
+    );
+    let sent = app
+        .send(&[("To", "+15551234567"), ("From", FROM), ("Body", HOSTILE)])
+        .await;
+    let sid = sent["sid"].as_str().unwrap();
+    let (seq, created) = loop {
+        let (seq, event) = read_events(&mut stream, 1).await.remove(0);
+        if event["kind"] == "message_created" {
+            break (seq, event);
+        }
+    };
+    assert_eq!(created["sid"], sid);
+    let html = created["html"].as_str().unwrap();
+    assert!(
+        html.starts_with("<li") && html.contains(&escaped("<script>")),
+        "{html}"
+    );
+    drop(stream);
+
+    // The lifecycle moves while no one listens; a browser reconnecting with the last id it
+    // saw gets what it missed, in order, from the next event on.
+    app.advance(&app.tenant(SID), 10.0).await;
+    let missed = app
+        .state
+        .core
+        .events()
+        .read_after(seq, Some(SID), 100)
+        .await
+        .unwrap()
+        .events;
+    assert!(missed.len() >= 2, "sent and delivered happened");
+    let mut resumed = app
+        .http
+        .get(&live)
+        .header("Last-Event-ID", seq.to_string())
+        .send()
+        .await
+        .expect("the stream reopens");
+    let heard = read_events(&mut resumed, missed.len()).await;
+    let heard_seqs: Vec<i64> = heard.iter().map(|(seq, _)| *seq).collect();
+    let missed_seqs: Vec<i64> = missed.iter().map(|e| e.seq).collect();
+    assert_eq!(heard_seqs, missed_seqs);
+    assert!(
+        heard
+            .iter()
+            .filter(|(_, e)| e["kind"] == "message_status_changed")
+            .count()
+            >= 2
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn clearing_asks_first_and_takes_a_post_from_this_site_only() {
+    let app = spawn_app().await;
+    app.freeze_default().await;
+    app.send(&[("To", "+15551234567"), ("From", FROM), ("Body", "keep me")])
+        .await;
+    let stored = || async {
+        app.get(&app.messages_path(SID)).await.1["messages"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    let form = [("tenant", SID), ("scope", "tenant")];
+
+    let (status, _, question) = page(&app.http, &app.url("/ui/clear?scope=tenant")).await;
+    assert_eq!(status, 200);
+    assert!(question.contains("Yes, clear") && question.contains("method=\"post\""));
+    assert_eq!(stored().await, 1, "asking removes nothing");
+
+    let forged = app
+        .http
+        .post(app.url("/ui/clear"))
+        .header("Origin", "http://evil.test")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status().as_u16(), 403);
+    let cross_site = app
+        .http
+        .post(app.url("/ui/clear"))
+        .header("Sec-Fetch-Site", "cross-site")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross_site.status().as_u16(), 403);
+    assert_eq!(stored().await, 1, "a forged form removes nothing");
+
+    let bad = app
+        .http
+        .post(app.url("/ui/clear"))
+        .form(&[("tenant", SID), ("scope", "everything")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status().as_u16(), 400);
+
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let origin = app.base.clone();
+    let cleared = no_redirects
+        .post(app.url("/ui/clear"))
+        .header("Origin", origin)
+        .header("Sec-Fetch-Site", "same-origin")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cleared.status().as_u16(), 303);
+    assert_eq!(stored().await, 0);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_callback_is_redelivered_from_its_page() {
+    let app = spawn_app().await;
+    let tenant = app.tenant(SID);
+    app.freeze_default().await;
+    let receiver = Receiver::start().await;
+    let sent = app
+        .send(&[
+            ("To", "+15551234567"),
+            ("From", FROM),
+            ("Body", "again"),
+            ("StatusCallback", &receiver.url("/status")),
+        ])
+        .await;
+    app.advance(&tenant, 10.0).await;
+    receiver.wait_for(2).await;
+    let first = app.attempts(&tenant).await[0].clone();
+    assert_eq!(first.resource_sid, sent["sid"]);
+    let response = app
+        .http
+        .post(app.url(&format!("/ui/callbacks/{}/redeliver", first.id)))
+        .form(&[("tenant", SID)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status().as_u16(),
+        200,
+        "redirected back to the list"
+    );
+    let requests = receiver.wait_for(3).await;
+    assert_eq!(
+        requests[2].param("MessageStatus"),
+        requests[1].param("MessageStatus")
+    );
+    assert_eq!(app.attempts(&tenant).await.len(), 3);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_token_guards_every_page_and_disabled_means_no_page() {
+    let mut config = test_config();
+    config.dashboard.token = Some("let-me-in".into());
+    let app = spawn_with(config).await;
+    let (status, headers, _) = page(&app.http, &app.url("/ui/messages")).await;
+    assert_eq!(status, 401);
+    assert!(
+        headers["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .starts_with("Basic")
+    );
+    let with = |request: reqwest::RequestBuilder| async move {
+        request.send().await.unwrap().status().as_u16()
+    };
+    assert_eq!(
+        with(
+            app.http
+                .get(app.url("/"))
+                .basic_auth("me", Some("let-me-in"))
+        )
+        .await,
+        200
+    );
+    assert_eq!(
+        with(app.http.get(app.url("/ui/live")).bearer_auth("let-me-in")).await,
+        200
+    );
+    assert_eq!(
+        with(app.http.get(app.url("/")).basic_auth("me", Some("wrong"))).await,
+        401
+    );
+    // The Twilio API keeps its own credentials.
+    assert_eq!(app.get(&app.messages_path(SID)).await.0, 200);
+    app.stop().await;
+
+    let mut config = test_config();
+    config.dashboard.enabled = false;
+    let app = spawn_with(config).await;
+    let (status, body) = app.get_as(SID, TOKEN, "/").await;
+    assert_eq!((status, body["code"].as_u64()), (404, Some(20404)));
+    let (status, _, _) = page(&app.http, &app.url("/ui/messages")).await;
+    assert_eq!(status, 404);
+    app.stop().await;
+}
