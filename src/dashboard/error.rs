@@ -58,7 +58,13 @@ impl From<CoreError> for PageError {
     fn from(error: CoreError) -> Self {
         match error {
             CoreError::NotFound => PageError::NotFound("There is no such record.".into()),
-            CoreError::Invalid(why) => PageError::BadRequest(why),
+            CoreError::Invalid(why)
+            | CoreError::Conflict(why)
+            | CoreError::FailedPrecondition(why) => PageError::BadRequest(why),
+            CoreError::Rejected(rejection) => PageError::BadRequest(format!(
+                "Refused with {}: {}",
+                rejection.code, rejection.message
+            )),
             other => PageError::Internal(other.to_string()),
         }
     }

@@ -9,10 +9,13 @@
 //! inline script or style, so the Content-Security-Policy can forbid both.
 
 mod assets;
+mod conversations;
 mod error;
 mod guard;
 mod live;
 mod pages;
+mod simulator;
+mod tenants;
 mod view;
 
 use std::sync::Arc;
@@ -45,6 +48,15 @@ pub fn router(state: Arc<DashboardState>) -> Router {
         .route("/ui/calls", get(pages::calls))
         .route("/ui/calls/{sid}", get(pages::call))
         .route("/ui/calls/{sid}/row", get(pages::call_row))
+        .route("/ui/calls/{sid}/hand", post(simulator::hand))
+        .route("/ui/conversations", get(conversations::list))
+        .route("/ui/conversations/thread", get(conversations::thread))
+        .route("/ui/conversations/bubbles", get(conversations::bubbles))
+        .route("/ui/tenants", get(tenants::page))
+        .route("/ui/simulator", get(simulator::page))
+        .route("/ui/simulator/sms", post(simulator::sms))
+        .route("/ui/simulator/whatsapp", post(simulator::whatsapp))
+        .route("/ui/simulator/call", post(simulator::call))
         .route("/ui/callbacks", get(pages::callbacks))
         .route("/ui/callbacks/{id}/redeliver", post(pages::redeliver))
         .route("/ui/clear", get(pages::confirm_clear).post(pages::clear))

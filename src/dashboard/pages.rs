@@ -18,7 +18,7 @@ use crate::core::messaging::MessageFilter;
 use crate::core::paging::{PageRequest, PageStart};
 use crate::core::store::ClearWhat;
 use crate::core::tenants::Tenant;
-use crate::core::voice::CallFilter;
+use crate::core::voice::{CallDirection, CallFilter, CallStatus};
 use crate::core::{Core, CoreError};
 
 /// Rows on a list page (the seed's 50).
@@ -42,7 +42,7 @@ pub struct TenantOption {
 }
 
 impl Nav {
-    fn new(core: &Core, section: &'static str, tenant: &Tenant) -> Self {
+    pub(super) fn new(core: &Core, section: &'static str, tenant: &Tenant) -> Self {
         let current = tenant.sid();
         let tenants = core
             .accounts()
@@ -88,7 +88,7 @@ pub fn tenant_of(core: &Core, named: Option<&str>) -> Result<Arc<Tenant>, PageEr
     }
 }
 
-fn render(page: impl Template) -> Result<Response, PageError> {
+pub(super) fn render(page: impl Template) -> Result<Response, PageError> {
     Ok(Html(page.render()?).into_response())
 }
 
@@ -413,6 +413,10 @@ struct CallPage {
     answered_by: String,
     error_code: String,
     waiting_for: String,
+    /// A call the app placed that still rings: the page can answer or refuse it.
+    can_answer: bool,
+    /// A call in progress: the page has the caller's keypad, voice and hang-up.
+    on_the_line: bool,
     transcript: Vec<TranscriptLine>,
     recordings: Vec<RecordingRow>,
     timeline: Vec<EventLine>,
@@ -447,6 +451,9 @@ pub async fn call(
             .map(|c| c.to_string())
             .unwrap_or_default(),
         waiting_for: view.waiting_for.unwrap_or_default().to_owned(),
+        can_answer: matches!(view.call.status, CallStatus::Queued | CallStatus::Ringing)
+            && view.call.direction != CallDirection::Inbound,
+        on_the_line: view.call.status == CallStatus::InProgress,
         transcript: view.transcript.iter().map(TranscriptLine::from).collect(),
         recordings: recordings.items.iter().map(RecordingRow::from).collect(),
         timeline: timeline.iter().map(|e| EventLine::new(e)).collect(),

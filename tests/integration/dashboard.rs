@@ -444,3 +444,258 @@ async fn a_token_guards_every_page_and_disabled_means_no_page() {
     assert_eq!(status, 404);
     app.stop().await;
 }
+
+/// A client that shows redirects instead of following them.
+fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_person_writes_as_a_whatsapp_user_and_taps_the_bots_button() {
+    use crate::support::whatsapp::{ACCESS_TOKEN, USER, messages_path};
+    let receiver = Receiver::start().await;
+    let mut config = test_config();
+    config.whatsapp.webhook_url = Some(receiver.url("/bot"));
+    let app = spawn_with(config).await;
+
+    // The user writes from the simulator, with a profile name no page may run.
+    let form = [
+        ("tenant", SID),
+        ("from", USER),
+        ("profile_name", HOSTILE),
+        ("kind", "text"),
+        ("message", "hi"),
+    ];
+    let wrote = no_redirects()
+        .post(app.url("/ui/simulator/whatsapp"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrote.status().as_u16(), 303);
+    let thread = wrote.headers()["location"].to_str().unwrap().to_owned();
+    assert!(thread.starts_with("/ui/conversations/thread?"), "{thread}");
+    let webhook: Value = serde_json::from_str(&receiver.wait_for(1).await[0].body).unwrap();
+    let change = &webhook["entry"][0]["changes"][0]["value"];
+    assert_eq!(change["messages"][0]["text"]["body"], "hi");
+    assert_eq!(change["contacts"][0]["profile"]["name"], HOSTILE);
+
+    // The bot answers with two reply buttons through the Cloud API.
+    let question = serde_json::json!({
+        "messaging_product": "whatsapp",
+        "to": USER,
+        "type": "interactive",
+        "interactive": {
+            "type": "button",
+            "body": { "text": "Pay now?" },
+            "action": { "buttons": [
+                { "type": "reply", "reply": { "id": "pay", "title": "Pay" } },
+                { "type": "reply", "reply": { "id": "later", "title": "Later" } }
+            ] }
+        }
+    });
+    let (status, sent) = app
+        .graph_post(ACCESS_TOKEN, &messages_path(), &question)
+        .await;
+    assert_eq!(status, 200, "{sent}");
+    let wamid = sent["messages"][0]["id"].as_str().unwrap().to_owned();
+
+    let (status, headers, html) = page(&app.http, &app.url(&thread)).await;
+    assert_safe_page(&thread, status, &headers, &html);
+    assert!(
+        html.contains("Pay now?") && html.contains(">Pay</button>"),
+        "{html}"
+    );
+    assert!(
+        html.contains(&escaped(&wamid)),
+        "the buttons answer the bot's message"
+    );
+    let (_, _, threads) = page(&app.http, &app.url("/ui/conversations")).await;
+    assert!(threads.contains(USER) && threads.contains("Pay now?"));
+
+    // Tapping "Pay" is the user's button reply, in context, as Meta's webhook writes it.
+    let tap = [
+        ("tenant", SID),
+        ("from", USER),
+        ("kind", "button_reply"),
+        ("id", "pay"),
+        ("title", "Pay"),
+        ("context", wamid.as_str()),
+    ];
+    let tapped = no_redirects()
+        .post(app.url("/ui/simulator/whatsapp"))
+        .form(&tap)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tapped.status().as_u16(), 303);
+    let webhook: Value = serde_json::from_str(&receiver.wait_for(2).await[1].body).unwrap();
+    let message = &webhook["entry"][0]["changes"][0]["value"]["messages"][0];
+    assert_eq!(message["interactive"]["button_reply"]["id"], "pay");
+    assert_eq!(message["context"]["id"], wamid.as_str());
+    let (_, _, html) = page(&app.http, &app.url(&thread)).await;
+    assert!(
+        html.contains("class=\"bubble mine\""),
+        "the user's messages are drawn as theirs"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_person_texts_the_app_and_the_thread_shows_its_reply() {
+    let app = spawn_app().await;
+    let receiver = Receiver::start().await;
+    receiver.reply_with("<Response><Message>Thanks for writing</Message></Response>");
+    let mut control = app.control().await;
+    let tenant = mockingbird::proto::Tenant {
+        account_sid: SID.into(),
+        ..Default::default()
+    };
+    control
+        .number(&tenant, "+15550101010", &receiver.url("/sms"))
+        .await;
+    let (status, _, simulator) = page(&app.http, &app.url("/ui/simulator")).await;
+    assert_eq!(status, 200);
+    assert!(simulator.contains("<option>+15550101010</option>"));
+    let wrote = no_redirects()
+        .post(app.url("/ui/simulator/sms"))
+        .form(&[
+            ("tenant", SID),
+            ("from", "+15557654321"),
+            ("to", "+15550101010"),
+            ("body", "hello"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrote.status().as_u16(), 303);
+    assert_eq!(receiver.wait_for(1).await[0].param("Body"), Some("hello"));
+    let thread = wrote.headers()["location"].to_str().unwrap().to_owned();
+    let (_, _, html) = page(&app.http, &app.url(&thread)).await;
+    let hello = html.find(">hello<").expect("the user's text");
+    let thanks = html.find(">Thanks for writing<").expect("the app's reply");
+    assert!(hello < thanks, "oldest first");
+
+    let bad = app
+        .http
+        .post(app.url("/ui/simulator/sms"))
+        .form(&[
+            ("tenant", SID),
+            ("from", "not a number"),
+            ("to", "+15550101010"),
+            ("body", "x"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status().as_u16(), 400);
+    assert!(bad.text().await.unwrap().contains("E.164"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_person_calls_the_app_and_presses_keys_from_the_calls_page() {
+    let app = spawn_app().await;
+    app.freeze_default().await;
+    let receiver = Receiver::start().await;
+    receiver.reply_with(
+        r#"<Response><Gather numDigits="1"><Say>Press 1 for sales</Say></Gather></Response>"#,
+    );
+    let (status, body) = app
+        .post(
+            &format!("/2010-04-01/Accounts/{SID}/IncomingPhoneNumbers.json"),
+            &[
+                ("PhoneNumber", "+15550101010"),
+                ("VoiceUrl", &receiver.url("/voice")),
+            ],
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let placed = no_redirects()
+        .post(app.url("/ui/simulator/call"))
+        .form(&[
+            ("tenant", SID),
+            ("from", "+15557654321"),
+            ("to", "+15550101010"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(placed.status().as_u16(), 303);
+    let call_page = placed.headers()["location"].to_str().unwrap().to_owned();
+    let (_, _, html) = page(&app.http, &app.url(&call_page)).await;
+    assert!(
+        html.contains("Press 1 for sales") && html.contains("waiting for gather"),
+        "{html}"
+    );
+    assert!(
+        html.contains("value=\"hangup\""),
+        "the caller's controls are on the page"
+    );
+    let sid = call_page
+        .trim_start_matches("/ui/calls/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let pressed = no_redirects()
+        .post(app.url(&format!("/ui/calls/{sid}/hand")))
+        .form(&[("tenant", SID), ("action", "press"), ("input", "1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pressed.status().as_u16(), 303);
+    assert_eq!(receiver.wait_for(2).await[1].param("Digits"), Some("1"));
+    let hung_up = no_redirects()
+        .post(app.url(&format!("/ui/calls/{sid}/hand")))
+        .form(&[("tenant", SID), ("action", "hangup")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(hung_up.status().as_u16(), 303);
+    let (_, _, html) = page(&app.http, &app.url(&call_page)).await;
+    assert!(html.contains("completed") && !html.contains("value=\"hangup\""));
+    let refused = app
+        .http
+        .post(app.url(&format!("/ui/calls/{sid}/hand")))
+        .form(&[("tenant", SID), ("action", "press"), ("input", "1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        refused.status().as_u16(),
+        400,
+        "an ended call takes no keys"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_tenants_page_shows_what_each_tenant_is_set_to_do() {
+    let app = spawn_app().await;
+    let mut control = app.control().await;
+    let other = control.tenant("checkout tests").await;
+    control
+        .number(&other, "+15550102020", "http://127.0.0.1:9/sms")
+        .await;
+    let (status, _, html) = page(&app.http, &app.url("/ui/tenants")).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains(SID) && html.contains(&other.account_sid) && html.contains("checkout tests")
+    );
+    assert!(
+        html.contains(TOKEN),
+        "the default tenant's credentials, for the app's settings"
+    );
+    let (_, _, html) = page(
+        &app.http,
+        &app.url(&format!("/ui/tenants?tenant={}", other.account_sid)),
+    )
+    .await;
+    assert!(html.contains("+15550102020") && html.contains("POST http://127.0.0.1:9/sms"));
+    assert!(html.contains(&other.auth_token));
+    app.stop().await;
+}

@@ -123,6 +123,11 @@ impl Core {
         self.settings.proxy_targets.resolve(name_or_url)
     }
 
+    /// The names of the seed's proxy targets (`local`, `staging`, …), in order.
+    pub fn whatsapp_target_names(&self) -> Vec<String> {
+        self.settings.proxy_targets.urls.keys().cloned().collect()
+    }
+
     /// A simulated user writes to the tenant's business number: the message is stored (opening
     /// the 24-hour window) and POSTed to the app as Meta's signed webhook — to the tenant's
     /// webhook URL, or to `target`. Waits for the app's answer.

@@ -54,6 +54,35 @@
     if (empty) empty.remove();
   }
 
+  // Parts of a page that are drawn again, whole, when something they show changes: a call's
+  // transcript and controls (`data-sid`: when an event is about that call), a conversation's
+  // bubbles (`data-messages`: when any message changes). The server renders them; a part
+  // holding the keyboard focus waits for the next change, so typing is never swept away.
+  const parts = document.querySelectorAll("[data-refresh]");
+  const pending = new Map();
+
+  function redraw(part) {
+    if (pending.has(part)) return;
+    pending.set(part, setTimeout(async () => {
+      pending.delete(part);
+      if (part.contains(document.activeElement) && document.activeElement.matches("input, select")) return;
+      const response = await fetch(part.dataset.refresh);
+      if (!response.ok) return;
+      const fetched = new DOMParser().parseFromString(await response.text(), "text/html");
+      const fresh = (part.id && fetched.getElementById(part.id)) || fetched.body;
+      part.replaceChildren(...fresh.childNodes);
+    }, 50));
+  }
+
+  function redrawParts(event) {
+    for (const part of parts) {
+      const about = part.dataset.sid && part.dataset.sid === event.sid;
+      const messages = part.dataset.messages === "yes" &&
+        (event.kind.startsWith("message_") || event.kind === "inbound_delivered");
+      if (about || messages) redraw(part);
+    }
+  }
+
   const source = new EventSource(liveUrl);
   source.addEventListener("open", () => say("Live updates: on."));
   source.addEventListener("error", () => say("Live updates: reconnecting…"));
@@ -62,6 +91,7 @@
     if (feed) addLine(feed, event.html);
     if (timeline && event.sid && timeline.dataset.sid === event.sid) addLine(timeline, event.html);
     if (!event.sid) return;
+    redrawParts(event);
     if (event.kind.startsWith("message_") || event.kind === "inbound_delivered") {
       refreshRow("messages", event.sid).catch(() => {});
     } else if (event.kind.startsWith("call_") && event.kind !== "call_deleted") {
