@@ -474,11 +474,29 @@ impl Core {
         resource_sid: Option<&str>,
         limit: u32,
     ) -> Result<Vec<CallbackAttempt>, CoreError> {
+        self.callback_attempts_before(tenant, resource_sid, i64::MAX, limit)
+            .await
+    }
+
+    /// The next `limit` attempts older than the attempt `before_id`, newest first.
+    pub async fn callback_attempts_before(
+        &self,
+        tenant: &Tenant,
+        resource_sid: Option<&str>,
+        before_id: i64,
+        limit: u32,
+    ) -> Result<Vec<CallbackAttempt>, CoreError> {
         let (account_sid, resource_sid) = (tenant.sid(), resource_sid.map(str::to_owned));
         Ok(self
             .store
             .read(move |conn| {
-                store::callback_attempts(conn, &account_sid, resource_sid.as_deref(), limit)
+                store::callback_attempts(
+                    conn,
+                    &account_sid,
+                    resource_sid.as_deref(),
+                    before_id,
+                    limit,
+                )
             })
             .await?)
     }

@@ -9,12 +9,14 @@ use super::error::PageError;
 
 const STYLESHEET: &str = include_str!("assets/app.css");
 const SCRIPT: &str = include_str!("assets/live.js");
+const ICON: &str = include_str!("assets/icon.svg");
 
 /// `GET /ui/assets/{file}`.
 pub async fn serve(Path(file): Path<String>) -> Response {
     let (body, content_type) = match file.as_str() {
         "app.css" => (STYLESHEET, "text/css; charset=utf-8"),
         "live.js" => (SCRIPT, "text/javascript; charset=utf-8"),
+        "icon.svg" => (ICON, "image/svg+xml"),
         _ => return PageError::NotFound("There is no such asset.".into()).into_response(),
     };
     (

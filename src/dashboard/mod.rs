@@ -9,8 +9,10 @@
 //! inline script or style, so the Content-Security-Policy can forbid both.
 
 mod assets;
+mod chart;
 mod conversations;
 mod error;
+mod export;
 mod guard;
 mod live;
 mod pages;
@@ -61,6 +63,7 @@ pub fn router(state: Arc<DashboardState>) -> Router {
         .route("/ui/callbacks/{id}/redeliver", post(pages::redeliver))
         .route("/ui/clear", get(pages::confirm_clear).post(pages::clear))
         .route("/ui/live", get(live::stream))
+        .route("/ui/export/{file}", get(export::download))
         .route("/ui/assets/{file}", get(assets::serve))
         // Not a fallback: the server's fallback answers every other path as a provider would.
         .route("/ui/{*rest}", any(error::unknown_page))

@@ -10,11 +10,12 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::DashboardState;
+use super::chart::{self, Chart};
 use super::error::PageError;
 use super::view::{
     self, AttemptRow, CallRow, EventLine, MessageRow, RecordingRow, TranscriptLine, encode,
 };
-use crate::core::messaging::MessageFilter;
+use crate::core::messaging::{Channel, Direction, MessageFilter, MessageStatus};
 use crate::core::paging::{PageRequest, PageStart};
 use crate::core::store::ClearWhat;
 use crate::core::tenants::Tenant;
@@ -95,10 +96,25 @@ pub(super) fn render(page: impl Template) -> Result<Response, PageError> {
 // ---------------------------------------------------------------------------------------------
 // Overview.
 
+/// Messages the overview's chart draws: the tenant's newest.
+const CHART_MESSAGES: u32 = 1_000;
+
+/// A row of the overview's counts.
+pub struct TallyRow {
+    pub channel: &'static str,
+    pub status: &'static str,
+    pub tone: &'static str,
+    pub count: i64,
+    pub link: String,
+}
+
 #[derive(Template)]
 #[template(path = "overview.html")]
 struct OverviewPage {
     nav: Nav,
+    message_tallies: Vec<TallyRow>,
+    call_tallies: Vec<TallyRow>,
+    chart: Option<Chart>,
     messages_stored: i64,
     calls_stored: i64,
     callbacks_stored: i64,
@@ -119,9 +135,43 @@ pub async fn overview(
     let tenant = tenant_of(core, query.tenant.as_deref())?;
     let health = core.health().await?;
     let first = PageRequest::first(10);
-    let messages = core
-        .list_messages(&tenant, &MessageFilter::default(), &first)
+    let recent = core
+        .list_messages(
+            &tenant,
+            &MessageFilter::default(),
+            &PageRequest::first(CHART_MESSAGES),
+        )
         .await?;
+    let account = tenant.sid();
+    let message_tallies = core
+        .message_tallies(&tenant)
+        .await?
+        .into_iter()
+        .map(|(channel, status, count)| TallyRow {
+            channel: channel.as_str(),
+            status: status.as_str(),
+            tone: view::tone(status.as_str()),
+            count,
+            link: format!(
+                "/ui/messages?tenant={}&channel={}&status={}",
+                encode(&account),
+                channel.as_str(),
+                status.as_str()
+            ),
+        })
+        .collect();
+    let call_tallies = core
+        .call_tallies(&tenant)
+        .await?
+        .into_iter()
+        .map(|(status, count)| TallyRow {
+            channel: "voice",
+            status: status.as_str(),
+            tone: view::tone(status.as_str()),
+            count,
+            link: format!("/ui/calls?tenant={}", encode(&account)),
+        })
+        .collect();
     let calls = core
         .list_calls(&tenant, &CallFilter::default(), &first)
         .await?;
@@ -137,7 +187,10 @@ pub async fn overview(
         pending_jobs: health.pending_jobs,
         tenant_count: health.tenants,
         event_sequence: health.event_sequence,
-        messages: messages.items.iter().map(MessageRow::from).collect(),
+        chart: chart::of_messages(&recent.items),
+        message_tallies,
+        call_tallies,
+        messages: recent.items.iter().take(10).map(MessageRow::from).collect(),
         calls: calls.items.iter().map(CallRow::from).collect(),
         events: events.iter().map(|e| EventLine::new(e)).collect(),
     })
@@ -151,6 +204,11 @@ pub struct ListQuery {
     pub tenant: Option<String>,
     pub to: Option<String>,
     pub from: Option<String>,
+    /// Messages only: a status, a direction, a channel, words of the body.
+    pub status: Option<String>,
+    pub direction: Option<String>,
+    pub channel: Option<String>,
+    pub q: Option<String>,
     /// The page after (older than) this SID.
     pub after: Option<String>,
     /// The page before (newer than) this SID.
@@ -173,17 +231,50 @@ impl ListQuery {
     }
 
     fn to(&self) -> Option<String> {
-        self.to.clone().filter(|s| !s.trim().is_empty())
+        given(&self.to)
     }
 
     fn from(&self) -> Option<String> {
-        self.from.clone().filter(|s| !s.trim().is_empty())
+        given(&self.from)
+    }
+
+    /// The message filter the query names; a value the list does not know is refused.
+    fn message_filter(&self) -> Result<MessageFilter, PageError> {
+        fn parsed<T>(
+            value: &Option<String>,
+            name: &str,
+            parse: impl Fn(&str) -> Option<T>,
+        ) -> Result<Option<T>, PageError> {
+            given(value)
+                .map(|v| {
+                    parse(&v).ok_or_else(|| {
+                        PageError::BadRequest(format!("{v:?} is no message {name}."))
+                    })
+                })
+                .transpose()
+        }
+        Ok(MessageFilter {
+            to: self.to(),
+            from: self.from(),
+            status: parsed(&self.status, "status", MessageStatus::parse)?,
+            direction: parsed(&self.direction, "direction", Direction::parse)?,
+            channel: parsed(&self.channel, "channel", Channel::parse)?,
+            text: given(&self.q),
+            ..MessageFilter::default()
+        })
     }
 
     /// The query of a link to the next or previous page, keeping the filters.
     fn link(&self, tenant: &str, anchor: (&str, &str)) -> String {
         let mut query = format!("tenant={}", encode(tenant));
-        for (name, value) in [("to", self.to()), ("from", self.from())] {
+        for (name, value) in [
+            ("to", self.to()),
+            ("from", self.from()),
+            ("status", given(&self.status)),
+            ("direction", given(&self.direction)),
+            ("channel", given(&self.channel)),
+            ("q", given(&self.q)),
+        ] {
             if let Some(value) = value {
                 query.push_str(&format!("&{name}={}", encode(&value)));
             }
@@ -191,6 +282,15 @@ impl ListQuery {
         query.push_str(&format!("&{}={}", anchor.0, encode(anchor.1)));
         query
     }
+}
+
+/// A query value, unless it is empty or blank.
+fn given(value: &Option<String>) -> Option<String> {
+    value
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
 }
 
 /// Links to the pages on either side of a list page.
@@ -235,6 +335,12 @@ struct MessagesPage {
     nav: Nav,
     to: String,
     from: String,
+    status: String,
+    direction: String,
+    channel: String,
+    q: String,
+    filtered: bool,
+    statuses: Vec<&'static str>,
     rows: Vec<MessageRow>,
     pager: Pager,
 }
@@ -246,11 +352,7 @@ pub async fn messages(
 ) -> Result<Response, PageError> {
     let core = &state.core;
     let tenant = tenant_of(core, query.tenant.as_deref())?;
-    let filter = MessageFilter {
-        to: query.to(),
-        from: query.from(),
-        ..MessageFilter::default()
-    };
+    let filter = query.message_filter()?;
     let page = core
         .list_messages(&tenant, &filter, &query.page())
         .await
@@ -260,6 +362,17 @@ pub async fn messages(
         rows: page.items.iter().map(MessageRow::from).collect(),
         to: query.to().unwrap_or_default(),
         from: query.from().unwrap_or_default(),
+        status: given(&query.status).unwrap_or_default(),
+        direction: given(&query.direction).unwrap_or_default(),
+        channel: given(&query.channel).unwrap_or_default(),
+        q: given(&query.q).unwrap_or_default(),
+        filtered: filter.to.is_some()
+            || filter.from.is_some()
+            || filter.status.is_some()
+            || filter.direction.is_some()
+            || filter.channel.is_some()
+            || filter.text.is_some(),
+        statuses: MessageStatus::ALL.iter().map(|s| s.as_str()).collect(),
         nav: Nav::new(core, "messages", &tenant),
     })
 }

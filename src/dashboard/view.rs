@@ -48,30 +48,12 @@ pub struct MessageRow {
     pub created: String,
 }
 
-/// Which network a message went over: the Cloud API's and Twilio's `whatsapp:` addresses are
-/// WhatsApp, media makes an MMS, the rest is SMS.
-pub fn channel(message: &Message) -> &'static str {
-    let whatsapp = message.whatsapp.is_some()
-        || message.to.starts_with("whatsapp:")
-        || message
-            .from
-            .as_deref()
-            .is_some_and(|f| f.starts_with("whatsapp:"));
-    if whatsapp {
-        "whatsapp"
-    } else if message.media_urls.is_empty() {
-        "sms"
-    } else {
-        "mms"
-    }
-}
-
 impl From<&Message> for MessageRow {
     fn from(message: &Message) -> Self {
         let status = message.status.as_str();
         MessageRow {
             sid: message.sid.clone(),
-            channel: channel(message),
+            channel: message.channel().as_str(),
             direction: message.direction.as_str(),
             from: message.from.clone().unwrap_or_default(),
             to: message.to.clone(),

@@ -699,3 +699,106 @@ async fn the_tenants_page_shows_what_each_tenant_is_set_to_do() {
     assert!(html.contains(&other.auth_token));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn messages_are_found_by_status_direction_channel_and_words() {
+    let app = spawn_app().await;
+    let tenant = app.tenant(SID);
+    app.freeze_default().await;
+    let code = app
+        .send(&[("To", "+15551234567"), ("From", FROM), ("Body", "Your verification code is 4711")])
+        .await;
+    let picture = app
+        .send(&[
+            ("To", "+15551234567"),
+            ("From", FROM),
+            ("Body", "a picture"),
+            ("MediaUrl", "https://example.com/cat.jpg"),
+        ])
+        .await;
+    let failing = app
+        .send(&[("To", "+15559999999"), ("From", FROM), ("Body", "this one fails")])
+        .await;
+    app.advance(&tenant, 10.0).await;
+    let sids = |html: &str| -> Vec<String> {
+        [&code, &picture, &failing]
+            .iter()
+            .map(|m| m["sid"].as_str().unwrap().to_owned())
+            .filter(|sid| html.contains(&format!("data-sid=\"{sid}\"")))
+            .collect()
+    };
+    let sid = |m: &Value| m["sid"].as_str().unwrap().to_owned();
+    let found = |query: &'static str| {
+        let url = app.url(&format!("/ui/messages?{query}"));
+        let http = app.http.clone();
+        async move {
+            let (status, _, html) = page(&http, &url).await;
+            assert_eq!(status, 200, "{url}: {html}");
+            html
+        }
+    };
+    assert_eq!(sids(&found("q=verif").await), vec![sid(&code)], "a word's beginning");
+    assert_eq!(sids(&found("q=code+4711").await), vec![sid(&code)], "every word");
+    assert!(sids(&found("q=nothing+like+this").await).is_empty());
+    assert_eq!(sids(&found("channel=mms").await), vec![sid(&picture)]);
+    assert_eq!(sids(&found("status=failed").await), vec![sid(&failing)]);
+    assert_eq!(sids(&found("status=delivered&channel=sms").await), vec![sid(&code)]);
+    assert_eq!(sids(&found("direction=outbound-api").await).len(), 3);
+    assert!(sids(&found("direction=inbound").await).is_empty());
+    let (status, _, html) = page(&app.http, &app.url("/ui/messages?status=lost")).await;
+    assert_eq!(status, 400, "{html}");
+
+    // The overview counts them by channel and status, and draws them over time.
+    let (_, _, overview) = page(&app.http, &app.url("/")).await;
+    for (channel, status) in [("sms", "delivered"), ("mms", "delivered"), ("sms", "failed")] {
+        let link = escaped(&format!("/ui/messages?tenant={SID}&channel={channel}&status={status}"));
+        assert!(overview.contains(&link), "a count of {channel} {status}");
+    }
+    assert!(overview.contains("<svg") && overview.contains("The newest 3 messages: 2 delivered or sent, 0 on their way, 1 failed."));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn everything_a_page_shows_downloads_as_json() {
+    let app = spawn_app().await;
+    let tenant = app.tenant(SID);
+    app.freeze_default().await;
+    let receiver = Receiver::start().await;
+    // More than one batch of the download's reads (500).
+    for n in 0..510 {
+        app.send(&[("To", "+15551234567"), ("From", FROM), ("Body", &format!("n{n}"))])
+            .await;
+    }
+    app.send_with_callback("+15551234567", &receiver.url("/status")).await;
+    app.advance(&tenant, 10.0).await;
+    receiver.wait_for(2).await;
+    let download = |what: &'static str| {
+        let url = app.url(&format!("/ui/export/{what}.json?tenant={SID}"));
+        let http = app.http.clone();
+        async move {
+            let response = http.get(&url).send().await.unwrap();
+            assert_eq!(response.status().as_u16(), 200, "{url}");
+            assert!(
+                response.headers()["content-disposition"]
+                    .to_str()
+                    .unwrap()
+                    .contains(&format!("{SID}-{what}.json"))
+            );
+            let text = response.text().await.unwrap();
+            serde_json::from_str::<Vec<Value>>(&text).expect("a JSON array")
+        }
+    };
+    let messages = download("messages").await;
+    assert_eq!(messages.len(), 511);
+    assert_eq!(messages[510]["body"], "n0", "newest first, the oldest last");
+    let callbacks = download("callbacks").await;
+    assert_eq!(callbacks.len(), 2);
+    assert_eq!(callbacks[0]["url"], receiver.url("/status"));
+    assert!(download("calls").await.is_empty());
+    let events = download("events").await;
+    assert!(events.len() > 511 * 3, "every message's creation and status changes");
+    assert!(events.windows(2).all(|w| w[0]["seq"].as_i64() < w[1]["seq"].as_i64()));
+    let (status, _, _) = page(&app.http, &app.url("/ui/export/secrets.json")).await;
+    assert_eq!(status, 404);
+    app.stop().await;
+}

@@ -369,6 +369,24 @@ impl Core {
         Ok(Page::of_read(items, request))
     }
 
+    /// How many messages the tenant has, by channel and status, as kept with every change.
+    pub async fn message_tallies(
+        &self,
+        tenant: &Tenant,
+    ) -> Result<Vec<(Channel, MessageStatus, i64)>, CoreError> {
+        let account_sid = tenant.sid();
+        let rows = self
+            .store
+            .read(move |conn| store::message_tallies(conn, &account_sid))
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(channel, status, count)| {
+                Some((Channel::parse(&channel)?, MessageStatus::parse(&status)?, count))
+            })
+            .collect())
+    }
+
     pub async fn update_message(
         &self,
         tenant: &Tenant,

@@ -317,6 +317,56 @@ pub struct MessageFilter {
     pub sent_before: Option<Millis>,
     /// Only Twilio's messages (true), only the Cloud API's (false), or both (none).
     pub twilio_api: Option<bool>,
+    pub status: Option<MessageStatus>,
+    pub direction: Option<Direction>,
+    pub channel: Option<Channel>,
+    /// Words of the body, each matched as a word's beginning, all of them required.
+    pub text: Option<String>,
+}
+
+/// The network a message went over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Channel {
+    Sms,
+    Mms,
+    /// The Cloud API's messages, and Twilio's `whatsapp:` addresses.
+    Whatsapp,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 3] = [Channel::Sms, Channel::Mms, Channel::Whatsapp];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Sms => "sms",
+            Channel::Mms => "mms",
+            Channel::Whatsapp => "whatsapp",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Channel::ALL.into_iter().find(|c| c.as_str() == value)
+    }
+}
+
+impl Message {
+    /// The message's channel, as the store's generated `channel` column computes it
+    /// (migration 0011): the two must agree.
+    pub fn channel(&self) -> Channel {
+        let whatsapp = self.whatsapp.is_some()
+            || self.to.starts_with("whatsapp:")
+            || self
+                .from
+                .as_deref()
+                .is_some_and(|f| f.starts_with("whatsapp:"));
+        if whatsapp {
+            Channel::Whatsapp
+        } else if self.media_urls.is_empty() {
+            Channel::Sms
+        } else {
+            Channel::Mms
+        }
+    }
 }
 
 /// Human text of Twilio's asynchronous error codes (set on a message after it was accepted).

@@ -83,13 +83,26 @@ pub fn callback_attempts(
     conn: &Connection,
     account_sid: &str,
     resource_sid: Option<&str>,
+    before_id: i64,
     limit: u32,
 ) -> Result<Vec<CallbackAttempt>, StoreError> {
-    let mut statement = conn.prepare_cached(&format!(
-        "SELECT {ATTEMPT_COLUMNS} FROM callback_attempts
-         WHERE account_sid = ?1 AND (?2 IS NULL OR resource_sid = ?2) ORDER BY id DESC LIMIT ?3"
-    ))?;
-    let rows = statement.query_map(params![account_sid, resource_sid, limit], attempt_from_row)?;
+    // One statement per shape, so that each reads its own index: a message's or call's
+    // attempts by resource, the tenant's by account.
+    let sql = match resource_sid {
+        Some(_) => format!(
+            "SELECT {ATTEMPT_COLUMNS} FROM callback_attempts
+             WHERE resource_sid = ?2 AND account_sid = ?1 AND id < ?3 ORDER BY id DESC LIMIT ?4"
+        ),
+        None => format!(
+            "SELECT {ATTEMPT_COLUMNS} FROM callback_attempts
+             WHERE account_sid = ?1 AND ?2 IS NULL AND id < ?3 ORDER BY id DESC LIMIT ?4"
+        ),
+    };
+    let mut statement = conn.prepare_cached(&sql)?;
+    let rows = statement.query_map(
+        params![account_sid, resource_sid, before_id, limit],
+        attempt_from_row,
+    )?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 

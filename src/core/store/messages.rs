@@ -146,36 +146,67 @@ pub fn list_messages(
     from: PageFrom,
     limit: u32,
 ) -> Result<Vec<Message>, StoreError> {
-    // One statement per shape, so that the planner picks the index for each: by recipient
-    // when `To` is given, else by account.
     let (anchor, comparison, order) = match from {
         PageFrom::OlderThan(seq) => (seq, "<", "DESC"),
         PageFrom::NewerThan(seq) => (seq, ">", "ASC"),
     };
-    let to_clause = if filter.to.is_some() {
-        "to_addr = ?6"
-    } else {
-        "?6 IS NULL"
+    // Only the filters given make the statement (one cached statement per shape), so that the
+    // planner sees plain equalities and picks the index of the most telling one: by recipient,
+    // status, direction or channel, else by account.
+    let mut values: Vec<Box<dyn rusqlite::ToSql>> =
+        vec![Box::new(account_sid.to_owned()), Box::new(anchor)];
+    let mut clauses = String::new();
+    let mut add = |clause: &str, value: Box<dyn rusqlite::ToSql>| {
+        values.push(value);
+        clauses.push_str(&format!(" AND {clause} ?{}", values.len()));
     };
-    let sql = format!(
-        "SELECT {MESSAGE_COLUMNS} FROM messages
-         WHERE account_sid = ?1 AND {to_clause} AND seq {comparison} ?2
-           AND (?3 IS NULL OR from_addr = ?3) AND (?4 IS NULL OR sent_at >= ?4) AND (?5 IS NULL OR sent_at < ?5)
-           AND (?8 IS NULL OR (whatsapp IS NULL) = ?8)
-         ORDER BY seq {order} LIMIT ?7"
-    );
+    if let Some(to) = &filter.to {
+        add("m.to_addr =", Box::new(to.clone()));
+    }
+    if let Some(from) = &filter.from {
+        add("m.from_addr =", Box::new(from.clone()));
+    }
+    if let Some(at) = filter.sent_from {
+        add("m.sent_at >=", Box::new(at));
+    }
+    if let Some(at) = filter.sent_before {
+        add("m.sent_at <", Box::new(at));
+    }
+    if let Some(twilio_api) = filter.twilio_api {
+        add("(m.whatsapp IS NULL) =", Box::new(twilio_api));
+    }
+    if let Some(status) = filter.status {
+        add("m.status =", Box::new(status.as_str()));
+    }
+    if let Some(direction) = filter.direction {
+        add("m.direction =", Box::new(direction.as_str()));
+    }
+    if let Some(channel) = filter.channel {
+        add("m.channel =", Box::new(channel.as_str()));
+    }
+    let sql = match filter.text.as_deref().and_then(text_query) {
+        // The word index drives the read, newest match first, so a common word stops at the
+        // page's end and a rare one reads only its matches (CROSS JOIN keeps that order).
+        Some(words) => {
+            values.push(Box::new(words));
+            format!(
+                "SELECT {columns} FROM messages_text t CROSS JOIN messages m ON m.seq = t.rowid
+                 WHERE messages_text MATCH ?{text} AND t.rowid {comparison} ?2 AND m.account_sid = ?1{clauses}
+                 ORDER BY t.rowid {order} LIMIT {limit}",
+                columns = prefixed_columns("m"),
+                text = values.len(),
+            )
+        }
+        None => format!(
+            "SELECT {columns} FROM messages m
+             WHERE m.account_sid = ?1 AND m.seq {comparison} ?2{clauses}
+             ORDER BY m.seq {order} LIMIT {limit}",
+            columns = prefixed_columns("m"),
+        ),
+    };
     let mut statement = conn.prepare_cached(&sql)?;
     let rows = statement.query_map(
-        params![
-            account_sid,
-            anchor,
-            filter.from,
-            filter.sent_from,
-            filter.sent_before,
-            filter.to,
-            limit,
-            filter.twilio_api
-        ],
+        rusqlite::params_from_iter(values.iter().map(|v| v.as_ref())),
         message_from_row,
     )?;
     let mut messages = Vec::new();
@@ -186,6 +217,51 @@ pub fn list_messages(
         messages.reverse();
     }
     Ok(messages)
+}
+
+/// [`MESSAGE_COLUMNS`] of the table named `alias`.
+fn prefixed_columns(alias: &str) -> String {
+    MESSAGE_COLUMNS
+        .split(',')
+        .map(|column| format!("{alias}.{}", column.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A search as the word index reads it: every word of the text, each as a prefix (`deliv`
+/// finds "delivered"), all of them required. None when the text has no word.
+fn text_query(text: &str) -> Option<String> {
+    let words: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .map(|word| format!("\"{word}\"*"))
+        .collect();
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
+/// A tenant's messages counted by channel and status (the counts the triggers of migration
+/// 0011 keep): `(channel, status, count)`, without the empty ones.
+pub fn message_tallies(
+    conn: &Connection,
+    account_sid: &str,
+) -> Result<Vec<(String, String, i64)>, StoreError> {
+    let mut statement = conn.prepare_cached(
+        "SELECT channel, status, count FROM message_tallies
+         WHERE account_sid = ?1 AND count > 0 ORDER BY channel, status",
+    )?;
+    let rows = statement.query_map([account_sid], |row| {
+        Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// A tenant's calls counted by status: `(status, count)`, without the empty ones.
+pub fn call_tallies(conn: &Connection, account_sid: &str) -> Result<Vec<(String, i64)>, StoreError> {
+    let mut statement = conn.prepare_cached(
+        "SELECT status, count FROM call_tallies WHERE account_sid = ?1 AND count > 0 ORDER BY status",
+    )?;
+    let rows = statement.query_map([account_sid], |row| Ok((row.get(0)?, row.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 pub(super) fn insert_message(conn: &Connection, m: &Message) -> Result<(), StoreError> {

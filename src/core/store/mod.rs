@@ -64,8 +64,8 @@ pub use jobs::{Job, JobKind, NewJob, load_jobs};
 pub use media::{DeleteMedia, PutMedia, fetch_media, fetch_media_content, media_count};
 pub use messages::{
     ApplyStep, CreateMessage, DeleteMessage, DeleteMessageMedia, PageFrom, SetStatus, StatusSet,
-    UpdateMessage, deleted_message_media, fetch_message, last_inbound_at, list_messages,
-    message_seq, whatsapp_conversation,
+    UpdateMessage, call_tallies, deleted_message_media, fetch_message, last_inbound_at,
+    list_messages, message_seq, message_tallies, whatsapp_conversation,
 };
 pub use numbers::{DeleteNumber, PutNumber, SetOptOut};
 pub use whatsapp_users::{RememberWhatsAppUser, WhatsAppUserKey, whatsapp_user};
@@ -138,6 +138,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0008_deleted_media.sql"),
     include_str!("../../../migrations/0009_calls.sql"),
     include_str!("../../../migrations/0010_events_by_resource.sql"),
+    include_str!("../../../migrations/0011_dashboard.sql"),
 ];
 
 /// Reader connections for a database file. SQLite in WAL mode lets them read while the writer

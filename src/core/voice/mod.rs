@@ -129,6 +129,19 @@ impl Core {
         Ok(Page::of_read(items, request))
     }
 
+    /// How many calls the tenant has, by status, as kept with every change.
+    pub async fn call_tallies(&self, tenant: &Tenant) -> Result<Vec<(CallStatus, i64)>, CoreError> {
+        let account_sid = tenant.sid();
+        let rows = self
+            .store
+            .read(move |conn| store::call_tallies(conn, &account_sid))
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(status, count)| Some((CallStatus::parse(&status)?, count)))
+            .collect())
+    }
+
     /// Delete an ended call; a live one is refused (Twilio's 20009).
     pub async fn delete_call(&self, tenant: &Tenant, sid: &str) -> Result<(), CoreError> {
         let _guard = self.call_locks.lock(sid).await;

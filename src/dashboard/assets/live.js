@@ -39,6 +39,7 @@
       const current = table.querySelector(`tr[data-sid="${CSS.escape(sid)}"]`);
       if (current) current.replaceWith(row);
       else table.tBodies[0].prepend(row);
+      for (const empty of document.querySelectorAll(`[data-empty-for="${kind}"]`)) empty.remove();
     }
   }
 
