@@ -408,13 +408,14 @@ class Receiver {
  *  - a message to the failure number, failed;
  *  - a call whose TwiML says `say`, completed;
  *  - a WhatsApp user's text, from profile `profileName`, sent to the receiver as the bot.
- * Resolves to { message, failed, call, whatsapp }, their SIDs.
+ * Resolves to { message, failed, call, whatsapp } (their SIDs) and whatsappUser (the user's number).
  */
 async function seed(server, receiver, { body, failedBody, say, whatsappText, profileName }) {
   const delivered = await sendMessage(server, { body, statusCallback: receiver.url("/twilio/status") });
   const failed = await sendMessage(server, { to: FAILURE_NUMBER, body: failedBody, statusCallback: receiver.url("/twilio/status") });
   const call = await placeCall(server, { twiml: `<Response><Say>${escapeXml(say)}</Say></Response>` });
-  await whatsappSend(server, { text: whatsappText, name: profileName, target: receiver.url("/bot/webhook") });
+  const whatsappUser = "263778177125";
+  await whatsappSend(server, { text: whatsappText, name: profileName, phone: whatsappUser, target: receiver.url("/bot/webhook") });
   // The inbound message's SID is its wamid, which the app's webhook names.
   const webhook = receiver.requests.find((r) => r.path === "/bot/webhook");
   assert.ok(webhook, "the WhatsApp user's message did not reach the app's webhook");
@@ -425,7 +426,7 @@ async function seed(server, receiver, { body, failedBody, say, whatsappText, pro
     waitForCall(server, call.sid, ["completed"]),
     waitForAttempts(server, delivered.sid, 2), // sent and delivered
   ]);
-  return { message: delivered.sid, failed: failed.sid, call: call.sid, whatsapp };
+  return { message: delivered.sid, failed: failed.sid, call: call.sid, whatsapp, whatsappUser };
 }
 
 function escapeXml(text) {

@@ -5,7 +5,7 @@
 //
 //   name     the screenshot's file name, and the test's
 //   path     (sids) => the page's path; `sids` is what `seed` returns: { message, failed, call,
-//            whatsapp }. `tenant=` is added when the path has none
+//            whatsapp, whatsappUser }. `tenant=` is added when the path has none
 //   heading  the page's <h1>, a string or a RegExp
 //   phone    also screenshot at phone width (<name>-phone.png)
 //   ready    (page) => a promise: anything more to wait for before the page is checked (the
@@ -32,9 +32,21 @@ const PAGES = [
     heading: /^Call CA[0-9a-f]{32}$/,
     ready: (page) => page.locator("#transcript li").first().waitFor(),
   },
+  {
+    name: "conversations",
+    path: () => "/ui/conversations",
+    heading: "Conversations",
+  },
+  {
+    name: "conversation",
+    path: (sids) => `/ui/conversations/thread?channel=whatsapp&user=${encodeURIComponent(sids.whatsappUser)}`,
+    heading: /^263778177125\s+whatsapp$/,
+    ready: (page) => page.locator("#thread").waitFor(),
+  },
   { name: "callbacks", path: () => "/ui/callbacks", heading: "Callbacks" },
+  { name: "tenants", path: () => "/ui/tenants", heading: "Tenants" },
+  { name: "simulator", path: () => "/ui/simulator", heading: "Simulator" },
   { name: "clear", path: () => "/ui/clear?scope=tenant", heading: "Clear this tenant's data?" },
-  // TODO(issue 12): the simulator and conversations pages, one entry each, once they exist.
 ];
 
 module.exports = { PAGES };
