@@ -24,3 +24,5 @@ echo "== official SDK: twilio-go"
 bash scripts/go-tests.sh
 echo "== official SDK: twilio-java"
 bash scripts/java-tests.sh
+echo "== the dashboard in headless Chromium"
+bash scripts/browser-tests.sh

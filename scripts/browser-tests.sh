@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Run the dashboard's browser suite (tests/browser) against a locally built mockingbird: every
+# page opened in headless Chromium, live updates, the timeline, clearing, hostile text, an axe-core
+# accessibility audit, and the screenshots in docs/screenshots.
+#
+#   scripts/browser-tests.sh [extra `node --test` args, e.g. --test-name-pattern=live]
+#
+# MOCKINGBIRD_BIN   the server binary (default: <repo>/target/debug/mockingbird)
+# CHROMIUM_PATH     the browser (default: `chromium` on PATH, else /usr/bin/chromium)
+#
+# The browser is Debian's `chromium` package, installed with apt-get when it is missing (as root,
+# or through sudo); playwright-core drives it by its path and never downloads a browser of its
+# own. Dependencies are installed with `npm ci` into tests/browser/node_modules, only when that
+# is missing or package.json / package-lock.json changed since the last successful install.
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo"
+
+suite="$repo/tests/browser"
+
+for tool in node npm; do
+    if ! command -v "$tool" >/dev/null 2>&1; then
+        echo "browser-tests: $tool not found on PATH (Node 20 or later is needed)" >&2
+        exit 1
+    fi
+done
+node_major="$(node -p 'process.versions.node.split(".")[0]')"
+if [[ "$node_major" -lt 20 ]]; then
+    echo "browser-tests: Node 20 or later is needed, found $(node --version)" >&2
+    exit 1
+fi
+
+# The browser: CHROMIUM_PATH, else Debian's chromium, installed when missing.
+find_chromium() {
+    if [[ -n "${CHROMIUM_PATH:-}" ]]; then
+        printf '%s\n' "$CHROMIUM_PATH"
+    elif command -v chromium >/dev/null 2>&1; then
+        command -v chromium
+    elif [[ -x /usr/bin/chromium ]]; then
+        printf '%s\n' /usr/bin/chromium
+    fi
+}
+chromium="$(find_chromium)"
+if [[ -z "$chromium" ]]; then
+    if [[ "$(id -u)" -eq 0 ]]; then
+        as_root=()
+    elif command -v sudo >/dev/null 2>&1; then
+        as_root=(sudo)
+    else
+        echo "browser-tests: Chromium is not installed and this user can neither install it (not root, no sudo): run \`apt-get install chromium\` as root, or set CHROMIUM_PATH" >&2
+        exit 1
+    fi
+    if ! command -v apt-get >/dev/null 2>&1; then
+        echo "browser-tests: Chromium is not installed and there is no apt-get to install it: install Chromium and set CHROMIUM_PATH" >&2
+        exit 1
+    fi
+    echo "browser-tests: installing Debian's chromium package (apt-get)" >&2
+    started=$SECONDS
+    "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+    "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
+    echo "browser-tests: chromium installed in $((SECONDS - started)) s" >&2
+    chromium="$(find_chromium)"
+    if [[ -z "$chromium" ]]; then
+        echo "browser-tests: apt-get installed chromium, but no chromium is on PATH or at /usr/bin/chromium" >&2
+        exit 1
+    fi
+fi
+if [[ ! -x "$chromium" ]]; then
+    echo "browser-tests: CHROMIUM_PATH=$chromium is not an executable file" >&2
+    exit 1
+fi
+export CHROMIUM_PATH="$chromium"
+
+# Re-install only when the manifest or the lockfile changed since the last successful install.
+stamp="$suite/node_modules/.mockingbird-lock.sha256"
+wanted="$(cat "$suite/package.json" "$suite/package-lock.json" | sha256sum | cut -d' ' -f1)"
+if [[ ! -d "$suite/node_modules" || ! -f "$stamp" || "$(cat "$stamp")" != "$wanted" ]]; then
+    echo "browser-tests: installing tests/browser dependencies (npm ci)" >&2
+    (cd "$suite" && npm ci --no-audit --no-fund)
+    printf '%s\n' "$wanted" >"$stamp"
+fi
+
+# shellcheck source=scripts/server-binary.sh
+source "$repo/scripts/server-binary.sh"
+
+shopt -s nullglob
+files=("$suite"/*.test.js)
+shopt -u nullglob
+if [[ ${#files[@]} -eq 0 ]]; then
+    echo "browser-tests: no *.test.js files in $suite" >&2
+    exit 1
+fi
+
+# Readable output on stdout; a TAP copy to count what ran. Zero tests run (none found, or all
+# filtered out or skipped) is a broken suite, not a pass.
+tap="$(mktemp "${TMPDIR:-/tmp}/mockingbird-browser-tests.XXXXXX")"
+trap 'rm -f "$tap"' EXIT
+
+status=0
+(cd "$suite" && node --test \
+    --test-reporter=spec --test-reporter-destination=stdout \
+    --test-reporter=tap --test-reporter-destination="$tap" \
+    "$@" "${files[@]}") || status=$?
+
+summary() { awk -v key="# $1" '$0 ~ "^"key" [0-9]+$" { n = $3 } END { print n + 0 }' "$tap"; }
+ran=$(( $(summary tests) - $(summary skipped) - $(summary todo) ))
+if [[ $ran -le 0 ]]; then
+    echo "browser-tests: no test ran" >&2
+    exit 1
+fi
+exit "$status"
