@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Run the dashboard's browser suite (tests/browser) against a locally built mockingbird: every
 # page opened in headless Chromium, live updates, the timeline, clearing, hostile text, an axe-core
-# accessibility audit, and the screenshots in docs/screenshots.
+# accessibility audit, and a screenshot of each page (under target/screenshots; with
+# SCREENSHOTS_DIR=docs/screenshots, the ones the README shows).
 #
 #   scripts/browser-tests.sh [extra `node --test` args, e.g. --test-name-pattern=live]
 #
-# MOCKINGBIRD_BIN   the server binary (default: <repo>/target/debug/mockingbird)
+# MOCKINGBIRD_BIN   the server binary (default: <repo>/target/release/mockingbird)
 # CHROMIUM_PATH     the browser (default: `chromium` on PATH, else /usr/bin/chromium)
 #
 # The browser is Debian's `chromium` package, installed with apt-get when it is missing (as root,

@@ -73,7 +73,10 @@ pub async fn download(
                     // The response has begun; cutting it short leaves invalid JSON, which a
                     // reader notices, rather than a list that looks whole.
                     tracing::warn!(%error, "a dashboard download failed midway");
-                    Some((Err(std::io::Error::other(error.to_string())), (Cursor::Done, state, tenant, what)))
+                    Some((
+                        Err(std::io::Error::other(error.to_string())),
+                        (Cursor::Done, state, tenant, what),
+                    ))
                 }
             }
         },
@@ -96,7 +99,10 @@ pub async fn download(
         .chain(futures_util::stream::once(async { Ok("\n]\n".to_owned()) }));
     Ok((
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static("application/json")),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            ),
             (
                 header::CONTENT_DISPOSITION,
                 HeaderValue::from_str(&filename)

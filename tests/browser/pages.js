@@ -1,7 +1,7 @@
 "use strict";
 // Every page of the dashboard, as the suite opens it. Adding a page to the suite is one entry:
 // it is then opened (200, its CSP, no console error), audited by axe-core, screenshotted to
-// docs/screenshots/<name>.png, and visited with hostile text in the data.
+// <screenshots>/<name>.png, and visited with hostile text in the data.
 //
 //   name     the screenshot's file name, and the test's
 //   path     (sids) => the page's path; `sids` is what `seed` returns: { message, failed, call,

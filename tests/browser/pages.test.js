@@ -1,7 +1,7 @@
 "use strict";
 // Every page of the dashboard (pages.js) on one seeded server: it opens (200, the CSP header, the
 // live view connected, no console error, no uncaught error), it is saved as a screenshot in
-// docs/screenshots, and axe-core finds no serious or critical accessibility violation on it.
+// target/screenshots (see harness.js), and axe-core finds no serious or critical accessibility violation on it.
 // Then a keyboard user's first Tabs.
 
 const assert = require("node:assert/strict");

@@ -706,7 +706,11 @@ async fn messages_are_found_by_status_direction_channel_and_words() {
     let tenant = app.tenant(SID);
     app.freeze_default().await;
     let code = app
-        .send(&[("To", "+15551234567"), ("From", FROM), ("Body", "Your verification code is 4711")])
+        .send(&[
+            ("To", "+15551234567"),
+            ("From", FROM),
+            ("Body", "Your verification code is 4711"),
+        ])
         .await;
     let picture = app
         .send(&[
@@ -717,7 +721,11 @@ async fn messages_are_found_by_status_direction_channel_and_words() {
         ])
         .await;
     let failing = app
-        .send(&[("To", "+15559999999"), ("From", FROM), ("Body", "this one fails")])
+        .send(&[
+            ("To", "+15559999999"),
+            ("From", FROM),
+            ("Body", "this one fails"),
+        ])
         .await;
     app.advance(&tenant, 10.0).await;
     let sids = |html: &str| -> Vec<String> {
@@ -737,12 +745,23 @@ async fn messages_are_found_by_status_direction_channel_and_words() {
             html
         }
     };
-    assert_eq!(sids(&found("q=verif").await), vec![sid(&code)], "a word's beginning");
-    assert_eq!(sids(&found("q=code+4711").await), vec![sid(&code)], "every word");
+    assert_eq!(
+        sids(&found("q=verif").await),
+        vec![sid(&code)],
+        "a word's beginning"
+    );
+    assert_eq!(
+        sids(&found("q=code+4711").await),
+        vec![sid(&code)],
+        "every word"
+    );
     assert!(sids(&found("q=nothing+like+this").await).is_empty());
     assert_eq!(sids(&found("channel=mms").await), vec![sid(&picture)]);
     assert_eq!(sids(&found("status=failed").await), vec![sid(&failing)]);
-    assert_eq!(sids(&found("status=delivered&channel=sms").await), vec![sid(&code)]);
+    assert_eq!(
+        sids(&found("status=delivered&channel=sms").await),
+        vec![sid(&code)]
+    );
     assert_eq!(sids(&found("direction=outbound-api").await).len(), 3);
     assert!(sids(&found("direction=inbound").await).is_empty());
     let (status, _, html) = page(&app.http, &app.url("/ui/messages?status=lost")).await;
@@ -750,11 +769,21 @@ async fn messages_are_found_by_status_direction_channel_and_words() {
 
     // The overview counts them by channel and status, and draws them over time.
     let (_, _, overview) = page(&app.http, &app.url("/")).await;
-    for (channel, status) in [("sms", "delivered"), ("mms", "delivered"), ("sms", "failed")] {
-        let link = escaped(&format!("/ui/messages?tenant={SID}&channel={channel}&status={status}"));
+    for (channel, status) in [
+        ("sms", "delivered"),
+        ("mms", "delivered"),
+        ("sms", "failed"),
+    ] {
+        let link = escaped(&format!(
+            "/ui/messages?tenant={SID}&channel={channel}&status={status}"
+        ));
         assert!(overview.contains(&link), "a count of {channel} {status}");
     }
-    assert!(overview.contains("<svg") && overview.contains("The newest 3 messages: 2 delivered or sent, 0 on their way, 1 failed."));
+    assert!(
+        overview.contains("<svg")
+            && overview
+                .contains("The newest 3 messages: 2 delivered or sent, 0 on their way, 1 failed.")
+    );
     app.stop().await;
 }
 
@@ -766,10 +795,15 @@ async fn everything_a_page_shows_downloads_as_json() {
     let receiver = Receiver::start().await;
     // More than one batch of the download's reads (500).
     for n in 0..510 {
-        app.send(&[("To", "+15551234567"), ("From", FROM), ("Body", &format!("n{n}"))])
-            .await;
+        app.send(&[
+            ("To", "+15551234567"),
+            ("From", FROM),
+            ("Body", &format!("n{n}")),
+        ])
+        .await;
     }
-    app.send_with_callback("+15551234567", &receiver.url("/status")).await;
+    app.send_with_callback("+15551234567", &receiver.url("/status"))
+        .await;
     app.advance(&tenant, 10.0).await;
     receiver.wait_for(2).await;
     let download = |what: &'static str| {
@@ -796,8 +830,15 @@ async fn everything_a_page_shows_downloads_as_json() {
     assert_eq!(callbacks[0]["url"], receiver.url("/status"));
     assert!(download("calls").await.is_empty());
     let events = download("events").await;
-    assert!(events.len() > 511 * 3, "every message's creation and status changes");
-    assert!(events.windows(2).all(|w| w[0]["seq"].as_i64() < w[1]["seq"].as_i64()));
+    assert!(
+        events.len() > 511 * 3,
+        "every message's creation and status changes"
+    );
+    assert!(
+        events
+            .windows(2)
+            .all(|w| w[0]["seq"].as_i64() < w[1]["seq"].as_i64())
+    );
     let (status, _, _) = page(&app.http, &app.url("/ui/export/secrets.json")).await;
     assert_eq!(status, 404);
     app.stop().await;

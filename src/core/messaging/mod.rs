@@ -382,7 +382,11 @@ impl Core {
         Ok(rows
             .into_iter()
             .filter_map(|(channel, status, count)| {
-                Some((Channel::parse(&channel)?, MessageStatus::parse(&status)?, count))
+                Some((
+                    Channel::parse(&channel)?,
+                    MessageStatus::parse(&status)?,
+                    count,
+                ))
             })
             .collect())
     }

@@ -256,7 +256,10 @@ pub fn message_tallies(
 }
 
 /// A tenant's calls counted by status: `(status, count)`, without the empty ones.
-pub fn call_tallies(conn: &Connection, account_sid: &str) -> Result<Vec<(String, i64)>, StoreError> {
+pub fn call_tallies(
+    conn: &Connection,
+    account_sid: &str,
+) -> Result<Vec<(String, i64)>, StoreError> {
     let mut statement = conn.prepare_cached(
         "SELECT status, count FROM call_tallies WHERE account_sid = ?1 AND count > 0 ORDER BY status",
     )?;
