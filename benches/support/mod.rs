@@ -27,7 +27,10 @@ impl Server {
     pub async fn start(settings: &[&str]) -> Server {
         let dir = tempfile::tempdir().expect("temp dir");
         let ready = dir.path().join("ready.json");
-        let mut command = Command::new(env!("CARGO_BIN_EXE_mockingbird"));
+        // MOCKINGBIRD_BIN runs another build (an older commit's, to compare) on the same load.
+        let binary = std::env::var("MOCKINGBIRD_BIN")
+            .unwrap_or_else(|_| env!("CARGO_BIN_EXE_mockingbird").to_owned());
+        let mut command = Command::new(binary);
         command
             .args([
                 "serve",

@@ -46,8 +46,14 @@ pub fn banner(
          \x20 Twilio     {http}  account {account}  auth token {token}\n\
          \x20 WhatsApp   {http}/v23.0/{phone_number_id}/messages  bearer token {access_token}\n\
          \x20 gRPC       {grpc}  (the control plane)\n\
+         {dashboard}\
          \x20 next       curl -u '{account}:{token}' {http}/2010-04-01/Accounts/{account}/Messages.json \
          --data-urlencode 'From={from}' --data-urlencode 'To={to}' -d Body=Hello\n",
+        dashboard = if config.dashboard.enabled {
+            format!("  dashboard  {http}/  (every tenant's messages, calls and webhooks, live)\n")
+        } else {
+            String::new()
+        },
         database = config.database.path,
         token = twilio.auth_token,
         phone_number_id = whatsapp.phone_number_id,

@@ -125,6 +125,7 @@ async fn the_banner_says_what_was_read_and_where_everything_is_without_colour_co
             serving.http
         ),
         format!("gRPC       {}", serving.grpc),
+        format!("dashboard  {}/", serving.http),
         "next       curl -u 'ACXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX:your_auth_token_here'".to_owned(),
     ] {
         assert!(banner.contains(&expected), "{expected:?} in\n{banner}");
