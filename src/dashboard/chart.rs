@@ -2,7 +2,7 @@
 //! tenant's newest messages over the time they span, each bar a slice of that time, stacked by
 //! how the messages went.
 
-use crate::core::messaging::Message;
+use crate::core::messaging::MessageStatus;
 use crate::core::time::Millis;
 
 use super::view::{self, tone};
@@ -37,17 +37,18 @@ pub struct Chart {
 
 const TONES: [&str; 3] = ["good", "pending", "bad"];
 
-/// The chart of `messages` (newest first, as lists give them); none when there are none.
-pub fn of_messages(messages: &[Message]) -> Option<Chart> {
-    let first = messages.iter().map(|m| m.created_at).min()?;
-    let last = messages.iter().map(|m| m.created_at).max()?;
+/// The chart of messages by when they were created and how they went; none when there are
+/// none.
+pub fn of_messages(messages: &[(Millis, MessageStatus)]) -> Option<Chart> {
+    let first = messages.iter().map(|(at, _)| *at).min()?;
+    let last = messages.iter().map(|(at, _)| *at).max()?;
     let span = (last - first).max(1) + 1;
     let slice = |at: Millis| (((at - first) as f64 / span as f64) * BARS as f64) as usize;
     let mut counts = [[0u32; 3]; BARS];
-    for message in messages {
-        let tone = tone(message.status.as_str());
+    for (at, status) in messages {
+        let tone = tone(status.as_str());
         let row = TONES.iter().position(|t| *t == tone).unwrap_or(1);
-        counts[slice(message.created_at).min(BARS - 1)][row] += 1;
+        counts[slice(*at).min(BARS - 1)][row] += 1;
     }
     let tallest = counts
         .iter()

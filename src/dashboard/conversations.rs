@@ -3,7 +3,6 @@
 //! templates, reactions and ticks. A button or list row in the app's message can be tapped:
 //! that is the simulated user answering (see [`super::simulator`]).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use askama::Template;
@@ -22,6 +21,8 @@ use crate::core::tenants::Tenant;
 
 /// How far back the list of threads looks: the tenant's newest messages.
 const THREADS_SCAN: u32 = 2_000;
+/// Threads the list shows.
+const THREADS_SHOWN: u32 = 100;
 /// Messages of one thread shown, the newest.
 const THREAD_MESSAGES: u32 = 200;
 
@@ -41,23 +42,6 @@ impl Channel {
             Channel::Twilio => "twilio",
         }
     }
-
-    fn of(message: &Message) -> Channel {
-        if message.whatsapp.is_some() {
-            Channel::Whatsapp
-        } else {
-            Channel::Twilio
-        }
-    }
-}
-
-/// The user's side of a message: who wrote it when the user wrote it, else whom it went to.
-fn user_of(message: &Message) -> String {
-    if message.direction == Direction::Inbound {
-        message.from.clone().unwrap_or_default()
-    } else {
-        message.to.clone()
-    }
 }
 
 /// The tenant's side: the number the user writes to.
@@ -75,7 +59,7 @@ pub struct ThreadRow {
     pub channel: &'static str,
     pub last: String,
     pub at: String,
-    pub count: usize,
+    pub count: u32,
 }
 
 #[derive(Template)]
@@ -93,36 +77,27 @@ pub async fn list(
 ) -> Result<Response, PageError> {
     let core = &state.core;
     let tenant = tenant_of(core, query.tenant.as_deref())?;
-    let recent = core
-        .list_messages(
-            &tenant,
-            &MessageFilter::default(),
-            &PageRequest::first(THREADS_SCAN),
-        )
+    let threads = core
+        .recent_threads(&tenant, THREADS_SCAN, THREADS_SHOWN)
         .await?;
-    let mut order = Vec::new();
-    let mut threads: HashMap<(Channel, String), ThreadRow> = HashMap::new();
-    for message in &recent.items {
-        let key = (Channel::of(message), user_of(message));
-        threads
-            .entry(key.clone())
-            .and_modify(|thread| thread.count += 1)
-            .or_insert_with(|| {
-                order.push(key.clone());
-                ThreadRow {
-                    link: thread_link(&tenant.sid(), key.0, &key.1),
-                    user: key.1.clone(),
-                    channel: key.0.as_str(),
-                    last: view::preview(&view::message_text(message), 80),
-                    at: view::moment(message.created_at),
-                    count: 1,
-                }
-            });
-    }
     render(ConversationsPage {
-        threads: order
-            .into_iter()
-            .filter_map(|key| threads.remove(&key))
+        threads: threads
+            .iter()
+            .map(|thread| {
+                let channel = if thread.cloud_api {
+                    Channel::Whatsapp
+                } else {
+                    Channel::Twilio
+                };
+                ThreadRow {
+                    link: thread_link(&tenant.sid(), channel, &thread.user),
+                    user: thread.user.clone(),
+                    channel: channel.as_str(),
+                    last: view::preview(&view::message_text(&thread.last), 80),
+                    at: view::moment(thread.last.created_at),
+                    count: thread.count,
+                }
+            })
             .collect(),
         scanned: THREADS_SCAN,
         nav: Nav::new(core, "conversations", &tenant),

@@ -135,13 +135,10 @@ pub async fn overview(
     let tenant = tenant_of(core, query.tenant.as_deref())?;
     let health = core.health().await?;
     let first = PageRequest::first(10);
-    let recent = core
-        .list_messages(
-            &tenant,
-            &MessageFilter::default(),
-            &PageRequest::first(CHART_MESSAGES),
-        )
+    let messages = core
+        .list_messages(&tenant, &MessageFilter::default(), &first)
         .await?;
+    let outcomes = core.recent_outcomes(&tenant, CHART_MESSAGES).await?;
     let account = tenant.sid();
     let message_tallies = core
         .message_tallies(&tenant)
@@ -187,10 +184,10 @@ pub async fn overview(
         pending_jobs: health.pending_jobs,
         tenant_count: health.tenants,
         event_sequence: health.event_sequence,
-        chart: chart::of_messages(&recent.items),
+        chart: chart::of_messages(&outcomes),
         message_tallies,
         call_tallies,
-        messages: recent.items.iter().take(10).map(MessageRow::from).collect(),
+        messages: messages.items.iter().map(MessageRow::from).collect(),
         calls: calls.items.iter().map(CallRow::from).collect(),
         events: events.iter().map(|e| EventLine::new(e)).collect(),
     })

@@ -369,6 +369,43 @@ impl Core {
         Ok(Page::of_read(items, request))
     }
 
+    /// When the tenant's newest `limit` messages were created and how they went, newest first.
+    pub async fn recent_outcomes(
+        &self,
+        tenant: &Tenant,
+        limit: u32,
+    ) -> Result<Vec<(Millis, MessageStatus)>, CoreError> {
+        let account_sid = tenant.sid();
+        Ok(self
+            .store
+            .read(move |conn| store::recent_outcomes(conn, &account_sid, limit))
+            .await?)
+    }
+
+    /// The users the tenant's newest `scan` messages were with, newest thread first, at most
+    /// `limit`: see [`Thread`].
+    pub async fn recent_threads(
+        &self,
+        tenant: &Tenant,
+        scan: u32,
+        limit: u32,
+    ) -> Result<Vec<Thread>, CoreError> {
+        let account_sid = tenant.sid();
+        let rows = self
+            .store
+            .read(move |conn| store::recent_threads(conn, &account_sid, scan, limit))
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(user, cloud_api, count, last)| Thread {
+                user,
+                cloud_api,
+                count,
+                last,
+            })
+            .collect())
+    }
+
     /// How many messages the tenant has, by channel and status, as kept with every change.
     pub async fn message_tallies(
         &self,

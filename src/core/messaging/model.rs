@@ -324,6 +324,18 @@ pub struct MessageFilter {
     pub text: Option<String>,
 }
 
+/// A user's thread with a tenant, as the newest messages show it.
+#[derive(Debug, Clone)]
+pub struct Thread {
+    /// The user's address (`+1…`, `whatsapp:+1…`, or a Cloud API `wa_id`).
+    pub user: String,
+    /// A WhatsApp Cloud API thread, rather than one over Twilio's numbers.
+    pub cloud_api: bool,
+    /// Its messages among those looked at.
+    pub count: u32,
+    pub last: Message,
+}
+
 /// The network a message went over.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Channel {

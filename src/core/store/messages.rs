@@ -129,6 +129,65 @@ pub fn whatsapp_conversation(
     Ok(messages)
 }
 
+/// The creation time and status of a tenant's newest `limit` messages, newest first: what a
+/// chart of recent traffic needs, without reading whole messages.
+pub fn recent_outcomes(
+    conn: &Connection,
+    account_sid: &str,
+    limit: u32,
+) -> Result<Vec<(Millis, MessageStatus)>, StoreError> {
+    let mut statement = conn.prepare_cached(
+        "SELECT created_at, status FROM messages WHERE account_sid = ?1 ORDER BY seq DESC LIMIT ?2",
+    )?;
+    let rows = statement.query_map(params![account_sid, limit], |row| {
+        Ok((row.get::<_, Millis>(0)?, row.get::<_, String>(1)?))
+    })?;
+    let mut outcomes = Vec::new();
+    for row in rows {
+        let (at, status) = row?;
+        outcomes.push((at, parse_status(&status)?));
+    }
+    Ok(outcomes)
+}
+
+/// The users among a tenant's newest `scan` messages, newest thread first (at most `limit`):
+/// each with whether it is a Cloud API thread, how many of those messages are in it, and its
+/// newest message.
+pub fn recent_threads(
+    conn: &Connection,
+    account_sid: &str,
+    scan: u32,
+    limit: u32,
+) -> Result<Vec<(String, bool, u32, Message)>, StoreError> {
+    let mut statement = conn.prepare_cached(
+        "WITH recent AS (
+             SELECT seq, CASE WHEN direction = 'inbound' THEN from_addr ELSE to_addr END AS user,
+                    whatsapp IS NOT NULL AS cloud
+             FROM messages WHERE account_sid = ?1 ORDER BY seq DESC LIMIT ?2)
+         SELECT user, cloud, COUNT(*), MAX(seq) FROM recent
+         GROUP BY user, cloud ORDER BY MAX(seq) DESC LIMIT ?3",
+    )?;
+    let threads = statement
+        .query_map(params![account_sid, scan, limit], |row| {
+            Ok((
+                row.get::<_, Option<String>>(0)?.unwrap_or_default(),
+                row.get::<_, bool>(1)?,
+                row.get::<_, u32>(2)?,
+                row.get::<_, i64>(3)?,
+            ))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut last = conn.prepare_cached(&format!(
+        "SELECT {MESSAGE_COLUMNS} FROM messages WHERE seq = ?1"
+    ))?;
+    let mut found = Vec::with_capacity(threads.len());
+    for (user, cloud, count, seq) in threads {
+        let message = last.query_row([seq], message_from_row)??;
+        found.push((user, cloud, count, message));
+    }
+    Ok(found)
+}
+
 /// Which way a page reads from its anchor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PageFrom {

@@ -65,7 +65,8 @@ pub use media::{DeleteMedia, PutMedia, fetch_media, fetch_media_content, media_c
 pub use messages::{
     ApplyStep, CreateMessage, DeleteMessage, DeleteMessageMedia, PageFrom, SetStatus, StatusSet,
     UpdateMessage, call_tallies, deleted_message_media, fetch_message, last_inbound_at,
-    list_messages, message_seq, message_tallies, whatsapp_conversation,
+    list_messages, message_seq, message_tallies, recent_outcomes, recent_threads,
+    whatsapp_conversation,
 };
 pub use numbers::{DeleteNumber, PutNumber, SetOptOut};
 pub use whatsapp_users::{RememberWhatsAppUser, WhatsAppUserKey, whatsapp_user};
