@@ -843,3 +843,33 @@ async fn everything_a_page_shows_downloads_as_json() {
     assert_eq!(status, 404);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn text_search_follows_redactions_deletions_and_new_messages() {
+    let app = spawn_app().await;
+    let tenant = app.tenant(SID);
+    app.freeze_default().await;
+    let app = &app;
+    let send = |body: &'static str| async move {
+        app.send(&[("To", "+15551234567"), ("From", FROM), ("Body", body)])
+            .await
+    };
+    let first = send("alpha one").await["sid"].as_str().unwrap().to_owned();
+    let second = send("alpha two").await["sid"].as_str().unwrap().to_owned();
+    let found = || async {
+        let (status, _, html) = page(&app.http, &app.url("/ui/messages?q=alpha")).await;
+        assert_eq!(status, 200, "{html}");
+        html.matches("<tr id=\"row-").count()
+    };
+    assert_eq!(found().await, 2, "the first search indexes what was stored before it");
+    app.advance(&tenant, 10.0).await;
+    let path = |sid: &str| format!("/2010-04-01/Accounts/{SID}/Messages/{sid}.json");
+    let (status, body) = app.post(&path(&first), &[("Body", "")]).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(found().await, 1, "a redacted body is no longer found");
+    let (status, _) = app.delete(&path(&second)).await;
+    assert_eq!(status, 204);
+    assert_eq!(found().await, 0, "a deleted message is no longer found");
+    send("alpha three").await;
+    assert_eq!(found().await, 1, "a message stored after a deletion is found");
+}

@@ -342,6 +342,13 @@ impl Core {
         filter: &MessageFilter,
         request: &PageRequest,
     ) -> Result<Page<Message>, CoreError> {
+        if filter.text.is_some() {
+            // The word index is filled when a search needs it (see migration 0011).
+            let indexed = self.store.write(store::IndexNewText).await?;
+            if indexed > 0 {
+                tracing::debug!(indexed, "message bodies added to the word index");
+            }
+        }
         let (account_sid, filter) = (tenant.sid(), filter.clone());
         let anchor = match &request.start {
             PageStart::First => None,

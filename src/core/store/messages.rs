@@ -326,6 +326,27 @@ pub fn call_tallies(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// Index the bodies of the messages stored since the last search (see migration 0011): what a
+/// text search does first. Answers how many it indexed.
+#[derive(Debug, Clone, Copy)]
+pub struct IndexNewText;
+
+impl WriteOp for IndexNewText {
+    type Output = usize;
+
+    fn apply(&self, tx: &Transaction<'_>, _: &mut Vec<Arc<Event>>) -> Result<usize, StoreError> {
+        let indexed = tx
+            .prepare_cached(
+                "INSERT INTO messages_text (rowid, body)
+                 SELECT m.seq, m.body FROM messages_text_pending p JOIN messages m ON m.seq = p.seq",
+            )?
+            .execute([])?;
+        tx.prepare_cached("DELETE FROM messages_text_pending")?
+            .execute([])?;
+        Ok(indexed)
+    }
+}
+
 pub(super) fn insert_message(conn: &Connection, m: &Message) -> Result<(), StoreError> {
     conn.prepare_cached(
         "INSERT INTO messages (sid, account_sid, direction, from_addr, to_addr, body, media_urls, status,

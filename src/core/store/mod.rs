@@ -63,7 +63,8 @@ pub use events::{AppendEvent, events_about, events_after, latest_event_seq, late
 pub use jobs::{Job, JobKind, NewJob, load_jobs};
 pub use media::{DeleteMedia, PutMedia, fetch_media, fetch_media_content, media_count};
 pub use messages::{
-    ApplyStep, CreateMessage, DeleteMessage, DeleteMessageMedia, PageFrom, SetStatus, StatusSet,
+    ApplyStep, CreateMessage, DeleteMessage, DeleteMessageMedia, IndexNewText, PageFrom, SetStatus,
+    StatusSet,
     UpdateMessage, call_tallies, deleted_message_media, fetch_message, last_inbound_at,
     list_messages, message_seq, message_tallies, recent_outcomes, recent_threads,
     whatsapp_conversation,
