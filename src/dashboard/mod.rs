@@ -47,6 +47,8 @@ pub fn router(state: Arc<DashboardState>) -> Router {
         .route("/ui/messages", get(pages::messages))
         .route("/ui/messages/{sid}", get(pages::message))
         .route("/ui/messages/{sid}/row", get(pages::message_row))
+        .route("/ui/messages/{sid}/redact", post(pages::redact))
+        .route("/ui/messages/{sid}/delete", post(pages::delete))
         .route("/ui/calls", get(pages::calls))
         .route("/ui/calls/{sid}", get(pages::call))
         .route("/ui/calls/{sid}/row", get(pages::call_row))

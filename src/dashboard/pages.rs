@@ -15,7 +15,7 @@ use super::error::PageError;
 use super::view::{
     self, AttemptRow, CallRow, EventLine, MessageRow, RecordingRow, TranscriptLine, encode,
 };
-use crate::core::messaging::{Channel, Direction, MessageFilter, MessageStatus};
+use crate::core::messaging::{Channel, Direction, MessageFilter, MessageStatus, MessageUpdate};
 use crate::core::paging::{PageRequest, PageStart};
 use crate::core::store::ClearWhat;
 use crate::core::tenants::Tenant;
@@ -573,6 +573,37 @@ pub async fn call(
             .collect(),
         nav: Nav::new(core, "calls", &tenant),
     })
+}
+
+/// `POST /ui/messages/{sid}/redact`: empty the body, as `Body=""` on the API does.
+pub async fn redact(
+    State(state): State<Arc<DashboardState>>,
+    Path(sid): Path<String>,
+    Form(form): Form<TenantForm>,
+) -> Result<Response, PageError> {
+    let tenant = tenant_of(&state.core, Some(&form.tenant))?;
+    state
+        .core
+        .update_message(&tenant, &sid, MessageUpdate::Redact)
+        .await?;
+    Ok(Redirect::to(&format!(
+        "/ui/messages/{}?tenant={}",
+        encode(&sid),
+        encode(&tenant.sid())
+    ))
+    .into_response())
+}
+
+/// `POST /ui/messages/{sid}/delete`: delete the message, as the API's `DELETE` does (refused,
+/// as there, while it is still on its way).
+pub async fn delete(
+    State(state): State<Arc<DashboardState>>,
+    Path(sid): Path<String>,
+    Form(form): Form<TenantForm>,
+) -> Result<Response, PageError> {
+    let tenant = tenant_of(&state.core, Some(&form.tenant))?;
+    state.core.delete_message(&tenant, &sid).await?;
+    Ok(Redirect::to(&format!("/ui/messages?tenant={}", encode(&tenant.sid()))).into_response())
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -861,7 +861,11 @@ async fn text_search_follows_redactions_deletions_and_new_messages() {
         assert_eq!(status, 200, "{html}");
         html.matches("<tr id=\"row-").count()
     };
-    assert_eq!(found().await, 2, "the first search indexes what was stored before it");
+    assert_eq!(
+        found().await,
+        2,
+        "the first search indexes what was stored before it"
+    );
     app.advance(&tenant, 10.0).await;
     let path = |sid: &str| format!("/2010-04-01/Accounts/{SID}/Messages/{sid}.json");
     let (status, body) = app.post(&path(&first), &[("Body", "")]).await;
@@ -871,5 +875,54 @@ async fn text_search_follows_redactions_deletions_and_new_messages() {
     assert_eq!(status, 204);
     assert_eq!(found().await, 0, "a deleted message is no longer found");
     send("alpha three").await;
-    assert_eq!(found().await, 1, "a message stored after a deletion is found");
+    assert_eq!(
+        found().await,
+        1,
+        "a message stored after a deletion is found"
+    );
+}
+
+#[tokio::test]
+async fn a_message_is_redacted_and_deleted_from_its_page_as_the_api_allows() {
+    let app = spawn_app().await;
+    let tenant = app.tenant(SID);
+    app.freeze_default().await;
+    let sent = app
+        .send(&[
+            ("To", "+15551234567"),
+            ("From", FROM),
+            ("Body", "secret 1234"),
+        ])
+        .await;
+    let sid = sent["sid"].as_str().unwrap();
+    let act = |what: &'static str| {
+        let url = app.url(&format!("/ui/messages/{sid}/{what}"));
+        async move {
+            no_redirects()
+                .post(url)
+                .form(&[("tenant", SID)])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let early = act("delete").await;
+    assert_eq!(
+        early.status().as_u16(),
+        400,
+        "a message on its way is kept, as the API keeps it"
+    );
+    assert!(early.text().await.unwrap().contains("20009"));
+    app.advance(&tenant, 10.0).await;
+    assert_eq!(act("redact").await.status().as_u16(), 303);
+    let (_, fetched) = app
+        .get(&format!("/2010-04-01/Accounts/{SID}/Messages/{sid}.json"))
+        .await;
+    assert_eq!(fetched["body"], "");
+    assert_eq!(act("delete").await.status().as_u16(), 303);
+    let (status, _) = app
+        .get(&format!("/2010-04-01/Accounts/{SID}/Messages/{sid}.json"))
+        .await;
+    assert_eq!(status, 404);
+    app.stop().await;
 }
