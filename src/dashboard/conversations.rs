@@ -26,20 +26,21 @@ const THREADS_SHOWN: u32 = 100;
 /// Messages of one thread shown, the newest.
 const THREAD_MESSAGES: u32 = 200;
 
-/// A thread's channel: the Cloud API's WhatsApp, or Twilio's numbers (SMS, MMS, and Twilio's
-/// `whatsapp:` addresses, which go through the same Messages API).
+/// Which API a thread goes through: the WhatsApp Cloud API, or Twilio's numbers (SMS, MMS, and
+/// Twilio's `whatsapp:` addresses, which use the same Messages API). `channel=` in URLs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Channel {
-    Whatsapp,
+pub enum ThreadKind {
+    #[serde(rename = "whatsapp")]
+    CloudApi,
+    #[serde(rename = "twilio")]
     Twilio,
 }
 
-impl Channel {
+impl ThreadKind {
     pub fn as_str(self) -> &'static str {
         match self {
-            Channel::Whatsapp => "whatsapp",
-            Channel::Twilio => "twilio",
+            ThreadKind::CloudApi => "whatsapp",
+            ThreadKind::Twilio => "twilio",
         }
     }
 }
@@ -85,9 +86,9 @@ pub async fn list(
             .iter()
             .map(|thread| {
                 let channel = if thread.cloud_api {
-                    Channel::Whatsapp
+                    ThreadKind::CloudApi
                 } else {
-                    Channel::Twilio
+                    ThreadKind::Twilio
                 };
                 ThreadRow {
                     link: thread_link(&tenant.sid(), channel, &thread.user),
@@ -104,7 +105,7 @@ pub async fn list(
     })
 }
 
-pub fn thread_link(tenant: &str, channel: Channel, user: &str) -> String {
+pub fn thread_link(tenant: &str, channel: ThreadKind, user: &str) -> String {
     format!(
         "/ui/conversations/thread?tenant={}&channel={}&user={}",
         encode(tenant),
@@ -116,7 +117,7 @@ pub fn thread_link(tenant: &str, channel: Channel, user: &str) -> String {
 #[derive(Debug, Deserialize)]
 pub struct ThreadQuery {
     pub tenant: Option<String>,
-    pub channel: Channel,
+    pub channel: ThreadKind,
     pub user: String,
 }
 
@@ -296,16 +297,16 @@ struct BubblesFragment {
 async fn thread_messages(
     state: &DashboardState,
     tenant: &Tenant,
-    channel: Channel,
+    channel: ThreadKind,
     user: &str,
 ) -> Result<Vec<Message>, PageError> {
     let core = &state.core;
     match channel {
-        Channel::Whatsapp => Ok(core
+        ThreadKind::CloudApi => Ok(core
             .whatsapp_conversation(tenant, user, THREAD_MESSAGES)
             .await?
             .1),
-        Channel::Twilio => {
+        ThreadKind::Twilio => {
             let page = PageRequest::first(THREAD_MESSAGES);
             let to_user = MessageFilter {
                 to: Some(user.to_owned()),
@@ -336,7 +337,9 @@ pub async fn thread(
     let messages = thread_messages(&state, &tenant, query.channel, &query.user).await?;
     let business = match messages.last() {
         Some(message) => business_of(message),
-        None if query.channel == Channel::Whatsapp => tenant.account().whatsapp.business_number(),
+        None if query.channel == ThreadKind::CloudApi => {
+            tenant.account().whatsapp.business_number()
+        }
         None => tenant
             .numbers()
             .first()

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::DashboardState;
-use super::conversations::{Channel, thread_link};
+use super::conversations::{ThreadKind, thread_link};
 use super::error::PageError;
 use super::pages::{Nav, TenantQuery, render, tenant_of};
 use super::view::encode;
@@ -85,7 +85,7 @@ pub async fn sms(
             },
         )
         .await?;
-    Ok(Redirect::to(&thread_link(&tenant.sid(), Channel::Twilio, &from)).into_response())
+    Ok(Redirect::to(&thread_link(&tenant.sid(), ThreadKind::Twilio, &from)).into_response())
 }
 
 #[derive(Debug, Deserialize)]
@@ -140,7 +140,7 @@ pub async fn whatsapp(
     let from = form.from.trim().to_owned();
     let inbound = message.into_inbound(&from, filled(&form.profile_name), filled(&form.context));
     core.receive_whatsapp(&tenant, inbound, target).await?;
-    Ok(Redirect::to(&thread_link(&tenant.sid(), Channel::Whatsapp, &from)).into_response())
+    Ok(Redirect::to(&thread_link(&tenant.sid(), ThreadKind::CloudApi, &from)).into_response())
 }
 
 #[derive(Debug, Deserialize)]
