@@ -77,6 +77,10 @@ CREATE TRIGGER call_tallies_delete AFTER DELETE ON calls BEGIN
     WHERE account_sid = old.account_sid AND status = old.status;
 END;
 
+-- A webhook attempt's request headers, for the dashboard's callbacks (signature, idempotency
+-- token, content type, user agent).
+ALTER TABLE callback_attempts ADD COLUMN request_headers TEXT NOT NULL DEFAULT '';
+
 -- Message bodies by word (prefixes too), for the dashboard's text search. External content:
 -- the index holds no copy of the text, only what finds it. Bodies are indexed when a search
 -- comes, not as each message is stored (indexing every body as it arrived cost a third of the

@@ -361,6 +361,8 @@ pub struct MessageReply {
 pub struct Sent {
     /// The URL requested (with the parameters, for a GET).
     pub url: String,
+    /// The request's headers as sent, one `Name: value` a line (credentials masked).
+    pub request_headers: String,
     pub request_body: String,
     pub response_status: Option<u16>,
     pub response_body: Option<String>,
@@ -524,6 +526,7 @@ impl Core {
         let attempt = CallbackAttempt {
             id: 0,
             url: sent.url,
+            request_headers: sent.request_headers,
             request_body: sent.request_body,
             attempt: original.attempt + 1,
             response_status: sent.response_status.map(i64::from),
@@ -572,6 +575,7 @@ pub(in crate::core) fn attempt_record(
         status: delivery.status.clone(),
         url: sent.url,
         method: delivery.method.as_str().into(),
+        request_headers: sent.request_headers,
         request_body: sent.request_body,
         attempt: i64::from(delivery.attempt),
         response_status: sent.response_status.map(i64::from),

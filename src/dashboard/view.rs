@@ -121,6 +121,7 @@ pub struct AttemptRow {
     pub ok: bool,
     pub latency: String,
     pub created: String,
+    pub request_headers: String,
     pub request_body: String,
     pub response_body: String,
 }
@@ -143,6 +144,7 @@ impl AttemptRow {
             ok: attempt.succeeded(),
             latency: format!("{} ms", attempt.latency_ms),
             created: moment(attempt.created_at),
+            request_headers: attempt.request_headers.clone(),
             request_body: attempt.request_body.clone(),
             response_body: attempt.response_body.clone().unwrap_or_default(),
         }

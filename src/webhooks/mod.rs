@@ -29,6 +29,9 @@ const KEPT_RESPONSE_BYTES: usize = 8 * 1024;
 
 const TIMED_OUT: &str = "timed out waiting for the app's answer";
 
+/// What Twilio's webhook requests call themselves.
+const USER_AGENT: &str = "TwilioProxy/1.1";
+
 /// Sends webhooks over HTTP, as the providers do.
 pub struct WebhookClient {
     http: reqwest::Client,
@@ -43,7 +46,7 @@ impl WebhookClient {
         let http = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout)
-            .user_agent("TwilioProxy/1.1")
+            .user_agent(USER_AGENT)
             .build()?;
         Ok(WebhookClient {
             http,
@@ -317,8 +320,11 @@ impl WebhookClient {
         request: reqwest::RequestBuilder,
     ) -> (Sent, Option<AppAnswer>) {
         let started = Instant::now();
+        let mut request_headers = String::new();
         let outcome = async {
-            let response = request.send().await?;
+            let request = request.build()?;
+            request_headers = headers_as_sent(request.headers());
+            let response = self.http.execute(request).await?;
             let status = response.status().as_u16();
             let content_type = response
                 .headers()
@@ -339,6 +345,7 @@ impl WebhookClient {
                 let kept = &answer.body[..answer.body.len().min(KEPT_RESPONSE_BYTES)];
                 let sent = Sent {
                     url,
+                    request_headers,
                     request_body,
                     response_status: Some(answer.status),
                     response_body: Some(String::from_utf8_lossy(kept).into_owned()),
@@ -351,6 +358,7 @@ impl WebhookClient {
             Err(error) => {
                 let sent = Sent {
                     url,
+                    request_headers,
                     request_body,
                     response_status: None,
                     response_body: None,
@@ -362,6 +370,27 @@ impl WebhookClient {
             }
         }
     }
+}
+
+/// A request's headers as the attempt records them: `Name: value` a line, in the order sent,
+/// credentials (a URL's `user:password@`, sent as Basic) masked. The client's own `User-Agent`
+/// is added when the request goes out, so it is named here too.
+fn headers_as_sent(headers: &reqwest::header::HeaderMap) -> String {
+    let mut lines: Vec<String> = headers
+        .iter()
+        .map(|(name, value)| {
+            let value = if name == reqwest::header::AUTHORIZATION {
+                "(hidden)".into()
+            } else {
+                String::from_utf8_lossy(value.as_bytes()).into_owned()
+            };
+            format!("{name}: {value}")
+        })
+        .collect();
+    if !headers.contains_key(reqwest::header::USER_AGENT) {
+        lines.push(format!("user-agent: {USER_AGENT}"));
+    }
+    lines.join("\n")
 }
 
 /// What an app answered, whole.

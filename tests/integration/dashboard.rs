@@ -124,6 +124,15 @@ async fn every_page_shows_the_tenants_data_with_foreign_text_escaped() {
 
     let (_, _, callbacks) = page(&app.http, &app.url("/ui/callbacks")).await;
     assert!(callbacks.contains("delivered"));
+    let signature = receiver.requests()[0]
+        .header("x-twilio-signature")
+        .unwrap()
+        .to_owned();
+    assert!(
+        callbacks.contains(&escaped(&format!("x-twilio-signature: {signature}"))),
+        "the request's headers, as sent"
+    );
+    assert!(callbacks.contains("user-agent: TwilioProxy/1.1"));
     assert!(
         callbacks.contains(&escaped("<img src=x onerror=alert(2)>")),
         "the app's answer, as text"

@@ -22,6 +22,10 @@ pub struct CallbackAttempt {
     pub url: String,
     pub method: String,
     pub request_body: String,
+    /// What the request's headers were, one `Name: value` a line; empty for attempts stored
+    /// before they were kept.
+    #[serde(default)]
+    pub request_headers: String,
     pub attempt: i64,
     pub response_status: Option<i64>,
     pub response_body: Option<String>,
@@ -50,8 +54,8 @@ pub(super) fn insert_attempt(
     conn.prepare_cached(
         "INSERT INTO callback_attempts (account_sid, resource_sid, status, url, method, request_body,
            attempt, response_status, response_body, error, latency_ms, created_at, idempotency_token,
-           provider)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+           provider, request_headers)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     )?
     .execute(params![
         attempt.account_sid,
@@ -68,6 +72,7 @@ pub(super) fn insert_attempt(
         attempt.created_at,
         attempt.idempotency_token,
         attempt.provider.as_str(),
+        attempt.request_headers,
     ])?;
     Ok(CallbackAttempt {
         id: conn.last_insert_rowid(),
@@ -76,7 +81,8 @@ pub(super) fn insert_attempt(
 }
 
 const ATTEMPT_COLUMNS: &str = "id, account_sid, resource_sid, status, url, method, request_body,
-    attempt, response_status, response_body, error, latency_ms, created_at, idempotency_token, provider";
+    attempt, response_status, response_body, error, latency_ms, created_at, idempotency_token, provider,
+    request_headers";
 
 /// Recorded webhook attempts of one tenant (about one resource, when given), newest first.
 pub fn callback_attempts(
@@ -137,6 +143,7 @@ fn attempt_from_row(row: &Row<'_>) -> rusqlite::Result<CallbackAttempt> {
         created_at: row.get(12)?,
         idempotency_token: row.get(13)?,
         provider: WebhookProvider::parse(&row.get::<_, String>(14)?),
+        request_headers: row.get(15)?,
     })
 }
 
