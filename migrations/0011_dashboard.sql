@@ -81,6 +81,11 @@ END;
 -- token, content type, user agent).
 ALTER TABLE callback_attempts ADD COLUMN request_headers TEXT NOT NULL DEFAULT '';
 
+-- The attempts the app did not accept (no answer, or not a 2xx), which the dashboard can list
+-- alone: few, so a partial index costs the writes nearly nothing.
+CREATE INDEX callback_attempts_failed ON callback_attempts (account_sid, id)
+    WHERE response_status IS NULL OR response_status NOT BETWEEN 200 AND 299;
+
 -- Message bodies by word (prefixes too), for the dashboard's text search. External content:
 -- the index holds no copy of the text, only what finds it. Bodies are indexed when a search
 -- comes, not as each message is stored (indexing every body as it arrived cost a third of the

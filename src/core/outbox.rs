@@ -476,15 +476,17 @@ impl Core {
         resource_sid: Option<&str>,
         limit: u32,
     ) -> Result<Vec<CallbackAttempt>, CoreError> {
-        self.callback_attempts_before(tenant, resource_sid, i64::MAX, limit)
+        self.callback_attempts_before(tenant, resource_sid, false, i64::MAX, limit)
             .await
     }
 
-    /// The next `limit` attempts older than the attempt `before_id`, newest first.
+    /// The next `limit` attempts older than the attempt `before_id`, newest first; only those
+    /// the app did not accept (no answer, or not a 2xx) when `failed_only`.
     pub async fn callback_attempts_before(
         &self,
         tenant: &Tenant,
         resource_sid: Option<&str>,
+        failed_only: bool,
         before_id: i64,
         limit: u32,
     ) -> Result<Vec<CallbackAttempt>, CoreError> {
@@ -496,6 +498,7 @@ impl Core {
                     conn,
                     &account_sid,
                     resource_sid.as_deref(),
+                    failed_only,
                     before_id,
                     limit,
                 )

@@ -18,6 +18,8 @@ pub struct CallbacksQuery {
     pub tenant: Option<String>,
     /// Only the attempts about this message or call.
     pub resource: Option<String>,
+    /// `failed`: only the attempts the app did not accept.
+    pub outcome: Option<String>,
 }
 
 #[derive(Template)]
@@ -25,6 +27,7 @@ pub struct CallbacksQuery {
 struct CallbacksPage {
     nav: Nav,
     resource: String,
+    failed_only: bool,
     rows: Vec<AttemptRow>,
 }
 
@@ -37,8 +40,23 @@ pub async fn callbacks(
     let core = &state.core;
     let tenant = tenant_of(core, query.tenant.as_deref())?;
     let resource = query.resource.clone().filter(|r| !r.trim().is_empty());
+    let failed_only = match query.outcome.as_deref().unwrap_or_default() {
+        "" | "any" => false,
+        "failed" => true,
+        other => {
+            return Err(PageError::BadRequest(format!(
+                "{other:?} is no outcome: use failed, or any."
+            )));
+        }
+    };
     let attempts = core
-        .callback_attempts(&tenant, resource.as_deref(), PAGE_SIZE * 2)
+        .callback_attempts_before(
+            &tenant,
+            resource.as_deref(),
+            failed_only,
+            i64::MAX,
+            PAGE_SIZE * 2,
+        )
         .await?;
     let account = tenant.sid();
     render(CallbacksPage {
@@ -47,6 +65,7 @@ pub async fn callbacks(
             .map(|a| AttemptRow::new(a, &account))
             .collect(),
         resource: resource.unwrap_or_default(),
+        failed_only,
         nav: Nav::new(core, "callbacks", &tenant),
     })
 }

@@ -150,7 +150,7 @@ async fn batch(state: &DashboardState, tenant: &Tenant, what: &str, cursor: Curs
                 _ => i64::MAX,
             };
             let read = core
-                .callback_attempts_before(tenant, None, before, BATCH)
+                .callback_attempts_before(tenant, None, false, before, BATCH)
                 .await?;
             let next = match read.last() {
                 Some(last) if read.len() == BATCH as usize => Cursor::Past(last.id),

@@ -935,3 +935,27 @@ async fn a_message_is_redacted_and_deleted_from_its_page_as_the_api_allows() {
     assert_eq!(status, 404);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_callbacks_page_lists_the_attempts_the_app_refused_alone() {
+    let app = spawn_app().await;
+    let tenant = app.tenant(SID);
+    app.freeze_default().await;
+    let receiver = Receiver::start().await;
+    receiver.answer_with(&[500]);
+    app.send_with_callback("+15551234567", &receiver.url("/status"))
+        .await;
+    app.advance(&tenant, 2.0).await;
+    receiver.wait_for(1).await;
+    app.advance(&tenant, 2.0).await;
+    receiver.wait_for(2).await;
+    let rows = |html: &str| html.matches("Redeliver</button>").count();
+    let (_, _, all) = page(&app.http, &app.url("/ui/callbacks")).await;
+    let (status, _, failed) = page(&app.http, &app.url("/ui/callbacks?outcome=failed")).await;
+    assert_eq!(status, 200);
+    assert_eq!((rows(&all), rows(&failed)), (2, 1), "{failed}");
+    assert!(failed.contains(">500<"));
+    let (status, _, _) = page(&app.http, &app.url("/ui/callbacks?outcome=lost")).await;
+    assert_eq!(status, 400);
+    app.stop().await;
+}

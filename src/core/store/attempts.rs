@@ -89,19 +89,26 @@ pub fn callback_attempts(
     conn: &Connection,
     account_sid: &str,
     resource_sid: Option<&str>,
+    failed_only: bool,
     before_id: i64,
     limit: u32,
 ) -> Result<Vec<CallbackAttempt>, StoreError> {
     // One statement per shape, so that each reads its own index: a message's or call's
-    // attempts by resource, the tenant's by account.
+    // attempts by resource, the failed ones by migration 0011's partial index (its condition
+    // written as the index writes it), the tenant's by account.
+    let failed = if failed_only {
+        " AND (response_status IS NULL OR response_status NOT BETWEEN 200 AND 299)"
+    } else {
+        ""
+    };
     let sql = match resource_sid {
         Some(_) => format!(
             "SELECT {ATTEMPT_COLUMNS} FROM callback_attempts
-             WHERE resource_sid = ?2 AND account_sid = ?1 AND id < ?3 ORDER BY id DESC LIMIT ?4"
+             WHERE resource_sid = ?2 AND account_sid = ?1 AND id < ?3{failed} ORDER BY id DESC LIMIT ?4"
         ),
         None => format!(
             "SELECT {ATTEMPT_COLUMNS} FROM callback_attempts
-             WHERE account_sid = ?1 AND ?2 IS NULL AND id < ?3 ORDER BY id DESC LIMIT ?4"
+             WHERE account_sid = ?1 AND ?2 IS NULL AND id < ?3{failed} ORDER BY id DESC LIMIT ?4"
         ),
     };
     let mut statement = conn.prepare_cached(&sql)?;
