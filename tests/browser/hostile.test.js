@@ -69,7 +69,7 @@ dashboardTest(
     const webhook = page.locator("table.attempts details").first();
     await webhook.locator("summary").click();
     // The profile name is in the webhook the app got (Meta's JSON, which escapes the quote).
-    const request = await webhook.locator("pre").first().innerText();
+    const request = await webhook.getByRole("region", { name: "Request body" }).innerText();
     assert.ok(request.includes(`"profile":{"name":${JSON.stringify(HOSTILE)}}`), `the webhook's profile name, as text:\n${request}`);
     await webhook.getByText(HOSTILE, { exact: true }).waitFor(); // the bot's answer
 

@@ -120,7 +120,7 @@ dashboardTest("timeline: a message's page, opened from its row, shows each statu
     assert.equal(cells[5], "200", `attempt ${i + 1}'s answer`);
     const details = attempts.nth(i).locator("details");
     await details.locator("summary").click();
-    const request = await details.locator("pre").first().innerText();
+    const request = await details.getByRole("region", { name: "Request body" }).innerText();
     assert.match(request, new RegExp(`MessageStatus=${cells[2]}(&|$)`), `attempt ${i + 1}'s request body`);
   }
   assert.deepEqual(statuses.sort(), ["delivered", "sent"]);
