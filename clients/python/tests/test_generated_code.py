@@ -60,3 +60,12 @@ def test_the_rules_builder_reads_like_the_behaviour():
     disorderly = rules.any_message().first(2).delivered(after=2).delay_callback("sent", by=10).build()
     assert disorderly.first_n == 2
     assert disorderly.callbacks.delay[0].status == common_pb2.MESSAGE_STATUS_SENT
+
+
+def test_the_readme_test_is_the_suites_first_test():
+    readme = (CLIENT / "README.md").read_text()
+    example = readme.split("```python\n", 1)[1].split("```", 1)[0]
+    suite = (CLIENT / "tests" / "test_sms.py").read_text()
+    for line in example.splitlines():
+        assert line in suite.splitlines(), f"README line not in tests/test_sms.py: {line!r}"
+    assert example[example.index("def test_"):] in suite

@@ -12,23 +12,27 @@ USER = "+15557654321"  # a user's phone
 
 
 def test_a_delivered_sms_reaches_the_app_as_a_signed_status_callback(tenant, webhook_receiver):
+    # This test's own tenant: fresh credentials, a number, a clock that moves when told to.
     tenant.numbers.add(NUMBER)
     tenant.clock.freeze()
-    twilio = tenant.twilio_client()
 
+    # The app sends with the official Twilio SDK, as the tenant, asking for status callbacks.
+    twilio = tenant.twilio_client()
     message = twilio.messages.create(to=USER, from_=NUMBER, body="Your code is 1234", status_callback=webhook_receiver.url("/status"))
     assert message.status == "queued"
 
-    tenant.clock.advance(5)  # queued → sent → delivered, at once
+    # Five seconds pass at once, and the whole lifecycle with them: queued → sent → delivered.
+    tenant.clock.advance(5)
     changed = tenant.wait_for("message_status_changed", sid=message.sid, status="delivered")
     assert changed.message_status_changed.previous == common_pb2.MESSAGE_STATUS_SENT
 
-    called = tenant.wait_for("callback_attempted", sid=message.sid, status="delivered")
-    assert called.callback_attempted.attempt.response_status == 200
+    # mockingbird called the app back, signed with the tenant's auth token (checked by the SDK's
+    # own RequestValidator).
     callback = webhook_receiver.wait_for_request("/status", MessageStatus="delivered")
     assert callback.form["MessageSid"] == message.sid
     assert callback.twilio_signature_valid(tenant.auth_token)
     assert not callback.twilio_signature_valid("another-token")
+    assert tenant.wait_for("callback_attempted", sid=message.sid, status="delivered").callback_attempted.attempt.response_status == 200
     assert twilio.messages(message.sid).fetch().status == "delivered"
 
 
