@@ -34,6 +34,32 @@ def mockingbird() -> Iterator[Mockingbird]:
 def tenant(mockingbird: Mockingbird, request: pytest.FixtureRequest) -> Iterator[Tenant]:
     with mockingbird.tenant(label=request.node.nodeid) as created:
         yield created
+        report = getattr(request.node, "_mockingbird_call_report", None)
+        if report is not None and report.failed:
+            _show_server_log(mockingbird, created)
+
+
+# How many of the server's log lines about a failed test's tenant are shown with it.
+LOG_LINES_SHOWN = 60
+
+
+def _show_server_log(server: Mockingbird, tenant: Tenant) -> None:
+    """Print (under "Captured stdout teardown") the started server's log lines that name the
+    failed test's tenant: its requests, webhook attempts and warnings."""
+    lines = [line for line in server.log().splitlines() if tenant.account_sid in line]
+    if lines:
+        print(f"--- mockingbird log, tenant {tenant.account_sid} (last {LOG_LINES_SHOWN} lines) ---")
+        print("\n".join(lines[-LOG_LINES_SHOWN:]))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    # Keep the call phase's report on the test item, so the tenant fixture's teardown knows
+    # whether the test failed.
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call":
+        item._mockingbird_call_report = report
 
 
 @pytest.fixture
