@@ -12,12 +12,13 @@ CALLER = "+15557654321"
 
 def menu(request) -> str:
     twiml = VoiceResponse()
-    twiml.gather(num_digits=1, action="/menu", timeout=5).say("Press 1 for sales, 2 for support.")
+    twiml.gather(input="dtmf speech", num_digits=1, action="/menu", timeout=5).say("Press 1 for sales, 2 for support.")
     return str(twiml)
 
 
 def chosen(request) -> str:
-    line = {"1": "sales", "2": "support"}.get(request.form.get("Digits"), "nobody")
+    spoken = request.form.get("SpeechResult", "").lower()
+    line = {"1": "sales", "2": "support"}.get(request.form.get("Digits"), next((w for w in ("sales", "support") if w in spoken), "nobody"))
     twiml = VoiceResponse()
     twiml.say(f"Connecting you to {line}.")
     twiml.pause(length=30)  # on hold until the caller hangs up
@@ -42,6 +43,19 @@ def test_a_caller_picks_sales_from_the_menu_and_hangs_up(tenant, webhook_receive
     assert call.status == "completed"
     ended = tenant.wait_for("call_status_changed", sid=call.sid, call_status="completed")
     assert ended.call_status_changed.previous == calls_pb2.CALL_STATUS_IN_PROGRESS
+
+
+def test_a_caller_asks_for_support_in_words(tenant, webhook_receiver):
+    webhook_receiver.route("/voice", menu).route("/menu", chosen)
+    tenant.numbers.add(NUMBER, voice_url=webhook_receiver.url("/voice"))
+
+    call = tenant.place_call(from_=CALLER, to=NUMBER).say("support please")
+
+    assert call.said()[-1] == "Connecting you to support."
+    assert webhook_receiver.wait_for_request("/menu").form["SpeechResult"] == "support please"
+    heard = tenant.wait_for("call_verb", sid=call.sid, body_contains="Connecting you to support")
+    assert heard.call_verb.entry.type == "said"
+    call.hang_up()
 
 
 def test_a_call_the_app_places_rings_until_the_test_answers(tenant, webhook_receiver):

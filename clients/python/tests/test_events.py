@@ -57,3 +57,9 @@ def test_connect_reaches_a_running_server_with_its_control_token(monkeypatch):
         with Mockingbird.connect() as without_token, pytest.raises(grpc.RpcError) as refused:
             without_token.tenant()
         assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+def test_start_says_where_it_looked_for_a_missing_binary(tmp_path):
+    with pytest.raises(FileNotFoundError) as raised:
+        Mockingbird.start(tmp_path / "no-such-mockingbird")
+    assert "no-such-mockingbird is not an executable file" in str(raised.value)
