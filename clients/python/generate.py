@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import filecmp
+import importlib.metadata
 import shutil
 import subprocess
 import sys
@@ -32,10 +33,28 @@ GENERATED = CLIENT / "src" / "mockingbird_testing" / "_generated"
 # Everything this script writes lives under here; the folder's own __init__.py is hand-written.
 GENERATED_ROOT = GENERATED / "mockingbird"
 COMMAND = "python clients/python/generate.py"
+REQUIREMENTS = CLIENT / "requirements-dev.txt"
+
+
+def require_pinned_grpcio_tools() -> None:
+    """Refuse to run with another grpcio-tools than requirements-dev.txt pins: its output
+    differs, so every file would look stale (or be rewritten for no reason)."""
+    pins = dict(line.strip().split("==", 1) for line in REQUIREMENTS.read_text().splitlines() if "==" in line and not line.startswith("#"))
+    wanted = pins["grpcio-tools"]
+    try:
+        installed = importlib.metadata.version("grpcio-tools")
+    except importlib.metadata.PackageNotFoundError:
+        installed = None
+    if installed != wanted:
+        raise SystemExit(
+            f"generate.py needs grpcio-tools=={wanted} (requirements-dev.txt), found {installed or 'none'} "
+            f"for {sys.executable}: run it with clients/python/.venv/bin/python (scripts/client-python-tests.sh makes it)"
+        )
 
 
 def generate(proto_dir: Path, out_dir: Path) -> None:
     """Write the Python modules, gRPC stubs and type stubs of every .proto under proto_dir."""
+    require_pinned_grpcio_tools()
     protos = sorted(str(p.relative_to(proto_dir)) for p in proto_dir.rglob("*.proto"))
     out_dir.mkdir(parents=True, exist_ok=True)
     # grpc_tools.protoc puts the well-known types it ships (google/protobuf/*.proto) on the

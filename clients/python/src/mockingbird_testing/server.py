@@ -109,6 +109,7 @@ class Mockingbird:
         self.rpc_timeout = RPC_TIMEOUT_SECONDS
         self._process: Optional[subprocess.Popen] = None
         self._workdir: Optional[tempfile.TemporaryDirectory] = None
+        self.log_path: Optional[Path] = None  # the log of a server started here
 
     # ---- starting and connecting ------------------------------------------------------------
 
@@ -203,8 +204,8 @@ class Mockingbird:
 
     def log(self) -> str:
         """What a server started here has printed so far (empty for a connected one)."""
-        path = getattr(self, "log_path", None)
-        return path.read_text(errors="replace") if path and path.exists() else ""
+        path = self.log_path
+        return path.read_text(errors="replace") if path is not None and path.exists() else ""
 
     def close(self) -> None:
         """Close the channel; stop the server if it was started here."""

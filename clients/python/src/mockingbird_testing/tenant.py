@@ -194,22 +194,26 @@ class Numbers:
 
     def add(self, phone_number: str, sms_url: str = "", voice_url: str = "", friendly_name: str = "", **fields) -> numbers_pb2.PhoneNumber:
         """Give the tenant a number (E.164), with its SMS and voice webhook URLs."""
-        for name in [n for n in fields if n.endswith("_method") and isinstance(fields[n], str)]:
-            fields[name] = _convert.http_method(fields[name])
         request = numbers_pb2.AddNumberRequest(
-            account_sid=self._account, phone_number=phone_number, sms_url=sms_url, voice_url=voice_url, friendly_name=friendly_name, **fields
+            account_sid=self._account, phone_number=phone_number, sms_url=sms_url, voice_url=voice_url, friendly_name=friendly_name, **_methods(fields)
         )
         return self._stub.AddNumber(request, timeout=self._timeout)
 
     def update(self, number: str, **fields) -> numbers_pb2.PhoneNumber:
         """Change a number's webhooks (sms_url, voice_url, …); unset fields keep their values."""
-        return self._stub.UpdateNumber(numbers_pb2.UpdateNumberRequest(account_sid=self._account, number=number, **fields), timeout=self._timeout)
+        request = numbers_pb2.UpdateNumberRequest(account_sid=self._account, number=number, **_methods(fields))
+        return self._stub.UpdateNumber(request, timeout=self._timeout)
 
     def remove(self, number: str) -> None:
         self._stub.RemoveNumber(numbers_pb2.RemoveNumberRequest(account_sid=self._account, number=number), timeout=self._timeout)
 
     def list(self) -> List[numbers_pb2.PhoneNumber]:
         return list(self._stub.ListNumbers(numbers_pb2.ListNumbersRequest(account_sid=self._account), timeout=self._timeout).numbers)
+
+
+def _methods(fields: dict) -> dict:
+    """`sms_method="GET"` and the like as the HttpMethod enum."""
+    return {name: _convert.http_method(value) if name.endswith("_method") and isinstance(value, str) else value for name, value in fields.items()}
 
 
 class Rules:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import threading
 import time
 from dataclasses import dataclass, field
@@ -47,8 +48,7 @@ class ReceivedRequest:
         return hmac.compare_digest(signature, expected)
 
     def json(self):
-        import json
-
+        """The body, parsed as JSON (a Cloud API webhook)."""
         return json.loads(self.body)
 
 
