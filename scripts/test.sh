@@ -26,3 +26,5 @@ echo "== official SDK: twilio-java"
 bash scripts/java-tests.sh
 echo "== the dashboard in headless Chromium"
 bash scripts/browser-tests.sh
+echo "== client: TypeScript (clients/typescript)"
+bash scripts/client-typescript-tests.sh
