@@ -91,10 +91,15 @@ export class Tenant implements AsyncDisposable {
     return { accountSid: this.accountSid, authToken: this.authToken, httpClient: new MockingbirdRequestClient(this.server.httpUrl) };
   }
 
-  /** The official twilio client, as this tenant, pointed at the server. */
-  twilioClient(): twilio.Twilio {
+  /**
+   * The official twilio client, as this tenant, pointed at the server; with `{ apiKey: true }`
+   * it authenticates with the tenant's API key (`SK…` and its secret) instead of the auth token.
+   */
+  twilioClient(options: { apiKey?: boolean } = {}): twilio.Twilio {
     const { accountSid, authToken, httpClient } = this.twilioSettings();
-    return twilio(accountSid, authToken, { httpClient });
+    return options.apiKey
+      ? twilio(this.apiKeySid, this.apiKeySecret, { accountSid, httpClient })
+      : twilio(accountSid, authToken, { httpClient });
   }
 
   /** Wait for the first event matching `query` (after `options.after`); see `EventTimeoutError`. */

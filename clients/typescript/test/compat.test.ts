@@ -91,6 +91,13 @@ describe("SMS through the official twilio SDK", () => {
     await t.twilioClient().messages.create({ to: USER, from: NUMBER, body: "others still pass" });
   });
 
+  test("the tenant's API key authenticates the SDK too", async () => {
+    const t = tenant();
+    await t.numbers.add(NUMBER);
+    const message = await t.twilioClient({ apiKey: true }).messages.create({ to: USER, from: NUMBER, body: "by key" });
+    assert.equal(message.accountSid, t.accountSid);
+  });
+
   test("a rule's script: sent after 1 s, then undelivered 30007", async () => {
     const t = tenant();
     await t.numbers.add(NUMBER);
