@@ -1,14 +1,8 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Client } from "@connectrpc/connect";
-import {
-  EventFilterSchema,
-  Events,
-  type Event,
-  type EventFilter,
-} from "./gen/mockingbird/v1/events_pb.js";
 import type { CallStatus } from "./gen/mockingbird/v1/calls_pb.js";
 import type { MessageStatus } from "./gen/mockingbird/v1/common_pb.js";
-import type { EventKind } from "./gen/mockingbird/v1/events_pb.js";
+import { EventFilterSchema, Events, type Event, type EventFilter, type EventKind } from "./gen/mockingbird/v1/events_pb.js";
 import { spanMs, toDuration, type Span } from "./durations.js";
 import {
   callStatus,
@@ -95,6 +89,7 @@ export async function waitForEvent(
 export class EventStream implements AsyncIterable<Event>, AsyncDisposable {
   private readonly abort = new AbortController();
   private readonly iterator: AsyncIterator<Event>;
+  private pending: Promise<IteratorResult<Event>> | null = null;
 
   constructor(events: Client<typeof Events>, filter: EventFilter, options: { after?: bigint | number; liveOnly?: boolean }) {
     const stream = events.subscribe(
@@ -123,7 +118,7 @@ export class EventStream implements AsyncIterable<Event>, AsyncDisposable {
     });
     try {
       while (seen.length < count) {
-        const result = await Promise.race([this.iterator.next(), expired]);
+        const result = this.consumed(await Promise.race([this.read(), expired]));
         if (result.done) throw new Error(`subscribe: the stream ended after ${seen.length} of ${count} event(s)`);
         seen.push(result.value);
       }
@@ -136,7 +131,7 @@ export class EventStream implements AsyncIterable<Event>, AsyncDisposable {
   async *[Symbol.asyncIterator](): AsyncIterator<Event> {
     try {
       for (;;) {
-        const result = await this.iterator.next();
+        const result = this.consumed(await this.read());
         if (result.done) return;
         yield result.value;
       }
@@ -145,6 +140,17 @@ export class EventStream implements AsyncIterable<Event>, AsyncDisposable {
     } finally {
       this.close();
     }
+  }
+
+  // The read in flight is forgotten only by the caller that got its result (`consumed`): a read
+  // whose caller gave up (a timed-out `take`) hands its event to the next caller.
+  private read(): Promise<IteratorResult<Event>> {
+    return (this.pending ??= this.iterator.next());
+  }
+
+  private consumed<T>(result: T): T {
+    this.pending = null;
+    return result;
   }
 
   /** End the stream (the server stops sending at once). */

@@ -252,6 +252,12 @@ describe("events", () => {
     const bodies = events.map((e) => (e.payload.case === "messageCreated" ? e.payload.value.message?.body : ""));
     assert.deepEqual(bodies, ["one", "two"]);
 
+    // A take that times out loses nothing: the event it was waiting for comes to the next read.
+    await assert.rejects(stream.take(1, "100ms"), EventTimeoutError);
+    await client.messages.create({ to: USER, from: NUMBER, body: "late" });
+    const late = await stream.next("5s");
+    assert.equal(late.payload.case === "messageCreated" && late.payload.value.message?.body, "late");
+
     // for await … of reads on; leaving the loop ends the stream.
     await client.messages.create({ to: USER, from: NUMBER, body: "three" });
     for await (const event of stream) {
