@@ -10,6 +10,6 @@ export { spanMs, type Span } from "./durations.js";
 export type { CallStatusName, EventKindName, MessageStatusName } from "./names.js";
 // The generated messages and enums most tests look at.
 export { CallStatus } from "./gen/mockingbird/v1/calls_pb.js";
-export { Direction, MessageStatus } from "./gen/mockingbird/v1/common_pb.js";
+export { Direction, HttpMethod, MessageStatus } from "./gen/mockingbird/v1/common_pb.js";
 export { EventKind, type Event } from "./gen/mockingbird/v1/events_pb.js";
 export { InboundDelivery } from "./gen/mockingbird/v1/whatsapp_pb.js";

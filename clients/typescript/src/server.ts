@@ -155,11 +155,20 @@ function pathCandidates(): string[] {
 }
 
 // Servers still running. Should this process end without stopping them (an uncaught error, a
-// runner's SIGTERM), they die with it rather than linger.
+// runner's SIGTERM on a test that hung), they die with it rather than linger.
 const running = new Set<ChildProcess>();
-process.on("exit", () => {
+function killRunning(): void {
   for (const child of running) child.kill("SIGKILL");
-});
+  running.clear();
+}
+process.on("exit", killRunning);
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  process.once(signal, () => {
+    killRunning();
+    // Alone, this handler replaced the default of dying of the signal: die of it as usual.
+    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+  });
+}
 
 class ServerProcess {
   private exited: Promise<void>;

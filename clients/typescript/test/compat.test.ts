@@ -5,6 +5,7 @@ import twilio from "twilio";
 import {
   CallStatus,
   EventTimeoutError,
+  HttpMethod,
   InboundDelivery,
   MessageStatus,
   WebhookReceiver,
@@ -135,6 +136,17 @@ describe("SMS through the official twilio SDK", () => {
     const reply = await t.waitFor({ kind: "message_created", from: NUMBER, to: USER, bodyContains: "You said" });
     assert.equal(reply.payload.case === "messageCreated" && reply.payload.value.message?.sid, sent.replies[0]!.sid);
   });
+
+  test("a number whose webhook is a GET gets Twilio's parameters in the query, signed", async () => {
+    const t = tenant();
+    await t.numbers.add(NUMBER, { smsUrl: receiver.url("/sms-get"), smsMethod: HttpMethod.GET });
+    await t.sendInboundSms({ from: USER, to: NUMBER, body: "by GET" });
+
+    const webhook = await receiver.waitFor((r) => r.path === "/sms-get");
+    assert.equal(webhook.method, "GET");
+    assert.equal(webhook.query.Body, "by GET");
+    assert.ok(t.signedByTwilio(webhook), "the signature covers the URL with its query");
+  });
 });
 
 describe("WhatsApp Cloud API", () => {
@@ -222,6 +234,12 @@ describe("calls", () => {
     assert.deepEqual(call.said(), ["Your order shipped."]);
     const fetched = await t.twilioClient().calls(created.sid).fetch();
     assert.equal(fetched.status, "completed");
+
+    const second = await t.twilioClient().calls.create({ to: USER, from: NUMBER, url: receiver.url("/outbound") });
+    await t.clock.advance("5s");
+    await t.waitFor({ sid: second.sid, kind: "call_status_changed", callStatus: "ringing" });
+    await (await t.calls.get(second.sid)).reject("busy");
+    assert.equal((await t.twilioClient().calls(second.sid).fetch()).status, "busy");
   });
 });
 
