@@ -26,5 +26,7 @@ echo "== official SDK: twilio-java"
 bash scripts/java-tests.sh
 echo "== the dashboard in headless Chromium"
 bash scripts/browser-tests.sh
-echo "== client: clients/python (mockingbird-testing)"
+echo "== client: Python (clients/python, mockingbird-testing)"
 bash scripts/client-python-tests.sh
+echo "== client: TypeScript (clients/typescript, @mockingbird/testing)"
+bash scripts/client-typescript-tests.sh
