@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Every test mockingbird has, in order: formatting and lints, the Rust unit and integration
 # tests (the real server on port 0), then the official Twilio SDKs for Python, Node, Go and Java
-# against the release binary, built with the same command as the Dockerfile. Installs what it
-# needs (a virtualenv in .venv, tests/node/node_modules, Go modules, Maven artifacts) and works
-# on a fresh clone.
+# against the release binary, built with the same command as the Dockerfile, the dashboard in
+# headless Chromium, and the test clients under clients/. Installs what it needs (virtualenvs,
+# node_modules, Go modules, Maven artifacts, Debian's chromium) and works on a fresh clone.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
