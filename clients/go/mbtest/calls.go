@@ -1,0 +1,116 @@
+package mbtest
+
+import (
+	"strings"
+
+	mbv1 "github.com/mockingbird/mockingbird/clients/go/mockingbirdv1"
+)
+
+// Call is a call with the test as the person on the line. Each action returns once the call's
+// TwiML has run as far as it can, and updates Detail.
+type Call struct {
+	Detail *mbv1.CallDetail
+	tn     *TenantHandle
+}
+
+// PlaceCall is a caller dialling one of the tenant's numbers: its VoiceUrl's TwiML runs as far as
+// it can (to a <Gather>, say) before this returns.
+func (tn *TenantHandle) PlaceCall(from, to string) *Call {
+	tn.t.Helper()
+	ctx, cancel := tn.ctx()
+	defer cancel()
+	detail, err := tn.Server.Stubs.Calls.PlaceInboundCall(ctx, &mbv1.PlaceInboundCallRequest{AccountSid: tn.AccountSid, From: from, To: to})
+	tn.check("placing a call to "+to, err)
+	return &Call{Detail: detail, tn: tn}
+}
+
+// Call is a call by its SID (one the app placed, say), to answer, reject or act on.
+func (tn *TenantHandle) Call(sid string) *Call {
+	tn.t.Helper()
+	ctx, cancel := tn.ctx()
+	defer cancel()
+	detail, err := tn.Server.Stubs.Calls.GetCall(ctx, &mbv1.GetCallRequest{AccountSid: tn.AccountSid, Sid: sid})
+	tn.check("getting call "+sid, err)
+	return &Call{Detail: detail, tn: tn}
+}
+
+// SID is the call's SID.
+func (c *Call) SID() string { return c.Detail.GetCall().GetSid() }
+
+// Status is the call's status as Twilio writes it: ringing, in-progress, completed, no-answer, …
+func (c *Call) Status() string {
+	name := strings.TrimPrefix(c.Detail.GetCall().GetStatus().String(), "CALL_STATUS_")
+	return strings.ReplaceAll(strings.ToLower(name), "_", "-")
+}
+
+// WaitingFor is gather, record, pause or dial while the call waits for one; else "".
+func (c *Call) WaitingFor() string { return c.Detail.GetWaitingFor() }
+
+// Said is what the caller heard <Say>, in order.
+func (c *Call) Said() []string {
+	said := []string{}
+	for _, entry := range c.Detail.GetTranscript() {
+		if entry.Type == "said" {
+			said = append(said, entry.Text)
+		}
+	}
+	return said
+}
+
+func (c *Call) act(what string, do func() (*mbv1.CallDetail, error)) *Call {
+	c.tn.t.Helper()
+	detail, err := do()
+	c.tn.check(what+" on call "+c.SID(), err)
+	c.Detail = detail
+	return c
+}
+
+// Press presses keys (0-9, *, #; w waits).
+func (c *Call) Press(digits string) *Call {
+	c.tn.t.Helper()
+	ctx, cancel := c.tn.ctx()
+	defer cancel()
+	return c.act("pressing "+digits, func() (*mbv1.CallDetail, error) {
+		return c.tn.Server.Stubs.Calls.PressDigits(ctx, &mbv1.PressDigitsRequest{AccountSid: c.tn.AccountSid, Sid: c.SID(), Digits: digits})
+	})
+}
+
+// Say speaks: a speech <Gather> takes the words, a <Record> records.
+func (c *Call) Say(text string) *Call {
+	c.tn.t.Helper()
+	ctx, cancel := c.tn.ctx()
+	defer cancel()
+	return c.act("saying "+text, func() (*mbv1.CallDetail, error) {
+		return c.tn.Server.Stubs.Calls.SaySpeech(ctx, &mbv1.SaySpeechRequest{AccountSid: c.tn.AccountSid, Sid: c.SID(), Text: text})
+	})
+}
+
+// HangUp ends the call from the caller's side.
+func (c *Call) HangUp() *Call {
+	c.tn.t.Helper()
+	ctx, cancel := c.tn.ctx()
+	defer cancel()
+	return c.act("hanging up", func() (*mbv1.CallDetail, error) {
+		return c.tn.Server.Stubs.Calls.HangUp(ctx, &mbv1.HangUpRequest{AccountSid: c.tn.AccountSid, Sid: c.SID()})
+	})
+}
+
+// Answer picks up a call the app placed that is still ringing.
+func (c *Call) Answer() *Call {
+	c.tn.t.Helper()
+	ctx, cancel := c.tn.ctx()
+	defer cancel()
+	return c.act("answering", func() (*mbv1.CallDetail, error) {
+		return c.tn.Server.Stubs.Calls.AnswerCall(ctx, &mbv1.AnswerCallRequest{AccountSid: c.tn.AccountSid, Sid: c.SID()})
+	})
+}
+
+// Reject ends a call the app placed that has not been answered, as busy.
+func (c *Call) Reject() *Call {
+	c.tn.t.Helper()
+	ctx, cancel := c.tn.ctx()
+	defer cancel()
+	return c.act("rejecting", func() (*mbv1.CallDetail, error) {
+		return c.tn.Server.Stubs.Calls.RejectCall(ctx, &mbv1.RejectCallRequest{AccountSid: c.tn.AccountSid, Sid: c.SID(), Reason: mbv1.RejectCallRequest_REASON_BUSY})
+	})
+}
