@@ -30,3 +30,5 @@ echo "== client: Python (clients/python, mockingbird-testing)"
 bash scripts/client-python-tests.sh
 echo "== client: TypeScript (clients/typescript, @mockingbird/testing)"
 bash scripts/client-typescript-tests.sh
+echo "== client: Go (clients/go, mbtest)"
+bash scripts/client-go-tests.sh
