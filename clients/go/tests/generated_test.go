@@ -82,3 +82,24 @@ func TestGeneratedHeadersCarryNoProtocVersion(t *testing.T) {
 		}
 	}
 }
+
+// The README's complete test is this suite's first test, word for word.
+func TestTheReadmeShowsTheSuitesFirstTest(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	source, err := os.ReadFile("sms_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := strings.Index(string(source), "func TestADeliveredSMSReachesTheAppAsASignedStatusCallback")
+	end := strings.Index(string(source)[start:], "\n}\n")
+	if start < 0 || end < 0 {
+		t.Fatal("sms_test.go has no TestADeliveredSMSReachesTheAppAsASignedStatusCallback")
+	}
+	first := string(source)[start : start+end+3]
+	if !strings.Contains(string(readme), first) {
+		t.Fatalf("clients/go/README.md no longer shows the suite's first test as it is in tests/sms_test.go:\n%s", first)
+	}
+}
