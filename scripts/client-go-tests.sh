@@ -24,6 +24,13 @@ fi
 echo "client-go-tests: checking the generated code against proto/" >&2
 bash clients/go/generate.sh --check
 
+unformatted="$(gofmt -l clients/go/mbtest clients/go/tests)"
+if [[ -n "$unformatted" ]]; then
+    echo "client-go-tests: not gofmt-formatted (run \`gofmt -w\` on them):" >&2
+    echo "$unformatted" >&2
+    exit 1
+fi
+
 # shellcheck source=scripts/server-binary.sh
 source "$repo/scripts/server-binary.sh"
 export GOFLAGS="${GOFLAGS:+$GOFLAGS }-mod=readonly"

@@ -5,9 +5,9 @@ import (
 	"testing"
 	"time"
 
-	mbv1 "github.com/mockingbird/mockingbird/clients/go/mockingbirdv1"
 	"github.com/mockingbird/mockingbird/clients/go/mbtest"
 	"github.com/mockingbird/mockingbird/clients/go/mbtest/rules"
+	mbv1 "github.com/mockingbird/mockingbird/clients/go/mockingbirdv1"
 	openapi "github.com/twilio/twilio-go/rest/api/v2010"
 	"github.com/twilio/twilio-go/twiml"
 )

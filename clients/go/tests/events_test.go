@@ -1,13 +1,19 @@
 package tests
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/mockingbird/mockingbird/clients/go/mbtest"
+	mbv1 "github.com/mockingbird/mockingbird/clients/go/mockingbirdv1"
 	openapi "github.com/twilio/twilio-go/rest/api/v2010"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 func TestWaitForFailsWithTheServersNearMissExplanation(t *testing.T) {
@@ -54,5 +60,55 @@ func TestSubscribeStreamsTheTenantsEvents(t *testing.T) {
 	}
 	if delivered := events.Next(); delivered.GetInboundDelivered() == nil && delivered.GetMessageCreated() == nil {
 		t.Fatalf("unexpected event %v", delivered)
+	}
+}
+
+// failureRecorder is a testing.TB whose Fatalf records the message and ends the goroutine (as
+// the real one does), so that a test can look at how mbtest fails one.
+type failureRecorder struct {
+	testing.TB
+	message string
+}
+
+func (f *failureRecorder) Fatalf(format string, args ...any) {
+	f.message = fmt.Sprintf(format, args...)
+	runtime.Goexit()
+}
+
+func TestAFailedWaitForFailsTheTestWithTheServersExplanation(t *testing.T) {
+	recorder := &failureRecorder{TB: t}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tenant := mbtest.Shared(t).Tenant(recorder)
+		tenant.Numbers.Add(number)
+		tenant.InboundSMS(user, number, "hello")
+		tenant.WaitFor(mbtest.Kind("message_created"), mbtest.BodyContains("goodbye"), mbtest.Timeout(100*time.Millisecond))
+		t.Error("WaitFor returned without a matching event")
+	}()
+	<-done
+
+	if !strings.HasPrefix(recorder.message, "mbtest.WaitFor: no event matched within 100ms") ||
+		!strings.Contains(recorder.message, `body "hello" does not contain "goodbye"`) {
+		t.Fatalf("the failure does not carry the server's explanation:\n%s", recorder.message)
+	}
+}
+
+func TestAServerWithAControlTokenRefusesAClientWithout(t *testing.T) {
+	server := mbtest.Start(t, mbtest.ControlToken("s3cret-control-token"))
+	if tenant := server.Tenant(t); !strings.HasPrefix(tenant.AccountSid, "AC") {
+		t.Fatalf("a tenant with the token: %v", tenant.AccountSid)
+	}
+
+	stranger, err := mbtest.ConnectServer(server.GRPCAddress, "another-token")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stranger.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), mbtest.RPCTimeout)
+	defer cancel()
+	_, err = stranger.Stubs.Tenants.CreateTenant(ctx, &mbv1.CreateTenantRequest{})
+	if status.Code(err) != codes.Unauthenticated {
+		t.Fatalf("without the token: %v, want Unauthenticated", err)
 	}
 }

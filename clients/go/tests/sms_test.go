@@ -6,9 +6,9 @@ import (
 	"testing"
 	"time"
 
-	mbv1 "github.com/mockingbird/mockingbird/clients/go/mockingbirdv1"
 	"github.com/mockingbird/mockingbird/clients/go/mbtest"
 	"github.com/mockingbird/mockingbird/clients/go/mbtest/rules"
+	mbv1 "github.com/mockingbird/mockingbird/clients/go/mockingbirdv1"
 	"github.com/twilio/twilio-go/client"
 	openapi "github.com/twilio/twilio-go/rest/api/v2010"
 )
@@ -160,5 +160,39 @@ func TestAnInboundSMSIsAnsweredWithTheAppsTwiMLReply(t *testing.T) {
 	reply := tenant.WaitFor(mbtest.Kind("message_created"), mbtest.To(user), mbtest.BodyContains("Thanks"))
 	if reply.GetMessageCreated().Message.Sid != sent.Replies[0].Sid {
 		t.Fatalf("message_created %v, want the reply %s", reply, sent.Replies[0].Sid)
+	}
+}
+
+func TestAGETWebhooksSignatureCoversItsQuery(t *testing.T) {
+	tenant := mbtest.Tenant(t)
+	app := mbtest.NewReceiver(t)
+	tenant.Numbers.Add(number, mbtest.SMSURL(app.URL("/sms?shop=42")), func(r *mbv1.AddNumberRequest) {
+		r.SmsMethod = mbv1.HttpMethod_HTTP_METHOD_GET
+	})
+
+	tenant.InboundSMS(user, number, "Is my order ready?")
+
+	webhook := app.WaitForRequest("/sms", "Body", "Is my order ready?")
+	if webhook.Method != "GET" || webhook.Form.Get("shop") != "42" {
+		t.Fatalf("webhook %v, want a GET with the URL's own query kept", webhook)
+	}
+	if !webhook.TwilioSignatureValid(tenant.AuthToken) || webhook.TwilioSignatureValid("another-token") {
+		t.Fatal("a GET webhook's X-Twilio-Signature does not check out with the tenant's auth token alone")
+	}
+}
+
+func TestAnInboundWhatsAppMessageThroughTwiliosChannel(t *testing.T) {
+	tenant := mbtest.Tenant(t)
+	app := mbtest.NewReceiver(t).RouteText("/whatsapp", "<Response><Message>Hi from the app</Message></Response>")
+	tenant.Numbers.Add(number, mbtest.SMSURL(app.URL("/whatsapp")))
+
+	sent := tenant.InboundSMS("whatsapp:"+user, "whatsapp:"+number, "hello")
+
+	webhook := app.WaitForRequest("/whatsapp")
+	if webhook.Form.Get("From") != "whatsapp:"+user || !webhook.TwilioSignatureValid(tenant.AuthToken) {
+		t.Fatalf("webhook %v", webhook)
+	}
+	if len(sent.Replies) != 1 || sent.Replies[0].To != "whatsapp:"+user {
+		t.Fatalf("replies %v, want one to whatsapp:%s", sent.Replies, user)
 	}
 }
