@@ -114,3 +114,17 @@ func (c *Call) Reject() *Call {
 		return c.tn.Server.Stubs.Calls.RejectCall(ctx, &mbv1.RejectCallRequest{AccountSid: c.tn.AccountSid, Sid: c.SID(), Reason: mbv1.RejectCallRequest_REASON_BUSY})
 	})
 }
+
+// Calls are the tenant's calls, newest first, narrowed by edit (To, From, Status, …; nil for all).
+func (tn *TenantHandle) Calls(edit func(*mbv1.ListCallsRequest)) []*mbv1.Call {
+	tn.t.Helper()
+	request := &mbv1.ListCallsRequest{AccountSid: tn.AccountSid}
+	if edit != nil {
+		edit(request)
+	}
+	ctx, cancel := tn.ctx()
+	defer cancel()
+	listed, err := tn.Server.Stubs.Calls.ListCalls(ctx, request)
+	tn.check("listing calls", err)
+	return listed.Calls
+}

@@ -138,6 +138,18 @@ func VoiceURL(url string) func(*mbv1.AddNumberRequest) {
 	return func(r *mbv1.AddNumberRequest) { r.VoiceUrl = url }
 }
 
+// Update changes a number's webhooks: the fields edit sets (SmsUrl, VoiceUrl, …); unset ones keep their values.
+func (n Numbers) Update(number string, edit func(*mbv1.UpdateNumberRequest)) *mbv1.PhoneNumber {
+	n.tn.t.Helper()
+	request := &mbv1.UpdateNumberRequest{AccountSid: n.tn.AccountSid, Number: number}
+	edit(request)
+	ctx, cancel := n.tn.ctx()
+	defer cancel()
+	updated, err := n.tn.Server.Stubs.Numbers.UpdateNumber(ctx, request)
+	n.tn.check("updating number "+number, err)
+	return updated
+}
+
 // List is the tenant's numbers.
 func (n Numbers) List() []*mbv1.PhoneNumber {
 	n.tn.t.Helper()
@@ -170,6 +182,20 @@ func (r Rules) Add(rule rules.Rule) *mbv1.Rule {
 	added, err := r.tn.Server.Stubs.Rules.AddRule(ctx, &mbv1.AddRuleRequest{AccountSid: r.tn.AccountSid, Rule: rule.Build()})
 	r.tn.check("adding a rule", err)
 	return added
+}
+
+// Replace sets the tenant's rules to these, in matching order.
+func (r Rules) Replace(all ...rules.Rule) []*mbv1.Rule {
+	r.tn.t.Helper()
+	built := make([]*mbv1.Rule, len(all))
+	for i, rule := range all {
+		built[i] = rule.Build()
+	}
+	ctx, cancel := r.tn.ctx()
+	defer cancel()
+	replaced, err := r.tn.Server.Stubs.Rules.ReplaceRules(ctx, &mbv1.ReplaceRulesRequest{AccountSid: r.tn.AccountSid, Rules: built})
+	r.tn.check("replacing rules", err)
+	return replaced.Rules
 }
 
 // Clear removes every rule.
@@ -227,6 +253,16 @@ func (c Clock) Resume() *mbv1.ClockState {
 	return state
 }
 
+// State is the clock's time, whether it is frozen, and how many jobs wait on it.
+func (c Clock) State() *mbv1.ClockState {
+	c.tn.t.Helper()
+	ctx, cancel := c.tn.ctx()
+	defer cancel()
+	state, err := c.tn.Server.Stubs.Clock.GetClock(ctx, &mbv1.GetClockRequest{AccountSid: c.tn.AccountSid})
+	c.tn.check("reading the clock", err)
+	return state
+}
+
 // ---- messages -------------------------------------------------------------------------------
 
 // Messages are what the tenant's app sent and received.
@@ -252,6 +288,17 @@ func (m Messages) List(to, from string) []*mbv1.Message {
 	return listed.Messages
 }
 
+// SetStatus sets a message's status now (with Twilio's error code for a failure); its status
+// callback goes out before this returns.
+func (m Messages) SetStatus(sid string, status mbv1.MessageStatus, errorCode uint32) *mbv1.Message {
+	m.tn.t.Helper()
+	ctx, cancel := m.tn.ctx()
+	defer cancel()
+	message, err := m.tn.Server.Stubs.Messages.SetMessageStatus(ctx, &mbv1.SetMessageStatusRequest{AccountSid: m.tn.AccountSid, Sid: sid, Status: status, ErrorCode: errorCode})
+	m.tn.check("setting the status of "+sid, err)
+	return message
+}
+
 // CallbackAttempts are the webhook attempts about a resource ("" for all), newest first.
 func (m Messages) CallbackAttempts(resourceSid string) []*mbv1.CallbackAttempt {
 	m.tn.t.Helper()
@@ -274,6 +321,29 @@ func (tn *TenantHandle) InboundSMS(from, to, body string) *mbv1.SendInboundRespo
 	sent, err := tn.Server.Stubs.Messages.SendInbound(ctx, &mbv1.SendInboundRequest{AccountSid: tn.AccountSid, From: from, To: to, Body: body})
 	tn.check("sending an inbound SMS", err)
 	return sent
+}
+
+// Reset drops the tenant's data and rules, keeping its credentials and numbers; it returns the
+// reset's sequence number, to wait for events after it (mbtest.After).
+func (tn *TenantHandle) Reset() int64 {
+	tn.t.Helper()
+	ctx, cancel := tn.ctx()
+	defer cancel()
+	reset, err := tn.Server.Stubs.Tenants.ResetTenant(ctx, &mbv1.ResetTenantRequest{AccountSid: tn.AccountSid})
+	tn.check("resetting the tenant", err)
+	return reset.Sequence
+}
+
+// UpdateWhatsAppSettings changes the Cloud API settings edit sets (webhook, window, allow list, templates).
+func (tn *TenantHandle) UpdateWhatsAppSettings(edit func(*mbv1.UpdateWhatsAppSettingsRequest)) *mbv1.UpdateWhatsAppSettingsResponse {
+	tn.t.Helper()
+	request := &mbv1.UpdateWhatsAppSettingsRequest{AccountSid: tn.AccountSid}
+	edit(request)
+	ctx, cancel := tn.ctx()
+	defer cancel()
+	updated, err := tn.Server.Stubs.WhatsApp.UpdateSettings(ctx, request)
+	tn.check("updating the WhatsApp settings", err)
+	return updated
 }
 
 // SetWhatsAppWebhook is where the Cloud API's message and status webhooks go ("" removes it).
@@ -325,6 +395,14 @@ func (u *WhatsAppUser) TapButton(id, title string) *mbv1.SendWhatsAppInboundResp
 	u.tn.t.Helper()
 	return u.Send(func(r *mbv1.SendWhatsAppInboundRequest) {
 		r.Message = &mbv1.SendWhatsAppInboundRequest_ButtonReply{ButtonReply: &mbv1.ButtonReply{Id: id, Title: title}}
+	})
+}
+
+// PickRow picks a row of the app's list message.
+func (u *WhatsAppUser) PickRow(id, title string) *mbv1.SendWhatsAppInboundResponse {
+	u.tn.t.Helper()
+	return u.Send(func(r *mbv1.SendWhatsAppInboundRequest) {
+		r.Message = &mbv1.SendWhatsAppInboundRequest_ListReply{ListReply: &mbv1.ListReply{Id: id, Title: title}}
 	})
 }
 
