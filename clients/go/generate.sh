@@ -6,8 +6,9 @@
 #   bash clients/go/generate.sh --check            # fail, naming each stale file, if proto/ changed
 #   bash clients/go/generate.sh --check --proto D  # check against the protos in D (the suite's test)
 #
-# protoc is Debian's protobuf-compiler (installed with apt-get when missing); the two plugins are
-# `go install`ed at the versions pinned below into clients/go/.bin (gitignored).
+# protoc is Debian's protobuf-compiler with libprotobuf-dev (installed with apt-get when
+# missing); the two plugins are `go install`ed at the versions pinned below into clients/go/.bin
+# (gitignored).
 #
 # protoc writes its own version into every file's header (`// 	protoc        v3.21.12`). The
 # files would then differ between machines with another Debian's protoc although the code is
@@ -31,20 +32,33 @@ while [[ $# -gt 0 ]]; do
     shift
 done
 
+# protoc and the well-known types it imports (google/protobuf/*.proto: libprotobuf-dev, which
+# protobuf-compiler only recommends) must both be there.
+protoc_ready() {
+    command -v protoc >/dev/null 2>&1 || return 1
+    local probe
+    probe="$(mktemp -d)"
+    printf 'syntax = "proto3";\nimport "google/protobuf/duration.proto";\n' >"$probe/probe.proto"
+    protoc -I "$probe" --descriptor_set_out=/dev/null "$probe/probe.proto" 2>/dev/null
+    local ready=$?
+    rm -rf "$probe"
+    return $ready
+}
+
 ensure_protoc() {
-    command -v protoc >/dev/null 2>&1 && return
+    protoc_ready && return
     local sudo=""
     if [[ $(id -u) -ne 0 ]]; then
         if command -v sudo >/dev/null 2>&1; then
             sudo="sudo"
         else
-            echo "generate.sh: protoc is missing and installing it needs root: run \`apt-get install protobuf-compiler\` as root" >&2
+            echo "generate.sh: protoc (or its google/protobuf includes) is missing and installing it needs root: run \`apt-get install protobuf-compiler libprotobuf-dev\` as root" >&2
             exit 1
         fi
     fi
-    echo "generate.sh: installing protoc (Debian's protobuf-compiler)" >&2
+    echo "generate.sh: installing protoc (Debian's protobuf-compiler and libprotobuf-dev)" >&2
     $sudo apt-get update -qq
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq protobuf-compiler >/dev/null
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq protobuf-compiler libprotobuf-dev >/dev/null
 }
 
 # A plugin is (re)installed when missing or when it reports another version than the pin.
