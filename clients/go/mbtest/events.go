@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"strings"
 	"time"
 
@@ -224,6 +225,16 @@ func (s *EventStream) Next() *mbv1.Event {
 	case <-time.After(s.timeout):
 		s.tn.t.Fatalf("mbtest: no event arrived on the subscription within %s", s.timeout)
 		return nil
+	}
+}
+
+// All ranges over the events, each read bounded as Next's is (a read that times out fails the
+// test): `for event := range stream.All() { …; break }`.
+func (s *EventStream) All() iter.Seq[*mbv1.Event] {
+	return func(yield func(*mbv1.Event) bool) {
+		s.tn.t.Helper()
+		for yield(s.Next()) {
+		}
 	}
 }
 

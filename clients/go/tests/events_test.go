@@ -49,10 +49,12 @@ func TestSubscribeStreamsTheTenantsEvents(t *testing.T) {
 	tenant.InboundSMS(user, number, "second")
 
 	var bodies []string
-	for len(bodies) < 2 {
-		event := events.Next()
+	for event := range events.All() {
 		if created := event.GetMessageCreated(); created != nil {
 			bodies = append(bodies, created.Message.Body)
+		}
+		if len(bodies) == 2 {
+			break
 		}
 	}
 	if strings.Join(bodies, ",") != "first,second" {
