@@ -153,9 +153,7 @@ func StartServer(opts ...Option) (*Server, error) {
 	cmd.Dir = dir // no ./config.yaml of the caller's is read
 	cmd.Env = serverEnv()
 	cmd.Stdout, cmd.Stderr = logFile, logFile
-	// A test binary killed by a signal (or one whose TestMain never stops the server) takes its
-	// server with it instead of leaving it running.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
+	dieWithParent(cmd)
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting %s: %w", bin, err)
 	}
