@@ -30,3 +30,5 @@ echo "== client: Python (clients/python, mockingbird-testing)"
 bash scripts/client-python-tests.sh
 echo "== client: TypeScript (clients/typescript, @mockingbird/testing)"
 bash scripts/client-typescript-tests.sh
+echo "== client: Java (clients/java, dev.mockingbird:mockingbird-testing)"
+bash scripts/client-java-tests.sh
