@@ -155,27 +155,22 @@ public final class Mockingbird implements AutoCloseable {
      * The token, when null, is {@code $MOCKINGBIRD_CONTROL__TOKEN}.
      */
     public static Mockingbird connect(String address, String token) {
-        String httpUrl = null;
-        String readyFile = System.getenv("MOCKINGBIRD_READY_FILE");
-        if (readyFile != null && !readyFile.isEmpty()) {
+        JsonNode ready = JSON.createObjectNode();
+        if (isSet("MOCKINGBIRD_READY_FILE")) {
+            Path readyFile = Paths.get(System.getenv("MOCKINGBIRD_READY_FILE"));
             try {
-                JsonNode addresses = JSON.readTree(Files.readString(Paths.get(readyFile)));
-                if (address == null && System.getenv("MOCKINGBIRD_GRPC") == null) {
-                    address = addresses.path("grpc").asText(null);
-                }
-                if (addresses.hasNonNull("http")) {
-                    httpUrl = "http://" + addresses.get("http").asText();
-                }
+                ready = JSON.readTree(Files.readString(readyFile));
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read the ready file " + readyFile, e);
             }
         }
         if (address == null) {
-            address = System.getenv("MOCKINGBIRD_GRPC");
+            address = isSet("MOCKINGBIRD_GRPC") ? System.getenv("MOCKINGBIRD_GRPC") : ready.path("grpc").asText(null);
         }
         if (address == null || address.isEmpty()) {
             throw new IllegalStateException("no server to connect to: pass an address, or set MOCKINGBIRD_GRPC or MOCKINGBIRD_READY_FILE");
         }
+        String httpUrl = ready.hasNonNull("http") ? "http://" + ready.get("http").asText() : null;
         return new Mockingbird(address, httpUrl, token != null ? token : System.getenv(TOKEN_VARIABLE));
     }
 

@@ -37,6 +37,7 @@ import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
@@ -61,6 +62,7 @@ public final class Tenant implements AutoCloseable {
     private final RuleSet rules = new RuleSet();
     private final Clock clock = new Clock();
     private final Messages messages = new Messages();
+    private final List<MockingbirdHttpClient> httpClients = new CopyOnWriteArrayList<>();
 
     Tenant(Mockingbird server, dev.mockingbird.v1.Tenant proto, boolean owned) {
         this.server = server;
@@ -124,12 +126,18 @@ public final class Tenant implements AutoCloseable {
      * sending every request to mockingbird ({@link MockingbirdHttpClient}).
      */
     public TwilioRestClient twilioClient() {
-        return MockingbirdHttpClient.twilioClient(httpUrl(), accountSid(), authToken(), accountSid());
+        return remember(MockingbirdHttpClient.twilioClient(httpUrl(), accountSid(), authToken(), accountSid()));
     }
 
     /** The same, authenticated with the tenant's API key ({@code SK…} and its secret). */
     public TwilioRestClient twilioClientWithApiKey() {
-        return MockingbirdHttpClient.twilioClient(httpUrl(), apiKeySid(), apiKeySecret(), accountSid());
+        return remember(MockingbirdHttpClient.twilioClient(httpUrl(), apiKeySid(), apiKeySecret(), accountSid()));
+    }
+
+    /** Keeps the client's connection pool, to close it with the tenant. */
+    private TwilioRestClient remember(TwilioRestClient client) {
+        httpClients.add(MockingbirdHttpClient.of(client));
+        return client;
     }
 
     public Numbers numbers() {
@@ -262,9 +270,14 @@ public final class Tenant implements AutoCloseable {
         }
     }
 
-    /** Deletes a tenant made by {@link Mockingbird#tenant}; leaves the default one alone. */
+    /**
+     * Closes the SDK clients made by {@link #twilioClient()}, and deletes a tenant made by
+     * {@link Mockingbird#tenant}; the default one stays.
+     */
     @Override
     public void close() {
+        httpClients.forEach(MockingbirdHttpClient::close);
+        httpClients.clear();
         if (owned) {
             delete();
         }
