@@ -34,7 +34,9 @@ class EventsTest {
                 EventQuery.of("message_status_changed").sid(message.getSid()).status("delivered").timeout(Duration.ofMillis(300))));
 
         assertTrue(missed instanceof AssertionError);
-        assertTrue(missed.getMessage().contains(message.getSid()), "the explanation names the near miss: " + missed.getMessage());
+        // The server's explanation: the nearest events, each with what it got wrong.
+        assertTrue(missed.getMessage().contains(message.getSid()), "names the near miss: " + missed.getMessage());
+        assertTrue(missed.getMessage().contains("status is queued, wanted delivered"), missed.getMessage());
     }
 
     @Test
