@@ -120,7 +120,12 @@ public final class MockingbirdExtension
 
     @Override
     public void handleTestExecutionException(ExtensionContext context, Throwable failure) throws Throwable {
-        String log = server(context).log();
+        String log;
+        try {
+            log = server(context).log();
+        } catch (RuntimeException e) {
+            throw failure; // no server to tell about: the failure as it is
+        }
         if (!log.isEmpty()) {
             String tail = log.length() > LOG_TAIL_CHARS ? "…" + log.substring(log.length() - LOG_TAIL_CHARS) : log;
             failure.addSuppressed(new ServerLog("--- mockingbird log (" + context.getDisplayName() + ") ---\n" + tail));
