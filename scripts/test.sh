@@ -32,3 +32,5 @@ echo "== client: TypeScript (clients/typescript, @mockingbird/testing)"
 bash scripts/client-typescript-tests.sh
 echo "== client: Go (clients/go, mbtest)"
 bash scripts/client-go-tests.sh
+echo "== client: Java (clients/java, dev.mockingbird:mockingbird-testing)"
+bash scripts/client-java-tests.sh
