@@ -86,30 +86,23 @@ fn authorized(headers: &HeaderMap, token: &str) -> bool {
     constant_time_eq(password, token.as_bytes())
 }
 
-/// Why a state-changing request is refused as cross-site, if it is. A browser names the page a
-/// form was posted from (`Sec-Fetch-Site`, and `Origin`); a request from another site, or an
-/// `Origin` that is not this host, is refused. A client that is not a browser sends neither
-/// and is let through: it could as well call the control plane.
+/// Why a state-changing request is refused as cross-site, if it is. A browser says where a form
+/// was posted from: `Sec-Fetch-Site` (every current browser), else `Origin`. A request from
+/// another site is refused; `Sec-Fetch-Site: same-origin` is trusted as it is (a page cannot
+/// forge it), so a proxy that rewrites `Host` does not lock the dashboard. A client that is not
+/// a browser sends neither and is let through: it could as well call the control plane.
 fn cross_site(headers: &HeaderMap) -> Option<String> {
     let value = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    if let Some(site) = value("sec-fetch-site")
-        && site != "same-origin"
-        && site != "none"
-    {
-        return Some(format!(
-            "A form from another site ({site}) may not change the dashboard's data."
-        ));
+    if let Some(site) = value("sec-fetch-site") {
+        return (site != "same-origin" && site != "none").then(|| {
+            format!("A form from another site ({site}) may not change the dashboard's data.")
+        });
     }
-    if let Some(origin) = value("origin") {
-        let host = value("host").unwrap_or_default();
-        let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
-        if origin == "null" || !origin_host.eq_ignore_ascii_case(host) {
-            return Some(format!(
-                "A form from {origin} may not change the dashboard's data on {host}."
-            ));
-        }
-    }
-    None
+    let origin = value("origin")?;
+    let host = value("host").unwrap_or_default();
+    let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
+    (origin == "null" || !origin_host.eq_ignore_ascii_case(host))
+        .then(|| format!("A form from {origin} may not change the dashboard's data on {host}."))
 }
 
 #[cfg(test)]
@@ -165,5 +158,11 @@ mod tests {
         assert!(cross_site(&fetched).is_some());
         let sandboxed = headers(&[("host", "127.0.0.1:8080"), ("origin", "null")]);
         assert!(cross_site(&sandboxed).is_some());
+        let behind_a_proxy = headers(&[
+            ("host", "mockingbird:8080"),
+            ("origin", "https://mock.example.com"),
+            ("sec-fetch-site", "same-origin"),
+        ]);
+        assert_eq!(cross_site(&behind_a_proxy), None);
     }
 }
