@@ -15,6 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable, Dict, List, Optional, Tuple, Union
 from urllib.parse import parse_qsl, urlsplit
 
+from requests.structures import CaseInsensitiveDict
 from twilio.request_validator import RequestValidator
 
 
@@ -23,13 +24,13 @@ class ReceivedRequest:
     method: str
     url: str  # the full URL as the sender called it: what Twilio signs
     path: str  # without the query
-    headers: Dict[str, str]  # names in lower case
+    headers: CaseInsensitiveDict  # looked up in any case: headers["X-Twilio-Signature"]
     body: bytes
     form: Dict[str, str]  # the first value of each form (or, for a GET, query) parameter
     form_pairs: List[Tuple[str, str]] = field(default_factory=list)  # every (name, value), in order
 
     def header(self, name: str) -> Optional[str]:
-        return self.headers.get(name.lower())
+        return self.headers.get(name)
 
     def twilio_signature_valid(self, auth_token: str) -> bool:
         """Whether `X-Twilio-Signature` is the one Twilio would send, by twilio-python's own
@@ -74,9 +75,12 @@ class WebhookReceiver:
             assert request.twilio_signature_valid(tenant.auth_token)
     """
 
-    def __init__(self) -> None:
+    def __init__(self, answer: Optional[Callable[[ReceivedRequest], Tuple[int, str, bytes]]] = None) -> None:
+        """`answer`, if given, answers each request no route matches with (status, content
+        type, body): an app that decides per request, say one refusing bad signatures (403)."""
         self.requests: List[ReceivedRequest] = []
         self._routes: Dict[str, _Route] = {}
+        self._default = answer
         self._changed = threading.Condition()
         receiver = self
 
@@ -94,7 +98,7 @@ class WebhookReceiver:
                     method=self.command,
                     url=receiver.base_url + self.path,
                     path=parts.path,
-                    headers={k.lower(): v for k, v in self.headers.items()},
+                    headers=CaseInsensitiveDict(self.headers.items()),
                     body=body,
                     form=form,
                     form_pairs=pairs,
@@ -135,7 +139,7 @@ class WebhookReceiver:
     def _answer(self, request: ReceivedRequest) -> Tuple[int, str, bytes]:
         route = self._routes.get(request.path)
         if route is None:
-            return 200, "text/xml", b""
+            return self._default(request) if self._default is not None else (200, "text/xml", b"")
         body = route.answer(request) if callable(route.answer) else route.answer
         return route.status, route.content_type, body.encode() if isinstance(body, str) else body
 

@@ -1,0 +1,29 @@
+import urllib.error
+import urllib.request
+
+from mockingbird_testing import WebhookReceiver
+
+
+def test_a_receivers_answer_function_decides_status_and_body_where_no_route_matches():
+    def answer(request):
+        return (403, "text/plain", b"invalid signature") if request.path == "/refused" else (200, "text/xml", b"<Response/>")
+
+    with WebhookReceiver(answer=answer) as app:
+        app.route("/routed", "routed")
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        assert opener.open(app.url("/routed"), data=b"").read() == b"routed"
+        assert opener.open(app.url("/any"), data=b"").read() == b"<Response/>"
+        try:
+            opener.open(app.url("/refused"), data=b"")
+            raise AssertionError("expected a 403")
+        except urllib.error.HTTPError as refused:
+            assert (refused.code, refused.read()) == (403, b"invalid signature")
+        assert [r.path for r in app.requests] == ["/routed", "/any", "/refused"]
+
+
+def test_a_received_requests_headers_are_looked_up_in_any_case():
+    with WebhookReceiver() as app:
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        opener.open(urllib.request.Request(app.url("/hook"), data=b"a=1", headers={"X-Twilio-Signature": "sig"})).read()
+        request = app.wait_for_request("/hook", a="1")
+        assert request.headers["X-Twilio-Signature"] == request.headers["x-twilio-signature"] == request.header("X-TWILIO-SIGNATURE") == "sig"
