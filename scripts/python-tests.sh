@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Run the official twilio-python SDK suite (tests/python) against a locally built mockingbird.
+# Run the official twilio-python SDK suite (tests/python) against a locally built mockingbird,
+# on the Python client (clients/python, package mockingbird_testing).
 #
 #   scripts/python-tests.sh [extra pytest args]
 #
@@ -26,6 +27,11 @@ if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$wanted" ]]; then
     "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$requirements"
     printf '%s\n' "$wanted" >"$stamp"
 fi
+
+# The suite runs on the Python client (its server start, tenants, webhook receiver and generated
+# stubs): installed from this checkout on every run, so it is never stale against the suite.
+echo "python-tests: installing ./clients/python" >&2
+"$venv/bin/python" -m pip install -q --disable-pip-version-check --no-deps ./clients/python
 
 # shellcheck source=scripts/server-binary.sh
 source "$repo/scripts/server-binary.sh"

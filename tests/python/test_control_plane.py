@@ -1,4 +1,4 @@
-"""The gRPC control plane from Python: the stubs generated from proto/ (see conftest.py) drive a
+"""The gRPC control plane from Python: the stubs generated from proto/ (mockingbird_testing.proto) drive a
 tenant's numbers, clock and events while the app under test talks to it with the official SDK.
 
 The first test is the example the README opens with; the last one keeps the two identical.
@@ -17,7 +17,7 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.request_validator import RequestValidator
 
 from conftest import REPO
-from mockingbird.v1 import clock_pb2, common_pb2, events_pb2, messages_pb2, numbers_pb2, tenants_pb2
+from mockingbird_testing.proto import clock_pb2, common_pb2, events_pb2, messages_pb2, numbers_pb2, tenants_pb2
 
 NUMBER = "+15550101010"  # the tenant's number, which the app sends from
 USER = "+15557654321"  # a user's phone

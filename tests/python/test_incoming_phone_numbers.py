@@ -10,7 +10,7 @@ from datetime import datetime
 import pytest
 from twilio.base.exceptions import TwilioRestException
 
-from conftest import FROM_NUMBER, REGISTERED_NUMBER
+from conftest import ACCOUNT_SID, FROM_NUMBER, REGISTERED_NUMBER
 
 NUMBER = "+14155550100"
 
@@ -25,7 +25,7 @@ def test_buy_update_list_and_release(client, mockingbird):
         voice_caller_id_lookup=True,
     )
     assert number.sid.startswith("PN") and len(number.sid) == 34
-    assert number.account_sid == mockingbird.account_sid
+    assert number.account_sid == ACCOUNT_SID
     assert number.phone_number == NUMBER
     assert number.friendly_name == "(415) 555-0100"
     assert number.sms_url == "https://example.com/sms"

@@ -31,7 +31,6 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator, List
 
 import flask
-import grpc
 import httpx
 import pytest
 from google.protobuf.duration_pb2 import Duration
@@ -54,7 +53,8 @@ from pywa.types import (
 from pywa.types.templates import BodyText, TemplateLanguage
 from werkzeug.serving import make_server
 
-from conftest import Control, running_mockingbird
+from conftest import config
+from mockingbird_testing import Mockingbird
 
 # Every wait in this module: long enough for a loaded CI machine, short enough to fail fast.
 WAIT_SECONDS = 10.0
@@ -275,31 +275,29 @@ class Bot:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest):
+def server(request: pytest.FixtureRequest) -> Iterator[Mockingbird]:
     failed_before = request.session.testsfailed
-    with running_mockingbird(tmp_path_factory.mktemp("pywa")) as mockingbird:
+    with Mockingbird.start(config=config()) as mockingbird:
         yield mockingbird
         if request.session.testsfailed > failed_before:
             print(f"--- mockingbird output ({mockingbird.log_path}) ---\n{mockingbird.log()}")
 
 
 @pytest.fixture(scope="module")
-def control(server) -> Iterator[Control]:
-    with grpc.insecure_channel(server.grpc_address, options=[("grpc.enable_http_proxy", 0)]) as channel:
-        yield Control(channel)
+def control(server: Mockingbird):
+    return server.stubs
 
 
 @pytest.fixture(scope="module")
-def tenant(control):
-    from mockingbird.v1 import tenants_pb2
-
-    return control.tenants.CreateTenant(tenants_pb2.CreateTenantRequest(label="pywa bot"), timeout=GRPC_TIMEOUT_SECONDS)
+def tenant(server: Mockingbird):
+    with server.tenant(label="pywa bot") as created:
+        yield created
 
 
 @pytest.fixture(scope="module")
 def bot(server, tenant) -> Iterator[Bot]:
     identity = tenant.whatsapp
-    bot = Bot(server.base_url, identity, verify_token=identity.verify_token, app_secret=identity.app_secret).start()
+    bot = Bot(server.http_url, identity, verify_token=identity.verify_token, app_secret=identity.app_secret).start()
     try:
         yield bot
     finally:
@@ -309,7 +307,7 @@ def bot(server, tenant) -> Iterator[Bot]:
 @pytest.fixture(scope="module")
 def registration(control, tenant, bot):
     """The bot registered as the tenant's webhook, the handshake run, the template approved."""
-    from mockingbird.v1 import whatsapp_pb2 as wa
+    from mockingbird_testing.proto import whatsapp_pb2 as wa
 
     return control.whatsapp.UpdateSettings(wa.UpdateWhatsAppSettingsRequest(
         account_sid=tenant.account_sid,
@@ -325,7 +323,7 @@ def registration(control, tenant, bot):
 @pytest.fixture(scope="module")
 def impostor(server, tenant) -> Iterator[Bot]:
     """The same bot configured with the wrong app secret and verify token."""
-    bot = Bot(server.base_url, tenant.whatsapp, verify_token="not-the-verify-token", app_secret="0" * 32, endpoint="/impostor").start()
+    bot = Bot(server.http_url, tenant.whatsapp, verify_token="not-the-verify-token", app_secret="0" * 32, endpoint="/impostor").start()
     try:
         yield bot
     finally:
@@ -335,7 +333,7 @@ def impostor(server, tenant) -> Iterator[Bot]:
 @pytest.fixture
 def users(control, tenant, registration):
     """`users.say(number, …)`: a simulated user writes to the bot; returns SendInbound's answer."""
-    from mockingbird.v1 import whatsapp_pb2 as wa
+    from mockingbird_testing.proto import whatsapp_pb2 as wa
 
     class Users:
         def say(self, number: str, **message) -> Any:
@@ -352,7 +350,7 @@ def users(control, tenant, registration):
 
 def created(control, tenant, sid: str, after: int):
     """The message mockingbird stored for one of the bot's sends (its `message_created` event)."""
-    from mockingbird.v1 import events_pb2
+    from mockingbird_testing.proto import events_pb2
 
     event = control.events.WaitFor(events_pb2.WaitForRequest(
         filter=events_pb2.EventFilter(account_sid=tenant.account_sid, kinds=[events_pb2.EVENT_KIND_MESSAGE_CREATED], sid=sid),
@@ -365,7 +363,7 @@ def created(control, tenant, sid: str, after: int):
 def statuses_of(bot: Bot, control, tenant, wamid: str, *wanted: MessageStatusType) -> List[MessageStatus]:
     """The bot's `MessageStatus` updates for one of its messages, in the order wanted; a failed
     wait shows the status webhooks mockingbird sent for it."""
-    from mockingbird.v1 import messages_pb2
+    from mockingbird_testing.proto import messages_pb2
 
     try:
         return [
@@ -399,7 +397,7 @@ def sent_to(bot: Bot, inbound_id: str, kind: str = "sent") -> Any:
 
 
 def test_registering_the_bot_runs_metas_handshake_against_pywa(registration, bot, impostor, control, tenant):
-    from mockingbird.v1 import whatsapp_pb2 as wa
+    from mockingbird_testing.proto import whatsapp_pb2 as wa
 
     verification = registration.verification
     assert verification.echoed, verification
@@ -416,7 +414,7 @@ def test_registering_the_bot_runs_metas_handshake_against_pywa(registration, bot
 
 
 def test_a_bot_with_the_wrong_app_secret_rejects_the_webhooks(control, tenant, registration, impostor):
-    from mockingbird.v1 import whatsapp_pb2 as wa
+    from mockingbird_testing.proto import whatsapp_pb2 as wa
 
     answer = control.whatsapp.SendInbound(wa.SendWhatsAppInboundRequest(
         account_sid=tenant.account_sid, target=impostor.url, **{"from": "15550300001"}, text=wa.Text(body="hi"),
@@ -433,7 +431,7 @@ def test_a_bot_with_the_wrong_app_secret_rejects_the_webhooks(control, tenant, r
 
 
 def test_a_greeting_is_answered_with_buttons_whose_tap_the_bot_handles(bot, users, control, tenant):
-    from mockingbird.v1 import common_pb2, events_pb2
+    from mockingbird_testing.proto import common_pb2, events_pb2
 
     user = "263778177125"
     said = users.say(user, profile_name="Tendai", text=_text("hi"))
@@ -495,7 +493,7 @@ def test_a_list_pick_a_quick_reply_and_a_completed_flow_reach_their_handlers(bot
     assert stored["type"] == "list"
     assert [r["id"] for r in stored["action"]["sections"][0]["rows"]] == ["am", "pm"]
 
-    from mockingbird.v1 import whatsapp_pb2 as wa
+    from mockingbird_testing.proto import whatsapp_pb2 as wa
 
     users.say(user, context_id=the_list.id, list_reply=wa.ListReply(id="am", title="Morning", description="8 to 12"))
     pick: CallbackSelection = bot.inbox.take("selection", lambda s: s.from_user.wa_id == user, "the list pick").update
@@ -518,7 +516,7 @@ def test_a_list_pick_a_quick_reply_and_a_completed_flow_reach_their_handlers(bot
 
 
 def test_a_username_user_whose_phone_is_hidden_is_answered_at_their_bsuid(bot, users, control, tenant):
-    from mockingbird.v1 import whatsapp_pb2 as wa
+    from mockingbird_testing.proto import whatsapp_pb2 as wa
 
     # The user adopted a username and hides their number: the webhook names them by BSUID only.
     said = users.say("263778177140", username="rudo.m", hide_phone=True, profile_name="Rudo", text=_text("hi"))
@@ -574,7 +572,7 @@ USER_MEDIA = [
 
 @pytest.mark.parametrize("user,kind,mime_type,content,caption,filename", USER_MEDIA, ids=[m[1] for m in USER_MEDIA])
 def test_media_a_user_sends_is_downloaded_by_the_bot_through_pywa(bot, users, user, kind, mime_type, content, caption, filename):
-    from mockingbird.v1 import whatsapp_pb2 as wa
+    from mockingbird_testing.proto import whatsapp_pb2 as wa
 
     # The user's file, in the tenant's media store (where a user's upload lives on Meta's side).
     media_id = bot.wa.upload_media(content, mime_type=mime_type, filename=filename or f"file.{kind}").id
@@ -635,7 +633,7 @@ def test_the_bot_sends_an_uploaded_image_and_a_template(bot, users, control, ten
 
 
 def test_a_location_a_reaction_and_an_order_arrive_typed(bot, users, control, tenant):
-    from mockingbird.v1 import whatsapp_pb2 as wa
+    from mockingbird_testing.proto import whatsapp_pb2 as wa
 
     user = "263778177128"
     users.say(user, location=wa.Location(latitude=-17.8292, longitude=31.0522, name="Harare office", address="1 Samora Machel Ave"))
@@ -663,7 +661,7 @@ def test_a_location_a_reaction_and_an_order_arrive_typed(bot, users, control, te
 
 
 def test_shared_contacts_arrive_as_metas_contacts_array(bot, users):
-    from mockingbird.v1 import whatsapp_pb2 as wa
+    from mockingbird_testing.proto import whatsapp_pb2 as wa
 
     # Meta writes a contacts message as `"type": "contacts", "contacts": [{…}]`: an array under
     # the type, unlike every other type's object.
@@ -683,7 +681,7 @@ def test_shared_contacts_arrive_as_metas_contacts_array(bot, users):
 
 
 def test_a_send_that_fails_later_reaches_the_bot_as_a_failed_status_with_metas_error(bot, users, control, tenant):
-    from mockingbird.v1 import common_pb2, rules_pb2
+    from mockingbird_testing.proto import common_pb2, rules_pb2
 
     user = "263778177130"
     control.rules.AddRule(rules_pb2.AddRuleRequest(account_sid=tenant.account_sid, rule=rules_pb2.Rule(
@@ -707,7 +705,7 @@ def test_a_send_that_fails_later_reaches_the_bot_as_a_failed_status_with_metas_e
 
 
 def test_a_send_refused_by_a_rule_raises_pywas_typed_error(bot, users, control, tenant):
-    from mockingbird.v1 import rules_pb2
+    from mockingbird_testing.proto import rules_pb2
 
     user = "263778177131"
     control.rules.AddRule(rules_pb2.AddRuleRequest(account_sid=tenant.account_sid, rule=rules_pb2.Rule(
@@ -725,19 +723,19 @@ def test_a_send_refused_by_a_rule_raises_pywas_typed_error(bot, users, control, 
 
 
 def _text(body: str):
-    from mockingbird.v1 import whatsapp_pb2 as wa
+    from mockingbird_testing.proto import whatsapp_pb2 as wa
 
     return wa.Text(body=body)
 
 
 def _button_reply(id_: str, title: str):
-    from mockingbird.v1 import whatsapp_pb2 as wa
+    from mockingbird_testing.proto import whatsapp_pb2 as wa
 
     return wa.ButtonReply(id=id_, title=title)
 
 
 def test_free_form_outside_the_window_is_metas_131047_at_once_or_as_a_failed_status(bot, control, tenant, registration):
-    from mockingbird.v1 import whatsapp_pb2 as wa
+    from mockingbird_testing.proto import whatsapp_pb2 as wa
 
     stranger = "263778177132"  # has never written: no 24-hour window is open
 

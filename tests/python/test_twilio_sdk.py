@@ -13,23 +13,14 @@ import pytest
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.request_validator import RequestValidator
 
-from conftest import FAILURE_NUMBER, FROM_NUMBER, REGISTERED_NUMBER, wait_until
+from conftest import ACCOUNT_SID, AUTH_TOKEN, FAILURE_NUMBER, FROM_NUMBER, REGISTERED_NUMBER
 
 MAGIC_TEST_SENDER = "+15005550006"
 OTHER_NUMBER = "+15557654321"
-FINAL_STATUSES = {"delivered", "undelivered", "failed", "canceled", "received"}
-
-
-def wait_for_status(client, sid: str, status: str, timeout: float = 5.0):
-    """Fetch the message until it reaches `status` (fails early if it ends in another final one)."""
-
-    def probe():
-        message = client.messages(sid).fetch()
-        if message.status != status and message.status in FINAL_STATUSES:
-            raise AssertionError(f"{sid} ended {message.status!r}, expected {status!r}")
-        return message if message.status == status else None
-
-    return wait_until(probe, timeout, f"message {sid} to become {status}")
+def wait_for_status(tenant, client, sid: str, status: str, timeout: float = 5.0):
+    """The message, fetched with the SDK once the server's event log has it reach `status`."""
+    tenant.wait_for("message_status_changed", sid=sid, status=status, timeout=timeout)
+    return client.messages(sid).fetch()
 
 
 def statuses(requests):
@@ -41,7 +32,7 @@ def statuses(requests):
 # --------------------------------------------------------------------------------------------
 
 
-def test_create_fetch_and_deliver(client, mockingbird):
+def test_create_fetch_and_deliver(client, mockingbird, default_tenant):
     """POST Messages.json answers 201 with a queued Message resource (SM… SID of 34 chars,
     num_segments "1", price_unit "USD", RFC 2822 dates); fetching it returns the same resource,
     and an SMS to a reachable number moves on to `delivered`."""
@@ -54,7 +45,7 @@ def test_create_fetch_and_deliver(client, mockingbird):
     assert message.price_unit == "USD"
     assert message.direction == "outbound-api"
     assert message.api_version == "2010-04-01"
-    assert message.account_sid == mockingbird.account_sid
+    assert message.account_sid == ACCOUNT_SID
     assert message.to == REGISTERED_NUMBER
     assert message.from_ == FROM_NUMBER
     assert message.body == "Hello from the SDK"
@@ -68,7 +59,7 @@ def test_create_fetch_and_deliver(client, mockingbird):
     assert fetched.to == REGISTERED_NUMBER
     assert fetched.date_created == message.date_created
 
-    delivered = wait_for_status(client, message.sid, "delivered")
+    delivered = wait_for_status(default_tenant, client, message.sid, "delivered")
     assert delivered.error_code is None
     assert isinstance(delivered.date_sent, datetime)
 
@@ -98,7 +89,7 @@ def test_list_pages_newest_first_with_filters(client):
     assert len(set(sids)) == len(sids)
     assert all(m.to == REGISTERED_NUMBER for m in listed)
     # 7 messages in pages of 3: three GETs, every one still filtered by To.
-    gets = [url for method, url, _ in http.requests_made if method == "GET"]
+    gets = [url for method, url in http.requests_made if method == "GET"]
     assert len(gets) == 3, gets
     for url in gets[1:]:
         query = parse_qs(urlsplit(url).query)
@@ -125,11 +116,11 @@ def test_list_pages_newest_first_with_filters(client):
 # --------------------------------------------------------------------------------------------
 
 
-def test_redact_body(client):
+def test_redact_body(client, default_tenant):
     """POST Messages/{Sid}.json with Body="" redacts the message: the body becomes empty and
     stays empty when fetched again."""
     message = client.messages.create(to=REGISTERED_NUMBER, from_=FROM_NUMBER, body="secret code 123456")
-    wait_for_status(client, message.sid, "delivered")
+    wait_for_status(default_tenant, client, message.sid, "delivered")
 
     redacted = client.messages(message.sid).update(body="")
     assert redacted.sid == message.sid
@@ -137,11 +128,11 @@ def test_redact_body(client):
     assert client.messages(message.sid).fetch().body == ""
 
 
-def test_delete_after_delivery(client):
+def test_delete_after_delivery(client, default_tenant):
     """DELETE Messages/{Sid}.json on a delivered message answers 204 (the SDK returns True);
     afterwards the message is gone: fetch answers 404 with code 20404, and it leaves lists."""
     message = client.messages.create(to=REGISTERED_NUMBER, from_=FROM_NUMBER, body="to be deleted")
-    wait_for_status(client, message.sid, "delivered")
+    wait_for_status(default_tenant, client, message.sid, "delivered")
 
     assert client.messages(message.sid).delete() is True
 
@@ -167,7 +158,7 @@ def test_unknown_message_is_404(client):
 
 def test_bad_credentials(mockingbird, make_client):
     """A wrong auth token is refused with 401 and code 20003, on reads and on writes."""
-    client = make_client(mockingbird.account_sid, "not-the-token")
+    client = make_client(ACCOUNT_SID, "not-the-token")
     with pytest.raises(TwilioRestException) as raised:
         client.messages.create(to=REGISTERED_NUMBER, from_=FROM_NUMBER, body="hi")
     assert raised.value.status == 401
@@ -246,13 +237,13 @@ def test_status_callbacks_are_signed_and_ordered(client, mockingbird, webhook_re
         assert request.method == "POST"
         assert request.url == callback_url
         assert request.headers.get("Content-Type", "").startswith("application/x-www-form-urlencoded")
-        assert_signed(request, mockingbird.auth_token)
+        assert_signed(request, AUTH_TOKEN)
         params = request.form
         status = params["MessageStatus"]
         assert params["MessageSid"] == message.sid
         assert params["SmsSid"] == message.sid
         assert params["SmsStatus"] == status
-        assert params["AccountSid"] == mockingbird.account_sid
+        assert params["AccountSid"] == ACCOUNT_SID
         assert params["From"] == FROM_NUMBER
         assert params["To"] == REGISTERED_NUMBER
         assert params["ApiVersion"] == "2010-04-01"
@@ -265,13 +256,13 @@ def test_status_callbacks_are_signed_and_ordered(client, mockingbird, webhook_re
 
     # A tampered parameter no longer validates: the signature covers the parameters.
     tampered = dict(delivered.form, MessageStatus="failed")
-    assert not RequestValidator(mockingbird.auth_token).validate(
+    assert not RequestValidator(AUTH_TOKEN).validate(
         delivered.url, tampered, delivered.headers["X-Twilio-Signature"]
     )
     assert client.messages(message.sid).fetch().status == "delivered"
 
 
-def test_failure_number_fails_with_30008(client, mockingbird, webhook_receiver):
+def test_failure_number_fails_with_30008(client, mockingbird, webhook_receiver, default_tenant):
     """A message that fails ends `failed` with error_code 30008 (Twilio's "unknown error"), and
     the `failed` callback carries ErrorCode=30008, signed like every other callback."""
     callback_url = webhook_receiver.url("/failed")
@@ -280,7 +271,7 @@ def test_failure_number_fails_with_30008(client, mockingbird, webhook_receiver):
     )
     assert message.status == "queued"
 
-    failed = wait_for_status(client, message.sid, "failed")
+    failed = wait_for_status(default_tenant, client, message.sid, "failed")
     assert failed.error_code == 30008
 
     received = webhook_receiver.wait_for(
@@ -289,7 +280,7 @@ def test_failure_number_fails_with_30008(client, mockingbird, webhook_receiver):
     assert statuses(received)[-1] == "failed"
     assert "delivered" not in statuses(received)
     last = received[-1]
-    assert_signed(last, mockingbird.auth_token)
+    assert_signed(last, AUTH_TOKEN)
     assert last.form["MessageSid"] == message.sid
     assert last.form["ErrorCode"] == "30008"
     assert "RawDlrDoneDate" not in last.form
@@ -306,10 +297,10 @@ def test_subaccount_is_isolated(client, mockingbird, make_client):
     the subaccount), never in the parent's own Messages list."""
     sub = client.api.accounts.create(friendly_name="x")
     assert sub.sid.startswith("AC") and len(sub.sid) == 34
-    assert sub.sid != mockingbird.account_sid
-    assert sub.auth_token and sub.auth_token != mockingbird.auth_token
+    assert sub.sid != ACCOUNT_SID
+    assert sub.auth_token and sub.auth_token != AUTH_TOKEN
     assert sub.friendly_name == "x"
-    assert sub.owner_account_sid == mockingbird.account_sid
+    assert sub.owner_account_sid == ACCOUNT_SID
     assert sub.status == "active"
 
     parent_message = client.messages.create(to=REGISTERED_NUMBER, from_=FROM_NUMBER, body="parent")
@@ -322,9 +313,9 @@ def test_subaccount_is_isolated(client, mockingbird, make_client):
     assert [m.sid for m in client.messages.list()] == [parent_message.sid]
     assert [m.sid for m in sub_client.messages.list()] == [sub_message.sid]
     # The parent's credentials may act on its subaccount's resources.
-    as_parent = make_client(mockingbird.account_sid, mockingbird.auth_token, account_sid=sub.sid)
+    as_parent = make_client(ACCOUNT_SID, AUTH_TOKEN, account_sid=sub.sid)
     assert [m.sid for m in as_parent.messages.list()] == [sub_message.sid]
     # But the subaccount cannot see its parent's messages.
     with pytest.raises(TwilioRestException) as raised:
-        sub_client.api.accounts(mockingbird.account_sid).messages(parent_message.sid).fetch()
+        sub_client.api.accounts(ACCOUNT_SID).messages(parent_message.sid).fetch()
     assert raised.value.status in (401, 404)

@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import inspect
 import json
+import time
 
 import pytest
 from google.protobuf.duration_pb2 import Duration
 from twilio.base.exceptions import TwilioRestException
 from twilio.request_validator import RequestValidator
 
-from conftest import FROM_NUMBER, REPO, wait_until
-from mockingbird.v1 import clock_pb2, messages_pb2, numbers_pb2, tenants_pb2
+from conftest import FROM_NUMBER, REPO
+from mockingbird_testing.proto import clock_pb2, messages_pb2, numbers_pb2, tenants_pb2
 
 # `read` is the end of a delivered WhatsApp message; `delivered` is only on the way there.
 WHATSAPP_FINAL = {"read", "failed", "undelivered", "canceled"}
@@ -27,13 +28,15 @@ WHATSAPP_FINAL = {"read", "failed", "undelivered", "canceled"}
 
 def final(client, sid: str, timeout: float = 5.0):
     """Fetch the message until its status is final; fail after `timeout` seconds. Each fetch has
-    its own limit, the SDK client's (conftest's REQUEST_TIMEOUT_SECONDS)."""
-
-    def probe():
+    its own limit, the SDK client's (mockingbird_testing's REQUEST_TIMEOUT_SECONDS)."""
+    deadline = time.monotonic() + timeout
+    while True:
         message = client.messages(sid).fetch()
-        return message if message.status in WHATSAPP_FINAL else None
-
-    return wait_until(probe, timeout, f"message {sid} to reach a final status")
+        if message.status in WHATSAPP_FINAL:
+            return message
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for message {sid} to reach a final status (last: {message.status!r})")
+        time.sleep(0.05)
 
 
 def test_a_template_is_read_and_free_form_without_a_conversation_fails_63016(client):

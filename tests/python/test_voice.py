@@ -20,8 +20,9 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.request_validator import RequestValidator
 from twilio.twiml.voice_response import VoiceResponse
 
-from conftest import AUTH_TOKEN, FROM_NUMBER, REGISTERED_NUMBER, ReceivedRequest, WebhookReceiver
-from mockingbird.v1 import calls_pb2, clock_pb2, numbers_pb2, rules_pb2, tenants_pb2
+from conftest import AUTH_TOKEN, FROM_NUMBER, REGISTERED_NUMBER
+from mockingbird_testing import ReceivedRequest, WebhookReceiver
+from mockingbird_testing.proto import calls_pb2, clock_pb2, numbers_pb2, rules_pb2, tenants_pb2
 
 NUMBER = "+15550101010"  # the IVR's number
 CALLER = "+15557654321"  # the person on the phone
@@ -47,7 +48,7 @@ class VoiceApp:
         self._validator = RequestValidator(auth_token)
         self._pages = pages
         self.refused: List[ReceivedRequest] = []
-        self._receiver = WebhookReceiver(answer=self._answer).start()
+        self._receiver = WebhookReceiver(answer=self._answer)
         self.requests = self._receiver.requests
 
     def url(self, path: str) -> str:
@@ -66,7 +67,7 @@ class VoiceApp:
         return 200, "text/xml", str(page(params)).encode()
 
     def stop(self) -> None:
-        self._receiver.stop()
+        self._receiver.close()
 
 
 @pytest.fixture
@@ -313,10 +314,10 @@ def test_an_app_that_rejects_leaves_the_call_busy_and_unanswered(control, tenant
 
 
 @pytest.fixture
-def frozen(control, mockingbird) -> str:
+def frozen(default_tenant) -> str:
     """The default account, its clock frozen: its calls move only when the test says so."""
-    control.clock.Freeze(clock_pb2.FreezeRequest(account_sid=mockingbird.account_sid))
-    return mockingbird.account_sid
+    default_tenant.clock.freeze()
+    return default_tenant.account_sid
 
 
 def test_an_outbound_call_runs_the_builders_twiml_and_reports_the_events_asked_for(client, control, frozen, webhook_receiver):

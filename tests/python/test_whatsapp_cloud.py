@@ -40,7 +40,7 @@ whatsapp:
 
 def graph(mockingbird, body: dict, token: str = ACCESS_TOKEN) -> requests.Response:
     return requests.post(
-        f"{mockingbird.base_url}/v21.0/{PHONE_NUMBER_ID}/messages",
+        f"{mockingbird.http_url}/v21.0/{PHONE_NUMBER_ID}/messages",
         headers={"Authorization": f"Bearer {token}"},
         json=body,
         timeout=10,
@@ -95,7 +95,7 @@ def test_a_bot_is_answered_as_meta_answers_and_every_webhook_verifies(mockingbir
 
     # The user writes (through the seed's proxy): the webhook is Meta's envelope, signed.
     reply = requests.post(
-        f"{mockingbird.base_url}/webhook?target=local",
+        f"{mockingbird.http_url}/webhook?target=local",
         json={"entry": [{"changes": [{"value": {
             "contacts": [{"wa_id": USER, "profile": {"name": "Tendai"}}],
             "messages": [{"type": "text", "text": {"body": "Where is my order? ¿Dónde?"}}],
@@ -125,7 +125,7 @@ def test_wrong_tokens_and_bad_bodies_get_metas_errors(mockingbird):
     assert wrong.json()["error"]["code"] == 190
 
     bad = requests.post(
-        f"{mockingbird.base_url}/v21.0/{PHONE_NUMBER_ID}/messages",
+        f"{mockingbird.http_url}/v21.0/{PHONE_NUMBER_ID}/messages",
         headers={"Authorization": f"Bearer {ACCESS_TOKEN}", "Content-Type": "application/json"},
         data="{not json",
         timeout=10,
