@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mockingbird/mockingbird/clients/go/mbtest"
 	"github.com/twilio/twilio-go/client"
 	api "github.com/twilio/twilio-go/rest/api/v2010"
 )
@@ -133,16 +134,16 @@ func parseRFC2822(t *testing.T, field, value string) time.Time {
 	return parsed
 }
 
-func statuses(requests []ReceivedRequest) []string {
+func statuses(requests []mbtest.Request) []string {
 	out := make([]string, len(requests))
 	for i, r := range requests {
-		out[i] = r.Form["MessageStatus"]
+		out[i] = r.Form.Get("MessageStatus")
 	}
 	return out
 }
 
-func hasStatus(status string) func([]ReceivedRequest) bool {
-	return func(requests []ReceivedRequest) bool {
+func hasStatus(status string) func([]mbtest.Request) bool {
+	return func(requests []mbtest.Request) bool {
 		for _, s := range statuses(requests) {
 			if s == status {
 				return true
@@ -154,17 +155,17 @@ func hasStatus(status string) func([]ReceivedRequest) bool {
 
 // assertSigned checks X-Twilio-Signature with the SDK's own validator, both ways an app may call
 // it: Validate(url, params) and ValidateBody(url, raw body).
-func assertSigned(t *testing.T, request ReceivedRequest, token string) {
+func assertSigned(t *testing.T, request mbtest.Request, token string) {
 	t.Helper()
-	signature := request.Headers.Get("X-Twilio-Signature")
+	signature := request.Header.Get("X-Twilio-Signature")
 	if signature == "" {
 		t.Errorf("no X-Twilio-Signature on %s", request)
 		return
 	}
-	validator := client.NewRequestValidator(token)
-	if !validator.Validate(request.URL, request.Form, signature) {
+	if !request.TwilioSignatureValid(token) { // Validate(url, params)
 		t.Errorf("signature %q does not validate (Validate) for %s", signature, request)
 	}
+	validator := client.NewRequestValidator(token)
 	if !validator.ValidateBody(request.URL, request.Body, signature) {
 		t.Errorf("signature %q does not validate (ValidateBody) for %s body %q", signature, request.URL, request.Body)
 	}
@@ -552,7 +553,7 @@ func TestStatusCallbacksAreSignedAndOrdered(t *testing.T) {
 	t.Parallel()
 	server := startMockingbird(t)
 	c := newDefaultSDK(t, server)
-	receiver := startWebhookReceiver(t)
+	receiver := mbtest.NewReceiver(t)
 
 	callbackURL := receiver.URL("/twilio/status?tenant=t1&attempt=a")
 	params := &api.CreateMessageParams{}
@@ -566,20 +567,20 @@ func TestStatusCallbacksAreSignedAndOrdered(t *testing.T) {
 	}
 	sid := str(message.Sid)
 
-	received := receiver.WaitFor(hasStatus("delivered"), callbackTimeout)
+	received := receiver.WaitFor(hasStatus("delivered"))
 	if got := statuses(received); !reflect.DeepEqual(got, []string{"sent", "delivered"}) {
 		t.Fatalf("callback statuses %v, want [sent delivered]", got)
 	}
 
 	for _, request := range received {
-		status := request.Form["MessageStatus"]
+		status := request.Form.Get("MessageStatus")
 		if request.Method != "POST" {
 			t.Errorf("%s callback method %s, want POST", status, request.Method)
 		}
 		if request.URL != callbackURL {
 			t.Errorf("%s callback went to %s, want %s", status, request.URL, callbackURL)
 		}
-		if ct := request.Headers.Get("Content-Type"); !strings.HasPrefix(ct, "application/x-www-form-urlencoded") {
+		if ct := request.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/x-www-form-urlencoded") {
 			t.Errorf("%s callback Content-Type %q, want application/x-www-form-urlencoded", status, ct)
 		}
 		assertSigned(t, request, server.AuthToken)
@@ -593,37 +594,36 @@ func TestStatusCallbacksAreSignedAndOrdered(t *testing.T) {
 			"ApiVersion": "2010-04-01",
 		}
 		for name, value := range want {
-			if got, ok := request.Form[name]; !ok || got != value {
+			if got, ok := request.Form.Get(name), request.Form.Has(name); !ok || got != value {
 				t.Errorf("%s callback %s = %q (present: %t), want %q", status, name, got, ok, value)
 			}
 		}
-		if code, ok := request.Form["ErrorCode"]; ok {
+		if code, ok := request.Form.Get("ErrorCode"), request.Form.Has("ErrorCode"); ok {
 			t.Errorf("%s callback carries ErrorCode=%q; a successful message has none", status, code)
 		}
 	}
 
 	sent, delivered := received[0], received[1]
-	if raw, ok := sent.Form["RawDlrDoneDate"]; ok {
+	if raw, ok := sent.Form.Get("RawDlrDoneDate"), sent.Form.Has("RawDlrDoneDate"); ok {
 		t.Errorf("sent callback carries RawDlrDoneDate=%q; only the delivery receipt has one", raw)
 	}
-	raw := delivered.Form["RawDlrDoneDate"]
+	raw := delivered.Form.Get("RawDlrDoneDate")
 	if len(raw) != 10 || strings.Trim(raw, "0123456789") != "" {
 		t.Errorf("delivered callback RawDlrDoneDate = %q, want 10 digits (YYMMDDhhmm)", raw)
 	}
 
 	// A tampered parameter no longer validates: the signature covers the parameters.
 	tampered := map[string]string{}
-	for name, value := range delivered.Form {
-		tampered[name] = value
+	for name, values := range delivered.Form {
+		tampered[name] = values[0]
 	}
 	tampered["MessageStatus"] = "failed"
 	validator := client.NewRequestValidator(server.AuthToken)
-	if validator.Validate(delivered.URL, tampered, delivered.Headers.Get("X-Twilio-Signature")) {
+	if validator.Validate(delivered.URL, tampered, delivered.Header.Get("X-Twilio-Signature")) {
 		t.Errorf("a tampered callback still validates")
 	}
 	// And another account's token does not validate it either.
-	other := client.NewRequestValidator("someoneelsestoken0123456789abcdef")
-	if other.Validate(delivered.URL, delivered.Form, delivered.Headers.Get("X-Twilio-Signature")) {
+	if delivered.TwilioSignatureValid("someoneelsestoken0123456789abcdef") {
 		t.Errorf("the callback validates with a different auth token")
 	}
 
@@ -639,7 +639,7 @@ func TestFailureNumberFailsWith30008(t *testing.T) {
 	t.Parallel()
 	server := startMockingbird(t)
 	c := newDefaultSDK(t, server)
-	receiver := startWebhookReceiver(t)
+	receiver := mbtest.NewReceiver(t)
 
 	params := &api.CreateMessageParams{}
 	params.SetTo(failureNumber)
@@ -660,7 +660,7 @@ func TestFailureNumberFailsWith30008(t *testing.T) {
 		t.Errorf("failed message error_code = %s, want 30008", intStr(failed.ErrorCode))
 	}
 
-	received := receiver.WaitFor(hasStatus("failed"), callbackTimeout)
+	received := receiver.WaitFor(hasStatus("failed"))
 	got := statuses(received)
 	if got[len(got)-1] != "failed" {
 		t.Errorf("callback statuses %v: want failed last", got)
@@ -672,13 +672,13 @@ func TestFailureNumberFailsWith30008(t *testing.T) {
 	}
 	last := received[len(received)-1]
 	assertSigned(t, last, server.AuthToken)
-	if last.Form["MessageSid"] != sid {
-		t.Errorf("failed callback MessageSid = %q, want %s", last.Form["MessageSid"], sid)
+	if last.Form.Get("MessageSid") != sid {
+		t.Errorf("failed callback MessageSid = %q, want %s", last.Form.Get("MessageSid"), sid)
 	}
-	if last.Form["ErrorCode"] != "30008" {
-		t.Errorf("failed callback ErrorCode = %q, want 30008", last.Form["ErrorCode"])
+	if last.Form.Get("ErrorCode") != "30008" {
+		t.Errorf("failed callback ErrorCode = %q, want 30008", last.Form.Get("ErrorCode"))
 	}
-	if raw, ok := last.Form["RawDlrDoneDate"]; ok {
+	if raw, ok := last.Form.Get("RawDlrDoneDate"), last.Form.Has("RawDlrDoneDate"); ok {
 		t.Errorf("failed callback carries RawDlrDoneDate=%q", raw)
 	}
 }
