@@ -6,17 +6,14 @@
 //
 // MOCKINGBIRD_BIN names the server binary (scripts/go-tests.sh makes it absolute and builds it
 // when it is missing). The same binary is the CLI the voice tests act through as the person on
-// the phone.
+// the phone. The person on the phone is mbtest's Call, on the config's account.
 package sdktests
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
-	"os/exec"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -85,6 +82,7 @@ func waitUntil[T any](t testing.TB, timeout time.Duration, what string, probe fu
 // default account's credentials.
 type Mockingbird struct {
 	*mbtest.Server
+	Account    *mbtest.TenantHandle // the config's account: the person on the phone acts on its calls
 	BaseURL    string
 	AccountSid string
 	AuthToken  string
@@ -106,7 +104,7 @@ func startMockingbirdWith(t testing.TB, settings ...string) *Mockingbird {
 		opts = append(opts, mbtest.Set(key, value))
 	}
 	server := mbtest.Start(t, opts...)
-	return &Mockingbird{Server: server, BaseURL: server.HTTPURL, AccountSid: accountSid, AuthToken: authToken}
+	return &Mockingbird{Server: server, Account: server.Account(t, accountSid), BaseURL: server.HTTPURL, AccountSid: accountSid, AuthToken: authToken}
 }
 
 // --------------------------------------------------------------------------------------------
@@ -204,93 +202,4 @@ func restError(t testing.TB, err error, what string) *client.TwilioRestError {
 		t.Fatalf("%s: expected a *client.TwilioRestError, got %T: %v", what, err, err)
 	}
 	return restErr
-}
-
-// --------------------------------------------------------------------------------------------
-// The person on the phone
-// --------------------------------------------------------------------------------------------
-
-// phoneTimeout bounds one `mockingbird call …` command: it answers once the call's TwiML has
-// run as far as it can, which takes milliseconds.
-const phoneTimeout = 10 * time.Second
-
-// CallView is what `mockingbird call …` prints about a call: its summary line, its transcript
-// (each line's description, without its time) and what the call waits for.
-type CallView struct {
-	Sid        string
-	Direction  string
-	Status     string
-	Transcript []string
-	WaitingFor string // gather, record, pause, dial; "" when it waits for nothing
-	Output     string // everything printed, for failure messages
-}
-
-// Said is what the caller heard the app say, in order.
-func (v CallView) Said() []string {
-	said := []string{}
-	for _, line := range v.Transcript {
-		if quoted, ok := strings.CutPrefix(line, "said "); ok {
-			if text, err := strconv.Unquote(quoted); err == nil {
-				said = append(said, text)
-			}
-		}
-	}
-	return said
-}
-
-// parseCallView reads the CLI's output: `call CA… inbound +1… → +1… [in-progress, 3 s]`, then
-// `HH:MM:SS.mmm <what happened>` per transcript line, then `waiting for <verb>`.
-func parseCallView(output string) (CallView, error) {
-	view := CallView{Output: output}
-	for _, line := range strings.Split(strings.TrimRight(output, "\n"), "\n") {
-		switch {
-		case strings.HasPrefix(line, "call "):
-			fields := strings.Fields(line)
-			open, end := strings.Index(line, "["), strings.LastIndex(line, "]")
-			if len(fields) < 7 || open < 0 || end < open {
-				return view, fmt.Errorf("unexpected summary line %q", line)
-			}
-			view.Sid, view.Direction = fields[1], fields[2]
-			view.Status, _, _ = strings.Cut(line[open+1:end], ",")
-		case strings.HasPrefix(line, "waiting for "):
-			view.WaitingFor = strings.TrimPrefix(line, "waiting for ")
-		default:
-			_, entry, ok := strings.Cut(line, " ")
-			if !ok {
-				return view, fmt.Errorf("unexpected transcript line %q", line)
-			}
-			view.Transcript = append(view.Transcript, entry)
-		}
-	}
-	if view.Sid == "" {
-		return view, fmt.Errorf("no summary line")
-	}
-	return view, nil
-}
-
-// Phone runs `mockingbird call <command> <args…>` against this server, on the default
-// account, as the person on the phone does: place, answer, press, say, hangup, show. It
-// returns the call as the command printed it.
-func (m *Mockingbird) Phone(t testing.TB, command string, args ...string) CallView {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), phoneTimeout)
-	defer cancel()
-	// The flags go before the arguments: `say` takes every word after them.
-	full := append([]string{"call", command, "--server", m.GRPCAddress, "--tenant", m.AccountSid}, args...)
-	bin, err := mbtest.FindBinary("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.CommandContext(ctx, bin, full...)
-	cmd.Dir = t.TempDir() // no config.yaml of the caller's
-	var stdout, stderr strings.Builder
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("mockingbird %s: %v\n--- stdout ---\n%s--- stderr ---\n%s", strings.Join(full, " "), err, stdout.String(), stderr.String())
-	}
-	view, err := parseCallView(stdout.String())
-	if err != nil {
-		t.Fatalf("mockingbird %s: %v\n--- stdout ---\n%s", strings.Join(full, " "), err, stdout.String())
-	}
-	return view
 }

@@ -149,30 +149,40 @@ func waitForCallStatus(t *testing.T, c *SDK, sid, status string) *api.ApiV2010Ca
 }
 
 // waitForCall reads the call (`mockingbird call show`) until ready says it is there.
-func waitForCall(t *testing.T, server *Mockingbird, sid, what string, ready func(CallView) bool) CallView {
+func waitForCall(t *testing.T, server *Mockingbird, sid, what string, ready func(*mbtest.Call) bool) *mbtest.Call {
 	t.Helper()
-	return waitUntil(t, callTimeout, what, func() (CallView, bool) {
-		view := server.Phone(t, "show", sid)
+	return waitUntil(t, callTimeout, what, func() (*mbtest.Call, bool) {
+		view := server.Account.Call(sid)
 		return view, ready(view)
 	})
 }
 
-func waitingFor(verb string) func(CallView) bool {
-	return func(view CallView) bool { return view.WaitingFor == verb }
+func waitingFor(verb string) func(*mbtest.Call) bool {
+	return func(view *mbtest.Call) bool { return view.WaitingFor() == verb }
+}
+
+// transcript is the call's transcript, a line a person can read per entry.
+func transcript(call *mbtest.Call) []string {
+	var lines []string
+	for _, entry := range call.Detail.GetTranscript() {
+		lines = append(lines, entry.GetDescription())
+	}
+	return lines
 }
 
 // assertTranscript checks that the transcript has lines starting with each of want, in that
 // order (other lines may come between).
-func assertTranscript(t *testing.T, view CallView, want []string) {
+func assertTranscript(t *testing.T, view *mbtest.Call, want []string) {
 	t.Helper()
 	next := 0
-	for _, line := range view.Transcript {
+	lines := transcript(view)
+	for _, line := range lines {
 		if next < len(want) && strings.HasPrefix(line, want[next]) {
 			next++
 		}
 	}
 	if next < len(want) {
-		t.Errorf("transcript of %s lacks %q (after %q):\n  %s", view.Sid, want[next], want[:next], strings.Join(view.Transcript, "\n  "))
+		t.Errorf("transcript of %s lacks %q (after %q):\n  %s", view.SID(), want[next], want[:next], strings.Join(lines, "\n  "))
 	}
 }
 
@@ -354,13 +364,13 @@ func TestCallsCreatedWithUrlOrTwimlRunTheBuildersTwiml(t *testing.T) {
 		"CallStatus": "in-progress", "Direction": "outbound-api", "ApiVersion": "2010-04-01",
 	})
 
-	if said := server.Phone(t, "show", urlSid).Said(); !reflect.DeepEqual(said, []string{"Hello from the app."}) {
+	if said := server.Account.Call(urlSid).Said(); !reflect.DeepEqual(said, []string{"Hello from the app."}) {
 		t.Errorf("the Url call's callee heard %q", said)
 	}
-	if said := server.Phone(t, "show", twimlSid).Said(); !reflect.DeepEqual(said, []string{"Hello from inline TwiML."}) {
+	if said := server.Account.Call(twimlSid).Said(); !reflect.DeepEqual(said, []string{"Hello from inline TwiML."}) {
 		t.Errorf("the Twiml call's callee heard %q", said)
 	}
-	if said := server.Phone(t, "show", failedSid).Said(); len(said) != 0 {
+	if said := server.Account.Call(failedSid).Said(); len(said) != 0 {
 		t.Errorf("the failed call's callee heard %q, want nothing", said)
 	}
 
@@ -489,7 +499,7 @@ func TestALiveCallIsRedirectedOrHungUp(t *testing.T) {
 	update.SetTwiml(voiceResponse(t, twiml.VoiceSay{Message: "Your agent is ready."}, twiml.VoiceHangup{}))
 	updateCall(t, c, redirected, update)
 	waitForCallStatus(t, c, redirected, "completed")
-	if said := server.Phone(t, "show", redirected).Said(); !reflect.DeepEqual(said, []string{"Please hold.", "Your agent is ready."}) {
+	if said := server.Account.Call(redirected).Said(); !reflect.DeepEqual(said, []string{"Please hold.", "Your agent is ready."}) {
 		t.Errorf("the redirected call heard %q", said)
 	}
 
@@ -498,8 +508,8 @@ func TestALiveCallIsRedirectedOrHungUp(t *testing.T) {
 	update = &api.UpdateCallParams{}
 	update.SetUrl(app.URL("/transfer"))
 	updateCall(t, c, transferred, update)
-	view := waitForCall(t, server, transferred, "the transfer to be said", func(v CallView) bool {
-		return len(v.Said()) == 2 && v.WaitingFor == "pause"
+	view := waitForCall(t, server, transferred, "the transfer to be said", func(v *mbtest.Call) bool {
+		return len(v.Said()) == 2 && v.WaitingFor() == "pause"
 	})
 	if said := view.Said(); said[1] != "Transferring you now." {
 		t.Errorf("the transferred call heard %q", said)
@@ -698,10 +708,10 @@ func TestAnInboundIvrTakesTheCallerToVoicemail(t *testing.T) {
 	buyNumber(t, c, ivrNumber, app.URL("/voice"), status.URL("/number-status"))
 
 	// The caller dials in: the menu is said and the gather listens.
-	view := server.Phone(t, "place", "--from", caller, "--to", ivrNumber)
-	sid := view.Sid
-	if view.WaitingFor != "gather" || view.Direction != "inbound" {
-		t.Fatalf("after dialing in: %s call waiting for %q, want an inbound call waiting for gather\n%s", view.Direction, view.WaitingFor, view.Output)
+	view := server.Account.PlaceCall(caller, ivrNumber)
+	sid := view.SID()
+	if view.WaitingFor() != "gather" || view.Detail.GetCall().GetDirection() != "inbound" {
+		t.Fatalf("after dialing in: %s call waiting for %q, want an inbound call waiting for gather\n%s", view.Detail.GetCall().GetDirection(), view.WaitingFor(), view.Detail)
 	}
 	assertParams(t, app.Requests()[0], map[string]string{
 		"CallSid": sid, "AccountSid": server.AccountSid, "From": caller, "To": ivrNumber,
@@ -709,13 +719,13 @@ func TestAnInboundIvrTakesTheCallerToVoicemail(t *testing.T) {
 	})
 
 	// 1 for sales: the agent's phone fails, and the caller ends up in voicemail.
-	server.Phone(t, "press", sid, "1")
+	server.Account.Call(sid).Press("1")
 	waitForCall(t, server, sid, "voicemail to record", waitingFor("record"))
-	server.Phone(t, "say", sid, "Please call me back.")
-	view = server.Phone(t, "press", sid, "#")
+	server.Account.Call(sid).Say("Please call me back.")
+	view = server.Account.Call(sid).Press("#")
 
-	if view.Status != "completed" {
-		t.Errorf("after the message: status %q, want completed\n%s", view.Status, view.Output)
+	if view.Status() != "completed" {
+		t.Errorf("after the message: status %q, want completed\n%s", view.Status(), view.Detail)
 	}
 	assertTranscript(t, view, []string{
 		`said "Welcome to Acme. Press 1 for sales, 2 for support."`,
@@ -844,7 +854,7 @@ func TestAnOutboundCallGathersSpeechUntilTheCalleeHangsUp(t *testing.T) {
 	sid := str(createCall(t, c, params).Sid)
 
 	waitForCall(t, server, sid, "the question", waitingFor("gather"))
-	view := server.Phone(t, "say", sid, "support please")
+	view := server.Account.Call(sid).Say("support please")
 	if said := view.Said(); !reflect.DeepEqual(said, []string{"Do you need sales or support?", "You said support please.", "Press 1 to hear that again."}) {
 		t.Errorf("the callee heard %q", said)
 	}
@@ -858,9 +868,9 @@ func TestAnOutboundCallGathersSpeechUntilTheCalleeHangsUp(t *testing.T) {
 		t.Errorf("Confidence %q, want a number in (0, 1]", answer.Form.Get("Confidence"))
 	}
 
-	view = server.Phone(t, "hangup", sid)
-	if view.Status != "completed" {
-		t.Errorf("after the hangup: status %q, want completed", view.Status)
+	view = server.Account.Call(sid).HangUp()
+	if view.Status() != "completed" {
+		t.Errorf("after the hangup: status %q, want completed", view.Status())
 	}
 	// On an outbound call the person on the phone is the callee.
 	assertTranscript(t, view, []string{"gathering dtmf", "hung up by callee"})
@@ -893,16 +903,16 @@ func TestARejectedInboundCallIsNeverAnswered(t *testing.T) {
 	buyNumber(t, c, busyLine, app.URL("/busy"), status.URL("/status"))
 	buyNumber(t, c, closedLine, app.URL("/closed"), status.URL("/status"))
 
-	busy := server.Phone(t, "place", "--from", caller, "--to", busyLine)
-	closed := server.Phone(t, "place", "--from", caller, "--to", closedLine)
+	busy := server.Account.PlaceCall(caller, busyLine)
+	closed := server.Account.PlaceCall(caller, closedLine)
 	for _, want := range []struct {
-		view   CallView
+		view   *mbtest.Call
 		status string
 	}{{busy, "busy"}, {closed, "no-answer"}} {
-		call := fetchCall(t, c, want.view.Sid)
+		call := fetchCall(t, c, want.view.SID())
 		if str(call.Status) != want.status || str(call.Direction) != "inbound" || call.Duration != nil || call.StartTime != nil {
 			t.Errorf("rejected call %s: status %s, direction %s, duration %s, start_time %s; want %s, inbound, never answered",
-				want.view.Sid, str(call.Status), str(call.Direction), str(call.Duration), str(call.StartTime), want.status)
+				want.view.SID(), str(call.Status), str(call.Direction), str(call.Duration), str(call.StartTime), want.status)
 		}
 		if said := want.view.Said(); len(said) != 0 {
 			t.Errorf("the caller of a rejected call heard %q", said)
@@ -913,8 +923,8 @@ func TestARejectedInboundCallIsNeverAnswered(t *testing.T) {
 			t.Errorf("the app was asked with CallStatus %q, want ringing: %s", request.Form.Get("CallStatus"), request)
 		}
 	}
-	received := endedCallbacks(status, busy.Sid, closed.Sid)
-	for _, want := range []struct{ sid, status string }{{busy.Sid, "busy"}, {closed.Sid, "no-answer"}} {
+	received := endedCallbacks(status, busy.SID(), closed.SID())
+	for _, want := range []struct{ sid, status string }{{busy.SID(), "busy"}, {closed.SID(), "no-answer"}} {
 		callbacks := forCall(received, want.sid)
 		if got := callStatuses(callbacks); !reflect.DeepEqual(got, []string{want.status}) {
 			t.Errorf("call %s: callback statuses %v, want [%s]", want.sid, got, want.status)
