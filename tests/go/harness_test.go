@@ -144,6 +144,7 @@ func (t *toMockingbird) RoundTrip(r *http.Request) (*http.Response, error) {
 type SDK struct {
 	*twilio.RestClient
 	redirect *toMockingbird
+	account  *mbtest.TenantHandle // the account whose events say when a status is reached
 }
 
 // Requests made through this client so far.
@@ -188,7 +189,9 @@ func newSDK(t testing.TB, server *Mockingbird, username, password, actingAs stri
 // newDefaultSDK is a client with the default account's credentials.
 func newDefaultSDK(t testing.TB, server *Mockingbird) *SDK {
 	t.Helper()
-	return newSDK(t, server, server.AccountSid, server.AuthToken, server.AccountSid)
+	sdk := newSDK(t, server, server.AccountSid, server.AuthToken, server.AccountSid)
+	sdk.account = server.Account
+	return sdk
 }
 
 // restError is err as the SDK's *client.TwilioRestError; the test fails if it is anything else.

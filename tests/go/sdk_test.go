@@ -27,10 +27,6 @@ const (
 	statusTimeout   = 5 * time.Second
 )
 
-var finalStatuses = map[string]bool{
-	"delivered": true, "undelivered": true, "failed": true, "canceled": true, "received": true,
-}
-
 // --------------------------------------------------------------------------------------------
 // Helpers
 // --------------------------------------------------------------------------------------------
@@ -99,30 +95,11 @@ func assertSids(t *testing.T, what string, got, want []string) {
 	}
 }
 
-// messageState is what a status wait shows when it times out.
-type messageState struct{ message *api.ApiV2010Message }
-
-func (s messageState) String() string {
-	if s.message == nil {
-		return "(not fetched)"
-	}
-	return fmt.Sprintf("sid=%s status=%s error_code=%s", str(s.message.Sid), str(s.message.Status), intStr(s.message.ErrorCode))
-}
-
-// waitForStatus fetches the message until it reaches status; it fails early if the message ends
-// in another final status.
+// waitForStatus waits for the message's status_changed event to status, then fetches it.
 func waitForStatus(t *testing.T, c *SDK, sid, status string) *api.ApiV2010Message {
 	t.Helper()
-	what := fmt.Sprintf("message %s to become %q", sid, status)
-	state := waitUntil(t, statusTimeout, what, func() (messageState, bool) {
-		message := fetchMessage(t, c, sid)
-		got := str(message.Status)
-		if got != status && finalStatuses[got] {
-			t.Fatalf("%s ended %q, expected %q", sid, got, status)
-		}
-		return messageState{message}, got == status
-	})
-	return state.message
+	c.account.WaitFor(mbtest.Kind("message_status_changed"), mbtest.SID(sid), mbtest.Status(status), mbtest.Timeout(statusTimeout))
+	return fetchMessage(t, c, sid)
 }
 
 func parseRFC2822(t *testing.T, field, value string) time.Time {

@@ -135,17 +135,11 @@ var finalCallStatuses = map[string]bool{
 	"completed": true, "busy": true, "no-answer": true, "failed": true, "canceled": true,
 }
 
-// waitForCallStatus fetches the call until it reaches status; it fails early if the call ends
-// in another final status.
+// waitForCallStatus waits for the call's status_changed event to status, then fetches it.
 func waitForCallStatus(t *testing.T, c *SDK, sid, status string) *api.ApiV2010Call {
 	t.Helper()
-	return waitUntil(t, callTimeout, "call "+sid+" to become "+status, func() (*api.ApiV2010Call, bool) {
-		call := fetchCall(t, c, sid)
-		if got := str(call.Status); got != status && finalCallStatuses[got] {
-			t.Fatalf("call %s ended %q, expected %q", sid, got, status)
-		}
-		return call, str(call.Status) == status
-	})
+	c.account.WaitFor(mbtest.Kind("call_status_changed"), mbtest.SID(sid), mbtest.CallStatus(status), mbtest.Timeout(callTimeout))
+	return fetchCall(t, c, sid)
 }
 
 // waitForCall reads the call (`mockingbird call show`) until ready says it is there.
