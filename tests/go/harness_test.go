@@ -12,10 +12,7 @@ package sdktests
 import (
 	"errors"
 	"fmt"
-	"net/http"
-	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -111,79 +108,38 @@ func startMockingbirdWith(t testing.TB, settings ...string) *Mockingbird {
 // The SDK client
 // --------------------------------------------------------------------------------------------
 
-// SentRequest is one request the SDK made: the URL it asked for and where it actually went.
-type SentRequest struct {
-	Method  string
-	SDKURL  string // as the SDK built it (https://api.twilio.com/...)
-	URL     *url.URL
-	Headers http.Header
-}
-
-// toMockingbird sends every request to mockingbird, keeping method, path, query and headers
-// (the redirect from docs/sdks.md §Go), and remembers each one so that tests can see how the
-// SDK paged.
-type toMockingbird struct {
-	base      *url.URL
-	transport *http.Transport
-
-	mu       sync.Mutex
-	requests []SentRequest
-}
-
-func (t *toMockingbird) RoundTrip(r *http.Request) (*http.Response, error) {
-	original := r.URL.String()
-	r = r.Clone(r.Context())
-	r.URL.Scheme, r.URL.Host, r.Host = t.base.Scheme, t.base.Host, t.base.Host
-	t.mu.Lock()
-	t.requests = append(t.requests, SentRequest{Method: r.Method, SDKURL: original, URL: r.URL, Headers: r.Header.Clone()})
-	t.mu.Unlock()
-	return t.transport.RoundTrip(r)
-}
-
-// SDK is a twilio-go RestClient talking to this test's server.
+// SDK is a twilio-go RestClient talking to this test's server (mbtest's TwilioClient), with
+// these credentials, remembering the requests it made so that tests can see how it paged.
 type SDK struct {
 	*twilio.RestClient
-	redirect *toMockingbird
-	account  *mbtest.TenantHandle // the account whose events say when a status is reached
+	requests  *mbtest.TwilioRequests
+	forgotten int
+	account   *mbtest.TenantHandle // the account whose events say when a status is reached
 }
 
-// Requests made through this client so far.
-func (s *SDK) Requests() []SentRequest {
-	s.redirect.mu.Lock()
-	defer s.redirect.mu.Unlock()
-	return append([]SentRequest(nil), s.redirect.requests...)
+// Requests made through this client so far (since ForgetRequests).
+func (s *SDK) Requests() []mbtest.SentRequest {
+	return s.requests.All()[s.forgotten:]
 }
 
 // ForgetRequests clears the record of requests made.
 func (s *SDK) ForgetRequests() {
-	s.redirect.mu.Lock()
-	defer s.redirect.mu.Unlock()
-	s.redirect.requests = nil
+	s.forgotten = len(s.requests.All())
 }
 
 // newSDK builds a client with these credentials, acting on account `actingAs` (normally the
 // username), exactly as docs/sdks.md tells an app to.
 func newSDK(t testing.TB, server *Mockingbird, username, password, actingAs string) *SDK {
 	t.Helper()
-	base, err := url.Parse(server.BaseURL)
-	if err != nil {
-		t.Fatalf("server URL %q: %v", server.BaseURL, err)
+	requests := &mbtest.TwilioRequests{}
+	rest := server.Account.TwilioClient(mbtest.RecordTo(requests))
+	c, ok := rest.Client.(*client.Client)
+	if !ok {
+		t.Fatalf("mbtest's TwilioClient has a %T, not a *client.Client", rest.Client)
 	}
-	transport := http.DefaultTransport.(*http.Transport).Clone()
-	transport.Proxy = nil // loopback only: ignore proxy settings
-	t.Cleanup(transport.CloseIdleConnections)
-	redirect := &toMockingbird{base: base, transport: transport}
-	c := &client.Client{
-		Credentials: client.NewCredentials(username, password),
-		HTTPClient: &http.Client{
-			Transport: redirect,
-			Timeout:   10 * time.Second,
-			// As the SDK's own default client: never follow redirects.
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		},
-	}
+	c.Credentials = client.NewCredentials(username, password)
 	c.SetAccountSid(actingAs)
-	return &SDK{RestClient: twilio.NewRestClientWithParams(twilio.ClientParams{Client: c}), redirect: redirect}
+	return &SDK{RestClient: rest, requests: requests}
 }
 
 // newDefaultSDK is a client with the default account's credentials.

@@ -10,6 +10,7 @@ package sdktests
 
 import (
 	"fmt"
+	"net/url"
 	"reflect"
 	"strings"
 	"testing"
@@ -242,14 +243,24 @@ func seedMessages(t *testing.T, c *SDK) (mine, others []string) {
 	return mine, others
 }
 
-func listGets(c *SDK) []SentRequest {
-	var gets []SentRequest
+func listGets(c *SDK) []mbtest.SentRequest {
+	var gets []mbtest.SentRequest
 	for _, r := range c.Requests() {
 		if r.Method == "GET" {
 			gets = append(gets, r)
 		}
 	}
 	return gets
+}
+
+// sentQuery is the query of a request the SDK made.
+func sentQuery(t *testing.T, request mbtest.SentRequest) url.Values {
+	t.Helper()
+	parsed, err := url.Parse(request.URL)
+	if err != nil {
+		t.Fatalf("the SDK's URL %q: %v", request.URL, err)
+	}
+	return parsed.Query()
 }
 
 // GET Messages.json lists newest first and pages with PageSize, following next_page_uri until it
@@ -283,12 +294,12 @@ func TestListMessagePagesNewestFirst(t *testing.T) {
 		t.Fatalf("ListMessage made %d GETs, want 3: %v", len(gets), gets)
 	}
 	for _, get := range gets {
-		query := get.URL.Query()
+		query := sentQuery(t, get)
 		if query.Get("To") != registeredNumber || query.Get("PageSize") != "3" {
 			t.Errorf("page request %s lost the filter or page size (To=%q PageSize=%q)", get.URL, query.Get("To"), query.Get("PageSize"))
 		}
-		if !strings.HasPrefix(get.SDKURL, "https://api.twilio.com/2010-04-01/Accounts/"+server.AccountSid+"/Messages.json") {
-			t.Errorf("page request went to %s: next_page_uri should be relative to https://api.twilio.com", get.SDKURL)
+		if !strings.HasPrefix(get.URL, "https://api.twilio.com/2010-04-01/Accounts/"+server.AccountSid+"/Messages.json") {
+			t.Errorf("page request went to %s: next_page_uri should be relative to https://api.twilio.com", get.URL)
 		}
 	}
 
@@ -347,7 +358,7 @@ func TestListFilterByFrom(t *testing.T) {
 	c.ForgetRequests()
 	assertSids(t, "ListMessage(From own number, PageSize 4)", listSids(t, c, fromOwn), reversed(mine))
 	for _, get := range listGets(c) {
-		if get.URL.Query().Get("From") != fromNumber {
+		if sentQuery(t, get).Get("From") != fromNumber {
 			t.Errorf("page request %s lost the From filter", get.URL)
 		}
 	}
