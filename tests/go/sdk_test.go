@@ -1,7 +1,7 @@
 // The official twilio-go SDK against mockingbird: every call below is one a real app makes.
 //
-// Each test states the real-Twilio behaviour it checks. Servers are per test (see
-// harness_test.go), so tests run in parallel.
+// Each test states the real-Twilio behaviour it checks. Servers are per test (mbtest.Start, with
+// the config below), so tests run in parallel.
 //
 // twilio-go decodes responses into typed structs: a field of the wrong JSON type (a number where
 // the API has a string, as in num_segments, or a string where it has an integer, as in
@@ -9,6 +9,7 @@
 package sdktests
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"reflect"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/mockingbird/mockingbird/clients/go/mbtest"
+	"github.com/twilio/twilio-go"
 	"github.com/twilio/twilio-go/client"
 	api "github.com/twilio/twilio-go/rest/api/v2010"
 )
@@ -24,9 +26,128 @@ import (
 const (
 	magicTestSender = "+15005550006" // Twilio's always-valid test sender
 	otherNumber     = "+15557654321"
-	callbackTimeout = 5 * time.Second
 	statusTimeout   = 5 * time.Second
 )
+
+const (
+	accountSid       = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" // "AC" + 32 hex digits
+	authToken        = "mockingbirdtesttoken0123456789ab"   // alphanumeric: twilio-go refuses anything else
+	fromNumber       = "+15550000001"
+	registeredNumber = "+15551234567"
+	failureNumber    = "+15559999999"
+)
+
+const configTemplate = `twilio:
+  account_sid: "%s"
+  auth_token: "%s"
+  validation:
+    require_auth: true
+    validate_phone_format: true
+    check_from_numbers: true
+    require_parameters: true
+  default_behavior: success
+  registered_numbers: ["%s"]
+  allowed_from_numbers: ["%s"]
+  failure_numbers: ["%s"]
+  callbacks:
+    enabled: true
+    delay_seconds: 0.1
+    retry_attempts: 3
+    retry_delay_seconds: 0.2
+    timeout_seconds: 2
+`
+
+// --------------------------------------------------------------------------------------------
+// The server
+// --------------------------------------------------------------------------------------------
+
+// Mockingbird is a server of this test's own (mbtest.Start, with the config above), and the
+// default account's credentials.
+type Mockingbird struct {
+	*mbtest.Server
+	Account    *mbtest.TenantHandle // the config's account: the person on the phone acts on its calls
+	BaseURL    string
+	AccountSid string
+	AuthToken  string
+}
+
+// startMockingbird starts a fresh server for this test and stops it when the test ends.
+func startMockingbird(t testing.TB) *Mockingbird {
+	t.Helper()
+	return startMockingbirdWith(t)
+}
+
+// startMockingbirdWith starts a server as startMockingbird does, with these `key=value` settings
+// over the config (`serve --set`).
+func startMockingbirdWith(t testing.TB, settings ...string) *Mockingbird {
+	t.Helper()
+	opts := []mbtest.Option{mbtest.Config(fmt.Sprintf(configTemplate, accountSid, authToken, registeredNumber, fromNumber, failureNumber))}
+	for _, setting := range settings {
+		key, value, _ := strings.Cut(setting, "=")
+		opts = append(opts, mbtest.Set(key, value))
+	}
+	server := mbtest.Start(t, opts...)
+	return &Mockingbird{Server: server, Account: server.Account(t, accountSid), BaseURL: server.HTTPURL, AccountSid: accountSid, AuthToken: authToken}
+}
+
+// --------------------------------------------------------------------------------------------
+// The SDK client
+// --------------------------------------------------------------------------------------------
+
+// SDK is a twilio-go RestClient talking to this test's server (mbtest's TwilioClient), with
+// these credentials, remembering the requests it made so that tests can see how it paged.
+type SDK struct {
+	*twilio.RestClient
+	requests  *mbtest.TwilioRequests
+	forgotten int
+	account   *mbtest.TenantHandle // the account whose events say when a status is reached
+}
+
+// Requests made through this client so far (since ForgetRequests).
+func (s *SDK) Requests() []mbtest.SentRequest {
+	return s.requests.All()[s.forgotten:]
+}
+
+// ForgetRequests clears the record of requests made.
+func (s *SDK) ForgetRequests() {
+	s.forgotten = len(s.requests.All())
+}
+
+// newSDK builds a client with these credentials, acting on account `actingAs` (normally the
+// username), exactly as docs/sdks.md tells an app to.
+func newSDK(t testing.TB, server *Mockingbird, username, password, actingAs string) *SDK {
+	t.Helper()
+	requests := &mbtest.TwilioRequests{}
+	rest := server.Account.TwilioClient(mbtest.RecordTo(requests))
+	c, ok := rest.Client.(*client.Client)
+	if !ok {
+		t.Fatalf("mbtest's TwilioClient has a %T, not a *client.Client", rest.Client)
+	}
+	c.Credentials = client.NewCredentials(username, password)
+	c.SetAccountSid(actingAs)
+	return &SDK{RestClient: rest, requests: requests}
+}
+
+// newDefaultSDK is a client with the default account's credentials.
+func newDefaultSDK(t testing.TB, server *Mockingbird) *SDK {
+	t.Helper()
+	sdk := newSDK(t, server, server.AccountSid, server.AuthToken, server.AccountSid)
+	sdk.account = server.Account
+	return sdk
+}
+
+// restError is err as the SDK's *client.TwilioRestError; the test fails if it is anything else.
+func restError(t testing.TB, err error, what string) *client.TwilioRestError {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("%s: expected a TwilioRestError, got success", what)
+	}
+	var restErr *client.TwilioRestError
+	if !errors.As(err, &restErr) {
+		t.Fatalf("%s: expected a *client.TwilioRestError, got %T: %v", what, err, err)
+	}
+	return restErr
+}
 
 // --------------------------------------------------------------------------------------------
 // Helpers

@@ -2,8 +2,8 @@
 // with the REST client, and apps whose TwiML is built only with the SDK's own builder
 // (github.com/twilio/twilio-go/twiml), run unchanged by mockingbird's interpreter.
 //
-// The test is the person on the phone through the server's own CLI (`mockingbird call …`, see
-// harness_test.go): it places inbound calls, presses keys, speaks and hangs up, and reads the
+// The test is the person on the phone through mbtest's Call on the config's account (see
+// sdk_test.go): it places inbound calls, presses keys, speaks and hangs up, and reads the
 // transcript of what the caller heard. Calls run on the server's clock, with the config's short
 // step delay; nothing sleeps for a fixed time.
 package sdktests
@@ -142,7 +142,25 @@ func waitForCallStatus(t *testing.T, c *SDK, sid, status string) *api.ApiV2010Ca
 	return fetchCall(t, c, sid)
 }
 
-// waitForCall reads the call (`mockingbird call show`) until ready says it is there.
+// waitUntil calls probe until it reports done and returns its value; the test fails after
+// timeout, showing the last value. probe may fail the test itself (t.Fatalf) to stop early.
+func waitUntil[T any](t testing.TB, timeout time.Duration, what string, probe func() (T, bool)) T {
+	t.Helper()
+	const interval = 50 * time.Millisecond
+	deadline := time.Now().Add(timeout)
+	for {
+		value, done := probe()
+		if done {
+			return value
+		}
+		if !time.Now().Before(deadline) {
+			t.Fatalf("timed out after %s waiting for %s (last value: %+v)", timeout, what, value)
+		}
+		time.Sleep(min(interval, time.Until(deadline)))
+	}
+}
+
+// waitForCall reads the call (mbtest's Call) until ready says it is there.
 func waitForCall(t *testing.T, server *Mockingbird, sid, what string, ready func(*mbtest.Call) bool) *mbtest.Call {
 	t.Helper()
 	return waitUntil(t, callTimeout, what, func() (*mbtest.Call, bool) {
