@@ -1,7 +1,7 @@
 // The official twilio-go SDK against mockingbird: every call below is one a real app makes.
 //
-// Each test states the real-Twilio behaviour it checks. Servers are per test (see
-// harness_test.go), so tests run in parallel.
+// Each test states the real-Twilio behaviour it checks. Servers are per test (mbtest.Start, with
+// the config below), so tests run in parallel.
 //
 // twilio-go decodes responses into typed structs: a field of the wrong JSON type (a number where
 // the API has a string, as in num_segments, or a string where it has an integer, as in
@@ -9,12 +9,16 @@
 package sdktests
 
 import (
+	"errors"
 	"fmt"
+	"net/url"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/mockingbird/mockingbird/clients/go/mbtest"
+	"github.com/twilio/twilio-go"
 	"github.com/twilio/twilio-go/client"
 	api "github.com/twilio/twilio-go/rest/api/v2010"
 )
@@ -22,12 +26,127 @@ import (
 const (
 	magicTestSender = "+15005550006" // Twilio's always-valid test sender
 	otherNumber     = "+15557654321"
-	callbackTimeout = 5 * time.Second
 	statusTimeout   = 5 * time.Second
 )
 
-var finalStatuses = map[string]bool{
-	"delivered": true, "undelivered": true, "failed": true, "canceled": true, "received": true,
+const (
+	accountSid       = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" // "AC" + 32 hex digits
+	authToken        = "mockingbirdtesttoken0123456789ab"   // alphanumeric: twilio-go refuses anything else
+	fromNumber       = "+15550000001"
+	registeredNumber = "+15551234567"
+	failureNumber    = "+15559999999"
+)
+
+const configTemplate = `twilio:
+  account_sid: "%s"
+  auth_token: "%s"
+  validation:
+    require_auth: true
+    validate_phone_format: true
+    check_from_numbers: true
+    require_parameters: true
+  default_behavior: success
+  registered_numbers: ["%s"]
+  allowed_from_numbers: ["%s"]
+  failure_numbers: ["%s"]
+  callbacks:
+    enabled: true
+    delay_seconds: 0.1
+    retry_attempts: 3
+    retry_delay_seconds: 0.2
+    timeout_seconds: 2
+`
+
+// --------------------------------------------------------------------------------------------
+// The server
+// --------------------------------------------------------------------------------------------
+
+// Mockingbird is a server of this test's own (mbtest.Start, with the config above), and the
+// default account's credentials.
+type Mockingbird struct {
+	*mbtest.Server
+	Account    *mbtest.TenantHandle // the config's account: the person on the phone acts on its calls
+	BaseURL    string
+	AccountSid string
+	AuthToken  string
+}
+
+// startMockingbird starts a fresh server for this test and stops it when the test ends.
+func startMockingbird(t testing.TB) *Mockingbird {
+	t.Helper()
+	return startMockingbirdWith(t)
+}
+
+// startMockingbirdWith starts a server as startMockingbird does, with these `key=value` settings
+// over the config (`serve --set`).
+func startMockingbirdWith(t testing.TB, settings ...string) *Mockingbird {
+	t.Helper()
+	opts := []mbtest.Option{mbtest.Config(fmt.Sprintf(configTemplate, accountSid, authToken, registeredNumber, fromNumber, failureNumber))}
+	for _, setting := range settings {
+		key, value, _ := strings.Cut(setting, "=")
+		opts = append(opts, mbtest.Set(key, value))
+	}
+	server := mbtest.Start(t, opts...)
+	return &Mockingbird{Server: server, Account: server.Account(t, accountSid), BaseURL: server.HTTPURL, AccountSid: accountSid, AuthToken: authToken}
+}
+
+// --------------------------------------------------------------------------------------------
+// The SDK client
+// --------------------------------------------------------------------------------------------
+
+// SDK is a twilio-go RestClient talking to this test's server (mbtest's TwilioClient), with
+// these credentials, remembering the requests it made so that tests can see how it paged.
+type SDK struct {
+	*twilio.RestClient
+	requests  *mbtest.TwilioRequests
+	forgotten int
+	account   *mbtest.TenantHandle // the account whose events say when a status is reached
+}
+
+// Requests made through this client so far (since ForgetRequests).
+func (s *SDK) Requests() []mbtest.SentRequest {
+	return s.requests.All()[s.forgotten:]
+}
+
+// ForgetRequests clears the record of requests made.
+func (s *SDK) ForgetRequests() {
+	s.forgotten = len(s.requests.All())
+}
+
+// newSDK builds a client with these credentials, acting on account `actingAs` (normally the
+// username), exactly as docs/sdks.md tells an app to.
+func newSDK(t testing.TB, server *Mockingbird, username, password, actingAs string) *SDK {
+	t.Helper()
+	requests := &mbtest.TwilioRequests{}
+	rest := server.Account.TwilioClient(mbtest.RecordTo(requests))
+	c, ok := rest.Client.(*client.Client)
+	if !ok {
+		t.Fatalf("mbtest's TwilioClient has a %T, not a *client.Client", rest.Client)
+	}
+	c.Credentials = client.NewCredentials(username, password)
+	c.SetAccountSid(actingAs)
+	return &SDK{RestClient: rest, requests: requests}
+}
+
+// newDefaultSDK is a client with the default account's credentials.
+func newDefaultSDK(t testing.TB, server *Mockingbird) *SDK {
+	t.Helper()
+	sdk := newSDK(t, server, server.AccountSid, server.AuthToken, server.AccountSid)
+	sdk.account = server.Account
+	return sdk
+}
+
+// restError is err as the SDK's *client.TwilioRestError; the test fails if it is anything else.
+func restError(t testing.TB, err error, what string) *client.TwilioRestError {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("%s: expected a TwilioRestError, got success", what)
+	}
+	var restErr *client.TwilioRestError
+	if !errors.As(err, &restErr) {
+		t.Fatalf("%s: expected a *client.TwilioRestError, got %T: %v", what, err, err)
+	}
+	return restErr
 }
 
 // --------------------------------------------------------------------------------------------
@@ -98,30 +217,11 @@ func assertSids(t *testing.T, what string, got, want []string) {
 	}
 }
 
-// messageState is what a status wait shows when it times out.
-type messageState struct{ message *api.ApiV2010Message }
-
-func (s messageState) String() string {
-	if s.message == nil {
-		return "(not fetched)"
-	}
-	return fmt.Sprintf("sid=%s status=%s error_code=%s", str(s.message.Sid), str(s.message.Status), intStr(s.message.ErrorCode))
-}
-
-// waitForStatus fetches the message until it reaches status; it fails early if the message ends
-// in another final status.
+// waitForStatus waits for the message's status_changed event to status, then fetches it.
 func waitForStatus(t *testing.T, c *SDK, sid, status string) *api.ApiV2010Message {
 	t.Helper()
-	what := fmt.Sprintf("message %s to become %q", sid, status)
-	state := waitUntil(t, statusTimeout, what, func() (messageState, bool) {
-		message := fetchMessage(t, c, sid)
-		got := str(message.Status)
-		if got != status && finalStatuses[got] {
-			t.Fatalf("%s ended %q, expected %q", sid, got, status)
-		}
-		return messageState{message}, got == status
-	})
-	return state.message
+	c.account.WaitFor(mbtest.Kind("message_status_changed"), mbtest.SID(sid), mbtest.Status(status), mbtest.Timeout(statusTimeout))
+	return fetchMessage(t, c, sid)
 }
 
 func parseRFC2822(t *testing.T, field, value string) time.Time {
@@ -133,16 +233,16 @@ func parseRFC2822(t *testing.T, field, value string) time.Time {
 	return parsed
 }
 
-func statuses(requests []ReceivedRequest) []string {
+func statuses(requests []mbtest.Request) []string {
 	out := make([]string, len(requests))
 	for i, r := range requests {
-		out[i] = r.Form["MessageStatus"]
+		out[i] = r.Form.Get("MessageStatus")
 	}
 	return out
 }
 
-func hasStatus(status string) func([]ReceivedRequest) bool {
-	return func(requests []ReceivedRequest) bool {
+func hasStatus(status string) func([]mbtest.Request) bool {
+	return func(requests []mbtest.Request) bool {
 		for _, s := range statuses(requests) {
 			if s == status {
 				return true
@@ -154,17 +254,17 @@ func hasStatus(status string) func([]ReceivedRequest) bool {
 
 // assertSigned checks X-Twilio-Signature with the SDK's own validator, both ways an app may call
 // it: Validate(url, params) and ValidateBody(url, raw body).
-func assertSigned(t *testing.T, request ReceivedRequest, token string) {
+func assertSigned(t *testing.T, request mbtest.Request, token string) {
 	t.Helper()
-	signature := request.Headers.Get("X-Twilio-Signature")
+	signature := request.Header.Get("X-Twilio-Signature")
 	if signature == "" {
 		t.Errorf("no X-Twilio-Signature on %s", request)
 		return
 	}
-	validator := client.NewRequestValidator(token)
-	if !validator.Validate(request.URL, request.Form, signature) {
+	if !request.TwilioSignatureValid(token) { // Validate(url, params)
 		t.Errorf("signature %q does not validate (Validate) for %s", signature, request)
 	}
+	validator := client.NewRequestValidator(token)
 	if !validator.ValidateBody(request.URL, request.Body, signature) {
 		t.Errorf("signature %q does not validate (ValidateBody) for %s body %q", signature, request.URL, request.Body)
 	}
@@ -264,14 +364,24 @@ func seedMessages(t *testing.T, c *SDK) (mine, others []string) {
 	return mine, others
 }
 
-func listGets(c *SDK) []SentRequest {
-	var gets []SentRequest
+func listGets(c *SDK) []mbtest.SentRequest {
+	var gets []mbtest.SentRequest
 	for _, r := range c.Requests() {
 		if r.Method == "GET" {
 			gets = append(gets, r)
 		}
 	}
 	return gets
+}
+
+// sentQuery is the query of a request the SDK made.
+func sentQuery(t *testing.T, request mbtest.SentRequest) url.Values {
+	t.Helper()
+	parsed, err := url.Parse(request.URL)
+	if err != nil {
+		t.Fatalf("the SDK's URL %q: %v", request.URL, err)
+	}
+	return parsed.Query()
 }
 
 // GET Messages.json lists newest first and pages with PageSize, following next_page_uri until it
@@ -305,12 +415,12 @@ func TestListMessagePagesNewestFirst(t *testing.T) {
 		t.Fatalf("ListMessage made %d GETs, want 3: %v", len(gets), gets)
 	}
 	for _, get := range gets {
-		query := get.URL.Query()
+		query := sentQuery(t, get)
 		if query.Get("To") != registeredNumber || query.Get("PageSize") != "3" {
 			t.Errorf("page request %s lost the filter or page size (To=%q PageSize=%q)", get.URL, query.Get("To"), query.Get("PageSize"))
 		}
-		if !strings.HasPrefix(get.SDKURL, "https://api.twilio.com/2010-04-01/Accounts/"+server.AccountSid+"/Messages.json") {
-			t.Errorf("page request went to %s: next_page_uri should be relative to https://api.twilio.com", get.SDKURL)
+		if !strings.HasPrefix(get.URL, "https://api.twilio.com/2010-04-01/Accounts/"+server.AccountSid+"/Messages.json") {
+			t.Errorf("page request went to %s: next_page_uri should be relative to https://api.twilio.com", get.URL)
 		}
 	}
 
@@ -369,7 +479,7 @@ func TestListFilterByFrom(t *testing.T) {
 	c.ForgetRequests()
 	assertSids(t, "ListMessage(From own number, PageSize 4)", listSids(t, c, fromOwn), reversed(mine))
 	for _, get := range listGets(c) {
-		if get.URL.Query().Get("From") != fromNumber {
+		if sentQuery(t, get).Get("From") != fromNumber {
 			t.Errorf("page request %s lost the From filter", get.URL)
 		}
 	}
@@ -552,7 +662,7 @@ func TestStatusCallbacksAreSignedAndOrdered(t *testing.T) {
 	t.Parallel()
 	server := startMockingbird(t)
 	c := newDefaultSDK(t, server)
-	receiver := startWebhookReceiver(t)
+	receiver := mbtest.NewReceiver(t)
 
 	callbackURL := receiver.URL("/twilio/status?tenant=t1&attempt=a")
 	params := &api.CreateMessageParams{}
@@ -566,20 +676,20 @@ func TestStatusCallbacksAreSignedAndOrdered(t *testing.T) {
 	}
 	sid := str(message.Sid)
 
-	received := receiver.WaitFor(hasStatus("delivered"), callbackTimeout)
+	received := receiver.WaitFor(hasStatus("delivered"))
 	if got := statuses(received); !reflect.DeepEqual(got, []string{"sent", "delivered"}) {
 		t.Fatalf("callback statuses %v, want [sent delivered]", got)
 	}
 
 	for _, request := range received {
-		status := request.Form["MessageStatus"]
+		status := request.Form.Get("MessageStatus")
 		if request.Method != "POST" {
 			t.Errorf("%s callback method %s, want POST", status, request.Method)
 		}
 		if request.URL != callbackURL {
 			t.Errorf("%s callback went to %s, want %s", status, request.URL, callbackURL)
 		}
-		if ct := request.Headers.Get("Content-Type"); !strings.HasPrefix(ct, "application/x-www-form-urlencoded") {
+		if ct := request.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/x-www-form-urlencoded") {
 			t.Errorf("%s callback Content-Type %q, want application/x-www-form-urlencoded", status, ct)
 		}
 		assertSigned(t, request, server.AuthToken)
@@ -593,37 +703,36 @@ func TestStatusCallbacksAreSignedAndOrdered(t *testing.T) {
 			"ApiVersion": "2010-04-01",
 		}
 		for name, value := range want {
-			if got, ok := request.Form[name]; !ok || got != value {
+			if got, ok := request.Form.Get(name), request.Form.Has(name); !ok || got != value {
 				t.Errorf("%s callback %s = %q (present: %t), want %q", status, name, got, ok, value)
 			}
 		}
-		if code, ok := request.Form["ErrorCode"]; ok {
+		if code, ok := request.Form.Get("ErrorCode"), request.Form.Has("ErrorCode"); ok {
 			t.Errorf("%s callback carries ErrorCode=%q; a successful message has none", status, code)
 		}
 	}
 
 	sent, delivered := received[0], received[1]
-	if raw, ok := sent.Form["RawDlrDoneDate"]; ok {
+	if raw, ok := sent.Form.Get("RawDlrDoneDate"), sent.Form.Has("RawDlrDoneDate"); ok {
 		t.Errorf("sent callback carries RawDlrDoneDate=%q; only the delivery receipt has one", raw)
 	}
-	raw := delivered.Form["RawDlrDoneDate"]
+	raw := delivered.Form.Get("RawDlrDoneDate")
 	if len(raw) != 10 || strings.Trim(raw, "0123456789") != "" {
 		t.Errorf("delivered callback RawDlrDoneDate = %q, want 10 digits (YYMMDDhhmm)", raw)
 	}
 
 	// A tampered parameter no longer validates: the signature covers the parameters.
 	tampered := map[string]string{}
-	for name, value := range delivered.Form {
-		tampered[name] = value
+	for name, values := range delivered.Form {
+		tampered[name] = values[0]
 	}
 	tampered["MessageStatus"] = "failed"
 	validator := client.NewRequestValidator(server.AuthToken)
-	if validator.Validate(delivered.URL, tampered, delivered.Headers.Get("X-Twilio-Signature")) {
+	if validator.Validate(delivered.URL, tampered, delivered.Header.Get("X-Twilio-Signature")) {
 		t.Errorf("a tampered callback still validates")
 	}
 	// And another account's token does not validate it either.
-	other := client.NewRequestValidator("someoneelsestoken0123456789abcdef")
-	if other.Validate(delivered.URL, delivered.Form, delivered.Headers.Get("X-Twilio-Signature")) {
+	if delivered.TwilioSignatureValid("someoneelsestoken0123456789abcdef") {
 		t.Errorf("the callback validates with a different auth token")
 	}
 
@@ -639,7 +748,7 @@ func TestFailureNumberFailsWith30008(t *testing.T) {
 	t.Parallel()
 	server := startMockingbird(t)
 	c := newDefaultSDK(t, server)
-	receiver := startWebhookReceiver(t)
+	receiver := mbtest.NewReceiver(t)
 
 	params := &api.CreateMessageParams{}
 	params.SetTo(failureNumber)
@@ -660,7 +769,7 @@ func TestFailureNumberFailsWith30008(t *testing.T) {
 		t.Errorf("failed message error_code = %s, want 30008", intStr(failed.ErrorCode))
 	}
 
-	received := receiver.WaitFor(hasStatus("failed"), callbackTimeout)
+	received := receiver.WaitFor(hasStatus("failed"))
 	got := statuses(received)
 	if got[len(got)-1] != "failed" {
 		t.Errorf("callback statuses %v: want failed last", got)
@@ -672,13 +781,13 @@ func TestFailureNumberFailsWith30008(t *testing.T) {
 	}
 	last := received[len(received)-1]
 	assertSigned(t, last, server.AuthToken)
-	if last.Form["MessageSid"] != sid {
-		t.Errorf("failed callback MessageSid = %q, want %s", last.Form["MessageSid"], sid)
+	if last.Form.Get("MessageSid") != sid {
+		t.Errorf("failed callback MessageSid = %q, want %s", last.Form.Get("MessageSid"), sid)
 	}
-	if last.Form["ErrorCode"] != "30008" {
-		t.Errorf("failed callback ErrorCode = %q, want 30008", last.Form["ErrorCode"])
+	if last.Form.Get("ErrorCode") != "30008" {
+		t.Errorf("failed callback ErrorCode = %q, want 30008", last.Form.Get("ErrorCode"))
 	}
-	if raw, ok := last.Form["RawDlrDoneDate"]; ok {
+	if raw, ok := last.Form.Get("RawDlrDoneDate"), last.Form.Has("RawDlrDoneDate"); ok {
 		t.Errorf("failed callback carries RawDlrDoneDate=%q", raw)
 	}
 }

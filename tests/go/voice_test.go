@@ -2,8 +2,8 @@
 // with the REST client, and apps whose TwiML is built only with the SDK's own builder
 // (github.com/twilio/twilio-go/twiml), run unchanged by mockingbird's interpreter.
 //
-// The test is the person on the phone through the server's own CLI (`mockingbird call …`, see
-// harness_test.go): it places inbound calls, presses keys, speaks and hangs up, and reads the
+// The test is the person on the phone through mbtest's Call on the config's account (see
+// sdk_test.go): it places inbound calls, presses keys, speaks and hangs up, and reads the
 // transcript of what the caller heard. Calls run on the server's clock, with the config's short
 // step delay; nothing sleeps for a fixed time.
 package sdktests
@@ -18,7 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/twilio/twilio-go/client"
+	"github.com/mockingbird/mockingbird/clients/go/mbtest"
 	api "github.com/twilio/twilio-go/rest/api/v2010"
 	"github.com/twilio/twilio-go/twiml"
 )
@@ -44,24 +44,13 @@ func voiceResponse(t testing.TB, verbs ...twiml.Element) string {
 	return document
 }
 
-// twilioSigned checks X-Twilio-Signature as an app does, with the SDK's RequestValidator: over
-// the full URL and the form for a POST, over the URL (its query holds the parameters) for a GET.
-func twilioSigned(request ReceivedRequest, token string) bool {
-	params := request.Form
-	if request.Method == http.MethodGet {
-		params = nil
-	}
-	validator := client.NewRequestValidator(token)
-	return validator.Validate(request.URL, params, request.Headers.Get("X-Twilio-Signature"))
-}
-
 // startTwimlApp starts the app under test's voice side: every request is recorded, its
 // signature checked, and answered (text/xml) with the document the SDK's builder writes for the
 // verbs that route returns. An unknown route fails the test.
-func startTwimlApp(t *testing.T, token string, route func(ReceivedRequest) []twiml.Element) *WebhookReceiver {
+func startTwimlApp(t *testing.T, token string, route func(mbtest.Request) []twiml.Element) *mbtest.Receiver {
 	t.Helper()
-	return startReceiver(t, func(request ReceivedRequest) string {
-		if !twilioSigned(request, token) {
+	return mbtest.NewReceiver(t).Fallback(func(request mbtest.Request) string {
+		if !request.TwilioSignatureValid(token) {
 			t.Errorf("the app got a request whose X-Twilio-Signature does not validate: %s", request)
 		}
 		verbs := route(request)
@@ -73,20 +62,20 @@ func startTwimlApp(t *testing.T, token string, route func(ReceivedRequest) []twi
 }
 
 // routes lists the route of each request, in order.
-func routes(requests []ReceivedRequest) []string {
+func routes(requests []mbtest.Request) []string {
 	out := make([]string, len(requests))
 	for i, r := range requests {
-		out[i] = r.Route()
+		out[i] = r.Path
 	}
 	return out
 }
 
 // assertParams checks a webhook's parameters.
-func assertParams(t *testing.T, request ReceivedRequest, want map[string]string) {
+func assertParams(t *testing.T, request mbtest.Request, want map[string]string) {
 	t.Helper()
 	for name, value := range want {
-		if got, ok := request.Form[name]; !ok || got != value {
-			t.Errorf("%s %s: %s = %q (present: %t), want %q", request.Method, request.Route(), name, got, ok, value)
+		if got, ok := request.Form.Get(name), request.Form.Has(name); !ok || got != value {
+			t.Errorf("%s %s: %s = %q (present: %t), want %q", request.Method, request.Path, name, got, ok, value)
 		}
 	}
 }
@@ -146,44 +135,66 @@ var finalCallStatuses = map[string]bool{
 	"completed": true, "busy": true, "no-answer": true, "failed": true, "canceled": true,
 }
 
-// waitForCallStatus fetches the call until it reaches status; it fails early if the call ends
-// in another final status.
+// waitForCallStatus waits for the call's status_changed event to status, then fetches it.
 func waitForCallStatus(t *testing.T, c *SDK, sid, status string) *api.ApiV2010Call {
 	t.Helper()
-	return waitUntil(t, callTimeout, "call "+sid+" to become "+status, func() (*api.ApiV2010Call, bool) {
-		call := fetchCall(t, c, sid)
-		if got := str(call.Status); got != status && finalCallStatuses[got] {
-			t.Fatalf("call %s ended %q, expected %q", sid, got, status)
-		}
-		return call, str(call.Status) == status
-	})
+	c.account.WaitFor(mbtest.Kind("call_status_changed"), mbtest.SID(sid), mbtest.CallStatus(status), mbtest.Timeout(callTimeout))
+	return fetchCall(t, c, sid)
 }
 
-// waitForCall reads the call (`mockingbird call show`) until ready says it is there.
-func waitForCall(t *testing.T, server *Mockingbird, sid, what string, ready func(CallView) bool) CallView {
+// waitUntil calls probe until it reports done and returns its value; the test fails after
+// timeout, showing the last value. probe may fail the test itself (t.Fatalf) to stop early.
+func waitUntil[T any](t testing.TB, timeout time.Duration, what string, probe func() (T, bool)) T {
 	t.Helper()
-	return waitUntil(t, callTimeout, what, func() (CallView, bool) {
-		view := server.Phone(t, "show", sid)
+	const interval = 50 * time.Millisecond
+	deadline := time.Now().Add(timeout)
+	for {
+		value, done := probe()
+		if done {
+			return value
+		}
+		if !time.Now().Before(deadline) {
+			t.Fatalf("timed out after %s waiting for %s (last value: %+v)", timeout, what, value)
+		}
+		time.Sleep(min(interval, time.Until(deadline)))
+	}
+}
+
+// waitForCall reads the call (mbtest's Call) until ready says it is there.
+func waitForCall(t *testing.T, server *Mockingbird, sid, what string, ready func(*mbtest.Call) bool) *mbtest.Call {
+	t.Helper()
+	return waitUntil(t, callTimeout, what, func() (*mbtest.Call, bool) {
+		view := server.Account.Call(sid)
 		return view, ready(view)
 	})
 }
 
-func waitingFor(verb string) func(CallView) bool {
-	return func(view CallView) bool { return view.WaitingFor == verb }
+func waitingFor(verb string) func(*mbtest.Call) bool {
+	return func(view *mbtest.Call) bool { return view.WaitingFor() == verb }
+}
+
+// transcript is the call's transcript, a line a person can read per entry.
+func transcript(call *mbtest.Call) []string {
+	var lines []string
+	for _, entry := range call.Detail.GetTranscript() {
+		lines = append(lines, entry.GetDescription())
+	}
+	return lines
 }
 
 // assertTranscript checks that the transcript has lines starting with each of want, in that
 // order (other lines may come between).
-func assertTranscript(t *testing.T, view CallView, want []string) {
+func assertTranscript(t *testing.T, view *mbtest.Call, want []string) {
 	t.Helper()
 	next := 0
-	for _, line := range view.Transcript {
+	lines := transcript(view)
+	for _, line := range lines {
 		if next < len(want) && strings.HasPrefix(line, want[next]) {
 			next++
 		}
 	}
 	if next < len(want) {
-		t.Errorf("transcript of %s lacks %q (after %q):\n  %s", view.Sid, want[next], want[:next], strings.Join(view.Transcript, "\n  "))
+		t.Errorf("transcript of %s lacks %q (after %q):\n  %s", view.SID(), want[next], want[:next], strings.Join(lines, "\n  "))
 	}
 }
 
@@ -200,21 +211,21 @@ func buyNumber(t *testing.T, c *SDK, number, voiceURL, statusCallback string) {
 	}
 }
 
-func callStatuses(requests []ReceivedRequest) []string {
+func callStatuses(requests []mbtest.Request) []string {
 	out := make([]string, len(requests))
 	for i, r := range requests {
-		out[i] = r.Form["CallStatus"]
+		out[i] = r.Form.Get("CallStatus")
 	}
 	return out
 }
 
 // endedCallbacks waits until every one of sids has had its final status callback.
-func endedCallbacks(receiver *WebhookReceiver, sids ...string) []ReceivedRequest {
-	return receiver.WaitFor(func(requests []ReceivedRequest) bool {
+func endedCallbacks(receiver *mbtest.Receiver, sids ...string) []mbtest.Request {
+	return receiver.WaitFor(func(requests []mbtest.Request) bool {
 		ended := map[string]bool{}
 		for _, r := range requests {
-			if finalCallStatuses[r.Form["CallStatus"]] {
-				ended[r.Form["CallSid"]] = true
+			if finalCallStatuses[r.Form.Get("CallStatus")] {
+				ended[r.Form.Get("CallSid")] = true
 			}
 		}
 		for _, sid := range sids {
@@ -223,14 +234,14 @@ func endedCallbacks(receiver *WebhookReceiver, sids ...string) []ReceivedRequest
 			}
 		}
 		return true
-	}, callbackTimeout)
+	})
 }
 
 // forCall keeps the requests (webhooks, callbacks) about one call.
-func forCall(requests []ReceivedRequest, sid string) []ReceivedRequest {
-	var out []ReceivedRequest
+func forCall(requests []mbtest.Request, sid string) []mbtest.Request {
+	var out []mbtest.Request
 	for _, r := range requests {
-		if r.Form["CallSid"] == sid {
+		if r.Form.Get("CallSid") == sid {
 			out = append(out, r)
 		}
 	}
@@ -296,8 +307,8 @@ func TestCallsCreatedWithUrlOrTwimlRunTheBuildersTwiml(t *testing.T) {
 	t.Parallel()
 	server := startMockingbird(t)
 	c := newDefaultSDK(t, server)
-	app := startTwimlApp(t, server.AuthToken, func(r ReceivedRequest) []twiml.Element {
-		if r.Route() != "/outbound" {
+	app := startTwimlApp(t, server.AuthToken, func(r mbtest.Request) []twiml.Element {
+		if r.Path != "/outbound" {
 			return nil
 		}
 		return []twiml.Element{twiml.VoiceSay{Message: "Hello from the app."}, twiml.VoiceHangup{}}
@@ -357,21 +368,21 @@ func TestCallsCreatedWithUrlOrTwimlRunTheBuildersTwiml(t *testing.T) {
 		t.Fatalf("the app got %d requests, want 1 (the Url call's; the Twiml call asks no one): %v", len(requests), requests)
 	}
 	request := requests[0]
-	if request.Method != "POST" || request.Path != "/outbound?campaign=7" {
-		t.Errorf("the app was asked %s %s, want POST /outbound?campaign=7", request.Method, request.Path)
+	if request.Method != "POST" || request.URL != app.URL("/outbound?campaign=7") {
+		t.Errorf("the app was asked %s %s, want POST /outbound?campaign=7", request.Method, request.URL)
 	}
 	assertParams(t, request, map[string]string{
 		"CallSid": urlSid, "AccountSid": server.AccountSid, "From": fromNumber, "To": registeredNumber,
 		"CallStatus": "in-progress", "Direction": "outbound-api", "ApiVersion": "2010-04-01",
 	})
 
-	if said := server.Phone(t, "show", urlSid).Said(); !reflect.DeepEqual(said, []string{"Hello from the app."}) {
+	if said := server.Account.Call(urlSid).Said(); !reflect.DeepEqual(said, []string{"Hello from the app."}) {
 		t.Errorf("the Url call's callee heard %q", said)
 	}
-	if said := server.Phone(t, "show", twimlSid).Said(); !reflect.DeepEqual(said, []string{"Hello from inline TwiML."}) {
+	if said := server.Account.Call(twimlSid).Said(); !reflect.DeepEqual(said, []string{"Hello from inline TwiML."}) {
 		t.Errorf("the Twiml call's callee heard %q", said)
 	}
-	if said := server.Phone(t, "show", failedSid).Said(); len(said) != 0 {
+	if said := server.Account.Call(failedSid).Said(); len(said) != 0 {
 		t.Errorf("the failed call's callee heard %q, want nothing", said)
 	}
 
@@ -408,7 +419,7 @@ func TestCallStatusCallbacksComeOnlyForTheEventsAskedFor(t *testing.T) {
 	t.Parallel()
 	server := startMockingbird(t)
 	c := newDefaultSDK(t, server)
-	receiver := startWebhookReceiver(t)
+	receiver := mbtest.NewReceiver(t)
 	document := voiceResponse(t, twiml.VoiceSay{Message: "Your code is 1 2 3 4."})
 
 	chosen := newCall(registeredNumber, fromNumber)
@@ -448,20 +459,20 @@ func TestCallStatusCallbacksComeOnlyForTheEventsAskedFor(t *testing.T) {
 				"AccountSid": server.AccountSid, "Direction": "outbound-api",
 				"CallbackSource": "call-progress-events", "ApiVersion": "2010-04-01",
 			})
-			sequence := atoi(t, "SequenceNumber", callback.Form["SequenceNumber"])
+			sequence := atoi(t, "SequenceNumber", callback.Form.Get("SequenceNumber"))
 			if sequence <= previous || (previous < 0 && sequence != 0) {
 				t.Errorf("call %s: SequenceNumber %d after %d; want 0 first, then increasing", want.sid, sequence, previous)
 			}
 			previous = sequence
-			parseRFC2822(t, "Timestamp", callback.Form["Timestamp"])
+			parseRFC2822(t, "Timestamp", callback.Form.Get("Timestamp"))
 		}
 	}
 	// An answered call's end says how long it lasted.
 	for _, sid := range []string{chosenSid, defaultSid} {
 		callbacks := forCall(received, sid)
 		final := callbacks[len(callbacks)-1]
-		if duration := str(fetchCall(t, c, sid).Duration); final.Form["CallDuration"] != duration {
-			t.Errorf("call %s: completed callback CallDuration = %q, the call's duration %q", sid, final.Form["CallDuration"], duration)
+		if duration := str(fetchCall(t, c, sid).Duration); final.Form.Get("CallDuration") != duration {
+			t.Errorf("call %s: completed callback CallDuration = %q, the call's duration %q", sid, final.Form.Get("CallDuration"), duration)
 		}
 	}
 }
@@ -477,8 +488,8 @@ func TestALiveCallIsRedirectedOrHungUp(t *testing.T) {
 	t.Parallel()
 	server := startMockingbird(t)
 	c := newDefaultSDK(t, server)
-	app := startTwimlApp(t, server.AuthToken, func(r ReceivedRequest) []twiml.Element {
-		switch r.Route() {
+	app := startTwimlApp(t, server.AuthToken, func(r mbtest.Request) []twiml.Element {
+		switch r.Path {
 		case "/hold":
 			return []twiml.Element{twiml.VoiceSay{Message: "Please hold."}, twiml.VoicePause{Length: "60"}}
 		case "/transfer":
@@ -500,7 +511,7 @@ func TestALiveCallIsRedirectedOrHungUp(t *testing.T) {
 	update.SetTwiml(voiceResponse(t, twiml.VoiceSay{Message: "Your agent is ready."}, twiml.VoiceHangup{}))
 	updateCall(t, c, redirected, update)
 	waitForCallStatus(t, c, redirected, "completed")
-	if said := server.Phone(t, "show", redirected).Said(); !reflect.DeepEqual(said, []string{"Please hold.", "Your agent is ready."}) {
+	if said := server.Account.Call(redirected).Said(); !reflect.DeepEqual(said, []string{"Please hold.", "Your agent is ready."}) {
 		t.Errorf("the redirected call heard %q", said)
 	}
 
@@ -509,8 +520,8 @@ func TestALiveCallIsRedirectedOrHungUp(t *testing.T) {
 	update = &api.UpdateCallParams{}
 	update.SetUrl(app.URL("/transfer"))
 	updateCall(t, c, transferred, update)
-	view := waitForCall(t, server, transferred, "the transfer to be said", func(v CallView) bool {
-		return len(v.Said()) == 2 && v.WaitingFor == "pause"
+	view := waitForCall(t, server, transferred, "the transfer to be said", func(v *mbtest.Call) bool {
+		return len(v.Said()) == 2 && v.WaitingFor() == "pause"
 	})
 	if said := view.Said(); said[1] != "Transferring you now." {
 		t.Errorf("the transferred call heard %q", said)
@@ -552,7 +563,7 @@ func TestACallNotYetAnsweredIsCanceled(t *testing.T) {
 	t.Parallel()
 	server := startMockingbirdWith(t, "twilio.callbacks.delay_seconds=60")
 	c := newDefaultSDK(t, server)
-	receiver := startWebhookReceiver(t)
+	receiver := mbtest.NewReceiver(t)
 
 	params := newCall(registeredNumber, fromNumber)
 	params.SetTwiml(voiceResponse(t, twiml.VoiceSay{Message: "Nobody hears this."}))
@@ -666,9 +677,9 @@ func TestAnInboundIvrTakesTheCallerToVoicemail(t *testing.T) {
 	t.Parallel()
 	server := startMockingbird(t)
 	c := newDefaultSDK(t, server)
-	status := startWebhookReceiver(t)
-	app := startTwimlApp(t, server.AuthToken, func(r ReceivedRequest) []twiml.Element {
-		switch r.Route() {
+	status := mbtest.NewReceiver(t)
+	app := startTwimlApp(t, server.AuthToken, func(r mbtest.Request) []twiml.Element {
+		switch r.Path {
 		case "/voice":
 			return []twiml.Element{
 				twiml.VoiceGather{NumDigits: "1", Action: "/menu", Timeout: "10", InnerElements: []twiml.Element{
@@ -677,7 +688,7 @@ func TestAnInboundIvrTakesTheCallerToVoicemail(t *testing.T) {
 				twiml.VoiceSay{Message: "We did not get your choice. Goodbye."},
 			}
 		case "/menu":
-			if r.Form["Digits"] != "1" {
+			if r.Form.Get("Digits") != "1" {
 				return []twiml.Element{twiml.VoiceSay{Message: "Support is closed."}, twiml.VoiceHangup{}}
 			}
 			return []twiml.Element{
@@ -709,10 +720,10 @@ func TestAnInboundIvrTakesTheCallerToVoicemail(t *testing.T) {
 	buyNumber(t, c, ivrNumber, app.URL("/voice"), status.URL("/number-status"))
 
 	// The caller dials in: the menu is said and the gather listens.
-	view := server.Phone(t, "place", "--from", caller, "--to", ivrNumber)
-	sid := view.Sid
-	if view.WaitingFor != "gather" || view.Direction != "inbound" {
-		t.Fatalf("after dialing in: %s call waiting for %q, want an inbound call waiting for gather\n%s", view.Direction, view.WaitingFor, view.Output)
+	view := server.Account.PlaceCall(caller, ivrNumber)
+	sid := view.SID()
+	if view.WaitingFor() != "gather" || view.Detail.GetCall().GetDirection() != "inbound" {
+		t.Fatalf("after dialing in: %s call waiting for %q, want an inbound call waiting for gather\n%s", view.Detail.GetCall().GetDirection(), view.WaitingFor(), view.Detail)
 	}
 	assertParams(t, app.Requests()[0], map[string]string{
 		"CallSid": sid, "AccountSid": server.AccountSid, "From": caller, "To": ivrNumber,
@@ -720,13 +731,13 @@ func TestAnInboundIvrTakesTheCallerToVoicemail(t *testing.T) {
 	})
 
 	// 1 for sales: the agent's phone fails, and the caller ends up in voicemail.
-	server.Phone(t, "press", sid, "1")
+	server.Account.Call(sid).Press("1")
 	waitForCall(t, server, sid, "voicemail to record", waitingFor("record"))
-	server.Phone(t, "say", sid, "Please call me back.")
-	view = server.Phone(t, "press", sid, "#")
+	server.Account.Call(sid).Say("Please call me back.")
+	view = server.Account.Call(sid).Press("#")
 
-	if view.Status != "completed" {
-		t.Errorf("after the message: status %q, want completed\n%s", view.Status, view.Output)
+	if view.Status() != "completed" {
+		t.Errorf("after the message: status %q, want completed\n%s", view.Status(), view.Detail)
 	}
 	assertTranscript(t, view, []string{
 		`said "Welcome to Acme. Press 1 for sales, 2 for support."`,
@@ -759,8 +770,8 @@ func TestAnInboundIvrTakesTheCallerToVoicemail(t *testing.T) {
 	assertParams(t, dialed, map[string]string{"CallSid": sid, "DialCallStatus": "failed"})
 	legs := &api.ListCallParams{}
 	legs.SetParentCallSid(sid)
-	if got := callSids(t, c, legs); len(got) != 1 || dialed.Form["DialCallSid"] != got[0] {
-		t.Errorf("DialCallSid %q; the call's legs are %v", dialed.Form["DialCallSid"], got)
+	if got := callSids(t, c, legs); len(got) != 1 || dialed.Form.Get("DialCallSid") != got[0] {
+		t.Errorf("DialCallSid %q; the call's legs are %v", dialed.Form.Get("DialCallSid"), got)
 	} else if leg := fetchCall(t, c, got[0]); str(leg.To) != failureNumber || str(leg.Status) != "failed" || str(leg.Direction) != "outbound-dial" || str(leg.ParentCallSid) != sid {
 		t.Errorf("the Dial's leg: to %s, status %s, direction %s, parent %s", str(leg.To), str(leg.Status), str(leg.Direction), str(leg.ParentCallSid))
 	}
@@ -771,16 +782,16 @@ func TestAnInboundIvrTakesTheCallerToVoicemail(t *testing.T) {
 	assertParams(t, recorded, map[string]string{"CallSid": sid, "Digits": "#"})
 
 	// The recording, as the app reaches it: the SDK's resources and the RecordingUrl's audio.
-	recordingSid := recorded.Form["RecordingSid"]
-	if !strings.HasPrefix(recordingSid, "RE") || !strings.HasSuffix(recorded.Form["RecordingUrl"], "/Recordings/"+recordingSid) {
-		t.Fatalf("the Record's action got RecordingSid %q, RecordingUrl %q", recordingSid, recorded.Form["RecordingUrl"])
+	recordingSid := recorded.Form.Get("RecordingSid")
+	if !strings.HasPrefix(recordingSid, "RE") || !strings.HasSuffix(recorded.Form.Get("RecordingUrl"), "/Recordings/"+recordingSid) {
+		t.Fatalf("the Record's action got RecordingSid %q, RecordingUrl %q", recordingSid, recorded.Form.Get("RecordingUrl"))
 	}
 	recording, err := c.Api.FetchRecording(recordingSid, nil)
 	if err != nil {
 		t.Fatalf("FetchRecording(%s): %v", recordingSid, err)
 	}
-	if str(recording.CallSid) != sid || str(recording.Source) != "RecordVerb" || str(recording.Duration) != recorded.Form["RecordingDuration"] {
-		t.Errorf("recording: call_sid %s, source %s, duration %s; want %s, RecordVerb, %s", str(recording.CallSid), str(recording.Source), str(recording.Duration), sid, recorded.Form["RecordingDuration"])
+	if str(recording.CallSid) != sid || str(recording.Source) != "RecordVerb" || str(recording.Duration) != recorded.Form.Get("RecordingDuration") {
+		t.Errorf("recording: call_sid %s, source %s, duration %s; want %s, RecordVerb, %s", str(recording.CallSid), str(recording.Source), str(recording.Duration), sid, recorded.Form.Get("RecordingDuration"))
 	}
 	byCall, err := c.Api.ListCallRecording(sid, nil)
 	if err != nil {
@@ -789,7 +800,7 @@ func TestAnInboundIvrTakesTheCallerToVoicemail(t *testing.T) {
 	if len(byCall) != 1 || str(byCall[0].Sid) != recordingSid {
 		t.Errorf("the call's recordings: %d, want just %s", len(byCall), recordingSid)
 	}
-	assertWav(t, recorded.Form["RecordingUrl"], atoi(t, "RecordingDuration", recorded.Form["RecordingDuration"]))
+	assertWav(t, recorded.Form.Get("RecordingUrl"), atoi(t, "RecordingDuration", recorded.Form.Get("RecordingDuration")))
 
 	// The <Sms> went to the caller from the app's number.
 	toCaller := &api.ListMessageParams{}
@@ -806,13 +817,13 @@ func TestAnInboundIvrTakesTheCallerToVoicemail(t *testing.T) {
 	}
 
 	// Callbacks: the recording's, and the number's StatusCallback once, at the end.
-	received := status.WaitFor(func(requests []ReceivedRequest) bool { return len(requests) >= 2 }, callbackTimeout)
+	received := status.WaitFor(func(requests []mbtest.Request) bool { return len(requests) >= 2 })
 	if len(received) != 2 {
 		t.Errorf("callbacks: %v, want the recording's and the number's", received)
 	}
 	for _, callback := range received {
 		assertSigned(t, callback, server.AuthToken)
-		switch callback.Route() {
+		switch callback.Path {
 		case "/recording":
 			assertParams(t, callback, map[string]string{"CallSid": sid, "RecordingSid": recordingSid, "RecordingStatus": "completed"})
 		case "/number-status":
@@ -831,8 +842,8 @@ func TestAnOutboundCallGathersSpeechUntilTheCalleeHangsUp(t *testing.T) {
 	t.Parallel()
 	server := startMockingbird(t)
 	c := newDefaultSDK(t, server)
-	app := startTwimlApp(t, server.AuthToken, func(r ReceivedRequest) []twiml.Element {
-		switch r.Route() {
+	app := startTwimlApp(t, server.AuthToken, func(r mbtest.Request) []twiml.Element {
+		switch r.Path {
 		case "/survey":
 			return []twiml.Element{
 				twiml.VoiceGather{Input: "speech dtmf", Action: "/answer", Timeout: "10", SpeechTimeout: "auto",
@@ -842,7 +853,7 @@ func TestAnOutboundCallGathersSpeechUntilTheCalleeHangsUp(t *testing.T) {
 			}
 		case "/answer":
 			return []twiml.Element{
-				twiml.VoiceSay{Message: "You said " + r.Form["SpeechResult"] + "."},
+				twiml.VoiceSay{Message: "You said " + r.Form.Get("SpeechResult") + "."},
 				twiml.VoiceGather{NumDigits: "1", Timeout: "10", InnerElements: []twiml.Element{
 					twiml.VoiceSay{Message: "Press 1 to hear that again."},
 				}},
@@ -855,7 +866,7 @@ func TestAnOutboundCallGathersSpeechUntilTheCalleeHangsUp(t *testing.T) {
 	sid := str(createCall(t, c, params).Sid)
 
 	waitForCall(t, server, sid, "the question", waitingFor("gather"))
-	view := server.Phone(t, "say", sid, "support please")
+	view := server.Account.Call(sid).Say("support please")
 	if said := view.Said(); !reflect.DeepEqual(said, []string{"Do you need sales or support?", "You said support please.", "Press 1 to hear that again."}) {
 		t.Errorf("the callee heard %q", said)
 	}
@@ -865,13 +876,13 @@ func TestAnOutboundCallGathersSpeechUntilTheCalleeHangsUp(t *testing.T) {
 	}
 	answer := requests[1]
 	assertParams(t, answer, map[string]string{"CallSid": sid, "SpeechResult": "support please", "CallStatus": "in-progress", "Direction": "outbound-api"})
-	if confidence, err := strconv.ParseFloat(answer.Form["Confidence"], 64); err != nil || confidence <= 0 || confidence > 1 {
-		t.Errorf("Confidence %q, want a number in (0, 1]", answer.Form["Confidence"])
+	if confidence, err := strconv.ParseFloat(answer.Form.Get("Confidence"), 64); err != nil || confidence <= 0 || confidence > 1 {
+		t.Errorf("Confidence %q, want a number in (0, 1]", answer.Form.Get("Confidence"))
 	}
 
-	view = server.Phone(t, "hangup", sid)
-	if view.Status != "completed" {
-		t.Errorf("after the hangup: status %q, want completed", view.Status)
+	view = server.Account.Call(sid).HangUp()
+	if view.Status() != "completed" {
+		t.Errorf("after the hangup: status %q, want completed", view.Status())
 	}
 	// On an outbound call the person on the phone is the callee.
 	assertTranscript(t, view, []string{"gathering dtmf", "hung up by callee"})
@@ -890,9 +901,9 @@ func TestARejectedInboundCallIsNeverAnswered(t *testing.T) {
 	t.Parallel()
 	server := startMockingbird(t)
 	c := newDefaultSDK(t, server)
-	status := startWebhookReceiver(t)
-	app := startTwimlApp(t, server.AuthToken, func(r ReceivedRequest) []twiml.Element {
-		switch r.Route() {
+	status := mbtest.NewReceiver(t)
+	app := startTwimlApp(t, server.AuthToken, func(r mbtest.Request) []twiml.Element {
+		switch r.Path {
 		case "/busy":
 			return []twiml.Element{twiml.VoiceReject{Reason: "busy"}, twiml.VoiceSay{Message: "Unreachable."}}
 		case "/closed":
@@ -904,28 +915,28 @@ func TestARejectedInboundCallIsNeverAnswered(t *testing.T) {
 	buyNumber(t, c, busyLine, app.URL("/busy"), status.URL("/status"))
 	buyNumber(t, c, closedLine, app.URL("/closed"), status.URL("/status"))
 
-	busy := server.Phone(t, "place", "--from", caller, "--to", busyLine)
-	closed := server.Phone(t, "place", "--from", caller, "--to", closedLine)
+	busy := server.Account.PlaceCall(caller, busyLine)
+	closed := server.Account.PlaceCall(caller, closedLine)
 	for _, want := range []struct {
-		view   CallView
+		view   *mbtest.Call
 		status string
 	}{{busy, "busy"}, {closed, "no-answer"}} {
-		call := fetchCall(t, c, want.view.Sid)
+		call := fetchCall(t, c, want.view.SID())
 		if str(call.Status) != want.status || str(call.Direction) != "inbound" || call.Duration != nil || call.StartTime != nil {
 			t.Errorf("rejected call %s: status %s, direction %s, duration %s, start_time %s; want %s, inbound, never answered",
-				want.view.Sid, str(call.Status), str(call.Direction), str(call.Duration), str(call.StartTime), want.status)
+				want.view.SID(), str(call.Status), str(call.Direction), str(call.Duration), str(call.StartTime), want.status)
 		}
 		if said := want.view.Said(); len(said) != 0 {
 			t.Errorf("the caller of a rejected call heard %q", said)
 		}
 	}
 	for _, request := range app.Requests() {
-		if request.Form["CallStatus"] != "ringing" {
-			t.Errorf("the app was asked with CallStatus %q, want ringing: %s", request.Form["CallStatus"], request)
+		if request.Form.Get("CallStatus") != "ringing" {
+			t.Errorf("the app was asked with CallStatus %q, want ringing: %s", request.Form.Get("CallStatus"), request)
 		}
 	}
-	received := endedCallbacks(status, busy.Sid, closed.Sid)
-	for _, want := range []struct{ sid, status string }{{busy.Sid, "busy"}, {closed.Sid, "no-answer"}} {
+	received := endedCallbacks(status, busy.SID(), closed.SID())
+	for _, want := range []struct{ sid, status string }{{busy.SID(), "busy"}, {closed.SID(), "no-answer"}} {
 		callbacks := forCall(received, want.sid)
 		if got := callStatuses(callbacks); !reflect.DeepEqual(got, []string{want.status}) {
 			t.Errorf("call %s: callback statuses %v, want [%s]", want.sid, got, want.status)

@@ -71,6 +71,7 @@ type Receiver struct {
 
 	mu       sync.Mutex
 	routes   map[string]func(Request) string
+	fallback func(Request) string
 	requests []Request
 	changed  chan struct{} // closed (and replaced) whenever a request arrives
 }
@@ -95,6 +96,9 @@ func (r *Receiver) serve(w http.ResponseWriter, req *http.Request) {
 		Header: req.Header.Clone(), Body: body, Form: form}
 	r.mu.Lock()
 	answer := r.routes[request.Path]
+	if answer == nil {
+		answer = r.fallback
+	}
 	r.mu.Unlock()
 	reply := ""
 	if answer != nil {
@@ -119,6 +123,15 @@ func (r *Receiver) Route(path string, answer func(Request) string) *Receiver {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.routes[path] = answer
+	return r
+}
+
+// Fallback answers requests to every path that has no Route with what answer returns (an app
+// that routes by itself, or one that fails the test on a path it does not serve).
+func (r *Receiver) Fallback(answer func(Request) string) *Receiver {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.fallback = answer
 	return r
 }
 

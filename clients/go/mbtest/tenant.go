@@ -47,11 +47,7 @@ func (s *Server) Tenant(t testing.TB) *TenantHandle {
 	if err != nil {
 		t.Fatalf("mbtest: creating a tenant: %v", err)
 	}
-	tenant := &TenantHandle{Tenant: created, Server: s, t: t}
-	tenant.Numbers = Numbers{tenant}
-	tenant.Rules = Rules{tenant}
-	tenant.Clock = Clock{tenant}
-	tenant.Messages = Messages{tenant}
+	tenant := s.handle(t, created)
 	t.Cleanup(func() {
 		if t.Failed() {
 			if lines := s.linesAbout(created.AccountSid); lines != "" {
@@ -66,6 +62,28 @@ func (s *Server) Tenant(t testing.TB) *TenantHandle {
 		}
 	})
 	return tenant
+}
+
+// Account is a handle on an account the server already has (the config file's, say), to act on
+// as on a tenant; unlike Tenant's, it is not deleted when the test ends.
+func (s *Server) Account(t testing.TB, accountSid string) *TenantHandle {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), RPCTimeout)
+	defer cancel()
+	found, err := s.Stubs.Tenants.GetTenant(ctx, &mbv1.GetTenantRequest{AccountSid: accountSid})
+	if err != nil {
+		t.Fatalf("mbtest: getting account %s: %v", accountSid, err)
+	}
+	return s.handle(t, found)
+}
+
+func (s *Server) handle(t testing.TB, tenant *mbv1.Tenant) *TenantHandle {
+	handle := &TenantHandle{Tenant: tenant, Server: s, t: t}
+	handle.Numbers = Numbers{handle}
+	handle.Rules = Rules{handle}
+	handle.Clock = Clock{handle}
+	handle.Messages = Messages{handle}
+	return handle
 }
 
 func (s *Server) linesAbout(accountSid string) string {
