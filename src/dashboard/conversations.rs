@@ -15,8 +15,7 @@ use super::DashboardState;
 use super::error::PageError;
 use super::pages::{Nav, TenantQuery, render, tenant_of};
 use super::view::{self, encode};
-use crate::core::messaging::{Direction, Message, MessageFilter, MessageStatus};
-use crate::core::paging::PageRequest;
+use crate::core::messaging::{Direction, Message, MessageStatus};
 use crate::core::tenants::Tenant;
 
 /// How far back the list of threads looks: the tenant's newest messages.
@@ -293,7 +292,7 @@ struct BubblesFragment {
     bubbles: Vec<Bubble>,
 }
 
-/// The thread's messages, oldest first, and the tenant's number in it.
+/// The thread's newest messages, oldest first.
 async fn thread_messages(
     state: &DashboardState,
     tenant: &Tenant,
@@ -301,30 +300,17 @@ async fn thread_messages(
     user: &str,
 ) -> Result<Vec<Message>, PageError> {
     let core = &state.core;
-    match channel {
-        ThreadKind::CloudApi => Ok(core
-            .whatsapp_conversation(tenant, user, THREAD_MESSAGES)
-            .await?
-            .1),
-        ThreadKind::Twilio => {
-            let page = PageRequest::first(THREAD_MESSAGES);
-            let to_user = MessageFilter {
-                to: Some(user.to_owned()),
-                twilio_api: Some(true),
-                ..MessageFilter::default()
-            };
-            let from_user = MessageFilter {
-                from: Some(user.to_owned()),
-                twilio_api: Some(true),
-                ..MessageFilter::default()
-            };
-            let mut messages = core.list_messages(tenant, &to_user, &page).await?.items;
-            messages.extend(core.list_messages(tenant, &from_user, &page).await?.items);
-            messages.sort_by(|a, b| (a.created_at, &a.sid).cmp(&(b.created_at, &b.sid)));
-            let keep = messages.len().saturating_sub(THREAD_MESSAGES as usize);
-            Ok(messages.split_off(keep))
+    Ok(match channel {
+        ThreadKind::CloudApi => {
+            core.whatsapp_conversation(tenant, user, THREAD_MESSAGES)
+                .await?
+                .1
         }
-    }
+        ThreadKind::Twilio => {
+            core.twilio_conversation(tenant, user, THREAD_MESSAGES)
+                .await?
+        }
+    })
 }
 
 /// `/ui/conversations/thread`: one user's thread, with a composer to write as the user.

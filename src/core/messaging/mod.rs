@@ -413,6 +413,21 @@ impl Core {
             .collect())
     }
 
+    /// The newest `limit` messages of Twilio's Messages API between the tenant and `user` (an
+    /// address as stored: `+1…` or `whatsapp:+1…`), oldest first.
+    pub async fn twilio_conversation(
+        &self,
+        tenant: &Tenant,
+        user: &str,
+        limit: u32,
+    ) -> Result<Vec<Message>, CoreError> {
+        let (account_sid, user) = (tenant.sid(), user.to_owned());
+        Ok(self
+            .store
+            .read(move |conn| store::conversation(conn, &account_sid, &user, false, limit))
+            .await?)
+    }
+
     /// How many messages the tenant has, by channel and status, as kept with every change.
     pub async fn message_tallies(
         &self,

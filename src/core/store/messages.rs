@@ -107,20 +107,25 @@ pub fn last_inbound_at(
         .query_row(params![account_sid, user, business], |row| row.get(0))?)
 }
 
-/// Every Cloud API message between the tenant's business number and one user, oldest first.
-pub fn whatsapp_conversation(
+/// The newest `limit` messages between a tenant and one user, oldest first: the Cloud API's
+/// (`cloud_api`), or those of Twilio's Messages API (SMS, MMS, `whatsapp:` addresses).
+pub fn conversation(
     conn: &Connection,
     account_sid: &str,
     user: &str,
+    cloud_api: bool,
     limit: u32,
 ) -> Result<Vec<Message>, StoreError> {
     let sql = format!(
         "SELECT {MESSAGE_COLUMNS} FROM messages
-         WHERE account_sid = ?1 AND whatsapp IS NOT NULL AND (to_addr = ?2 OR from_addr = ?2)
+         WHERE account_sid = ?1 AND (whatsapp IS NOT NULL) = ?4 AND (to_addr = ?2 OR from_addr = ?2)
          ORDER BY seq DESC LIMIT ?3"
     );
     let mut statement = conn.prepare_cached(&sql)?;
-    let rows = statement.query_map(params![account_sid, user, limit], message_from_row)?;
+    let rows = statement.query_map(
+        params![account_sid, user, limit, cloud_api],
+        message_from_row,
+    )?;
     let mut messages = Vec::new();
     for row in rows {
         messages.push(row??);

@@ -64,9 +64,8 @@ pub use jobs::{Job, JobKind, NewJob, load_jobs};
 pub use media::{DeleteMedia, PutMedia, fetch_media, fetch_media_content, media_count};
 pub use messages::{
     ApplyStep, CreateMessage, DeleteMessage, DeleteMessageMedia, IndexNewText, PageFrom, SetStatus,
-    StatusSet, UpdateMessage, call_tallies, deleted_message_media, fetch_message, last_inbound_at,
-    list_messages, message_seq, message_tallies, recent_outcomes, recent_threads,
-    whatsapp_conversation,
+    StatusSet, UpdateMessage, call_tallies, conversation, deleted_message_media, fetch_message,
+    last_inbound_at, list_messages, message_seq, message_tallies, recent_outcomes, recent_threads,
 };
 pub use numbers::{DeleteNumber, PutNumber, SetOptOut};
 pub use whatsapp_users::{RememberWhatsAppUser, WhatsAppUserKey, whatsapp_user};

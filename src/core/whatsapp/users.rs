@@ -337,7 +337,7 @@ impl Core {
         let account_sid = tenant.sid();
         let messages = self
             .store
-            .read(move |conn| store::whatsapp_conversation(conn, &account_sid, &key, limit))
+            .read(move |conn| store::conversation(conn, &account_sid, &key, true, limit))
             .await?;
         Ok((user, messages))
     }
