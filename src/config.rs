@@ -162,7 +162,7 @@ impl Default for ControlConfig {
 pub struct ServerConfig {
     pub host: String,
     pub port: u16,
-    /// The seed's dashboard display zone; kept for the dashboard.
+    /// The zone the dashboard shows times in (the seed's display zone, an IANA name).
     pub timezone: String,
     /// The server's address as apps reach it (`http://mockingbird:3000`), for the URLs it
     /// hands out in webhooks (a recording's `RecordingUrl`); the listener's own address when

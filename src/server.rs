@@ -181,6 +181,7 @@ pub fn router(state: &AppState, shutdown: CancellationToken) -> Router {
         app = app.merge(dashboard::router(Arc::new(DashboardState {
             core: Arc::clone(&state.core),
             token: state.config.dashboard.token.as_deref().map(Arc::from),
+            zone: dashboard::Zone::from_setting(&state.config.server.timezone),
             shutdown,
         })));
     }

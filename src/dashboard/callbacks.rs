@@ -62,11 +62,11 @@ pub async fn callbacks(
     render(CallbacksPage {
         rows: attempts
             .iter()
-            .map(|a| AttemptRow::new(a, &account))
+            .map(|a| AttemptRow::new(a, &account, state.zone))
             .collect(),
         resource: resource.unwrap_or_default(),
         failed_only,
-        nav: Nav::new(core, "callbacks", &tenant),
+        nav: Nav::new(&state, "callbacks", &tenant),
     })
 }
 

@@ -44,10 +44,14 @@ pub async fn calls(
         .map_err(stale_anchor)?;
     render(CallsPage {
         pager: pager(&query, &tenant.sid(), &page, |c| &c.sid),
-        rows: page.items.iter().map(CallRow::from).collect(),
+        rows: page
+            .items
+            .iter()
+            .map(|c| CallRow::new(c, state.zone))
+            .collect(),
         to: query.to().unwrap_or_default(),
         from: query.from().unwrap_or_default(),
-        nav: Nav::new(core, "calls", &tenant),
+        nav: Nav::new(&state, "calls", &tenant),
     })
 }
 
@@ -67,7 +71,7 @@ pub async fn call_row(
     let tenant = tenant_of(&state.core, query.tenant.as_deref())?;
     let call = state.core.call(&tenant, &sid).await?;
     render(CallRowFragment {
-        row: CallRow::from(&call),
+        row: CallRow::new(&call, state.zone),
         tenant: tenant.sid(),
     })
 }
@@ -110,7 +114,7 @@ pub async fn call(
         .callback_attempts(&tenant, Some(&sid), TIMELINE_EVENTS as u32)
         .await?;
     render(CallPage {
-        row: CallRow::from(&view.call),
+        row: CallRow::new(&view.call, state.zone),
         parent: view.call.parent_call_sid.clone().unwrap_or_default(),
         answered_by: view.call.answered_by.clone().unwrap_or_default(),
         error_code: view
@@ -122,13 +126,20 @@ pub async fn call(
         can_answer: matches!(view.call.status, CallStatus::Queued | CallStatus::Ringing)
             && view.call.direction != CallDirection::Inbound,
         on_the_line: view.call.status == CallStatus::InProgress,
-        transcript: view.transcript.iter().map(TranscriptLine::from).collect(),
+        transcript: view
+            .transcript
+            .iter()
+            .map(|line| TranscriptLine::new(line, state.zone))
+            .collect(),
         recordings: recordings.items.iter().map(RecordingRow::from).collect(),
-        timeline: timeline.iter().map(|e| EventLine::new(e)).collect(),
+        timeline: timeline
+            .iter()
+            .map(|e| EventLine::new(e, state.zone))
+            .collect(),
         attempts: attempts
             .iter()
-            .map(|a| AttemptRow::new(a, &account))
+            .map(|a| AttemptRow::new(a, &account, state.zone))
             .collect(),
-        nav: Nav::new(core, "calls", &tenant),
+        nav: Nav::new(&state, "calls", &tenant),
     })
 }

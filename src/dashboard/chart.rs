@@ -5,7 +5,7 @@
 use crate::core::messaging::MessageStatus;
 use crate::core::time::Millis;
 
-use super::view::{self, tone};
+use super::view::{Zone, tone};
 
 /// Bars across the chart.
 const BARS: usize = 24;
@@ -39,7 +39,7 @@ const TONES: [&str; 3] = ["good", "pending", "bad"];
 
 /// The chart of messages by when they were created and how they went; none when there are
 /// none.
-pub fn of_messages(messages: &[(Millis, MessageStatus)]) -> Option<Chart> {
+pub fn of_messages(messages: &[(Millis, MessageStatus)], zone: Zone) -> Option<Chart> {
     let first = messages.iter().map(|(at, _)| *at).min()?;
     let last = messages.iter().map(|(at, _)| *at).max()?;
     let span = (last - first).max(1) + 1;
@@ -83,7 +83,7 @@ pub fn of_messages(messages: &[(Millis, MessageStatus)]) -> Option<Chart> {
                 segments,
                 label: format!(
                     "from {}: {} delivered or sent, {} on their way, {} failed",
-                    view::moment(start),
+                    zone.moment(start),
                     stack[0],
                     stack[1],
                     stack[2]
@@ -106,7 +106,7 @@ pub fn of_messages(messages: &[(Millis, MessageStatus)]) -> Option<Chart> {
             total[1],
             total[2]
         ),
-        from: view::moment(first),
-        to: view::moment(last),
+        from: zone.moment(first),
+        to: zone.moment(last),
     })
 }

@@ -14,7 +14,7 @@ use serde_json::Value;
 use super::DashboardState;
 use super::error::PageError;
 use super::pages::{Nav, TenantQuery, render, tenant_of};
-use super::view::{self, encode};
+use super::view::{self, Zone, encode};
 use crate::core::messaging::{Direction, Message, MessageStatus};
 use crate::core::tenants::Tenant;
 
@@ -94,13 +94,13 @@ pub async fn list(
                     user: thread.user.clone(),
                     channel: channel.as_str(),
                     last: view::preview(&view::message_text(&thread.last), 80),
-                    at: view::moment(thread.last.created_at),
+                    at: state.zone.moment(thread.last.created_at),
                     count: thread.count,
                 }
             })
             .collect(),
         scanned: THREADS_SCAN,
-        nav: Nav::new(core, "conversations", &tenant),
+        nav: Nav::new(&state, "conversations", &tenant),
     })
 }
 
@@ -171,8 +171,8 @@ fn ticks(status: MessageStatus) -> (&'static str, &'static str) {
     }
 }
 
-impl From<&Message> for Bubble {
-    fn from(message: &Message) -> Self {
+impl Bubble {
+    fn new(message: &Message, zone: Zone) -> Self {
         let mine = message.direction == Direction::Inbound;
         let (ticks, ticks_class) = if mine {
             ("", "")
@@ -193,7 +193,7 @@ impl From<&Message> for Bubble {
             link_text: String::new(),
             link_url: String::new(),
             reaction: String::new(),
-            at: view::moment(message.created_at),
+            at: zone.moment(message.created_at),
             ticks,
             ticks_class,
             status: message.status.as_str(),
@@ -342,9 +342,12 @@ pub async fn thread(
         channel: query.channel.as_str(),
         user: query.user,
         business,
-        bubbles: messages.iter().map(Bubble::from).collect(),
+        bubbles: messages
+            .iter()
+            .map(|m| Bubble::new(m, state.zone))
+            .collect(),
         targets: core.whatsapp_target_names(),
-        nav: Nav::new(core, "conversations", &tenant),
+        nav: Nav::new(&state, "conversations", &tenant),
     })
 }
 
@@ -358,6 +361,9 @@ pub async fn bubbles(
     render(BubblesFragment {
         nav_tenant: tenant.sid(),
         user: query.user,
-        bubbles: messages.iter().map(Bubble::from).collect(),
+        bubbles: messages
+            .iter()
+            .map(|m| Bubble::new(m, state.zone))
+            .collect(),
     })
 }

@@ -18,7 +18,7 @@ use serde_json::json;
 use super::DashboardState;
 use super::error::PageError;
 use super::pages::{TenantQuery, tenant_of};
-use super::view::EventLine;
+use super::view::{EventLine, Zone};
 use crate::core::events::{Event, EventCursor};
 
 /// Events read from the log at once.
@@ -45,6 +45,7 @@ pub async fn stream(
         .unwrap_or_else(|| events.latest_seq());
     let cursor = events.follow(after, Some(tenant.sid()));
     let shutdown = state.shutdown.clone();
+    let zone = state.zone;
     let stream = futures_util::stream::unfold(
         (cursor, Vec::<Arc<Event>>::new().into_iter()),
         move |(mut cursor, mut pending)| {
@@ -52,7 +53,7 @@ pub async fn stream(
             async move {
                 loop {
                     if let Some(event) = pending.next() {
-                        return Some((Ok(sse_event(&event)), (cursor, pending)));
+                        return Some((Ok(sse_event(&event, zone)), (cursor, pending)));
                     }
                     pending = tokio::select! {
                         _ = shutdown.cancelled() => return None,
@@ -80,8 +81,8 @@ async fn next(cursor: &mut EventCursor) -> Option<Vec<Arc<Event>>> {
 
 /// An event as the page's script reads it: what it is about, and its line ready to insert
 /// (rendered and escaped here, so the script never builds HTML from foreign text).
-fn sse_event(event: &Event) -> SseEvent {
-    let line = EventLine::new(event);
+fn sse_event(event: &Event, zone: Zone) -> SseEvent {
+    let line = EventLine::new(event, zone);
     let html = EventLineFragment { line: &line }
         .render()
         .unwrap_or_default();

@@ -46,7 +46,11 @@ pub async fn messages(
         .map_err(stale_anchor)?;
     render(MessagesPage {
         pager: pager(&query, &tenant.sid(), &page, |m| &m.sid),
-        rows: page.items.iter().map(MessageRow::from).collect(),
+        rows: page
+            .items
+            .iter()
+            .map(|m| MessageRow::new(m, state.zone))
+            .collect(),
         to: query.to().unwrap_or_default(),
         from: query.from().unwrap_or_default(),
         status: given(&query.status).unwrap_or_default(),
@@ -60,7 +64,7 @@ pub async fn messages(
             || filter.channel.is_some()
             || filter.text.is_some(),
         statuses: MessageStatus::ALL.iter().map(|s| s.as_str()).collect(),
-        nav: Nav::new(core, "messages", &tenant),
+        nav: Nav::new(&state, "messages", &tenant),
     })
 }
 
@@ -80,7 +84,7 @@ pub async fn message_row(
     let tenant = tenant_of(&state.core, query.tenant.as_deref())?;
     let message = state.core.message(&tenant, &sid).await?;
     render(MessageRowFragment {
-        row: MessageRow::from(&message),
+        row: MessageRow::new(&message, state.zone),
         tenant: tenant.sid(),
     })
 }
@@ -118,7 +122,7 @@ pub async fn message(
         .callback_attempts(&tenant, Some(&sid), TIMELINE_EVENTS as u32)
         .await?;
     render(MessagePage {
-        row: MessageRow::from(&message),
+        row: MessageRow::new(&message, state.zone),
         body: view::message_text(&message),
         media: message.media_urls.clone(),
         error_message: message.error_message.clone().unwrap_or_default(),
@@ -137,14 +141,20 @@ pub async fn message(
             .as_ref()
             .map(|w| w.content.clone())
             .unwrap_or_default(),
-        sent: message.sent_at.map(view::moment).unwrap_or_default(),
-        updated: view::moment(message.updated_at),
-        timeline: timeline.iter().map(|e| EventLine::new(e)).collect(),
+        sent: message
+            .sent_at
+            .map(|at| state.zone.moment(at))
+            .unwrap_or_default(),
+        updated: state.zone.moment(message.updated_at),
+        timeline: timeline
+            .iter()
+            .map(|e| EventLine::new(e, state.zone))
+            .collect(),
         attempts: attempts
             .iter()
-            .map(|a| AttemptRow::new(a, &account))
+            .map(|a| AttemptRow::new(a, &account, state.zone))
             .collect(),
-        nav: Nav::new(core, "messages", &tenant),
+        nav: Nav::new(&state, "messages", &tenant),
     })
 }
 

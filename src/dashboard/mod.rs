@@ -40,12 +40,15 @@ use axum::routing::{any, get, post};
 use tokio_util::sync::CancellationToken;
 
 use crate::core::Core;
+pub use view::Zone;
 
 /// What the dashboard's handlers share.
 pub struct DashboardState {
     pub core: Arc<Core>,
     /// `dashboard.token`: every page asks for it when set.
     pub token: Option<Arc<str>>,
+    /// `server.timezone`: the zone the pages show times in.
+    pub zone: Zone,
     /// Ends the live streams, which would otherwise hold a graceful shutdown open.
     pub shutdown: CancellationToken,
 }

@@ -102,19 +102,30 @@ pub async fn overview(
         .latest(Some(&tenant.sid()), RECENT_EVENTS)
         .await?;
     render(OverviewPage {
-        nav: Nav::new(core, "overview", &tenant),
+        nav: Nav::new(&state, "overview", &tenant),
         messages_stored: health.counts.messages,
         calls_stored: health.counts.calls,
         callbacks_stored: health.counts.callbacks,
         pending_jobs: health.pending_jobs,
         tenant_count: health.tenants,
         event_sequence: health.event_sequence,
-        chart: chart::of_messages(&outcomes),
+        chart: chart::of_messages(&outcomes, state.zone),
         message_tallies,
         call_tallies,
-        messages: messages.items.iter().map(MessageRow::from).collect(),
-        calls: calls.items.iter().map(CallRow::from).collect(),
-        events: events.iter().map(|e| EventLine::new(e)).collect(),
+        messages: messages
+            .items
+            .iter()
+            .map(|m| MessageRow::new(m, state.zone))
+            .collect(),
+        calls: calls
+            .items
+            .iter()
+            .map(|c| CallRow::new(c, state.zone))
+            .collect(),
+        events: events
+            .iter()
+            .map(|e| EventLine::new(e, state.zone))
+            .collect(),
     })
 }
 
@@ -140,7 +151,7 @@ pub async fn confirm_clear(
     let tenant = tenant_of(&state.core, query.tenant.as_deref())?;
     render(ClearPage {
         all: query.scope.as_deref() == Some("all"),
-        nav: Nav::new(&state.core, "overview", &tenant),
+        nav: Nav::new(&state, "overview", &tenant),
     })
 }
 

@@ -9,6 +9,7 @@ use askama::Template;
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 
+use super::DashboardState;
 use super::error::PageError;
 use super::view::encode;
 use crate::core::messaging::{Channel, Direction, MessageFilter, MessageStatus};
@@ -24,6 +25,8 @@ pub(super) const TIMELINE_EVENTS: usize = 500;
 /// What the frame around every page shows: the section, the tenant and the other tenants.
 pub struct Nav {
     pub section: &'static str,
+    /// The zone of every time on the page, named in the header.
+    pub zone: &'static str,
     pub tenant: String,
     pub tenants: Vec<TenantOption>,
 }
@@ -35,9 +38,10 @@ pub struct TenantOption {
 }
 
 impl Nav {
-    pub(super) fn new(core: &Core, section: &'static str, tenant: &Tenant) -> Self {
+    pub(super) fn new(state: &DashboardState, section: &'static str, tenant: &Tenant) -> Self {
         let current = tenant.sid();
-        let tenants = core
+        let tenants = state
+            .core
             .accounts()
             .into_iter()
             .map(|account| TenantOption {
@@ -48,6 +52,7 @@ impl Nav {
             .collect();
         Nav {
             section,
+            zone: state.zone.name(),
             tenant: current,
             tenants,
         }

@@ -48,7 +48,7 @@ pub async fn page(
         numbers: numbers.into_iter().map(|n| n.phone_number).collect(),
         whatsapp_number: tenant.account().whatsapp.display_phone_number.clone(),
         targets: core.whatsapp_target_names(),
-        nav: Nav::new(core, "simulator", &tenant),
+        nav: Nav::new(&state, "simulator", &tenant),
     })
 }
 

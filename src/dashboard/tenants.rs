@@ -10,7 +10,7 @@ use axum::response::Response;
 use super::DashboardState;
 use super::error::PageError;
 use super::pages::{Nav, TenantQuery, render, tenant_of};
-use super::view::{self, encode};
+use super::view::encode;
 use crate::core::time::ClockMode;
 
 pub struct TenantRow {
@@ -80,7 +80,7 @@ pub async fn page(
             current: a.sid == account.sid,
             status: a.status.as_str(),
             owner: a.owner_account_sid.clone().unwrap_or_default(),
-            created: view::moment(a.created_at),
+            created: state.zone.moment(a.created_at),
             name: a.friendly_name,
             sid: a.sid,
         })
@@ -88,7 +88,7 @@ pub async fn page(
     let clock = match tenant.clock() {
         ClockMode::Running { offset: 0 } => "real time".to_owned(),
         ClockMode::Running { offset } => format!("running, {offset} ms ahead of real time"),
-        ClockMode::Frozen { now } => format!("frozen at {}", view::moment(now)),
+        ClockMode::Frozen { now } => format!("frozen at {}", state.zone.moment(now)),
     };
     let whatsapp = &account.whatsapp;
     render(TenantsPage {
@@ -122,6 +122,6 @@ pub async fn page(
                 id: rule.id,
             })
             .collect(),
-        nav: Nav::new(core, "tenants", &tenant),
+        nav: Nav::new(&state, "tenants", &tenant),
     })
 }

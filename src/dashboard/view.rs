@@ -1,6 +1,8 @@
 //! What the pages show, made from the core's records: plain strings a template prints (and
 //! escapes), so the templates hold no logic beyond loops and conditions.
 
+use chrono_tz::Tz;
+
 use crate::core::events::{Event, EventData};
 use crate::core::messaging::Message;
 use crate::core::observe;
@@ -8,11 +10,40 @@ use crate::core::store::CallbackAttempt;
 use crate::core::time::{self, Millis};
 use crate::core::voice::{Call, Recording, TranscriptEntry};
 
-/// A time as people read it in a table: `2026-12-06 21:15:54.120`.
-pub fn moment(at: Millis) -> String {
-    time::to_datetime(at)
-        .format("%Y-%m-%d %H:%M:%S%.3f")
-        .to_string()
+/// The zone the pages show times in: the seed's `server.timezone`, an IANA name. Only the
+/// pages use it; the API, webhooks, the control plane and the downloads keep UTC.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Zone(Tz);
+
+impl Zone {
+    pub const UTC: Zone = Zone(Tz::UTC);
+
+    /// The configured zone. As in the seed, a name that is no zone is a warning, not a
+    /// refusal to start: the pages fall back to UTC.
+    pub fn from_setting(name: &str) -> Zone {
+        match name.parse::<Tz>() {
+            Ok(zone) => Zone(zone),
+            Err(_) => {
+                tracing::warn!(
+                    timezone = name,
+                    "server.timezone is not an IANA zone name; the dashboard shows UTC"
+                );
+                Zone::UTC
+            }
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        self.0.name()
+    }
+
+    /// A time as people read it in a table, in this zone: `2026-12-06 21:15:54.120`.
+    pub fn moment(self, at: Millis) -> String {
+        time::to_datetime(at)
+            .with_timezone(&self.0)
+            .format("%Y-%m-%d %H:%M:%S%.3f")
+            .to_string()
+    }
 }
 
 /// The first `limit` characters of a text, with an ellipsis when it was longer.
@@ -48,8 +79,8 @@ pub struct MessageRow {
     pub created: String,
 }
 
-impl From<&Message> for MessageRow {
-    fn from(message: &Message) -> Self {
+impl MessageRow {
+    pub fn new(message: &Message, zone: Zone) -> Self {
         let status = message.status.as_str();
         MessageRow {
             sid: message.sid.clone(),
@@ -64,7 +95,7 @@ impl From<&Message> for MessageRow {
                 .error_code
                 .map(|code| code.to_string())
                 .unwrap_or_default(),
-            created: moment(message.created_at),
+            created: zone.moment(message.created_at),
         }
     }
 }
@@ -88,8 +119,8 @@ pub struct CallRow {
     pub created: String,
 }
 
-impl From<&Call> for CallRow {
-    fn from(call: &Call) -> Self {
+impl CallRow {
+    pub fn new(call: &Call, zone: Zone) -> Self {
         let status = call.status.as_str();
         CallRow {
             sid: call.sid.clone(),
@@ -102,7 +133,7 @@ impl From<&Call> for CallRow {
                 .duration_s
                 .map(|s| format!("{s} s"))
                 .unwrap_or_default(),
-            created: moment(call.created_at),
+            created: zone.moment(call.created_at),
         }
     }
 }
@@ -127,7 +158,7 @@ pub struct AttemptRow {
 }
 
 impl AttemptRow {
-    pub fn new(attempt: &CallbackAttempt, tenant: &str) -> Self {
+    pub fn new(attempt: &CallbackAttempt, tenant: &str, zone: Zone) -> Self {
         AttemptRow {
             id: attempt.id,
             resource_sid: attempt.resource_sid.clone(),
@@ -143,7 +174,7 @@ impl AttemptRow {
                 .unwrap_or_else(|| "no answer".into()),
             ok: attempt.succeeded(),
             latency: format!("{} ms", attempt.latency_ms),
-            created: moment(attempt.created_at),
+            created: zone.moment(attempt.created_at),
             request_headers: attempt.request_headers.clone(),
             request_body: attempt.request_body.clone(),
             response_body: attempt.response_body.clone().unwrap_or_default(),
@@ -176,7 +207,7 @@ pub struct EventLine {
 }
 
 impl EventLine {
-    pub fn new(event: &Event) -> Self {
+    pub fn new(event: &Event, zone: Zone) -> Self {
         // The summary opens with `#seq time account kind`, which the line shows apart.
         let summary = observe::summary(event);
         let text = summary.splitn(5, ' ').nth(4).unwrap_or_default().to_owned();
@@ -186,7 +217,7 @@ impl EventLine {
         };
         EventLine {
             seq: event.seq,
-            at: moment(event.at),
+            at: zone.moment(event.at),
             kind: event.data.kind(),
             text,
             link,
@@ -200,10 +231,10 @@ pub struct TranscriptLine {
     pub text: String,
 }
 
-impl From<&TranscriptEntry> for TranscriptLine {
-    fn from(entry: &TranscriptEntry) -> Self {
+impl TranscriptLine {
+    pub fn new(entry: &TranscriptEntry, zone: Zone) -> Self {
         TranscriptLine {
-            at: moment(entry.at),
+            at: zone.moment(entry.at),
             text: entry.what.describe(),
         }
     }
@@ -237,6 +268,23 @@ mod tests {
     fn previews_cut_at_characters_not_bytes() {
         assert_eq!(preview("héllo wörld", 5), "héllo…");
         assert_eq!(preview("short", 5), "short");
+    }
+
+    #[test]
+    fn times_show_in_the_configured_zone_and_a_bad_name_falls_back_to_utc() {
+        // 2026-12-06 21:15:54.120 UTC.
+        let at = 1_796_591_754_120;
+        assert_eq!(Zone::UTC.moment(at), "2026-12-06 21:15:54.120");
+        let tokyo = Zone::from_setting("Asia/Tokyo");
+        assert_eq!(tokyo.name(), "Asia/Tokyo");
+        assert_eq!(tokyo.moment(at), "2026-12-07 06:15:54.120");
+        // New York is on standard time in December: five hours behind.
+        assert_eq!(
+            Zone::from_setting("America/New_York").moment(at),
+            "2026-12-06 16:15:54.120"
+        );
+        assert_eq!(Zone::from_setting("Mars/Olympus_Mons"), Zone::UTC);
+        assert_eq!(Zone::from_setting(""), Zone::UTC);
     }
 
     #[test]

@@ -454,6 +454,51 @@ async fn a_token_guards_every_page_and_disabled_means_no_page() {
     app.stop().await;
 }
 
+#[tokio::test]
+async fn pages_show_times_in_the_configured_zone_as_the_seed_did() {
+    let mut config = test_config();
+    config.server.timezone = "Asia/Tokyo".into();
+    let app = spawn_with(config).await;
+    let sent = app
+        .send(&[("To", "+15551234567"), ("From", FROM), ("Body", "hi")])
+        .await;
+    // The API keeps UTC (RFC 2822, to the second); Tokyo is nine hours ahead, all year.
+    let created = chrono::DateTime::parse_from_rfc2822(sent["date_created"].as_str().unwrap())
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let in_tokyo = (created + chrono::Duration::hours(9))
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string();
+    let in_utc = created.format("%Y-%m-%d %H:%M:%S").to_string();
+    let (_, _, html) = page(&app.http, &app.url("/ui/messages")).await;
+    assert!(html.contains("Times in Asia/Tokyo"), "{html}");
+    assert!(
+        html.contains(&format!("<time>{in_tokyo}.")),
+        "{in_tokyo}: {html}"
+    );
+    assert!(!html.contains(&format!("<time>{in_utc}.")), "{html}");
+    app.stop().await;
+
+    // As in the seed, a name that is no zone does not stop the server: the pages show UTC.
+    let mut config = test_config();
+    config.server.timezone = "Mars/Olympus_Mons".into();
+    let app = spawn_with(config).await;
+    let sent = app
+        .send(&[("To", "+15551234567"), ("From", FROM), ("Body", "hi")])
+        .await;
+    let created = chrono::DateTime::parse_from_rfc2822(sent["date_created"].as_str().unwrap())
+        .unwrap()
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string();
+    let (_, _, html) = page(&app.http, &app.url("/ui/messages")).await;
+    assert!(html.contains("Times in UTC"), "{html}");
+    assert!(
+        html.contains(&format!("<time>{created}.")),
+        "{created}: {html}"
+    );
+    app.stop().await;
+}
+
 /// A client that shows redirects instead of following them.
 fn no_redirects() -> reqwest::Client {
     reqwest::Client::builder()
