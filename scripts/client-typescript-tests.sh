@@ -71,4 +71,38 @@ if [[ $ran -le 0 ]]; then
     echo "client-typescript-tests: no test ran" >&2
     exit 1
 fi
+
+# The same client from Jest and Vitest: runners/jest and runners/vitest are small projects of
+# their own that depend on it as a user's would ("file:../..", the dist/ built above). Each is
+# installed with `npm ci` when its package.json / package-lock.json changed (stamped like the
+# client's), type-checked with tsc, then run; its JSON report (Jest's shape, which Vitest's
+# json reporter shares) counts what ran, and zero tests fails here as it does above.
+for runner in jest vitest; do
+    runner_dir="$client/runners/$runner"
+    runner_stamp="$runner_dir/node_modules/.mockingbird-lock.sha256"
+    runner_wanted="$(cat "$runner_dir/package.json" "$runner_dir/package-lock.json" | sha256sum | cut -d' ' -f1)"
+    if [[ ! -d "$runner_dir/node_modules" || ! -f "$runner_stamp" || "$(cat "$runner_stamp")" != "$runner_wanted" ]]; then
+        echo "client-typescript-tests: installing clients/typescript/runners/$runner dependencies (npm ci)" >&2
+        (cd "$runner_dir" && npm ci --no-audit --no-fund)
+        printf '%s\n' "$runner_wanted" >"$runner_stamp"
+    fi
+
+    report="$runner_dir/node_modules/.mockingbird-report.json"
+    rm -f "$report"
+    case "$runner" in
+        jest) report_args=(--json --outputFile="$report") ;;
+        vitest) report_args=(--reporter=default --reporter=json --outputFile.json="$report") ;;
+    esac
+    echo "client-typescript-tests: $runner (clients/typescript/runners/$runner: npm run typecheck, npm test)" >&2
+    if (cd "$runner_dir" && npm run --silent typecheck && npm test --silent -- "${report_args[@]}"); then
+        runner_ran="$(node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+            console.log(r.numPassedTests + r.numFailedTests)' "$report")"
+        if [[ $runner_ran -le 0 ]]; then
+            echo "client-typescript-tests: no $runner test ran" >&2
+            status=1
+        fi
+    else
+        status=1
+    fi
+done
 exit "$status"
