@@ -4,7 +4,7 @@ export { Tenant, CallHandle, WhatsAppUser } from "./tenant.js";
 export { rule, RuleBuilder } from "./rules.js";
 export { EventStream, EventTimeoutError, type EventQuery, type WaitOptions } from "./events.js";
 export { WebhookReceiver, validMetaSignature, validTwilioSignature, type ReceivedRequest, type Reply, type Responder } from "./webhooks.js";
-export { MockingbirdRequestClient } from "./twilio.js";
+export { MockingbirdRequestClient, type SentRequest } from "./twilio.js";
 export { useMockingbird, useTenant } from "./testing.js";
 export { spanMs, type Span } from "./durations.js";
 export type { CallStatusName, EventKindName, MessageStatusName } from "./names.js";

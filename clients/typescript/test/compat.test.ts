@@ -75,6 +75,24 @@ describe("SMS through the official twilio SDK", () => {
     assert.deepEqual(all.map((m) => m.sid).sort(), [...sent].sort());
   });
 
+  test("the request client records what the SDK sent: each page of a list, with its filters", async () => {
+    const t = tenant();
+    await t.numbers.add(NUMBER);
+    const settings = t.twilioSettings();
+    const client = twilio(settings.accountSid, settings.authToken, { httpClient: settings.httpClient });
+    for (let i = 0; i < 3; i++) await client.messages.create({ to: USER, from: NUMBER, body: `message ${i}` });
+    assert.deepEqual(settings.httpClient.requests.map((r) => r.method), ["POST", "POST", "POST"]);
+    assert.equal((settings.httpClient.requests[0]!.data as any).Body, "message 0");
+
+    settings.httpClient.requests.length = 0;
+    await client.messages.list({ to: USER, pageSize: 2 });
+    const [first, second, ...more] = settings.httpClient.requests;
+    assert.deepEqual(more, []);
+    assert.deepEqual(first!.params, { To: USER, PageSize: 2 });
+    assert.ok(second!.uri.startsWith(`${t.graphUrl.replace(/\/v23\.0$/, "")}/2010-04-01/`), second!.uri);
+    assert.equal(new URL(second!.uri).searchParams.get("To"), USER, "the next page keeps the filter");
+  });
+
   test("a rule that rejects a number makes the SDK raise Twilio's error code", async () => {
     const t = tenant();
     await t.numbers.add(NUMBER);
@@ -146,6 +164,26 @@ describe("SMS through the official twilio SDK", () => {
     assert.equal(webhook.method, "GET");
     assert.equal(webhook.query.Body, "by GET");
     assert.ok(t.signedByTwilio(webhook), "the signature covers the URL with its query");
+  });
+});
+
+describe("the webhook receiver", () => {
+  test("a fallback answers paths no route names; waitUntil waits on the requests together", async () => {
+    receiver.on("/known", () => ({ body: "routed" }));
+    receiver.fallback((request) => ({ status: 404, contentType: "text/plain", body: `no ${request.path}` }));
+    const got = (path: string) => fetch(receiver.url(path), { method: "POST", body: new URLSearchParams({ n: path }) });
+
+    const routed = await got("/known");
+    assert.equal(await routed.text(), "routed");
+    const other = await got("/other");
+    assert.equal(other.status, 404);
+    assert.equal(await other.text(), "no /other");
+
+    const waiting = receiver.waitUntil((requests) => requests.length >= 3);
+    await got("/third");
+    const all = await waiting;
+    assert.deepEqual(all.map((r) => r.form.n), ["/known", "/other", "/third"]);
+    await assert.rejects(receiver.waitUntil((requests) => requests.length >= 4, 50), /did not come within 50 ms; received:\n  POST/);
   });
 });
 
