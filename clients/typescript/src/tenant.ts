@@ -64,7 +64,8 @@ export class Tenant implements AsyncDisposable {
   private readonly control: ControlPlane;
 
   constructor(
-    private readonly server: Mockingbird,
+    /** The server the tenant lives on: its `httpUrl` serves the Twilio API and the dashboard. */
+    readonly server: Mockingbird,
     proto: TenantProto,
   ) {
     this.accountSid = proto.accountSid;

@@ -35,6 +35,7 @@ test("start with a config file: account() is its account, acted on as a tenant",
   assert.equal(account.accountSid, accountSid);
   assert.equal(account.authToken, "configtoken");
   assert.equal((await mb.account(accountSid)).accountSid, accountSid);
+  assert.equal(account.server, mb, "a tenant knows its server");
   // The config's From list holds: its number sends without a numbers.add.
   const sent = await account.twilioClient().messages.create({ to: "+15557654321", from: "+15550000001", body: "from the config" });
   assert.equal(sent.accountSid, accountSid);
