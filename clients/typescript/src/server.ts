@@ -101,6 +101,12 @@ export class Mockingbird implements AsyncDisposable {
     return new Tenant(this, tenant);
   }
 
+  /** Every account on the server (the config file's and each tenant), oldest first, as handles. */
+  async tenants(): Promise<Tenant[]> {
+    const { tenants } = await this.control.tenants.listTenants({});
+    return tenants.map((tenant) => new Tenant(this, tenant));
+  }
+
   /**
    * A handle on an account the server already has: `accountSid`, else the config file's. It acts
    * as a tenant does, but nothing deletes it: it is the server's, not the test's.
