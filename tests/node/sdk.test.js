@@ -7,9 +7,7 @@ import assert from "node:assert/strict";
 import { MessageStatus } from "@mockingbird/testing";
 import twilio from "twilio";
 
-import { FAILURE_NUMBER, FROM_NUMBER, REGISTERED_NUMBER, serverTest } from "./suite.js";
-
-const { RestException } = twilio;
+import { FAILURE_NUMBER, FROM_NUMBER, REGISTERED_NUMBER, restError, serverTest } from "./suite.js";
 
 const MAGIC_TEST_SENDER = "+15005550006";
 const OTHER_NUMBER = "+15557654321";
@@ -32,19 +30,6 @@ async function waitForStatus(account, client, sid, status, timeoutMs = 5_000) {
 
 const statuses = (requests) => requests.map((r) => r.form.MessageStatus);
 const sidsOf = (messages) => messages.map((m) => m.sid);
-
-/** Await `promise`, expect it to reject with a RestException, and return that exception. */
-async function restError(promise) {
-  let error = null;
-  try {
-    await promise;
-  } catch (err) {
-    error = err;
-  }
-  assert.ok(error, "expected the call to reject, but it resolved");
-  assert.ok(error instanceof RestException, `expected a RestException, got ${error && error.stack}`);
-  return error;
-}
 
 function assertDate(value, what) {
   assert.ok(value instanceof Date, `${what} is not a Date: ${JSON.stringify(value)}`);

@@ -1,7 +1,8 @@
 // What the twilio-node suite shares: the config its servers run with (an account with known
-// credentials, validation on, the number lists Twilio's behaviour is checked against) and
-// `serverTest`, a test with a server of its own. Everything else comes from
+// credentials, validation on, the number lists Twilio's behaviour is checked against),
+// `serverTest`, a test with a server of its own, and `restError`. Everything else comes from
 // @mockingbird/testing (clients/typescript).
+import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Mockingbird, MockingbirdRequestClient, WebhookReceiver } from "@mockingbird/testing";
 import twilio from "twilio";
@@ -71,4 +72,17 @@ export function serverTest(name, fn, options = {}) {
       await mb.stop();
     }
   });
+}
+
+/** Await `promise`, expect it to reject with the SDK's RestException, and return that exception. */
+export async function restError(promise) {
+  let error = null;
+  try {
+    await promise;
+  } catch (err) {
+    error = err;
+  }
+  assert.ok(error, "expected the call to reject, but it resolved");
+  assert.ok(error instanceof twilio.RestException, `expected a RestException, got ${error && error.stack}`);
+  return error;
 }

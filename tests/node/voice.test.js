@@ -9,9 +9,8 @@ import assert from "node:assert/strict";
 import { CallStatus, EventTimeoutError, WebhookReceiver, rule } from "@mockingbird/testing";
 import twilio from "twilio";
 
-import { FROM_NUMBER, REGISTERED_NUMBER, serverTest } from "./suite.js";
+import { FROM_NUMBER, REGISTERED_NUMBER, restError, serverTest } from "./suite.js";
 
-const { RestException } = twilio;
 const { VoiceResponse } = twilio.twiml;
 
 const CALLER = "+15557654321"; // the person on the phone, not one of the account's numbers
@@ -76,19 +75,6 @@ async function assertNoNotifications(account) {
     .waitFor({ kind: "call_notification" }, { timeout: 1 })
     .then((event) => ({ event }), (error) => ({ error }));
   assert.ok(outcome.error instanceof EventTimeoutError, String(outcome.error ?? JSON.stringify(outcome.event)));
-}
-
-/** Await `promise`, expect it to reject with a RestException, and return that exception. */
-async function restError(promise) {
-  let error = null;
-  try {
-    await promise;
-  } catch (err) {
-    error = err;
-  }
-  assert.ok(error, "expected the call to reject, but it resolved");
-  assert.ok(error instanceof RestException, `expected a RestException, got ${error && error.stack}`);
-  return error;
 }
 
 function assertTwilioError(error, status, code) {

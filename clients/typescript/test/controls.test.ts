@@ -5,21 +5,14 @@
 // message's status set by the test.
 import assert from "node:assert/strict";
 import { after, afterEach, before, beforeEach, test } from "node:test";
-import { CallStatus, MessageStatus, WebhookReceiver, rule, useMockingbird, useTenant } from "@mockingbird/testing";
+import { CallStatus, MessageStatus, rule, useMockingbird, useReceiver, useTenant } from "@mockingbird/testing";
 
 const NUMBER = "+15550101010";
 const USER = "+15557654321";
 
 const mockingbird = useMockingbird({ before, after });
 const tenant = useTenant({ beforeEach, afterEach }, mockingbird);
-
-let receiver: WebhookReceiver;
-beforeEach(async () => {
-  receiver = await WebhookReceiver.start();
-});
-afterEach(async () => {
-  await receiver.stop();
-});
+const receiver = useReceiver({ beforeEach, afterEach });
 
 test("tenants lists every account on the server, the config's first", async () => {
   const t = tenant();
@@ -53,20 +46,20 @@ test("callbackAttempts lists the status callbacks, and redeliver sends one again
   await t.clock.freeze();
   const message = await t
     .twilioClient()
-    .messages.create({ to: USER, from: NUMBER, body: "hi", statusCallback: receiver.url("/status") });
+    .messages.create({ to: USER, from: NUMBER, body: "hi", statusCallback: receiver().url("/status") });
   await t.clock.advance("10s");
-  await receiver.waitUntil((requests) => requests.length >= 2);
+  await receiver().waitUntil((requests) => requests.length >= 2);
   await using stored = t.subscribe({ kind: "callback_attempted", sid: message.sid });
   await stored.take(2, "5s"); // each attempt is stored, with its event, once the app answered
 
   const attempts = await t.messages.callbackAttempts({ resourceSid: message.sid });
   assert.deepEqual(attempts.map((a) => a.status), ["delivered", "sent"]); // newest first
-  assert.ok(attempts.every((a) => a.url === receiver.url("/status") && a.responseStatus === 200));
+  assert.ok(attempts.every((a) => a.url === receiver().url("/status") && a.responseStatus === 200));
 
   const again = await t.messages.redeliver(attempts[0]!.id);
   assert.notEqual(again.id, attempts[0]!.id);
   assert.equal(again.status, "delivered");
-  const repeats = receiver.requests.filter((r) => r.form.MessageStatus === "delivered");
+  const repeats = receiver().requests.filter((r) => r.form.MessageStatus === "delivered");
   assert.equal(repeats.length, 2, "the app heard `delivered` twice");
   assert.ok(t.signedByTwilio(repeats[1]!));
 });
@@ -92,28 +85,28 @@ test("calls.list filters the tenant's calls by number and status", async () => {
 
 test("verifyWhatsAppWebhook runs Meta's handshake against the app", async () => {
   const t = tenant();
-  receiver.on("/whatsapp", (request) =>
+  receiver().on("/whatsapp", (request) =>
     request.query["hub.verify_token"] === t.whatsapp.verifyToken
       ? { contentType: "text/plain", body: request.query["hub.challenge"] }
       : { status: 403 },
   );
-  receiver.on("/refuses", () => ({ status: 403 }));
-  await t.updateWhatsAppSettings({ webhookUrl: receiver.url("/whatsapp") });
+  receiver().on("/refuses", () => ({ status: 403 }));
+  await t.updateWhatsAppSettings({ webhookUrl: receiver().url("/whatsapp") });
 
   const passed = await t.verifyWhatsAppWebhook();
   assert.ok(passed.echoed);
   assert.equal(passed.attempt?.responseBody, passed.challenge);
-  const request = await receiver.waitFor((r) => r.path === "/whatsapp");
+  const request = await receiver().waitFor((r) => r.path === "/whatsapp");
   assert.equal(request.query["hub.mode"], "subscribe");
 
-  const refused = await t.verifyWhatsAppWebhook(receiver.url("/refuses"));
+  const refused = await t.verifyWhatsAppWebhook(receiver().url("/refuses"));
   assert.equal(refused.echoed, false);
   assert.equal(refused.attempt?.responseStatus, 403);
 });
 
 test("a WhatsApp user's conversation holds both sides, oldest first", async () => {
   const t = tenant();
-  await t.updateWhatsAppSettings({ webhookUrl: receiver.url("/whatsapp") });
+  await t.updateWhatsAppSettings({ webhookUrl: receiver().url("/whatsapp") });
   const user = t.whatsappUser("263778177125", "Ada");
   await user.sendText("hi");
   const answer = await fetch(`${t.graphUrl}/${t.whatsapp.phoneNumberId}/messages`, {
@@ -130,11 +123,11 @@ test("a WhatsApp user's conversation holds both sides, oldest first", async () =
 test("numbers: update changes a number's webhook, remove takes it away", async () => {
   const t = tenant();
   await t.numbers.add(NUMBER, { friendlyName: "support" });
-  const updated = await t.numbers.update(NUMBER, { smsUrl: receiver.url("/sms") });
-  assert.equal(updated.smsUrl, receiver.url("/sms"));
+  const updated = await t.numbers.update(NUMBER, { smsUrl: receiver().url("/sms") });
+  assert.equal(updated.smsUrl, receiver().url("/sms"));
   assert.equal(updated.friendlyName, "support", "what the update leaves unset stays");
   await t.sendInboundSms({ from: USER, to: NUMBER, body: "to the new URL" });
-  assert.equal((await receiver.waitFor((r) => r.path === "/sms")).form.Body, "to the new URL");
+  assert.equal((await receiver().waitFor((r) => r.path === "/sms")).form.Body, "to the new URL");
 
   await t.numbers.remove(NUMBER);
   assert.deepEqual(await t.numbers.list(), []);
@@ -171,25 +164,25 @@ test("messages: setStatus turns a message delivered now, with its callback; get 
   await t.clock.freeze(); // nothing moves by itself
   const sent = await t
     .twilioClient()
-    .messages.create({ to: USER, from: NUMBER, body: "hi", statusCallback: receiver.url("/status") });
+    .messages.create({ to: USER, from: NUMBER, body: "hi", statusCallback: receiver().url("/status") });
   assert.equal((await t.messages.get(sent.sid)).status, MessageStatus.QUEUED);
 
   const delivered = await t.messages.setStatus(sent.sid, "delivered");
   assert.equal(delivered.status, MessageStatus.DELIVERED);
   assert.equal((await t.messages.get(sent.sid)).status, MessageStatus.DELIVERED);
-  const callback = await receiver.waitFor((r) => r.form.MessageStatus === "delivered");
+  const callback = await receiver().waitFor((r) => r.form.MessageStatus === "delivered");
   assert.equal(callback.form.MessageSid, sent.sid);
 });
 
 test("whatsappSettings reads the identity and the webhook URL; a user's button tap reaches it", async () => {
   const t = tenant();
-  await t.updateWhatsAppSettings({ webhookUrl: receiver.url("/whatsapp") });
+  await t.updateWhatsAppSettings({ webhookUrl: receiver().url("/whatsapp") });
   const settings = await t.whatsappSettings();
-  assert.equal(settings.webhookUrl, receiver.url("/whatsapp"));
+  assert.equal(settings.webhookUrl, receiver().url("/whatsapp"));
   assert.equal(settings.identity?.phoneNumberId, t.whatsapp.phoneNumberId);
 
   await t.whatsappUser("263778177125", "Ada").tapButton("pay", "Pay");
-  const webhook = await receiver.waitFor((r) => r.path === "/whatsapp");
+  const webhook = await receiver().waitFor((r) => r.path === "/whatsapp");
   const message = webhook.json().entry[0].changes[0].value.messages[0];
   assert.deepEqual(message.interactive.button_reply, { id: "pay", title: "Pay" });
 });
