@@ -6,13 +6,16 @@
 #
 #   scripts/browser-tests.sh [extra `node --test` args, e.g. --test-name-pattern=live]
 #
-# MOCKINGBIRD_BIN   the server binary (default: <repo>/target/release/mockingbird)
+# MOCKINGBIRD_BIN   the server binary (default: <repo>/target/debug/mockingbird, built when missing)
 # CHROMIUM_PATH     the browser (default: `chromium` on PATH, else /usr/bin/chromium)
 #
 # The browser is Debian's `chromium` package, installed with apt-get when it is missing (as root,
 # or through sudo); playwright-core drives it by its path and never downloads a browser of its
-# own. Dependencies are installed with `npm ci` into tests/browser/node_modules, only when that
-# is missing or package.json / package-lock.json changed since the last successful install.
+# own. The suite runs on the TypeScript client, @mockingbird/testing (clients/typescript, linked
+# from tests/browser/package.json), built first by scripts/client-typescript-tests.sh
+# --build-only. Dependencies are installed with `npm ci` into tests/browser/node_modules, only
+# when that is missing or package.json / package-lock.json changed since the last successful
+# install.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -72,6 +75,8 @@ if [[ ! -x "$chromium" ]]; then
     exit 1
 fi
 export CHROMIUM_PATH="$chromium"
+
+bash "$repo/scripts/client-typescript-tests.sh" --build-only
 
 # Re-install only when the manifest or the lockfile changed since the last successful install.
 stamp="$suite/node_modules/.mockingbird-lock.sha256"

@@ -4,12 +4,22 @@
 # official twilio SDK through the client) against the real binary.
 #
 #   scripts/client-typescript-tests.sh [extra `node --test` args, e.g. --test-name-pattern=WhatsApp]
+#   scripts/client-typescript-tests.sh --build-only
+#
+# --build-only installs and builds the client (dist/) and stops there: what the suites that
+# depend on it (tests/node, tests/browser) need before their own install.
 #
 # MOCKINGBIRD_BIN   the server binary (default: <repo>/target/debug/mockingbird)
 #
 # Dependencies are installed with `npm ci` into clients/typescript/node_modules, only when that
 # is missing or package.json / package-lock.json changed since the last successful install.
 set -euo pipefail
+
+build_only=false
+if [[ "${1:-}" == "--build-only" ]]; then
+    build_only=true
+    shift
+fi
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
@@ -36,10 +46,16 @@ if [[ ! -d "$client/node_modules" || ! -f "$stamp" || "$(cat "$stamp")" != "$wan
     printf '%s\n' "$wanted" >"$stamp"
 fi
 
+cd "$client"
+if $build_only; then
+    rm -rf dist
+    npm run --silent build
+    exit 0
+fi
+
 # shellcheck source=scripts/server-binary.sh
 source "$repo/scripts/server-binary.sh"
 
-cd "$client"
 echo "client-typescript-tests: is src/gen/ current with proto/? (npm run check-generated)" >&2
 npm run --silent check-generated
 rm -rf dist build

@@ -5,6 +5,8 @@
 #
 # MOCKINGBIRD_BIN   the server binary (default: <repo>/target/debug/mockingbird)
 #
+# The suite runs on the TypeScript client, @mockingbird/testing (clients/typescript, linked from
+# tests/node/package.json), built first by scripts/client-typescript-tests.sh --build-only.
 # Dependencies are installed with `npm ci` into tests/node/node_modules, only when that is
 # missing or package.json / package-lock.json changed since the last successful install.
 set -euo pipefail
@@ -25,6 +27,8 @@ if [[ "$node_major" -lt 20 ]]; then
     echo "node-tests: Node 20 or later is needed, found $(node --version)" >&2
     exit 1
 fi
+
+bash "$repo/scripts/client-typescript-tests.sh" --build-only
 
 # Re-install only when the manifest or the lockfile changed since the last successful install.
 stamp="$suite/node_modules/.mockingbird-lock.sha256"

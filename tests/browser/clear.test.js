@@ -1,17 +1,16 @@
-"use strict";
 // Clearing a tenant from the dashboard: asked first, done only on "Yes, clear".
 
-const assert = require("node:assert/strict");
+import assert from "node:assert/strict";
 
-const { dashboardTest, open, placeCall, sendMessage, twilioGet, waitForCall, waitForLive, waitForMessage } = require("./harness");
+import { dashboardTest, open, placeCall, sendMessage, waitForCall, waitForLive, waitForMessage } from "./suite.js";
 
-dashboardTest("clear: the overview's Clear this tenant… asks first; No keeps everything, Yes, clear empties the tenant", async ({ server, receiver, page, assertClean }) => {
-  const message = await sendMessage(server, { body: "Keep me until asked.", statusCallback: receiver.url("/twilio/status") });
-  const call = await placeCall(server, { twiml: "<Response><Say>Hello</Say></Response>" });
-  await waitForMessage(server, message.sid, ["delivered"]);
-  await waitForCall(server, call.sid, ["completed"]);
+dashboardTest("clear: the overview's Clear this tenant… asks first; No keeps everything, Yes, clear empties the tenant", async ({ account, receiver, page, assertClean }) => {
+  const message = await sendMessage(account, { body: "Keep me until asked.", statusCallback: receiver.url("/twilio/status") });
+  const call = await placeCall(account, { twiml: "<Response><Say>Hello</Say></Response>" });
+  await waitForMessage(account, message.sid, ["delivered"]);
+  await waitForCall(account, call.sid, ["completed"]);
 
-  await open(page, server, "/");
+  await open(page, account, "/");
   const messageRows = page.locator('table.live-table[data-kind="messages"] tbody tr');
   const callRows = page.locator('table.live-table[data-kind="calls"] tbody tr');
   assert.equal(await messageRows.count(), 1);
@@ -21,18 +20,18 @@ dashboardTest("clear: the overview's Clear this tenant… asks first; No keeps e
   await page.getByRole("link", { name: "Clear this tenant…" }).click();
   await page.waitForURL((url) => url.pathname === "/ui/clear" && url.searchParams.get("scope") === "tenant");
   assert.equal((await page.locator("h1").innerText()).trim(), "Clear this tenant's data?");
-  await page.locator("main code", { hasText: server.accountSid }).waitFor();
+  await page.locator("main code", { hasText: account.accountSid }).waitFor();
   await page.getByRole("link", { name: "No, go back" }).click();
   await page.waitForURL((url) => url.pathname === "/");
   await waitForLive(page);
   assert.equal(await messageRows.count(), 1, "No, go back cleared the messages");
-  assert.equal((await twilioGet(server, "Messages.json")).messages.length, 1);
+  assert.equal((await account.twilioClient().messages.list()).length, 1);
 
   // Yes, clear.
   await page.getByRole("link", { name: "Clear this tenant…" }).click();
   await page.waitForURL((url) => url.pathname === "/ui/clear");
   await page.getByRole("button", { name: "Yes, clear" }).click();
-  await page.waitForURL((url) => url.pathname === "/" && url.searchParams.get("tenant") === server.accountSid);
+  await page.waitForURL((url) => url.pathname === "/" && url.searchParams.get("tenant") === account.accountSid);
   await waitForLive(page);
   assert.equal(await messageRows.count(), 0, "the overview still lists messages");
   assert.equal(await callRows.count(), 0, "the overview still lists calls");
@@ -42,9 +41,9 @@ dashboardTest("clear: the overview's Clear this tenant… asks first; No keeps e
   assert.equal((await card("Webhook attempts").innerText()).trim(), "0");
 
   // The API agrees, and so does the messages page.
-  assert.deepEqual((await twilioGet(server, "Messages.json")).messages, []);
-  assert.deepEqual((await twilioGet(server, "Calls.json")).calls, []);
-  await open(page, server, "/ui/messages");
+  assert.deepEqual(await account.twilioClient().messages.list(), []);
+  assert.deepEqual(await account.twilioClient().calls.list(), []);
+  await open(page, account, "/ui/messages");
   await page.getByText("No messages.", { exact: true }).waitFor();
   assertClean();
 });

@@ -1,12 +1,11 @@
-"use strict";
 // Text from outside — a message body, a callback receiver's answer, a WhatsApp user's profile
 // name and text, what a call says — reaches every page as text: no dialog opens, no script or
 // image is added, and the text reads as it was written.
 
-const assert = require("node:assert/strict");
+import assert from "node:assert/strict";
 
-const { HOSTILE, dashboardTest, open, seed } = require("./harness");
-const { PAGES } = require("./pages");
+import { PAGES } from "./pages.js";
+import { HOSTILE, dashboardTest, open, seed } from "./suite.js";
 
 /** Assert nothing of the hostile markup became an element: one script (ours), no image, no on*. */
 async function assertNoInjectedMarkup(page, where) {
@@ -24,11 +23,11 @@ async function assertNoInjectedMarkup(page, where) {
 
 dashboardTest(
   "hostile text: a <script> / \"><img onerror> payload in a message body, a callback's answer, a WhatsApp profile name and a call renders as text on every page",
-  async ({ server, receiver, page, assertClean }) => {
+  async ({ account, receiver, page, assertClean }) => {
     // The overview is open while the hostile traffic happens: its live rows and feed lines are
     // inserted by live.js from the server's HTML.
-    await open(page, server, "/");
-    const sids = await seed(server, receiver, {
+    await open(page, account, "/");
+    const sids = await seed(account, receiver, {
       body: HOSTILE,
       failedBody: HOSTILE,
       say: HOSTILE,
@@ -43,7 +42,7 @@ dashboardTest(
 
     // Every page, rendered by the server, with every <details> open.
     for (const entry of PAGES) {
-      await open(page, server, entry.path(sids));
+      await open(page, account, entry.path(sids));
       await page.evaluate(() => {
         for (const details of document.querySelectorAll("details")) details.open = true;
       });
@@ -51,10 +50,10 @@ dashboardTest(
     }
 
     // The words, as text, where each page shows them.
-    await open(page, server, "/ui/messages");
+    await open(page, account, "/ui/messages");
     assert.equal((await page.locator(`tr[data-sid="${sids.message}"] td.body`).innerText()).trim(), HOSTILE);
 
-    await open(page, server, `/ui/messages/${sids.message}`);
+    await open(page, account, `/ui/messages/${sids.message}`);
     assert.equal(await page.locator("pre.body").innerText(), HOSTILE, "the message's body");
     const callbacks = await page.locator("table.attempts details").all();
     assert.equal(callbacks.length, 2, "the message's two status callbacks");
@@ -64,7 +63,7 @@ dashboardTest(
       await details.getByText(HOSTILE, { exact: true }).waitFor();
     }
 
-    await open(page, server, `/ui/messages/${encodeURIComponent(sids.whatsapp)}`);
+    await open(page, account, `/ui/messages/${encodeURIComponent(sids.whatsapp)}`);
     assert.equal(await page.locator("pre.body").innerText(), HOSTILE, "the WhatsApp user's text");
     const webhook = page.locator("table.attempts details").first();
     await webhook.locator("summary").click();
@@ -73,7 +72,7 @@ dashboardTest(
     assert.ok(request.includes(`"profile":{"name":${JSON.stringify(HOSTILE)}}`), `the webhook's profile name, as text:\n${request}`);
     await webhook.getByText(HOSTILE, { exact: true }).waitFor(); // the bot's answer
 
-    await open(page, server, `/ui/calls/${sids.call}`);
+    await open(page, account, `/ui/calls/${sids.call}`);
     // The transcript quotes what was said (its quote mark escaped as \").
     const transcript = await page.locator("#transcript li").allInnerTexts();
     assert.ok(
@@ -81,7 +80,7 @@ dashboardTest(
       `the transcript shows what was said as text:\n${transcript.join("\n")}`,
     );
 
-    await open(page, server, "/ui/callbacks");
+    await open(page, account, "/ui/callbacks");
     const answers = page.locator("table.attempts details pre", { hasText: HOSTILE });
     await page.evaluate(() => {
       for (const details of document.querySelectorAll("details")) details.open = true;

@@ -1,17 +1,9 @@
-"use strict";
 // The live view: what the app does through the Twilio API shows up on an open page without a
 // reload (Server-Sent Events from /ui/live), and a message's page tells its story.
 
-const assert = require("node:assert/strict");
+import assert from "node:assert/strict";
 
-const {
-  dashboardTest,
-  open,
-  sendMessage,
-  waitForAttempts,
-  waitForLive,
-  waitForMessage,
-} = require("./harness");
+import { dashboardTest, open, sendMessage, waitForAttempts, waitForLive, waitForMessage } from "./suite.js";
 
 /**
  * Mark the page so that a reload or a navigation would show: a value on `window` (gone with the
@@ -33,29 +25,29 @@ async function markNoReload(page) {
   };
 }
 
-dashboardTest("live: a message sent through the Twilio API appears on the open messages page, then turns delivered, without a reload", async ({ server, receiver, page, assertClean }) => {
-  await open(page, server, "/ui/messages"); // waits for "Live updates: on."
+dashboardTest("live: a message sent through the Twilio API appears on the open messages page, then turns delivered, without a reload", async ({ account, receiver, page, assertClean }) => {
+  await open(page, account, "/ui/messages"); // waits for "Live updates: on."
   const table = page.locator('table.live-table[data-kind="messages"]');
   assert.equal(await table.locator("tbody tr").count(), 0, "a fresh server lists no message");
   const marker = await markNoReload(page);
 
-  const sent = await sendMessage(server, { body: "Your table for two is ready.", statusCallback: receiver.url("/twilio/status") });
+  const sent = await sendMessage(account, { body: "Your table for two is ready.", statusCallback: receiver.url("/twilio/status") });
   const row = table.locator(`tr[data-sid="${sent.sid}"]`);
   await row.waitFor();
   assert.equal((await row.locator("td.body").innerText()).trim(), "Your table for two is ready.");
   await row.locator(".status", { hasText: /^delivered$/ }).waitFor();
-  await waitForMessage(server, sent.sid, ["delivered"]); // the API agrees with the page
+  assert.equal((await account.twilioClient().messages(sent.sid).fetch()).status, "delivered"); // the API agrees with the page
   assert.equal(await table.locator("tbody tr").count(), 1, "the message has one row");
 
   await marker.check();
   assertClean();
 });
 
-dashboardTest("live: the overview's activity feed and recent messages follow a message as it goes", async ({ server, receiver, page, assertClean }) => {
-  await open(page, server, "/");
+dashboardTest("live: the overview's activity feed and recent messages follow a message as it goes", async ({ account, receiver, page, assertClean }) => {
+  await open(page, account, "/");
   const marker = await markNoReload(page);
 
-  const sent = await sendMessage(server, { body: "See you at 7.", statusCallback: receiver.url("/twilio/status") });
+  const sent = await sendMessage(account, { body: "See you at 7.", statusCallback: receiver.url("/twilio/status") });
   const feed = page.locator("#events");
   await feed.locator("li", { hasText: "message_created" }).filter({ hasText: sent.sid }).waitFor();
   await feed.locator("li", { hasText: `${sent.sid} to +15551234567: sent → delivered` }).waitFor();
@@ -73,22 +65,22 @@ dashboardTest("live: the overview's activity feed and recent messages follow a m
   assertClean();
 });
 
-dashboardTest("live: a list that was empty stops saying so when a row arrives", async ({ server, page, assertClean }) => {
-  await open(page, server, "/ui/messages");
+dashboardTest("live: a list that was empty stops saying so when a row arrives", async ({ account, page, assertClean }) => {
+  await open(page, account, "/ui/messages");
   await page.getByText("No messages.", { exact: true }).waitFor();
-  const sent = await sendMessage(server, { body: "First!" });
+  const sent = await sendMessage(account, { body: "First!" });
   await page.locator(`tr[data-sid="${sent.sid}"]`).waitFor();
   // The "No messages." under a table that now has a message contradicts it.
   assert.equal(await page.getByText("No messages.", { exact: true }).isVisible(), false, 'the page still says "No messages." under the message that arrived');
   assertClean();
 });
 
-dashboardTest("timeline: a message's page, opened from its row, shows each status it passed and its status callbacks", async ({ server, receiver, page, assertClean }) => {
-  const sent = await sendMessage(server, { body: "Your code is 551 204.", statusCallback: receiver.url("/twilio/status") });
-  await waitForMessage(server, sent.sid, ["delivered"]);
-  await waitForAttempts(server, sent.sid, 2); // sent and delivered, both stored
+dashboardTest("timeline: a message's page, opened from its row, shows each status it passed and its status callbacks", async ({ account, receiver, page, assertClean }) => {
+  const sent = await sendMessage(account, { body: "Your code is 551 204.", statusCallback: receiver.url("/twilio/status") });
+  await waitForMessage(account, sent.sid, ["delivered"]);
+  await waitForAttempts(account, sent.sid, 2); // sent and delivered, both stored
 
-  await open(page, server, "/ui/messages");
+  await open(page, account, "/ui/messages");
   await page.locator(`tr[data-sid="${sent.sid}"] a`).click();
   await page.waitForURL((url) => url.pathname === `/ui/messages/${sent.sid}`);
   await waitForLive(page);

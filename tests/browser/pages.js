@@ -11,7 +11,7 @@
 //   ready    (page) => a promise: anything more to wait for before the page is checked (the
 //            live state is always waited for)
 
-const PAGES = [
+export const PAGES = [
   { name: "overview", path: () => "/", heading: "Overview", phone: true },
   { name: "messages", path: () => "/ui/messages", heading: "Messages", phone: true },
   {
@@ -48,5 +48,3 @@ const PAGES = [
   { name: "simulator", path: () => "/ui/simulator", heading: "Simulator" },
   { name: "clear", path: () => "/ui/clear?scope=tenant", heading: "Clear this tenant's data?" },
 ];
-
-module.exports = { PAGES };

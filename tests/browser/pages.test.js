@@ -1,44 +1,35 @@
-"use strict";
 // Every page of the dashboard (pages.js) on one seeded server: it opens (200, the CSP header, the
 // live view connected, no console error, no uncaught error), it is saved as a screenshot in
-// target/screenshots (see harness.js), and axe-core finds no serious or critical accessibility violation on it.
+// target/screenshots (see suite.js), and axe-core finds no serious or critical accessibility violation on it.
 // Then a keyboard user's first Tabs.
 
-const assert = require("node:assert/strict");
-const fs = require("node:fs");
-const { before, after, describe, test } = require("node:test");
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import { createRequire } from "node:module";
+import { after, before, describe, test } from "node:test";
 
-const {
-  LAPTOP,
-  PHONE,
-  Receiver,
-  TEST_TIMEOUT_MS,
-  newPage,
-  open,
-  screenshot,
-  seed,
-  startMockingbird,
-} = require("./harness");
-const { PAGES } = require("./pages");
+import { PAGES } from "./pages.js";
+import { LAPTOP, PHONE, TEST_TIMEOUT_MS, newPage, open, screenshot, seed, startMockingbird, startReceiver } from "./suite.js";
 
 // axe-core's own build, evaluated in the page. Not `page.addScriptTag({ content })`: that is an
 // inline <script>, which the dashboard's CSP (script-src 'self') rightly refuses. Evaluating the
 // source through the DevTools protocol is not subject to the page's CSP, so the audit runs on
 // the page exactly as a person gets it, without a `bypassCSP` context that would change it.
-const AXE_SOURCE = fs.readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
 /** The impacts this suite fails on. */
 const BLOCKING = new Set(["serious", "critical"]);
 
 describe("every page", () => {
-  let server = null;
+  let mb = null;
+  let account = null;
   let receiver = null;
   let sids = null;
 
   before(async () => {
-    server = await startMockingbird();
-    receiver = await new Receiver("").start();
-    sids = await seed(server, receiver, {
+    ({ mb, account } = await startMockingbird());
+    receiver = await startReceiver();
+    sids = await seed(account, receiver, {
       body: "Your verification code is 428113. It expires in 10 minutes.",
       failedBody: "Your order #1042 has shipped.",
       say: "Thanks for calling Acme. Your balance is 12 dollars. Goodbye.",
@@ -49,7 +40,7 @@ describe("every page", () => {
 
   after(async () => {
     if (receiver) await receiver.stop();
-    if (server) await server.stop();
+    if (mb) await mb.stop();
   });
 
   /** Run `fn` with a watched page at `viewport`, closed afterwards; failures carry the server's log. */
@@ -58,12 +49,7 @@ describe("every page", () => {
     try {
       await fn(watched);
     } catch (err) {
-      if (err && typeof err.stack === "string") {
-        const log = `\n--- mockingbird output so far ---\n${server.output()}--- end ---`;
-        const stack = err.stack;
-        err.message += log;
-        err.stack = stack + log;
-      }
+      mb.attachOutput(err); // what it printed so far: the server serves the file's other tests
       throw err;
     } finally {
       await watched.close().catch(() => {});
@@ -71,7 +57,7 @@ describe("every page", () => {
   }
 
   async function openEntry(page, entry) {
-    await open(page, server, entry.path(sids));
+    await open(page, account, entry.path(sids));
     const heading = (await page.locator("h1").innerText()).trim();
     if (entry.heading instanceof RegExp) assert.match(heading, entry.heading, `${entry.name}: <h1>`);
     else assert.equal(heading, entry.heading, `${entry.name}: <h1>`);
@@ -145,7 +131,7 @@ describe("every page", () => {
 
   test("the browser finds the dashboard's icon (a <link rel=icon>, else /favicon.ico)", { timeout: TEST_TIMEOUT_MS }, async () => {
     await withPage(LAPTOP, async ({ page, assertClean }) => {
-      await open(page, server, "/");
+      await open(page, account, "/");
       // A browser asks for /favicon.ico when a page names no icon; a 404 there is an error in
       // the console of every dashboard user.
       const icon = await page.evaluate(() => {
@@ -162,7 +148,7 @@ describe("every page", () => {
 
   test("keyboard: the first Tabs reach the skip link, every section of the nav and the tenant switcher", { timeout: TEST_TIMEOUT_MS }, async () => {
     await withPage(LAPTOP, async ({ page, assertClean }) => {
-      await open(page, server, "/");
+      await open(page, account, "/");
       const focused = [];
       for (let i = 0; i < 10; i++) {
         await page.keyboard.press("Tab");

@@ -1,12 +1,11 @@
-"use strict";
 // The simulator: a person writes to a WhatsApp bot as a user, sees the bot's buttons arrive in
 // the thread without a reload, taps one, and sees the bot's answer arrive.
 
-const assert = require("node:assert/strict");
-const http = require("node:http");
-const { after, test } = require("node:test");
+import assert from "node:assert/strict";
+import http from "node:http";
+import { after, test } from "node:test";
 
-const { TEST_TIMEOUT_MS, UI_TIMEOUT_MS, newPage, open, screenshot, startMockingbird, waitForLive } = require("./harness");
+import { TEST_TIMEOUT_MS, UI_TIMEOUT_MS, newPage, open, screenshot, startMockingbird, waitForLive } from "./suite.js";
 
 /** The config's WhatsApp identity (mockingbird's defaults), as a bot is given it. */
 const PHONE_NUMBER_ID = "123456789";
@@ -69,13 +68,13 @@ after(async () => { for (const cleanup of cleanups.reverse()) await cleanup(); }
 test("simulator: a user's greeting gets the bot's buttons, and tapping Pay gets its answer, live", { timeout: TEST_TIMEOUT_MS }, async () => {
   const bot = await startBot();
   cleanups.push(bot.stop);
-  const server = await startMockingbird({ extraConfig: `whatsapp:\n  webhook_url: "${bot.url}"\n` });
-  cleanups.push(server.stop);
-  bot.useGraph(server.baseUrl);
+  const { mb, account } = await startMockingbird({ "whatsapp.webhook_url": bot.url });
+  cleanups.push(() => mb.stop());
+  bot.useGraph(mb.httpUrl);
   const { page, close, assertClean } = await newPage();
   cleanups.push(close);
 
-  await open(page, server, "/ui/simulator");
+  await open(page, account, "/ui/simulator");
   const whatsapp = page.locator('section[aria-labelledby="sim-whatsapp"]');
   await whatsapp.getByLabel("Message").fill("hi");
   await whatsapp.getByRole("button", { name: "Send" }).click();

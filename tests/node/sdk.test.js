@@ -1,58 +1,35 @@
-"use strict";
 // The official twilio-node SDK against mockingbird: every call below is one a real app makes.
 //
-// Each test states the real-Twilio behaviour it checks. Servers are per test (see harness.js).
+// Each test states the real-Twilio behaviour it checks. Servers are per test (see suite.js).
 // This suite mirrors tests/python/test_twilio_sdk.py.
 
-const assert = require("node:assert/strict");
-const { test } = require("node:test");
-const twilio = require("twilio");
+import assert from "node:assert/strict";
+import { MessageStatus } from "@mockingbird/testing";
+import twilio from "twilio";
 
-const {
-  FAILURE_NUMBER,
-  FROM_NUMBER,
-  REGISTERED_NUMBER,
-  pollUntil,
-  serverTest,
-} = require("./harness");
-
-const { RestException } = twilio;
+import { FAILURE_NUMBER, FROM_NUMBER, REGISTERED_NUMBER, restError, serverTest } from "./suite.js";
 
 const MAGIC_TEST_SENDER = "+15005550006";
 const OTHER_NUMBER = "+15557654321";
-const FINAL_STATUSES = new Set(["delivered", "undelivered", "failed", "canceled", "received"]);
+const FINAL_STATUSES = ["delivered", "undelivered", "failed", "canceled", "received"];
 const SID_PATTERN = /^SM[0-9a-f]{32}$/;
 
-/** Fetch the message until it reaches `status` (fails early if it ends in another final one). */
-function waitForStatus(client, sid, status, timeoutMs = 5_000) {
-  return pollUntil(
-    async () => {
-      const message = await client.messages(sid).fetch();
-      if (message.status !== status && FINAL_STATUSES.has(message.status)) {
-        throw new Error(`${sid} ended ${JSON.stringify(message.status)}, expected ${JSON.stringify(status)}`);
-      }
-      return message.status === status ? message : null;
-    },
-    timeoutMs,
-    `message ${sid} to become ${status}`,
+/**
+ * Wait until the message reaches `status`, as its status_changed event says (fails early if it
+ * ends in another final one), and fetch it.
+ */
+async function waitForStatus(account, client, sid, status, timeoutMs = 5_000) {
+  const event = await account.waitFor(
+    { kind: "message_status_changed", sid, status: [status, ...FINAL_STATUSES] },
+    { timeout: timeoutMs },
   );
+  const reached = MessageStatus[event.payload.value.status].toLowerCase();
+  if (reached !== status) throw new Error(`${sid} ended ${JSON.stringify(reached)}, expected ${JSON.stringify(status)}`);
+  return client.messages(sid).fetch();
 }
 
 const statuses = (requests) => requests.map((r) => r.form.MessageStatus);
 const sidsOf = (messages) => messages.map((m) => m.sid);
-
-/** Await `promise`, expect it to reject with a RestException, and return that exception. */
-async function restError(promise) {
-  let error = null;
-  try {
-    await promise;
-  } catch (err) {
-    error = err;
-  }
-  assert.ok(error, "expected the call to reject, but it resolved");
-  assert.ok(error instanceof RestException, `expected a RestException, got ${error && error.stack}`);
-  return error;
-}
 
 function assertDate(value, what) {
   assert.ok(value instanceof Date, `${what} is not a Date: ${JSON.stringify(value)}`);
@@ -66,7 +43,7 @@ function assertDate(value, what) {
 // POST Messages.json answers 201 with a queued Message resource (SM + 32 hex SID, num_segments
 // "1", price_unit "USD", RFC 2822 dates the SDK turns into Dates); fetching it returns the same
 // resource, and an SMS to a reachable number moves on to `delivered`.
-serverTest("create, fetch and deliver a message", async ({ client, server }) => {
+serverTest("create, fetch and deliver a message", async ({ client, account }) => {
   const message = await client.messages.create({ to: REGISTERED_NUMBER, from: FROM_NUMBER, body: "Hello from the SDK" });
   assert.equal(client.httpClient.lastResponse.statusCode, 201);
 
@@ -77,7 +54,7 @@ serverTest("create, fetch and deliver a message", async ({ client, server }) => 
   assert.equal(message.priceUnit, "USD");
   assert.equal(message.direction, "outbound-api");
   assert.equal(message.apiVersion, "2010-04-01");
-  assert.equal(message.accountSid, server.accountSid);
+  assert.equal(message.accountSid, account.accountSid);
   assert.equal(message.to, REGISTERED_NUMBER);
   assert.equal(message.from, FROM_NUMBER);
   assert.equal(message.body, "Hello from the SDK");
@@ -91,7 +68,7 @@ serverTest("create, fetch and deliver a message", async ({ client, server }) => 
   assertDate(fetched.dateCreated, "fetched dateCreated");
   assert.equal(fetched.dateCreated.getTime(), message.dateCreated.getTime());
 
-  const delivered = await waitForStatus(client, message.sid, "delivered");
+  const delivered = await waitForStatus(account, client, message.sid, "delivered");
   assert.equal(delivered.errorCode, null);
   assertDate(delivered.dateSent, "dateSent");
 });
@@ -113,14 +90,14 @@ async function seedMessages(client) {
   return { mine, others };
 }
 
-const getsOf = (http) => http.requestsMade.filter((r) => r.method === "GET");
+const getsOf = (http) => http.requests.filter((r) => r.method === "GET");
 
 // GET Messages.json lists newest first and pages with PageSize, following next_page_uri until it
 // is null; To filters the list, and every page keeps the filter. `list` gathers every page.
 serverTest("list follows pages newest first and keeps the To filter", async ({ client }) => {
   const { mine, others } = await seedMessages(client);
   const http = client.httpClient;
-  http.requestsMade.length = 0;
+  http.requests.length = 0;
 
   const listed = await client.messages.list({ to: REGISTERED_NUMBER, pageSize: 3 });
   const sids = sidsOf(listed);
@@ -147,7 +124,7 @@ serverTest("list follows pages newest first and keeps the To filter", async ({ c
 serverTest("each streams every page, newest first", async ({ client }) => {
   const { mine, others } = await seedMessages(client);
   const http = client.httpClient;
-  http.requestsMade.length = 0;
+  http.requests.length = 0;
 
   const streamed = [];
   let doneCalls = 0;
@@ -161,10 +138,10 @@ serverTest("each streams every page, newest first", async ({ client }) => {
   });
   assert.deepEqual(streamed, [...mine, ...others].reverse());
   assert.equal(doneCalls, 1);
-  assert.equal(getsOf(http).length, 5, JSON.stringify(http.requestsMade));
+  assert.equal(getsOf(http).length, 5, JSON.stringify(http.requests));
 
   // Stopping from the callback: no more messages, no more pages.
-  http.requestsMade.length = 0;
+  http.requests.length = 0;
   const firstThree = [];
   await client.messages.each({ pageSize: 2 }, (message, done) => {
     firstThree.push(message.sid);
@@ -221,9 +198,9 @@ serverTest("list filters by From", async ({ client }) => {
 
 // POST Messages/{Sid}.json with Body="" redacts the message: the body becomes empty and stays
 // empty when fetched again.
-serverTest("redact a message body", async ({ client }) => {
+serverTest("redact a message body", async ({ client, account }) => {
   const message = await client.messages.create({ to: REGISTERED_NUMBER, from: FROM_NUMBER, body: "secret code 123456" });
-  await waitForStatus(client, message.sid, "delivered");
+  await waitForStatus(account, client, message.sid, "delivered");
 
   const redacted = await client.messages(message.sid).update({ body: "" });
   assert.equal(redacted.sid, message.sid);
@@ -233,9 +210,9 @@ serverTest("redact a message body", async ({ client }) => {
 
 // DELETE Messages/{Sid}.json on a delivered message answers 204 (the SDK's remove() resolves
 // true); afterwards the message is gone: fetch answers 404 with code 20404, and it leaves lists.
-serverTest("delete a delivered message", async ({ client }) => {
+serverTest("delete a delivered message", async ({ client, account }) => {
   const message = await client.messages.create({ to: REGISTERED_NUMBER, from: FROM_NUMBER, body: "to be deleted" });
-  await waitForStatus(client, message.sid, "delivered");
+  await waitForStatus(account, client, message.sid, "delivered");
 
   assert.equal(await client.messages(message.sid).remove(), true);
   assert.equal(client.httpClient.lastResponse.statusCode, 204);
@@ -259,8 +236,8 @@ serverTest("an unknown message is 404", async ({ client }) => {
 
 // A wrong auth token is refused with 401 and code 20003, on writes, reads and lists (Node's
 // Page raises a RestException too).
-serverTest("bad credentials are 401 with code 20003", async ({ server, makeClient }) => {
-  const client = makeClient(server.accountSid, "notthetoken");
+serverTest("bad credentials are 401 with code 20003", async ({ account, makeClient }) => {
+  const client = makeClient(account.accountSid, "notthetoken");
 
   let error = await restError(client.messages.create({ to: REGISTERED_NUMBER, from: FROM_NUMBER, body: "hi" }));
   assert.equal(error.status, 401);
@@ -318,7 +295,7 @@ function assertSigned(request, authToken) {
 // sorted parameters, with the account's auth token) and passes twilio.validateRequest; each
 // carries MessageSid/SmsSid, MessageStatus/SmsStatus, AccountSid, From, To, ApiVersion;
 // `delivered` also carries RawDlrDoneDate.
-serverTest("status callbacks are signed and arrive in order", async ({ client, server, receiver }) => {
+serverTest("status callbacks are signed and arrive in order", async ({ client, account, receiver }) => {
   const callbackUrl = receiver.url("/twilio/status?tenant=t1&attempt=a");
   const message = await client.messages.create({
     to: REGISTERED_NUMBER,
@@ -327,20 +304,20 @@ serverTest("status callbacks are signed and arrive in order", async ({ client, s
     statusCallback: callbackUrl,
   });
 
-  const received = await receiver.waitFor((reqs) => (statuses(reqs).includes("delivered") ? reqs : null), 5_000);
+  const received = await receiver.waitUntil((reqs) => statuses(reqs).includes("delivered"), 5_000);
   assert.deepEqual(statuses(received), ["sent", "delivered"]);
 
   for (const request of received) {
     assert.equal(request.method, "POST");
     assert.equal(request.url, callbackUrl);
     assert.match(request.headers["content-type"] || "", /^application\/x-www-form-urlencoded/);
-    assertSigned(request, server.authToken);
+    assertSigned(request, account.authToken);
     const params = request.form;
     const status = params.MessageStatus;
     assert.equal(params.MessageSid, message.sid);
     assert.equal(params.SmsSid, message.sid);
     assert.equal(params.SmsStatus, status);
-    assert.equal(params.AccountSid, server.accountSid);
+    assert.equal(params.AccountSid, account.accountSid);
     assert.equal(params.From, FROM_NUMBER);
     assert.equal(params.To, REGISTERED_NUMBER);
     assert.equal(params.ApiVersion, "2010-04-01");
@@ -353,7 +330,7 @@ serverTest("status callbacks are signed and arrive in order", async ({ client, s
 
   // A tampered parameter no longer validates: the signature covers the parameters.
   const tampered = { ...delivered.form, MessageStatus: "failed" };
-  assert.equal(twilio.validateRequest(server.authToken, delivered.headers["x-twilio-signature"], delivered.url, tampered), false);
+  assert.equal(twilio.validateRequest(account.authToken, delivered.headers["x-twilio-signature"], delivered.url, tampered), false);
   // Nor does it validate with another token.
   assert.equal(twilio.validateRequest("someothertoken", delivered.headers["x-twilio-signature"], delivered.url, delivered.form), false);
   assert.equal((await client.messages(message.sid).fetch()).status, "delivered");
@@ -361,7 +338,7 @@ serverTest("status callbacks are signed and arrive in order", async ({ client, s
 
 // A message that fails ends `failed` with errorCode 30008 (Twilio's "unknown error"), and the
 // `failed` callback carries ErrorCode=30008, signed like every other callback.
-serverTest("a failure number ends failed with 30008", async ({ client, server, receiver }) => {
+serverTest("a failure number ends failed with 30008", async ({ client, account, receiver }) => {
   const callbackUrl = receiver.url("/failed");
   const message = await client.messages.create({
     to: FAILURE_NUMBER,
@@ -371,14 +348,14 @@ serverTest("a failure number ends failed with 30008", async ({ client, server, r
   });
   assert.equal(message.status, "queued");
 
-  const failed = await waitForStatus(client, message.sid, "failed");
+  const failed = await waitForStatus(account, client, message.sid, "failed");
   assert.equal(failed.errorCode, 30008);
 
-  const received = await receiver.waitFor((reqs) => (statuses(reqs).includes("failed") ? reqs : null), 5_000);
+  const received = await receiver.waitUntil((reqs) => statuses(reqs).includes("failed"), 5_000);
   assert.equal(statuses(received).at(-1), "failed");
   assert.ok(!statuses(received).includes("delivered"));
   const last = received.at(-1);
-  assertSigned(last, server.authToken);
+  assertSigned(last, account.authToken);
   assert.equal(last.form.MessageSid, message.sid);
   assert.equal(last.form.ErrorCode, "30008");
   assert.ok(!("RawDlrDoneDate" in last.form));
@@ -392,13 +369,13 @@ serverTest("a failure number ends failed with 30008", async ({ client, server, r
 // A client with the subaccount's credentials sends from the magic test number +15005550006; its
 // messages show in its own list (and in the parent's view of the subaccount), never in the
 // parent's own list, and the subaccount cannot read its parent's messages.
-serverTest("a subaccount sends with its own credentials", async ({ client, server, makeClient }) => {
+serverTest("a subaccount sends with its own credentials", async ({ client, account, makeClient }) => {
   const sub = await client.api.v2010.accounts.create({ friendlyName: "x" });
   assert.match(sub.sid, /^AC[0-9a-f]{32}$/);
-  assert.notEqual(sub.sid, server.accountSid);
-  assert.ok(sub.authToken && sub.authToken !== server.authToken);
+  assert.notEqual(sub.sid, account.accountSid);
+  assert.ok(sub.authToken && sub.authToken !== account.authToken);
   assert.equal(sub.friendlyName, "x");
-  assert.equal(sub.ownerAccountSid, server.accountSid);
+  assert.equal(sub.ownerAccountSid, account.accountSid);
   assert.equal(sub.status, "active");
 
   const parentMessage = await client.messages.create({ to: REGISTERED_NUMBER, from: FROM_NUMBER, body: "parent" });
@@ -412,25 +389,25 @@ serverTest("a subaccount sends with its own credentials", async ({ client, serve
   assert.deepEqual(sidsOf(await client.messages.list()), [parentMessage.sid]);
   assert.deepEqual(sidsOf(await subClient.messages.list()), [subMessage.sid]);
   // The parent's credentials may act on its subaccount's resources.
-  const asParent = makeClient(server.accountSid, server.authToken, { accountSid: sub.sid });
+  const asParent = makeClient(account.accountSid, account.authToken, { accountSid: sub.sid });
   assert.deepEqual(sidsOf(await asParent.messages.list()), [subMessage.sid]);
   // But the subaccount cannot see its parent's messages.
-  const error = await restError(subClient.api.v2010.accounts(server.accountSid).messages(parentMessage.sid).fetch());
+  const error = await restError(subClient.api.v2010.accounts(account.accountSid).messages(parentMessage.sid).fetch());
   assert.ok([401, 404].includes(error.status), `status ${error.status}`);
 });
 
 // Twilio accepts an API key in place of the auth token: twilio(keySid, keySecret, { accountSid })
 // sends Basic auth as SK…:secret with the AC… account SID in the URL. The key comes from the
 // Keys resource, whose create answer is the only one that shows the secret.
-serverTest("an API key from the Keys resource authenticates as its account", async ({ client, server, makeClient }) => {
+serverTest("an API key from the Keys resource authenticates as its account", async ({ client, account, makeClient }) => {
   const key = await client.newKeys.create({ friendlyName: "ci" });
   assert.match(key.sid, /^SK[0-9a-f]{32}$/);
   assert.ok(key.secret);
   assert.equal(key.friendlyName, "ci");
 
-  const keyClient = makeClient(key.sid, key.secret, { accountSid: server.accountSid });
+  const keyClient = makeClient(key.sid, key.secret, { accountSid: account.accountSid });
   const sent = await keyClient.messages.create({ to: REGISTERED_NUMBER, from: FROM_NUMBER, body: "with a key" });
-  assert.equal(sent.accountSid, server.accountSid);
+  assert.equal(sent.accountSid, account.accountSid);
   assert.deepEqual(sidsOf(await client.messages.list()), [sent.sid]);
 
   const fetched = await client.keys(key.sid).fetch();

@@ -1,18 +1,16 @@
-"use strict";
 // Voice through the official twilio-node SDK: the Calls and Recordings resources over REST, and
 // apps whose TwiML is written only with the SDK's own builder (twilio.twiml.VoiceResponse), run
 // unchanged by mockingbird as Twilio runs it. The test is the person on the phone through the
 // control plane's Calls service, and moves the tenant's clock instead of sleeping.
 //
-// Each test states the real-Twilio behaviour it checks. Servers are per test (see harness.js).
+// Each test states the real-Twilio behaviour it checks. Servers are per test (see suite.js).
 
-const assert = require("node:assert/strict");
-const grpc = require("@grpc/grpc-js");
-const twilio = require("twilio");
+import assert from "node:assert/strict";
+import { CallStatus, EventTimeoutError, WebhookReceiver, rule } from "@mockingbird/testing";
+import twilio from "twilio";
 
-const { FROM_NUMBER, REGISTERED_NUMBER, WebhookReceiver, serverTest } = require("./harness");
+import { FROM_NUMBER, REGISTERED_NUMBER, restError, serverTest } from "./suite.js";
 
-const { RestException } = twilio;
 const { VoiceResponse } = twilio.twiml;
 
 const CALLER = "+15557654321"; // the person on the phone, not one of the account's numbers
@@ -39,14 +37,14 @@ function isSigned(request, authToken) {
  * served as `text/xml`. Like an app behind twilio.webhook(), it refuses what Twilio did not sign.
  * Stopped when the test ends.
  */
-async function twimlApp(t, server, pages) {
-  const app = await new WebhookReceiver((request) => {
-    request.signed = isSigned(request, server.authToken);
+async function twimlApp(t, account, pages) {
+  const app = (await WebhookReceiver.start()).fallback((request) => {
+    request.signed = isSigned(request, account.authToken);
     if (!request.signed) return { status: 403, contentType: "text/plain", body: "not signed by Twilio" };
     const page = pages[request.path];
     if (!page) return { status: 404, contentType: "text/plain", body: "no such page" };
     return { contentType: "text/xml", body: page(request).toString() };
-  }).start();
+  });
   t.after(() => app.stop());
   return app;
 }
@@ -70,26 +68,13 @@ const steps = (detail) => detail.transcript.map((e) => e.type);
  * No call so far drew a notification: no TwiML error (11200, 12100, 12300) and no 12200 warning
  * for an attribute Twilio would refuse. The builder's TwiML ran as it was written.
  */
-async function assertNoNotifications(control) {
+async function assertNoNotifications(account) {
   // Every action above returned once its TwiML had run, so the events are all stored: a
-  // WaitFor that gives up at once only reads them.
-  const outcome = await control.events
-    .WaitFor({ filter: { kinds: ["EVENT_KIND_CALL_NOTIFICATION"] }, timeout: { nanos: 1_000_000 } })
+  // wait that gives up at once only reads them.
+  const outcome = await account
+    .waitFor({ kind: "call_notification" }, { timeout: 1 })
     .then((event) => ({ event }), (error) => ({ error }));
-  assert.equal(outcome.error && outcome.error.code, grpc.status.DEADLINE_EXCEEDED, JSON.stringify(outcome.event));
-}
-
-/** Await `promise`, expect it to reject with a RestException, and return that exception. */
-async function restError(promise) {
-  let error = null;
-  try {
-    await promise;
-  } catch (err) {
-    error = err;
-  }
-  assert.ok(error, "expected the call to reject, but it resolved");
-  assert.ok(error instanceof RestException, `expected a RestException, got ${error && error.stack}`);
-  return error;
+  assert.ok(outcome.error instanceof EventTimeoutError, String(outcome.error ?? JSON.stringify(outcome.event)));
 }
 
 function assertTwilioError(error, status, code) {
@@ -103,13 +88,9 @@ function assertTwilioError(error, status, code) {
 // The clock, the callee, the app's number
 // --------------------------------------------------------------------------------------------
 
-/** Move the frozen clock of the config's tenant by `seconds`, running all that falls due. */
-const advance = (control, seconds) =>
-  control.clock.Advance({ by: { seconds: Math.floor(seconds), nanos: Math.round((seconds % 1) * 1e9) } });
+/** Move the frozen clock of the config's account by `seconds`, running all that falls due. */
+const advance = (account, seconds) => account.clock.advance(seconds * 1_000);
 
-/** A rule: calls to `to` are met by `behavior` (CallBehavior, e.g. { result: "RESULT_RING" }). */
-const calleeRule = (control, id, to, behavior) =>
-  control.rules.AddRule({ rule: { id, when: { channel: "voice", to: { exact: to } }, call: behavior } });
 
 /** Buy IVR_NUMBER through the SDK, its calls going to `voiceUrl`. */
 const buyNumber = (client, voiceUrl, extra = {}) =>
@@ -128,8 +109,8 @@ const reported = (requests) => requests.map((r) => `${r.form.CallStatus}/${r.for
 // <Hangup> ends the call. StatusCallbackEvent asks for every event: initiated, ringing,
 // answered (CallStatus in-progress) and completed, numbered from 0, the last with CallDuration.
 serverTest("a call to the app's Url runs its TwiML and reports the events asked for", async (ctx) => {
-  const { t, server, client, receiver, control } = ctx;
-  const app = await twimlApp(t, server, {
+  const { t, account, client, receiver } = ctx;
+  const app = await twimlApp(t, account, {
     "/voice": () => {
       const response = new VoiceResponse();
       response.say({ voice: "Polly.Joanna", language: "en-US", loop: 2 }, "Your code is 1 2 3 4");
@@ -152,7 +133,7 @@ serverTest("a call to the app's Url runs its TwiML and reports the events asked 
   assert.equal(call.direction, "outbound-api");
   assert.equal(call.to, REGISTERED_NUMBER);
   assert.equal(call.from, FROM_NUMBER);
-  assert.equal(call.accountSid, server.accountSid);
+  assert.equal(call.accountSid, account.accountSid);
   assert.equal(call.apiVersion, "2010-04-01");
   assert.equal(call.priceUnit, "USD");
   assert.equal(call.duration, null);
@@ -165,17 +146,15 @@ serverTest("a call to the app's Url runs its TwiML and reports the events asked 
   assert.equal(fetched.to, REGISTERED_NUMBER);
 
   // The test waits for what the caller hears, as the events name it.
-  const heard = await control.events.WaitFor({
-    filter: { kinds: ["EVENT_KIND_CALL_VERB"], sid: call.sid, body_contains: "Your code is" },
-    timeout: { seconds: 5 },
-  });
-  assert.equal(heard.call_verb.entry.type, "said");
+  const heard = await account.waitFor({ kind: "call_verb", sid: call.sid, bodyContains: "Your code is" }, { timeout: "5s" });
+  assert.equal(heard.payload.case, "callVerb");
+  assert.equal(heard.payload.value.entry.type, "said");
 
-  const callbacks = await receiver.waitFor((reqs) => (reqs.length >= 4 ? reqs : null));
+  const callbacks = await receiver.waitUntil((reqs) => reqs.length >= 4);
   assert.deepEqual(reported(callbacks), ["initiated/0", "ringing/1", "in-progress/2", "completed/3"]);
   for (const callback of callbacks) {
     assert.equal(callback.url, statusCallback);
-    assert.ok(isSigned(callback, server.authToken), `unsigned: ${JSON.stringify(callback.form)}`);
+    assert.ok(isSigned(callback, account.authToken), `unsigned: ${JSON.stringify(callback.form)}`);
     assert.equal(callback.form.CallSid, call.sid);
     assert.equal(callback.form.CallbackSource, "call-progress-events");
     assert.equal(callback.form.Direction, "outbound-api");
@@ -189,7 +168,7 @@ serverTest("a call to the app's Url runs its TwiML and reports the events asked 
   assert.ok(voice.signed);
   for (const [name, value] of Object.entries({
     CallSid: call.sid,
-    AccountSid: server.accountSid,
+    AccountSid: account.accountSid,
     From: FROM_NUMBER,
     To: REGISTERED_NUMBER,
     CallStatus: "in-progress",
@@ -204,13 +183,13 @@ serverTest("a call to the app's Url runs its TwiML and reports the events asked 
   assert.equal(ended.duration, callbacks[3].form.CallDuration);
   assert.ok(ended.startTime instanceof Date && ended.endTime instanceof Date);
 
-  const detail = await control.calls.GetCall({ sid: call.sid });
+  const detail = (await account.calls.get(call.sid)).detail;
   assert.deepEqual(said(detail), ["Your code is 1 2 3 4"]);
   const say = JSON.parse(detail.transcript.find((e) => e.type === "said").json);
   assert.equal(say.voice, "Polly.Joanna");
   assert.equal(say.language, "en-US");
   assert.equal(say.loops, 2);
-  await assertNoNotifications(control);
+  await assertNoNotifications(account);
 });
 
 // A VoiceResponse passed as `twiml` is sent as the builder wrote it (XML declaration included)
@@ -218,8 +197,8 @@ serverTest("a call to the app's Url runs its TwiML and reports the events asked 
 // the call's time, <Hangup>, and nothing after it. Without StatusCallbackEvent, Twilio reports
 // only `completed`, with CallDuration in seconds and Duration in minutes rounded up.
 serverTest("a call's Twiml from the builder runs unchanged and only `completed` is reported", async (ctx) => {
-  const { client, receiver, control } = ctx;
-  await control.clock.Freeze({});
+  const { client, receiver, account } = ctx;
+  await account.clock.freeze();
   const twiml = new VoiceResponse();
   twiml.say("Hello from the builder.");
   twiml.play({ loop: 2 }, "https://cdn.example.com/chime.mp3");
@@ -234,18 +213,18 @@ serverTest("a call's Twiml from the builder runs unchanged and only `completed` 
     twiml,
     statusCallback: receiver.url("/status"),
   });
-  const sent = client.httpClient.requestsMade.at(-1).data;
+  const sent = client.httpClient.requests.at(-1).data;
   assert.equal(sent.Twiml, twiml.toString());
   assert.match(sent.Twiml, /^<\?xml version="1.0" encoding="UTF-8"\?><Response><Say>/);
 
   // Dialed, rung and answered within a second; then the pause holds the line.
-  await advance(control, 1);
-  let detail = await control.calls.GetCall({ sid: call.sid });
-  assert.equal(detail.call.status, "CALL_STATUS_IN_PROGRESS");
-  assert.equal(detail.waiting_for, "pause");
-  await advance(control, 3);
+  await advance(account, 1);
+  let detail = (await account.calls.get(call.sid)).detail;
+  assert.equal(detail.call.status, CallStatus.IN_PROGRESS);
+  assert.equal(detail.waitingFor, "pause");
+  await advance(account, 3);
 
-  detail = await control.calls.GetCall({ sid: call.sid });
+  detail = (await account.calls.get(call.sid)).detail;
   assert.deepEqual(steps(detail), ["fetched", "said", "played", "paused", "said", "hung_up"]);
   assert.deepEqual(said(detail), ["Hello from the builder.", "Au revoir."]);
   const played = detail.transcript.find((e) => e.type === "played");
@@ -256,11 +235,11 @@ serverTest("a call's Twiml from the builder runs unchanged and only `completed` 
   assert.equal(ended.status, "completed");
   assert.equal(ended.duration, "3");
 
-  const callbacks = await receiver.waitFor((reqs) => (reqs.length >= 1 ? reqs : null));
+  const callbacks = await receiver.waitUntil((reqs) => reqs.length >= 1);
   assert.deepEqual(reported(receiver.requests), ["completed/0"]);
   assert.equal(callbacks[0].form.CallDuration, "3");
   assert.equal(callbacks[0].form.Duration, "1");
-  await assertNoNotifications(control);
+  await assertNoNotifications(account);
 });
 
 // --------------------------------------------------------------------------------------------
@@ -269,8 +248,8 @@ serverTest("a call's Twiml from the builder runs unchanged and only `completed` 
 
 // GET Calls.json lists newest first; To, From and Status filter it (together, all must hold),
 // and paging with PageSize keeps the filters. Status=canceled on a queued call cancels it.
-serverTest("list filters calls by To, From and Status", async ({ client, control }) => {
-  await control.clock.Freeze({}); // every call stays queued until canceled
+serverTest("list filters calls by To, From and Status", async ({ client, account }) => {
+  await account.clock.freeze(); // every call stays queued until canceled
   const place = (to, from) => client.calls.create({ to, from, twiml: new VoiceResponse().hangup() });
   const first = await place(REGISTERED_NUMBER, FROM_NUMBER);
   const other = await place(CALLER, FROM_NUMBER);
@@ -288,12 +267,12 @@ serverTest("list filters calls by To, From and Status", async ({ client, control
 
   // Two pages of one: the SDK follows next_page_uri, which keeps both filters.
   const http = client.httpClient;
-  http.requestsMade.length = 0;
+  http.requests.length = 0;
   const paged = await client.calls.list({ status: "queued", to: REGISTERED_NUMBER, pageSize: 1 });
   assert.deepEqual(sids(paged), [third.sid, first.sid]);
-  const [firstPage, ...nextPages] = http.requestsMade;
+  const [firstPage, ...nextPages] = http.requests;
   assert.deepEqual(firstPage.params, { Status: "queued", To: REGISTERED_NUMBER, PageSize: 1 });
-  assert.ok(nextPages.length >= 1, JSON.stringify(http.requestsMade));
+  assert.ok(nextPages.length >= 1, JSON.stringify(http.requests));
   for (const { uri } of nextPages) {
     const query = new URL(uri).searchParams;
     assert.deepEqual([query.get("Status"), query.get("To")], ["queued", REGISTERED_NUMBER], uri);
@@ -306,10 +285,10 @@ serverTest("list filters calls by To, From and Status", async ({ client, control
 // Status=completed hangs it up. DELETE is refused with
 // 20009 while the call lives and answers 204 once it has ended; then the call is gone (20404).
 serverTest("update cancels a ringing call, redirects a live one, hangs it up; delete once ended", async (ctx) => {
-  const { t, server, client, control } = ctx;
-  await calleeRule(control, "rings", RINGING_NUMBER, { result: "RESULT_RING" });
-  await control.clock.Freeze({});
-  const app = await twimlApp(t, server, {
+  const { t, account, client } = ctx;
+  await account.rules.add(rule("rings").channel("voice").to(RINGING_NUMBER).keepsRinging());
+  await account.clock.freeze();
+  const app = await twimlApp(t, account, {
     "/hold": () => {
       const response = new VoiceResponse();
       response.gather({ numDigits: 1, timeout: 30 }).say("Please hold.");
@@ -327,21 +306,21 @@ serverTest("update cancels a ringing call, redirects a live one, hangs it up; de
   // Canceled while it rings.
   const canceled = await place();
   assertTwilioError(await restError(client.calls(canceled.sid).update({ url: app.url("/moved") })), 400, 21220);
-  await advance(control, 1);
+  await advance(account, 1);
   assert.equal((await client.calls(canceled.sid).fetch()).status, "ringing");
   const after = await client.calls(canceled.sid).update({ status: "canceled" });
   assert.equal(after.status, "canceled");
   assert.equal(after.duration, null);
   assert.ok(after.endTime instanceof Date);
-  await advance(control, 120); // its Timeout passes: nothing more happens to it
+  await advance(account, 120); // its Timeout passes: nothing more happens to it
   assert.equal((await client.calls(canceled.sid).fetch()).status, "canceled");
 
   // Answered by the test, then moved by the app.
   const live = await place();
-  await advance(control, 1);
-  let detail = await control.calls.AnswerCall({ sid: live.sid });
-  assert.equal(detail.call.status, "CALL_STATUS_IN_PROGRESS");
-  assert.equal(detail.waiting_for, "gather");
+  await advance(account, 1);
+  let detail = (await (await account.calls.get(live.sid)).answer()).detail;
+  assert.equal(detail.call.status, CallStatus.IN_PROGRESS);
+  assert.equal(detail.waitingFor, "gather");
   assertTwilioError(await restError(client.calls(live.sid).remove()), 400, 20009);
   // Status=canceled leaves a call in progress alone.
   assert.equal((await client.calls(live.sid).update({ status: "canceled" })).status, "in-progress");
@@ -352,9 +331,9 @@ serverTest("update cancels a ringing call, redirects a live one, hangs it up; de
   assert.equal((await client.calls(live.sid).update({ twiml: moved })).status, "in-progress");
   await client.calls(live.sid).update({ url: app.url("/moved") });
   assert.equal(requestFor(app, "/moved").form.CallSid, live.sid);
-  detail = await control.calls.GetCall({ sid: live.sid });
+  detail = (await account.calls.get(live.sid)).detail;
   assert.deepEqual(said(detail), ["Please hold.", "You have been moved.", "Moved by Url."]);
-  assert.equal(detail.waiting_for, "gather");
+  assert.equal(detail.waitingFor, "gather");
 
   const hungUp = await client.calls(live.sid).update({ status: "completed" });
   assert.equal(hungUp.status, "completed");
@@ -368,7 +347,7 @@ serverTest("update cancels a ringing call, redirects a live one, hangs it up; de
     (await client.calls.list()).map((c) => c.sid),
     [canceled.sid],
   );
-  await assertNoNotifications(control);
+  await assertNoNotifications(account);
 });
 
 // Twilio refuses a bad call with 400 and its code, and creates nothing: 21201 without To, 21213
@@ -450,24 +429,25 @@ const IVR_PAGES = {
 // RecordingDuration and Digits=#. Every request is signed. The number's StatusCallback hears
 // only the end of the call (completed), signed.
 serverTest("an IVR built with VoiceResponse: menu, a busy agent, voicemail", async (ctx) => {
-  const { t, server, client, receiver, control } = ctx;
-  const app = await twimlApp(t, server, IVR_PAGES);
+  const { t, mb, account, client, receiver } = ctx;
+  const app = await twimlApp(t, account, IVR_PAGES);
   const number = await buyNumber(client, app.url("/voice"), { statusCallback: receiver.url("/ivr-status") });
   assert.equal(number.voiceUrl, app.url("/voice"));
-  await calleeRule(control, "agent-busy", AGENT, { result: "RESULT_BUSY", ring: { seconds: 3 } });
-  await control.clock.Freeze({});
+  await account.rules.add(rule("agent-busy").channel("voice").to(AGENT).busy({ ring: "3s" }));
+  await account.clock.freeze();
 
   // The caller dials in: the menu is said and the gather listens.
-  let detail = await control.calls.PlaceInboundCall({ from: CALLER, to: IVR_NUMBER });
+  const caller = await account.calls.placeInbound({ from: CALLER, to: IVR_NUMBER });
+  let detail = caller.detail;
   const sid = detail.call.sid;
   assert.match(sid, CALL_SID);
   assert.equal(detail.call.direction, "inbound");
-  assert.equal(detail.waiting_for, "gather");
+  assert.equal(detail.waitingFor, "gather");
   assert.deepEqual(said(detail), ["Press 1 for sales, 2 for support."]);
   const voice = requestFor(app, "/voice");
   for (const [name, value] of Object.entries({
     CallSid: sid,
-    AccountSid: server.accountSid,
+    AccountSid: account.accountSid,
     From: CALLER,
     To: IVR_NUMBER,
     Caller: CALLER,
@@ -479,12 +459,12 @@ serverTest("an IVR built with VoiceResponse: menu, a busy agent, voicemail", asy
   }
 
   // 1: the sales menu. 1 again: the agent's phone rings.
-  detail = await control.calls.PressDigits({ sid, digits: "1" });
+  detail = (await caller.press("1")).detail;
   assert.equal(requestFor(app, "/menu").form.Digits, "1");
   assert.equal(requestFor(app, "/menu").form.CallStatus, "in-progress");
   assert.equal(said(detail).at(-1), "Press 1 to talk to an agent.");
-  detail = await control.calls.PressDigits({ sid, digits: "1" });
-  assert.equal(detail.waiting_for, "dial");
+  detail = (await caller.press("1")).detail;
+  assert.equal(detail.waitingFor, "dial");
   const legs = await client.calls.list({ parentCallSid: sid });
   assert.equal(legs.length, 1);
   const [leg] = legs;
@@ -494,18 +474,18 @@ serverTest("an IVR built with VoiceResponse: menu, a busy agent, voicemail", asy
   assert.equal(leg.from, CALLER, "without callerId, the caller's number is the leg's caller ID");
 
   // Busy after 3 s of ringing: the caller is asked for a message.
-  await advance(control, 3);
+  await advance(account, 3);
   assert.equal((await client.calls(leg.sid).fetch()).status, "busy");
   const dialed = requestFor(app, "/dialed");
   assert.equal(dialed.form.DialCallStatus, "busy");
   assert.equal(dialed.form.DialCallSid, leg.sid);
-  assert.equal((await control.calls.GetCall({ sid })).waiting_for, "record");
+  assert.equal((await caller.refresh()).waitingFor, "record");
 
   // The caller speaks for 4 s and presses #.
-  await control.calls.SaySpeech({ sid, text: "Hi, please call me back." });
-  await advance(control, 4);
-  detail = await control.calls.PressDigits({ sid, digits: "#" });
-  assert.equal(detail.call.status, "CALL_STATUS_COMPLETED");
+  await caller.say("Hi, please call me back.");
+  await advance(account, 4);
+  detail = (await caller.press("#")).detail;
+  assert.equal(detail.call.status, CallStatus.COMPLETED);
   assert.deepEqual(said(detail), [
     "Press 1 for sales, 2 for support.",
     "Press 1 to talk to an agent.",
@@ -521,20 +501,20 @@ serverTest("an IVR built with VoiceResponse: menu, a busy agent, voicemail", asy
   assert.match(voicemail.RecordingDuration, /^[1-9]\d*$/);
   assert.equal(
     voicemail.RecordingUrl,
-    `${server.baseUrl}/2010-04-01/Accounts/${server.accountSid}/Recordings/${voicemail.RecordingSid}`,
+    `${mb.httpUrl}/2010-04-01/Accounts/${account.accountSid}/Recordings/${voicemail.RecordingSid}`,
   );
   const recording = await client.recordings(voicemail.RecordingSid).fetch();
   assert.equal(recording.callSid, sid);
   assert.equal(recording.source, "RecordVerb");
   assert.equal(recording.duration, voicemail.RecordingDuration);
 
-  const callbacks = await receiver.waitFor((reqs) => (reqs.length >= 1 ? reqs : null));
+  const callbacks = await receiver.waitUntil((reqs) => reqs.length >= 1);
   assert.deepEqual(reported(callbacks), ["completed/0"]);
-  assert.ok(isSigned(callbacks[0], server.authToken));
+  assert.ok(isSigned(callbacks[0], account.authToken));
   assert.equal(callbacks[0].form.CallSid, sid);
   assert.equal(callbacks[0].form.Direction, "inbound");
   assert.equal((await client.calls(sid).fetch()).status, "completed");
-  await assertNoNotifications(control);
+  await assertNoNotifications(account);
 });
 
 // More of the builder's verbs: a speech <Gather> (input, language, hints) POSTs its action with
@@ -543,8 +523,8 @@ serverTest("an IVR built with VoiceResponse: menu, a busy agent, voicemail", asy
 // the app's number (direction outbound-call); <Redirect method=GET> asks the new URL with the parameters in its query
 // (signed over the URL alone); <Hangup> ends the call and the verbs after it never run.
 serverTest("speech, Play, Pause, Sms, Redirect and Hangup, as the builder writes them", async (ctx) => {
-  const { t, server, client, control } = ctx;
-  const app = await twimlApp(t, server, {
+  const { t, account, client } = ctx;
+  const app = await twimlApp(t, account, {
     "/voice": () => {
       const response = new VoiceResponse();
       const gather = response.gather({ input: "speech", action: "/heard", language: "en-GB", hints: "ticket, refund" });
@@ -570,21 +550,22 @@ serverTest("speech, Play, Pause, Sms, Redirect and Hangup, as the builder writes
     },
   });
   await buyNumber(client, app.url("/voice"));
-  await control.clock.Freeze({});
+  await account.clock.freeze();
 
-  let detail = await control.calls.PlaceInboundCall({ from: CALLER, to: IVR_NUMBER });
+  const caller = await account.calls.placeInbound({ from: CALLER, to: IVR_NUMBER });
+  let detail = caller.detail;
   const sid = detail.call.sid;
-  assert.equal(detail.waiting_for, "gather");
-  detail = await control.calls.SaySpeech({ sid, text: "I lost my ticket" });
+  assert.equal(detail.waitingFor, "gather");
+  detail = (await caller.say("I lost my ticket")).detail;
   const heard = requestFor(app, "/heard").form;
   assert.equal(heard.SpeechResult, "I lost my ticket");
   assert.match(heard.Confidence, /^(0(\.\d+)?|1(\.0+)?)$/);
   assert.ok(!("Digits" in heard), "a speech gather reports no Digits");
-  assert.equal(detail.waiting_for, "pause");
+  assert.equal(detail.waitingFor, "pause");
 
-  await advance(control, 2);
-  detail = await control.calls.GetCall({ sid });
-  assert.equal(detail.call.status, "CALL_STATUS_COMPLETED");
+  await advance(account, 2);
+  detail = (await caller.refresh()).detail;
+  assert.equal(detail.call.status, CallStatus.COMPLETED);
   assert.deepEqual(said(detail), ["How can we help?", "You said: I lost my ticket", "Bye."]);
   const played = detail.transcript.filter((e) => e.type === "played").map((e) => JSON.parse(e.json));
   assert.equal(played.length, 2);
@@ -602,7 +583,7 @@ serverTest("speech, Play, Pause, Sms, Redirect and Hangup, as the builder writes
   const [text] = await client.messages.list({ to: CALLER });
   assert.equal(text.from, IVR_NUMBER);
   assert.equal(text.body, "Your ticket is 42.");
-  await assertNoNotifications(control);
+  await assertNoNotifications(account);
   // Twilio's Message resource: "outbound-call for messages created during a call".
   assert.equal(text.direction, "outbound-call");
 });
@@ -610,8 +591,8 @@ serverTest("speech, Play, Pause, Sms, Redirect and Hangup, as the builder writes
 // <Reject reason="busy"> as the first verb leaves an inbound call unanswered: it ends busy, with
 // no start time and no duration, and the caller hears nothing.
 serverTest("Reject as the first verb leaves an inbound call busy and unanswered", async (ctx) => {
-  const { t, server, client, control } = ctx;
-  const app = await twimlApp(t, server, {
+  const { t, account, client } = ctx;
+  const app = await twimlApp(t, account, {
     "/voice": () => {
       const response = new VoiceResponse();
       response.reject({ reason: "busy" });
@@ -621,8 +602,8 @@ serverTest("Reject as the first verb leaves an inbound call busy and unanswered"
   });
   await buyNumber(client, app.url("/voice"));
 
-  const detail = await control.calls.PlaceInboundCall({ from: CALLER, to: IVR_NUMBER });
-  assert.equal(detail.call.status, "CALL_STATUS_BUSY");
+  const { detail } = await account.calls.placeInbound({ from: CALLER, to: IVR_NUMBER });
+  assert.equal(detail.call.status, CallStatus.BUSY);
   assert.deepEqual(said(detail), []);
   const call = await client.calls(detail.call.sid).fetch();
   assert.equal(call.status, "busy");
@@ -640,8 +621,8 @@ serverTest("Reject as the first verb leaves an inbound call busy and unanswered"
 // RecordingStatusCallback signed. Its media URL serves a WAV without credentials (8 kHz mono
 // 16-bit: 16,000 bytes a second after a 44-byte header). Deleted, it is gone (20404).
 serverTest("Record=true leaves a recording the SDK lists and fetches, served as a WAV", async (ctx) => {
-  const { server, client, receiver, control } = ctx;
-  await control.clock.Freeze({});
+  const { mb, account, client, receiver } = ctx;
+  await account.clock.freeze();
   const call = await client.calls.create({
     to: REGISTERED_NUMBER,
     from: FROM_NUMBER,
@@ -649,8 +630,8 @@ serverTest("Record=true leaves a recording the SDK lists and fetches, served as 
     record: true,
     recordingStatusCallback: receiver.url("/recording"),
   });
-  await advance(control, 1);
-  await advance(control, 7);
+  await advance(account, 1);
+  await advance(account, 7);
   assert.equal((await client.calls(call.sid).fetch()).duration, "7");
 
   const recordings = await client.recordings.list({ callSid: call.sid });
@@ -667,9 +648,9 @@ serverTest("Record=true leaves a recording the SDK lists and fetches, served as 
     [recording.sid],
   );
 
-  const [status] = await receiver.waitFor((reqs) => (reqs.length >= 1 ? reqs : null));
+  const [status] = await receiver.waitUntil((reqs) => reqs.length >= 1);
   assert.equal(status.path, "/recording");
-  assert.ok(isSigned(status, server.authToken));
+  assert.ok(isSigned(status, account.authToken));
   assert.equal(status.form.RecordingSid, recording.sid);
   assert.equal(status.form.RecordingDuration, "7");
   assert.equal(status.form.RecordingStatus, "completed");
@@ -678,7 +659,7 @@ serverTest("Record=true leaves a recording the SDK lists and fetches, served as 
   assert.equal(status.form.RecordingUrl, recording.mediaUrl);
 
   const mediaUrl = recording.mediaUrl;
-  assert.ok(mediaUrl.endsWith(`/Accounts/${server.accountSid}/Recordings/${recording.sid}`), mediaUrl);
+  assert.ok(mediaUrl.endsWith(`/Accounts/${account.accountSid}/Recordings/${recording.sid}`), mediaUrl);
   for (const url of [mediaUrl, `${mediaUrl}.wav`]) {
     const response = await fetch(url);
     assert.equal(response.status, 200, url);

@@ -4,8 +4,8 @@ export { Tenant, CallHandle, WhatsAppUser } from "./tenant.js";
 export { rule, RuleBuilder } from "./rules.js";
 export { EventStream, EventTimeoutError, type EventQuery, type WaitOptions } from "./events.js";
 export { WebhookReceiver, validMetaSignature, validTwilioSignature, type ReceivedRequest, type Reply, type Responder } from "./webhooks.js";
-export { MockingbirdRequestClient } from "./twilio.js";
-export { useMockingbird, useTenant } from "./testing.js";
+export { MockingbirdRequestClient, type SentRequest } from "./twilio.js";
+export { useMockingbird, useReceiver, useTenant } from "./testing.js";
 export { spanMs, type Span } from "./durations.js";
 export type { CallStatusName, EventKindName, MessageStatusName } from "./names.js";
 // The generated messages and enums most tests look at.

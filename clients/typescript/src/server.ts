@@ -30,6 +30,11 @@ export interface ControlPlane {
 export interface StartOptions {
   /** The `mockingbird` binary; else `$MOCKINGBIRD_BIN`, else `mockingbird` on PATH. */
   binary?: string;
+  /**
+   * YAML for the server's config file: the config account's SID and token, its number lists, the
+   * validation switches (README.md, "Configuration"). Without it the server runs on its defaults.
+   */
+  config?: string;
   /** Config keys, each passed as `--set key=value`: `{ "twilio.callbacks.delay_seconds": 0.1 }`. */
   settings?: Record<string, string | number | boolean>;
   /** Require this control token (`control.token`) and send it. */
@@ -76,7 +81,7 @@ export class Mockingbird implements AsyncDisposable {
   static async start(options: StartOptions = {}): Promise<Mockingbird> {
     const settings = { ...options.settings };
     if (options.token !== undefined) settings["control.token"] = options.token;
-    const server = await ServerProcess.start(findBinary(options.binary), settings, options.readyTimeoutMs ?? 15_000);
+    const server = await ServerProcess.start(findBinary(options.binary), options.config, settings, options.readyTimeoutMs ?? 15_000);
     return new Mockingbird(`http://${server.grpc}`, `http://${server.http}`, options.token, server);
   }
 
@@ -96,9 +101,38 @@ export class Mockingbird implements AsyncDisposable {
     return new Tenant(this, tenant);
   }
 
+  /** Every account on the server (the config file's and each tenant), oldest first, as handles. */
+  async tenants(): Promise<Tenant[]> {
+    const { tenants } = await this.control.tenants.listTenants({});
+    return tenants.map((tenant) => new Tenant(this, tenant));
+  }
+
+  /**
+   * A handle on an account the server already has: `accountSid`, else the config file's. It acts
+   * as a tenant does, but nothing deletes it: it is the server's, not the test's.
+   */
+  async account(accountSid = ""): Promise<Tenant> {
+    const tenant = await this.control.tenants.getTenant({ accountSid });
+    return new Tenant(this, tenant);
+  }
+
   /** What the server printed (a server this process started), for failure reports. */
   output(): string {
     return this.process?.output() ?? "";
+  }
+
+  /**
+   * Add what the server printed to a failed test's error, so that its report shows the
+   * server's side. Both are extended: the TAP reporter prints the message, the spec reporter
+   * the stack. Stop the server first, so that all it wrote has been read.
+   */
+  attachOutput(error: unknown): void {
+    if (!(error instanceof Error)) return;
+    const log = `\n--- mockingbird output (${this.httpUrl}) ---\n${this.output()}--- end of mockingbird output ---`;
+    // V8 formats the stack lazily, from the message at its first read: read it before changing the message.
+    const stack = error.stack ?? "";
+    error.message += log;
+    error.stack = stack + log;
   }
 
   /** Stop a server this process started; a connected one is left running. */
@@ -197,11 +231,21 @@ class ServerProcess {
     });
   }
 
-  static async start(binary: string, settings: Record<string, unknown>, readyTimeoutMs: number): Promise<ServerProcess> {
+  static async start(
+    binary: string,
+    config: string | undefined,
+    settings: Record<string, unknown>,
+    readyTimeoutMs: number,
+  ): Promise<ServerProcess> {
     // Its own directory as the working directory: no ./config.yaml of the caller is read.
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mockingbird-ts-"));
     const ready = path.join(dir, "ready.json");
     const args = ["serve", "--host", "127.0.0.1", "--port", "0", "--grpc-port", "0", "--database", ":memory:", "--ready-file", ready];
+    if (config !== undefined) {
+      const file = path.join(dir, "config.yaml");
+      fs.writeFileSync(file, config);
+      args.push("--config", file);
+    }
     for (const [key, value] of Object.entries(settings)) args.push("--set", `${key}=${value}`);
     const chunks: Buffer[] = [];
     const child = spawn(binary, args, { cwd: dir, env: serverEnv(), stdio: ["ignore", "pipe", "pipe"] });

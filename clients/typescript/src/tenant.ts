@@ -3,11 +3,13 @@ import { timestampDate } from "@bufbuild/protobuf/wkt";
 import twilio from "twilio";
 import {
   RejectCallRequest_Reason,
+  type Call,
   type CallDetail,
+  type CallStatus,
   type PlaceInboundCallRequestSchema,
 } from "./gen/mockingbird/v1/calls_pb.js";
 import type { ClockState } from "./gen/mockingbird/v1/clock_pb.js";
-import type { Message, MessageStatus } from "./gen/mockingbird/v1/common_pb.js";
+import type { CallbackAttempt, Message, MessageStatus } from "./gen/mockingbird/v1/common_pb.js";
 import type { Event } from "./gen/mockingbird/v1/events_pb.js";
 import type { SendInboundRequestSchema, SendInboundResponse } from "./gen/mockingbird/v1/messages_pb.js";
 import type { AddNumberRequestSchema, PhoneNumber, UpdateNumberRequestSchema } from "./gen/mockingbird/v1/numbers_pb.js";
@@ -17,11 +19,12 @@ import type {
   SendWhatsAppInboundRequestSchema,
   SendWhatsAppInboundResponse,
   UpdateWhatsAppSettingsRequestSchema,
+  VerifyWebhookResponse,
   WhatsAppSettings,
 } from "./gen/mockingbird/v1/whatsapp_pb.js";
 import { spanMs, toDuration, type Span } from "./durations.js";
 import { EventStream, toFilter, waitForEvent, type EventQuery, type WaitOptions } from "./events.js";
-import { messageStatus, type MessageStatusName } from "./names.js";
+import { callStatus, messageStatus, type CallStatusName, type MessageStatusName } from "./names.js";
 import { RuleBuilder } from "./rules.js";
 import type { ControlPlane, Mockingbird } from "./server.js";
 import { MockingbirdRequestClient } from "./twilio.js";
@@ -64,7 +67,8 @@ export class Tenant implements AsyncDisposable {
   private readonly control: ControlPlane;
 
   constructor(
-    private readonly server: Mockingbird,
+    /** The server the tenant lives on: its `httpUrl` serves the Twilio API and the dashboard. */
+    readonly server: Mockingbird,
     proto: TenantProto,
   ) {
     this.accountSid = proto.accountSid;
@@ -130,6 +134,26 @@ export class Tenant implements AsyncDisposable {
   async updateWhatsAppSettings(change: WhatsAppSettingsChange): Promise<WhatsAppSettings> {
     const { settings } = await this.control.whatsapp.updateSettings({ ...change, accountSid: this.accountSid });
     return settings!;
+  }
+
+  /**
+   * The Cloud API's verification handshake against the app: a GET to `url` (else the tenant's
+   * webhook URL) with `hub.mode=subscribe`, the verify token and a challenge; `echoed` says
+   * whether the app answered 200 with the bare challenge, as Meta requires.
+   */
+  verifyWhatsAppWebhook(url?: string): Promise<VerifyWebhookResponse> {
+    return this.control.whatsapp.verifyWebhook({ accountSid: this.accountSid, url });
+  }
+
+  /**
+   * Drop the tenant's data (messages, webhook attempts, pending status changes, events,
+   * opt-outs) and its rules, and let its clock run again; its credentials and numbers stay.
+   * Resolves to the sequence number of its reset event: pass it as `after` to wait only for
+   * what comes next.
+   */
+  async reset(): Promise<bigint> {
+    const { sequence } = await this.control.tenants.resetTenant({ accountSid: this.accountSid });
+    return sequence;
   }
 
   /** Whether a webhook the receiver got is signed by Twilio with this tenant's auth token. */
@@ -224,6 +248,14 @@ class Messages {
   get(sid: string): Promise<Message> {
     return this.control.messages.getMessage({ accountSid: this.accountSid, sid });
   }
+  /** The webhook attempts sent to the app (status callbacks, inbound webhooks), newest first. */
+  async callbackAttempts(filter: { resourceSid?: string; limit?: number } = {}): Promise<CallbackAttempt[]> {
+    return (await this.control.messages.listCallbackAttempts({ ...filter, accountSid: this.accountSid })).attempts;
+  }
+  /** Send a recorded attempt's webhook again, now, signed anew; resolves to the new attempt with the app's answer. */
+  redeliver(attemptId: bigint): Promise<CallbackAttempt> {
+    return this.control.messages.redeliverCallback({ accountSid: this.accountSid, attemptId });
+  }
   /** Set a message's status now (its callback is sent before this resolves). */
   setStatus(sid: string, status: MessageStatusName | MessageStatus, errorCode = 0): Promise<Message> {
     return this.control.messages.setMessageStatus({ accountSid: this.accountSid, sid, status: messageStatus(status), errorCode });
@@ -237,6 +269,14 @@ class Calls {
   async placeInbound(call: InboundCall): Promise<CallHandle> {
     const detail = await this.control.calls.placeInboundCall({ ...call, accountSid: this.accountSid });
     return new CallHandle(this.control, this.accountSid, detail);
+  }
+  /** The tenant's calls, newest first; `parentCallSid` lists the legs a call dialed. */
+  async list(
+    filter: { to?: string; from?: string; status?: CallStatusName | CallStatus; parentCallSid?: string; limit?: number } = {},
+  ): Promise<Call[]> {
+    const { status, ...rest } = filter;
+    const request = { ...rest, accountSid: this.accountSid, status: status === undefined ? undefined : callStatus(status) };
+    return (await this.control.calls.listCalls(request)).calls;
   }
   /** A call the app placed (or any), by SID, to act on as the person on the line. */
   async get(sid: string): Promise<CallHandle> {
@@ -314,6 +354,10 @@ export class WhatsAppUser {
   /** A tap on an interactive message's reply button. */
   tapButton(id: string, title = "", options: Omit<WhatsAppMessage, "message"> = {}): Promise<SendWhatsAppInboundResponse> {
     return this.send({ ...options, message: { case: "buttonReply", value: { id, title } } });
+  }
+  /** The user's conversation with the business number, oldest first (the latest `limit`, 50 by default). */
+  async conversation(limit = 0): Promise<Message[]> {
+    return (await this.control.whatsapp.getConversation({ accountSid: this.accountSid, user: this.from, limit })).messages;
   }
   /** Any message type `SendInbound` simulates. */
   send(message: WhatsAppMessage): Promise<SendWhatsAppInboundResponse> {

@@ -1,5 +1,6 @@
 import { Mockingbird, type StartOptions } from "./server.js";
 import type { Tenant } from "./tenant.js";
+import { WebhookReceiver } from "./webhooks.js";
 
 type Hook = (fn: () => Promise<void>) => unknown;
 
@@ -23,22 +24,36 @@ export function useMockingbird(hooks: { before: Hook; after: Hook }, options: St
 }
 
 let tenants = 0;
+type EachHooks = { beforeEach: Hook; afterEach: Hook };
 
 /**
  * A fresh tenant for every test, deleted after it: `{ beforeEach, afterEach }` from node:test,
  * Jest or Vitest, and the server (`useMockingbird`'s getter). Returns a getter for the tenant.
  */
-export function useTenant(hooks: { beforeEach: Hook; afterEach: Hook }, server: () => Mockingbird): () => Tenant {
-  let tenant: Tenant | undefined;
+export function useTenant(hooks: EachHooks, server: () => Mockingbird): () => Tenant {
+  return perTest(hooks, "tenant", () => server().tenant(`test ${++tenants}`), (tenant) => tenant.dispose());
+}
+
+/**
+ * A fresh webhook receiver for every test, stopped after it: `{ beforeEach, afterEach }` from
+ * node:test, Jest or Vitest. Returns a getter for the receiver.
+ */
+export function useReceiver(hooks: EachHooks): () => WebhookReceiver {
+  return perTest(hooks, "receiver", () => WebhookReceiver.start(), (receiver) => receiver.stop());
+}
+
+/** What `make` makes before each test, and `end`s after it, behind a getter that only works in a test. */
+function perTest<T>(hooks: EachHooks, what: string, make: () => Promise<T>, end: (value: T) => Promise<void>): () => T {
+  let value: T | undefined;
   hooks.beforeEach(async () => {
-    tenant = await server().tenant(`test ${++tenants}`);
+    value = await make();
   });
   hooks.afterEach(async () => {
-    await tenant?.dispose();
-    tenant = undefined;
+    if (value !== undefined) await end(value);
+    value = undefined;
   });
   return () => {
-    if (!tenant) throw new Error("useTenant: no tenant outside a test");
-    return tenant;
+    if (value === undefined) throw new Error(`no ${what} outside a test`);
+    return value;
   };
 }

@@ -42,6 +42,7 @@ export type Responder = (request: ReceivedRequest) => Reply | void;
 export class WebhookReceiver implements AsyncDisposable {
   readonly requests: ReceivedRequest[] = [];
   private readonly responders = new Map<string, Responder>();
+  private fallbackResponder: Responder | null = null;
   private readonly waiters = new Set<() => void>();
   private readonly server: http.Server;
   private base = "";
@@ -77,18 +78,36 @@ export class WebhookReceiver implements AsyncDisposable {
   }
 
   /**
+   * Answer requests to paths no `on` names with what `responder` returns: an app that checks
+   * every request (a signature, say) before it looks at the path.
+   */
+  fallback(responder: Responder): this {
+    this.fallbackResponder = responder;
+    return this;
+  }
+
+  /**
    * The first request (received already, or to come) for which `predicate` holds; rejects after
    * `timeout` (5 s by default) listing what was received.
    */
-  waitFor(predicate: (request: ReceivedRequest) => boolean, timeout: Span = 5_000): Promise<ReceivedRequest> {
+  async waitFor(predicate: (request: ReceivedRequest) => boolean, timeout: Span = 5_000): Promise<ReceivedRequest> {
+    const requests = await this.waitUntil((requests) => requests.some(predicate), timeout);
+    return requests.find(predicate)!;
+  }
+
+  /**
+   * The requests received so far, once `done(requests)` holds for them (`requests => requests.length
+   * >= 4`, say); rejects after `timeout` (5 s by default) listing what was received.
+   */
+  waitUntil(done: (requests: ReceivedRequest[]) => boolean, timeout: Span = 5_000): Promise<ReceivedRequest[]> {
     const timeoutMs = spanMs(timeout);
     return new Promise((resolve, reject) => {
       const check = () => {
         try {
-          const found = this.requests.find(predicate);
-          if (found) {
+          const requests = [...this.requests];
+          if (done(requests)) {
             finish();
-            resolve(found);
+            resolve(requests);
           }
         } catch (err) {
           finish(); // a predicate that throws ends the wait with its error
@@ -98,7 +117,7 @@ export class WebhookReceiver implements AsyncDisposable {
       const timer = setTimeout(() => {
         finish();
         const seen = this.requests.map((r) => `  ${r.method} ${r.url} ${r.body.toString("utf8").slice(0, 200)}`);
-        reject(new Error(`webhook receiver: no matching request within ${timeoutMs} ms; received:\n${seen.join("\n") || "  (none)"}`));
+        reject(new Error(`webhook receiver: what was awaited did not come within ${timeoutMs} ms; received:\n${seen.join("\n") || "  (none)"}`));
       }, timeoutMs);
       const finish = () => {
         clearTimeout(timer);
@@ -136,7 +155,8 @@ export class WebhookReceiver implements AsyncDisposable {
     };
     let reply: Reply;
     try {
-      reply = this.responders.get(request.path)?.(request) ?? {};
+      const responder = this.responders.get(request.path) ?? this.fallbackResponder;
+      reply = responder?.(request) ?? {};
     } catch (err) {
       reply = { status: 500, contentType: "text/plain", body: String((err as Error)?.stack ?? err) };
     }

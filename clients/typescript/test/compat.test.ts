@@ -8,9 +8,9 @@ import {
   HttpMethod,
   InboundDelivery,
   MessageStatus,
-  WebhookReceiver,
   rule,
   useMockingbird,
+  useReceiver,
   useTenant,
   validMetaSignature,
   validTwilioSignature,
@@ -22,14 +22,7 @@ const WHATSAPP_USER = "263778177125";
 
 const mockingbird = useMockingbird({ before, after });
 const tenant = useTenant({ beforeEach, afterEach }, mockingbird);
-
-let receiver: WebhookReceiver;
-beforeEach(async () => {
-  receiver = await WebhookReceiver.start();
-});
-afterEach(async () => {
-  await receiver.stop();
-});
+const receiver = useReceiver({ beforeEach, afterEach });
 
 describe("SMS through the official twilio SDK", () => {
   test("a sent message is delivered and its status callback is signed", async () => {
@@ -41,7 +34,7 @@ describe("SMS through the official twilio SDK", () => {
       to: USER,
       from: NUMBER,
       body: "Your code is 1234",
-      statusCallback: receiver.url("/status"),
+      statusCallback: receiver().url("/status"),
     });
     assert.equal(message.status, "queued");
 
@@ -50,7 +43,7 @@ describe("SMS through the official twilio SDK", () => {
     assert.equal(delivered.payload.case, "messageStatusChanged");
     assert.equal(delivered.payload.value.previous, MessageStatus.SENT);
 
-    const callback = await receiver.waitFor((r) => r.form.MessageStatus === "delivered");
+    const callback = await receiver().waitFor((r) => r.form.MessageStatus === "delivered");
     assert.equal(callback.form.MessageSid, message.sid);
     assert.ok(validTwilioSignature(callback, t.authToken), "twilio.validateRequest accepts the callback");
     assert.ok(t.signedByTwilio(callback));
@@ -73,6 +66,24 @@ describe("SMS through the official twilio SDK", () => {
 
     const all = await client.messages.list({ pageSize: 2 });
     assert.deepEqual(all.map((m) => m.sid).sort(), [...sent].sort());
+  });
+
+  test("the request client records what the SDK sent: each page of a list, with its filters", async () => {
+    const t = tenant();
+    await t.numbers.add(NUMBER);
+    const settings = t.twilioSettings();
+    const client = twilio(settings.accountSid, settings.authToken, { httpClient: settings.httpClient });
+    for (let i = 0; i < 3; i++) await client.messages.create({ to: USER, from: NUMBER, body: `message ${i}` });
+    assert.deepEqual(settings.httpClient.requests.map((r) => r.method), ["POST", "POST", "POST"]);
+    assert.equal((settings.httpClient.requests[0]!.data as any).Body, "message 0");
+
+    settings.httpClient.requests.length = 0;
+    await client.messages.list({ to: USER, pageSize: 2 });
+    const [first, second, ...more] = settings.httpClient.requests;
+    assert.deepEqual(more, []);
+    assert.deepEqual(first!.params, { To: USER, PageSize: 2 });
+    assert.ok(second!.uri.startsWith(`${t.graphUrl.replace(/\/v23\.0$/, "")}/2010-04-01/`), second!.uri);
+    assert.equal(new URL(second!.uri).searchParams.get("To"), USER, "the next page keeps the filter");
   });
 
   test("a rule that rejects a number makes the SDK raise Twilio's error code", async () => {
@@ -119,18 +130,18 @@ describe("SMS through the official twilio SDK", () => {
 
   test("an inbound SMS reaches the app signed, and its TwiML reply is sent", async () => {
     const t = tenant();
-    receiver.on("/sms", (request) => {
+    receiver().on("/sms", (request) => {
       const reply = new twilio.twiml.MessagingResponse();
       reply.message(`You said: ${request.form.Body}`);
       return { contentType: "text/xml", body: reply.toString() };
     });
-    await t.numbers.add(NUMBER, { smsUrl: receiver.url("/sms") });
+    await t.numbers.add(NUMBER, { smsUrl: receiver().url("/sms") });
 
     const sent = await t.sendInboundSms({ from: USER, to: NUMBER, body: "hello" });
     assert.equal(sent.webhook?.responseStatus, 200);
     assert.deepEqual(sent.replies.map((m) => m.body), ["You said: hello"]);
 
-    const webhook = await receiver.waitFor((r) => r.path === "/sms");
+    const webhook = await receiver().waitFor((r) => r.path === "/sms");
     assert.equal(webhook.form.From, USER);
     assert.ok(t.signedByTwilio(webhook));
     const reply = await t.waitFor({ kind: "message_created", from: NUMBER, to: USER, bodyContains: "You said" });
@@ -139,26 +150,46 @@ describe("SMS through the official twilio SDK", () => {
 
   test("a number whose webhook is a GET gets Twilio's parameters in the query, signed", async () => {
     const t = tenant();
-    await t.numbers.add(NUMBER, { smsUrl: receiver.url("/sms-get"), smsMethod: HttpMethod.GET });
+    await t.numbers.add(NUMBER, { smsUrl: receiver().url("/sms-get"), smsMethod: HttpMethod.GET });
     await t.sendInboundSms({ from: USER, to: NUMBER, body: "by GET" });
 
-    const webhook = await receiver.waitFor((r) => r.path === "/sms-get");
+    const webhook = await receiver().waitFor((r) => r.path === "/sms-get");
     assert.equal(webhook.method, "GET");
     assert.equal(webhook.query.Body, "by GET");
     assert.ok(t.signedByTwilio(webhook), "the signature covers the URL with its query");
   });
 });
 
+describe("the webhook receiver", () => {
+  test("a fallback answers paths no route names; waitUntil waits on the requests together", async () => {
+    receiver().on("/known", () => ({ body: "routed" }));
+    receiver().fallback((request) => ({ status: 404, contentType: "text/plain", body: `no ${request.path}` }));
+    const got = (path: string) => fetch(receiver().url(path), { method: "POST", body: new URLSearchParams({ n: path }) });
+
+    const routed = await got("/known");
+    assert.equal(await routed.text(), "routed");
+    const other = await got("/other");
+    assert.equal(other.status, 404);
+    assert.equal(await other.text(), "no /other");
+
+    const waiting = receiver().waitUntil((requests) => requests.length >= 3);
+    await got("/third");
+    const all = await waiting;
+    assert.deepEqual(all.map((r) => r.form.n), ["/known", "/other", "/third"]);
+    await assert.rejects(receiver().waitUntil((requests) => requests.length >= 4, 50), /did not come within 50 ms; received:\n  POST/);
+  });
+});
+
 describe("WhatsApp Cloud API", () => {
   test("a user's message and the app's reply, with its signed status webhook", async () => {
     const t = tenant();
-    await t.updateWhatsAppSettings({ webhookUrl: receiver.url("/whatsapp") });
+    await t.updateWhatsAppSettings({ webhookUrl: receiver().url("/whatsapp") });
     await t.clock.freeze();
 
     // The user writes first: the app gets Meta's signed webhook, and the 24-hour window opens.
     const inbound = await t.whatsappUser(WHATSAPP_USER, "Ada").sendText("hi there");
     assert.equal(inbound.delivery, InboundDelivery.ANSWERED);
-    const webhook = await receiver.waitFor((r) => r.path === "/whatsapp");
+    const webhook = await receiver().waitFor((r) => r.path === "/whatsapp");
     assert.ok(t.signedByMeta(webhook), "X-Hub-Signature-256 checks out with the app secret");
     assert.ok(!validMetaSignature(webhook, "another secret"));
     assert.equal(webhook.json().entry[0].changes[0].value.messages[0].text.body, "hi there");
@@ -173,7 +204,7 @@ describe("WhatsApp Cloud API", () => {
     const wamid: string = ((await answer.json()) as any).messages[0].id;
 
     await t.clock.advance("10s");
-    const statusWebhook = await receiver.waitFor((r) =>
+    const statusWebhook = await receiver().waitFor((r) =>
       (r.json().entry?.[0]?.changes?.[0]?.value?.statuses ?? []).some((s: any) => s.id === wamid && s.status === "delivered"),
     );
     assert.ok(t.signedByMeta(statusWebhook));
@@ -184,24 +215,24 @@ describe("WhatsApp Cloud API", () => {
 describe("calls", () => {
   test("a caller presses a key, speaks and hangs up", async () => {
     const t = tenant();
-    receiver.on("/voice", () => {
+    receiver().on("/voice", () => {
       const twiml = new twilio.twiml.VoiceResponse();
-      twiml.gather({ numDigits: 1, action: receiver.url("/menu") }).say("Press 1 for sales.");
+      twiml.gather({ numDigits: 1, action: receiver().url("/menu") }).say("Press 1 for sales.");
       return { body: twiml.toString() };
     });
-    receiver.on("/menu", (request) => {
+    receiver().on("/menu", (request) => {
       const twiml = new twilio.twiml.VoiceResponse();
       twiml.say(request.form.Digits === "1" ? "Sales. What do you need?" : "Sorry.");
-      twiml.gather({ input: ["speech"], action: receiver.url("/speech") });
+      twiml.gather({ input: ["speech"], action: receiver().url("/speech") });
       return { body: twiml.toString() };
     });
-    receiver.on("/speech", (request) => {
+    receiver().on("/speech", (request) => {
       const twiml = new twilio.twiml.VoiceResponse();
       twiml.say(`You said ${request.form.SpeechResult}.`);
       twiml.pause({ length: 60 });
       return { body: twiml.toString() };
     });
-    await t.numbers.add(NUMBER, { voiceUrl: receiver.url("/voice") });
+    await t.numbers.add(NUMBER, { voiceUrl: receiver().url("/voice") });
     await t.clock.freeze();
 
     const call = await t.calls.placeInbound({ from: USER, to: NUMBER });
@@ -217,17 +248,17 @@ describe("calls", () => {
     await call.hangUp();
     assert.equal(call.detail.call?.status, CallStatus.COMPLETED);
     await t.waitFor({ sid: call.sid, kind: "call_status_changed", callStatus: "completed" });
-    for (const request of receiver.requests) assert.ok(t.signedByTwilio(request), `${request.url} is signed`);
+    for (const request of receiver().requests) assert.ok(t.signedByTwilio(request), `${request.url} is signed`);
   });
 
   test("a call the app places is answered by the rules' callee", async () => {
     const t = tenant();
-    receiver.on("/outbound", () => ({ body: new twilio.twiml.VoiceResponse().say("Your order shipped.").toString() }));
+    receiver().on("/outbound", () => ({ body: new twilio.twiml.VoiceResponse().say("Your order shipped.").toString() }));
     await t.numbers.add(NUMBER);
     await t.rules.add(rule().channel("voice").to(USER).keepsRinging());
     await t.clock.freeze();
 
-    const created = await t.twilioClient().calls.create({ to: USER, from: NUMBER, url: receiver.url("/outbound") });
+    const created = await t.twilioClient().calls.create({ to: USER, from: NUMBER, url: receiver().url("/outbound") });
     await t.clock.advance("5s");
     await t.waitFor({ sid: created.sid, kind: "call_status_changed", callStatus: "ringing" });
     const call = await (await t.calls.get(created.sid)).answer();
@@ -235,7 +266,7 @@ describe("calls", () => {
     const fetched = await t.twilioClient().calls(created.sid).fetch();
     assert.equal(fetched.status, "completed");
 
-    const second = await t.twilioClient().calls.create({ to: USER, from: NUMBER, url: receiver.url("/outbound") });
+    const second = await t.twilioClient().calls.create({ to: USER, from: NUMBER, url: receiver().url("/outbound") });
     await t.clock.advance("5s");
     await t.waitFor({ sid: second.sid, kind: "call_status_changed", callStatus: "ringing" });
     await (await t.calls.get(second.sid)).reject("busy");
