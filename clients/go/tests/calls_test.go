@@ -137,7 +137,7 @@ func TestACallTheTestRejectsEndsBusy(t *testing.T) {
 	tenant.Clock.Advance(5 * time.Second)
 	tenant.WaitFor(mbtest.Kind("call_status_changed"), mbtest.SID(*placed.Sid), mbtest.CallStatus("ringing"))
 
-	if call := tenant.Call(*placed.Sid).Reject(); call.Status() != "busy" {
+	if call := tenant.Call(*placed.Sid).Reject("busy"); call.Status() != "busy" {
 		t.Fatalf("status %q, want busy", call.Status())
 	}
 }

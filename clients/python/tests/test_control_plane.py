@@ -120,3 +120,16 @@ def test_calls_the_app_places_are_listed_by_criteria_and_one_rejected_as_busy(te
     assert [c.sid for c in tenant.calls(status="busy")] == [to_other.sid]
     assert [c.sid for c in tenant.calls(from_=NUMBER, limit=1)] == [to_other.sid]  # newest first
     assert tenant.call(to_user.sid).refresh().detail.call.status == calls_pb2.CALL_STATUS_RINGING
+
+
+def test_an_answering_machine_picks_up_a_call_the_app_places(tenant, webhook_receiver):
+    tenant.numbers.add(NUMBER)
+    tenant.rules.add(rules.calls().to(USER).rings())
+    tenant.clock.freeze()
+    placed = tenant.twilio_client().calls.create(to=USER, from_=NUMBER, url=webhook_receiver.url("/outbound"), machine_detection="Enable")
+    tenant.clock.advance(5)
+    tenant.wait_for("call_status_changed", sid=placed.sid, call_status="ringing")
+
+    call = tenant.call(placed.sid).answer(machine=True)
+
+    assert call.detail.call.answered_by not in ("", "human")

@@ -1,0 +1,235 @@
+package tests
+
+// The rest of the control plane through mbtest: tenants, numbers, rules, the clock, messages and
+// their webhooks, WhatsApp settings and Meta's handshake, and the calls the app places.
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/mockingbird/mockingbird/clients/go/mbtest"
+	"github.com/mockingbird/mockingbird/clients/go/mbtest/rules"
+	mbv1 "github.com/mockingbird/mockingbird/clients/go/mockingbirdv1"
+	openapi "github.com/twilio/twilio-go/rest/api/v2010"
+)
+
+const otherUser = "+15557654322"
+
+func accountSids(tenants []*mbtest.TenantHandle) []string {
+	sids := make([]string, len(tenants))
+	for i, tenant := range tenants {
+		sids[i] = tenant.AccountSid
+	}
+	return sids
+}
+
+func TestATenantIsFoundBySidAndListedAndAResetKeepsItsNumbers(t *testing.T) {
+	tenant := mbtest.Tenant(t)
+	server := mbtest.Shared(t)
+
+	found := server.Account(t, tenant.AccountSid)
+	if found.AuthToken != tenant.AuthToken || found.Label != t.Name() {
+		t.Fatalf("found %v, want %v", found.Tenant, tenant.Tenant)
+	}
+	listed := accountSids(server.Tenants(t))
+	if !slices.Contains(listed, tenant.AccountSid) || !slices.Contains(listed, server.Account(t, "").AccountSid) {
+		t.Fatalf("listed %v: neither this tenant nor the config file's account may be missing", listed)
+	}
+
+	tenant.Numbers.Add(number)
+	tenant.Rules.Add(rules.To(user).Reject(21610))
+	if _, err := tenant.TwilioClient().Api.CreateMessage(new(openapi.CreateMessageParams).SetTo(otherUser).SetFrom(number).SetBody("before the reset")); err != nil {
+		t.Fatal(err)
+	}
+	after := tenant.Reset()
+
+	if messages, rules := tenant.Messages.List("", ""), tenant.Rules.List(); len(messages) != 0 || len(rules) != 0 {
+		t.Fatalf("after the reset: messages %v, rules %v", messages, rules)
+	}
+	if numbers := tenant.Numbers.List(); len(numbers) != 1 || numbers[0].PhoneNumber != number {
+		t.Fatalf("numbers %v, want %s kept", numbers, number)
+	}
+	if cleared := tenant.WaitFor(mbtest.Kind("data_cleared"), mbtest.After(after-1)); cleared.Sequence != after {
+		t.Fatalf("data_cleared at %d, reset said %d", cleared.Sequence, after)
+	}
+}
+
+func TestNumbersAreAddedUpdatedListedAndRemoved(t *testing.T) {
+	tenant := mbtest.Tenant(t)
+	tenant.Numbers.Add(number, mbtest.SMSURL("http://127.0.0.1:9/sms"))
+
+	voiceURL := "http://127.0.0.1:9/voice"
+	updated := tenant.Numbers.Update(number, func(r *mbv1.UpdateNumberRequest) { r.VoiceUrl = &voiceURL })
+
+	if updated.SmsUrl != "http://127.0.0.1:9/sms" || updated.VoiceUrl != voiceURL {
+		t.Fatalf("updated %v: the SMS URL kept, the voice URL set", updated)
+	}
+	if numbers := tenant.Numbers.List(); len(numbers) != 1 || numbers[0].VoiceUrl != voiceURL {
+		t.Fatalf("numbers %v", numbers)
+	}
+	tenant.Numbers.Remove(number)
+	if numbers := tenant.Numbers.List(); len(numbers) != 0 {
+		t.Fatalf("numbers %v after the removal", numbers)
+	}
+}
+
+func TestRulesAreReplacedListedInMatchingOrderAndCleared(t *testing.T) {
+	tenant := mbtest.Tenant(t)
+	tenant.Rules.Add(rules.To(user).Reject(21610))
+
+	replaced := tenant.Rules.Replace(rules.To(otherUser).Reject(21211), rules.To(user).Delivered(time.Second))
+
+	for _, got := range [][]*mbv1.Rule{replaced, tenant.Rules.List()} {
+		if len(got) != 2 || got[0].When.To.GetExact() != otherUser || got[1].When.To.GetExact() != user {
+			t.Fatalf("rules %v, want %s then %s", got, otherUser, user)
+		}
+	}
+	tenant.Rules.Clear()
+	if left := tenant.Rules.List(); len(left) != 0 {
+		t.Fatalf("rules %v after Clear", left)
+	}
+}
+
+func TestTheClockFreezesAdvancesAndResumes(t *testing.T) {
+	tenant := mbtest.Tenant(t)
+
+	frozen := tenant.Clock.Freeze()
+	if !frozen.Frozen || !tenant.Clock.State().Now.AsTime().Equal(frozen.Now.AsTime()) {
+		t.Fatalf("frozen %v, state %v", frozen, tenant.Clock.State())
+	}
+	if moved := tenant.Clock.Advance(90 * time.Second).Now.AsTime().Sub(frozen.Now.AsTime()); moved != 90*time.Second {
+		t.Fatalf("advanced by %v", moved)
+	}
+	if tenant.Clock.Resume().Frozen {
+		t.Fatal("still frozen after Resume")
+	}
+}
+
+func TestAStatusSetByTheTestIsCalledBackAndTheCallbackRedelivered(t *testing.T) {
+	tenant := mbtest.Tenant(t)
+	app := mbtest.NewReceiver(t)
+	tenant.Numbers.Add(number)
+	tenant.Clock.Freeze() // only the test moves the message
+	message, err := tenant.TwilioClient().Api.CreateMessage(new(openapi.CreateMessageParams).
+		SetTo(user).SetFrom(number).SetBody("hi").SetStatusCallback(app.URL("/status")))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	failed := tenant.Messages.SetStatus(*message.Sid, mbv1.MessageStatus_MESSAGE_STATUS_UNDELIVERED, 30003)
+
+	if got := tenant.Messages.Get(*message.Sid); got.Status != failed.Status || got.ErrorCode != 30003 {
+		t.Fatalf("got %v, set %v", got, failed)
+	}
+	if toUser, toOther := tenant.Messages.List(user, ""), tenant.Messages.List(otherUser, ""); len(toUser) != 1 || len(toOther) != 0 {
+		t.Fatalf("to %s: %v; to %s: %v", user, toUser, otherUser, toOther)
+	}
+	first := app.WaitForRequest("/status", "MessageStatus", "undelivered")
+	attempts := tenant.Messages.CallbackAttempts(*message.Sid)
+	if len(attempts) != 1 || attempts[0].Status != "undelivered" || attempts[0].ResponseStatus != 200 {
+		t.Fatalf("attempts %v", attempts)
+	}
+
+	again := tenant.Messages.Redeliver(attempts[0].Id)
+
+	if again.Id == attempts[0].Id || again.ResponseStatus != 200 {
+		t.Fatalf("redelivered %v", again)
+	}
+	callbacks := app.WaitFor(func(got []mbtest.Request) bool { return len(got) == 2 })
+	if second := callbacks[1]; second.Form.Encode() != first.Form.Encode() || !second.TwilioSignatureValid(tenant.AuthToken) {
+		t.Fatalf("redelivered %v, first %v", second, first)
+	}
+}
+
+func TestWhatsAppSettingsAreReadAndTheWebhookVerifiedByMetasHandshake(t *testing.T) {
+	tenant := mbtest.Tenant(t)
+	app := mbtest.NewReceiver(t).Route("/whatsapp", func(r mbtest.Request) string {
+		// An app passing Meta's handshake: the bare challenge, for the tenant's verify token.
+		if r.Form.Get("hub.verify_token") != tenant.Whatsapp.VerifyToken {
+			return "wrong token"
+		}
+		return r.Form.Get("hub.challenge")
+	}).RouteText("/broken", "not the challenge")
+	tenant.SetWhatsAppWebhook(app.URL("/whatsapp"))
+
+	settings := tenant.WhatsAppSettings()
+	if settings.WebhookUrl != app.URL("/whatsapp") || settings.Identity.PhoneNumberId != tenant.Whatsapp.PhoneNumberId {
+		t.Fatalf("settings %v", settings)
+	}
+
+	passed := tenant.VerifyWhatsAppWebhook("")
+	if !passed.Echoed || passed.Attempt.ResponseBody != passed.Challenge {
+		t.Fatalf("handshake %v", passed)
+	}
+	if handshake := app.WaitForRequest("/whatsapp"); handshake.Method != "GET" || handshake.Form.Get("hub.mode") != "subscribe" {
+		t.Fatalf("handshake request %v", handshake)
+	}
+	if tenant.VerifyWhatsAppWebhook(app.URL("/broken")).Echoed {
+		t.Fatal("an app that does not echo the challenge passed")
+	}
+}
+
+func TestCallsTheAppPlacesAreListedByCriteriaAndOneRejectedAsBusy(t *testing.T) {
+	tenant := mbtest.Tenant(t)
+	app := mbtest.NewReceiver(t)
+	tenant.Numbers.Add(number)
+	tenant.Rules.Add(rules.Calls().Rings())
+	tenant.Clock.Freeze()
+	twilio := tenant.TwilioClient()
+	place := func(to string) string {
+		placed, err := twilio.Api.CreateCall(new(openapi.CreateCallParams).SetTo(to).SetFrom(number).SetUrl(app.URL("/outbound")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return *placed.Sid
+	}
+	toUser, toOther := place(user), place(otherUser)
+	tenant.Clock.Advance(5 * time.Second)
+	tenant.WaitFor(mbtest.Kind("call_status_changed"), mbtest.SID(toOther), mbtest.CallStatus("ringing"))
+
+	if rejected := tenant.Call(toOther).Reject("busy"); rejected.Status() != "busy" {
+		t.Fatalf("status %q, want busy", rejected.Status())
+	}
+
+	sids := func(edit func(*mbv1.ListCallsRequest)) []string {
+		var sids []string
+		for _, call := range tenant.Calls(edit) {
+			sids = append(sids, call.Sid)
+		}
+		return sids
+	}
+	if got := sids(func(r *mbv1.ListCallsRequest) { r.To = user }); !slices.Equal(got, []string{toUser}) {
+		t.Errorf("calls to the user: %v, want %s", got, toUser)
+	}
+	if got := sids(func(r *mbv1.ListCallsRequest) { r.Status = mbv1.CallStatus_CALL_STATUS_BUSY }); !slices.Equal(got, []string{toOther}) {
+		t.Errorf("busy calls: %v, want %s", got, toOther)
+	}
+	if got := sids(func(r *mbv1.ListCallsRequest) { r.From = number; r.Limit = 1 }); !slices.Equal(got, []string{toOther}) {
+		t.Errorf("the newest call: %v, want %s", got, toOther)
+	}
+	if status := tenant.Call(toUser).Refresh().Status(); status != "ringing" {
+		t.Fatalf("the other call is %q, want still ringing", status)
+	}
+}
+
+func TestAnAnsweringMachinePicksUpACallTheAppPlaces(t *testing.T) {
+	tenant := mbtest.Tenant(t)
+	app := mbtest.NewReceiver(t)
+	tenant.Numbers.Add(number)
+	tenant.Rules.Add(rules.Calls().To(user).Rings())
+	tenant.Clock.Freeze()
+	placed, err := tenant.TwilioClient().Api.CreateCall(new(openapi.CreateCallParams).
+		SetTo(user).SetFrom(number).SetUrl(app.URL("/outbound")).SetMachineDetection("Enable"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tenant.Clock.Advance(5 * time.Second)
+	tenant.WaitFor(mbtest.Kind("call_status_changed"), mbtest.SID(*placed.Sid), mbtest.CallStatus("ringing"))
+
+	call := tenant.Call(*placed.Sid).AnswerAsMachine()
+
+	if got := call.Detail.Call.AnsweredBy; got == "" || got == "human" {
+		t.Fatalf("answered by %q, want a machine", got)
+	}
+}
