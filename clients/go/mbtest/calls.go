@@ -14,12 +14,17 @@ type Call struct {
 }
 
 // PlaceCall is a caller dialling one of the tenant's numbers: its VoiceUrl's TwiML runs as far as
-// it can (to a <Gather>, say) before this returns.
-func (tn *TenantHandle) PlaceCall(from, to string) *Call {
+// it can (to a <Gather>, say) before this returns. with sets the request's other fields
+// (CallerName, ForwardedFrom).
+func (tn *TenantHandle) PlaceCall(from, to string, with ...func(*mbv1.PlaceInboundCallRequest)) *Call {
 	tn.t.Helper()
+	request := &mbv1.PlaceInboundCallRequest{AccountSid: tn.AccountSid, From: from, To: to}
+	for _, f := range with {
+		f(request)
+	}
 	ctx, cancel := tn.ctx()
 	defer cancel()
-	detail, err := tn.Server.Stubs.Calls.PlaceInboundCall(ctx, &mbv1.PlaceInboundCallRequest{AccountSid: tn.AccountSid, From: from, To: to})
+	detail, err := tn.Server.Stubs.Calls.PlaceInboundCall(ctx, request)
 	tn.check("placing a call to "+to, err)
 	return &Call{Detail: detail, tn: tn}
 }

@@ -360,12 +360,17 @@ func (m Messages) Redeliver(attemptID int64) *mbv1.CallbackAttempt {
 
 // InboundSMS is a user texting one of the tenant's numbers: the number's SMS URL gets Twilio's
 // signed webhook, and the app's TwiML <Message> replies come back in Replies. A from of
-// `whatsapp:+…` writes through Twilio's WhatsApp channel.
-func (tn *TenantHandle) InboundSMS(from, to, body string) *mbv1.SendInboundResponse {
+// `whatsapp:+…` writes through Twilio's WhatsApp channel; with sets the request's other fields
+// (MediaUrls, ProfileName, ButtonPayload, …).
+func (tn *TenantHandle) InboundSMS(from, to, body string, with ...func(*mbv1.SendInboundRequest)) *mbv1.SendInboundResponse {
 	tn.t.Helper()
+	request := &mbv1.SendInboundRequest{AccountSid: tn.AccountSid, From: from, To: to, Body: body}
+	for _, f := range with {
+		f(request)
+	}
 	ctx, cancel := tn.ctx()
 	defer cancel()
-	sent, err := tn.Server.Stubs.Messages.SendInbound(ctx, &mbv1.SendInboundRequest{AccountSid: tn.AccountSid, From: from, To: to, Body: body})
+	sent, err := tn.Server.Stubs.Messages.SendInbound(ctx, request)
 	tn.check("sending an inbound SMS", err)
 	return sent
 }

@@ -233,3 +233,21 @@ func TestAnAnsweringMachinePicksUpACallTheAppPlaces(t *testing.T) {
 		t.Fatalf("answered by %q, want a machine", got)
 	}
 }
+
+func TestAnInboundMessageAndACallCarryTheFieldsATestSets(t *testing.T) {
+	tenant := mbtest.Tenant(t)
+	app := mbtest.NewReceiver(t).RouteText("/voice", "<Response><Say>Hello</Say></Response>")
+	tenant.Numbers.Add(number, mbtest.SMSURL(app.URL("/sms")), mbtest.VoiceURL(app.URL("/voice")))
+
+	tenant.InboundSMS("whatsapp:"+user, number, "", func(r *mbv1.SendInboundRequest) {
+		r.ProfileName, r.ButtonText, r.ButtonPayload = "Ada", "Yes", "confirm_42"
+	})
+	tenant.PlaceCall(user, number, func(r *mbv1.PlaceInboundCallRequest) { r.ForwardedFrom = otherUser })
+
+	if tap := app.WaitForRequest("/sms").Form; tap.Get("ProfileName") != "Ada" || tap.Get("ButtonPayload") != "confirm_42" || tap.Get("Body") != "Yes" {
+		t.Fatalf("the button tap's webhook %v", tap)
+	}
+	if call := app.WaitForRequest("/voice").Form; call.Get("ForwardedFrom") != otherUser {
+		t.Fatalf("the call's webhook %v, want ForwardedFrom %s", call, otherUser)
+	}
+}
