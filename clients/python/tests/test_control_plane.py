@@ -133,3 +133,15 @@ def test_an_answering_machine_picks_up_a_call_the_app_places(tenant, webhook_rec
     call = tenant.call(placed.sid).answer(machine=True)
 
     assert call.detail.call.answered_by not in ("", "human")
+
+
+def test_an_inbound_message_and_a_call_carry_the_fields_a_test_sets(tenant, webhook_receiver):
+    webhook_receiver.route("/voice", "<Response><Say>Hello</Say></Response>")
+    tenant.numbers.add(NUMBER, sms_url=webhook_receiver.url("/sms"), voice_url=webhook_receiver.url("/voice"))
+
+    tenant.inbound_sms(from_=f"whatsapp:{USER}", to=NUMBER, profile_name="Ada", button_text="Yes", button_payload="confirm_42")
+    tenant.place_call(from_=USER, to=NUMBER, forwarded_from=OTHER_USER)
+
+    tap = webhook_receiver.wait_for_request("/sms").form
+    assert (tap["ProfileName"], tap["ButtonPayload"], tap["Body"]) == ("Ada", "confirm_42", "Yes")
+    assert webhook_receiver.wait_for_request("/voice").form["ForwardedFrom"] == OTHER_USER
