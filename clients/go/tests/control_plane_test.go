@@ -1,7 +1,7 @@
 package tests
 
 // The rest of the control plane through mbtest: tenants, numbers, rules, the clock, messages and
-// their webhooks, WhatsApp settings and Meta's handshake, and the calls the app places.
+// their webhooks, WhatsApp settings and Meta's handshake (calls are in calls_test.go).
 
 import (
 	"slices"
@@ -13,8 +13,6 @@ import (
 	mbv1 "github.com/mockingbird/mockingbird/clients/go/mockingbirdv1"
 	openapi "github.com/twilio/twilio-go/rest/api/v2010"
 )
-
-const otherUser = "+15557654322"
 
 func accountSids(tenants []*mbtest.TenantHandle) []string {
 	sids := make([]string, len(tenants))
@@ -170,84 +168,16 @@ func TestWhatsAppSettingsAreReadAndTheWebhookVerifiedByMetasHandshake(t *testing
 	}
 }
 
-func TestCallsTheAppPlacesAreListedByCriteriaAndOneRejectedAsBusy(t *testing.T) {
+func TestAWhatsAppUsersButtonTapThroughTwilioCarriesTheFieldsTheTestSets(t *testing.T) {
 	tenant := mbtest.Tenant(t)
 	app := mbtest.NewReceiver(t)
-	tenant.Numbers.Add(number)
-	tenant.Rules.Add(rules.Calls().Rings())
-	tenant.Clock.Freeze()
-	twilio := tenant.TwilioClient()
-	place := func(to string) string {
-		placed, err := twilio.Api.CreateCall(new(openapi.CreateCallParams).SetTo(to).SetFrom(number).SetUrl(app.URL("/outbound")))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return *placed.Sid
-	}
-	toUser, toOther := place(user), place(otherUser)
-	tenant.Clock.Advance(5 * time.Second)
-	tenant.WaitFor(mbtest.Kind("call_status_changed"), mbtest.SID(toOther), mbtest.CallStatus("ringing"))
-
-	if rejected := tenant.Call(toOther).Reject("busy"); rejected.Status() != "busy" {
-		t.Fatalf("status %q, want busy", rejected.Status())
-	}
-
-	sids := func(edit func(*mbv1.ListCallsRequest)) []string {
-		var sids []string
-		for _, call := range tenant.Calls(edit) {
-			sids = append(sids, call.Sid)
-		}
-		return sids
-	}
-	if got := sids(func(r *mbv1.ListCallsRequest) { r.To = user }); !slices.Equal(got, []string{toUser}) {
-		t.Errorf("calls to the user: %v, want %s", got, toUser)
-	}
-	if got := sids(func(r *mbv1.ListCallsRequest) { r.Status = mbv1.CallStatus_CALL_STATUS_BUSY }); !slices.Equal(got, []string{toOther}) {
-		t.Errorf("busy calls: %v, want %s", got, toOther)
-	}
-	if got := sids(func(r *mbv1.ListCallsRequest) { r.From = number; r.Limit = 1 }); !slices.Equal(got, []string{toOther}) {
-		t.Errorf("the newest call: %v, want %s", got, toOther)
-	}
-	if status := tenant.Call(toUser).Refresh().Status(); status != "ringing" {
-		t.Fatalf("the other call is %q, want still ringing", status)
-	}
-}
-
-func TestAnAnsweringMachinePicksUpACallTheAppPlaces(t *testing.T) {
-	tenant := mbtest.Tenant(t)
-	app := mbtest.NewReceiver(t)
-	tenant.Numbers.Add(number)
-	tenant.Rules.Add(rules.Calls().To(user).Rings())
-	tenant.Clock.Freeze()
-	placed, err := tenant.TwilioClient().Api.CreateCall(new(openapi.CreateCallParams).
-		SetTo(user).SetFrom(number).SetUrl(app.URL("/outbound")).SetMachineDetection("Enable"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tenant.Clock.Advance(5 * time.Second)
-	tenant.WaitFor(mbtest.Kind("call_status_changed"), mbtest.SID(*placed.Sid), mbtest.CallStatus("ringing"))
-
-	call := tenant.Call(*placed.Sid).AnswerAsMachine()
-
-	if got := call.Detail.Call.AnsweredBy; got == "" || got == "human" {
-		t.Fatalf("answered by %q, want a machine", got)
-	}
-}
-
-func TestAnInboundMessageAndACallCarryTheFieldsATestSets(t *testing.T) {
-	tenant := mbtest.Tenant(t)
-	app := mbtest.NewReceiver(t).RouteText("/voice", "<Response><Say>Hello</Say></Response>")
-	tenant.Numbers.Add(number, mbtest.SMSURL(app.URL("/sms")), mbtest.VoiceURL(app.URL("/voice")))
+	tenant.Numbers.Add(number, mbtest.SMSURL(app.URL("/sms")))
 
 	tenant.InboundSMS("whatsapp:"+user, number, "", func(r *mbv1.SendInboundRequest) {
 		r.ProfileName, r.ButtonText, r.ButtonPayload = "Ada", "Yes", "confirm_42"
 	})
-	tenant.PlaceCall(user, number, func(r *mbv1.PlaceInboundCallRequest) { r.ForwardedFrom = otherUser })
 
 	if tap := app.WaitForRequest("/sms").Form; tap.Get("ProfileName") != "Ada" || tap.Get("ButtonPayload") != "confirm_42" || tap.Get("Body") != "Yes" {
 		t.Fatalf("the button tap's webhook %v", tap)
-	}
-	if call := app.WaitForRequest("/voice").Form; call.Get("ForwardedFrom") != otherUser {
-		t.Fatalf("the call's webhook %v, want ForwardedFrom %s", call, otherUser)
 	}
 }

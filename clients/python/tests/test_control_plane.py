@@ -1,8 +1,7 @@
 """The rest of the control plane through the layer: tenants, numbers, rules, the clock, messages
-and their webhooks, WhatsApp settings and Meta's handshake, and the calls the app places."""
+and their webhooks, WhatsApp settings and Meta's handshake (calls are in test_calls.py)."""
 
 from mockingbird_testing import rules
-from mockingbird_testing.proto import calls_pb2
 
 NUMBER = "+15550101010"  # the tenant's number
 USER = "+15557654321"
@@ -102,46 +101,10 @@ def test_whatsapp_settings_are_read_and_the_webhook_verified_by_metas_handshake(
     assert not tenant.verify_whatsapp_webhook(webhook_receiver.url("/broken")).echoed
 
 
-def test_calls_the_app_places_are_listed_by_criteria_and_one_rejected_as_busy(tenant, webhook_receiver):
-    tenant.numbers.add(NUMBER)
-    tenant.rules.add(rules.calls().rings())
-    tenant.clock.freeze()
-    twilio = tenant.twilio_client()
-    to_user = twilio.calls.create(to=USER, from_=NUMBER, url=webhook_receiver.url("/outbound"))
-    to_other = twilio.calls.create(to=OTHER_USER, from_=NUMBER, url=webhook_receiver.url("/outbound"))
-    tenant.clock.advance(5)
-    tenant.wait_for("call_status_changed", sid=to_other.sid, call_status="ringing")
-
-    rejected = tenant.call(to_other.sid).reject("busy")
-
-    assert rejected.status == "busy"
-    assert twilio.calls(to_other.sid).fetch().status == "busy"
-    assert [c.sid for c in tenant.calls(to=USER)] == [to_user.sid]
-    assert [c.sid for c in tenant.calls(status="busy")] == [to_other.sid]
-    assert [c.sid for c in tenant.calls(from_=NUMBER, limit=1)] == [to_other.sid]  # newest first
-    assert tenant.call(to_user.sid).refresh().detail.call.status == calls_pb2.CALL_STATUS_RINGING
-
-
-def test_an_answering_machine_picks_up_a_call_the_app_places(tenant, webhook_receiver):
-    tenant.numbers.add(NUMBER)
-    tenant.rules.add(rules.calls().to(USER).rings())
-    tenant.clock.freeze()
-    placed = tenant.twilio_client().calls.create(to=USER, from_=NUMBER, url=webhook_receiver.url("/outbound"), machine_detection="Enable")
-    tenant.clock.advance(5)
-    tenant.wait_for("call_status_changed", sid=placed.sid, call_status="ringing")
-
-    call = tenant.call(placed.sid).answer(machine=True)
-
-    assert call.detail.call.answered_by not in ("", "human")
-
-
-def test_an_inbound_message_and_a_call_carry_the_fields_a_test_sets(tenant, webhook_receiver):
-    webhook_receiver.route("/voice", "<Response><Say>Hello</Say></Response>")
-    tenant.numbers.add(NUMBER, sms_url=webhook_receiver.url("/sms"), voice_url=webhook_receiver.url("/voice"))
+def test_a_whatsapp_users_button_tap_through_twilio_carries_the_fields_the_test_sets(tenant, webhook_receiver):
+    tenant.numbers.add(NUMBER, sms_url=webhook_receiver.url("/sms"))
 
     tenant.inbound_sms(from_=f"whatsapp:{USER}", to=NUMBER, profile_name="Ada", button_text="Yes", button_payload="confirm_42")
-    tenant.place_call(from_=USER, to=NUMBER, forwarded_from=OTHER_USER)
 
     tap = webhook_receiver.wait_for_request("/sms").form
     assert (tap["ProfileName"], tap["ButtonPayload"], tap["Body"]) == ("Ada", "confirm_42", "Yes")
-    assert webhook_receiver.wait_for_request("/voice").form["ForwardedFrom"] == OTHER_USER
