@@ -140,7 +140,7 @@ func TestAStatusSetByTheTestIsCalledBackAndTheCallbackRedelivered(t *testing.T) 
 	}
 }
 
-func TestWhatsAppSettingsAreReadAndTheWebhookVerifiedByMetasHandshake(t *testing.T) {
+func TestWhatsAppSettingsAreChangedAndReadAndTheWebhookVerifiedByMetasHandshake(t *testing.T) {
 	tenant := mbtest.Tenant(t)
 	app := mbtest.NewReceiver(t).Route("/whatsapp", func(r mbtest.Request) string {
 		// An app passing Meta's handshake: the bare challenge, for the tenant's verify token.
@@ -151,9 +151,14 @@ func TestWhatsAppSettingsAreReadAndTheWebhookVerifiedByMetasHandshake(t *testing
 	}).RouteText("/broken", "not the challenge")
 	tenant.SetWhatsAppWebhook(app.URL("/whatsapp"))
 
+	tenant.UpdateWhatsAppSettings(func(r *mbv1.UpdateWhatsAppSettingsRequest) { r.Window = mbv1.WindowPolicy_WINDOW_POLICY_OFF })
+
 	settings := tenant.WhatsAppSettings()
-	if settings.WebhookUrl != app.URL("/whatsapp") || settings.Identity.PhoneNumberId != tenant.Whatsapp.PhoneNumberId {
-		t.Fatalf("settings %v", settings)
+	if settings.WebhookUrl != app.URL("/whatsapp") || settings.Window != mbv1.WindowPolicy_WINDOW_POLICY_OFF {
+		t.Fatalf("settings %v: the webhook URL kept, the window off", settings)
+	}
+	if settings.Identity.PhoneNumberId != tenant.Whatsapp.PhoneNumberId {
+		t.Fatalf("settings of %s, want %s", settings.Identity.PhoneNumberId, tenant.Whatsapp.PhoneNumberId)
 	}
 
 	passed := tenant.VerifyWhatsAppWebhook("")

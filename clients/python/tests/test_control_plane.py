@@ -2,6 +2,7 @@
 and their webhooks, WhatsApp settings and Meta's handshake (calls are in test_calls.py)."""
 
 from mockingbird_testing import rules
+from mockingbird_testing.proto import whatsapp_pb2
 
 NUMBER = "+15550101010"  # the tenant's number
 USER = "+15557654321"
@@ -82,7 +83,7 @@ def test_a_status_set_by_the_test_is_called_back_and_the_callback_redelivered(te
     assert requests[0].form == first.form and requests[0].twilio_signature_valid(tenant.auth_token)
 
 
-def test_whatsapp_settings_are_read_and_the_webhook_verified_by_metas_handshake(tenant, webhook_receiver):
+def test_whatsapp_settings_are_changed_and_read_and_the_webhook_verified_by_metas_handshake(tenant, webhook_receiver):
     def app(request) -> str:
         # An app passing Meta's handshake: the bare challenge, for the tenant's verify token.
         return request.form["hub.challenge"] if request.form.get("hub.verify_token") == tenant.whatsapp.verify_token else "wrong token"
@@ -90,8 +91,10 @@ def test_whatsapp_settings_are_read_and_the_webhook_verified_by_metas_handshake(
     webhook_receiver.route("/whatsapp", app, content_type="text/plain").route("/broken", "not the challenge", content_type="text/plain")
     tenant.set_whatsapp_webhook(webhook_receiver.url("/whatsapp"))
 
+    tenant.update_whatsapp_settings(window=whatsapp_pb2.WINDOW_POLICY_OFF)
+
     settings = tenant.whatsapp_settings()
-    assert settings.webhook_url == webhook_receiver.url("/whatsapp")
+    assert (settings.webhook_url, settings.window) == (webhook_receiver.url("/whatsapp"), whatsapp_pb2.WINDOW_POLICY_OFF)
     assert settings.identity.phone_number_id == tenant.whatsapp.phone_number_id
 
     passed = tenant.verify_whatsapp_webhook()
