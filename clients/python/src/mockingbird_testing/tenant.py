@@ -391,7 +391,8 @@ class Call:
         return self._act("AnswerCall", calls_pb2.AnswerCallRequest(account_sid=self.tenant.account_sid, sid=self.sid, machine=machine))
 
     def reject(self, reason: str = "busy") -> "Call":
-        """End a call the app placed that has not been answered: `busy`, `no-answer` or `failed`, the status it then has."""
+        """End a call the app placed that has not been answered, in the status `reason` names:
+        `busy`, `no-answer` or `failed`."""
         value = calls_pb2.RejectCallRequest.Reason.Value("REASON_" + reason.upper().replace("-", "_"))
         return self._act("RejectCall", calls_pb2.RejectCallRequest(account_sid=self.tenant.account_sid, sid=self.sid, reason=value))
 
