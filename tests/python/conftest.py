@@ -14,6 +14,7 @@ import pytest
 from twilio.rest import Client
 
 from mockingbird_testing import Mockingbird, Tenant
+from mockingbird_testing.pytest_plugin import failed
 from mockingbird_testing.server import Stubs
 from mockingbird_testing.twilio_redirect import twilio_client
 
@@ -70,8 +71,7 @@ def mockingbird(request: pytest.FixtureRequest, mockingbird_extra_config: str) -
     """A fresh mockingbird for this test (the plugin's is one per session), stopped at teardown."""
     with Mockingbird.start(config=config(mockingbird_extra_config)) as server:
         yield server
-        report = getattr(request.node, "_mockingbird_call_report", None)
-        if report is not None and report.failed:
+        if failed(request):
             # Shown under "Captured stdout teardown" of the failed test.
             print(f"--- mockingbird output ({server.log_path}) ---\n{server.log()}")
 

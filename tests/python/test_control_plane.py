@@ -7,8 +7,6 @@ The first test is the example the README opens with; the last one keeps the two 
 from __future__ import annotations
 
 import inspect
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import grpc
 import pytest
@@ -106,50 +104,11 @@ def test_wait_for_times_out_naming_the_nearest_miss(request, control, make_clien
     assert "kind is message_created, wanted message_status_changed" in details, details
 
 
-class TwimlApp:
-    """An app's SMS webhook on 127.0.0.1 that answers every text with one TwiML reply."""
-
-    def __init__(self, twiml: str) -> None:
-        body = twiml.encode()
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                self.send_response(200)
-                self.send_header("Content-Type", "text/xml")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args) -> None:  # keep pytest output clean
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        host, port = self._server.server_address[:2]
-        self.url = f"http://{host}:{port}/sms"
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-
-
-@pytest.fixture
-def twiml_app():
-    app = TwimlApp("<Response><Message>Hi back</Message></Response>")
-    try:
-        yield app
-    finally:
-        app.stop()
-
-
-def test_an_inbound_text_gets_the_apps_twiml_reply(request, control, twiml_app):
+def test_an_inbound_text_gets_the_apps_twiml_reply(request, control, webhook_receiver):
     """SendInbound delivers a user's text to the number's SMS URL and sends the app's TwiML
     `<Message>` back to the user, from the number."""
-    tenant = tenant_with_number(control, request.node.name, sms_url=twiml_app.url)
+    webhook_receiver.route("/sms", "<Response><Message>Hi back</Message></Response>")
+    tenant = tenant_with_number(control, request.node.name, sms_url=webhook_receiver.url("/sms"))
 
     outcome = control.messages.SendInbound(
         messages_pb2.SendInboundRequest(account_sid=tenant.account_sid, to=NUMBER, body="hello", **{"from": USER})

@@ -3,16 +3,17 @@ Messages resource, Content API templates, the 24-hour window (error 63016) and `
 the incoming-message webhook of a WhatsApp user, checked with the SDK's RequestValidator.
 
 Servers are per test (see conftest.py); their callbacks.delay_seconds is 0.1, so a message's
-whole life takes well under a second of real time, and the first test polls for it in real time:
-it is also the guide's example, run as a reader copies it, with a `client` and no control plane.
-A test that has the control plane freezes the tenant's clock and moves it instead.
+whole life takes well under a second of real time, and the first test lets it run in real time,
+waiting for its events: it is also the guide's example, run as a reader copies it, with a
+`client` and the account it uses as the Python client's `default_tenant`. A test that makes a
+tenant of its own freezes the tenant's clock and moves it instead.
 """
 
 from __future__ import annotations
 
 import inspect
 import json
-import time
+import sys
 
 import pytest
 from google.protobuf.duration_pb2 import Duration
@@ -26,20 +27,14 @@ from mockingbird_testing.proto import clock_pb2, messages_pb2, numbers_pb2, tena
 WHATSAPP_FINAL = {"read", "failed", "undelivered", "canceled"}
 
 
-def final(client, sid: str, timeout: float = 5.0):
-    """Fetch the message until its status is final; fail after `timeout` seconds. Each fetch has
-    its own limit, the SDK client's (mockingbird_testing's REQUEST_TIMEOUT_SECONDS)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        message = client.messages(sid).fetch()
-        if message.status in WHATSAPP_FINAL:
-            return message
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for message {sid} to reach a final status (last: {message.status!r})")
-        time.sleep(0.05)
+def final(tenant, client, sid: str, timeout: float = 5.0):
+    """The message, fetched with the SDK once the tenant's events have its status change to a
+    final one; EventNotFound, with the server's nearest misses, after `timeout` seconds."""
+    tenant.wait_for("message_status_changed", sid=sid, statuses=WHATSAPP_FINAL, timeout=timeout)
+    return client.messages(sid).fetch()
 
 
-def test_a_template_is_read_and_free_form_without_a_conversation_fails_63016(client):
+def test_a_template_is_read_and_free_form_without_a_conversation_fails_63016(client, default_tenant):
     user = "whatsapp:+15557654321"
     sender = f"whatsapp:{FROM_NUMBER}"
 
@@ -59,8 +54,8 @@ def test_a_template_is_read_and_free_form_without_a_conversation_fails_63016(cli
     assert free_form.error_code is None
 
     # … and then fails it with 63016, while the template is delivered and read.
-    assert final(client, template.sid).status == "read"
-    failed = final(client, free_form.sid)
+    assert final(default_tenant, client, template.sid).status == "read"
+    failed = final(default_tenant, client, free_form.sid)
     assert failed.status == "failed"
     assert failed.error_code == 63016
 
@@ -123,8 +118,11 @@ def test_a_whatsapp_users_button_tap_reaches_the_app_signed(request, control, ma
 
 
 def test_the_whatsapp_guide_shows_the_first_test():
-    """docs/twilio-whatsapp.md shows the first test above, character for character, so its
-    example always runs."""
+    """docs/twilio-whatsapp.md shows the first test above, its `final` and WHATSAPP_FINAL,
+    character for character, so its example always runs."""
     guide = (REPO / "docs" / "twilio-whatsapp.md").read_text()
     example = guide.split("```python\n", 1)[1].split("```", 1)[0]
+    assert inspect.getsource(final) in example
     assert inspect.getsource(test_a_template_is_read_and_free_form_without_a_conversation_fails_63016) in example
+    module = inspect.getsource(sys.modules[__name__]).splitlines()
+    assert [line for line in example.splitlines() if line not in module] == []  # WHATSAPP_FINAL too

@@ -14,12 +14,17 @@ type Call struct {
 }
 
 // PlaceCall is a caller dialling one of the tenant's numbers: its VoiceUrl's TwiML runs as far as
-// it can (to a <Gather>, say) before this returns.
-func (tn *TenantHandle) PlaceCall(from, to string) *Call {
+// it can (to a <Gather>, say) before this returns. with sets the request's other fields
+// (CallerName, ForwardedFrom).
+func (tn *TenantHandle) PlaceCall(from, to string, with ...func(*mbv1.PlaceInboundCallRequest)) *Call {
 	tn.t.Helper()
+	request := &mbv1.PlaceInboundCallRequest{AccountSid: tn.AccountSid, From: from, To: to}
+	for _, f := range with {
+		f(request)
+	}
 	ctx, cancel := tn.ctx()
 	defer cancel()
-	detail, err := tn.Server.Stubs.Calls.PlaceInboundCall(ctx, &mbv1.PlaceInboundCallRequest{AccountSid: tn.AccountSid, From: from, To: to})
+	detail, err := tn.Server.Stubs.Calls.PlaceInboundCall(ctx, request)
 	tn.check("placing a call to "+to, err)
 	return &Call{Detail: detail, tn: tn}
 }
@@ -98,20 +103,47 @@ func (c *Call) HangUp() *Call {
 // Answer picks up a call the app placed that is still ringing.
 func (c *Call) Answer() *Call {
 	c.tn.t.Helper()
-	ctx, cancel := c.tn.ctx()
-	defer cancel()
-	return c.act("answering", func() (*mbv1.CallDetail, error) {
-		return c.tn.Server.Stubs.Calls.AnswerCall(ctx, &mbv1.AnswerCallRequest{AccountSid: c.tn.AccountSid, Sid: c.SID()})
-	})
+	return c.answer(false)
 }
 
-// Reject ends a call the app placed that has not been answered, as busy.
-func (c *Call) Reject() *Call {
+// AnswerAsMachine lets an answering machine pick up a call the app placed that is still
+// ringing (what machine detection reports as AnsweredBy).
+func (c *Call) AnswerAsMachine() *Call {
+	c.tn.t.Helper()
+	return c.answer(true)
+}
+
+func (c *Call) answer(machine bool) *Call {
 	c.tn.t.Helper()
 	ctx, cancel := c.tn.ctx()
 	defer cancel()
+	return c.act("answering", func() (*mbv1.CallDetail, error) {
+		return c.tn.Server.Stubs.Calls.AnswerCall(ctx, &mbv1.AnswerCallRequest{AccountSid: c.tn.AccountSid, Sid: c.SID(), Machine: machine})
+	})
+}
+
+// Reject ends a call the app placed that has not been answered, with the status it then has:
+// busy, no-answer or failed.
+func (c *Call) Reject(status string) *Call {
+	c.tn.t.Helper()
+	reason, known := enumValue(mbv1.RejectCallRequest_Reason_value, "REASON_", status)
+	if !known {
+		c.tn.t.Fatalf("mbtest: rejecting call %s: %q is not busy, no-answer or failed", c.SID(), status)
+	}
+	ctx, cancel := c.tn.ctx()
+	defer cancel()
 	return c.act("rejecting", func() (*mbv1.CallDetail, error) {
-		return c.tn.Server.Stubs.Calls.RejectCall(ctx, &mbv1.RejectCallRequest{AccountSid: c.tn.AccountSid, Sid: c.SID(), Reason: mbv1.RejectCallRequest_REASON_BUSY})
+		return c.tn.Server.Stubs.Calls.RejectCall(ctx, &mbv1.RejectCallRequest{AccountSid: c.tn.AccountSid, Sid: c.SID(), Reason: mbv1.RejectCallRequest_Reason(reason)})
+	})
+}
+
+// Refresh reads the call as it now is into Detail.
+func (c *Call) Refresh() *Call {
+	c.tn.t.Helper()
+	ctx, cancel := c.tn.ctx()
+	defer cancel()
+	return c.act("getting", func() (*mbv1.CallDetail, error) {
+		return c.tn.Server.Stubs.Calls.GetCall(ctx, &mbv1.GetCallRequest{AccountSid: c.tn.AccountSid, Sid: c.SID()})
 	})
 }
 

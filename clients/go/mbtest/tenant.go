@@ -2,6 +2,7 @@ package mbtest
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -75,6 +76,23 @@ func (s *Server) Account(t testing.TB, accountSid string) *TenantHandle {
 		t.Fatalf("mbtest: getting account %s: %v", accountSid, err)
 	}
 	return s.handle(t, found)
+}
+
+// Tenants are handles on every account the server has, oldest first, the config file's among
+// them; as with Account, none is deleted when the test ends.
+func (s *Server) Tenants(t testing.TB) []*TenantHandle {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), RPCTimeout)
+	defer cancel()
+	listed, err := s.Stubs.Tenants.ListTenants(ctx, &mbv1.ListTenantsRequest{})
+	if err != nil {
+		t.Fatalf("mbtest: listing tenants: %v", err)
+	}
+	handles := make([]*TenantHandle, len(listed.Tenants))
+	for i, tenant := range listed.Tenants {
+		handles[i] = s.handle(t, tenant)
+	}
+	return handles
 }
 
 func (s *Server) handle(t testing.TB, tenant *mbv1.Tenant) *TenantHandle {
@@ -327,16 +345,32 @@ func (m Messages) CallbackAttempts(resourceSid string) []*mbv1.CallbackAttempt {
 	return listed.Attempts
 }
 
+// Redeliver sends a recorded webhook attempt (CallbackAttempt.Id) again, now, as it was but
+// signed anew, and returns the new attempt with the app's answer. No retries follow.
+func (m Messages) Redeliver(attemptID int64) *mbv1.CallbackAttempt {
+	m.tn.t.Helper()
+	ctx, cancel := m.tn.ctx()
+	defer cancel()
+	again, err := m.tn.Server.Stubs.Messages.RedeliverCallback(ctx, &mbv1.RedeliverCallbackRequest{AccountSid: m.tn.AccountSid, AttemptId: attemptID})
+	m.tn.check(fmt.Sprintf("redelivering callback attempt %d", attemptID), err)
+	return again
+}
+
 // ---- simulated users ------------------------------------------------------------------------
 
 // InboundSMS is a user texting one of the tenant's numbers: the number's SMS URL gets Twilio's
 // signed webhook, and the app's TwiML <Message> replies come back in Replies. A from of
-// `whatsapp:+…` writes through Twilio's WhatsApp channel.
-func (tn *TenantHandle) InboundSMS(from, to, body string) *mbv1.SendInboundResponse {
+// `whatsapp:+…` writes through Twilio's WhatsApp channel; with sets the request's other fields
+// (MediaUrls, ProfileName, ButtonPayload, …).
+func (tn *TenantHandle) InboundSMS(from, to, body string, with ...func(*mbv1.SendInboundRequest)) *mbv1.SendInboundResponse {
 	tn.t.Helper()
+	request := &mbv1.SendInboundRequest{AccountSid: tn.AccountSid, From: from, To: to, Body: body}
+	for _, f := range with {
+		f(request)
+	}
 	ctx, cancel := tn.ctx()
 	defer cancel()
-	sent, err := tn.Server.Stubs.Messages.SendInbound(ctx, &mbv1.SendInboundRequest{AccountSid: tn.AccountSid, From: from, To: to, Body: body})
+	sent, err := tn.Server.Stubs.Messages.SendInbound(ctx, request)
 	tn.check("sending an inbound SMS", err)
 	return sent
 }
@@ -350,6 +384,31 @@ func (tn *TenantHandle) Reset() int64 {
 	reset, err := tn.Server.Stubs.Tenants.ResetTenant(ctx, &mbv1.ResetTenantRequest{AccountSid: tn.AccountSid})
 	tn.check("resetting the tenant", err)
 	return reset.Sequence
+}
+
+// WhatsAppSettings are the Cloud API settings as they are: webhook URL, window, allow list, templates.
+func (tn *TenantHandle) WhatsAppSettings() *mbv1.WhatsAppSettings {
+	tn.t.Helper()
+	ctx, cancel := tn.ctx()
+	defer cancel()
+	settings, err := tn.Server.Stubs.WhatsApp.GetSettings(ctx, &mbv1.GetWhatsAppSettingsRequest{AccountSid: tn.AccountSid})
+	tn.check("getting the WhatsApp settings", err)
+	return settings
+}
+
+// VerifyWhatsAppWebhook runs Meta's verification handshake against url ("" for the tenant's
+// webhook URL); Echoed says whether the app answered with the bare challenge.
+func (tn *TenantHandle) VerifyWhatsAppWebhook(url string) *mbv1.VerifyWebhookResponse {
+	tn.t.Helper()
+	request := &mbv1.VerifyWebhookRequest{AccountSid: tn.AccountSid}
+	if url != "" {
+		request.Url = &url
+	}
+	ctx, cancel := tn.ctx()
+	defer cancel()
+	verified, err := tn.Server.Stubs.WhatsApp.VerifyWebhook(ctx, request)
+	tn.check("verifying the WhatsApp webhook", err)
+	return verified
 }
 
 // UpdateWhatsAppSettings changes the Cloud API settings edit sets (webhook, window, allow list, templates).

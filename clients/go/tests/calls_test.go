@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -97,47 +98,108 @@ func TestACallerAsksForSupportInWords(t *testing.T) {
 	call.HangUp()
 }
 
-func TestACallTheAppPlacesRingsUntilTheTestAnswers(t *testing.T) {
+// phonesRing readies the tenant for calls its app places: its number, callees whose phones ring
+// until the test answers or rejects, and a frozen clock.
+func phonesRing(t *testing.T) *mbtest.TenantHandle {
 	tenant := mbtest.Tenant(t)
-	greeting, _ := twiml.Voice([]twiml.Element{&twiml.VoiceSay{Message: "Your table is ready."}})
-	app := mbtest.NewReceiver(t).RouteText("/outbound", greeting)
 	tenant.Numbers.Add(number)
-	tenant.Rules.Add(rules.Calls().To(caller).Rings())
+	tenant.Rules.Add(rules.Calls().Rings())
 	tenant.Clock.Freeze()
-	twilio := tenant.TwilioClient()
+	return tenant
+}
 
-	placed, err := twilio.Api.CreateCall(new(openapi.CreateCallParams).SetTo(caller).SetFrom(number).SetUrl(app.URL("/outbound")))
+// dial is the app calling to with the SDK (its TwiML at url; more set by params); it returns
+// the call's SID once the callee's phone rings.
+func dial(t *testing.T, tenant *mbtest.TenantHandle, to, url string, params ...func(*openapi.CreateCallParams)) string {
+	t.Helper()
+	create := new(openapi.CreateCallParams).SetTo(to).SetFrom(number).SetUrl(url)
+	for _, set := range params {
+		set(create)
+	}
+	placed, err := tenant.TwilioClient().Api.CreateCall(create)
 	if err != nil {
 		t.Fatal(err)
 	}
 	tenant.Clock.Advance(5 * time.Second)
 	tenant.WaitFor(mbtest.Kind("call_status_changed"), mbtest.SID(*placed.Sid), mbtest.CallStatus("ringing"))
+	return *placed.Sid
+}
 
-	call := tenant.Call(*placed.Sid).Answer()
+func TestACallTheAppPlacesRingsUntilTheTestAnswers(t *testing.T) {
+	tenant := phonesRing(t)
+	greeting, _ := twiml.Voice([]twiml.Element{&twiml.VoiceSay{Message: "Your table is ready."}})
+	app := mbtest.NewReceiver(t).RouteText("/outbound", greeting)
+
+	sid := dial(t, tenant, caller, app.URL("/outbound"))
+
+	call := tenant.Call(sid).Answer()
 	if said := call.Said(); len(said) != 1 || said[0] != "Your table is ready." || call.Status() != "completed" {
 		t.Fatalf("said %q, status %q", said, call.Status())
 	}
-	fetched, err := twilio.Api.FetchCall(*placed.Sid, nil)
+	fetched, err := tenant.TwilioClient().Api.FetchCall(sid, nil)
 	if err != nil || *fetched.Status != "completed" {
 		t.Fatalf("fetched %v, %v", fetched, err)
 	}
 }
 
 func TestACallTheTestRejectsEndsBusy(t *testing.T) {
-	tenant := mbtest.Tenant(t)
-	tenant.Numbers.Add(number)
-	tenant.Rules.Add(rules.Calls().To(caller).Rings())
-	tenant.Clock.Freeze()
+	tenant := phonesRing(t)
 	app := mbtest.NewReceiver(t)
 
-	placed, err := tenant.TwilioClient().Api.CreateCall(new(openapi.CreateCallParams).SetTo(caller).SetFrom(number).SetUrl(app.URL("/outbound")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tenant.Clock.Advance(5 * time.Second)
-	tenant.WaitFor(mbtest.Kind("call_status_changed"), mbtest.SID(*placed.Sid), mbtest.CallStatus("ringing"))
+	sid := dial(t, tenant, caller, app.URL("/outbound"))
 
-	if call := tenant.Call(*placed.Sid).Reject(); call.Status() != "busy" {
+	if call := tenant.Call(sid).Reject("busy"); call.Status() != "busy" {
 		t.Fatalf("status %q, want busy", call.Status())
+	}
+}
+
+func TestAnAnsweringMachinePicksUpACallTheAppPlaces(t *testing.T) {
+	tenant := phonesRing(t)
+	app := mbtest.NewReceiver(t)
+	sid := dial(t, tenant, caller, app.URL("/outbound"), func(p *openapi.CreateCallParams) { p.SetMachineDetection("Enable") })
+
+	call := tenant.Call(sid).AnswerAsMachine()
+
+	if got := call.Detail.Call.AnsweredBy; got == "" || got == "human" {
+		t.Fatalf("answered by %q, want a machine", got)
+	}
+}
+
+func TestCallsTheAppPlacesAreListedByCriteria(t *testing.T) {
+	tenant := phonesRing(t)
+	app := mbtest.NewReceiver(t)
+	toCaller, toOther := dial(t, tenant, caller, app.URL("/outbound")), dial(t, tenant, otherUser, app.URL("/outbound"))
+	tenant.Call(toOther).Reject("busy")
+
+	sids := func(edit func(*mbv1.ListCallsRequest)) []string {
+		var sids []string
+		for _, call := range tenant.Calls(edit) {
+			sids = append(sids, call.Sid)
+		}
+		return sids
+	}
+	if got := sids(func(r *mbv1.ListCallsRequest) { r.To = caller }); !slices.Equal(got, []string{toCaller}) {
+		t.Errorf("calls to the caller: %v, want %s", got, toCaller)
+	}
+	if got := sids(func(r *mbv1.ListCallsRequest) { r.Status = mbv1.CallStatus_CALL_STATUS_BUSY }); !slices.Equal(got, []string{toOther}) {
+		t.Errorf("busy calls: %v, want %s", got, toOther)
+	}
+	if got := sids(func(r *mbv1.ListCallsRequest) { r.From = number; r.Limit = 1 }); !slices.Equal(got, []string{toOther}) {
+		t.Errorf("the newest call: %v, want %s", got, toOther)
+	}
+	if status := tenant.Call(toCaller).Refresh().Status(); status != "ringing" {
+		t.Fatalf("the other call is %q, want still ringing", status)
+	}
+}
+
+func TestACallForwardedToTheAppSaysFromWhere(t *testing.T) {
+	tenant := mbtest.Tenant(t)
+	app := mbtest.NewReceiver(t).RouteText("/voice", "<Response><Say>Hello</Say></Response>")
+	tenant.Numbers.Add(number, mbtest.VoiceURL(app.URL("/voice")))
+
+	tenant.PlaceCall(caller, number, func(r *mbv1.PlaceInboundCallRequest) { r.ForwardedFrom = otherUser })
+
+	if webhook := app.WaitForRequest("/voice").Form; webhook.Get("ForwardedFrom") != otherUser {
+		t.Fatalf("the call's webhook %v, want ForwardedFrom %s", webhook, otherUser)
 	}
 }

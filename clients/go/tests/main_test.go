@@ -11,6 +11,7 @@ import (
 func TestMain(m *testing.M) { mbtest.Main(m) }
 
 const (
-	number = "+15550101010" // the tenant's number, which the app sends from
-	user   = "+15557654321" // a user's phone
+	number    = "+15550101010" // the tenant's number, which the app sends from
+	user      = "+15557654321" // a user's phone
+	otherUser = "+15557654322" // another's
 )

@@ -6,6 +6,9 @@
 - `tenant`: a fresh tenant per test, labelled with the test's id, deleted after it. Tenants
   keep tests apart on the shared server.
 - `webhook_receiver`: an HTTP server on 127.0.0.1 for the app's side of webhooks.
+
+`failed(request)` tells a fixture's teardown whether its test failed, as `tenant` asks before
+showing the server's log.
 """
 
 from __future__ import annotations
@@ -34,9 +37,24 @@ def mockingbird() -> Iterator[Mockingbird]:
 def tenant(mockingbird: Mockingbird, request: pytest.FixtureRequest) -> Iterator[Tenant]:
     with mockingbird.tenant(label=request.node.nodeid) as created:
         yield created
-        report = getattr(request.node, "_mockingbird_call_report", None)
-        if report is not None and report.failed:
+        if failed(request):
             _show_server_log(mockingbird, created)
+
+
+# Where the test item keeps its call phase's report (see pytest_runtest_makereport).
+_CALL_REPORT = "_mockingbird_call_report"
+
+
+def failed(request: pytest.FixtureRequest) -> bool:
+    """Whether the test failed in its body (not in a fixture's setup), for a fixture's teardown
+    that adds to the failure's report, such as a server's log:
+
+        yield server
+        if failed(request):
+            print(server.log())
+    """
+    report = getattr(request.node, _CALL_REPORT, None)
+    return report is not None and report.failed
 
 
 # How many of the server's log lines about a failed test's tenant are shown with it.
@@ -54,12 +72,12 @@ def _show_server_log(server: Mockingbird, tenant: Tenant) -> None:
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
-    # Keep the call phase's report on the test item, so the tenant fixture's teardown knows
-    # whether the test failed.
+    # Keep the call phase's report on the test item: fixtures' teardowns, which run after it,
+    # ask it through `failed`.
     outcome = yield
     report = outcome.get_result()
     if report.when == "call":
-        item._mockingbird_call_report = report
+        setattr(item, _CALL_REPORT, report)
 
 
 @pytest.fixture

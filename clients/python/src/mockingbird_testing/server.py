@@ -10,7 +10,7 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from typing import Dict, Mapping, Optional, Union
+from typing import Dict, List, Mapping, Optional, Union
 
 import grpc
 
@@ -196,9 +196,21 @@ class Mockingbird:
         created = self.stubs.tenants.CreateTenant(tenants_pb2.CreateTenantRequest(label=label), timeout=self.rpc_timeout)
         return Tenant(self, created)
 
+    def account(self, account_sid: str = "") -> Tenant:
+        """A tenant the server already has, by its account SID (the config file's account when
+        empty), to act on as on a test's own; a `with` block leaves it in place."""
+        found = self.stubs.tenants.GetTenant(tenants_pb2.GetTenantRequest(account_sid=account_sid), timeout=self.rpc_timeout)
+        return Tenant(self, found, owned=False)
+
     def default_tenant(self) -> Tenant:
         """The config file's account: the tenant an app without control-plane calls talks to."""
-        return Tenant(self, self.stubs.tenants.GetTenant(tenants_pb2.GetTenantRequest(), timeout=self.rpc_timeout), owned=False)
+        return self.account()
+
+    def tenants(self) -> List[Tenant]:
+        """Every tenant on the server, oldest first, the config file's account among them; as
+        with `account`, a `with` block leaves each in place."""
+        listed = self.stubs.tenants.ListTenants(tenants_pb2.ListTenantsRequest(), timeout=self.rpc_timeout)
+        return [Tenant(self, found, owned=False) for found in listed.tenants]
 
     # ---- the process -----------------------------------------------------------------------
 

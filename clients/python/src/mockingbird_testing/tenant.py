@@ -116,6 +116,17 @@ class Tenant:
         Meta's handshake against it."""
         return self.update_whatsapp_settings(webhook_url=url, verify_webhook=verify)
 
+    def whatsapp_settings(self) -> whatsapp_pb2.WhatsAppSettings:
+        """The Cloud API settings as they are: webhook_url, window, allow_list, templates."""
+        request = whatsapp_pb2.GetWhatsAppSettingsRequest(account_sid=self.account_sid)
+        return self.server.stubs.whatsapp.GetSettings(request, timeout=self.server.rpc_timeout)
+
+    def verify_whatsapp_webhook(self, url: Optional[str] = None) -> whatsapp_pb2.VerifyWebhookResponse:
+        """Meta's verification handshake against `url` (the tenant's webhook URL when None):
+        `.echoed` says whether the app answered with the bare challenge."""
+        request = whatsapp_pb2.VerifyWebhookRequest(account_sid=self.account_sid, url=url)
+        return self.server.stubs.whatsapp.VerifyWebhook(request, timeout=self.server.rpc_timeout)
+
     def update_whatsapp_settings(self, **fields) -> whatsapp_pb2.UpdateWhatsAppSettingsResponse:
         """`UpdateSettings` with these fields (webhook_url, window, allow_list, templates, …)."""
         request = whatsapp_pb2.UpdateWhatsAppSettingsRequest(account_sid=self.account_sid, **fields)
@@ -132,7 +143,8 @@ class Tenant:
         return Call(self, self.server.stubs.calls.GetCall(calls_pb2.GetCallRequest(account_sid=self.account_sid, sid=sid), timeout=self.server.rpc_timeout))
 
     def calls(self, **criteria) -> List[calls_pb2.Call]:
-        """The tenant's calls, newest first (`to`, `limit`, …)."""
+        """The tenant's calls, newest first: `to`, `from_`, `status` (`busy`, as Twilio writes
+        it), `parent_call_sid`, `limit`."""
         if "from_" in criteria:
             criteria["from"] = criteria.pop("from_")
         if "status" in criteria:
@@ -283,6 +295,12 @@ class Messages:
         request = messages_pb2.ListCallbackAttemptsRequest(account_sid=self._account, resource_sid=resource_sid, limit=limit)
         return list(self._stub.ListCallbackAttempts(request, timeout=self._timeout).attempts)
 
+    def redeliver(self, attempt_id: int) -> common_pb2.CallbackAttempt:
+        """Send a recorded webhook attempt (`CallbackAttempt.id`) again, now, as it was but
+        signed anew; returns the new attempt with the app's answer. No retries follow."""
+        request = messages_pb2.RedeliverCallbackRequest(account_sid=self._account, attempt_id=attempt_id)
+        return self._stub.RedeliverCallback(request, timeout=self._timeout)
+
 
 class WhatsAppUser:
     """A user writing to the tenant's WhatsApp business number: each message is POSTed to the
@@ -373,7 +391,8 @@ class Call:
         return self._act("AnswerCall", calls_pb2.AnswerCallRequest(account_sid=self.tenant.account_sid, sid=self.sid, machine=machine))
 
     def reject(self, reason: str = "busy") -> "Call":
-        """End a call the app placed that has not been answered: `busy`, `no_answer` or `failed`."""
+        """End a call the app placed that has not been answered, in the status `reason` names:
+        `busy`, `no-answer` or `failed`."""
         value = calls_pb2.RejectCallRequest.Reason.Value("REASON_" + reason.upper().replace("-", "_"))
         return self._act("RejectCall", calls_pb2.RejectCallRequest(account_sid=self.tenant.account_sid, sid=self.sid, reason=value))
 
