@@ -134,6 +134,14 @@ public final class Tenant implements AutoCloseable {
         return remember(MockingbirdHttpClient.twilioClient(httpUrl(), apiKeySid(), apiKeySecret(), accountSid()));
     }
 
+    /**
+     * The same with other credentials, acting on {@code accountSid}: a subaccount's, an API key
+     * the app created, a wrong token. Closed with the tenant like the others.
+     */
+    public TwilioRestClient twilioClient(String username, String password, String accountSid) {
+        return remember(MockingbirdHttpClient.twilioClient(httpUrl(), username, password, accountSid));
+    }
+
     /** Keeps the client's connection pool, to close it with the tenant. */
     private TwilioRestClient remember(TwilioRestClient client) {
         httpClients.add(MockingbirdHttpClient.of(client));
