@@ -9,8 +9,13 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.platform.engine.TestExecutionResult;
+import org.junit.platform.engine.discovery.DiscoverySelectors;
+import org.junit.platform.testkit.engine.EngineTestKit;
+import org.junit.platform.testkit.engine.Events;
 
-/** The receiver on its own: its fallback, and a route that throws. */
+/** The receiver: its fallback, and a route that throws, on its own and under the extension. */
 class WebhookReceiverTest {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
@@ -35,5 +40,30 @@ class WebhookReceiverTest {
             assertEquals(1, app.failures().size());
             assertTrue(app.failures().get(0).getMessage().contains("no signature"), app.failures().toString());
         }
+    }
+
+    /** Run by the test below (Surefire skips nested classes): its app's route throws. */
+    static class ARouteThatThrows {
+        @RegisterExtension
+        final MockingbirdExtension mockingbird = new MockingbirdExtension(); // an instance field: no server until asked
+
+        @Test
+        void theTestItselfPasses(WebhookReceiver app) throws Exception {
+            app.route("/strict", request -> {
+                throw new AssertionError("no signature");
+            });
+            post(app.url("/strict"));
+        }
+    }
+
+    @Test
+    void underTheExtensionARouteThatThrowsFailsTheTest() {
+        Events failed = EngineTestKit.engine("junit-jupiter")
+                .selectors(DiscoverySelectors.selectClass(ARouteThatThrows.class))
+                .execute().testEvents().failed();
+
+        assertEquals(1, failed.count());
+        Throwable failure = failed.list().get(0).getRequiredPayload(TestExecutionResult.class).getThrowable().orElseThrow();
+        assertTrue(failure.getMessage().contains("no signature"), failure.toString());
     }
 }
