@@ -277,6 +277,11 @@ public final class Mockingbird implements AutoCloseable {
         return httpUrl;
     }
 
+    /** Whether a server started here has exited though nobody closed it: it crashed. */
+    public boolean crashed() {
+        return process != null && !process.isAlive();
+    }
+
     /** What a server started here has printed so far (empty for a connected one). */
     public String log() {
         if (workdir == null) {

@@ -33,8 +33,8 @@ import org.junit.jupiter.api.extension.TestExecutionExceptionHandler;
  *         new Mockingbird.Options().set("twilio.callbacks.retry_attempts", "1"));
  * }</pre>
  *
- * A test that fails carries the end of the server's log (a suppressed exception), and a route
- * of its receiver that threw fails it.
+ * A test that fails carries the end of the server's log (a suppressed exception); a server
+ * that crashed during it, or a route of its receiver that threw, fails it.
  */
 public final class MockingbirdExtension
         implements BeforeAllCallback, AfterEachCallback, ParameterResolver, TestExecutionExceptionHandler {
@@ -144,10 +144,14 @@ public final class MockingbirdExtension
         Mockingbird server = serverIfAny(context);
         String log = server == null ? "" : server.log();
         if (!log.isEmpty()) {
-            String tail = log.length() > LOG_TAIL_CHARS ? "…" + log.substring(log.length() - LOG_TAIL_CHARS) : log;
-            failure.addSuppressed(new ServerLog("--- mockingbird log (" + context.getDisplayName() + ") ---\n" + tail));
+            failure.addSuppressed(new ServerLog(logTail(context, log)));
         }
         throw failure;
+    }
+
+    private static String logTail(ExtensionContext context, String log) {
+        String tail = log.length() > LOG_TAIL_CHARS ? "…" + log.substring(log.length() - LOG_TAIL_CHARS) : log;
+        return "--- mockingbird log (" + context.getDisplayName() + ") ---\n" + tail;
     }
 
     @Override
@@ -163,6 +167,11 @@ public final class MockingbirdExtension
             if (given.tenant != null) {
                 given.tenant.close(); // deletes one made for the test, and closes the SDK clients made for it
             }
+        }
+        Mockingbird server = serverIfAny(context);
+        if (server != null && server.crashed()) {
+            // Whatever the test saw, a crash is the server's failure and this test's to report.
+            throw new AssertionError("mockingbird exited during the test\n" + logTail(context, server.log()));
         }
         if (!routeFailures.isEmpty()) {
             // Thrown on the receiver's threads, the test never saw them: they fail it here.
