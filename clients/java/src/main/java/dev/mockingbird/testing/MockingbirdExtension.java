@@ -157,22 +157,19 @@ public final class MockingbirdExtension
     @Override
     public void afterEach(ExtensionContext context) {
         PerTest given = perTest(context);
-        List<Throwable> routeFailures = List.of();
-        try {
-            if (given.receiver != null) {
-                given.receiver.close();
-                routeFailures = given.receiver.failures();
-            }
-        } finally {
-            if (given.tenant != null) {
-                given.tenant.close(); // deletes one made for the test, and closes the SDK clients made for it
-            }
+        if (given.receiver != null) {
+            given.receiver.close();
         }
         Mockingbird server = serverIfAny(context);
         if (server != null && server.crashed()) {
-            // Whatever the test saw, a crash is the server's failure and this test's to report.
+            // Whatever the test saw, a crash is the server's failure and this test's to report
+            // (its tenants went with it: there is nothing left to delete).
             throw new AssertionError("mockingbird exited during the test\n" + logTail(context, server.log()));
         }
+        if (given.tenant != null) {
+            given.tenant.close(); // deletes one made for the test, and closes the SDK clients made for it
+        }
+        List<Throwable> routeFailures = given.receiver == null ? List.of() : given.receiver.failures();
         if (!routeFailures.isEmpty()) {
             // Thrown on the receiver's threads, the test never saw them: they fail it here.
             AssertionError failed = new AssertionError("webhook receiver: " + routeFailures.size() + " route(s) failed, the first: "
