@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# Run the official twilio-java SDK suite (tests/java) against a locally built mockingbird.
+# Run the official twilio-java SDK suite (tests/java) against a locally built mockingbird. The
+# suite runs on the Java client (clients/java, dev.mockingbird:mockingbird-testing), which this
+# script installs into the local Maven repository first, so the suite always builds on the
+# client of the same checkout.
 #
 #   scripts/java-tests.sh [extra mvn args, e.g. -Dtest='MessagingSdkTest#badCredentials']
 #
 # MOCKINGBIRD_BIN   the server binary (default: <repo>/target/debug/mockingbird; a relative path
-#                   is taken from the repository root). The voice tests also run it as the
-#                   caller on the phone (`mockingbird call …`).
+#                   is taken from the repository root)
 #
-# Needs Java 17 and Maven 3.6.3 or later. The SDK, JUnit and the plugins are pinned in
-# tests/java/pom.xml and come from Maven Central into Maven's default local repository
-# (~/.m2/repository) on the first run.
+# Needs Java 17 and Maven 3.6.3 or later. The SDK, JUnit, the client's dependencies and the
+# plugins are pinned in tests/java/pom.xml and clients/java/pom.xml and come from Maven Central
+# into Maven's default local repository (~/.m2/repository) on the first run.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -34,6 +36,10 @@ rm -rf "$reports"
 
 # Maven 3.8 writes ANSI resets even with colours off; jansi.noreset stops that.
 export MAVEN_OPTS="${MAVEN_OPTS:+$MAVEN_OPTS }-Djansi.noreset=true"
+
+# The client, built from this checkout (its classes generated from proto/) and installed
+# without its own tests, which scripts/client-java-tests.sh runs.
+(cd "$repo/clients/java" && mvn -q -B -Dstyle.color=never install -Dmaven.test.skip=true)
 
 status=0
 (cd "$suite" && mvn -q -B -Dstyle.color=never test "$@") || status=$?

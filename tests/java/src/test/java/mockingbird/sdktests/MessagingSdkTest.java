@@ -1,9 +1,8 @@
 package mockingbird.sdktests;
 
-import static mockingbird.sdktests.Mockingbird.FAILURE_NUMBER;
-import static mockingbird.sdktests.Mockingbird.FROM_NUMBER;
-import static mockingbird.sdktests.Mockingbird.REGISTERED_NUMBER;
-import static mockingbird.sdktests.Mockingbird.httpOf;
+import static mockingbird.sdktests.SeedConfig.FAILURE_NUMBER;
+import static mockingbird.sdktests.SeedConfig.FROM_NUMBER;
+import static mockingbird.sdktests.SeedConfig.REGISTERED_NUMBER;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -19,6 +18,7 @@ import com.twilio.base.TwilioResponse;
 import com.twilio.exception.ApiException;
 import com.twilio.exception.AuthenticationException;
 import com.twilio.exception.TwilioException;
+import com.twilio.http.HttpMethod;
 import com.twilio.http.TwilioRestClient;
 import com.twilio.rest.api.v2010.Account;
 import com.twilio.rest.api.v2010.account.Key;
@@ -27,6 +27,12 @@ import com.twilio.rest.api.v2010.account.MessageCreator;
 import com.twilio.rest.api.v2010.account.NewKey;
 import com.twilio.security.RequestValidator;
 import com.twilio.type.PhoneNumber;
+import dev.mockingbird.testing.EventQuery;
+import dev.mockingbird.testing.MockingbirdExtension;
+import dev.mockingbird.testing.MockingbirdHttpClient;
+import dev.mockingbird.testing.MockingbirdHttpClient.SentRequest;
+import dev.mockingbird.testing.Tenant;
+import dev.mockingbird.testing.WebhookReceiver;
 
 import java.net.URI;
 import java.time.Duration;
@@ -37,7 +43,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -45,7 +50,7 @@ import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -54,16 +59,19 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The official twilio-java SDK against mockingbird: every call below is one a real app makes.
  *
- * <p>Each test states the real-Twilio behaviour it checks. Servers are per test (see {@link
- * MockingbirdExtension}), and every call is given its {@link TwilioRestClient} explicitly, so no
- * test depends on {@code Twilio.init}'s static state and tests run in parallel.
+ * <p>Each test states the real-Twilio behaviour it checks. Servers are per test ({@link
+ * SeedConfig#serverPerTest}; each test's {@link Tenant} is the config's account), and every call
+ * is given its {@link TwilioRestClient} explicitly, so no test depends on {@code Twilio.init}'s
+ * static state and tests run in parallel.
  *
  * <p>twilio-java decodes responses with Jackson into typed resources, and parses dates as RFC
  * 2822 strictly, yielding null (silently) for anything else: so date fields are checked to be
  * non-null, not just present.
  */
-@ExtendWith(MockingbirdExtension.class)
 class MessagingSdkTest {
+    @RegisterExtension
+    final MockingbirdExtension mockingbird = SeedConfig.serverPerTest();
+
     static final String MAGIC_TEST_SENDER = "+15005550006"; // Twilio's always-valid test sender
     static final String OTHER_NUMBER = "+15557654321";
     static final Duration CALLBACK_TIMEOUT = Duration.ofSeconds(5);
@@ -72,9 +80,6 @@ class MessagingSdkTest {
     static final Pattern MESSAGE_SID = Pattern.compile("SM[0-9a-f]{32}");
     static final Pattern ACCOUNT_SID = Pattern.compile("AC[0-9a-f]{32}");
     static final Pattern KEY_SID = Pattern.compile("SK[0-9a-f]{32}");
-
-    static final Set<Message.Status> FINAL_STATUSES = Set.of(Message.Status.DELIVERED,
-            Message.Status.UNDELIVERED, Message.Status.FAILED, Message.Status.CANCELED, Message.Status.RECEIVED);
 
     // ----------------------------------------------------------------------------------------
     // Helpers
@@ -104,24 +109,21 @@ class MessagingSdkTest {
         return out;
     }
 
-    static String describe(Message m) {
-        return m == null ? "(not fetched)"
-                : "sid=" + m.getSid() + " status=" + m.getStatus() + " error_code=" + m.getErrorCode();
+    /** Waits for the message's status_changed event to {@code status}, then fetches it. */
+    static Message waitForStatus(Tenant account, TwilioRestClient client, String sid, Message.Status status) {
+        account.waitFor(EventQuery.of("message_status_changed").sid(sid).status(status.toString()).timeout(STATUS_TIMEOUT));
+        return Message.fetcher(sid).fetch(client);
     }
 
-    /**
-     * Fetches the message until it reaches {@code status}; fails early if it ends in another
-     * final status.
-     */
-    static Message waitForStatus(TwilioRestClient client, String sid, Message.Status status)
-            throws InterruptedException {
-        return Poll.until(STATUS_TIMEOUT, "message " + sid + " to become " + status, () -> {
-            Message message = Message.fetcher(sid).fetch(client);
-            if (message.getStatus() != status && FINAL_STATUSES.contains(message.getStatus())) {
-                fail(sid + " ended " + message.getStatus() + ", expected " + status + ": " + describe(message));
-            }
-            return message;
-        }, message -> message.getStatus() == status);
+    /** The GETs made through {@code http} so far. */
+    static List<SentRequest> gets(MockingbirdHttpClient http) {
+        return http.requests().stream().filter(r -> r.method() == HttpMethod.GET).collect(Collectors.toList());
+    }
+
+    /** The last request made through {@code http}. */
+    static SentRequest last(MockingbirdHttpClient http) {
+        List<SentRequest> made = http.requests();
+        return made.get(made.size() - 1);
     }
 
     /** Runs {@code call}, expects an ApiException, and returns it. */
@@ -146,8 +148,7 @@ class MessagingSdkTest {
     static void assertSigned(WebhookReceiver.ReceivedRequest request, String token) {
         String signature = request.header("X-Twilio-Signature");
         assertNotNull(signature, "no X-Twilio-Signature on " + request);
-        assertTrue(new RequestValidator(token).validate(request.url(), request.form(), signature),
-                "signature " + signature + " does not validate for " + request);
+        assertTrue(request.twilioSignatureValid(token), "signature " + signature + " does not validate for " + request);
     }
 
     // ----------------------------------------------------------------------------------------
@@ -160,8 +161,8 @@ class MessagingSdkTest {
     // same resource, and an SMS to a reachable number moves on to `delivered` with error_code
     // still null and date_sent set.
     @Test
-    void createFetchAndDeliver(Mockingbird server) throws Exception {
-        TwilioRestClient client = server.client();
+    void createFetchAndDeliver(Tenant account) throws Exception {
+        TwilioRestClient client = account.twilioClient();
 
         TwilioResponse<Message> created = Message.creator(
                 new PhoneNumber(REGISTERED_NUMBER), new PhoneNumber(FROM_NUMBER), "Hello from the SDK")
@@ -177,7 +178,7 @@ class MessagingSdkTest {
         assertEquals("USD", message.getPriceUnit().getCurrencyCode());
         assertEquals(Message.Direction.OUTBOUND_API, message.getDirection());
         assertEquals("2010-04-01", message.getApiVersion());
-        assertEquals(server.accountSid(), message.getAccountSid());
+        assertEquals(account.accountSid(), message.getAccountSid());
         assertEquals(REGISTERED_NUMBER, message.getTo());
         assertEquals(FROM_NUMBER, message.getFrom().getEndpoint());
         assertEquals("Hello from the SDK", message.getBody());
@@ -192,7 +193,7 @@ class MessagingSdkTest {
         assertEquals(REGISTERED_NUMBER, fetched.getTo());
         assertEquals(dateCreated, fetched.getDateCreated(), "fetched date_created");
 
-        Message delivered = waitForStatus(client, message.getSid(), Message.Status.DELIVERED);
+        Message delivered = waitForStatus(account, client, message.getSid(), Message.Status.DELIVERED);
         assertNull(delivered.getErrorCode(), "error_code of a delivered message");
         assertNotNull(delivered.getDateSent(), "date_sent of a delivered message (RFC 2822)");
         assertEquals("1", delivered.getNumSegments());
@@ -226,11 +227,11 @@ class MessagingSdkTest {
     // request goes back through the custom client) until it is null. The To filter and the page
     // size hold on every page. A limit stops early.
     @Test
-    void readPagesNewestFirst(Mockingbird server) {
-        TwilioRestClient client = server.client();
-        MockingbirdHttpClient http = httpOf(client);
+    void readPagesNewestFirst(Tenant account) {
+        TwilioRestClient client = account.twilioClient();
+        MockingbirdHttpClient http = MockingbirdHttpClient.of(client);
         Seeded seeded = seedMessages(client);
-        http.forgetRequests();
+        http.clearRequests();
 
         List<String> sids = new ArrayList<>();
         for (Message m : Message.reader().setTo(REGISTERED_NUMBER).pageSize(3).read(client)) {
@@ -240,10 +241,10 @@ class MessagingSdkTest {
         assertEquals(reversed(seeded.mine()), sids, "read(To, PageSize 3): all 7, newest first");
 
         // 7 messages in pages of 3: three GETs, every one still filtered by To and sized 3.
-        List<MockingbirdHttpClient.SentRequest> gets = http.gets();
+        List<SentRequest> gets = gets(http);
         assertEquals(3, gets.size(), "GETs made: " + gets);
-        String listUrl = "https://api.twilio.com/2010-04-01/Accounts/" + server.accountSid() + "/Messages.json";
-        for (MockingbirdHttpClient.SentRequest get : gets) {
+        String listUrl = "https://api.twilio.com/2010-04-01/Accounts/" + account.accountSid() + "/Messages.json";
+        for (SentRequest get : gets) {
             Map<String, List<String>> query = get.query();
             assertEquals(List.of(REGISTERED_NUMBER), query.get("To"), "To on " + get);
             assertEquals(List.of("3"), query.get("PageSize"), "PageSize on " + get);
@@ -253,17 +254,17 @@ class MessagingSdkTest {
         }
 
         // A limit stops early: the account's 4 newest messages, in 2 GETs (3 + 1 of the second).
-        http.forgetRequests();
+        http.clearRequests();
         List<String> limited = read(client, Message.reader().pageSize(3).limit(4));
         assertEquals(seeded.everythingNewestFirst().subList(0, 4), limited, "read(limit 4, PageSize 3)");
-        assertEquals(2, http.gets().size(), "GETs made for limit 4 at 3 a page: " + http.gets());
+        assertEquals(2, gets(http).size(), "GETs made for limit 4 at 3 a page: " + gets(http));
     }
 
     // firstPage returns one page; nextPage follows next_page_uri and the last page has no next
     // page; previousPage follows previous_page_uri back. Every page keeps the To filter.
     @Test
-    void pagesWalkForwardAndBack(Mockingbird server) {
-        TwilioRestClient client = server.client();
+    void pagesWalkForwardAndBack(Tenant account) {
+        TwilioRestClient client = account.twilioClient();
         Seeded seeded = seedMessages(client);
         List<String> newestFirst = reversed(seeded.mine());
 
@@ -288,19 +289,19 @@ class MessagingSdkTest {
     // The From filter returns only that sender's messages (on every page); From and To together
     // must both match, and a filter that matches nothing gives an empty list, not an error.
     @Test
-    void readFiltersByFrom(Mockingbird server) {
-        TwilioRestClient client = server.client();
-        MockingbirdHttpClient http = httpOf(client);
+    void readFiltersByFrom(Tenant account) {
+        TwilioRestClient client = account.twilioClient();
+        MockingbirdHttpClient http = MockingbirdHttpClient.of(client);
         Seeded seeded = seedMessages(client);
 
         assertEquals(reversed(seeded.others()), read(client, Message.reader().setFrom(MAGIC_TEST_SENDER)),
                 "read(From magic sender)");
 
-        http.forgetRequests();
+        http.clearRequests();
         assertEquals(reversed(seeded.mine()), read(client, Message.reader().setFrom(FROM_NUMBER).pageSize(4)),
                 "read(From own number, PageSize 4)");
-        assertEquals(2, http.gets().size(), "GETs for 7 messages at 4 a page: " + http.gets());
-        for (MockingbirdHttpClient.SentRequest get : http.gets()) {
+        assertEquals(2, gets(http).size(), "GETs for 7 messages at 4 a page: " + gets(http));
+        for (SentRequest get : gets(http)) {
             assertEquals(List.of(FROM_NUMBER), get.query().get("From"), "From on " + get);
         }
 
@@ -318,10 +319,10 @@ class MessagingSdkTest {
     // POST Messages/{Sid}.json with Body="" redacts the message: the body becomes empty and stays
     // empty when fetched again; the rest of the resource (the status) is unchanged.
     @Test
-    void redactBody(Mockingbird server) throws Exception {
-        TwilioRestClient client = server.client();
+    void redactBody(Tenant account) throws Exception {
+        TwilioRestClient client = account.twilioClient();
         String sid = send(client, REGISTERED_NUMBER, FROM_NUMBER, "secret code 123456").getSid();
-        waitForStatus(client, sid, Message.Status.DELIVERED);
+        waitForStatus(account, client, sid, Message.Status.DELIVERED);
 
         Message redacted = Message.updater(sid).setBody("").update(client);
         assertEquals(sid, redacted.getSid());
@@ -333,14 +334,14 @@ class MessagingSdkTest {
     // DELETE Messages/{Sid}.json on a delivered message answers 204 (delete() returns true);
     // afterwards the message is gone: fetch answers 404 with code 20404, and it leaves lists.
     @Test
-    void deleteAfterDelivery(Mockingbird server) throws Exception {
-        TwilioRestClient client = server.client();
-        MockingbirdHttpClient http = httpOf(client);
+    void deleteAfterDelivery(Tenant account) throws Exception {
+        TwilioRestClient client = account.twilioClient();
+        MockingbirdHttpClient http = MockingbirdHttpClient.of(client);
         String sid = send(client, REGISTERED_NUMBER, FROM_NUMBER, "to be deleted").getSid();
-        waitForStatus(client, sid, Message.Status.DELIVERED);
+        waitForStatus(account, client, sid, Message.Status.DELIVERED);
 
         assertTrue(Message.deleter(sid).delete(client), "delete() of a delivered message");
-        assertEquals(204, http.last().status(), "DELETE answered");
+        assertEquals(204, last(http).status(), "DELETE answered");
 
         ApiException error = apiError("fetch after delete", () -> Message.fetcher(sid).fetch(client));
         assertApiError(error, 404, 20404, "fetch after delete");
@@ -349,8 +350,8 @@ class MessagingSdkTest {
 
     // Fetching a well-formed SID that does not exist answers 404 with code 20404.
     @Test
-    void unknownMessageIs404(Mockingbird server) {
-        TwilioRestClient client = server.client();
+    void unknownMessageIs404(Tenant account) {
+        TwilioRestClient client = account.twilioClient();
         ApiException error = apiError("fetch of an unknown SID", () -> Message.fetcher("SM" + "0".repeat(32)).fetch(client));
         assertApiError(error, 404, 20404, "fetch of an unknown SID");
     }
@@ -364,8 +365,8 @@ class MessagingSdkTest {
     // AuthenticationException is for credentials missing before anything is sent, and carries
     // neither), and does not retry it: one request per call.
     @Test
-    void badCredentials(Mockingbird server) {
-        TwilioRestClient client = server.client(server.accountSid(), "notthetoken", server.accountSid());
+    void badCredentials(Tenant account) {
+        TwilioRestClient client = account.twilioClient(account.accountSid(), "notthetoken", account.accountSid());
         Map<String, Executable> calls = new LinkedHashMap<>();
         calls.put("create", () -> send(client, REGISTERED_NUMBER, FROM_NUMBER, "hi"));
         calls.put("fetch", () -> Message.fetcher("SM" + "0".repeat(32)).fetch(client));
@@ -379,7 +380,7 @@ class MessagingSdkTest {
             assertTrue(error instanceof ApiException, what + ": " + error);
             assertApiError((ApiException) error, 401, 20003, what + " with a wrong token");
         });
-        assertEquals(3, httpOf(client).requests().size(), "requests made (one per call): " + httpOf(client).requests());
+        assertEquals(3, MockingbirdHttpClient.of(client).requests().size(), "requests made (one per call): " + MockingbirdHttpClient.of(client).requests());
     }
 
     static Stream<Arguments> validationCases() {
@@ -396,8 +397,8 @@ class MessagingSdkTest {
     // page for the code. Nothing is created.
     @ParameterizedTest(name = "{0}")
     @MethodSource("validationCases")
-    void validationErrors(String name, String to, String from, String body, int code, Mockingbird server) {
-        TwilioRestClient client = server.client();
+    void validationErrors(String name, String to, String from, String body, int code, Tenant account) {
+        TwilioRestClient client = account.twilioClient();
         ApiException error = apiError(name, () -> send(client, to, from, body));
         assertApiError(error, 400, code, name);
         assertEquals("https://www.twilio.com/docs/errors/" + code, error.getMoreInfo(), "more_info");
@@ -408,8 +409,8 @@ class MessagingSdkTest {
 
     // 1,600 characters is Twilio's limit itself, not over it: the message is accepted.
     @Test
-    void bodyOfExactly1600CharsIsAccepted(Mockingbird server) {
-        Message message = send(server.client(), REGISTERED_NUMBER, FROM_NUMBER, "x".repeat(1600));
+    void bodyOfExactly1600CharsIsAccepted(Tenant account) {
+        Message message = send(account.twilioClient(), REGISTERED_NUMBER, FROM_NUMBER, "x".repeat(1600));
         assertEquals(Message.Status.QUEUED, message.getStatus());
         assertEquals(1600, message.getBody().length());
     }
@@ -424,8 +425,8 @@ class MessagingSdkTest {
     // RequestValidator accepts it, and carries MessageSid/SmsSid, MessageStatus/SmsStatus,
     // AccountSid, From, To, ApiVersion; `delivered` also carries RawDlrDoneDate (YYMMDDhhmm).
     @Test
-    void statusCallbacksAreSignedAndOrdered(Mockingbird server, WebhookReceiver receiver) throws Exception {
-        TwilioRestClient client = server.client();
+    void statusCallbacksAreSignedAndOrdered(Tenant account, WebhookReceiver receiver) throws Exception {
+        TwilioRestClient client = account.twilioClient();
         String callbackUrl = receiver.url("/twilio/status?tenant=t1&attempt=a");
         MessageCreator creator = Message.creator(new PhoneNumber(REGISTERED_NUMBER), new PhoneNumber(FROM_NUMBER), "callback me")
                 .setStatusCallback(URI.create(callbackUrl));
@@ -441,12 +442,12 @@ class MessagingSdkTest {
             String contentType = request.header("Content-Type");
             assertTrue(contentType != null && contentType.startsWith("application/x-www-form-urlencoded"),
                     status + " callback Content-Type " + contentType);
-            assertSigned(request, server.authToken());
+            assertSigned(request, account.authToken());
             Map<String, String> want = Map.of(
                     "MessageSid", sid,
                     "SmsSid", sid,
                     "SmsStatus", status,
-                    "AccountSid", server.accountSid(),
+                    "AccountSid", account.accountSid(),
                     "From", FROM_NUMBER,
                     "To", REGISTERED_NUMBER,
                     "ApiVersion", "2010-04-01");
@@ -465,7 +466,7 @@ class MessagingSdkTest {
         String signature = delivered.header("X-Twilio-Signature");
         Map<String, String> tampered = new HashMap<>(delivered.form());
         tampered.put("MessageStatus", "failed");
-        assertFalse(new RequestValidator(server.authToken()).validate(delivered.url(), tampered, signature),
+        assertFalse(new RequestValidator(account.authToken()).validate(delivered.url(), tampered, signature),
                 "a tampered callback still validates");
         // Nor does another account's token validate it.
         assertFalse(new RequestValidator("someoneelsestoken0123456789abcdef").validate(delivered.url(), delivered.form(), signature),
@@ -479,15 +480,15 @@ class MessagingSdkTest {
     // the `failed` callback carries ErrorCode=30008, signed like every other callback; there is
     // no `delivered` callback and no RawDlrDoneDate.
     @Test
-    void failureNumberFailsWith30008(Mockingbird server, WebhookReceiver receiver) throws Exception {
-        TwilioRestClient client = server.client();
+    void failureNumberFailsWith30008(Tenant account, WebhookReceiver receiver) throws Exception {
+        TwilioRestClient client = account.twilioClient();
         Message message = Message.creator(new PhoneNumber(FAILURE_NUMBER), new PhoneNumber(FROM_NUMBER), "will fail")
                 .setStatusCallback(URI.create(receiver.url("/failed")))
                 .create(client);
         String sid = message.getSid();
         assertEquals(Message.Status.QUEUED, message.getStatus(), "created status");
 
-        Message failed = waitForStatus(client, sid, Message.Status.FAILED);
+        Message failed = waitForStatus(account, client, sid, Message.Status.FAILED);
         assertEquals(Integer.valueOf(30008), failed.getErrorCode(), "error_code of the failed message");
 
         List<WebhookReceiver.ReceivedRequest> received = receiver.waitFor(hasStatus("failed"), CALLBACK_TIMEOUT);
@@ -495,7 +496,7 @@ class MessagingSdkTest {
         assertEquals("failed", got.get(got.size() - 1), "callback statuses " + got + ": want failed last");
         assertFalse(got.contains("delivered"), "callback statuses " + got + " include delivered");
         WebhookReceiver.ReceivedRequest last = received.get(received.size() - 1);
-        assertSigned(last, server.authToken());
+        assertSigned(last, account.authToken());
         assertEquals(sid, last.form().get("MessageSid"), "failed callback MessageSid");
         assertEquals("30008", last.form().get("ErrorCode"), "failed callback ErrorCode");
         assertFalse(last.form().containsKey("RawDlrDoneDate"), "the failed callback carries RawDlrDoneDate");
@@ -511,22 +512,22 @@ class MessagingSdkTest {
     // subaccount), never in the parent's own list, and the subaccount cannot read its parent's
     // messages.
     @Test
-    void subaccountSendsWithItsOwnCredentials(Mockingbird server) {
-        TwilioRestClient client = server.client();
+    void subaccountSendsWithItsOwnCredentials(Tenant account) {
+        TwilioRestClient client = account.twilioClient();
         Account sub = Account.creator().setFriendlyName("x").create(client);
         assertTrue(ACCOUNT_SID.matcher(sub.getSid()).matches(), "subaccount sid " + sub.getSid());
-        assertNotEquals(server.accountSid(), sub.getSid());
+        assertNotEquals(account.accountSid(), sub.getSid());
         assertNotNull(sub.getAuthToken(), "subaccount auth_token");
         assertFalse(sub.getAuthToken().isEmpty(), "subaccount auth_token");
-        assertNotEquals(server.authToken(), sub.getAuthToken());
+        assertNotEquals(account.authToken(), sub.getAuthToken());
         assertEquals("x", sub.getFriendlyName());
-        assertEquals(server.accountSid(), sub.getOwnerAccountSid());
+        assertEquals(account.accountSid(), sub.getOwnerAccountSid());
         assertEquals(Account.Status.ACTIVE, sub.getStatus());
         assertNotNull(sub.getDateCreated(), "subaccount date_created did not parse as RFC 2822");
 
         String parentMessage = send(client, REGISTERED_NUMBER, FROM_NUMBER, "parent").getSid();
 
-        TwilioRestClient subClient = server.client(sub.getSid(), sub.getAuthToken(), sub.getSid());
+        TwilioRestClient subClient = account.twilioClient(sub.getSid(), sub.getAuthToken(), sub.getSid());
         Message subMessage = send(subClient, REGISTERED_NUMBER, MAGIC_TEST_SENDER, "from the subaccount");
         assertTrue(MESSAGE_SID.matcher(subMessage.getSid()).matches(), "sid " + subMessage.getSid());
         assertEquals(sub.getSid(), subMessage.getAccountSid(), "the subaccount's message account_sid");
@@ -539,7 +540,7 @@ class MessagingSdkTest {
                 "the parent's read of the subaccount's messages");
         // But the subaccount cannot see its parent's messages.
         ApiException error = apiError("the subaccount fetching its parent's message",
-                () -> Message.fetcher(server.accountSid(), parentMessage).fetch(subClient));
+                () -> Message.fetcher(account.accountSid(), parentMessage).fetch(subClient));
         assertTrue(error.getStatusCode() == 401 || error.getStatusCode() == 404,
                 "the subaccount fetching its parent's message: status " + error.getStatusCode() + " code " + error.getCode());
     }
@@ -549,8 +550,8 @@ class MessagingSdkTest {
     // URL. The key comes from the Keys resource (POST Keys.json, the only answer that shows the
     // secret); once it is deleted, it no longer authenticates (401, code 20003).
     @Test
-    void apiKeyAuthenticatesUntilDeleted(Mockingbird server) {
-        TwilioRestClient client = server.client();
+    void apiKeyAuthenticatesUntilDeleted(Tenant account) {
+        TwilioRestClient client = account.twilioClient();
         NewKey key = NewKey.creator().setFriendlyName("ci").create(client);
         assertTrue(KEY_SID.matcher(key.getSid()).matches(), "key sid " + key.getSid());
         assertNotNull(key.getSecret(), "the new key's secret");
@@ -558,9 +559,9 @@ class MessagingSdkTest {
         assertEquals("ci", key.getFriendlyName());
         assertNotNull(key.getDateCreated(), "key date_created did not parse as RFC 2822");
 
-        TwilioRestClient keyClient = server.client(key.getSid(), key.getSecret(), server.accountSid());
+        TwilioRestClient keyClient = account.twilioClient(key.getSid(), key.getSecret(), account.accountSid());
         Message sent = send(keyClient, REGISTERED_NUMBER, FROM_NUMBER, "with a key");
-        assertEquals(server.accountSid(), sent.getAccountSid(), "account_sid of a message sent with a key");
+        assertEquals(account.accountSid(), sent.getAccountSid(), "account_sid of a message sent with a key");
         assertEquals(List.of(sent.getSid()), read(client, Message.reader()), "the account's messages");
         assertEquals(List.of(sent.getSid()), read(keyClient, Message.reader()), "the account's messages, read with the key");
 

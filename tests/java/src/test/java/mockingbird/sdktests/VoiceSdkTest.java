@@ -3,9 +3,9 @@ package mockingbird.sdktests;
 import static mockingbird.sdktests.MessagingSdkTest.apiError;
 import static mockingbird.sdktests.MessagingSdkTest.assertApiError;
 import static mockingbird.sdktests.MessagingSdkTest.assertSigned;
-import static mockingbird.sdktests.Mockingbird.FAILURE_NUMBER;
-import static mockingbird.sdktests.Mockingbird.FROM_NUMBER;
-import static mockingbird.sdktests.Mockingbird.REGISTERED_NUMBER;
+import static mockingbird.sdktests.SeedConfig.FAILURE_NUMBER;
+import static mockingbird.sdktests.SeedConfig.FROM_NUMBER;
+import static mockingbird.sdktests.SeedConfig.REGISTERED_NUMBER;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -21,7 +21,6 @@ import com.twilio.rest.api.v2010.account.Call;
 import com.twilio.rest.api.v2010.account.IncomingPhoneNumber;
 import com.twilio.rest.api.v2010.account.Message;
 import com.twilio.rest.api.v2010.account.Recording;
-import com.twilio.security.RequestValidator;
 import com.twilio.twiml.VoiceResponse;
 import com.twilio.twiml.voice.Dial;
 import com.twilio.twiml.voice.Gather;
@@ -37,6 +36,10 @@ import com.twilio.twiml.voice.Sms;
 import com.twilio.twiml.voice.SsmlSayAs;
 import com.twilio.type.PhoneNumber;
 import com.twilio.type.Twiml;
+import dev.mockingbird.testing.EventQuery;
+import dev.mockingbird.testing.MockingbirdExtension;
+import dev.mockingbird.testing.Tenant;
+import dev.mockingbird.testing.WebhookReceiver;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -47,7 +50,6 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
@@ -56,7 +58,7 @@ import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -65,14 +67,16 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Voice through the official twilio-java SDK: calls created, fetched, listed, updated and
  * deleted as an app does it, and the app's TwiML written only with the SDK's own {@link
  * VoiceResponse} builder, served by the test's {@link WebhookReceiver} as {@code text/xml}. The
- * person on the phone is the server's own CLI ({@link Phone}): it dials in, presses keys, speaks
- * and reads back what the caller heard.
+ * person on the phone is the client's {@link dev.mockingbird.testing.Call}: it dials in, presses
+ * keys, speaks and reads back what the caller heard.
  *
- * <p>Calls run on the server's real clock, {@link Mockingbird#STEP_DELAY_SECONDS} a step: every
- * wait below polls against a deadline, and nothing waits for a timeout to pass.
+ * <p>Calls run on the server's real clock, 0.1 s a step ({@link SeedConfig}): every wait below
+ * waits for the call's event, with a deadline, and nothing waits for a timeout to pass.
  */
-@ExtendWith(MockingbirdExtension.class)
 class VoiceSdkTest {
+    @RegisterExtension
+    final MockingbirdExtension mockingbird = SeedConfig.serverPerTest();
+
     static final String CALLER = "+15557654321"; // the person on the phone
     static final String IVR_NUMBER = "+15550002222"; // the app's number, bought in the test
     static final String AGENT = "+15557770001";
@@ -81,9 +85,6 @@ class VoiceSdkTest {
 
     static final Pattern CALL_SID = Pattern.compile("CA[0-9a-f]{32}");
     static final Pattern RECORDING_SID = Pattern.compile("RE[0-9a-f]{32}");
-    static final Set<Call.Status> FINAL_STATUSES = Set.of(Call.Status.COMPLETED, Call.Status.BUSY,
-            Call.Status.FAILED, Call.Status.NO_ANSWER, Call.Status.CANCELED);
-    static final Set<String> FINAL_STATUS_NAMES = Set.of("completed", "busy", "failed", "no-answer", "canceled");
 
     // ----------------------------------------------------------------------------------------
     // Helpers
@@ -95,17 +96,16 @@ class VoiceSdkTest {
      * must carry an X-Twilio-Signature that the SDK's RequestValidator accepts (over the full
      * URL and the form; a GET's URL alone): one that does not fails the test.
      */
-    static void serve(Mockingbird server, WebhookReceiver app,
+    static void serve(Tenant account, WebhookReceiver app,
             Map<String, Function<WebhookReceiver.ReceivedRequest, VoiceResponse>> pages) {
-        RequestValidator validator = new RequestValidator(server.authToken());
-        app.answerWith(request -> {
-            String signature = request.header("X-Twilio-Signature");
-            if (signature == null || !validator.validate(request.url(), request.form(), signature)) {
-                throw new IllegalStateException("X-Twilio-Signature " + signature + " does not validate");
-            }
-            Function<WebhookReceiver.ReceivedRequest, VoiceResponse> page = pages.get(request.pathOnly());
-            return page == null ? null : page.apply(request).toXml();
+        app.fallback(request -> {
+            assertSigned(request, account.authToken());
+            return null;
         });
+        pages.forEach((path, page) -> app.route(path, request -> {
+            assertSigned(request, account.authToken());
+            return page.apply(request).toXml();
+        }));
     }
 
     static Say say(String words) {
@@ -126,7 +126,7 @@ class VoiceSdkTest {
     }
 
     static List<WebhookReceiver.ReceivedRequest> to(String path, List<WebhookReceiver.ReceivedRequest> requests) {
-        return requests.stream().filter(r -> r.pathOnly().equals(path)).collect(Collectors.toList());
+        return requests.stream().filter(r -> r.path().equals(path)).collect(Collectors.toList());
     }
 
     /** The one request the app got at {@code path}. */
@@ -145,19 +145,25 @@ class VoiceSdkTest {
         return requests -> callStatuses(to(path, requests)).contains(status);
     }
 
-    /** Fetches the call until it is {@code status}, or has ended otherwise (for the caller to assert). */
-    static Call waitForStatus(TwilioRestClient client, String sid, Call.Status status) throws InterruptedException {
-        return Poll.until(CALL_TIMEOUT, "call " + sid + " to become " + status, () -> Call.fetcher(sid).fetch(client),
-                call -> call.getStatus() == status || FINAL_STATUSES.contains(call.getStatus()));
+    /** Waits for the call's status_changed event to {@code status}, then fetches it. */
+    static Call waitForStatus(Tenant account, TwilioRestClient client, String sid, Call.Status status) {
+        account.waitFor(EventQuery.of("call_status_changed").sid(sid).callStatus(status.toString()).timeout(CALL_TIMEOUT));
+        return Call.fetcher(sid).fetch(client);
     }
 
     /**
-     * Asks the phone until the call waits for {@code verb} (a call the SDK placed is answered a
-     * few steps after it is created), or has ended (for the caller to assert).
+     * The call once it listens for the caller (a call the SDK placed is answered a few steps
+     * after it is created): its {@code <Gather>} or {@code <Record>} has begun.
      */
-    static Phone.CallView waitUntilWaiting(Phone phone, String sid, String verb) throws InterruptedException {
-        return Poll.until(CALL_TIMEOUT, "call " + sid + " to wait for its " + verb, () -> phone.show(sid),
-                view -> view.waitingFor(verb) || FINAL_STATUS_NAMES.contains(view.status()));
+    static dev.mockingbird.testing.Call listening(Tenant account, String sid) {
+        account.waitFor(EventQuery.of("call_gathering").sid(sid).timeout(CALL_TIMEOUT));
+        return account.call(sid);
+    }
+
+    /** The call once the app has said {@code words} on it (its state then is the state of that step's end). */
+    static dev.mockingbird.testing.Call heardSaying(Tenant account, String sid, String words) {
+        account.waitFor(EventQuery.of("call_verb").sid(sid).bodyContains(words).timeout(CALL_TIMEOUT));
+        return account.call(sid);
     }
 
     static <T> List<String> sids(Iterable<T> items, Function<T, String> sid) {
@@ -168,12 +174,12 @@ class VoiceSdkTest {
      * The parameters every voice request and call status callback carries, for a call from
      * {@code from} to {@code to}, and its signature.
      */
-    static void assertCallParams(WebhookReceiver.ReceivedRequest request, Mockingbird server, String sid,
+    static void assertCallParams(WebhookReceiver.ReceivedRequest request, Tenant account, String sid,
             String from, String to, String direction, String callStatus) {
-        Map<String, String> params = request.params();
+        Map<String, String> params = request.form(); // a POST's form, a GET's query
         Map<String, String> want = Map.of(
                 "CallSid", sid,
-                "AccountSid", server.accountSid(),
+                "AccountSid", account.accountSid(),
                 "From", from,
                 "To", to,
                 "Caller", from,
@@ -182,7 +188,7 @@ class VoiceSdkTest {
                 "CallStatus", callStatus,
                 "ApiVersion", "2010-04-01");
         want.forEach((name, value) -> assertEquals(value, params.get(name), name + " of " + request));
-        assertSigned(request, server.authToken());
+        assertSigned(request, account.authToken());
     }
 
     // ----------------------------------------------------------------------------------------
@@ -197,10 +203,10 @@ class VoiceSdkTest {
     // answered (CallStatus in-progress) and completed, numbered from 0 — the last with the call's
     // CallDuration and its Duration in whole minutes, rounded up.
     @Test
-    void aCallToTheAppsUrlRunsItsTwimlAndReportsOnlyTheEventsAskedFor(Mockingbird server, WebhookReceiver app)
+    void aCallToTheAppsUrlRunsItsTwimlAndReportsOnlyTheEventsAskedFor(Tenant account, WebhookReceiver app)
             throws Exception {
-        TwilioRestClient client = server.client();
-        serve(server, app, Map.of("/voice", request -> new VoiceResponse.Builder()
+        TwilioRestClient client = account.twilioClient();
+        serve(account, app, Map.of("/voice", request -> new VoiceResponse.Builder()
                 .say(new Say.Builder("Hello from the builder")
                         .voice(Say.Voice.POLLY_JOANNA).language(Say.Language.EN_US).loop(2).build())
                 .pause(new Pause.Builder().length(1).build())
@@ -221,7 +227,7 @@ class VoiceSdkTest {
         assertEquals("outbound-api", call.getDirection());
         assertEquals(REGISTERED_NUMBER, call.getTo());
         assertEquals(FROM_NUMBER, call.getFrom());
-        assertEquals(server.accountSid(), call.getAccountSid());
+        assertEquals(account.accountSid(), call.getAccountSid());
         assertEquals("2010-04-01", call.getApiVersion());
         assertNotNull(call.getDateCreated(), "date_created did not parse as RFC 2822");
         assertNull(call.getStartTime(), "start_time of a queued call");
@@ -233,7 +239,7 @@ class VoiceSdkTest {
         for (int i = 0; i < callbacks.size(); i++) {
             WebhookReceiver.ReceivedRequest callback = callbacks.get(i);
             assertEquals("POST", callback.method());
-            assertCallParams(callback, server, sid, FROM_NUMBER, REGISTERED_NUMBER, "outbound-api",
+            assertCallParams(callback, account, sid, FROM_NUMBER, REGISTERED_NUMBER, "outbound-api",
                     callback.form().get("CallStatus"));
             assertEquals(String.valueOf(i), callback.form().get("SequenceNumber"), "SequenceNumber of " + callback);
             assertEquals("call-progress-events", callback.form().get("CallbackSource"));
@@ -251,21 +257,22 @@ class VoiceSdkTest {
         assertEquals("1", completed.get("Duration"), "Duration in minutes, rounded up");
         assertEquals("200", completed.get("SipResponseCode"), "SipResponseCode of a completed call");
 
-        assertCallParams(only(app, "/voice"), server, sid, FROM_NUMBER, REGISTERED_NUMBER, "outbound-api", "in-progress");
-        Phone.CallView heard = new Phone(server).show(sid);
+        assertCallParams(only(app, "/voice"), account, sid, FROM_NUMBER, REGISTERED_NUMBER, "outbound-api", "in-progress");
+        var heard = account.call(sid);
+        List<String> transcript = heard.transcriptLines();
         assertEquals(List.of("Hello from the builder"), heard.said(), "said: " + heard);
-        assertTrue(heard.transcript().contains("paused 1 s"), "transcript: " + heard);
-        assertTrue(heard.transcript().contains("played " + app.url("/audio/chime.mp3")), "transcript: " + heard);
-        assertEquals("hung up by app: completed", heard.transcript().get(heard.transcript().size() - 1));
+        assertTrue(transcript.contains("paused 1 s"), "transcript: " + heard);
+        assertTrue(transcript.contains("played " + app.url("/audio/chime.mp3")), "transcript: " + heard);
+        assertEquals("hung up by app: completed", transcript.get(transcript.size() - 1));
     }
 
     // Twiml, the SDK's builder output passed inline (com.twilio.type.Twiml), runs unchanged:
     // SSML inside <Say> is read as its words. Without StatusCallbackEvent only `completed` is
     // reported, as sequence number 0.
     @Test
-    void twimlBuiltWithTheBuilderRunsInlineAndReportsCompletedAlone(Mockingbird server, WebhookReceiver app)
+    void twimlBuiltWithTheBuilderRunsInlineAndReportsCompletedAlone(Tenant account, WebhookReceiver app)
             throws Exception {
-        TwilioRestClient client = server.client();
+        TwilioRestClient client = account.twilioClient();
         VoiceResponse twiml = new VoiceResponse.Builder()
                 .say(new Say.Builder("Your code is")
                         .sayAs(new SsmlSayAs.Builder("1234").interpretAs(SsmlSayAs.InterpretAs.DIGITS).build())
@@ -281,19 +288,19 @@ class VoiceSdkTest {
                 app.waitFor(reported("/status", "completed"), CALL_TIMEOUT));
         assertEquals(List.of("completed"), callStatuses(callbacks), "callbacks without StatusCallbackEvent");
         assertEquals("0", callbacks.get(0).form().get("SequenceNumber"));
-        assertCallParams(callbacks.get(0), server, sid, FROM_NUMBER, REGISTERED_NUMBER, "outbound-api", "completed");
+        assertCallParams(callbacks.get(0), account, sid, FROM_NUMBER, REGISTERED_NUMBER, "outbound-api", "completed");
 
         assertEquals(Call.Status.COMPLETED, Call.fetcher(sid).fetch(client).getStatus());
-        Phone.CallView heard = new Phone(server).show(sid);
-        assertEquals("fetched inline TwiML", heard.transcript().get(0), "transcript: " + heard);
+        var heard = account.call(sid);
+        assertEquals("fetched inline TwiML", heard.transcriptLines().get(0), "transcript: " + heard);
         assertEquals(List.of("Your code is 1234"), heard.said(), "said: " + heard);
     }
 
     // GET Calls.json lists the account's calls newest first; To, From and Status filter it, and
     // Status names the call's final state: a call to a failure number fails, the others complete.
     @Test
-    void callsAreListedNewestFirstAndFilteredByToFromAndStatus(Mockingbird server) throws Exception {
-        TwilioRestClient client = server.client();
+    void callsAreListedNewestFirstAndFilteredByToFromAndStatus(Tenant account) throws Exception {
+        TwilioRestClient client = account.twilioClient();
         Twiml hangUp = new Twiml(new VoiceResponse.Builder().hangup(hangup()).build().toXml());
         String first = Call.creator(new PhoneNumber(REGISTERED_NUMBER), new PhoneNumber(FROM_NUMBER), hangUp)
                 .create(client).getSid();
@@ -301,9 +308,9 @@ class VoiceSdkTest {
                 .create(client).getSid();
         String failing = Call.creator(new PhoneNumber(FAILURE_NUMBER), new PhoneNumber(FROM_NUMBER), hangUp)
                 .create(client).getSid();
-        assertEquals(Call.Status.FAILED, waitForStatus(client, failing, Call.Status.FAILED).getStatus());
-        assertEquals(Call.Status.COMPLETED, waitForStatus(client, first, Call.Status.COMPLETED).getStatus());
-        assertEquals(Call.Status.COMPLETED, waitForStatus(client, second, Call.Status.COMPLETED).getStatus());
+        assertEquals(Call.Status.FAILED, waitForStatus(account, client, failing, Call.Status.FAILED).getStatus());
+        assertEquals(Call.Status.COMPLETED, waitForStatus(account, client, first, Call.Status.COMPLETED).getStatus());
+        assertEquals(Call.Status.COMPLETED, waitForStatus(account, client, second, Call.Status.COMPLETED).getStatus());
 
         assertEquals(List.of(failing, second, first), sids(Call.reader().read(client), Call::getSid), "all calls");
         assertEquals(List.of(first), sids(Call.reader().setTo(new PhoneNumber(REGISTERED_NUMBER)).read(client), Call::getSid),
@@ -323,17 +330,16 @@ class VoiceSdkTest {
     // Status=completed hangs up. An ended call cannot be redirected (21220); it can be deleted,
     // and is then 20404.
     @Test
-    void theAppRedirectsALiveCallWithTwimlThenUrlAndHangsItUp(Mockingbird server, WebhookReceiver app) throws Exception {
-        TwilioRestClient client = server.client();
-        Phone phone = new Phone(server);
-        serve(server, app, Map.of(
+    void theAppRedirectsALiveCallWithTwimlThenUrlAndHangsItUp(Tenant account, WebhookReceiver app) throws Exception {
+        TwilioRestClient client = account.twilioClient();
+        serve(account, app, Map.of(
                 "/voice", request -> new VoiceResponse.Builder()
                         .gather(menu("/never").say(say("Please hold.")).build()).build(),
                 "/moved", request -> new VoiceResponse.Builder()
                         .say(say("Back at the app."))
                         .gather(menu("/never").say(say("Holding again.")).build()).build()));
         String sid = place(client, REGISTERED_NUMBER, URI.create(app.url("/voice"))).getSid();
-        assertTrue(waitUntilWaiting(phone, sid, "gather").waitingFor("gather"), "the call waits in its gather");
+        assertEquals("gather", listening(account, sid).waitingFor(), "the call waits in its gather");
 
         Call redirected = Call.updater(sid)
                 .setTwiml(new Twiml(new VoiceResponse.Builder()
@@ -342,16 +348,14 @@ class VoiceSdkTest {
                         .build().toXml()))
                 .update(client);
         assertEquals(Call.Status.IN_PROGRESS, redirected.getStatus(), "status after a Twiml redirect");
-        Phone.CallView heard = Poll.until(CALL_TIMEOUT, "the new Twiml to run", () -> phone.show(sid),
-                view -> view.said().contains("Still holding."));
-        assertTrue(heard.waitingFor("gather"), heard.toString());
+        var heard = heardSaying(account, sid, "Still holding.");
+        assertEquals("gather", heard.waitingFor(), heard.toString());
         assertEquals(List.of("Please hold.", "Moved by the app.", "Still holding."), heard.said(), "said: " + heard);
 
         Call.updater(sid).setUrl(URI.create(app.url("/moved"))).update(client);
         app.waitFor(requests -> !to("/moved", requests).isEmpty(), CALL_TIMEOUT);
-        assertCallParams(only(app, "/moved"), server, sid, FROM_NUMBER, REGISTERED_NUMBER, "outbound-api", "in-progress");
-        heard = Poll.until(CALL_TIMEOUT, "the app's new TwiML to run", () -> phone.show(sid),
-                view -> view.said().contains("Holding again."));
+        assertCallParams(only(app, "/moved"), account, sid, FROM_NUMBER, REGISTERED_NUMBER, "outbound-api", "in-progress");
+        heard = heardSaying(account, sid, "Holding again.");
         assertEquals(List.of("Please hold.", "Moved by the app.", "Still holding.", "Back at the app.", "Holding again."),
                 heard.said(), "said: " + heard);
 
@@ -370,15 +374,15 @@ class VoiceSdkTest {
         assertApiError(error, 404, 20404, "fetch of a deleted call");
     }
 
-    // A call not yet answered (queued for the server's 2 s step delay) cannot be redirected
-    // (21220) or deleted (20009); Status=canceled ends it `canceled`, with an end time and no
-    // duration, reported to StatusCallback (the default `completed` event), signed. Once
-    // canceled it can be deleted.
+    // A call not yet answered (queued: the account's clock is frozen, so its next step never
+    // comes) cannot be redirected (21220) or deleted (20009); Status=canceled ends it
+    // `canceled`, with an end time and no duration, reported to StatusCallback (the default
+    // `completed` event), signed. Once canceled it can be deleted.
     @Test
-    @StepDelay(seconds = 2)
-    void aCallNotYetAnsweredIsCanceledAndOnlyThenDeleted(Mockingbird server, WebhookReceiver app) throws Exception {
-        TwilioRestClient client = server.client();
-        serve(server, app, Map.of()); // no TwiML is asked for; the callback must be signed
+    void aCallNotYetAnsweredIsCanceledAndOnlyThenDeleted(Tenant account, WebhookReceiver app) throws Exception {
+        TwilioRestClient client = account.twilioClient();
+        account.clock().freeze();
+        serve(account, app, Map.of()); // no TwiML is asked for; the callback must be signed
         String sid = Call.creator(new PhoneNumber(REGISTERED_NUMBER), new PhoneNumber(FROM_NUMBER),
                         URI.create(app.url("/voice")))
                 .setStatusCallback(URI.create(app.url("/status")))
@@ -400,7 +404,7 @@ class VoiceSdkTest {
         List<WebhookReceiver.ReceivedRequest> callbacks = to("/status",
                 app.waitFor(reported("/status", "canceled"), CALL_TIMEOUT));
         assertEquals(List.of("canceled"), callStatuses(callbacks), "callbacks");
-        assertCallParams(callbacks.get(0), server, sid, FROM_NUMBER, REGISTERED_NUMBER, "outbound-api", "canceled");
+        assertCallParams(callbacks.get(0), account, sid, FROM_NUMBER, REGISTERED_NUMBER, "outbound-api", "canceled");
         assertTrue(to("/voice", app.requests()).isEmpty(), "the app was asked for TwiML: " + app.requests());
 
         assertTrue(Call.deleter(sid).delete(client), "delete() of a canceled call");
@@ -422,8 +426,8 @@ class VoiceSdkTest {
     // whose more_info links the code's page; nothing is created.
     @ParameterizedTest(name = "{0}")
     @MethodSource("badCalls")
-    void badCallsAreRefusedWithTwiliosCodes(String name, String to, String from, String url, int code, Mockingbird server) {
-        TwilioRestClient client = server.client();
+    void badCallsAreRefusedWithTwiliosCodes(String name, String to, String from, String url, int code, Tenant account) {
+        TwilioRestClient client = account.twilioClient();
         PhoneNumber toNumber = to == null ? null : new PhoneNumber(to);
         PhoneNumber fromNumber = from == null ? null : new PhoneNumber(from);
         URI uri = url == null ? null : URI.create(url);
@@ -446,10 +450,9 @@ class VoiceSdkTest {
     // parameters in the query, its URL signed), and <Hangup> ends the call, reported once to the
     // number's StatusCallback.
     @Test
-    void aCallerWalksTheAppsMenuToAnAgentAndIsTextedATicket(Mockingbird server, WebhookReceiver app) throws Exception {
-        TwilioRestClient client = server.client();
-        Phone phone = new Phone(server);
-        serve(server, app, Map.of(
+    void aCallerWalksTheAppsMenuToAnAgentAndIsTextedATicket(Tenant account, WebhookReceiver app) throws Exception {
+        TwilioRestClient client = account.twilioClient();
+        serve(account, app, Map.of(
                 "/voice", request -> new VoiceResponse.Builder()
                         .gather(menu("/menu")
                                 .say(new Say.Builder("Press 1 for sales, 2 for support.").voice(Say.Voice.POLLY_JOANNA).build())
@@ -474,38 +477,39 @@ class VoiceSdkTest {
                 .setStatusCallback(URI.create(app.url("/status")))
                 .create(client);
 
-        Phone.CallView call = phone.place(CALLER, IVR_NUMBER);
+        var call = account.placeCall(CALLER, IVR_NUMBER);
         String sid = call.sid();
         assertEquals("in-progress", call.status(), call.toString());
-        assertTrue(call.waitingFor("gather"), call.toString());
+        assertEquals("gather", call.waitingFor(), call.toString());
         assertEquals(List.of("Press 1 for sales, 2 for support."), call.said());
-        assertCallParams(only(app, "/voice"), server, sid, CALLER, IVR_NUMBER, "inbound", "ringing");
+        assertCallParams(only(app, "/voice"), account, sid, CALLER, IVR_NUMBER, "inbound", "ringing");
 
-        call = phone.press(sid, "1");
-        assertTrue(call.waitingFor("dial"), call.toString());
+        call.press("1");
+        assertEquals("dial", call.waitingFor(), call.toString());
         WebhookReceiver.ReceivedRequest menu = only(app, "/menu");
         assertEquals("1", menu.form().get("Digits"));
-        assertCallParams(menu, server, sid, CALLER, IVR_NUMBER, "inbound", "in-progress");
+        assertCallParams(menu, account, sid, CALLER, IVR_NUMBER, "inbound", "in-progress");
 
-        String legSid = Poll.until(CALL_TIMEOUT, "the agent's phone to ring",
-                () -> sids(Call.reader().setParentCallSid(sid).read(client), Call::getSid), legs -> !legs.isEmpty()).get(0);
-        Call leg = waitForStatus(client, legSid, Call.Status.IN_PROGRESS);
+        String legSid = account.waitFor(EventQuery.of("call_status_changed").to(AGENT).callStatus("in-progress")
+                .timeout(CALL_TIMEOUT)).getCallStatusChanged().getSid();
+        assertEquals(List.of(legSid), sids(Call.reader().setParentCallSid(sid).read(client), Call::getSid), "the agent's leg");
+        Call leg = waitForStatus(account, client, legSid, Call.Status.IN_PROGRESS);
         assertEquals(Call.Status.IN_PROGRESS, leg.getStatus(), "the agent's leg");
         assertEquals(AGENT, leg.getTo());
         assertEquals("outbound-dial", leg.getDirection());
         assertEquals(sid, leg.getParentCallSid());
 
-        call = phone.press(sid, "*");
+        call.press("*");
         WebhookReceiver.ReceivedRequest dialed = only(app, "/dialed");
         assertEquals("completed", dialed.form().get("DialCallStatus"));
         assertEquals(leg.getSid(), dialed.form().get("DialCallSid"));
         assertEquals("true", dialed.form().get("DialBridged"));
         assertNotNull(dialed.form().get("DialCallDuration"), "DialCallDuration of a bridged dial: " + dialed);
-        assertCallParams(dialed, server, sid, CALLER, IVR_NUMBER, "inbound", "in-progress");
+        assertCallParams(dialed, account, sid, CALLER, IVR_NUMBER, "inbound", "in-progress");
 
         WebhookReceiver.ReceivedRequest goodbye = only(app, "/goodbye");
         assertEquals("GET", goodbye.method(), "the Redirect's method");
-        assertCallParams(goodbye, server, sid, CALLER, IVR_NUMBER, "inbound", "in-progress");
+        assertCallParams(goodbye, account, sid, CALLER, IVR_NUMBER, "inbound", "in-progress");
 
         assertEquals("completed", call.status(), call.toString());
         assertEquals(List.of("Press 1 for sales, 2 for support.", "Connecting you to sales.", "Thanks for calling.", "Goodbye."),
@@ -517,12 +521,12 @@ class VoiceSdkTest {
         assertEquals(1, texts.size(), "texts to the caller");
         assertEquals(IVR_NUMBER, texts.get(0).getFrom().getEndpoint());
         assertEquals("Your ticket is 42", texts.get(0).getBody());
-        assertTrue(call.transcript().contains("sent message " + texts.get(0).getSid() + " to " + CALLER), "transcript: " + call);
+        assertTrue(call.transcriptLines().contains("sent message " + texts.get(0).getSid() + " to " + CALLER), "transcript: " + call);
 
         List<WebhookReceiver.ReceivedRequest> callbacks = to("/status",
                 app.waitFor(reported("/status", "completed"), CALL_TIMEOUT));
         assertEquals(List.of("completed"), callStatuses(callbacks), "the number's status callbacks");
-        assertCallParams(callbacks.get(0), server, sid, CALLER, IVR_NUMBER, "inbound", "completed");
+        assertCallParams(callbacks.get(0), account, sid, CALLER, IVR_NUMBER, "inbound", "completed");
     }
 
     // A speech <Gather> hands the caller's words to its action as SpeechResult (with a
@@ -531,11 +535,10 @@ class VoiceSdkTest {
     // SDK's to fetch and list, for the account and for the call, and its RecordingUrl and
     // media_url download, without credentials, a WAV as long as the recording.
     @Test
-    void aVoicemailIsRecordedAndItsRecordingFetchedListedAndDownloaded(Mockingbird server, WebhookReceiver app)
+    void aVoicemailIsRecordedAndItsRecordingFetchedListedAndDownloaded(Tenant account, WebhookReceiver app)
             throws Exception {
-        TwilioRestClient client = server.client();
-        Phone phone = new Phone(server);
-        serve(server, app, Map.of(
+        TwilioRestClient client = account.twilioClient();
+        serve(account, app, Map.of(
                 "/voice", request -> new VoiceResponse.Builder()
                         .gather(new Gather.Builder().inputs(Gather.Input.SPEECH).language(Gather.Language.EN_US)
                                 .hints("sales, message").action("/heard").timeout(30)
@@ -549,23 +552,24 @@ class VoiceSdkTest {
                 "/voicemail", request -> new VoiceResponse.Builder()
                         .say(say("Thank you. Goodbye.")).hangup(hangup()).build()));
         String sid = place(client, REGISTERED_NUMBER, URI.create(app.url("/voice"))).getSid();
-        assertTrue(waitUntilWaiting(phone, sid, "gather").waitingFor("gather"), "the call waits in its gather");
+        var call = listening(account, sid);
+        assertEquals("gather", call.waitingFor(), "the call waits in its gather");
 
-        Phone.CallView call = phone.say(sid, "leave a message");
-        assertTrue(call.waitingFor("record"), call.toString());
+        call.say("leave a message");
+        assertEquals("record", call.waitingFor(), call.toString());
         WebhookReceiver.ReceivedRequest heard = only(app, "/heard");
         assertEquals("leave a message", heard.form().get("SpeechResult"));
         double confidence = Double.parseDouble(heard.form().getOrDefault("Confidence", "NaN"));
         assertTrue(confidence >= 0 && confidence <= 1, "Confidence of " + heard);
         assertFalse(heard.form().containsKey("Digits"), "a speech result carries Digits: " + heard);
 
-        phone.say(sid, "Hi, it is Ann, call me back please");
-        call = phone.press(sid, "#");
+        call.say("Hi, it is Ann, call me back please");
+        call.press("#");
         assertEquals("completed", call.status(), call.toString());
         assertEquals("Thank you. Goodbye.", call.said().get(call.said().size() - 1), "said: " + call);
 
         WebhookReceiver.ReceivedRequest voicemail = only(app, "/voicemail");
-        assertCallParams(voicemail, server, sid, FROM_NUMBER, REGISTERED_NUMBER, "outbound-api", "in-progress");
+        assertCallParams(voicemail, account, sid, FROM_NUMBER, REGISTERED_NUMBER, "outbound-api", "in-progress");
         assertEquals("#", voicemail.form().get("Digits"));
         String recordingSid = voicemail.form().get("RecordingSid");
         assertTrue(recordingSid != null && RECORDING_SID.matcher(recordingSid).matches(), "RecordingSid " + recordingSid);
@@ -575,7 +579,7 @@ class VoiceSdkTest {
         assertEquals(Recording.Source.RECORD_VERB, recording.getSource());
         assertEquals(voicemail.form().get("RecordingDuration"), recording.getDuration(), "duration");
         // Twilio names one URL in both. Here the SDK reaches the server as localhost (see
-        // Mockingbird#baseUrlFor) and the webhook names its listener, 127.0.0.1: the same path.
+        // MockingbirdHttpClient) and the webhook names its listener, 127.0.0.1: the same path.
         String recordingUrl = voicemail.form().get("RecordingUrl");
         assertEquals(URI.create(recordingUrl).getPath(), recording.getMediaUrl().getPath(), "RecordingUrl and media_url");
         assertNotNull(recording.getDateCreated(), "date_created did not parse as RFC 2822");
@@ -604,9 +608,9 @@ class VoiceSdkTest {
     // with no start time and no duration, nothing said, and `busy` reported to the number's
     // StatusCallback.
     @Test
-    void rejectAsTheFirstVerbLeavesTheCallBusyAndUnanswered(Mockingbird server, WebhookReceiver app) throws Exception {
-        TwilioRestClient client = server.client();
-        serve(server, app, Map.of("/voice", request -> new VoiceResponse.Builder()
+    void rejectAsTheFirstVerbLeavesTheCallBusyAndUnanswered(Tenant account, WebhookReceiver app) throws Exception {
+        TwilioRestClient client = account.twilioClient();
+        serve(account, app, Map.of("/voice", request -> new VoiceResponse.Builder()
                 .reject(new Reject.Builder().reason(Reject.Reason.BUSY).build())
                 .say(say("Never said."))
                 .build()));
@@ -615,7 +619,7 @@ class VoiceSdkTest {
                 .setStatusCallback(URI.create(app.url("/status")))
                 .create(client);
 
-        Phone.CallView call = new Phone(server).place(CALLER, IVR_NUMBER);
+        var call = account.placeCall(CALLER, IVR_NUMBER);
         assertEquals("busy", call.status(), call.toString());
         assertEquals(List.of(), call.said(), "said: " + call);
         Call fetched = Call.fetcher(call.sid()).fetch(client);
@@ -626,6 +630,6 @@ class VoiceSdkTest {
 
         List<WebhookReceiver.ReceivedRequest> callbacks = to("/status", app.waitFor(reported("/status", "busy"), CALL_TIMEOUT));
         assertEquals(List.of("busy"), callStatuses(callbacks), "the number's status callbacks");
-        assertCallParams(callbacks.get(0), server, call.sid(), CALLER, IVR_NUMBER, "inbound", "busy");
+        assertCallParams(callbacks.get(0), account, call.sid(), CALLER, IVR_NUMBER, "inbound", "busy");
     }
 }

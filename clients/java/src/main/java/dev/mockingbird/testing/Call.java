@@ -47,6 +47,11 @@ public final class Call {
         return transcript().stream().filter(e -> e.getType().equals("said")).map(TranscriptEntry::getText).collect(Collectors.toList());
     }
 
+    /** The transcript as lines a person reads ({@code said "Goodbye."}, {@code paused 1 s}), as {@code mockingbird call show} prints them. */
+    public List<String> transcriptLines() {
+        return transcript().stream().map(TranscriptEntry::getDescription).collect(Collectors.toList());
+    }
+
     /** The call as the control plane last returned it. */
     public CallDetail detail() {
         return detail;
@@ -94,6 +99,8 @@ public final class Call {
 
     @Override
     public String toString() {
-        return "Call(" + sid() + ", " + status() + ", waiting for " + waitingFor() + ")";
+        // The whole transcript: what a failed assertion about the call needs to show.
+        return "Call(" + sid() + ", " + status() + ", waiting for " + waitingFor() + ")"
+                + transcriptLines().stream().map(line -> "\n  " + line).collect(Collectors.joining());
     }
 }

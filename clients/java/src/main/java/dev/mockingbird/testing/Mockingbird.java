@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mockingbird.v1.CreateTenantRequest;
 import dev.mockingbird.v1.GetTenantRequest;
+import dev.mockingbird.v1.ListTenantsRequest;
 import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
@@ -25,6 +26,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -103,6 +105,16 @@ public final class Mockingbird implements AutoCloseable {
         List<String> command = new ArrayList<>(List.of(binary.toString(), "serve",
                 "--host", "127.0.0.1", "--port", "0", "--grpc-port", "0",
                 "--database", ":memory:", "--ready-file", ready.toString()));
+        if (options.config != null) {
+            Path config = dir.resolve("config.yaml");
+            try {
+                Files.writeString(config, options.config, StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                deleteTree(dir);
+                throw new UncheckedIOException(e);
+            }
+            command.addAll(List.of("--config", config.toString()));
+        }
         Map<String, String> settings = new LinkedHashMap<>(options.settings);
         if (options.token != null) {
             settings.put("control.token", options.token);
@@ -187,12 +199,23 @@ public final class Mockingbird implements AutoCloseable {
     /** How {@link #start(Options)} runs the server. */
     public static final class Options {
         Path binary;
+        String config;
         final Map<String, String> settings = new LinkedHashMap<>();
         String token;
 
         /** The binary to run (default: {@code $MOCKINGBIRD_BIN}, then {@code mockingbird} on PATH). */
         public Options binary(Path binary) {
             this.binary = binary;
+            return this;
+        }
+
+        /**
+         * The server's config file, as YAML (the default account's credentials, its seed
+         * numbers, callback timing, …); without one the server runs on its built-in defaults.
+         * {@link #set} overrides it key by key.
+         */
+        public Options config(String yaml) {
+            this.config = yaml;
             return this;
         }
 
@@ -218,7 +241,22 @@ public final class Mockingbird implements AutoCloseable {
 
     /** The config file's account: the one an app with no control-plane setup talks to. Never deleted. */
     public Tenant defaultTenant() {
-        return new Tenant(this, stubs.tenants().getTenant(GetTenantRequest.getDefaultInstance()), false);
+        return account("");
+    }
+
+    /**
+     * A tenant the server already has, by its account SID (the config file's account when
+     * empty), to act on as on a test's own. Closing it leaves it in place.
+     */
+    public Tenant account(String accountSid) {
+        return new Tenant(this, stubs.tenants().getTenant(GetTenantRequest.newBuilder().setAccountSid(accountSid).build()), false);
+    }
+
+    /** Every tenant on the server, the config file's account among them; closing one leaves it in place. */
+    public List<Tenant> tenants() {
+        return stubs.tenants().listTenants(ListTenantsRequest.getDefaultInstance()).getTenantsList().stream()
+                .map(found -> new Tenant(this, found, false))
+                .collect(Collectors.toList());
     }
 
     /** The generated blocking stubs, each call with a deadline. */
@@ -237,6 +275,11 @@ public final class Mockingbird implements AutoCloseable {
             throw new IllegalStateException("the server's HTTP address is unknown: connect through MOCKINGBIRD_READY_FILE");
         }
         return httpUrl;
+    }
+
+    /** Whether a server started here has exited though nobody closed it: it crashed. */
+    public boolean crashed() {
+        return process != null && !process.isAlive();
     }
 
     /** What a server started here has printed so far (empty for a connected one). */

@@ -1,6 +1,7 @@
 package dev.mockingbird.testing;
 
-import org.junit.jupiter.api.extension.AfterAllCallback;
+import java.util.List;
+import java.util.function.Function;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -23,7 +24,8 @@ import org.junit.jupiter.api.extension.TestExecutionExceptionHandler;
  * With {@code @ExtendWith}, every class shares one server per test run: the binary started on
  * free ports ({@code MOCKINGBIRD_BIN}, or {@code mockingbird} on PATH), or, when {@code
  * MOCKINGBIRD_GRPC} or {@code MOCKINGBIRD_READY_FILE} is set, the running server they name. A
- * class that needs its own settings registers its own, started for that class alone:
+ * class that needs its own settings registers its own, started for that class alone (a static
+ * field), or for each test (an instance field: JUnit makes one per test):
  *
  * <pre>{@code
  * @RegisterExtension
@@ -31,16 +33,17 @@ import org.junit.jupiter.api.extension.TestExecutionExceptionHandler;
  *         new Mockingbird.Options().set("twilio.callbacks.retry_attempts", "1"));
  * }</pre>
  *
- * A test that fails carries the end of the server's log (a suppressed exception).
+ * A test that fails carries the end of the server's log (a suppressed exception); a server
+ * that crashed during it, or a route of its receiver that threw, fails it.
  */
 public final class MockingbirdExtension
-        implements BeforeAllCallback, AfterAllCallback, AfterEachCallback, ParameterResolver, TestExecutionExceptionHandler {
+        implements BeforeAllCallback, AfterEachCallback, ParameterResolver, TestExecutionExceptionHandler {
 
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(MockingbirdExtension.class);
     private static final int LOG_TAIL_CHARS = 8000;
 
     private final Mockingbird.Options options; // null: the run's shared server
-    private Mockingbird ownServer;
+    private Function<Mockingbird, Tenant> tenants = server -> null; // null: a new one per test
 
     /** The run's shared server (what {@code @ExtendWith(MockingbirdExtension.class)} uses). */
     public MockingbirdExtension() {
@@ -51,36 +54,52 @@ public final class MockingbirdExtension
         this.options = options;
     }
 
-    /** A server of the class's own, started with these options before its first test. */
+    /**
+     * A server of the class's own, started with these options before its first test (a static
+     * {@code @RegisterExtension} field), or of each test's own (an instance field).
+     */
     public static MockingbirdExtension starting(Mockingbird.Options options) {
         return new MockingbirdExtension(options);
     }
 
+    /**
+     * Hands each test this tenant instead of a new one, e.g. {@code
+     * tenants(Mockingbird::defaultTenant)} for a suite about the config file's account on a
+     * server of each test's own. A tenant found rather than created stays after the test.
+     */
+    public MockingbirdExtension tenants(Function<Mockingbird, Tenant> tenants) {
+        this.tenants = tenants;
+        return this;
+    }
+
     /** The server tests of this class use. */
     public Mockingbird server(ExtensionContext context) {
-        if (options != null) {
-            if (ownServer == null) {
-                ownServer = Mockingbird.start(options);
-            }
-            return ownServer;
-        }
-        // In the root context's store: started once, closed by JUnit when the run ends.
-        return context.getRoot().getStore(NAMESPACE).getOrComputeIfAbsent(Mockingbird.class,
-                key -> Mockingbird.environmentNamesServer() ? Mockingbird.connect() : Mockingbird.start(),
+        // The shared one in the root context's store: started once, closed by JUnit when the run
+        // ends. An own one in the store of the context that first asks for it: the class's
+        // (beforeAll, for a static field) or the test's (an instance field has no beforeAll), so
+        // that JUnit closes it with the class, or with the test.
+        return store(context).getOrComputeIfAbsent(key(),
+                key -> options != null ? Mockingbird.start(options)
+                        : Mockingbird.environmentNamesServer() ? Mockingbird.connect() : Mockingbird.start(),
                 Mockingbird.class);
+    }
+
+    /** The server, if one was started or connected for this context; null otherwise. */
+    private Mockingbird serverIfAny(ExtensionContext context) {
+        return store(context).get(key(), Mockingbird.class);
+    }
+
+    private ExtensionContext.Store store(ExtensionContext context) {
+        return (options == null ? context.getRoot() : context).getStore(NAMESPACE);
+    }
+
+    private Object key() {
+        return options == null ? Mockingbird.class : this;
     }
 
     @Override
     public void beforeAll(ExtensionContext context) {
         server(context); // a server that cannot start fails the class once, not each test
-    }
-
-    @Override
-    public void afterAll(ExtensionContext context) {
-        if (ownServer != null) {
-            ownServer.close();
-            ownServer = null;
-        }
     }
 
     /** What one test was given. */
@@ -108,7 +127,9 @@ public final class MockingbirdExtension
         PerTest given = perTest(context);
         if (type == Tenant.class) {
             if (given.tenant == null) {
-                given.tenant = server(context).tenant(context.getDisplayName());
+                Mockingbird server = server(context);
+                Tenant chosen = tenants.apply(server);
+                given.tenant = chosen != null ? chosen : server.tenant(context.getDisplayName());
             }
             return given.tenant;
         }
@@ -120,17 +141,17 @@ public final class MockingbirdExtension
 
     @Override
     public void handleTestExecutionException(ExtensionContext context, Throwable failure) throws Throwable {
-        String log;
-        try {
-            log = server(context).log();
-        } catch (RuntimeException e) {
-            throw failure; // no server to tell about: the failure as it is
-        }
+        Mockingbird server = serverIfAny(context);
+        String log = server == null ? "" : server.log();
         if (!log.isEmpty()) {
-            String tail = log.length() > LOG_TAIL_CHARS ? "…" + log.substring(log.length() - LOG_TAIL_CHARS) : log;
-            failure.addSuppressed(new ServerLog("--- mockingbird log (" + context.getDisplayName() + ") ---\n" + tail));
+            failure.addSuppressed(new ServerLog(logTail(context, log)));
         }
         throw failure;
+    }
+
+    private static String logTail(ExtensionContext context, String log) {
+        String tail = log.length() > LOG_TAIL_CHARS ? "…" + log.substring(log.length() - LOG_TAIL_CHARS) : log;
+        return "--- mockingbird log (" + context.getDisplayName() + ") ---\n" + tail;
     }
 
     @Override
@@ -139,8 +160,22 @@ public final class MockingbirdExtension
         if (given.receiver != null) {
             given.receiver.close();
         }
+        Mockingbird server = serverIfAny(context);
+        if (server != null && server.crashed()) {
+            // Whatever the test saw, a crash is the server's failure and this test's to report
+            // (its tenants went with it: there is nothing left to delete).
+            throw new AssertionError("mockingbird exited during the test\n" + logTail(context, server.log()));
+        }
         if (given.tenant != null) {
-            given.tenant.close(); // deletes it, and closes the SDK clients made for it
+            given.tenant.close(); // deletes one made for the test, and closes the SDK clients made for it
+        }
+        List<Throwable> routeFailures = given.receiver == null ? List.of() : given.receiver.failures();
+        if (!routeFailures.isEmpty()) {
+            // Thrown on the receiver's threads, the test never saw them: they fail it here.
+            AssertionError failed = new AssertionError("webhook receiver: " + routeFailures.size() + " route(s) failed, the first: "
+                    + routeFailures.get(0).getMessage(), routeFailures.get(0));
+            routeFailures.stream().skip(1).forEach(failed::addSuppressed);
+            throw failed;
         }
     }
 

@@ -11,6 +11,7 @@ import java.net.URISyntaxException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The SDK's own {@link NetworkHttpClient}, sending every request to mockingbird instead of
@@ -22,6 +23,11 @@ public final class MockingbirdHttpClient extends NetworkHttpClient {
 
     /** One request the SDK made: the URL it built, and where it actually went. */
     public record SentRequest(HttpMethod method, String sdkUrl, URI url, int status) {
+        /** Every value of each query parameter of the URL requested: what a page asked for. */
+        public Map<String, List<String>> query() {
+            return WebhookReceiver.decodeForm(url.getRawQuery());
+        }
+
         @Override
         public String toString() {
             return method + " " + url + " -> " + status;
@@ -85,6 +91,11 @@ public final class MockingbirdHttpClient extends NetworkHttpClient {
         synchronized (requests) {
             return List.copyOf(requests);
         }
+    }
+
+    /** Forgets the requests made so far: {@link #requests()} lists only those made after. */
+    public void clearRequests() {
+        requests.clear();
     }
 
     /** Closes the connection pool. */

@@ -12,14 +12,19 @@ import dev.mockingbird.v1.Event;
 import dev.mockingbird.v1.FreezeRequest;
 import dev.mockingbird.v1.GetCallRequest;
 import dev.mockingbird.v1.GetClockRequest;
+import dev.mockingbird.v1.GetConversationRequest;
+import dev.mockingbird.v1.GetConversationResponse;
 import dev.mockingbird.v1.GetMessageRequest;
+import dev.mockingbird.v1.GetWhatsAppSettingsRequest;
 import dev.mockingbird.v1.ListCallbackAttemptsRequest;
+import dev.mockingbird.v1.ListCallsRequest;
 import dev.mockingbird.v1.ListMessagesRequest;
 import dev.mockingbird.v1.ListNumbersRequest;
 import dev.mockingbird.v1.ListRulesRequest;
 import dev.mockingbird.v1.Message;
 import dev.mockingbird.v1.PhoneNumber;
 import dev.mockingbird.v1.PlaceInboundCallRequest;
+import dev.mockingbird.v1.RedeliverCallbackRequest;
 import dev.mockingbird.v1.RemoveNumberRequest;
 import dev.mockingbird.v1.ReplaceRulesRequest;
 import dev.mockingbird.v1.ResetTenantRequest;
@@ -27,11 +32,16 @@ import dev.mockingbird.v1.ResumeRequest;
 import dev.mockingbird.v1.Rule;
 import dev.mockingbird.v1.SendInboundRequest;
 import dev.mockingbird.v1.SendInboundResponse;
+import dev.mockingbird.v1.SetMessageStatusRequest;
 import dev.mockingbird.v1.SubscribeRequest;
+import dev.mockingbird.v1.UpdateNumberRequest;
 import dev.mockingbird.v1.UpdateWhatsAppSettingsRequest;
 import dev.mockingbird.v1.UpdateWhatsAppSettingsResponse;
+import dev.mockingbird.v1.VerifyWebhookRequest;
+import dev.mockingbird.v1.VerifyWebhookResponse;
 import dev.mockingbird.v1.WaitForRequest;
 import dev.mockingbird.v1.WhatsAppIdentity;
+import dev.mockingbird.v1.WhatsAppSettings;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
@@ -134,6 +144,14 @@ public final class Tenant implements AutoCloseable {
         return remember(MockingbirdHttpClient.twilioClient(httpUrl(), apiKeySid(), apiKeySecret(), accountSid()));
     }
 
+    /**
+     * The same with other credentials, acting on {@code accountSid}: a subaccount's, an API key
+     * the app created, a wrong token. Closed with the tenant like the others.
+     */
+    public TwilioRestClient twilioClient(String username, String password, String accountSid) {
+        return remember(MockingbirdHttpClient.twilioClient(httpUrl(), username, password, accountSid));
+    }
+
     /** Keeps the client's connection pool, to close it with the tenant. */
     private TwilioRestClient remember(TwilioRestClient client) {
         httpClients.add(MockingbirdHttpClient.of(client));
@@ -181,8 +199,37 @@ public final class Tenant implements AutoCloseable {
 
     /** Where the Cloud API's message and status webhooks go ({@code ""} removes it). */
     public UpdateWhatsAppSettingsResponse setWhatsAppWebhook(String url) {
-        return server.stubs().whatsapp().updateSettings(UpdateWhatsAppSettingsRequest.newBuilder()
-                .setAccountSid(accountSid()).setWebhookUrl(url).build());
+        return updateWhatsAppSettings(r -> r.setWebhookUrl(url));
+    }
+
+    /** The Cloud API settings as they are: identity, webhook URL, window policy, allow list, templates. */
+    public WhatsAppSettings whatsappSettings() {
+        return server.stubs().whatsapp().getSettings(GetWhatsAppSettingsRequest.newBuilder().setAccountSid(accountSid()).build());
+    }
+
+    /** Changes the fields set: {@code updateWhatsAppSettings(r -> r.setWindow(…).setVerifyWebhook(true))}. */
+    public UpdateWhatsAppSettingsResponse updateWhatsAppSettings(Consumer<UpdateWhatsAppSettingsRequest.Builder> change) {
+        UpdateWhatsAppSettingsRequest.Builder request = UpdateWhatsAppSettingsRequest.newBuilder();
+        change.accept(request);
+        return server.stubs().whatsapp().updateSettings(request.setAccountSid(accountSid()).build());
+    }
+
+    /**
+     * Meta's verification handshake (a GET with {@code hub.challenge}) against {@code url}, or
+     * the tenant's webhook URL when null; {@code getEchoed()} says whether the app passed.
+     */
+    public VerifyWebhookResponse verifyWhatsAppWebhook(String url) {
+        VerifyWebhookRequest.Builder request = VerifyWebhookRequest.newBuilder().setAccountSid(accountSid());
+        if (url != null) {
+            request.setUrl(url);
+        }
+        return server.stubs().whatsapp().verifyWebhook(request.build());
+    }
+
+    /** The Cloud API messages between the business number and {@code user} (number or BSUID), both ways, oldest first. */
+    public GetConversationResponse whatsappConversation(String user) {
+        return server.stubs().whatsapp().getConversation(GetConversationRequest.newBuilder()
+                .setAccountSid(accountSid()).setUser(user).build());
     }
 
     /**
@@ -192,6 +239,13 @@ public final class Tenant implements AutoCloseable {
     public Call placeCall(String from, String to) {
         return new Call(this, server.stubs().calls().placeInboundCall(PlaceInboundCallRequest.newBuilder()
                 .setAccountSid(accountSid()).setFrom(from).setTo(to).build()));
+    }
+
+    /** The tenant's calls, newest first, narrowed as asked: {@code calls(r -> r.setTo(USER).setStatus(…))}. */
+    public List<dev.mockingbird.v1.Call> calls(Consumer<ListCallsRequest.Builder> criteria) {
+        ListCallsRequest.Builder request = ListCallsRequest.newBuilder();
+        criteria.accept(request);
+        return server.stubs().calls().listCalls(request.setAccountSid(accountSid()).build()).getCallsList();
     }
 
     /** A call by its SID (one the app placed, say), to answer, reject or act on. */
@@ -306,6 +360,13 @@ public final class Tenant implements AutoCloseable {
             return server.stubs().numbers().addNumber(request.setAccountSid(accountSid()).build());
         }
 
+        /** Changes what is set ({@code n -> n.setVoiceUrl(…)}; an empty URL removes it), by number or {@code PN…} SID. */
+        public PhoneNumber update(String number, Consumer<UpdateNumberRequest.Builder> change) {
+            UpdateNumberRequest.Builder request = UpdateNumberRequest.newBuilder().setNumber(number);
+            change.accept(request);
+            return server.stubs().numbers().updateNumber(request.setAccountSid(accountSid()).build());
+        }
+
         public List<PhoneNumber> list() {
             return server.stubs().numbers().listNumbers(ListNumbersRequest.newBuilder().setAccountSid(accountSid()).build()).getNumbersList();
         }
@@ -382,6 +443,29 @@ public final class Tenant implements AutoCloseable {
         public List<CallbackAttempt> callbackAttempts(String resourceSid) {
             return server.stubs().messages().listCallbackAttempts(ListCallbackAttemptsRequest.newBuilder()
                     .setAccountSid(accountSid()).setResourceSid(resourceSid).build()).getAttemptsList();
+        }
+
+        /**
+         * Moves a message to a status by hand ({@code delivered}, as Twilio writes it), as the
+         * carrier would; its status callback goes to the app.
+         */
+        public Message setStatus(String sid, String status) {
+            return setStatus(sid, status, 0);
+        }
+
+        /** The same with Twilio's error code, for {@code failed} or {@code undelivered} (30003, say). */
+        public Message setStatus(String sid, String status, int errorCode) {
+            return server.stubs().messages().setMessageStatus(SetMessageStatusRequest.newBuilder()
+                    .setAccountSid(accountSid()).setSid(sid).setStatus(Names.messageStatus(status)).setErrorCode(errorCode).build());
+        }
+
+        /**
+         * Sends a recorded webhook attempt ({@link CallbackAttempt#getId()}) again, now, signed
+         * anew; returns the new attempt with the app's answer. No retries follow.
+         */
+        public CallbackAttempt redeliver(long attemptId) {
+            return server.stubs().messages().redeliverCallback(RedeliverCallbackRequest.newBuilder()
+                    .setAccountSid(accountSid()).setAttemptId(attemptId).build());
         }
     }
 }

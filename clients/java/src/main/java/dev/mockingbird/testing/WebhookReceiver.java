@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Function;
@@ -34,7 +35,8 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * The app's side of webhooks, for a test that has no app: an HTTP server on 127.0.0.1 (the
  * JDK's {@code com.sun.net.httpserver}) that records every request and answers it: 200 with an
- * empty body, or what a {@link #route} says (TwiML, say). A recorded request checks its own
+ * empty body, or what a {@link #route} (or the {@link #fallback}) says (TwiML, say); one that
+ * throws is answered 500 and kept in {@link #failures()}. A recorded request checks its own
  * signature: Twilio's {@code X-Twilio-Signature} with the SDK's {@link RequestValidator},
  * Meta's {@code X-Hub-Signature-256} with the app secret.
  *
@@ -120,6 +122,8 @@ public final class WebhookReceiver implements AutoCloseable {
     private final String baseUrl;
     private final List<ReceivedRequest> requests = new ArrayList<>(); // guarded by itself
     private final Map<String, Function<ReceivedRequest, String>> routes = new ConcurrentHashMap<>();
+    private volatile Function<ReceivedRequest, String> fallback = request -> null; // an empty 200
+    private final List<Throwable> failures = new CopyOnWriteArrayList<>();
 
     private WebhookReceiver(HttpServer server, ExecutorService executor) {
         this.server = server;
@@ -162,6 +166,23 @@ public final class WebhookReceiver implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Requests to a path with no route are answered with what {@code answer} makes of them
+     * (by default, an empty 200): a check every request must pass, say.
+     */
+    public WebhookReceiver fallback(Function<ReceivedRequest, String> answer) {
+        this.fallback = answer;
+        return this;
+    }
+
+    /**
+     * What the routes threw (an assertion in one, say), in order; each such request was answered
+     * 500. The {@link MockingbirdExtension} fails the test with them.
+     */
+    public List<Throwable> failures() {
+        return List.copyOf(failures);
+    }
+
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
             byte[] body;
@@ -186,8 +207,15 @@ public final class WebhookReceiver implements AutoCloseable {
                 requests.notifyAll();
             }
 
-            Function<ReceivedRequest, String> answer = routes.get(request.path());
-            String reply = answer == null ? null : answer.apply(request);
+            String reply;
+            try {
+                reply = routes.getOrDefault(request.path(), fallback).apply(request);
+            } catch (RuntimeException | AssertionError e) {
+                // On this server's thread nobody would see it: kept for the test, and the sender hears 500.
+                failures.add(new AssertionError(request + ": " + e, e));
+                exchange.sendResponseHeaders(500, -1);
+                return;
+            }
             exchange.getResponseHeaders().set("Content-Type", "text/xml");
             if (reply == null) {
                 exchange.sendResponseHeaders(200, -1);
@@ -203,8 +231,15 @@ public final class WebhookReceiver implements AutoCloseable {
 
     private static Map<String, String> parseForm(String encoded) {
         Map<String, String> form = new LinkedHashMap<>();
+        decodeForm(encoded).forEach((name, values) -> form.put(name, values.get(0)));
+        return Collections.unmodifiableMap(form);
+    }
+
+    /** Every value of each name of an {@code application/x-www-form-urlencoded} string (a body, a query), in order. */
+    static Map<String, List<String>> decodeForm(String encoded) {
+        Map<String, List<String>> values = new LinkedHashMap<>();
         if (encoded == null || encoded.isEmpty()) {
-            return Collections.unmodifiableMap(form);
+            return values;
         }
         for (String part : encoded.split("&")) {
             if (part.isEmpty()) {
@@ -213,9 +248,9 @@ public final class WebhookReceiver implements AutoCloseable {
             int eq = part.indexOf('=');
             String name = URLDecoder.decode(eq < 0 ? part : part.substring(0, eq), StandardCharsets.UTF_8);
             String value = eq < 0 ? "" : URLDecoder.decode(part.substring(eq + 1), StandardCharsets.UTF_8);
-            form.putIfAbsent(name, value);
+            values.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
         }
-        return Collections.unmodifiableMap(form);
+        return values;
     }
 
     /** Requests received so far, oldest first. */

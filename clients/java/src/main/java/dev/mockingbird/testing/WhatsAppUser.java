@@ -1,7 +1,6 @@
 package dev.mockingbird.testing;
 
 import dev.mockingbird.v1.ButtonReply;
-import dev.mockingbird.v1.GetConversationRequest;
 import dev.mockingbird.v1.GetConversationResponse;
 import dev.mockingbird.v1.ListReply;
 import dev.mockingbird.v1.SendWhatsAppInboundRequest;
@@ -52,7 +51,6 @@ public final class WhatsAppUser {
 
     /** The messages between the business number and this user, both ways, oldest first. */
     public GetConversationResponse conversation() {
-        return tenant.server().stubs().whatsapp().getConversation(GetConversationRequest.newBuilder()
-                .setAccountSid(tenant.accountSid()).setUser(number).build());
+        return tenant.whatsappConversation(number);
     }
 }

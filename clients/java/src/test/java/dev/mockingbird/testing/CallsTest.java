@@ -54,6 +54,7 @@ class CallsTest {
         Call call = tenant.placeCall(CALLER, NUMBER);
         assertEquals("gather", call.waitingFor());
         assertEquals(List.of("Press 1 for sales, 2 for support."), call.said());
+        assertTrue(call.transcriptLines().contains("said \"Press 1 for sales, 2 for support.\""), call.toString());
 
         call.press("1");
         assertEquals("Connecting you to sales.", call.said().get(call.said().size() - 1));

@@ -10,7 +10,6 @@ import com.twilio.type.PhoneNumber;
 import dev.mockingbird.v1.Event;
 import dev.mockingbird.v1.EventKind;
 import dev.mockingbird.v1.ListTenantsRequest;
-import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Collectors;

@@ -72,6 +72,20 @@ class SmsTest {
         List<MockingbirdHttpClient.SentRequest> pages = MockingbirdHttpClient.of(twilio).requests().stream()
                 .filter(r -> r.method() == com.twilio.http.HttpMethod.GET).collect(Collectors.toList());
         assertEquals(3, pages.size(), "2 + 2 + 1, following next_page_uri through the redirect: " + pages);
+        pages.forEach(page -> assertEquals(List.of("2"), page.query().get("PageSize"), page.toString()));
+
+        MockingbirdHttpClient.of(twilio).clearRequests();
+        assertEquals(List.of(), MockingbirdHttpClient.of(twilio).requests());
+    }
+
+    @Test
+    void aClientWithOtherCredentialsActsAsThem(Tenant tenant) {
+        TwilioRestClient withKey = tenant.twilioClient(tenant.apiKeySid(), tenant.apiKeySecret(), tenant.accountSid());
+        assertEquals(List.of(), Message.reader().firstPage(withKey).getRecords());
+
+        TwilioRestClient wrongToken = tenant.twilioClient(tenant.accountSid(), "not-the-token", tenant.accountSid());
+        ApiException refused = assertThrows(ApiException.class, () -> Message.reader().firstPage(wrongToken));
+        assertEquals(20003, refused.getCode());
     }
 
     @Test
