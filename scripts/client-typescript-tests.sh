@@ -6,8 +6,8 @@
 #   scripts/client-typescript-tests.sh [extra `node --test` args, e.g. --test-name-pattern=WhatsApp]
 #   scripts/client-typescript-tests.sh --build-only
 #
-# --build-only installs and builds the client (dist/) and stops there: what the suites that
-# depend on it (tests/node, tests/browser) need before their own install.
+# --build-only installs and builds the client (dist/esm and dist/cjs) and stops there: what the
+# suites that depend on it (tests/node, tests/browser) need before their own install.
 #
 # MOCKINGBIRD_BIN   the server binary (default: <repo>/target/debug/mockingbird)
 #
@@ -91,8 +91,10 @@ fi
 # The same client from Jest and Vitest: runners/jest and runners/vitest are small projects of
 # their own that depend on it as a user's would ("file:../..", the dist/ built above). Each is
 # installed with `npm ci` when its package.json / package-lock.json changed (stamped like the
-# client's), type-checked with tsc, then run; its JSON report (Jest's shape, which Vitest's
-# json reporter shares) counts what ran, and zero tests fails here as it does above.
+# client's), type-checked with tsc, then run: Jest twice, in its usual CommonJS mode (`npm test`,
+# the package's require build) and in its ESM mode (`npm run test:esm`, the import build);
+# Vitest once. Each run's JSON report (Jest's shape, which Vitest's json reporter shares) counts
+# what ran, and zero tests fails here as it does above.
 for runner in jest vitest; do
     runner_dir="$client/runners/$runner"
     runner_stamp="$runner_dir/node_modules/.mockingbird-lock.sha256"
@@ -103,22 +105,30 @@ for runner in jest vitest; do
         printf '%s\n' "$runner_wanted" >"$runner_stamp"
     fi
 
+    echo "client-typescript-tests: $runner: type-checking clients/typescript/runners/$runner (npm run typecheck)" >&2
+    if ! (cd "$runner_dir" && npm run --silent typecheck); then
+        status=1
+        continue
+    fi
+
     report="$runner_dir/node_modules/.mockingbird-report.json"
-    rm -f "$report"
     case "$runner" in
-        jest) report_args=(--json --outputFile="$report") ;;
-        vitest) report_args=(--reporter=default --reporter=json --outputFile.json="$report") ;;
+        jest) scripts=(test test:esm) report_args=(--json --outputFile="$report") ;;
+        vitest) scripts=(test) report_args=(--reporter=default --reporter=json --outputFile.json="$report") ;;
     esac
-    echo "client-typescript-tests: $runner (clients/typescript/runners/$runner: npm run typecheck, npm test)" >&2
-    if (cd "$runner_dir" && npm run --silent typecheck && npm test --silent -- "${report_args[@]}"); then
-        runner_ran="$(node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-            console.log(r.numPassedTests + r.numFailedTests)' "$report")"
-        if [[ $runner_ran -le 0 ]]; then
-            echo "client-typescript-tests: no $runner test ran" >&2
+    for script in "${scripts[@]}"; do
+        rm -f "$report"
+        echo "client-typescript-tests: $runner (clients/typescript/runners/$runner: npm run $script)" >&2
+        if (cd "$runner_dir" && npm run --silent "$script" -- "${report_args[@]}"); then
+            runner_ran="$(node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+                console.log(r.numPassedTests + r.numFailedTests)' "$report")"
+            if [[ $runner_ran -le 0 ]]; then
+                echo "client-typescript-tests: no $runner test ran (npm run $script)" >&2
+                status=1
+            fi
+        else
             status=1
         fi
-    else
-        status=1
-    fi
+    done
 done
 exit "$status"
