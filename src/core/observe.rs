@@ -137,7 +137,7 @@ impl EventFilter {
             match data.sid() {
                 Some(actual) if actual == sid => {}
                 Some(actual) => reasons.push(format!("sid is {actual}, wanted {sid}")),
-                None => reasons.push(format!("is about no message, wanted {sid}")),
+                None => reasons.push(format!("is about no message or call, wanted {sid}")),
             }
         }
         let facts = facts(data);

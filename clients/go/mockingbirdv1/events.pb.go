@@ -125,12 +125,12 @@ type EventFilter struct {
 	AccountSid string `protobuf:"bytes,1,opt,name=account_sid,json=accountSid,proto3" json:"account_sid,omitempty"`
 	// Only these kinds; all when empty.
 	Kinds []EventKind `protobuf:"varint,2,rep,packed,name=kinds,proto3,enum=mockingbird.v1.EventKind" json:"kinds,omitempty"`
-	// Only events about this message (`SM…`).
+	// Only events about this message (`SM…`, `MM…`, a `wamid.…`) or call (`CA…`).
 	Sid string `protobuf:"bytes,3,opt,name=sid,proto3" json:"sid,omitempty"`
-	// Only events whose message goes to this address. A WhatsApp user's BSUID matches the
-	// messages to and from that user (stored under their number).
+	// Only events whose message or call goes to this address. A WhatsApp user's BSUID matches
+	// the messages to and from that user (stored under their number).
 	To string `protobuf:"bytes,4,opt,name=to,proto3" json:"to,omitempty"`
-	// Only events whose message comes from this address (or that BSUID's user).
+	// Only events whose message or call comes from this address (or that BSUID's user).
 	From string `protobuf:"bytes,5,opt,name=from,proto3" json:"from,omitempty"`
 	// Only events with one of these statuses: a status change to it, a message created in it, or
 	// a status callback reporting it.

@@ -39,22 +39,22 @@ export type EventFilter = Message<"mockingbird.v1.EventFilter"> & {
   kinds: EventKind[];
 
   /**
-   * Only events about this message (`SM…`).
+   * Only events about this message (`SM…`, `MM…`, a `wamid.…`) or call (`CA…`).
    *
    * @generated from field: string sid = 3;
    */
   sid: string;
 
   /**
-   * Only events whose message goes to this address. A WhatsApp user's BSUID matches the
-   * messages to and from that user (stored under their number).
+   * Only events whose message or call goes to this address. A WhatsApp user's BSUID matches
+   * the messages to and from that user (stored under their number).
    *
    * @generated from field: string to = 4;
    */
   to: string;
 
   /**
-   * Only events whose message comes from this address (or that BSUID's user).
+   * Only events whose message or call comes from this address (or that BSUID's user).
    *
    * @generated from field: string from = 5;
    */
