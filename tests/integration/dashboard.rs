@@ -454,49 +454,41 @@ async fn a_token_guards_every_page_and_disabled_means_no_page() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn pages_show_times_in_the_configured_zone_as_the_seed_did() {
+/// A server whose `server.timezone` is `zone`, the messages page after one message was sent,
+/// and when the API says the message was created (UTC, to the second).
+async fn messages_page_in_zone(zone: &str) -> (String, chrono::DateTime<chrono::Utc>) {
     let mut config = test_config();
-    config.server.timezone = "Asia/Tokyo".into();
+    config.server.timezone = zone.into();
     let app = spawn_with(config).await;
     let sent = app
         .send(&[("To", "+15551234567"), ("From", FROM), ("Body", "hi")])
         .await;
-    // The API keeps UTC (RFC 2822, to the second); Tokyo is nine hours ahead, all year.
     let created = chrono::DateTime::parse_from_rfc2822(sent["date_created"].as_str().unwrap())
         .unwrap()
         .with_timezone(&chrono::Utc);
-    let in_tokyo = (created + chrono::Duration::hours(9))
-        .format("%Y-%m-%d %H:%M:%S")
-        .to_string();
-    let in_utc = created.format("%Y-%m-%d %H:%M:%S").to_string();
     let (_, _, html) = page(&app.http, &app.url("/ui/messages")).await;
-    assert!(html.contains("Times in Asia/Tokyo"), "{html}");
-    assert!(
-        html.contains(&format!("<time>{in_tokyo}.")),
-        "{in_tokyo}: {html}"
-    );
-    assert!(!html.contains(&format!("<time>{in_utc}.")), "{html}");
     app.stop().await;
+    (html, created)
+}
+
+/// How a page's `<time>` opens for a moment, to the second.
+fn shown(at: chrono::DateTime<chrono::Utc>) -> String {
+    format!("<time>{}.", at.format("%Y-%m-%d %H:%M:%S"))
+}
+
+#[tokio::test]
+async fn pages_show_times_in_the_configured_zone_as_the_seed_did() {
+    // Tokyo is nine hours ahead of UTC all year (no daylight saving time).
+    let (html, created) = messages_page_in_zone("Asia/Tokyo").await;
+    assert!(html.contains("Times in Asia/Tokyo"), "{html}");
+    let in_tokyo = shown(created + chrono::Duration::hours(9));
+    assert!(html.contains(&in_tokyo), "{in_tokyo}: {html}");
+    assert!(!html.contains(&shown(created)), "{html}");
 
     // As in the seed, a name that is no zone does not stop the server: the pages show UTC.
-    let mut config = test_config();
-    config.server.timezone = "Mars/Olympus_Mons".into();
-    let app = spawn_with(config).await;
-    let sent = app
-        .send(&[("To", "+15551234567"), ("From", FROM), ("Body", "hi")])
-        .await;
-    let created = chrono::DateTime::parse_from_rfc2822(sent["date_created"].as_str().unwrap())
-        .unwrap()
-        .format("%Y-%m-%d %H:%M:%S")
-        .to_string();
-    let (_, _, html) = page(&app.http, &app.url("/ui/messages")).await;
+    let (html, created) = messages_page_in_zone("Mars/Olympus_Mons").await;
     assert!(html.contains("Times in UTC"), "{html}");
-    assert!(
-        html.contains(&format!("<time>{created}.")),
-        "{created}: {html}"
-    );
-    app.stop().await;
+    assert!(html.contains(&shown(created)), "{html}");
 }
 
 /// A client that shows redirects instead of following them.
