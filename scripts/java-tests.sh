@@ -66,34 +66,5 @@ if ! (cd "$snippet" && mvn -q -B -Dstyle.color=never compile); then
     status=1
 fi
 
-# Sum tests, failures, errors and skipped over the <testsuite> elements of every report.
-shopt -s nullglob
-report_files=("$reports"/TEST-*.xml)
-shopt -u nullglob
-counts="0 0 0 0"
-if [[ ${#report_files[@]} -gt 0 ]]; then
-    counts="$(awk '
-        /<testsuite[ >]/ {
-            for (i = 1; i <= 4; i++) {
-                key = (i == 1 ? "tests" : i == 2 ? "failures" : i == 3 ? "errors" : "skipped")
-                if (match($0, " " key "=\"[0-9]+\"")) {
-                    total[key] += substr($0, RSTART + length(key) + 3, RLENGTH - length(key) - 4)
-                }
-            }
-        }
-        END { printf "%d %d %d %d\n", total["tests"], total["failures"], total["errors"], total["skipped"] }
-    ' "${report_files[@]}")"
-fi
-read -r tests failures errors skipped <<<"$counts"
-ran=$((tests - skipped))
-# The plain closing line CI reads: "N passed, N failed", optionally ", N skipped".
-echo "java: $((ran - failures - errors)) passed, $((failures + errors)) failed, $skipped skipped"
-
-if [[ $status -ne 0 ]]; then
-    exit "$status"
-fi
-# Zero tests run (none found, all filtered out, or skipped) is a broken suite, not a pass.
-if [[ $ran -le 0 ]]; then
-    echo "java-tests: no test ran" >&2
-    exit 1
-fi
+# What ran, the closing line CI reads and the verdict, from the Surefire reports.
+exec bash "$repo/scripts/surefire-summary.sh" java "$reports" "$status"

@@ -1,7 +1,7 @@
 // The official twilio-go SDK against mockingbird: every call below is one a real app makes.
 //
 // Each test states the real-Twilio behaviour it checks. Servers are per test (mbtest.Start, with
-// the config below), so tests run in parallel.
+// tests/seed-config.yaml as their config), so tests run in parallel.
 //
 // twilio-go decodes responses into typed structs: a field of the wrong JSON type (a number where
 // the API has a string, as in num_segments, or a string where it has an integer, as in
@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -29,6 +30,7 @@ const (
 	statusTimeout   = 5 * time.Second
 )
 
+// The values the tests use from the suite's config file, tests/seed-config.yaml (read by TestMain).
 const (
 	accountSid       = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" // "AC" + 32 hex digits
 	authToken        = "mockingbirdtesttoken0123456789ab"   // alphanumeric: twilio-go refuses anything else
@@ -37,31 +39,53 @@ const (
 	failureNumber    = "+15559999999"
 )
 
-const configTemplate = `twilio:
-  account_sid: "%s"
-  auth_token: "%s"
-  validation:
-    require_auth: true
-    validate_phone_format: true
-    check_from_numbers: true
-    require_parameters: true
-  default_behavior: success
-  registered_numbers: ["%s"]
-  allowed_from_numbers: ["%s"]
-  failure_numbers: ["%s"]
-  callbacks:
-    enabled: true
-    delay_seconds: 0.1
-    retry_attempts: 3
-    retry_delay_seconds: 0.2
-    timeout_seconds: 2
-`
+// seedConfig is the text of tests/seed-config.yaml, every test server's config file.
+var seedConfig string
+
+// TestMain reads the config file once, before any test, and stops the run if it no longer names
+// the constants above.
+func TestMain(m *testing.M) {
+	text, err := readSeedConfig("../seed-config.yaml")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	seedConfig = text
+	os.Exit(m.Run())
+}
+
+// readSeedConfig returns the config file's text, once it is checked to name the constants (the
+// suite has no YAML parser, so it looks for each line `key: "value"` or `key: ["value"]`), so
+// that the two cannot drift.
+func readSeedConfig(path string) (string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	named := []struct{ key, value string }{
+		{"account_sid", accountSid},
+		{"auth_token", authToken},
+		{"allowed_from_numbers", fromNumber},
+		{"registered_numbers", registeredNumber},
+		{"failure_numbers", failureNumber},
+	}
+	lines := map[string]bool{}
+	for _, line := range strings.Split(string(data), "\n") {
+		lines[strings.TrimSpace(line)] = true
+	}
+	for _, n := range named {
+		if !lines[fmt.Sprintf("%s: %q", n.key, n.value)] && !lines[fmt.Sprintf("%s: [%q]", n.key, n.value)] {
+			return "", fmt.Errorf("%s does not say %s: %q, as sdk_test.go does: change both together", path, n.key, n.value)
+		}
+	}
+	return string(data), nil
+}
 
 // --------------------------------------------------------------------------------------------
 // The server
 // --------------------------------------------------------------------------------------------
 
-// Mockingbird is a server of this test's own (mbtest.Start, with the config above), and the
+// Mockingbird is a server of this test's own (mbtest.Start, with seedConfig), and the
 // default account's credentials.
 type Mockingbird struct {
 	*mbtest.Server
@@ -81,7 +105,7 @@ func startMockingbird(t testing.TB) *Mockingbird {
 // over the config (`serve --set`).
 func startMockingbirdWith(t testing.TB, settings ...string) *Mockingbird {
 	t.Helper()
-	opts := []mbtest.Option{mbtest.Config(fmt.Sprintf(configTemplate, accountSid, authToken, registeredNumber, fromNumber, failureNumber))}
+	opts := []mbtest.Option{mbtest.Config(seedConfig)}
 	for _, setting := range settings {
 		key, value, _ := strings.Cut(setting, "=")
 		opts = append(opts, mbtest.Set(key, value))

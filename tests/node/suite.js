@@ -1,38 +1,46 @@
-// What the twilio-node suite shares: the config its servers run with (an account with known
-// credentials, validation on, the number lists Twilio's behaviour is checked against),
-// `serverTest`, a test with a server of its own, and `restError`. Everything else comes from
+// What the twilio-node suite shares: the config its servers run with (tests/seed-config.yaml:
+// an account with known credentials, validation on, the number lists Twilio's behaviour is
+// checked against), `serverTest`, a test with a server of its own, and `restError`. Everything else comes from
 // @mockingbird/testing (clients/typescript).
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { Mockingbird, MockingbirdRequestClient, WebhookReceiver } from "@mockingbird/testing";
 import twilio from "twilio";
 
+// The values the tests use from the suite's config file, tests/seed-config.yaml (read below).
 export const ACCOUNT_SID = "AC" + "a".repeat(32);
 export const AUTH_TOKEN = "mockingbirdtesttoken0123456789ab";
 export const FROM_NUMBER = "+15550000001";
 export const REGISTERED_NUMBER = "+15551234567";
 export const FAILURE_NUMBER = "+15559999999";
 
-const CONFIG = `\
-twilio:
-  account_sid: "${ACCOUNT_SID}"
-  auth_token: "${AUTH_TOKEN}"
-  validation:
-    require_auth: true
-    validate_phone_format: true
-    check_from_numbers: true
-    require_parameters: true
-  default_behavior: success
-  registered_numbers: ["${REGISTERED_NUMBER}"]
-  allowed_from_numbers: ["${FROM_NUMBER}"]
-  failure_numbers: ["${FAILURE_NUMBER}"]
-  callbacks:
-    enabled: true
-    delay_seconds: 0.1
-    retry_attempts: 3
-    retry_delay_seconds: 0.2
-    timeout_seconds: 2
-`;
+/**
+ * The config file's text, once it is checked to name the values above (the suite has no YAML
+ * parser, so it looks for each line `key: "value"` or `key: ["value"]`), so that the two cannot
+ * drift.
+ */
+function readSeedConfig(url) {
+  const text = readFileSync(url, "utf8");
+  const named = {
+    account_sid: ACCOUNT_SID,
+    auth_token: AUTH_TOKEN,
+    allowed_from_numbers: FROM_NUMBER,
+    registered_numbers: REGISTERED_NUMBER,
+    failure_numbers: FAILURE_NUMBER,
+  };
+  const lines = new Set(text.split("\n").map((line) => line.trim()));
+  for (const [key, value] of Object.entries(named)) {
+    if (!lines.has(`${key}: "${value}"`) && !lines.has(`${key}: ["${value}"]`)) {
+      throw new Error(`${fileURLToPath(url)} does not say ${key}: "${value}", as suite.js does: change both together`);
+    }
+  }
+  return text;
+}
+
+// Read and checked once per test file (node --test runs each in a process of its own).
+const CONFIG = readSeedConfig(new URL("../seed-config.yaml", import.meta.url));
 
 const TEST_TIMEOUT_MS = 60_000; // a hung test fails instead of hanging the suite
 

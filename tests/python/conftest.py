@@ -20,32 +20,34 @@ from mockingbird_testing.twilio_redirect import twilio_client
 
 REPO = Path(__file__).resolve().parents[2]
 
+# The values the tests use from the suite's config file, tests/seed-config.yaml (read below).
 ACCOUNT_SID = "AC" + "a" * 32
 AUTH_TOKEN = "mockingbirdtesttoken0123456789ab"
 FROM_NUMBER = "+15550000001"
 REGISTERED_NUMBER = "+15551234567"
 FAILURE_NUMBER = "+15559999999"
 
-CONFIG_TEMPLATE = """\
-twilio:
-  account_sid: "{account_sid}"
-  auth_token: "{auth_token}"
-  validation:
-    require_auth: true
-    validate_phone_format: true
-    check_from_numbers: true
-    require_parameters: true
-  default_behavior: success
-  registered_numbers: ["{registered}"]
-  allowed_from_numbers: ["{from_number}"]
-  failure_numbers: ["{failure}"]
-  callbacks:
-    enabled: true
-    delay_seconds: 0.1
-    retry_attempts: 3
-    retry_delay_seconds: 0.2
-    timeout_seconds: 2
-"""
+
+def read_seed_config(path: Path) -> str:
+    """The config file's text, once it is checked to name the values above (the suite has no YAML
+    parser, so it looks for each line `key: "value"` or `key: ["value"]`): they cannot drift."""
+    text = path.read_text()
+    named = {
+        "account_sid": ACCOUNT_SID,
+        "auth_token": AUTH_TOKEN,
+        "allowed_from_numbers": FROM_NUMBER,
+        "registered_numbers": REGISTERED_NUMBER,
+        "failure_numbers": FAILURE_NUMBER,
+    }
+    lines = {line.strip() for line in text.splitlines()}
+    for key, value in named.items():
+        if f'{key}: "{value}"' not in lines and f'{key}: ["{value}"]' not in lines:
+            raise RuntimeError(f'{path} does not say {key}: "{value}", as conftest.py does: change both together')
+    return text
+
+
+# Read and checked once, when pytest loads this file.
+SEED_CONFIG = read_seed_config(REPO / "tests" / "seed-config.yaml")
 
 
 # --------------------------------------------------------------------------------------------
@@ -54,10 +56,8 @@ twilio:
 
 
 def config(extra_config: str = "") -> str:
-    """The suite's config file, with `extra_config` (YAML) appended."""
-    return CONFIG_TEMPLATE.format(
-        account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN, registered=REGISTERED_NUMBER, from_number=FROM_NUMBER, failure=FAILURE_NUMBER
-    ) + extra_config
+    """The suite's config file (tests/seed-config.yaml), with `extra_config` (YAML) appended."""
+    return SEED_CONFIG + extra_config
 
 
 @pytest.fixture
