@@ -158,9 +158,18 @@ pub fn normalized_templates(
 /// Templates a registry can hold: named, in a language, of a known category, each once.
 pub fn check_templates(templates: &[WhatsAppTemplate]) -> Result<(), CoreError> {
     for (index, template) in templates.iter().enumerate() {
-        if template.name.is_empty() || template.language.is_empty() {
+        if template.name.trim().is_empty() || template.language.trim().is_empty() {
             return Err(CoreError::Invalid(format!(
-                "template {index} needs a name and a language"
+                "template {} of {} needs a name and a language",
+                index + 1,
+                templates.len()
+            )));
+        }
+        if !is_template_name(&template.name) {
+            return Err(CoreError::Invalid(format!(
+                "template {:?}: a name is lower-case letters, digits and underscores, 512 at most, \
+                 as WhatsApp Manager allows",
+                template.name
             )));
         }
         if !["marketing", "utility", "authentication"].contains(&template.category.as_str()) {
@@ -180,6 +189,15 @@ pub fn check_templates(templates: &[WhatsAppTemplate]) -> Result<(), CoreError> 
         }
     }
     Ok(())
+}
+
+/// Meta's rule for a message template's name: lower-case alphanumerics and underscores, at
+/// most 512 characters. A name outside it cannot exist on a real WhatsApp Business Account.
+fn is_template_name(name: &str) -> bool {
+    name.len() <= 512
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
 #[cfg(test)]
@@ -216,15 +234,39 @@ mod tests {
 
     #[test]
     fn a_template_needs_a_name_and_a_language() {
-        for (name, language) in [("", "en_US"), ("promo", "")] {
+        for (name, language) in [
+            ("", "en_US"),
+            ("   ", "en_US"),
+            ("promo", ""),
+            ("promo", " "),
+        ] {
             assert_eq!(
                 invalid(normalized_templates(vec![
                     template("hello_world", "en_US", "utility"),
                     template(name, language, "utility"),
                 ])),
-                "template 1 needs a name and a language"
+                "template 2 of 2 needs a name and a language"
             );
         }
+    }
+
+    #[test]
+    fn a_name_is_what_whatsapp_manager_allows() {
+        for name in [
+            "Order Update",
+            "order-update",
+            "OrderUpdate",
+            &"a".repeat(513),
+        ] {
+            let error = invalid(normalized_templates(vec![template(
+                name, "en_US", "utility",
+            )]));
+            assert!(
+                error.contains("lower-case letters, digits and underscores"),
+                "{name}: {error}"
+            );
+        }
+        assert!(check_templates(&[template("order_update_2", "en_US", "utility")]).is_ok());
     }
 
     #[test]
