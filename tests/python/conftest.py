@@ -68,7 +68,8 @@ def mockingbird_extra_config() -> str:
 
 @pytest.fixture
 def mockingbird(request: pytest.FixtureRequest, mockingbird_extra_config: str) -> Iterator[Mockingbird]:
-    """A fresh mockingbird for this test (the plugin's is one per session), stopped at teardown."""
+    """A fresh mockingbird for this test (the plugin's is one per session), stopped at teardown.
+    The plugin's `tenant` fixture makes its tenant on this server."""
     with Mockingbird.start(config=config(mockingbird_extra_config)) as server:
         yield server
         if failed(request):

@@ -3,7 +3,7 @@ mockingbird, as a team would test theirs: pywa's own Flask webhook server, with 
 checking every webhook's X-Hub-Signature-256 and the verify token answering Meta's handshake,
 and pywa's own Graph client sending the replies to mockingbird.
 
-mockingbird plays the users (the control plane's `WhatsApp.SendInbound`, one of every message
+mockingbird plays the users (the Python client's `tenant.whatsapp_user`, one of every message
 type it can simulate) and decides each send's fate (rules: a `failed` status with Meta's error,
 a synchronous 130429). The bot's handlers receive typed updates (`Message`, `CallbackButton`,
 `CallbackSelection`, `FlowCompletion`, `MessageStatus`) and answer through pywa (text, reply
@@ -33,7 +33,6 @@ from typing import Any, Callable, Iterator, List
 import flask
 import httpx
 import pytest
-from google.protobuf.duration_pb2 import Duration
 from pywa import WhatsApp
 from pywa import errors as pywa_errors
 from pywa.types import (
@@ -54,11 +53,11 @@ from pywa.types.templates import BodyText, TemplateLanguage
 from werkzeug.serving import make_server
 
 from conftest import config
-from mockingbird_testing import Mockingbird
+from mockingbird_testing import Mockingbird, Tenant, WhatsAppUser, rules
+from mockingbird_testing.proto import common_pb2, whatsapp_pb2
 
 # Every wait in this module: long enough for a loaded CI machine, short enough to fail fast.
 WAIT_SECONDS = 10.0
-GRPC_TIMEOUT_SECONDS = 15.0
 
 # A 1x1 PNG: what the bot sends back as a receipt.
 RECEIPT_PNG = bytes.fromhex(
@@ -284,11 +283,6 @@ def server(request: pytest.FixtureRequest) -> Iterator[Mockingbird]:
 
 
 @pytest.fixture(scope="module")
-def control(server: Mockingbird):
-    return server.stubs
-
-
-@pytest.fixture(scope="module")
 def tenant(server: Mockingbird):
     with server.tenant(label="pywa bot") as created:
         yield created
@@ -305,19 +299,16 @@ def bot(server, tenant) -> Iterator[Bot]:
 
 
 @pytest.fixture(scope="module")
-def registration(control, tenant, bot):
-    """The bot registered as the tenant's webhook, the handshake run, the template approved."""
-    from mockingbird_testing.proto import whatsapp_pb2 as wa
-
-    return control.whatsapp.UpdateSettings(wa.UpdateWhatsAppSettingsRequest(
-        account_sid=tenant.account_sid,
+def registration(tenant: Tenant, bot: Bot) -> whatsapp_pb2.UpdateWhatsAppSettingsResponse:
+    """The bot registered as the tenant's webhook, the handshake run, the templates approved."""
+    return tenant.update_whatsapp_settings(
         webhook_url=bot.url,
         verify_webhook=True,
-        templates=wa.TemplateList(templates=[
-            wa.WhatsAppTemplate(name="order_update", language="en_US", category="utility", body_parameters=1),
-            wa.WhatsAppTemplate(name="login_code", language="en_US", category="authentication", body_parameters=1),
+        templates=whatsapp_pb2.TemplateList(templates=[
+            whatsapp_pb2.WhatsAppTemplate(name="order_update", language="en_US", category="utility", body_parameters=1),
+            whatsapp_pb2.WhatsAppTemplate(name="login_code", language="en_US", category="authentication", body_parameters=1),
         ]),
-    ), timeout=GRPC_TIMEOUT_SECONDS)
+    )
 
 
 @pytest.fixture(scope="module")
@@ -330,50 +321,44 @@ def impostor(server, tenant) -> Iterator[Bot]:
         bot.stop()
 
 
+class BotUser(WhatsAppUser):
+    """A user of the registered bot's: each message must reach the bot and be answered 200 (what
+    pywa answers a webhook whose signature checks out), or the test fails at the send, saying
+    what the bot answered."""
+
+    def send(self, context_id: str = "", target: str = "", **message) -> whatsapp_pb2.SendWhatsAppInboundResponse:
+        answer = super().send(context_id, target, **message)
+        assert answer.delivery == whatsapp_pb2.INBOUND_DELIVERY_ANSWERED, answer
+        assert answer.http_status == 200, f"the bot answered {answer.http_status}: {answer.http_body}"
+        return answer
+
+
 @pytest.fixture
-def users(control, tenant, registration):
-    """`users.say(number, …)`: a simulated user writes to the bot; returns SendInbound's answer."""
-    from mockingbird_testing.proto import whatsapp_pb2 as wa
+def whatsapp_user(tenant: Tenant, registration) -> Callable[..., BotUser]:
+    """`whatsapp_user(number, profile_name=…, username=…, hide_phone=…)`: a WhatsApp user
+    writing to the bot (the tenant's `whatsapp_user`, every message checked as taken)."""
 
-    class Users:
-        def say(self, number: str, **message) -> Any:
-            answer = control.whatsapp.SendInbound(
-                wa.SendWhatsAppInboundRequest(account_sid=tenant.account_sid, **{"from": number}, **message),
-                timeout=GRPC_TIMEOUT_SECONDS,
-            )
-            assert answer.delivery == wa.INBOUND_DELIVERY_ANSWERED, answer
-            assert answer.http_status == 200, f"the bot answered {answer.http_status}: {answer.http_body}"
-            return answer
+    def user(number: str, profile_name: str = "", username: str = "", hide_phone: bool = False) -> BotUser:
+        return BotUser(tenant, number, profile_name, username, hide_phone)
 
-    return Users()
+    return user
 
 
-def created(control, tenant, sid: str, after: int):
+def created(tenant: Tenant, sid: str, after: int) -> common_pb2.Message:
     """The message mockingbird stored for one of the bot's sends (its `message_created` event)."""
-    from mockingbird_testing.proto import events_pb2
-
-    event = control.events.WaitFor(events_pb2.WaitForRequest(
-        filter=events_pb2.EventFilter(account_sid=tenant.account_sid, kinds=[events_pb2.EVENT_KIND_MESSAGE_CREATED], sid=sid),
-        after_sequence=after,
-        timeout=Duration(seconds=int(WAIT_SECONDS)),
-    ), timeout=GRPC_TIMEOUT_SECONDS)
-    return event.message_created.message
+    return tenant.wait_for("message_created", sid=sid, after=after, timeout=WAIT_SECONDS).message_created.message
 
 
-def statuses_of(bot: Bot, control, tenant, wamid: str, *wanted: MessageStatusType) -> List[MessageStatus]:
+def statuses_of(bot: Bot, tenant: Tenant, wamid: str, *wanted: MessageStatusType) -> List[MessageStatus]:
     """The bot's `MessageStatus` updates for one of its messages, in the order wanted; a failed
     wait shows the status webhooks mockingbird sent for it."""
-    from mockingbird_testing.proto import messages_pb2
-
     try:
         return [
             bot.inbox.take("status", lambda s, w=w: s.id == wamid and s.status == w, f"a {w} status for {wamid}").update
             for w in wanted
         ]
     except AssertionError as missing:
-        attempts = control.messages.ListCallbackAttempts(
-            messages_pb2.ListCallbackAttemptsRequest(account_sid=tenant.account_sid, resource_sid=wamid), timeout=GRPC_TIMEOUT_SECONDS
-        ).attempts
+        attempts = tenant.messages.callback_attempts(resource_sid=wamid)
         sent = "\n".join(f"  {a.status} → {a.response_status}: {a.request_body}" for a in reversed(attempts)) or "  (none)"
         raise AssertionError(f"{missing}\nmockingbird's status webhooks for {wamid}:\n{sent}") from None
 
@@ -396,9 +381,7 @@ def sent_to(bot: Bot, inbound_id: str, kind: str = "sent") -> Any:
 # --------------------------------------------------------------------------------------------
 
 
-def test_registering_the_bot_runs_metas_handshake_against_pywa(registration, bot, impostor, control, tenant):
-    from mockingbird_testing.proto import whatsapp_pb2 as wa
-
+def test_registering_the_bot_runs_metas_handshake_against_pywa(registration, bot, impostor, tenant):
     verification = registration.verification
     assert verification.echoed, verification
     assert verification.attempt.response_status == 200
@@ -406,20 +389,14 @@ def test_registering_the_bot_runs_metas_handshake_against_pywa(registration, bot
     assert registration.settings.webhook_url == bot.url
 
     # A bot expecting another verify token refuses the handshake, as pywa does with Meta.
-    refused = control.whatsapp.VerifyWebhook(
-        wa.VerifyWebhookRequest(account_sid=tenant.account_sid, url=impostor.url), timeout=GRPC_TIMEOUT_SECONDS
-    )
+    refused = tenant.verify_whatsapp_webhook(impostor.url)
     assert not refused.echoed
     assert refused.attempt.response_status == 403
 
 
-def test_a_bot_with_the_wrong_app_secret_rejects_the_webhooks(control, tenant, registration, impostor):
-    from mockingbird_testing.proto import whatsapp_pb2 as wa
-
-    answer = control.whatsapp.SendInbound(wa.SendWhatsAppInboundRequest(
-        account_sid=tenant.account_sid, target=impostor.url, **{"from": "15550300001"}, text=wa.Text(body="hi"),
-    ), timeout=GRPC_TIMEOUT_SECONDS)
-    assert answer.delivery == wa.INBOUND_DELIVERY_ANSWERED
+def test_a_bot_with_the_wrong_app_secret_rejects_the_webhooks(tenant, registration, impostor):
+    answer = tenant.whatsapp_user("15550300001").send_text("hi", target=impostor.url)
+    assert answer.delivery == whatsapp_pb2.INBOUND_DELIVERY_ANSWERED
     # pywa checks the signature before it answers: 403 for one that does not match its secret.
     assert (answer.http_status, answer.http_body) == (403, "Forbidden")
     assert impostor.inbox.kinds() == []
@@ -430,13 +407,11 @@ def test_a_bot_with_the_wrong_app_secret_rejects_the_webhooks(control, tenant, r
 # --------------------------------------------------------------------------------------------
 
 
-def test_a_greeting_is_answered_with_buttons_whose_tap_the_bot_handles(bot, users, control, tenant):
-    from mockingbird_testing.proto import common_pb2, events_pb2
+def test_a_greeting_is_answered_with_buttons_whose_tap_the_bot_handles(bot, whatsapp_user, tenant):
+    user = whatsapp_user("263778177125", profile_name="Tendai")
+    said = user.send_text("hi")
 
-    user = "263778177125"
-    said = users.say(user, profile_name="Tendai", text=_text("hi"))
-
-    msg: Message = bot.inbox.take("message", lambda m: m.from_user.wa_id == user, "the user's text").update
+    msg: Message = bot.inbox.take("message", lambda m: m.from_user.wa_id == user.number, "the user's text").update
     assert msg.id == said.message.sid
     assert msg.type == MessageType.TEXT and msg.text == "hi"
     assert msg.from_user.name == "Tendai"
@@ -449,16 +424,12 @@ def test_a_greeting_is_answered_with_buttons_whose_tap_the_bot_handles(bot, user
     # The bot marked the message read (and showed a typing indicator) before answering.
     typing = bot.inbox.take("typing", lambda item: item.extra["to"].id == msg.id, "the typing indicator", whole=True)
     assert typing.update.success is True
-    read_event = control.events.WaitFor(events_pb2.WaitForRequest(
-        filter=events_pb2.EventFilter(account_sid=tenant.account_sid, kinds=[events_pb2.EVENT_KIND_MESSAGE_STATUS_CHANGED],
-                                      sid=msg.id, statuses=[common_pb2.MESSAGE_STATUS_READ]),
-        after_sequence=said.after_sequence, timeout=Duration(seconds=int(WAIT_SECONDS)),
-    ), timeout=GRPC_TIMEOUT_SECONDS)
+    read_event = tenant.wait_for("message_status_changed", sid=msg.id, status="read", after=said.after_sequence, timeout=WAIT_SECONDS)
     assert read_event.message_status_changed.sid == msg.id
 
     # The reply with two buttons, as mockingbird stored it.
     reply = sent_to(bot, msg.id)
-    stored = created(control, tenant, reply.id, said.after_sequence)
+    stored = created(tenant, reply.id, said.after_sequence)
     assert stored.whatsapp.message_type == "interactive"
     interactive = json.loads(stored.whatsapp.content)
     assert interactive["type"] == "button"
@@ -466,60 +437,57 @@ def test_a_greeting_is_answered_with_buttons_whose_tap_the_bot_handles(bot, user
     assert [b["reply"]["id"] for b in interactive["action"]["buttons"]] == ["track", "agent"]
 
     # sent → delivered → read reach the bot's status handler, typed.
-    sent, delivered, read = statuses_of(bot, control, tenant, reply.id, MessageStatusType.SENT, MessageStatusType.DELIVERED, MessageStatusType.READ)
+    sent, delivered, read = statuses_of(bot, tenant, reply.id, MessageStatusType.SENT, MessageStatusType.DELIVERED, MessageStatusType.READ)
     for status in (sent, delivered, read):
         assert status.error is None
-        assert status.from_user.wa_id == user
+        assert status.from_user.wa_id == user.number
         assert status.from_user.bsuid == msg.from_user.bsuid  # stable per tenant and user
         assert status.metadata.phone_number_id == tenant.whatsapp.phone_number_id
     assert sent.conversation is not None and sent.conversation.expiration is not None
     assert sent.timestamp <= delivered.timestamp <= read.timestamp
 
     # The user taps "Track order" on that message.
-    tapped = users.say(user, context_id=reply.id, button_reply=_button_reply("track", "Track order"))
-    button: CallbackButton = bot.inbox.take("button", lambda b: b.from_user.wa_id == user, "the button tap").update
+    tapped = user.tap_button("track", "Track order", context_id=reply.id)
+    button: CallbackButton = bot.inbox.take("button", lambda b: b.from_user.wa_id == user.number, "the button tap").update
     assert (button.data, button.title) == ("track", "Track order")
     assert button.reply_to_message.id == reply.id
     answer = sent_to(bot, button.id)
-    assert json.loads(created(control, tenant, answer.id, tapped.after_sequence).whatsapp.content)["body"] == "You chose Track order"
+    assert json.loads(created(tenant, answer.id, tapped.after_sequence).whatsapp.content)["body"] == "You chose Track order"
 
 
-def test_a_list_pick_a_quick_reply_and_a_completed_flow_reach_their_handlers(bot, users, control, tenant):
-    user = "263778177126"
-    said = users.say(user, text=_text("list"))
-    bot.inbox.take("message", lambda m: m.from_user.wa_id == user, "the user's text")
+def test_a_list_pick_a_quick_reply_and_a_completed_flow_reach_their_handlers(bot, whatsapp_user, tenant):
+    user = whatsapp_user("263778177126")
+    said = user.send_text("list")
+    bot.inbox.take("message", lambda m: m.from_user.wa_id == user.number, "the user's text")
     the_list = sent_to(bot, said.message.sid)
-    stored = json.loads(created(control, tenant, the_list.id, said.after_sequence).whatsapp.content)
+    stored = json.loads(created(tenant, the_list.id, said.after_sequence).whatsapp.content)
     assert stored["type"] == "list"
     assert [r["id"] for r in stored["action"]["sections"][0]["rows"]] == ["am", "pm"]
 
-    from mockingbird_testing.proto import whatsapp_pb2 as wa
-
-    users.say(user, context_id=the_list.id, list_reply=wa.ListReply(id="am", title="Morning", description="8 to 12"))
-    pick: CallbackSelection = bot.inbox.take("selection", lambda s: s.from_user.wa_id == user, "the list pick").update
+    user.pick_row("am", "Morning", "8 to 12", context_id=the_list.id)
+    pick: CallbackSelection = bot.inbox.take("selection", lambda s: s.from_user.wa_id == user.number, "the list pick").update
     assert (pick.data, pick.title, pick.description) == ("am", "Morning", "8 to 12")
     assert pick.reply_to_message.id == the_list.id
 
     # A template's quick-reply button arrives as `type: button`: pywa's CallbackButton too.
-    users.say(user, button=wa.QuickReply(payload="stop-promos", text="Stop promotions"))
-    quick: CallbackButton = bot.inbox.take("button", lambda b: b.from_user.wa_id == user, "the quick reply").update
+    user.send(button=whatsapp_pb2.QuickReply(payload="stop-promos", text="Stop promotions"))
+    quick: CallbackButton = bot.inbox.take("button", lambda b: b.from_user.wa_id == user.number, "the quick reply").update
     assert quick.type == MessageType.BUTTON
     assert (quick.data, quick.title) == ("stop-promos", "Stop promotions")
     sent_to(bot, quick.id)  # the bot's "You chose …"
 
     answers = {"flow_token": "booking-7", "slot": "am", "people": 2}
-    users.say(user, flow_reply=wa.FlowReply(response_json=json.dumps(answers)))
-    flow: FlowCompletion = bot.inbox.take("flow", lambda f: f.from_user.wa_id == user, "the completed flow").update
+    user.send(flow_reply=whatsapp_pb2.FlowReply(response_json=json.dumps(answers)))
+    flow: FlowCompletion = bot.inbox.take("flow", lambda f: f.from_user.wa_id == user.number, "the completed flow").update
     assert flow.token == "booking-7"
     assert flow.response == {"slot": "am", "people": 2}
     assert flow.body == "Sent"
 
 
-def test_a_username_user_whose_phone_is_hidden_is_answered_at_their_bsuid(bot, users, control, tenant):
-    from mockingbird_testing.proto import whatsapp_pb2 as wa
-
+def test_a_username_user_whose_phone_is_hidden_is_answered_at_their_bsuid(bot, whatsapp_user, tenant):
     # The user adopted a username and hides their number: the webhook names them by BSUID only.
-    said = users.say("263778177140", username="rudo.m", hide_phone=True, profile_name="Rudo", text=_text("hi"))
+    rudo = whatsapp_user("263778177140", username="rudo.m", hide_phone=True, profile_name="Rudo")
+    said = rudo.send_text("hi")
     msg: Message = bot.inbox.take("message", lambda m: m.from_user.username == "rudo.m", "the username user's text").update
     user = msg.from_user
     assert user.wa_id is None
@@ -529,26 +497,24 @@ def test_a_username_user_whose_phone_is_hidden_is_answered_at_their_bsuid(bot, u
 
     # pywa answers the BSUID (`recipient`); mockingbird takes it and knows whom it reached.
     reply = sent_to(bot, msg.id)
-    stored = created(control, tenant, reply.id, said.after_sequence)
+    stored = created(tenant, reply.id, said.after_sequence)
     assert stored.whatsapp.addressed_by_user_id
     assert stored.whatsapp.user.user_id == user.bsuid
     assert stored.whatsapp.user.username == "rudo.m"
     assert stored.whatsapp.user.phone_hidden
 
     # Its statuses name the user by BSUID alone, too.
-    for status in statuses_of(bot, control, tenant, reply.id, MessageStatusType.SENT, MessageStatusType.DELIVERED, MessageStatusType.READ):
+    for status in statuses_of(bot, tenant, reply.id, MessageStatusType.SENT, MessageStatusType.DELIVERED, MessageStatusType.READ):
         assert status.from_user.bsuid == user.bsuid
         assert status.from_user.wa_id is None
 
     # The conversation is keyed by the BSUID: the user's text and the bot's answer.
-    conversation = control.whatsapp.GetConversation(
-        wa.GetConversationRequest(account_sid=tenant.account_sid, user=user.bsuid), timeout=GRPC_TIMEOUT_SECONDS
-    )
+    conversation = tenant.whatsapp_user(user.bsuid).conversation()
     assert conversation.user.user_id == user.bsuid
     assert [m.sid for m in conversation.messages] == [msg.id, reply.id]
 
     # An authentication template cannot go to a BSUID: Meta's 131062, pywa's typed error.
-    asked = users.say("263778177140", username="rudo.m", hide_phone=True, text=_text("code"))
+    asked = whatsapp_user("263778177140", username="rudo.m", hide_phone=True).send_text("code")
     bot.inbox.take("message", lambda m: m.from_user.username == "rudo.m", "the request for a code")
     refused = sent_to(bot, asked.message.sid, kind="send_error")
     assert isinstance(refused, pywa_errors.BSUIDRecipientNotSupported)
@@ -571,13 +537,11 @@ USER_MEDIA = [
 
 
 @pytest.mark.parametrize("user,kind,mime_type,content,caption,filename", USER_MEDIA, ids=[m[1] for m in USER_MEDIA])
-def test_media_a_user_sends_is_downloaded_by_the_bot_through_pywa(bot, users, user, kind, mime_type, content, caption, filename):
-    from mockingbird_testing.proto import whatsapp_pb2 as wa
-
+def test_media_a_user_sends_is_downloaded_by_the_bot_through_pywa(bot, whatsapp_user, user, kind, mime_type, content, caption, filename):
     # The user's file, in the tenant's media store (where a user's upload lives on Meta's side).
     media_id = bot.wa.upload_media(content, mime_type=mime_type, filename=filename or f"file.{kind}").id
 
-    users.say(user, media=wa.Media(kind=kind, media_id=media_id, mime_type=mime_type, caption=caption, filename=filename))
+    whatsapp_user(user).send(media=whatsapp_pb2.Media(kind=kind, media_id=media_id, mime_type=mime_type, caption=caption, filename=filename))
     item = bot.inbox.take("message", lambda m: m.from_user.wa_id == user, f"the user's {kind}")
     msg: Message = item.update
     assert msg.type == MessageType(kind)
@@ -597,12 +561,12 @@ def test_media_a_user_sends_is_downloaded_by_the_bot_through_pywa(bot, users, us
     assert acknowledged.id.startswith("wamid.")
 
 
-def test_the_bot_sends_an_uploaded_image_and_a_template(bot, users, control, tenant, server):
-    user = "263778177127"
-    said = users.say(user, text=_text("photo"))
-    bot.inbox.take("message", lambda m: m.from_user.wa_id == user, "the user's text")
+def test_the_bot_sends_an_uploaded_image_and_a_template(bot, whatsapp_user, tenant):
+    user = whatsapp_user("263778177127")
+    said = user.send_text("photo")
+    bot.inbox.take("message", lambda m: m.from_user.wa_id == user.number, "the user's text")
     image = sent_to(bot, said.message.sid)
-    stored = created(control, tenant, image.id, said.after_sequence)
+    stored = created(tenant, image.id, said.after_sequence)
     assert stored.whatsapp.message_type == "image"
     sent_image = json.loads(stored.whatsapp.content)
     assert sent_image["caption"] == "Your receipt"
@@ -613,17 +577,17 @@ def test_the_bot_sends_an_uploaded_image_and_a_template(bot, users, control, ten
     assert bot.wa.get_media_bytes(url.url) == RECEIPT_PNG
     # pywa's `tracker` is Meta's biz_opaque_callback_data: kept, and echoed on every status.
     assert stored.whatsapp.callback_data == "receipt-7"
-    for status in statuses_of(bot, control, tenant, image.id, MessageStatusType.SENT, MessageStatusType.DELIVERED, MessageStatusType.READ):
+    for status in statuses_of(bot, tenant, image.id, MessageStatusType.SENT, MessageStatusType.DELIVERED, MessageStatusType.READ):
         assert status.tracker == "receipt-7"
 
-    said = users.say(user, text=_text("order"))
-    bot.inbox.take("message", lambda m: m.from_user.wa_id == user, "the user's text")
+    said = user.send_text("order")
+    bot.inbox.take("message", lambda m: m.from_user.wa_id == user.number, "the user's text")
     template = sent_to(bot, said.message.sid)
-    stored = created(control, tenant, template.id, said.after_sequence)
+    stored = created(tenant, template.id, said.after_sequence)
     assert stored.whatsapp.message_type == "template"
     assert stored.whatsapp.template_category == "utility"
     assert json.loads(stored.whatsapp.content)["name"] == "order_update"
-    sent, = statuses_of(bot, control, tenant, template.id, MessageStatusType.SENT)
+    sent, = statuses_of(bot, tenant, template.id, MessageStatusType.SENT)
     assert sent.conversation.category.value == "utility"
 
 
@@ -632,44 +596,40 @@ def test_the_bot_sends_an_uploaded_image_and_a_template(bot, users, control, ten
 # --------------------------------------------------------------------------------------------
 
 
-def test_a_location_a_reaction_and_an_order_arrive_typed(bot, users, control, tenant):
-    from mockingbird_testing.proto import whatsapp_pb2 as wa
-
-    user = "263778177128"
-    users.say(user, location=wa.Location(latitude=-17.8292, longitude=31.0522, name="Harare office", address="1 Samora Machel Ave"))
-    msg: Message = bot.inbox.take("message", lambda m: m.from_user.wa_id == user, "the location").update
+def test_a_location_a_reaction_and_an_order_arrive_typed(bot, whatsapp_user):
+    user = whatsapp_user("263778177128")
+    user.send(location=whatsapp_pb2.Location(latitude=-17.8292, longitude=31.0522, name="Harare office", address="1 Samora Machel Ave"))
+    msg: Message = bot.inbox.take("message", lambda m: m.from_user.wa_id == user.number, "the location").update
     assert msg.type == MessageType.LOCATION
     assert (msg.location.latitude, msg.location.longitude) == (-17.8292, 31.0522)
     assert (msg.location.name, msg.location.address) == ("Harare office", "1 Samora Machel Ave")
 
-    said = users.say(user, text=_text("hi"))
-    bot.inbox.take("message", lambda m: m.from_user.wa_id == user, "the greeting")
+    said = user.send_text("hi")
+    bot.inbox.take("message", lambda m: m.from_user.wa_id == user.number, "the greeting")
     greeting = sent_to(bot, said.message.sid)
-    users.say(user, reaction=wa.Reaction(message_id=greeting.id, emoji="👍"))
-    reaction: Message = bot.inbox.take("message", lambda m: m.from_user.wa_id == user, "the reaction").update
+    user.send(reaction=whatsapp_pb2.Reaction(message_id=greeting.id, emoji="👍"))
+    reaction: Message = bot.inbox.take("message", lambda m: m.from_user.wa_id == user.number, "the reaction").update
     assert reaction.type == MessageType.REACTION
     assert (reaction.reaction.message_id, reaction.reaction.emoji) == (greeting.id, "👍")
 
     order = {"catalog_id": "194836987003835", "text": "For Friday", "product_items": [
         {"product_retailer_id": "sku-7", "quantity": 2, "item_price": 12.5, "currency": "USD"},
     ]}
-    users.say(user, raw=wa.RawMessage(type="order", json=json.dumps(order)))
-    ordered: Message = bot.inbox.take("message", lambda m: m.from_user.wa_id == user, "the order").update
+    user.send(raw=whatsapp_pb2.RawMessage(type="order", json=json.dumps(order)))
+    ordered: Message = bot.inbox.take("message", lambda m: m.from_user.wa_id == user.number, "the order").update
     assert ordered.type == MessageType.ORDER
     assert ordered.order.catalog_id == "194836987003835"
     assert [(p.sku, p.quantity) for p in ordered.order.products] == [("sku-7", 2)]
 
 
-def test_shared_contacts_arrive_as_metas_contacts_array(bot, users):
-    from mockingbird_testing.proto import whatsapp_pb2 as wa
-
+def test_shared_contacts_arrive_as_metas_contacts_array(bot, whatsapp_user):
     # Meta writes a contacts message as `"type": "contacts", "contacts": [{…}]`: an array under
     # the type, unlike every other type's object.
-    user = "263778177129"
+    user = whatsapp_user("263778177129")
     shared = [{"name": {"formatted_name": "Rudo Moyo", "first_name": "Rudo"},
                "phones": [{"phone": "+263 77 123 4567", "wa_id": "263771234567", "type": "CELL"}]}]
-    users.say(user, raw=wa.RawMessage(type="contacts", json=json.dumps(shared)))
-    msg: Message = bot.inbox.take("message", lambda m: m.from_user.wa_id == user, "the shared contact").update
+    user.send(raw=whatsapp_pb2.RawMessage(type="contacts", json=json.dumps(shared)))
+    msg: Message = bot.inbox.take("message", lambda m: m.from_user.wa_id == user.number, "the shared contact").update
     assert msg.type == MessageType.CONTACTS
     assert msg.contacts[0].name.formatted_name == "Rudo Moyo"
     assert msg.contacts[0].phones[0].wa_id == "263771234567"
@@ -680,63 +640,34 @@ def test_shared_contacts_arrive_as_metas_contacts_array(bot, users):
 # --------------------------------------------------------------------------------------------
 
 
-def test_a_send_that_fails_later_reaches_the_bot_as_a_failed_status_with_metas_error(bot, users, control, tenant):
-    from mockingbird_testing.proto import common_pb2, rules_pb2
+def test_a_send_that_fails_later_reaches_the_bot_as_a_failed_status_with_metas_error(bot, whatsapp_user, tenant):
+    user = whatsapp_user("263778177130")
+    tenant.rules.add(rules.to(user.number).channel("whatsapp").named("undeliverable").sent().failed(131026))
 
-    user = "263778177130"
-    control.rules.AddRule(rules_pb2.AddRuleRequest(account_sid=tenant.account_sid, rule=rules_pb2.Rule(
-        id="undeliverable",
-        when=rules_pb2.MessageMatch(channel="whatsapp", to=rules_pb2.AddressPattern(exact=user)),
-        accept=rules_pb2.Lifecycle(steps=[
-            rules_pb2.LifecycleStep(status=common_pb2.MESSAGE_STATUS_SENT),
-            rules_pb2.LifecycleStep(status=common_pb2.MESSAGE_STATUS_FAILED, error_code=131026),
-        ]),
-    )), timeout=GRPC_TIMEOUT_SECONDS)
-
-    said = users.say(user, text=_text("hi"))
-    bot.inbox.take("message", lambda m: m.from_user.wa_id == user, "the greeting")
+    said = user.send_text("hi")
+    bot.inbox.take("message", lambda m: m.from_user.wa_id == user.number, "the greeting")
     reply = sent_to(bot, said.message.sid)
-    sent, = statuses_of(bot, control, tenant, reply.id, MessageStatusType.SENT)
+    sent, = statuses_of(bot, tenant, reply.id, MessageStatusType.SENT)
     assert sent.error is None
     failed, error = failure_of(bot, reply.id)
-    assert failed["recipient_id"] == user
+    assert failed["recipient_id"] == user.number
     assert isinstance(error, pywa_errors.MessageUndeliverable)
     assert error.code == 131026
 
 
-def test_a_send_refused_by_a_rule_raises_pywas_typed_error(bot, users, control, tenant):
-    from mockingbird_testing.proto import rules_pb2
+def test_a_send_refused_by_a_rule_raises_pywas_typed_error(bot, whatsapp_user, tenant):
+    user = whatsapp_user("263778177131")
+    tenant.rules.add(rules.to(user.number).channel("whatsapp").named("throttled").reject(130429, http_status=429))
 
-    user = "263778177131"
-    control.rules.AddRule(rules_pb2.AddRuleRequest(account_sid=tenant.account_sid, rule=rules_pb2.Rule(
-        id="throttled",
-        when=rules_pb2.MessageMatch(channel="whatsapp", to=rules_pb2.AddressPattern(exact=user)),
-        reject=rules_pb2.Rejection(error_code=130429, http_status=429),
-    )), timeout=GRPC_TIMEOUT_SECONDS)
-
-    said = users.say(user, text=_text("hi"))
-    bot.inbox.take("message", lambda m: m.from_user.wa_id == user, "the greeting")
+    said = user.send_text("hi")
+    bot.inbox.take("message", lambda m: m.from_user.wa_id == user.number, "the greeting")
     error = sent_to(bot, said.message.sid, kind="send_error")
     assert isinstance(error, pywa_errors.RateLimitHit)
     assert error.code == 130429
     assert error.raw_response.status_code == 429
 
 
-def _text(body: str):
-    from mockingbird_testing.proto import whatsapp_pb2 as wa
-
-    return wa.Text(body=body)
-
-
-def _button_reply(id_: str, title: str):
-    from mockingbird_testing.proto import whatsapp_pb2 as wa
-
-    return wa.ButtonReply(id=id_, title=title)
-
-
-def test_free_form_outside_the_window_is_metas_131047_at_once_or_as_a_failed_status(bot, control, tenant, registration):
-    from mockingbird_testing.proto import whatsapp_pb2 as wa
-
+def test_free_form_outside_the_window_is_metas_131047_at_once_or_as_a_failed_status(bot, tenant, registration):
     stranger = "263778177132"  # has never written: no 24-hour window is open
 
     # The default policy refuses the send: pywa raises its ReEngagementMessage.
@@ -745,13 +676,11 @@ def test_free_form_outside_the_window_is_metas_131047_at_once_or_as_a_failed_sta
     assert refused.value.code == 131047
 
     # With `FAIL_LATER` the send is accepted and its status webhook fails with 131047.
-    control.whatsapp.UpdateSettings(wa.UpdateWhatsAppSettingsRequest(
-        account_sid=tenant.account_sid, window=wa.WINDOW_POLICY_FAIL_LATER), timeout=GRPC_TIMEOUT_SECONDS)
+    tenant.update_whatsapp_settings(window=whatsapp_pb2.WINDOW_POLICY_FAIL_LATER)
     try:
         sent = bot.wa.send_message(to=stranger, text="Your order shipped")
     finally:
-        control.whatsapp.UpdateSettings(wa.UpdateWhatsAppSettingsRequest(
-            account_sid=tenant.account_sid, window=wa.WINDOW_POLICY_REJECT), timeout=GRPC_TIMEOUT_SECONDS)
+        tenant.update_whatsapp_settings(window=whatsapp_pb2.WINDOW_POLICY_REJECT)
     failed, error = failure_of(bot, sent.id)
     assert failed["recipient_id"] == stranger
     assert isinstance(error, pywa_errors.ReEngagementMessage)

@@ -5,8 +5,9 @@ the incoming-message webhook of a WhatsApp user, checked with the SDK's RequestV
 Servers are per test (see conftest.py); their callbacks.delay_seconds is 0.1, so a message's
 whole life takes well under a second of real time, and the first test lets it run in real time,
 waiting for its events: it is also the guide's example, run as a reader copies it, with a
-`client` and the account it uses as the Python client's `default_tenant`. A test that makes a
-tenant of its own freezes the tenant's clock and moves it instead.
+`client` and the account it uses as the Python client's `default_tenant`. A test on a tenant
+of its own (the client's `tenant` fixture, on this test's server) freezes the tenant's clock and
+moves it instead.
 """
 
 from __future__ import annotations
@@ -16,12 +17,9 @@ import json
 import sys
 
 import pytest
-from google.protobuf.duration_pb2 import Duration
 from twilio.base.exceptions import TwilioRestException
-from twilio.request_validator import RequestValidator
 
 from conftest import FROM_NUMBER, REPO
-from mockingbird_testing.proto import clock_pb2, messages_pb2, numbers_pb2, tenants_pb2
 
 # `read` is the end of a delivered WhatsApp message; `delivered` is only on the way there.
 WHATSAPP_FINAL = {"read", "failed", "undelivered", "canceled"}
@@ -72,34 +70,18 @@ def test_content_variables_must_be_a_json_object(client):
     assert (raised.value.status, raised.value.code) == (400, 21656)
 
 
-def test_a_whatsapp_users_button_tap_reaches_the_app_signed(request, control, make_client, webhook_receiver):
+def test_a_whatsapp_users_button_tap_reaches_the_app_signed(tenant, webhook_receiver):
     number = "+15550101010"
     user = "whatsapp:+15557654321"
-    tenant = control.tenants.CreateTenant(tenants_pb2.CreateTenantRequest(label=request.node.name))
-    control.numbers.AddNumber(
-        numbers_pb2.AddNumberRequest(
-            account_sid=tenant.account_sid, phone_number=number, sms_url=webhook_receiver.url("/whatsapp")
-        )
-    )
+    tenant.numbers.add(number, sms_url=webhook_receiver.url("/whatsapp"))
 
     # The user taps a quick-reply button of the app's template.
-    outcome = control.messages.SendInbound(
-        messages_pb2.SendInboundRequest(
-            account_sid=tenant.account_sid,
-            to=number,
-            profile_name="Ada",
-            button_text="Yes",
-            button_payload="confirm_42",
-            **{"from": user},
-        )
-    )
+    outcome = tenant.inbound_sms(from_=user, to=number, profile_name="Ada", button_text="Yes", button_payload="confirm_42")
     assert outcome.message.to == f"whatsapp:{number}"
     assert outcome.opt_out_type == ""
 
-    webhook = webhook_receiver.wait_for(lambda got: [r for r in got if r.path == "/whatsapp"])[0]
-    assert RequestValidator(tenant.auth_token).validate(
-        webhook.url, webhook.form, webhook.headers["X-Twilio-Signature"]
-    )
+    webhook = webhook_receiver.wait_for_request("/whatsapp")
+    assert webhook.twilio_signature_valid(tenant.auth_token)
     form = webhook.form
     assert (form["From"], form["To"]) == (user, f"whatsapp:{number}")
     assert (form["WaId"], form["ProfileName"]) == ("15557654321", "Ada")
@@ -109,11 +91,11 @@ def test_a_whatsapp_users_button_tap_reaches_the_app_signed(request, control, ma
 
     # The tap opened the 24-hour window: a free-form answer is delivered and read. Its life runs
     # on the tenant's frozen clock: three steps of callbacks.delay_seconds, all due after 1 s.
-    control.clock.Freeze(clock_pb2.FreezeRequest(account_sid=tenant.account_sid), timeout=10)
-    twilio = make_client(tenant.account_sid, tenant.auth_token)
+    tenant.clock.freeze()
+    twilio = tenant.twilio_client()
     answer = twilio.messages.create(to=user, from_=f"whatsapp:{number}", body="Confirmed, see you at 3pm")
     assert answer.status == "queued"
-    control.clock.Advance(clock_pb2.AdvanceRequest(account_sid=tenant.account_sid, by=Duration(seconds=1)), timeout=10)
+    tenant.clock.advance(1)
     assert twilio.messages(answer.sid).fetch().status == "read"
 
 

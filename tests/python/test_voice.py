@@ -1,28 +1,26 @@
 """Voice with the official twilio-python SDK: calls placed, fetched, listed, changed and deleted
 through `client.calls`, recordings through `client.recordings`, and apps whose TwiML is built
-with the SDK's own `VoiceResponse`, run unchanged, with the test as the person on the phone (the
-control plane's Calls service).
+with the SDK's own `VoiceResponse`, run unchanged, with the test as the person on the phone (a
+`Call` of the Python client's tenant: keys pressed, words said, the transcript heard).
 
 Every clock here is frozen: a call moves only when the test acts on the line or advances time.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 from typing import Callable, Dict, List
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import requests
-from google.protobuf.duration_pb2 import Duration
 from twilio.base import values
 from twilio.base.exceptions import TwilioRestException
-from twilio.request_validator import RequestValidator
 from twilio.twiml.voice_response import VoiceResponse
 
-from conftest import AUTH_TOKEN, FROM_NUMBER, REGISTERED_NUMBER
-from mockingbird_testing import ReceivedRequest, WebhookReceiver
-from mockingbird_testing.proto import calls_pb2, clock_pb2, numbers_pb2, rules_pb2, tenants_pb2
+from conftest import AUTH_TOKEN, FROM_NUMBER, REGISTERED_NUMBER, REPO
+from mockingbird_testing import ReceivedRequest, Tenant, WebhookReceiver, rules
 
 NUMBER = "+15550101010"  # the IVR's number
 CALLER = "+15557654321"  # the person on the phone
@@ -41,11 +39,11 @@ Page = Callable[[dict], VoiceResponse]
 class VoiceApp:
     """An app's voice webhooks on 127.0.0.1: each path answers TwiML built with the SDK's own
     `VoiceResponse`, as `text/xml`. Like an app behind Twilio's request validation, it checks
-    every request's X-Twilio-Signature with the SDK's `RequestValidator` and refuses (403) what
-    does not validate."""
+    every request's X-Twilio-Signature with the SDK's `RequestValidator` (through the received
+    request's `twilio_signature_valid`) and refuses (403) what does not validate."""
 
     def __init__(self, auth_token: str, pages: Dict[str, Page]) -> None:
-        self._validator = RequestValidator(auth_token)
+        self._auth_token = auth_token
         self._pages = pages
         self.refused: List[ReceivedRequest] = []
         self._receiver = WebhookReceiver(answer=self._answer)
@@ -55,9 +53,7 @@ class VoiceApp:
         return self._receiver.url(path)
 
     def _answer(self, request: ReceivedRequest):
-        # A POST is signed over the URL and its form; a GET over the URL alone, query included.
-        signed = request.form if request.method == "POST" else {}
-        if not self._validator.validate(request.url, signed, request.headers.get("X-Twilio-Signature", "")):
+        if not request.twilio_signature_valid(self._auth_token):
             self.refused.append(request)
             return 403, "text/plain", b"invalid signature"
         page = self._pages.get(urlsplit(request.path).path)
@@ -142,10 +138,9 @@ IVR = {"/voice": menu, "/menu": route, "/dialed": after_dial, "/voicemail": voic
 
 
 @pytest.fixture
-def tenant(request, control):
-    """A tenant of this test's own, its clock frozen."""
-    tenant = control.tenants.CreateTenant(tenants_pb2.CreateTenantRequest(label=request.node.name))
-    control.clock.Freeze(clock_pb2.FreezeRequest(account_sid=tenant.account_sid))
+def tenant(tenant: Tenant) -> Tenant:
+    """The plugin's tenant for this test (on this test's server), its clock frozen."""
+    tenant.clock.freeze()
     return tenant
 
 
@@ -155,74 +150,43 @@ def ivr_app(tenant, make_voice_app) -> VoiceApp:
     return make_voice_app(tenant.auth_token, IVR)
 
 
-def advance(control, account: str, seconds: float) -> None:
-    """Move the tenant's frozen clock: everything that falls due runs before this returns."""
-    by = Duration()
-    by.FromMilliseconds(int(seconds * 1000))
-    control.clock.Advance(clock_pb2.AdvanceRequest(account_sid=account, by=by))
-
-
-def callee(control, account: str, to: str, **behavior) -> None:
-    """A rule for the tenant's calls to `to`: what the person there does (rules.proto's CallBehavior)."""
-    rule = rules_pb2.Rule(
-        when=rules_pb2.MessageMatch(channel="voice", to=rules_pb2.AddressPattern(exact=to)),
-        call=rules_pb2.CallBehavior(**behavior),
-    )
-    control.rules.AddRule(rules_pb2.AddRuleRequest(account_sid=account, rule=rule))
-
-
-def get_call(control, account: str, sid: str):
-    """The call and its transcript, from the control plane."""
-    return control.calls.GetCall(calls_pb2.GetCallRequest(account_sid=account, sid=sid))
-
-
-def said(call) -> List[str]:
-    return [entry.text for entry in call.transcript if entry.type == "said"]
-
-
-def assert_signed(request: ReceivedRequest, auth_token: str) -> None:
-    signature = request.headers.get("X-Twilio-Signature", "")
-    assert RequestValidator(auth_token).validate(request.url, request.form, signature), request
-
-
 # --------------------------------------------------------------------------------------------
 # A caller on the IVR
 # --------------------------------------------------------------------------------------------
 
 
-def test_the_menu_routes_sales(control, tenant, ivr_app):
-    """The README's IVR example: the caller hears the menu, presses 1, the app's action gets the
-    digit, and the caller is put through to sales."""
-    control.numbers.AddNumber(numbers_pb2.AddNumberRequest(account_sid=tenant.account_sid,
-        phone_number=NUMBER, voice_url=ivr_app.url("/voice")))
-    call = control.calls.PlaceInboundCall(calls_pb2.PlaceInboundCallRequest(
-        account_sid=tenant.account_sid, to=NUMBER, **{"from": CALLER}))
+# The README's IVR example, quoted there as it is here (a test below checks): the caller hears
+# the menu, presses 1, the app's action gets the digit, and the caller is put through to sales.
+def test_the_menu_routes_sales(tenant, ivr_app):
+    tenant.numbers.add(NUMBER, voice_url=ivr_app.url("/voice"))
+    call = tenant.place_call(from_=CALLER, to=NUMBER)
     assert call.transcript[-1].type == "gathering"          # "Press 1 for sales, 2 for support."
-    call = control.calls.PressDigits(calls_pb2.PressDigitsRequest(
-        account_sid=tenant.account_sid, sid=call.call.sid, digits="1"))
+    call.press("1")
     assert ivr_app.requests[-1].form["Digits"] == "1"
-    assert "sales" in [e.text for e in call.transcript if e.type == "said"][-1]
+    assert "sales" in call.said()[-1]
 
 
-def test_a_caller_who_asks_for_support_leaves_a_voicemail_when_the_agent_is_busy(
-    control, tenant, ivr_app, make_client, webhook_receiver
-):
+def test_the_readme_quotes_the_menu_test():
+    """README.md's Voice section shows `test_the_menu_routes_sales` character for character, so
+    the example a reader copies runs."""
+    readme = (REPO / "README.md").read_text()
+    assert inspect.getsource(test_the_menu_routes_sales) in readme
+
+
+def test_a_caller_who_asks_for_support_leaves_a_voicemail_when_the_agent_is_busy(tenant, ivr_app, webhook_receiver):
     """The whole IVR on one call: the menu repeats when the caller says nothing, a spoken choice
     reaches the app as SpeechResult, the <Dial>ed agent is busy, the caller records a message
     and gets a text. The number's status callback hears the end only (`completed` alone by
     default), signed; the voicemail is a recording the SDK fetches."""
-    account = tenant.account_sid
-    twilio = make_client(account, tenant.auth_token)
+    twilio = tenant.twilio_client()
     twilio.incoming_phone_numbers.create(
         phone_number=NUMBER, voice_url=ivr_app.url("/voice"), status_callback=webhook_receiver.url("/call-status")
     )
-    callee(control, account, AGENTS["support"], result=rules_pb2.CallBehavior.RESULT_BUSY, ring=Duration(seconds=3))
+    tenant.rules.add(rules.calls().to(AGENTS["support"]).busy(ring=3))
 
-    call = control.calls.PlaceInboundCall(
-        calls_pb2.PlaceInboundCallRequest(account_sid=account, to=NUMBER, **{"from": CALLER})
-    )
-    sid = call.call.sid
-    assert call.call.status == calls_pb2.CALL_STATUS_IN_PROGRESS
+    call = tenant.place_call(from_=CALLER, to=NUMBER)
+    sid = call.sid
+    assert call.status == "in-progress"
     assert call.waiting_for == "gather"
     first = ivr_app.requests[0].form
     assert (first["CallSid"], first["From"], first["To"], first["Direction"]) == (sid, CALLER, NUMBER, "inbound")
@@ -232,13 +196,13 @@ def test_a_caller_who_asks_for_support_leaves_a_voicemail_when_the_agent_is_busy
     assert (menu_said["voice"], menu_said["language"]) == ("Polly.Joanna", "en-US")
 
     # Silence for the gather's 5 s: the app's fallthrough says so and redirects to the menu.
-    advance(control, account, 5)
-    call = get_call(control, account, sid)
-    assert said(call)[-2:] == ["We did not get your choice.", "Press 1 for sales, 2 for support."]
+    tenant.clock.advance(5)
+    call.refresh()
+    assert call.said()[-2:] == ["We did not get your choice.", "Press 1 for sales, 2 for support."]
     assert call.waiting_for == "gather"
 
     # A spoken choice: the action hears the words; the agent's phone rings.
-    call = control.calls.SaySpeech(calls_pb2.SaySpeechRequest(account_sid=account, sid=sid, text="Support please"))
+    call.say("Support please")
     heard = ivr_app.requests[-1]
     assert heard.path == "/menu"
     assert heard.form["SpeechResult"] == "Support please"
@@ -246,22 +210,22 @@ def test_a_caller_who_asks_for_support_leaves_a_voicemail_when_the_agent_is_busy
     assert call.waiting_for == "dial"
 
     # Busy after 3 s of ringing: the dial's action learns it and asks for a message.
-    advance(control, account, 3)
+    tenant.clock.advance(3)
     dialed = ivr_app.requests[-1]
     assert (dialed.path, dialed.form["DialCallStatus"]) == ("/dialed", "busy")
-    leg = get_call(control, account, dialed.form["DialCallSid"]).call
+    leg = tenant.call(dialed.form["DialCallSid"]).detail.call
     assert (leg.to, leg.parent_call_sid, leg.direction) == (AGENTS["support"], sid, "outbound-dial")
-    assert get_call(control, account, sid).waiting_for == "record"
+    assert call.refresh().waiting_for == "record"
 
     # The caller speaks, and presses # to finish.
-    control.calls.SaySpeech(calls_pb2.SaySpeechRequest(account_sid=account, sid=sid, text="Please call me back"))
-    advance(control, account, 4)
-    call = control.calls.PressDigits(calls_pb2.PressDigitsRequest(account_sid=account, sid=sid, digits="#"))
+    call.say("Please call me back")
+    tenant.clock.advance(4)
+    call.press("#")
     recorded = ivr_app.requests[-1]
     assert recorded.path == "/voicemail"
     assert recorded.form["Digits"] == "#"
-    assert call.call.status == calls_pb2.CALL_STATUS_COMPLETED
-    assert said(call) == [
+    assert call.status == "completed"
+    assert call.said() == [
         "Press 1 for sales, 2 for support.",
         "We did not get your choice.",
         "Press 1 for sales, 2 for support.",
@@ -285,27 +249,25 @@ def test_a_caller_who_asks_for_support_leaves_a_voicemail_when_the_agent_is_busy
     ended = webhook_receiver.wait_for(lambda got: got)
     assert [r.form["CallStatus"] for r in ended] == ["completed"]
     assert ended[0].form["CallSid"] == sid
-    assert ended[0].form["CallDuration"] == str(call.call.duration_seconds)
-    assert_signed(ended[0], tenant.auth_token)
+    assert ended[0].form["CallDuration"] == str(call.detail.call.duration_seconds)
+    assert ended[0].twilio_signature_valid(tenant.auth_token)
 
 
-def test_an_app_that_rejects_leaves_the_call_busy_and_unanswered(control, tenant, ivr_app, make_client, webhook_receiver):
+def test_an_app_that_rejects_leaves_the_call_busy_and_unanswered(tenant, ivr_app, webhook_receiver):
     """<Reject reason="busy"> as the first verb: Twilio never answers the call, which ends busy
     with nothing said; the status callback reports `busy`."""
-    make_client(tenant.account_sid, tenant.auth_token).incoming_phone_numbers.create(
+    tenant.twilio_client().incoming_phone_numbers.create(
         phone_number=NUMBER, voice_url=ivr_app.url("/closed"), status_callback=webhook_receiver.url("/call-status")
     )
 
-    call = control.calls.PlaceInboundCall(
-        calls_pb2.PlaceInboundCallRequest(account_sid=tenant.account_sid, to=NUMBER, **{"from": CALLER})
-    )
+    call = tenant.place_call(from_=CALLER, to=NUMBER)
 
-    assert call.call.status == calls_pb2.CALL_STATUS_BUSY
-    assert not call.call.HasField("start_time")
-    assert said(call) == []
+    assert call.status == "busy"
+    assert not call.detail.call.HasField("start_time")
+    assert call.said() == []
     ended = webhook_receiver.wait_for(lambda got: got)
     assert [r.form["CallStatus"] for r in ended] == ["busy"]
-    assert_signed(ended[0], tenant.auth_token)
+    assert ended[0].twilio_signature_valid(tenant.auth_token)
 
 
 # --------------------------------------------------------------------------------------------
@@ -314,13 +276,14 @@ def test_an_app_that_rejects_leaves_the_call_busy_and_unanswered(control, tenant
 
 
 @pytest.fixture
-def frozen(default_tenant) -> str:
-    """The default account, its clock frozen: its calls move only when the test says so."""
+def account(default_tenant: Tenant) -> Tenant:
+    """The config file's account (the one `client` uses), its clock frozen: its calls move only
+    when the test says so."""
     default_tenant.clock.freeze()
-    return default_tenant.account_sid
+    return default_tenant
 
 
-def test_an_outbound_call_runs_the_builders_twiml_and_reports_the_events_asked_for(client, control, frozen, webhook_receiver):
+def test_an_outbound_call_runs_the_builders_twiml_and_reports_the_events_asked_for(client, account, webhook_receiver):
     """A call created with `twiml=` a VoiceResponse runs it when answered: <Say> with its voice,
     language and loop, <Pause>, <Play>, <Hangup>. StatusCallbackEvent picks the callbacks
     (initiated, ringing, answered, completed, numbered from 0); without it only `completed`
@@ -339,9 +302,9 @@ def test_an_outbound_call_runs_the_builders_twiml_and_reports_the_events_asked_f
     )
     assert every.status == default.status == "queued"
 
-    advance(control, frozen, 3)  # dialed, rung, answered, the pause
+    account.clock.advance(3)  # dialed, rung, answered, the pause
 
-    heard = get_call(control, frozen, every.sid)
+    heard = account.call(every.sid)
     assert [e.type for e in heard.transcript if e.type != "fetched"] == ["said", "paused", "played", "hung_up"]
     say = json.loads(heard.transcript[[e.type for e in heard.transcript].index("said")].json)
     assert (say["text"], say["voice"], say["language"], say["loops"]) == ("Your code is 1 2 3 4.", "alice", "en-GB", 2)
@@ -352,7 +315,7 @@ def test_an_outbound_call_runs_the_builders_twiml_and_reports_the_events_asked_f
 
     got = webhook_receiver.wait_for(lambda got: len(got) == 5 and got)
     for request in got:
-        assert_signed(request, AUTH_TOKEN)
+        assert request.twilio_signature_valid(AUTH_TOKEN)
     reported = [(r.form["CallStatus"], r.form["SequenceNumber"]) for r in got if r.path == "/every"]
     assert reported == [("initiated", "0"), ("ringing", "1"), ("in-progress", "2"), ("completed", "3")]
     default_reported = [r.form for r in got if r.path == "/default"]
@@ -368,7 +331,7 @@ def hold(form: dict) -> VoiceResponse:
     return twiml
 
 
-def test_calls_are_created_fetched_and_listed_with_filters(client, control, frozen, make_voice_app):
+def test_calls_are_created_fetched_and_listed_with_filters(client, account, make_voice_app):
     """create → 201, a queued outbound-api call (CA… SID); fetch returns it; its Url is asked
     for TwiML with the call's parameters once it is answered (Method GET: in the query). The
     list is newest first and filters by To, From and Status."""
@@ -385,7 +348,7 @@ def test_calls_are_created_fetched_and_listed_with_filters(client, control, froz
     assert (fetched.sid, fetched.status, fetched.date_created) == (first.sid, "queued", first.date_created)
     assert [c.sid for c in client.calls.list(status="queued")] == [second.sid, first.sid]
 
-    advance(control, frozen, 1)  # both answered, both holding
+    account.clock.advance(1)  # both answered, both holding
     posted = next(r for r in app.requests if r.method == "POST")
     got = next(r for r in app.requests if r.method == "GET")
     assert (posted.method, posted.form["CallSid"], posted.form["CallStatus"]) == ("POST", first.sid, "in-progress")
@@ -399,12 +362,12 @@ def test_calls_are_created_fetched_and_listed_with_filters(client, control, froz
     assert client.calls(first.sid).fetch().start_time is not None
 
 
-def test_the_app_redirects_hangs_up_cancels_and_deletes_calls(client, control, frozen, make_voice_app):
+def test_the_app_redirects_hangs_up_cancels_and_deletes_calls(client, account, make_voice_app):
     """update: new `twiml` or `url` runs at once on a call in progress (21220 before it is);
     `status="completed"` hangs it up; `status="canceled"` cancels one still ringing. An ended
     call deletes (the SDK returns True) and is then 404 / 20404; a live one does not (20009)."""
     app = make_voice_app(AUTH_TOKEN, {"/hold": hold})
-    callee(control, frozen, RINGING, result=rules_pb2.CallBehavior.RESULT_RING)
+    account.rules.add(rules.calls().to(RINGING).rings())
     live = client.calls.create(to=REGISTERED_NUMBER, from_=FROM_NUMBER, url=app.url("/hold"))
     ringing = client.calls.create(to=RINGING, from_=FROM_NUMBER, url=app.url("/hold"))
 
@@ -415,11 +378,11 @@ def test_the_app_redirects_hangs_up_cancels_and_deletes_calls(client, control, f
         client.calls(live.sid).update(twiml=moved)
     assert (raised.value.status, raised.value.code) == (400, 21220)
 
-    advance(control, frozen, 1)
+    account.clock.advance(1)
     assert client.calls(ringing.sid).fetch().status == "ringing"
     assert client.calls(live.sid).update(twiml=moved).status == "in-progress"
     assert client.calls(live.sid).update(url=app.url("/hold")).status == "in-progress"
-    assert said(get_call(control, frozen, live.sid)) == ["Please hold.", "Your agent is ready.", "Please hold."]
+    assert account.call(live.sid).said() == ["Please hold.", "Your agent is ready.", "Please hold."]
 
     with pytest.raises(TwilioRestException) as raised:
         client.calls(live.sid).delete()
@@ -462,7 +425,7 @@ def test_a_bad_call_is_refused_with_twilios_code(client, to, from_, url, code):
 
 
 def test_a_recorded_call_leaves_a_recording_the_sdk_lists_fetches_downloads_and_deletes(
-    client, control, frozen, webhook_receiver
+    client, account, webhook_receiver
 ):
     """`record=True` records the whole call: one recording, in the account's list (by CallSid)
     and the call's own; its media URL serves a WAV as long as the call, without credentials;
@@ -473,7 +436,7 @@ def test_a_recorded_call_leaves_a_recording_the_sdk_lists_fetches_downloads_and_
         to=REGISTERED_NUMBER, from_=FROM_NUMBER, twiml=twiml, record=True,
         recording_status_callback=webhook_receiver.url("/recording"),
     )
-    advance(control, frozen, 4)
+    account.clock.advance(4)
 
     recordings = client.recordings.list(call_sid=call.sid)
     assert [r.call_sid for r in recordings] == [call.sid]
@@ -493,7 +456,7 @@ def test_a_recorded_call_leaves_a_recording_the_sdk_lists_fetches_downloads_and_
 
     posted = webhook_receiver.wait_for(lambda got: got)[0]
     assert (posted.form["RecordingSid"], posted.form["RecordingStatus"]) == (recording.sid, "completed")
-    assert_signed(posted, AUTH_TOKEN)
+    assert posted.twilio_signature_valid(AUTH_TOKEN)
 
     assert client.recordings(recording.sid).delete() is True
     assert client.recordings.list() == []

@@ -1,12 +1,8 @@
 """The WhatsApp Cloud API as a bot calls it with `requests`, pointed at mockingbird by its base
-URL, with every webhook's X-Hub-Signature-256 checked by Python's own hmac module (an
-implementation independent of the server's)."""
+URL, with every webhook's X-Hub-Signature-256 checked by the received request's
+`meta_signature_valid` (Python's own hmac: an implementation independent of the server's)."""
 
 from __future__ import annotations
-
-import hashlib
-import hmac
-import json
 
 import pytest
 import requests
@@ -47,21 +43,9 @@ def graph(mockingbird, body: dict, token: str = ACCESS_TOKEN) -> requests.Respon
     )
 
 
-def signed_by_app_secret(request) -> bool:
-    expected = "sha256=" + hmac.new(APP_SECRET.encode(), request.body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(request.headers.get("X-Hub-Signature-256", ""), expected)
-
-
 def statuses(requests_seen, wamid):
-    found = []
-    for request in requests_seen:
-        body = json.loads(request.body or b"null") or {}
-        for entry in body.get("entry", []):
-            for change in entry.get("changes", []):
-                for status in change["value"].get("statuses", []):
-                    if status["id"] == wamid:
-                        found.append((status, request))
-    return found
+    """The (status object, request) pairs of the status webhooks about message `wamid`."""
+    return [(status, request) for request in requests_seen for status in request.whatsapp_statuses() if status["id"] == wamid]
 
 
 def test_a_bot_is_answered_as_meta_answers_and_every_webhook_verifies(mockingbird, webhook_receiver):
@@ -89,7 +73,7 @@ def test_a_bot_is_answered_as_meta_answers_and_every_webhook_verifies(mockingbir
     seen = webhook_receiver.wait_for(lambda r: len(statuses(r, wamid)) == 3 and statuses(r, wamid))
     assert [s["status"] for s, _ in seen] == ["sent", "delivered", "read"]
     for status, request in seen:
-        assert signed_by_app_secret(request)
+        assert request.meta_signature_valid(APP_SECRET)
         assert status["recipient_id"] == USER
         assert status["conversation"]["origin"]["type"] == "utility"
 
@@ -103,10 +87,10 @@ def test_a_bot_is_answered_as_meta_answers_and_every_webhook_verifies(mockingbir
         timeout=10,
     )
     assert reply.status_code == 200, reply.text
-    inbound = webhook_receiver.wait_for(lambda r: [x for x in r if b'"messages":[' in x.body])[0]
-    assert signed_by_app_secret(inbound)
+    inbound = webhook_receiver.wait_for(lambda r: [x for x in r if x.whatsapp_messages()])[0]
+    assert inbound.meta_signature_valid(APP_SECRET)
     assert inbound.headers["X-Mock-Testing"] == "true"
-    envelope = json.loads(inbound.body)
+    envelope = inbound.json()
     value = envelope["entry"][0]["changes"][0]["value"]
     assert envelope["object"] == "whatsapp_business_account"
     assert value["metadata"]["phone_number_id"] == PHONE_NUMBER_ID

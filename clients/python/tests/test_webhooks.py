@@ -1,3 +1,4 @@
+import json
 import urllib.error
 import urllib.request
 
@@ -27,3 +28,23 @@ def test_a_received_requests_headers_are_looked_up_in_any_case():
         opener.open(urllib.request.Request(app.url("/hook"), data=b"a=1", headers={"X-Twilio-Signature": "sig"})).read()
         request = app.wait_for_request("/hook", a="1")
         assert request.headers["X-Twilio-Signature"] == request.headers["x-twilio-signature"] == request.header("X-TWILIO-SIGNATURE") == "sig"
+
+
+def test_a_cloud_api_webhooks_messages_and_statuses_are_read_out_of_metas_envelope():
+    def change(**value):
+        return {"changes": [{"field": "messages", "value": {"messaging_product": "whatsapp", **value}}]}
+
+    # Two entries, as Meta may batch them: the items come out in order, whatever nests them.
+    envelope = {"object": "whatsapp_business_account", "entry": [
+        change(messages=[{"id": "wamid.in1", "type": "text"}], statuses=[{"id": "wamid.out1", "status": "sent"}]),
+        change(statuses=[{"id": "wamid.out1", "status": "delivered"}]),
+    ]}
+    with WebhookReceiver() as app:
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        opener.open(urllib.request.Request(app.url("/meta"), data=json.dumps(envelope).encode(), headers={"Content-Type": "application/json"})).read()
+        opener.open(app.url("/twilio"), data=b"MessageSid=SM1&MessageStatus=sent").read()
+        meta, twilio = app.wait_for(lambda got: len(got) == 2 and got)
+
+    assert [m["id"] for m in meta.whatsapp_messages()] == ["wamid.in1"]
+    assert [(s["id"], s["status"]) for s in meta.whatsapp_statuses()] == [("wamid.out1", "sent"), ("wamid.out1", "delivered")]
+    assert twilio.whatsapp_messages() == twilio.whatsapp_statuses() == []

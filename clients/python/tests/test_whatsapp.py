@@ -10,12 +10,7 @@ USER = "263778177125"  # the user's WhatsApp number (wa_id)
 
 def statuses_of(requests_seen, wamid):
     """The (status object, request) pairs of the status webhooks about message `wamid`."""
-    found = []
-    for request in requests_seen:
-        for entry in request.json().get("entry", []):
-            for change in entry.get("changes", []):
-                found += [(s, request) for s in change["value"].get("statuses", []) if s["id"] == wamid]
-    return found
+    return [(status, request) for request in requests_seen for status in request.whatsapp_statuses() if status["id"] == wamid]
 
 
 def test_a_user_message_and_the_apps_reply_come_with_signed_webhooks(tenant, webhook_receiver):
@@ -31,7 +26,8 @@ def test_a_user_message_and_the_apps_reply_come_with_signed_webhooks(tenant, web
     assert not inbound.meta_signature_valid("another-secret")
     value = inbound.json()["entry"][0]["changes"][0]["value"]
     assert value["metadata"]["phone_number_id"] == tenant.whatsapp.phone_number_id
-    assert value["messages"][0]["text"]["body"] == "Where is my order?"
+    assert [m["text"]["body"] for m in inbound.whatsapp_messages()] == ["Where is my order?"]
+    assert inbound.whatsapp_statuses() == []
 
     # The app answers through the Cloud API, as this tenant's business number.
     reply = requests.post(

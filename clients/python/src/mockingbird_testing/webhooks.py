@@ -52,6 +52,31 @@ class ReceivedRequest:
         """The body, parsed as JSON (a Cloud API webhook)."""
         return json.loads(self.body)
 
+    def whatsapp_messages(self) -> List[dict]:
+        """The users' messages a Cloud API webhook carries (each `value.messages[]` of Meta's
+        envelope, in order); none for any other request."""
+        return self._whatsapp_values("messages")
+
+    def whatsapp_statuses(self) -> List[dict]:
+        """The status objects a Cloud API webhook carries (each `value.statuses[]` of Meta's
+        envelope, in order: `id`, `status`, `recipient_id`, …); none for any other request."""
+        return self._whatsapp_values("statuses")
+
+    def _whatsapp_values(self, field_name: str) -> List[dict]:
+        # Meta nests everything as entry[].changes[].value; one webhook may batch several.
+        try:
+            envelope = json.loads(self.body)
+        except ValueError:  # a Twilio form, an empty body: not a Cloud API webhook
+            return []
+        if not isinstance(envelope, dict):
+            return []
+        return [
+            item
+            for entry in envelope.get("entry", [])
+            for change in entry.get("changes", [])
+            for item in change.get("value", {}).get(field_name, [])
+        ]
+
 
 # What a route answers: a body (str), or a function of the request returning one.
 Answer = Union[str, bytes, Callable[[ReceivedRequest], Union[str, bytes]]]
