@@ -619,7 +619,8 @@ type CallbackAttempt struct {
 	Url string `protobuf:"bytes,5,opt,name=url,proto3" json:"url,omitempty"`
 	// How it was requested.
 	Method HttpMethod `protobuf:"varint,6,opt,name=method,proto3,enum=mockingbird.v1.HttpMethod" json:"method,omitempty"`
-	// The form-encoded parameters sent.
+	// The body sent: form-encoded parameters to a Twilio webhook, Meta's JSON envelope to a
+	// Cloud API one.
 	RequestBody string `protobuf:"bytes,7,opt,name=request_body,json=requestBody,proto3" json:"request_body,omitempty"`
 	// 1 for the first attempt, counting retries.
 	Attempt uint32 `protobuf:"varint,8,opt,name=attempt,proto3" json:"attempt,omitempty"`
@@ -632,9 +633,14 @@ type CallbackAttempt struct {
 	// How long the app took to answer, in milliseconds.
 	LatencyMs uint32 `protobuf:"varint,12,opt,name=latency_ms,json=latencyMs,proto3" json:"latency_ms,omitempty"`
 	// Tenant time of the attempt.
-	At            *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=at,proto3" json:"at,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	At *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=at,proto3" json:"at,omitempty"`
+	// The request's headers as sent, by lower-case name: `x-twilio-signature`,
+	// `i-twilio-idempotency-token`, `x-hub-signature-256`, `user-agent`, `content-type`, ….
+	// An `authorization` header (credentials in the webhook URL) reads `(hidden)`. Empty for
+	// attempts recorded before the server kept headers.
+	RequestHeaders map[string]string `protobuf:"bytes,14,rep,name=request_headers,json=requestHeaders,proto3" json:"request_headers,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *CallbackAttempt) Reset() {
@@ -758,6 +764,13 @@ func (x *CallbackAttempt) GetAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *CallbackAttempt) GetRequestHeaders() map[string]string {
+	if x != nil {
+		return x.RequestHeaders
+	}
+	return nil
+}
+
 var File_mockingbird_v1_common_proto protoreflect.FileDescriptor
 
 const file_mockingbird_v1_common_proto_rawDesc = "" +
@@ -802,7 +815,7 @@ const file_mockingbird_v1_common_proto_rawDesc = "" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x13\n" +
 	"\x05wa_id\x18\x02 \x01(\tR\x04waId\x12\x1a\n" +
 	"\busername\x18\x03 \x01(\tR\busername\x12!\n" +
-	"\fphone_hidden\x18\x04 \x01(\bR\vphoneHidden\"\xaf\x03\n" +
+	"\fphone_hidden\x18\x04 \x01(\bR\vphoneHidden\"\xd0\x04\n" +
 	"\x0fCallbackAttempt\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x1f\n" +
 	"\vaccount_sid\x18\x02 \x01(\tR\n" +
@@ -819,7 +832,11 @@ const file_mockingbird_v1_common_proto_rawDesc = "" +
 	"\x05error\x18\v \x01(\tR\x05error\x12\x1d\n" +
 	"\n" +
 	"latency_ms\x18\f \x01(\rR\tlatencyMs\x12*\n" +
-	"\x02at\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\x02at*\xac\x03\n" +
+	"\x02at\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\x02at\x12\\\n" +
+	"\x0frequest_headers\x18\x0e \x03(\v23.mockingbird.v1.CallbackAttempt.RequestHeadersEntryR\x0erequestHeaders\x1aA\n" +
+	"\x13RequestHeadersEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01*\xac\x03\n" +
 	"\rMessageStatus\x12\x1e\n" +
 	"\x1aMESSAGE_STATUS_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15MESSAGE_STATUS_QUEUED\x10\x01\x12\x1a\n" +
@@ -862,7 +879,7 @@ func file_mockingbird_v1_common_proto_rawDescGZIP() []byte {
 }
 
 var file_mockingbird_v1_common_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_mockingbird_v1_common_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_mockingbird_v1_common_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
 var file_mockingbird_v1_common_proto_goTypes = []any{
 	(MessageStatus)(0),            // 0: mockingbird.v1.MessageStatus
 	(Direction)(0),                // 1: mockingbird.v1.Direction
@@ -871,24 +888,26 @@ var file_mockingbird_v1_common_proto_goTypes = []any{
 	(*WhatsAppContent)(nil),       // 4: mockingbird.v1.WhatsAppContent
 	(*WhatsAppUser)(nil),          // 5: mockingbird.v1.WhatsAppUser
 	(*CallbackAttempt)(nil),       // 6: mockingbird.v1.CallbackAttempt
-	(*timestamppb.Timestamp)(nil), // 7: google.protobuf.Timestamp
+	nil,                           // 7: mockingbird.v1.CallbackAttempt.RequestHeadersEntry
+	(*timestamppb.Timestamp)(nil), // 8: google.protobuf.Timestamp
 }
 var file_mockingbird_v1_common_proto_depIdxs = []int32{
 	1,  // 0: mockingbird.v1.Message.direction:type_name -> mockingbird.v1.Direction
 	0,  // 1: mockingbird.v1.Message.status:type_name -> mockingbird.v1.MessageStatus
 	2,  // 2: mockingbird.v1.Message.status_callback_method:type_name -> mockingbird.v1.HttpMethod
-	7,  // 3: mockingbird.v1.Message.created_at:type_name -> google.protobuf.Timestamp
-	7,  // 4: mockingbird.v1.Message.updated_at:type_name -> google.protobuf.Timestamp
-	7,  // 5: mockingbird.v1.Message.sent_at:type_name -> google.protobuf.Timestamp
+	8,  // 3: mockingbird.v1.Message.created_at:type_name -> google.protobuf.Timestamp
+	8,  // 4: mockingbird.v1.Message.updated_at:type_name -> google.protobuf.Timestamp
+	8,  // 5: mockingbird.v1.Message.sent_at:type_name -> google.protobuf.Timestamp
 	4,  // 6: mockingbird.v1.Message.whatsapp:type_name -> mockingbird.v1.WhatsAppContent
 	5,  // 7: mockingbird.v1.WhatsAppContent.user:type_name -> mockingbird.v1.WhatsAppUser
 	2,  // 8: mockingbird.v1.CallbackAttempt.method:type_name -> mockingbird.v1.HttpMethod
-	7,  // 9: mockingbird.v1.CallbackAttempt.at:type_name -> google.protobuf.Timestamp
-	10, // [10:10] is the sub-list for method output_type
-	10, // [10:10] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	8,  // 9: mockingbird.v1.CallbackAttempt.at:type_name -> google.protobuf.Timestamp
+	7,  // 10: mockingbird.v1.CallbackAttempt.request_headers:type_name -> mockingbird.v1.CallbackAttempt.RequestHeadersEntry
+	11, // [11:11] is the sub-list for method output_type
+	11, // [11:11] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_mockingbird_v1_common_proto_init() }
@@ -902,7 +921,7 @@ func file_mockingbird_v1_common_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_mockingbird_v1_common_proto_rawDesc), len(file_mockingbird_v1_common_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   4,
+			NumMessages:   5,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -128,6 +128,9 @@ func TestAStatusSetByTheTestIsCalledBackAndTheCallbackRedelivered(t *testing.T) 
 	if len(attempts) != 1 || attempts[0].Status != "undelivered" || attempts[0].ResponseStatus != 200 {
 		t.Fatalf("attempts %v", attempts)
 	}
+	if sent := attempts[0].RequestHeaders["x-twilio-signature"]; sent != first.Header.Get("X-Twilio-Signature") {
+		t.Fatalf("the attempt says it sent signature %q, the app got %q", sent, first.Header.Get("X-Twilio-Signature"))
+	}
 
 	again := tenant.Messages.Redeliver(attempts[0].Id)
 

@@ -75,6 +75,7 @@ def test_a_status_set_by_the_test_is_called_back_and_the_callback_redelivered(te
     first = webhook_receiver.wait_for_request("/status", MessageStatus="undelivered")
     [attempt] = tenant.messages.callback_attempts(message.sid)
     assert (attempt.status, attempt.response_status) == ("undelivered", 200)
+    assert attempt.request_headers["x-twilio-signature"] == first.headers["X-Twilio-Signature"]  # as sent
 
     again = tenant.messages.redeliver(attempt.id)
 

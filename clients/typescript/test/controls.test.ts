@@ -61,6 +61,8 @@ test("callbackAttempts lists the status callbacks, and redeliver sends one again
   assert.equal(again.status, "delivered");
   const repeats = receiver().requests.filter((r) => r.form.MessageStatus === "delivered");
   assert.equal(repeats.length, 2, "the app heard `delivered` twice");
+  // Each attempt keeps the headers as sent: the first `delivered` one's signature is the app's.
+  assert.equal(attempts[0]!.requestHeaders["x-twilio-signature"], repeats[0]!.headers["x-twilio-signature"]);
   assert.ok(t.signedByTwilio(repeats[1]!));
 });
 

@@ -1,6 +1,8 @@
 //! Messages, their statuses and their callback attempts (the Messages service; events and rules
 //! carry them too).
 
+use std::collections::HashMap;
+
 use tonic::Status;
 
 use super::timestamp;
@@ -130,5 +132,41 @@ pub fn attempt(a: &CallbackAttempt) -> proto::CallbackAttempt {
         error: a.error.clone().unwrap_or_default(),
         latency_ms: a.latency_ms as u32,
         at: timestamp(a.created_at),
+        request_headers: headers(&a.request_headers),
+    }
+}
+
+/// The stored `name: value` lines of a request's headers, by name; a name sent twice has its
+/// values joined with `, `, as HTTP reads a repeated header.
+fn headers(lines: &str) -> HashMap<String, String> {
+    let mut headers: HashMap<String, String> = HashMap::new();
+    for (name, value) in lines.lines().filter_map(|line| line.split_once(": ")) {
+        headers
+            .entry(name.to_owned())
+            .and_modify(|joined| {
+                joined.push_str(", ");
+                joined.push_str(value);
+            })
+            .or_insert_with(|| value.to_owned());
+    }
+    headers
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_header_lines_read_as_a_map_with_repeated_names_joined() {
+        let read = headers(
+            "content-type: application/x-www-form-urlencoded\n\
+             x-twilio-signature: abc=\n\
+             via: one\n\
+             via: two",
+        );
+        assert_eq!(read.len(), 3);
+        assert_eq!(read["x-twilio-signature"], "abc=");
+        assert_eq!(read["via"], "one, two");
+        assert!(headers("").is_empty());
     }
 }

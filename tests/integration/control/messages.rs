@@ -67,6 +67,20 @@ async fn a_test_sets_a_status_by_hand_and_redelivers_a_callback() {
         .into_inner()
         .attempts;
     assert_eq!(attempts.len(), 1);
+    // The attempt carries the request's headers as the app got them.
+    let sent = &attempts[0].request_headers;
+    for name in [
+        "x-twilio-signature",
+        "i-twilio-idempotency-token",
+        "user-agent",
+    ] {
+        assert_eq!(
+            sent.get(name).map(String::as_str),
+            requests[0].header(name),
+            "{name} in {sent:?}"
+        );
+    }
+    assert!(sent["content-type"].starts_with("application/x-www-form-urlencoded"));
     t.receiver().answer_with(&[503]);
     let again = t
         .control

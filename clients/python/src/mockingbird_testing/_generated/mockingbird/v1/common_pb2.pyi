@@ -135,7 +135,14 @@ class WhatsAppUser(_message.Message):
     def __init__(self, user_id: _Optional[str] = ..., wa_id: _Optional[str] = ..., username: _Optional[str] = ..., phone_hidden: _Optional[bool] = ...) -> None: ...
 
 class CallbackAttempt(_message.Message):
-    __slots__ = ("id", "account_sid", "resource_sid", "status", "url", "method", "request_body", "attempt", "response_status", "response_body", "error", "latency_ms", "at")
+    __slots__ = ("id", "account_sid", "resource_sid", "status", "url", "method", "request_body", "attempt", "response_status", "response_body", "error", "latency_ms", "at", "request_headers")
+    class RequestHeadersEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     ID_FIELD_NUMBER: _ClassVar[int]
     ACCOUNT_SID_FIELD_NUMBER: _ClassVar[int]
     RESOURCE_SID_FIELD_NUMBER: _ClassVar[int]
@@ -149,6 +156,7 @@ class CallbackAttempt(_message.Message):
     ERROR_FIELD_NUMBER: _ClassVar[int]
     LATENCY_MS_FIELD_NUMBER: _ClassVar[int]
     AT_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_HEADERS_FIELD_NUMBER: _ClassVar[int]
     id: int
     account_sid: str
     resource_sid: str
@@ -162,4 +170,5 @@ class CallbackAttempt(_message.Message):
     error: str
     latency_ms: int
     at: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[int] = ..., account_sid: _Optional[str] = ..., resource_sid: _Optional[str] = ..., status: _Optional[str] = ..., url: _Optional[str] = ..., method: _Optional[_Union[HttpMethod, str]] = ..., request_body: _Optional[str] = ..., attempt: _Optional[int] = ..., response_status: _Optional[int] = ..., response_body: _Optional[str] = ..., error: _Optional[str] = ..., latency_ms: _Optional[int] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    request_headers: _containers.ScalarMap[str, str]
+    def __init__(self, id: _Optional[int] = ..., account_sid: _Optional[str] = ..., resource_sid: _Optional[str] = ..., status: _Optional[str] = ..., url: _Optional[str] = ..., method: _Optional[_Union[HttpMethod, str]] = ..., request_body: _Optional[str] = ..., attempt: _Optional[int] = ..., response_status: _Optional[int] = ..., response_body: _Optional[str] = ..., error: _Optional[str] = ..., latency_ms: _Optional[int] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., request_headers: _Optional[_Mapping[str, str]] = ...) -> None: ...

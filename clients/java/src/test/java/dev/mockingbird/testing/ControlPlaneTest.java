@@ -115,6 +115,7 @@ class ControlPlaneTest {
         assertEquals("30003", callback.form().get("ErrorCode"));
 
         CallbackAttempt first = tenant.messages().callbackAttempts(sent.getSid()).get(0);
+        assertEquals(callback.header("X-Twilio-Signature"), first.getRequestHeadersMap().get("x-twilio-signature"), "the headers as sent");
         CallbackAttempt again = tenant.messages().redeliver(first.getId());
         assertNotEquals(first.getId(), again.getId());
         assertEquals(200, again.getResponseStatus());

@@ -31,6 +31,7 @@ import org.junit.jupiter.api.Test;
 class GeneratedCodeTest {
     private static final Pattern MESSAGE = Pattern.compile("^\\s*message\\s+(\\w+)\\s*\\{");
     private static final Pattern FIELD = Pattern.compile("^\\s*(?:optional\\s+|repeated\\s+)?[\\w.]+\\s+(\\w+)\\s*=\\s*(\\d+)\\s*[;\\[]");
+    private static final Pattern MAP_FIELD = Pattern.compile("^\\s*map\\s*<[^>]+>\\s+(\\w+)\\s*=\\s*(\\d+)\\s*[;\\[]");
 
     @Test
     void everyMessageAndFieldOfTheProtosIsInTheGeneratedClasses() throws IOException {
@@ -66,8 +67,16 @@ class GeneratedCodeTest {
             String line = raw.replaceAll("//.*", "");
             Matcher message = MESSAGE.matcher(line);
             Matcher field = FIELD.matcher(line);
+            Matcher map = MAP_FIELD.matcher(line);
             if (message.find()) {
                 scopes.push(message.group(1));
+            } else if (map.find()) {
+                // protoc makes a map field a repeated nested `<Name>Entry` message of key = 1, value = 2.
+                String scope = qualified(scopes);
+                String entry = scope + "." + entryName(map.group(1));
+                fields.add(scope + "." + map.group(1) + " = " + map.group(2));
+                fields.add(entry + ".key = 1");
+                fields.add(entry + ".value = 2");
             } else if (field.find() && scopes.stream().anyMatch(s -> !s.isEmpty())) { // a oneof's too
                 fields.add(qualified(scopes) + "." + field.group(1) + " = " + field.group(2));
             } else {
@@ -85,6 +94,21 @@ class GeneratedCodeTest {
             }
         }
         return fields;
+    }
+
+    /** The nested message protoc generates for a map field: `request_headers` → `RequestHeadersEntry`. */
+    private static String entryName(String field) {
+        StringBuilder name = new StringBuilder();
+        boolean upper = true;
+        for (char c : field.toCharArray()) {
+            if (c == '_') {
+                upper = true;
+            } else {
+                name.append(upper ? Character.toUpperCase(c) : c);
+                upper = false;
+            }
+        }
+        return name.append("Entry").toString();
     }
 
     private static String qualified(Deque<String> scopes) {
