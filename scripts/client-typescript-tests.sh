@@ -26,25 +26,11 @@ cd "$repo"
 
 client="$repo/clients/typescript"
 
-for tool in node npm; do
-    if ! command -v "$tool" >/dev/null 2>&1; then
-        echo "client-typescript-tests: $tool not found on PATH (Node 20 or later is needed)" >&2
-        exit 1
-    fi
-done
-node_major="$(node -p 'process.versions.node.split(".")[0]')"
-if [[ "$node_major" -lt 20 ]]; then
-    echo "client-typescript-tests: Node 20 or later is needed, found $(node --version)" >&2
-    exit 1
-fi
+# shellcheck source=scripts/npm-install.sh
+source "$repo/scripts/npm-install.sh"
+require_node
 
-stamp="$client/node_modules/.mockingbird-lock.sha256"
-wanted="$(cat "$client/package.json" "$client/package-lock.json" | sha256sum | cut -d' ' -f1)"
-if [[ ! -d "$client/node_modules" || ! -f "$stamp" || "$(cat "$stamp")" != "$wanted" ]]; then
-    echo "client-typescript-tests: installing clients/typescript dependencies (npm ci)" >&2
-    (cd "$client" && npm ci --no-audit --no-fund)
-    printf '%s\n' "$wanted" >"$stamp"
-fi
+npm_install "$client"
 
 cd "$client"
 if $build_only; then
@@ -97,13 +83,7 @@ fi
 # what ran, and zero tests fails here as it does above.
 for runner in jest vitest; do
     runner_dir="$client/runners/$runner"
-    runner_stamp="$runner_dir/node_modules/.mockingbird-lock.sha256"
-    runner_wanted="$(cat "$runner_dir/package.json" "$runner_dir/package-lock.json" | sha256sum | cut -d' ' -f1)"
-    if [[ ! -d "$runner_dir/node_modules" || ! -f "$runner_stamp" || "$(cat "$runner_stamp")" != "$runner_wanted" ]]; then
-        echo "client-typescript-tests: installing clients/typescript/runners/$runner dependencies (npm ci)" >&2
-        (cd "$runner_dir" && npm ci --no-audit --no-fund)
-        printf '%s\n' "$runner_wanted" >"$runner_stamp"
-    fi
+    npm_install "$runner_dir"
 
     echo "client-typescript-tests: $runner: type-checking clients/typescript/runners/$runner (npm run typecheck)" >&2
     if ! (cd "$runner_dir" && npm run --silent typecheck); then

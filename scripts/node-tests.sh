@@ -16,28 +16,13 @@ cd "$repo"
 
 suite="$repo/tests/node"
 
-for tool in node npm; do
-    if ! command -v "$tool" >/dev/null 2>&1; then
-        echo "node-tests: $tool not found on PATH (Node 20 or later is needed)" >&2
-        exit 1
-    fi
-done
-node_major="$(node -p 'process.versions.node.split(".")[0]')"
-if [[ "$node_major" -lt 20 ]]; then
-    echo "node-tests: Node 20 or later is needed, found $(node --version)" >&2
-    exit 1
-fi
+# shellcheck source=scripts/npm-install.sh
+source "$repo/scripts/npm-install.sh"
+require_node
 
 bash "$repo/scripts/client-typescript-tests.sh" --build-only
 
-# Re-install only when the manifest or the lockfile changed since the last successful install.
-stamp="$suite/node_modules/.mockingbird-lock.sha256"
-wanted="$(cat "$suite/package.json" "$suite/package-lock.json" | sha256sum | cut -d' ' -f1)"
-if [[ ! -d "$suite/node_modules" || ! -f "$stamp" || "$(cat "$stamp")" != "$wanted" ]]; then
-    echo "node-tests: installing tests/node dependencies (npm ci)" >&2
-    (cd "$suite" && npm ci --no-audit --no-fund)
-    printf '%s\n' "$wanted" >"$stamp"
-fi
+npm_install "$suite"
 
 # shellcheck source=scripts/server-binary.sh
 source "$repo/scripts/server-binary.sh"

@@ -1,0 +1,32 @@
+# Sourced by the Node test scripts. `require_node` stops the script unless node and npm are on
+# PATH, Node 20 or later (the clients' and suites' engines). `npm_install DIR` installs DIR's dependencies with `npm ci`,
+# only when DIR/node_modules is missing or DIR's package.json / package-lock.json changed since
+# the last successful install (a checksum stamped into node_modules records it). Expects $repo,
+# the repository root, to name DIR in what it prints.
+
+npm_install() {
+    local dir="$1"
+    local stamp="$dir/node_modules/.mockingbird-lock.sha256"
+    local wanted
+    wanted="$(cat "$dir/package.json" "$dir/package-lock.json" | sha256sum | cut -d' ' -f1)"
+    if [[ ! -d "$dir/node_modules" || ! -f "$stamp" || "$(cat "$stamp")" != "$wanted" ]]; then
+        echo "$(basename "$0" .sh): installing ${dir#"$repo"/} dependencies (npm ci)" >&2
+        (cd "$dir" && npm ci --no-audit --no-fund)
+        printf '%s\n' "$wanted" >"$stamp"
+    fi
+}
+
+require_node() {
+    local name tool
+    name="$(basename "$0" .sh)"
+    for tool in node npm; do
+        if ! command -v "$tool" >/dev/null 2>&1; then
+            echo "$name: $tool not found on PATH (Node 20 or later is needed)" >&2
+            exit 1
+        fi
+    done
+    if [[ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]]; then
+        echo "$name: Node 20 or later is needed, found $(node --version)" >&2
+        exit 1
+    fi
+}
