@@ -13,6 +13,11 @@ use super::DashboardState;
 use super::error::PageError;
 use super::pages::{Nav, PAGE_SIZE, TenantForm, render, tenant_of};
 use super::view::{AttemptRow, encode};
+
+/// Attempts on a page: each is a tall row (the request and the answer), so fewer than the
+/// lists' 50 would do; twice that keeps a burst of retries on one page.
+const ATTEMPTS_PER_PAGE: u32 = PAGE_SIZE * 2;
+
 #[derive(Debug, Default, Deserialize)]
 pub struct CallbacksQuery {
     pub tenant: Option<String>,
@@ -20,6 +25,24 @@ pub struct CallbacksQuery {
     pub resource: Option<String>,
     /// `failed`: only the attempts the app did not accept.
     pub outcome: Option<String>,
+    /// The page of attempts older than this one (by id, which grows with each attempt).
+    pub before: Option<i64>,
+}
+
+impl CallbacksQuery {
+    /// The query of this page's list from another start, keeping the filters.
+    fn link(&self, tenant: &str, before: Option<i64>) -> String {
+        let mut query = format!("tenant={}", encode(tenant));
+        for (name, value) in [("resource", &self.resource), ("outcome", &self.outcome)] {
+            if let Some(value) = value.as_deref().filter(|v| !v.trim().is_empty()) {
+                query.push_str(&format!("&{name}={}", encode(value)));
+            }
+        }
+        if let Some(before) = before {
+            query.push_str(&format!("&before={before}"));
+        }
+        query
+    }
 }
 
 #[derive(Template)]
@@ -29,10 +52,14 @@ struct CallbacksPage {
     resource: String,
     failed_only: bool,
     rows: Vec<AttemptRow>,
+    /// The query of the newest page, when this is an older one.
+    newest: Option<String>,
+    /// The query of the next older page, when there are older attempts.
+    older: Option<String>,
 }
 
-/// `/ui/callbacks`: every webhook attempt of the tenant, newest first, with the request sent
-/// and the app's answer.
+/// `/ui/callbacks`: every webhook attempt of the tenant, newest first, a page at a time, with
+/// the request sent and the app's answer.
 pub async fn callbacks(
     State(state): State<Arc<DashboardState>>,
     Query(query): Query<CallbacksQuery>,
@@ -49,17 +76,25 @@ pub async fn callbacks(
             )));
         }
     };
-    let attempts = core
+    // One more than a page: whether an older page exists.
+    let mut attempts = core
         .callback_attempts_before(
             &tenant,
             resource.as_deref(),
             failed_only,
-            i64::MAX,
-            PAGE_SIZE * 2,
+            query.before.unwrap_or(i64::MAX),
+            ATTEMPTS_PER_PAGE + 1,
         )
         .await?;
+    let has_older = attempts.len() > ATTEMPTS_PER_PAGE as usize;
+    attempts.truncate(ATTEMPTS_PER_PAGE as usize);
     let account = tenant.sid();
     render(CallbacksPage {
+        newest: query.before.map(|_| query.link(&account, None)),
+        older: attempts
+            .last()
+            .filter(|_| has_older)
+            .map(|last| query.link(&account, Some(last.id))),
         rows: attempts
             .iter()
             .map(|a| AttemptRow::new(a, &account, state.zone))

@@ -996,3 +996,37 @@ async fn the_callbacks_page_lists_the_attempts_the_app_refused_alone() {
     assert_eq!(status, 400);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_callbacks_page_pages_back_through_every_attempt() {
+    let app = spawn_app().await;
+    let tenant = app.tenant(SID);
+    app.freeze_default().await;
+    let receiver = Receiver::start().await;
+    // 51 messages, each called back as sent and as delivered: 102 attempts, a page and two.
+    for _ in 0..51 {
+        app.send_with_callback("+15551234567", &receiver.url("/status"))
+            .await;
+    }
+    app.advance(&tenant, 10.0).await;
+    receiver.wait_for(102).await;
+    let rows = |html: &str| html.matches("Redeliver</button>").count();
+    let older_link = |html: &str| {
+        let start = html.find(r#"rel="next""#)?;
+        let href = html[..start].rfind("href=\"?")? + "href=\"".len();
+        let end = html[href..].find('"')? + href;
+        Some(html[href..end].replace("&#38;", "&"))
+    };
+
+    let (_, _, newest) = page(&app.http, &app.url("/ui/callbacks?outcome=any")).await;
+    assert_eq!(rows(&newest), 100);
+    assert!(!newest.contains("← Newest"));
+    let older = older_link(&newest).expect("a link to older attempts");
+    assert!(older.contains("outcome=any"), "the filter is kept: {older}");
+    let (status, _, last) = page(&app.http, &app.url(&format!("/ui/callbacks{older}"))).await;
+    assert_eq!(status, 200);
+    assert_eq!(rows(&last), 2, "{last}");
+    assert!(last.contains("← Newest"));
+    assert_eq!(older_link(&last), None);
+    app.stop().await;
+}
