@@ -10,11 +10,14 @@ mod setup;
 mod whatsapp;
 
 use std::sync::Arc;
+use std::time::Instant;
 
+use axum::middleware::{self, Next};
 use tokio_util::sync::CancellationToken;
 use tonic::server::NamedService;
 use tonic::service::{Interceptor, Routes};
 use tonic::{Request, Status};
+use tracing::Instrument;
 
 use crate::core::tenants::Tenant;
 use crate::core::{Core, CoreError};
@@ -33,15 +36,17 @@ impl ControlPlane {
     /// `account_sid` is empty: every method taking an `account_sid` reads it here, so a harness
     /// driving a bot pointed at the config's fixed identity need not look its SID up.
     fn tenant(&self, account_sid: &str) -> Result<Arc<Tenant>, Status> {
-        if account_sid.is_empty() {
-            return self
-                .core
+        let tenant = if account_sid.is_empty() {
+            self.core
                 .default_tenant()
-                .ok_or_else(|| Status::failed_precondition("the server has no default tenant"));
-        }
-        self.core
-            .tenant(account_sid)
-            .ok_or_else(|| Status::not_found(format!("no tenant {account_sid}")))
+                .ok_or_else(|| Status::failed_precondition("the server has no default tenant"))
+        } else {
+            self.core
+                .tenant(account_sid)
+                .ok_or_else(|| Status::not_found(format!("no tenant {account_sid}")))
+        };
+        log_account(&tenant.as_ref().map_or(account_sid.to_owned(), |t| t.sid()));
+        tenant
     }
 }
 
@@ -155,7 +160,43 @@ pub async fn routes(
             auth.clone(),
         ))
         .add_service(CallsServer::with_interceptor(plane, auth))
-        .into_axum_router())
+        .into_axum_router()
+        .layer(middleware::from_fn(log_call)))
+}
+
+/// Name the tenant in this call's log line (see [`log_call`]), as a Twilio request's path does.
+fn log_account(account_sid: &str) {
+    tracing::Span::current().record("account", account_sid);
+}
+
+/// One log line per control-plane call, at info, as the HTTP API writes one per request: the
+/// method, and the tenant it named (recorded by [`ControlPlane::tenant`]), so a harness that
+/// greps the log for a failed test's tenant finds its control-plane calls too. A stream's line
+/// is written when it opens.
+async fn log_call(request: axum::extract::Request, next: Next) -> axum::response::Response {
+    let started = Instant::now();
+    let span = tracing::info_span!(
+        "control",
+        method = request.uri().path(),
+        account = tracing::field::Empty
+    );
+    let response = next.run(request).instrument(span.clone()).await;
+    // A refusal comes as a trailers-only response, its status in the headers; an answer's
+    // status (0) follows in the trailers, which a stream sends only when it ends.
+    let grpc_status = response
+        .headers()
+        .get("grpc-status")
+        .and_then(|v| v.to_str().ok()?.parse::<i32>().ok())
+        .unwrap_or(0);
+    span.in_scope(|| {
+        tracing::info!(
+            target: "mockingbird::control",
+            grpc_status,
+            micros = started.elapsed().as_micros() as u64,
+            "call"
+        )
+    });
+    response
 }
 
 /// gRPC's answer to a method nobody serves.

@@ -37,6 +37,7 @@ impl tenants_server::Tenants for ControlPlane {
             .core
             .create_tenant((!label.is_empty()).then_some(label))
             .await?;
+        super::log_account(&tenant.sid());
         Ok(Response::new(self.tenant_message(&tenant.account())))
     }
 

@@ -7,6 +7,8 @@ use std::process::Stdio;
 use tokio::io::{AsyncBufReadExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdout, Command};
 
+use mockingbird::proto;
+
 use crate::support::*;
 
 /// The repository's own config.yaml, as shipped.
@@ -207,6 +209,43 @@ async fn a_failed_callback_attempt_is_logged_at_warn() {
         assert!(line.contains("outcome="), "{line}");
         assert!(!line.contains('\x1b'), "{line:?}");
     }
+}
+
+#[tokio::test]
+async fn a_control_plane_call_is_logged_with_its_method_tenant_and_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut serving = Serving::start(dir.path(), &["--database", ":memory:"]).await;
+    let channel = tonic::transport::Channel::from_shared(serving.grpc.clone())
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let mut tenants = proto::tenants_client::TenantsClient::new(channel.clone());
+    let created = tenants
+        .create_tenant(proto::CreateTenantRequest {
+            label: "logged".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let line = serving.line(|line| line.contains("CreateTenant")).await;
+    assert!(
+        line.contains(&format!("account=\"{}\"", created.account_sid)),
+        "{line}"
+    );
+    assert!(line.contains("grpc_status=0"), "{line}");
+
+    let unknown = "AC".to_owned() + &"f".repeat(32);
+    let refused = tenants
+        .get_tenant(proto::GetTenantRequest {
+            account_sid: unknown.clone(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::NotFound);
+    let line = serving.line(|line| line.contains("GetTenant")).await;
+    assert!(line.contains(&format!("account=\"{unknown}\"")), "{line}");
+    assert!(line.contains("grpc_status=5"), "{line}");
 }
 
 /// The README's fenced blocks of `language`, in order.
