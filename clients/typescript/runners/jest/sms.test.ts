@@ -3,6 +3,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from "@jest/globals";
 import twilio from "twilio";
 import { WebhookReceiver, rule, useMockingbird, useTenant } from "@mockingbird/testing";
+// The generated messages, by subpath (typed under both of the tsconfig's resolutions).
+import type { Event } from "@mockingbird/testing/gen/events";
 
 const NUMBER = "+15550101010"; // the tenant's number, which the app sends from
 const USER = "+15557654321"; // a user's phone
@@ -39,7 +41,8 @@ test("the twilio SDK sends an SMS, the tenant clock delivers it and the app gets
   expect(message.status).toBe("queued");
 
   await t.clock.advance("3s"); // queued → sent → delivered, before advance resolves
-  await t.waitFor({ sid: message.sid, kind: "message_status_changed", status: "delivered" });
+  const delivered: Event = await t.waitFor({ sid: message.sid, kind: "message_status_changed", status: "delivered" });
+  expect(delivered.accountSid).toBe(t.accountSid);
   const callback = await app.waitFor((request) => request.form.MessageStatus === "delivered");
   expect(callback.form.MessageSid).toBe(message.sid);
 
