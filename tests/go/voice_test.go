@@ -142,35 +142,19 @@ func waitForCallStatus(t *testing.T, c *SDK, sid, status string) *api.ApiV2010Ca
 	return fetchCall(t, c, sid)
 }
 
-// waitUntil calls probe until it reports done and returns its value; the test fails after
-// timeout, showing the last value. probe may fail the test itself (t.Fatalf) to stop early.
-func waitUntil[T any](t testing.TB, timeout time.Duration, what string, probe func() (T, bool)) T {
+// waitForVerb follows the call's transcript (its call_verb events after the one numbered
+// after) to the first line of this type (`paused`, `recording_started`, `said`, …), and returns
+// that event's sequence number and the call as it is then.
+func waitForVerb(t *testing.T, server *Mockingbird, sid, entryType string, after int64) (int64, *mbtest.Call) {
 	t.Helper()
-	const interval = 50 * time.Millisecond
-	deadline := time.Now().Add(timeout)
-	for {
-		value, done := probe()
-		if done {
-			return value
+	transcript := server.Account.Subscribe(mbtest.Kind("call_verb"), mbtest.SID(sid), mbtest.After(after), mbtest.Timeout(callTimeout))
+	defer transcript.Close()
+	for event := range transcript.All() {
+		if event.GetCallVerb().GetEntry().GetType() == entryType {
+			return event.GetSequence(), server.Account.Call(sid)
 		}
-		if !time.Now().Before(deadline) {
-			t.Fatalf("timed out after %s waiting for %s (last value: %+v)", timeout, what, value)
-		}
-		time.Sleep(min(interval, time.Until(deadline)))
 	}
-}
-
-// waitForCall reads the call (mbtest's Call) until ready says it is there.
-func waitForCall(t *testing.T, server *Mockingbird, sid, what string, ready func(*mbtest.Call) bool) *mbtest.Call {
-	t.Helper()
-	return waitUntil(t, callTimeout, what, func() (*mbtest.Call, bool) {
-		view := server.Account.Call(sid)
-		return view, ready(view)
-	})
-}
-
-func waitingFor(verb string) func(*mbtest.Call) bool {
-	return func(view *mbtest.Call) bool { return view.WaitingFor() == verb }
+	panic("unreachable: All fails the test when no event comes")
 }
 
 // transcript is the call's transcript, a line a person can read per entry.
@@ -501,7 +485,7 @@ func TestALiveCallIsRedirectedOrHungUp(t *testing.T) {
 		params := newCall(registeredNumber, fromNumber)
 		params.SetUrl(app.URL("/hold"))
 		sid := str(createCall(t, c, params).Sid)
-		waitForCall(t, server, sid, "call "+sid+" to hold", waitingFor("pause"))
+		waitForVerb(t, server, sid, "paused", 0)
 		return sid
 	}
 
@@ -520,10 +504,10 @@ func TestALiveCallIsRedirectedOrHungUp(t *testing.T) {
 	update = &api.UpdateCallParams{}
 	update.SetUrl(app.URL("/transfer"))
 	updateCall(t, c, transferred, update)
-	view := waitForCall(t, server, transferred, "the transfer to be said", func(v *mbtest.Call) bool {
-		return len(v.Said()) == 2 && v.WaitingFor() == "pause"
-	})
-	if said := view.Said(); said[1] != "Transferring you now." {
+	// Its second pause: the one after the transfer's words.
+	first, _ := waitForVerb(t, server, transferred, "paused", 0)
+	_, view := waitForVerb(t, server, transferred, "paused", first)
+	if said := view.Said(); len(said) != 2 || said[1] != "Transferring you now." {
 		t.Errorf("the transferred call heard %q", said)
 	}
 	if got := routes(forCall(app.Requests(), transferred)); !reflect.DeepEqual(got, []string{"/hold", "/transfer"}) {
@@ -732,7 +716,7 @@ func TestAnInboundIvrTakesTheCallerToVoicemail(t *testing.T) {
 
 	// 1 for sales: the agent's phone fails, and the caller ends up in voicemail.
 	server.Account.Call(sid).Press("1")
-	waitForCall(t, server, sid, "voicemail to record", waitingFor("record"))
+	waitForVerb(t, server, sid, "recording_started", 0)
 	server.Account.Call(sid).Say("Please call me back.")
 	view = server.Account.Call(sid).Press("#")
 
@@ -865,7 +849,7 @@ func TestAnOutboundCallGathersSpeechUntilTheCalleeHangsUp(t *testing.T) {
 	params.SetUrl(app.URL("/survey"))
 	sid := str(createCall(t, c, params).Sid)
 
-	waitForCall(t, server, sid, "the question", waitingFor("gather"))
+	server.Account.WaitFor(mbtest.Kind("call_gathering"), mbtest.SID(sid), mbtest.Timeout(callTimeout))
 	view := server.Account.Call(sid).Say("support please")
 	if said := view.Said(); !reflect.DeepEqual(said, []string{"Do you need sales or support?", "You said support please.", "Press 1 to hear that again."}) {
 		t.Errorf("the callee heard %q", said)
