@@ -107,8 +107,9 @@ class Tenant:
         return self.server.stubs.messages.SendInbound(request, timeout=self.server.rpc_timeout)
 
     def whatsapp_user(self, number: str, profile_name: str = "", username: str = "", hide_phone: bool = False) -> "WhatsAppUser":
-        """A WhatsApp user (their number, digits) writing to the tenant's business number
-        through the Cloud API."""
+        """A WhatsApp user writing to the tenant's business number through the Cloud API:
+        `number` is their number (digits, with or without `+`), or the BSUID of a user the
+        tenant has met (who keeps their username and hidden phone)."""
         return WhatsAppUser(self, number, profile_name, username, hide_phone)
 
     def set_whatsapp_webhook(self, url: str, verify: bool = False) -> whatsapp_pb2.UpdateWhatsAppSettingsResponse:
@@ -336,7 +337,8 @@ class WhatsAppUser:
         return self.send(list_reply=whatsapp_pb2.ListReply(id=id, title=title, description=description), **options)
 
     def conversation(self, limit: int = 0) -> whatsapp_pb2.GetConversationResponse:
-        """The messages between the business number and this user, both ways, oldest first."""
+        """The messages between the business number and this user (by number or BSUID, as
+        the user was made), both ways, oldest first."""
         request = whatsapp_pb2.GetConversationRequest(account_sid=self.tenant.account_sid, user=self.number, limit=limit)
         return self.tenant.server.stubs.whatsapp.GetConversation(request, timeout=self.tenant.server.rpc_timeout)
 
