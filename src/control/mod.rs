@@ -170,9 +170,9 @@ fn log_account(account_sid: &str) {
 }
 
 /// One log line per control-plane call, at info, as the HTTP API writes one per request: the
-/// method, and the tenant it named (recorded by [`ControlPlane::tenant`]), so a harness that
-/// greps the log for a failed test's tenant finds its control-plane calls too. A stream's line
-/// is written when it opens.
+/// method, its gRPC status, and the tenant it named or made (recorded by [`log_account`]), so a
+/// harness that greps the log for a failed test's tenant finds its control-plane calls too. A
+/// stream's line is written when it opens.
 async fn log_call(request: axum::extract::Request, next: Next) -> axum::response::Response {
     let started = Instant::now();
     let span = tracing::info_span!(
