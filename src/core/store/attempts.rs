@@ -45,6 +45,13 @@ impl CallbackAttempt {
         self.response_status
             .is_some_and(|s| (200..300).contains(&s))
     }
+
+    /// The request's headers as sent, each name with its value, in the order they went.
+    pub fn request_header_pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.request_headers
+            .lines()
+            .filter_map(|line| line.split_once(": "))
+    }
 }
 
 pub(super) fn insert_attempt(
