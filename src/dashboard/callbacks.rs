@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::DashboardState;
 use super::error::PageError;
-use super::pages::{Nav, PAGE_SIZE, TenantForm, render, tenant_of};
+use super::pages::{Nav, PAGE_SIZE, TenantForm, given, link_query, render, tenant_of};
 use super::view::{AttemptRow, encode};
 
 /// Attempts on a page: each is a tall row (the request and the answer), so fewer than the
@@ -32,16 +32,14 @@ pub struct CallbacksQuery {
 impl CallbacksQuery {
     /// The query of this page's list from another start, keeping the filters.
     fn link(&self, tenant: &str, before: Option<i64>) -> String {
-        let mut query = format!("tenant={}", encode(tenant));
-        for (name, value) in [("resource", &self.resource), ("outcome", &self.outcome)] {
-            if let Some(value) = value.as_deref().filter(|v| !v.trim().is_empty()) {
-                query.push_str(&format!("&{name}={}", encode(value)));
-            }
-        }
-        if let Some(before) = before {
-            query.push_str(&format!("&before={before}"));
-        }
-        query
+        link_query(
+            tenant,
+            [
+                ("resource", given(&self.resource)),
+                ("outcome", given(&self.outcome)),
+                ("before", before.map(|id| id.to_string())),
+            ],
+        )
     }
 }
 

@@ -160,22 +160,34 @@ impl ListQuery {
 
     /// The query of a link to the next or previous page, keeping the filters.
     fn link(&self, tenant: &str, anchor: (&str, &str)) -> String {
-        let mut query = format!("tenant={}", encode(tenant));
-        for (name, value) in [
-            ("to", self.to()),
-            ("from", self.from()),
-            ("status", given(&self.status)),
-            ("direction", given(&self.direction)),
-            ("channel", given(&self.channel)),
-            ("q", given(&self.q)),
-        ] {
-            if let Some(value) = value {
-                query.push_str(&format!("&{name}={}", encode(&value)));
-            }
-        }
-        query.push_str(&format!("&{}={}", anchor.0, encode(anchor.1)));
-        query
+        link_query(
+            tenant,
+            [
+                ("to", self.to()),
+                ("from", self.from()),
+                ("status", given(&self.status)),
+                ("direction", given(&self.direction)),
+                ("channel", given(&self.channel)),
+                ("q", given(&self.q)),
+                (anchor.0, Some(anchor.1.to_owned())),
+            ],
+        )
     }
+}
+
+/// The query of a link within the dashboard: the tenant, then each parameter that has a value,
+/// percent-encoded.
+pub(super) fn link_query<'a>(
+    tenant: &str,
+    params: impl IntoIterator<Item = (&'a str, Option<String>)>,
+) -> String {
+    let mut query = format!("tenant={}", encode(tenant));
+    for (name, value) in params {
+        if let Some(value) = value {
+            query.push_str(&format!("&{name}={}", encode(&value)));
+        }
+    }
+    query
 }
 
 /// A query value, unless it is empty or blank.
