@@ -110,6 +110,10 @@ class Inbox:
                     )
                 self._changed.wait(remaining)
 
+    def take_from(self, kind: str, wa_id: str, what: str) -> Received:
+        """`take` the first `kind` update from the user with this WhatsApp number."""
+        return self.take(kind, lambda update: update.from_user.wa_id == wa_id, what)
+
     def kinds(self) -> List[str]:
         with self._changed:
             return [item.kind for item in self._items]
@@ -411,7 +415,7 @@ def test_a_greeting_is_answered_with_buttons_whose_tap_the_bot_handles(bot, what
     user = whatsapp_user("263778177125", profile_name="Tendai")
     said = user.send_text("hi")
 
-    msg: Message = bot.inbox.take("message", lambda m: m.from_user.wa_id == user.number, "the user's text").update
+    msg: Message = bot.inbox.take_from("message", user.number, "the user's text").update
     assert msg.id == said.message.sid
     assert msg.type == MessageType.TEXT and msg.text == "hi"
     assert msg.from_user.name == "Tendai"
@@ -448,7 +452,7 @@ def test_a_greeting_is_answered_with_buttons_whose_tap_the_bot_handles(bot, what
 
     # The user taps "Track order" on that message.
     tapped = user.tap_button("track", "Track order", context_id=reply.id)
-    button: CallbackButton = bot.inbox.take("button", lambda b: b.from_user.wa_id == user.number, "the button tap").update
+    button: CallbackButton = bot.inbox.take_from("button", user.number, "the button tap").update
     assert (button.data, button.title) == ("track", "Track order")
     assert button.reply_to_message.id == reply.id
     answer = sent_to(bot, button.id)
@@ -458,27 +462,27 @@ def test_a_greeting_is_answered_with_buttons_whose_tap_the_bot_handles(bot, what
 def test_a_list_pick_a_quick_reply_and_a_completed_flow_reach_their_handlers(bot, whatsapp_user, tenant):
     user = whatsapp_user("263778177126")
     said = user.send_text("list")
-    bot.inbox.take("message", lambda m: m.from_user.wa_id == user.number, "the user's text")
+    bot.inbox.take_from("message", user.number, "the user's text")
     the_list = sent_to(bot, said.message.sid)
     stored = json.loads(created(tenant, the_list.id, said.after_sequence).whatsapp.content)
     assert stored["type"] == "list"
     assert [r["id"] for r in stored["action"]["sections"][0]["rows"]] == ["am", "pm"]
 
     user.pick_row("am", "Morning", "8 to 12", context_id=the_list.id)
-    pick: CallbackSelection = bot.inbox.take("selection", lambda s: s.from_user.wa_id == user.number, "the list pick").update
+    pick: CallbackSelection = bot.inbox.take_from("selection", user.number, "the list pick").update
     assert (pick.data, pick.title, pick.description) == ("am", "Morning", "8 to 12")
     assert pick.reply_to_message.id == the_list.id
 
     # A template's quick-reply button arrives as `type: button`: pywa's CallbackButton too.
     user.send(button=whatsapp_pb2.QuickReply(payload="stop-promos", text="Stop promotions"))
-    quick: CallbackButton = bot.inbox.take("button", lambda b: b.from_user.wa_id == user.number, "the quick reply").update
+    quick: CallbackButton = bot.inbox.take_from("button", user.number, "the quick reply").update
     assert quick.type == MessageType.BUTTON
     assert (quick.data, quick.title) == ("stop-promos", "Stop promotions")
     sent_to(bot, quick.id)  # the bot's "You chose …"
 
     answers = {"flow_token": "booking-7", "slot": "am", "people": 2}
     user.send(flow_reply=whatsapp_pb2.FlowReply(response_json=json.dumps(answers)))
-    flow: FlowCompletion = bot.inbox.take("flow", lambda f: f.from_user.wa_id == user.number, "the completed flow").update
+    flow: FlowCompletion = bot.inbox.take_from("flow", user.number, "the completed flow").update
     assert flow.token == "booking-7"
     assert flow.response == {"slot": "am", "people": 2}
     assert flow.body == "Sent"
@@ -542,7 +546,7 @@ def test_media_a_user_sends_is_downloaded_by_the_bot_through_pywa(bot, whatsapp_
     media_id = bot.wa.upload_media(content, mime_type=mime_type, filename=filename or f"file.{kind}").id
 
     whatsapp_user(user).send(media=whatsapp_pb2.Media(kind=kind, media_id=media_id, mime_type=mime_type, caption=caption, filename=filename))
-    item = bot.inbox.take("message", lambda m: m.from_user.wa_id == user, f"the user's {kind}")
+    item = bot.inbox.take_from("message", user, f"the user's {kind}")
     msg: Message = item.update
     assert msg.type == MessageType(kind)
     media = getattr(msg, kind)
@@ -564,7 +568,7 @@ def test_media_a_user_sends_is_downloaded_by_the_bot_through_pywa(bot, whatsapp_
 def test_the_bot_sends_an_uploaded_image_and_a_template(bot, whatsapp_user, tenant):
     user = whatsapp_user("263778177127")
     said = user.send_text("photo")
-    bot.inbox.take("message", lambda m: m.from_user.wa_id == user.number, "the user's text")
+    bot.inbox.take_from("message", user.number, "the user's text")
     image = sent_to(bot, said.message.sid)
     stored = created(tenant, image.id, said.after_sequence)
     assert stored.whatsapp.message_type == "image"
@@ -581,7 +585,7 @@ def test_the_bot_sends_an_uploaded_image_and_a_template(bot, whatsapp_user, tena
         assert status.tracker == "receipt-7"
 
     said = user.send_text("order")
-    bot.inbox.take("message", lambda m: m.from_user.wa_id == user.number, "the user's text")
+    bot.inbox.take_from("message", user.number, "the user's text")
     template = sent_to(bot, said.message.sid)
     stored = created(tenant, template.id, said.after_sequence)
     assert stored.whatsapp.message_type == "template"
@@ -599,16 +603,16 @@ def test_the_bot_sends_an_uploaded_image_and_a_template(bot, whatsapp_user, tena
 def test_a_location_a_reaction_and_an_order_arrive_typed(bot, whatsapp_user):
     user = whatsapp_user("263778177128")
     user.send(location=whatsapp_pb2.Location(latitude=-17.8292, longitude=31.0522, name="Harare office", address="1 Samora Machel Ave"))
-    msg: Message = bot.inbox.take("message", lambda m: m.from_user.wa_id == user.number, "the location").update
+    msg: Message = bot.inbox.take_from("message", user.number, "the location").update
     assert msg.type == MessageType.LOCATION
     assert (msg.location.latitude, msg.location.longitude) == (-17.8292, 31.0522)
     assert (msg.location.name, msg.location.address) == ("Harare office", "1 Samora Machel Ave")
 
     said = user.send_text("hi")
-    bot.inbox.take("message", lambda m: m.from_user.wa_id == user.number, "the greeting")
+    bot.inbox.take_from("message", user.number, "the greeting")
     greeting = sent_to(bot, said.message.sid)
     user.send(reaction=whatsapp_pb2.Reaction(message_id=greeting.id, emoji="👍"))
-    reaction: Message = bot.inbox.take("message", lambda m: m.from_user.wa_id == user.number, "the reaction").update
+    reaction: Message = bot.inbox.take_from("message", user.number, "the reaction").update
     assert reaction.type == MessageType.REACTION
     assert (reaction.reaction.message_id, reaction.reaction.emoji) == (greeting.id, "👍")
 
@@ -616,7 +620,7 @@ def test_a_location_a_reaction_and_an_order_arrive_typed(bot, whatsapp_user):
         {"product_retailer_id": "sku-7", "quantity": 2, "item_price": 12.5, "currency": "USD"},
     ]}
     user.send(raw=whatsapp_pb2.RawMessage(type="order", json=json.dumps(order)))
-    ordered: Message = bot.inbox.take("message", lambda m: m.from_user.wa_id == user.number, "the order").update
+    ordered: Message = bot.inbox.take_from("message", user.number, "the order").update
     assert ordered.type == MessageType.ORDER
     assert ordered.order.catalog_id == "194836987003835"
     assert [(p.sku, p.quantity) for p in ordered.order.products] == [("sku-7", 2)]
@@ -629,7 +633,7 @@ def test_shared_contacts_arrive_as_metas_contacts_array(bot, whatsapp_user):
     shared = [{"name": {"formatted_name": "Rudo Moyo", "first_name": "Rudo"},
                "phones": [{"phone": "+263 77 123 4567", "wa_id": "263771234567", "type": "CELL"}]}]
     user.send(raw=whatsapp_pb2.RawMessage(type="contacts", json=json.dumps(shared)))
-    msg: Message = bot.inbox.take("message", lambda m: m.from_user.wa_id == user.number, "the shared contact").update
+    msg: Message = bot.inbox.take_from("message", user.number, "the shared contact").update
     assert msg.type == MessageType.CONTACTS
     assert msg.contacts[0].name.formatted_name == "Rudo Moyo"
     assert msg.contacts[0].phones[0].wa_id == "263771234567"
@@ -645,7 +649,7 @@ def test_a_send_that_fails_later_reaches_the_bot_as_a_failed_status_with_metas_e
     tenant.rules.add(rules.to(user.number).channel("whatsapp").named("undeliverable").sent().failed(131026))
 
     said = user.send_text("hi")
-    bot.inbox.take("message", lambda m: m.from_user.wa_id == user.number, "the greeting")
+    bot.inbox.take_from("message", user.number, "the greeting")
     reply = sent_to(bot, said.message.sid)
     sent, = statuses_of(bot, tenant, reply.id, MessageStatusType.SENT)
     assert sent.error is None
@@ -660,7 +664,7 @@ def test_a_send_refused_by_a_rule_raises_pywas_typed_error(bot, whatsapp_user, t
     tenant.rules.add(rules.to(user.number).channel("whatsapp").named("throttled").reject(130429, http_status=429))
 
     said = user.send_text("hi")
-    bot.inbox.take("message", lambda m: m.from_user.wa_id == user.number, "the greeting")
+    bot.inbox.take_from("message", user.number, "the greeting")
     error = sent_to(bot, said.message.sid, kind="send_error")
     assert isinstance(error, pywa_errors.RateLimitHit)
     assert error.code == 130429

@@ -56,11 +56,11 @@ class VoiceApp:
         if not request.twilio_signature_valid(self._auth_token):
             self.refused.append(request)
             return 403, "text/plain", b"invalid signature"
-        page = self._pages.get(urlsplit(request.path).path)
+        page = self._pages.get(request.path)
         if page is None:
             return 404, "text/plain", b"no such page"
-        params = request.form if request.method == "POST" else dict(parse_qsl(urlsplit(request.url).query))
-        return 200, "text/xml", str(page(params)).encode()
+        # The received request's form: the POST's body, or a GET's query.
+        return 200, "text/xml", str(page(request.form)).encode()
 
     def stop(self) -> None:
         self._receiver.close()

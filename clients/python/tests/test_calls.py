@@ -106,7 +106,7 @@ def test_an_answering_machine_picks_up_a_call_the_app_places(tenant, webhook_rec
 
     call = tenant.call(sid).answer(machine=True)
 
-    assert call.detail.call.answered_by not in ("", "human")
+    assert call.detail.call.answered_by == "machine_start"  # Twilio's word for it with MachineDetection=Enable
 
 
 def test_calls_the_app_places_are_listed_by_criteria(tenant, webhook_receiver):

@@ -2,7 +2,7 @@
 and their webhooks, WhatsApp settings and Meta's handshake (calls are in test_calls.py)."""
 
 from mockingbird_testing import rules
-from mockingbird_testing.proto import whatsapp_pb2
+from mockingbird_testing.proto import common_pb2, whatsapp_pb2
 
 NUMBER = "+15550101010"  # the tenant's number
 USER = "+15557654321"
@@ -69,7 +69,8 @@ def test_a_status_set_by_the_test_is_called_back_and_the_callback_redelivered(te
 
     failed = tenant.messages.set_status(message.sid, "undelivered", error_code=30003)
 
-    assert (failed.status, failed.error_code) == (tenant.messages.get(message.sid).status, 30003)
+    assert (failed.status, failed.error_code) == (common_pb2.MESSAGE_STATUS_UNDELIVERED, 30003)
+    assert tenant.messages.get(message.sid).status == failed.status
     assert [m.sid for m in tenant.messages.list(to=USER)] == [message.sid]
     assert tenant.messages.list(to=OTHER_USER) == []
     first = webhook_receiver.wait_for_request("/status", MessageStatus="undelivered")
