@@ -27,7 +27,6 @@ import (
 const (
 	magicTestSender = "+15005550006" // Twilio's always-valid test sender
 	otherNumber     = "+15557654321"
-	statusTimeout   = 5 * time.Second
 )
 
 // The values the tests use from the suite's config file, tests/seed-config.yaml (read by TestMain).
@@ -241,10 +240,11 @@ func assertSids(t *testing.T, what string, got, want []string) {
 	}
 }
 
-// waitForStatus waits for the message's status_changed event to status, then fetches it.
+// waitForStatus waits (mbtest.DefaultWait) for the message's status_changed event to status, then
+// fetches it.
 func waitForStatus(t *testing.T, c *SDK, sid, status string) *api.ApiV2010Message {
 	t.Helper()
-	c.account.WaitFor(mbtest.Kind("message_status_changed"), mbtest.SID(sid), mbtest.Status(status), mbtest.Timeout(statusTimeout))
+	c.account.WaitFor(mbtest.Kind("message_status_changed"), mbtest.SID(sid), mbtest.Status(status))
 	return fetchMessage(t, c, sid)
 }
 
