@@ -1,6 +1,7 @@
 package mbtest
 
 import (
+	"context"
 	"strings"
 
 	mbv1 "github.com/mockingbird/mockingbird/clients/go/mockingbirdv1"
@@ -62,9 +63,13 @@ func (c *Call) Said() []string {
 	return said
 }
 
-func (c *Call) act(what string, do func() (*mbv1.CallDetail, error)) *Call {
+// act runs one control-plane call on the call (with its own deadline) and keeps the detail it
+// answers.
+func (c *Call) act(what string, do func(context.Context) (*mbv1.CallDetail, error)) *Call {
 	c.tn.t.Helper()
-	detail, err := do()
+	ctx, cancel := c.tn.ctx()
+	defer cancel()
+	detail, err := do(ctx)
 	c.tn.check(what+" on call "+c.SID(), err)
 	c.Detail = detail
 	return c
@@ -73,9 +78,7 @@ func (c *Call) act(what string, do func() (*mbv1.CallDetail, error)) *Call {
 // Press presses keys (0-9, *, #; w waits).
 func (c *Call) Press(digits string) *Call {
 	c.tn.t.Helper()
-	ctx, cancel := c.tn.ctx()
-	defer cancel()
-	return c.act("pressing "+digits, func() (*mbv1.CallDetail, error) {
+	return c.act("pressing "+digits, func(ctx context.Context) (*mbv1.CallDetail, error) {
 		return c.tn.Server.Stubs.Calls.PressDigits(ctx, &mbv1.PressDigitsRequest{AccountSid: c.tn.AccountSid, Sid: c.SID(), Digits: digits})
 	})
 }
@@ -83,9 +86,7 @@ func (c *Call) Press(digits string) *Call {
 // Say speaks: a speech <Gather> takes the words, a <Record> records.
 func (c *Call) Say(text string) *Call {
 	c.tn.t.Helper()
-	ctx, cancel := c.tn.ctx()
-	defer cancel()
-	return c.act("saying "+text, func() (*mbv1.CallDetail, error) {
+	return c.act("saying "+text, func(ctx context.Context) (*mbv1.CallDetail, error) {
 		return c.tn.Server.Stubs.Calls.SaySpeech(ctx, &mbv1.SaySpeechRequest{AccountSid: c.tn.AccountSid, Sid: c.SID(), Text: text})
 	})
 }
@@ -93,9 +94,7 @@ func (c *Call) Say(text string) *Call {
 // HangUp ends the call from the caller's side.
 func (c *Call) HangUp() *Call {
 	c.tn.t.Helper()
-	ctx, cancel := c.tn.ctx()
-	defer cancel()
-	return c.act("hanging up", func() (*mbv1.CallDetail, error) {
+	return c.act("hanging up", func(ctx context.Context) (*mbv1.CallDetail, error) {
 		return c.tn.Server.Stubs.Calls.HangUp(ctx, &mbv1.HangUpRequest{AccountSid: c.tn.AccountSid, Sid: c.SID()})
 	})
 }
@@ -115,9 +114,7 @@ func (c *Call) AnswerAsMachine() *Call {
 
 func (c *Call) answer(machine bool) *Call {
 	c.tn.t.Helper()
-	ctx, cancel := c.tn.ctx()
-	defer cancel()
-	return c.act("answering", func() (*mbv1.CallDetail, error) {
+	return c.act("answering", func(ctx context.Context) (*mbv1.CallDetail, error) {
 		return c.tn.Server.Stubs.Calls.AnswerCall(ctx, &mbv1.AnswerCallRequest{AccountSid: c.tn.AccountSid, Sid: c.SID(), Machine: machine})
 	})
 }
@@ -130,9 +127,7 @@ func (c *Call) Reject(status string) *Call {
 	if !known {
 		c.tn.t.Fatalf("mbtest: rejecting call %s: %q is not busy, no-answer or failed", c.SID(), status)
 	}
-	ctx, cancel := c.tn.ctx()
-	defer cancel()
-	return c.act("rejecting", func() (*mbv1.CallDetail, error) {
+	return c.act("rejecting", func(ctx context.Context) (*mbv1.CallDetail, error) {
 		return c.tn.Server.Stubs.Calls.RejectCall(ctx, &mbv1.RejectCallRequest{AccountSid: c.tn.AccountSid, Sid: c.SID(), Reason: mbv1.RejectCallRequest_Reason(reason)})
 	})
 }
@@ -140,9 +135,7 @@ func (c *Call) Reject(status string) *Call {
 // Refresh reads the call as it now is into Detail.
 func (c *Call) Refresh() *Call {
 	c.tn.t.Helper()
-	ctx, cancel := c.tn.ctx()
-	defer cancel()
-	return c.act("getting", func() (*mbv1.CallDetail, error) {
+	return c.act("getting", func(ctx context.Context) (*mbv1.CallDetail, error) {
 		return c.tn.Server.Stubs.Calls.GetCall(ctx, &mbv1.GetCallRequest{AccountSid: c.tn.AccountSid, Sid: c.SID()})
 	})
 }

@@ -426,11 +426,7 @@ func (tn *TenantHandle) UpdateWhatsAppSettings(edit func(*mbv1.UpdateWhatsAppSet
 // SetWhatsAppWebhook is where the Cloud API's message and status webhooks go ("" removes it).
 func (tn *TenantHandle) SetWhatsAppWebhook(url string) *mbv1.WhatsAppSettings {
 	tn.t.Helper()
-	ctx, cancel := tn.ctx()
-	defer cancel()
-	updated, err := tn.Server.Stubs.WhatsApp.UpdateSettings(ctx, &mbv1.UpdateWhatsAppSettingsRequest{AccountSid: tn.AccountSid, WebhookUrl: &url})
-	tn.check("setting the WhatsApp webhook", err)
-	return updated.Settings
+	return tn.UpdateWhatsAppSettings(func(r *mbv1.UpdateWhatsAppSettingsRequest) { r.WebhookUrl = &url }).Settings
 }
 
 // WhatsAppUser is a user (their number, digits) writing to the tenant's business number

@@ -13,7 +13,7 @@ import (
 	"github.com/twilio/twilio-go/twiml"
 )
 
-const caller = "+15557654321"
+const caller = user // the person on the phone
 
 // menu and chosen are the app's IVR, written with twilio-go's own TwiML builder.
 func menu(mbtest.Request) string {

@@ -93,12 +93,13 @@ func TestTheReadmeShowsTheSuitesFirstTest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	start := strings.Index(string(source), "func TestADeliveredSMSReachesTheAppAsASignedStatusCallback")
-	end := strings.Index(string(source)[start:], "\n}\n")
-	if start < 0 || end < 0 {
+	const opening = "func TestADeliveredSMSReachesTheAppAsASignedStatusCallback"
+	_, rest, found := strings.Cut(string(source), opening)
+	body, _, ended := strings.Cut(rest, "\n}\n")
+	if !found || !ended {
 		t.Fatal("sms_test.go has no TestADeliveredSMSReachesTheAppAsASignedStatusCallback")
 	}
-	first := string(source)[start : start+end+3]
+	first := opening + body + "\n}\n"
 	if !strings.Contains(string(readme), first) {
 		t.Fatalf("clients/go/README.md no longer shows the suite's first test as it is in tests/sms_test.go:\n%s", first)
 	}

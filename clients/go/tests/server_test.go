@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"net/http"
 	"strings"
 	"testing"
 
@@ -22,7 +23,17 @@ func TestAMissingBinaryIsNamed(t *testing.T) {
 }
 
 func TestATestCanStartAServerOfItsOwnWithSettings(t *testing.T) {
-	server := mbtest.Start(t, mbtest.Set("twilio.callbacks.retry_attempts", "1"))
+	server := mbtest.Start(t, mbtest.Set("twilio.callbacks.retry_attempts", "1"), mbtest.Set("dashboard.enabled", "false"))
+	// A setting the test can see at once: with the dashboard off, its page at / is not served.
+	response, err := http.Get(server.HTTPURL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	response.Body.Close()
+	if response.StatusCode != http.StatusNotFound {
+		t.Fatalf("GET / answered %d with dashboard.enabled=false, want 404: the settings were not applied", response.StatusCode)
+	}
+
 	tenant := server.Tenant(t)
 	app := mbtest.NewReceiver(t)
 	tenant.Numbers.Add(number, mbtest.SMSURL(app.URL("/sms")))
