@@ -69,7 +69,7 @@ export function serverTest(name, fn, options = {}) {
       const makeClient = (username, password, opts = {}) =>
         twilio(username, password, { ...opts, httpClient: new MockingbirdRequestClient(mb.httpUrl) });
       const account = await mb.account(ACCOUNT_SID);
-      await fn({ t, mb, account, receiver, makeClient, client: makeClient(ACCOUNT_SID, AUTH_TOKEN) });
+      await fn({ t, mb, account, receiver, makeClient, client: account.twilioClient() });
     } catch (err) {
       await mb.stop(); // first, so that everything the server wrote has been read
       mb.attachOutput(err);
