@@ -66,10 +66,12 @@ export function serverTest(name, fn, options = {}) {
     t.signal.addEventListener("abort", onAbort, { once: true });
     try {
       receiver = await WebhookReceiver.start();
+      // The suite's own twilio, not account.twilioClient() (the client's copy of the package):
+      // restError checks errors against this one's RestException.
       const makeClient = (username, password, opts = {}) =>
         twilio(username, password, { ...opts, httpClient: new MockingbirdRequestClient(mb.httpUrl) });
       const account = await mb.account(ACCOUNT_SID);
-      await fn({ t, mb, account, receiver, makeClient, client: account.twilioClient() });
+      await fn({ t, mb, account, receiver, makeClient, client: makeClient(ACCOUNT_SID, AUTH_TOKEN) });
     } catch (err) {
       await mb.stop(); // first, so that everything the server wrote has been read
       mb.attachOutput(err);
