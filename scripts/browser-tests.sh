@@ -83,21 +83,4 @@ if [[ ${#files[@]} -eq 0 ]]; then
     exit 1
 fi
 
-# Readable output on stdout; a TAP copy to count what ran. Zero tests run (none found, or all
-# filtered out or skipped) is a broken suite, not a pass.
-tap="$(mktemp "${TMPDIR:-/tmp}/mockingbird-browser-tests.XXXXXX")"
-trap 'rm -f "$tap"' EXIT
-
-status=0
-(cd "$suite" && node --test \
-    --test-reporter=spec --test-reporter-destination=stdout \
-    --test-reporter=tap --test-reporter-destination="$tap" \
-    "$@" "${files[@]}") || status=$?
-
-summary() { awk -v key="# $1" '$0 ~ "^"key" [0-9]+$" { n = $3 } END { print n + 0 }' "$tap"; }
-ran=$(( $(summary tests) - $(summary skipped) - $(summary todo) ))
-if [[ $ran -le 0 ]]; then
-    echo "browser-tests: no test ran" >&2
-    exit 1
-fi
-exit "$status"
+node_tests "$suite" "$@" "${files[@]}"

@@ -56,23 +56,8 @@ if [[ ${#files[@]} -eq 0 ]]; then
     exit 1
 fi
 
-# Readable output on stdout; a TAP copy to count what ran. Zero tests run (none found, or all
-# filtered out or skipped) is a broken suite, not a pass.
-tap="$(mktemp "${TMPDIR:-/tmp}/mockingbird-client-typescript.XXXXXX")"
-trap 'rm -f "$tap"' EXIT
-
 status=0
-node --test --test-timeout=60000 \
-    --test-reporter=spec --test-reporter-destination=stdout \
-    --test-reporter=tap --test-reporter-destination="$tap" \
-    "$@" "${files[@]}" || status=$?
-
-summary() { awk -v key="# $1" '$0 ~ "^"key" [0-9]+$" { n = $3 } END { print n + 0 }' "$tap"; }
-ran=$(( $(summary tests) - $(summary skipped) - $(summary todo) ))
-if [[ $ran -le 0 ]]; then
-    echo "client-typescript-tests: no test ran" >&2
-    exit 1
-fi
+node_tests "$client" --test-timeout=60000 "$@" "${files[@]}" || status=$?
 
 # The same client from Jest and Vitest: runners/jest and runners/vitest are small projects of
 # their own that depend on it as a user's would ("file:../..", the dist/ built above). Each is

@@ -2,7 +2,8 @@
 # PATH, Node 20 or later (the clients' and suites' engines). `npm_install DIR` installs DIR's dependencies with `npm ci`,
 # only when DIR/node_modules is missing or DIR's package.json / package-lock.json changed since
 # the last successful install (a checksum stamped into node_modules records it). Expects $repo,
-# the repository root, to name DIR in what it prints.
+# the repository root, to name DIR in what it prints. `node_tests DIR ARG...` runs
+# `node --test ARG...` in DIR (see there).
 
 npm_install() {
     local dir="$1"
@@ -29,4 +30,25 @@ require_node() {
         echo "$name: Node 20 or later is needed, found $(node --version)" >&2
         exit 1
     fi
+}
+
+# `node_tests DIR ARG...`: `node --test ARG...` in DIR, with readable output on stdout and a TAP
+# copy to count what ran. Zero tests run (none found, or all filtered out or skipped) is a broken
+# suite, not a pass: it stops the script. Otherwise returns node's status.
+node_tests() {
+    local dir="$1" name tap ran status=0
+    shift
+    name="$(basename "$0" .sh)"
+    tap="$(mktemp "${TMPDIR:-/tmp}/mockingbird-$name.XXXXXX")"
+    (cd "$dir" && node --test \
+        --test-reporter=spec --test-reporter-destination=stdout \
+        --test-reporter=tap --test-reporter-destination="$tap" \
+        "$@") || status=$?
+    ran="$(awk '/^# (tests|skipped|todo) [0-9]+$/ { n[$2] = $3 } END { print n["tests"] - n["skipped"] - n["todo"] }' "$tap")"
+    rm -f "$tap"
+    if [[ $ran -le 0 ]]; then
+        echo "$name: no test ran" >&2
+        exit 1
+    fi
+    return "$status"
 }

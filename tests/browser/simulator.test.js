@@ -2,36 +2,29 @@
 // the thread without a reload, taps one, and sees the bot's answer arrive.
 
 import assert from "node:assert/strict";
-import http from "node:http";
 import { after, test } from "node:test";
+import { WebhookReceiver } from "@mockingbird/testing";
 
 import { TEST_TIMEOUT_MS, UI_TIMEOUT_MS, newPage, open, screenshot, startMockingbird, waitForLive } from "./suite.js";
 
-/** The config's WhatsApp identity (mockingbird's defaults), as a bot is given it. */
-const PHONE_NUMBER_ID = "123456789";
-const ACCESS_TOKEN = "mockingbird";
-
 /**
- * A small WhatsApp bot: it answers Meta's webhook at once, then writes back through the Cloud
- * API — a question with two reply buttons to a greeting, a thank-you to the "Pay" button.
+ * A small WhatsApp bot on the client's WebhookReceiver: it answers Meta's webhook at once, then
+ * writes back through the Cloud API as `account` (given by `useAccount` once the server is up) —
+ * a question with two reply buttons to a greeting, a thank-you to the "Pay" button.
  */
-function startBot() {
+async function startBot() {
   const heard = [];
-  let graph = null;
+  let account = null;
   const reply = (to, message) =>
-    fetch(`${graph}/v23.0/${PHONE_NUMBER_ID}/messages`, {
+    fetch(`${account.graphUrl}/${account.whatsapp.phoneNumberId}/messages`, {
       method: "POST",
-      headers: { authorization: `Bearer ${ACCESS_TOKEN}`, "content-type": "application/json" },
+      headers: { authorization: `Bearer ${account.whatsapp.accessToken}`, "content-type": "application/json" },
       body: JSON.stringify({ messaging_product: "whatsapp", to, ...message }),
     });
-  const server = http.createServer((req, res) => {
-    const chunks = [];
-    req.on("data", (chunk) => chunks.push(chunk));
-    req.on("end", () => {
-      res.writeHead(200, { "content-type": "text/plain" }).end("ok");
-      const value = JSON.parse(Buffer.concat(chunks).toString("utf8")).entry[0].changes[0].value;
-      const message = value.messages && value.messages[0];
-      if (!message) return;
+  const receiver = (await WebhookReceiver.start()).fallback((request) => {
+    const value = request.json().entry[0].changes[0].value;
+    const message = value.messages && value.messages[0];
+    if (message) {
       heard.push(message);
       const answer = message.type === "text"
         ? {
@@ -46,20 +39,17 @@ function startBot() {
             },
           }
         : { type: "text", text: { body: `Paid, thanks (${message.interactive.button_reply.id})` } };
+      // Sent once this webhook is answered: the fetch starts after the reply below is written.
       reply(message.from, answer).catch((err) => heard.push({ error: String(err) }));
-    });
+    }
+    return { contentType: "text/plain", body: "ok" };
   });
-  return new Promise((resolve) => {
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      resolve({
-        url: `http://127.0.0.1:${port}/webhook`,
-        heard,
-        useGraph: (base) => { graph = base; },
-        stop: () => new Promise((done) => { server.closeAllConnections(); server.close(done); }),
-      });
-    });
-  });
+  return {
+    url: receiver.url("/webhook"),
+    heard,
+    useAccount: (tenant) => { account = tenant; },
+    stop: () => receiver.stop(),
+  };
 }
 
 const cleanups = [];
@@ -70,7 +60,7 @@ test("simulator: a user's greeting gets the bot's buttons, and tapping Pay gets 
   cleanups.push(bot.stop);
   const { mb, account } = await startMockingbird({ "whatsapp.webhook_url": bot.url });
   cleanups.push(() => mb.stop());
-  bot.useGraph(mb.httpUrl);
+  bot.useAccount(account);
   const { page, close, assertClean } = await newPage();
   cleanups.push(close);
 

@@ -4,7 +4,7 @@
 // This suite mirrors tests/python/test_twilio_sdk.py.
 
 import assert from "node:assert/strict";
-import { MessageStatus } from "@mockingbird/testing";
+import { MessageStatus, validTwilioSignature } from "@mockingbird/testing";
 import twilio from "twilio";
 
 import { FAILURE_NUMBER, FROM_NUMBER, REGISTERED_NUMBER, restError, serverTest } from "./suite.js";
@@ -285,7 +285,7 @@ function assertSigned(request, authToken) {
   const signature = request.headers["x-twilio-signature"];
   assert.ok(signature, `no X-Twilio-Signature on ${request.method} ${request.url}`);
   assert.ok(
-    twilio.validateRequest(authToken, signature, request.url, request.form),
+    validTwilioSignature(request, authToken),
     `signature ${signature} does not validate for ${request.url} ${JSON.stringify(request.form)}`,
   );
 }

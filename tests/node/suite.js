@@ -66,6 +66,8 @@ export function serverTest(name, fn, options = {}) {
     t.signal.addEventListener("abort", onAbort, { once: true });
     try {
       receiver = await WebhookReceiver.start();
+      // The suite's own twilio, not account.twilioClient() (the client's copy of the package):
+      // restError checks errors against this one's RestException.
       const makeClient = (username, password, opts = {}) =>
         twilio(username, password, { ...opts, httpClient: new MockingbirdRequestClient(mb.httpUrl) });
       const account = await mb.account(ACCOUNT_SID);

@@ -25,13 +25,6 @@ const RECORDING_SID = /^RE[0-9a-f]{32}$/;
 // The app: TwiML from the SDK's builder, every request checked with the SDK's validator
 // --------------------------------------------------------------------------------------------
 
-/** Whether Twilio signed `request`: a POST over its URL and form, a GET over its URL alone. */
-function isSigned(request, authToken) {
-  const signature = request.headers["x-twilio-signature"];
-  const params = request.method === "POST" ? request.form : {};
-  return Boolean(signature) && twilio.validateRequest(authToken, signature, request.url, params);
-}
-
 /**
  * The app under test: `pages` maps a path to a function from the request to a VoiceResponse,
  * served as `text/xml`. Like an app behind twilio.webhook(), it refuses what Twilio did not sign.
@@ -39,7 +32,7 @@ function isSigned(request, authToken) {
  */
 async function twimlApp(t, account, pages) {
   const app = (await WebhookReceiver.start()).fallback((request) => {
-    request.signed = isSigned(request, account.authToken);
+    request.signed = account.signedByTwilio(request);
     if (!request.signed) return { status: 403, contentType: "text/plain", body: "not signed by Twilio" };
     const page = pages[request.path];
     if (!page) return { status: 404, contentType: "text/plain", body: "no such page" };
@@ -154,7 +147,7 @@ serverTest("a call to the app's Url runs its TwiML and reports the events asked 
   assert.deepEqual(reported(callbacks), ["initiated/0", "ringing/1", "in-progress/2", "completed/3"]);
   for (const callback of callbacks) {
     assert.equal(callback.url, statusCallback);
-    assert.ok(isSigned(callback, account.authToken), `unsigned: ${JSON.stringify(callback.form)}`);
+    assert.ok(account.signedByTwilio(callback), `unsigned: ${JSON.stringify(callback.form)}`);
     assert.equal(callback.form.CallSid, call.sid);
     assert.equal(callback.form.CallbackSource, "call-progress-events");
     assert.equal(callback.form.Direction, "outbound-api");
@@ -510,7 +503,7 @@ serverTest("an IVR built with VoiceResponse: menu, a busy agent, voicemail", asy
 
   const callbacks = await receiver.waitUntil((reqs) => reqs.length >= 1);
   assert.deepEqual(reported(callbacks), ["completed/0"]);
-  assert.ok(isSigned(callbacks[0], account.authToken));
+  assert.ok(account.signedByTwilio(callbacks[0]));
   assert.equal(callbacks[0].form.CallSid, sid);
   assert.equal(callbacks[0].form.Direction, "inbound");
   assert.equal((await client.calls(sid).fetch()).status, "completed");
@@ -650,7 +643,7 @@ serverTest("Record=true leaves a recording the SDK lists and fetches, served as 
 
   const [status] = await receiver.waitUntil((reqs) => reqs.length >= 1);
   assert.equal(status.path, "/recording");
-  assert.ok(isSigned(status, account.authToken));
+  assert.ok(account.signedByTwilio(status));
   assert.equal(status.form.RecordingSid, recording.sid);
   assert.equal(status.form.RecordingDuration, "7");
   assert.equal(status.form.RecordingStatus, "completed");

@@ -36,22 +36,22 @@ export class RuleBuilder {
 
   /** Only messages to exactly this address. */
   to(address: string): this {
-    this.when.to = exact(address);
+    this.when.to = addressPattern("exact", address);
     return this;
   }
   /** Only messages to addresses starting with `prefix`. */
   toPrefix(prefix: string): this {
-    this.when.to = { $typeName: "mockingbird.v1.AddressPattern", pattern: { case: "prefix", value: prefix } };
+    this.when.to = addressPattern("prefix", prefix);
     return this;
   }
   /** Only messages to addresses matching `glob` (`*` any run, `?` any one character). */
   toGlob(glob: string): this {
-    this.when.to = { $typeName: "mockingbird.v1.AddressPattern", pattern: { case: "glob", value: glob } };
+    this.when.to = addressPattern("glob", glob);
     return this;
   }
   /** Only messages from exactly this address. */
   from(address: string): this {
-    this.when.from = exact(address);
+    this.when.from = addressPattern("exact", address);
     return this;
   }
   /** Only `sms`, `mms`, `whatsapp` or `voice` (calls). */
@@ -202,7 +202,7 @@ export class RuleBuilder {
   }
 }
 
-function exact(address: string): AddressPattern {
-  return { $typeName: "mockingbird.v1.AddressPattern", pattern: { case: "exact", value: address } };
+function addressPattern(match: NonNullable<AddressPattern["pattern"]["case"]>, value: string): AddressPattern {
+  return { $typeName: "mockingbird.v1.AddressPattern", pattern: { case: match, value } };
 }
 

@@ -28,7 +28,7 @@ test("reset drops messages and rules, keeps numbers, and says where its events s
   await t.numbers.add(NUMBER);
   await t.rules.add(rule().to(USER).rejects(21211));
   const client = t.twilioClient();
-  await assert.rejects(client.messages.create({ to: USER, from: NUMBER, body: "refused" }));
+  await assert.rejects(client.messages.create({ to: USER, from: NUMBER, body: "refused" }), (err: any) => err.code === 21211);
   await client.messages.create({ to: "+15557650000", from: NUMBER, body: "kept until the reset" });
 
   const after = await t.reset();

@@ -2,7 +2,7 @@
 // a fresh tenant for each test, the official twilio SDK as the app.
 import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from "@jest/globals";
 import twilio from "twilio";
-import { WebhookReceiver, rule, useMockingbird, useTenant } from "@mockingbird/testing";
+import { rule, useMockingbird, useReceiver, useTenant } from "@mockingbird/testing";
 // The generated messages, by subpath (typed under both of the tsconfig's resolutions).
 import type { Event } from "@mockingbird/testing/gen/events";
 
@@ -12,13 +12,7 @@ const USER = "+15557654321"; // a user's phone
 const mockingbird = useMockingbird({ before: beforeAll, after: afterAll });
 const tenant = useTenant({ beforeEach, afterEach }, mockingbird);
 
-let app: WebhookReceiver; // stands in for the app's webhook
-beforeEach(async () => {
-  app = await WebhookReceiver.start();
-});
-afterEach(async () => {
-  await app.stop();
-});
+const app = useReceiver({ beforeEach, afterEach }); // stands in for the app's webhook
 
 // What the first test's tenant was, for the second to look for (Jest runs a file's tests in order).
 let first: { accountSid: string; authToken: string; messageSid: string } | undefined;
@@ -36,14 +30,14 @@ test("the twilio SDK sends an SMS, the tenant clock delivers it and the app gets
     to: USER,
     from: NUMBER,
     body: "Your code is 1234",
-    statusCallback: app.url("/twilio/status"),
+    statusCallback: app().url("/twilio/status"),
   });
   expect(message.status).toBe("queued");
 
   await t.clock.advance("3s"); // queued → sent → delivered, before advance resolves
   const delivered: Event = await t.waitFor({ sid: message.sid, kind: "message_status_changed", status: "delivered" });
   expect(delivered.accountSid).toBe(t.accountSid);
-  const callback = await app.waitFor((request) => request.form.MessageStatus === "delivered");
+  const callback = await app().waitFor((request) => request.form.MessageStatus === "delivered");
   expect(callback.form.MessageSid).toBe(message.sid);
 
   // The SDK's own validator, as the app's webhook handler would call it.

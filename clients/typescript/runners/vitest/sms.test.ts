@@ -2,7 +2,7 @@
 // a fresh tenant for each test, the official twilio SDK as the app.
 import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from "vitest";
 import twilio from "twilio";
-import { WebhookReceiver, rule, useMockingbird, useTenant } from "@mockingbird/testing";
+import { rule, useMockingbird, useReceiver, useTenant } from "@mockingbird/testing";
 
 const NUMBER = "+15550101010"; // the tenant's number, which the app sends from
 const USER = "+15557654321"; // a user's phone
@@ -10,13 +10,7 @@ const USER = "+15557654321"; // a user's phone
 const mockingbird = useMockingbird({ before: beforeAll, after: afterAll });
 const tenant = useTenant({ beforeEach, afterEach }, mockingbird);
 
-let app: WebhookReceiver; // stands in for the app's webhook
-beforeEach(async () => {
-  app = await WebhookReceiver.start();
-});
-afterEach(async () => {
-  await app.stop();
-});
+const app = useReceiver({ beforeEach, afterEach }); // stands in for the app's webhook
 
 // What the first test's tenant was, for the second to look for (Vitest runs a file's tests in order).
 let first: { accountSid: string; authToken: string; messageSid: string } | undefined;
@@ -34,13 +28,13 @@ test("the twilio SDK sends an SMS, the tenant clock delivers it and the app gets
     to: USER,
     from: NUMBER,
     body: "Your code is 1234",
-    statusCallback: app.url("/twilio/status"),
+    statusCallback: app().url("/twilio/status"),
   });
   expect(message.status).toBe("queued");
 
   await t.clock.advance("3s"); // queued → sent → delivered, before advance resolves
   await t.waitFor({ sid: message.sid, kind: "message_status_changed", status: "delivered" });
-  const callback = await app.waitFor((request) => request.form.MessageStatus === "delivered");
+  const callback = await app().waitFor((request) => request.form.MessageStatus === "delivered");
   expect(callback.form.MessageSid).toBe(message.sid);
 
   // The SDK's own validator, as the app's webhook handler would call it.
