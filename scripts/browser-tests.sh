@@ -23,8 +23,8 @@ cd "$repo"
 
 suite="$repo/tests/browser"
 
-# shellcheck source=scripts/npm-install.sh
-source "$repo/scripts/npm-install.sh"
+# shellcheck source=scripts/node-common.sh
+source "$repo/scripts/node-common.sh"
 require_node
 
 # The browser: CHROMIUM_PATH, else Debian's chromium, installed when missing.

@@ -26,8 +26,8 @@ cd "$repo"
 
 client="$repo/clients/typescript"
 
-# shellcheck source=scripts/npm-install.sh
-source "$repo/scripts/npm-install.sh"
+# shellcheck source=scripts/node-common.sh
+source "$repo/scripts/node-common.sh"
 require_node
 
 npm_install "$client"

@@ -16,8 +16,8 @@ cd "$repo"
 
 suite="$repo/tests/node"
 
-# shellcheck source=scripts/npm-install.sh
-source "$repo/scripts/npm-install.sh"
+# shellcheck source=scripts/node-common.sh
+source "$repo/scripts/node-common.sh"
 require_node
 
 bash "$repo/scripts/client-typescript-tests.sh" --build-only

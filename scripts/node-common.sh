@@ -1,9 +1,11 @@
-# Sourced by the Node test scripts. `require_node` stops the script unless node and npm are on
-# PATH, Node 20 or later (the clients' and suites' engines). `npm_install DIR` installs DIR's dependencies with `npm ci`,
-# only when DIR/node_modules is missing or DIR's package.json / package-lock.json changed since
-# the last successful install (a checksum stamped into node_modules records it). Expects $repo,
-# the repository root, to name DIR in what it prints. `node_tests DIR ARG...` runs
-# `node --test ARG...` in DIR (see there).
+# Sourced by the Node test scripts (node-tests, browser-tests, client-typescript-tests); expects
+# $repo, the repository root.
+# - `require_node`: stops the script unless node and npm are on PATH, Node 20 or later (the
+#   clients' and suites' engines).
+# - `npm_install DIR`: `npm ci` in DIR, only when DIR/node_modules is missing or its
+#   package.json / package-lock.json changed since the last successful install (a checksum
+#   stamped into node_modules records it).
+# - `node_tests DIR ARG...`: `node --test ARG...` in DIR, failing a run where no test ran.
 
 npm_install() {
     local dir="$1"
