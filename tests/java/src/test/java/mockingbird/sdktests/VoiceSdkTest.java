@@ -593,7 +593,7 @@ class VoiceSdkTest {
         int seconds = Integer.parseInt(recording.getDuration());
         HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL).build();
         for (String media : List.of(recordingUrl, recording.getMediaUrl().toString(), recording.getMediaUrl() + ".wav")) {
-            HttpResponse<byte[]> audio = http.send(HttpRequest.newBuilder(URI.create(media)).build(),
+            HttpResponse<byte[]> audio = http.send(HttpRequest.newBuilder(URI.create(media)).timeout(CALL_TIMEOUT).build(),
                     HttpResponse.BodyHandlers.ofByteArray());
             assertEquals(200, audio.statusCode(), "GET " + media);
             assertEquals("audio/x-wav", audio.headers().firstValue("Content-Type").orElse(null), "GET " + media);
