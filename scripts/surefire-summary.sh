@@ -25,9 +25,10 @@ shopt -u nullglob
 counts="0 0 0 0"
 if [[ ${#report_files[@]} -gt 0 ]]; then
     counts="$(awk '
+        BEGIN { split("tests failures errors skipped", keys, " ") }
         /<testsuite[ >]/ {
             for (i = 1; i <= 4; i++) {
-                key = (i == 1 ? "tests" : i == 2 ? "failures" : i == 3 ? "errors" : "skipped")
+                key = keys[i]
                 if (match($0, " " key "=\"[0-9]+\"")) {
                     total[key] += substr($0, RSTART + length(key) + 3, RLENGTH - length(key) - 4)
                 }

@@ -43,6 +43,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -90,7 +91,12 @@ class MessagingSdkTest {
     }
 
     static List<String> sids(Iterable<Message> messages) {
-        return StreamSupport.stream(messages.spliterator(), false).map(Message::getSid).collect(Collectors.toList());
+        return sids(messages, Message::getSid);
+    }
+
+    /** The SIDs of any resources the SDK returned (a page, a ResourceSet), in order. */
+    static <T> List<String> sids(Iterable<T> items, Function<T, String> sid) {
+        return StreamSupport.stream(items.spliterator(), false).map(sid).collect(Collectors.toList());
     }
 
     static List<String> read(TwilioRestClient client, Reader<Message> reader) {

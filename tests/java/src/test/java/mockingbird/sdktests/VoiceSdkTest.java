@@ -3,6 +3,7 @@ package mockingbird.sdktests;
 import static mockingbird.sdktests.MessagingSdkTest.apiError;
 import static mockingbird.sdktests.MessagingSdkTest.assertApiError;
 import static mockingbird.sdktests.MessagingSdkTest.assertSigned;
+import static mockingbird.sdktests.MessagingSdkTest.sids;
 import static mockingbird.sdktests.SeedConfig.FAILURE_NUMBER;
 import static mockingbird.sdktests.SeedConfig.FROM_NUMBER;
 import static mockingbird.sdktests.SeedConfig.REGISTERED_NUMBER;
@@ -164,10 +165,6 @@ class VoiceSdkTest {
     static dev.mockingbird.testing.Call heardSaying(Tenant account, String sid, String words) {
         account.waitFor(EventQuery.of("call_verb").sid(sid).bodyContains(words).timeout(CALL_TIMEOUT));
         return account.call(sid);
-    }
-
-    static <T> List<String> sids(Iterable<T> items, Function<T, String> sid) {
-        return StreamSupport.stream(items.spliterator(), false).map(sid).collect(Collectors.toList());
     }
 
     /**
@@ -593,7 +590,7 @@ class VoiceSdkTest {
         int seconds = Integer.parseInt(recording.getDuration());
         HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL).build();
         for (String media : List.of(recordingUrl, recording.getMediaUrl().toString(), recording.getMediaUrl() + ".wav")) {
-            HttpResponse<byte[]> audio = http.send(HttpRequest.newBuilder(URI.create(media)).build(),
+            HttpResponse<byte[]> audio = http.send(HttpRequest.newBuilder(URI.create(media)).timeout(CALL_TIMEOUT).build(),
                     HttpResponse.BodyHandlers.ofByteArray());
             assertEquals(200, audio.statusCode(), "GET " + media);
             assertEquals("audio/x-wav", audio.headers().firstValue("Content-Type").orElse(null), "GET " + media);

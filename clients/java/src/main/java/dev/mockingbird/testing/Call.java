@@ -2,7 +2,6 @@ package dev.mockingbird.testing;
 
 import dev.mockingbird.v1.AnswerCallRequest;
 import dev.mockingbird.v1.CallDetail;
-import dev.mockingbird.v1.GetCallRequest;
 import dev.mockingbird.v1.HangUpRequest;
 import dev.mockingbird.v1.PressDigitsRequest;
 import dev.mockingbird.v1.RejectCallRequest;
@@ -91,9 +90,9 @@ public final class Call {
         return this;
     }
 
+    /** Reads the call again (as {@link Tenant#call} does), to see what happened since the last action. */
     public Call refresh() {
-        detail = tenant.server().stubs().calls().getCall(GetCallRequest.newBuilder()
-                .setAccountSid(tenant.accountSid()).setSid(sid()).build());
+        detail = tenant.call(sid()).detail();
         return this;
     }
 

@@ -284,14 +284,7 @@ public final class Mockingbird implements AutoCloseable {
 
     /** What a server started here has printed so far (empty for a connected one). */
     public String log() {
-        if (workdir == null) {
-            return "";
-        }
-        try {
-            return Files.readString(workdir.resolve("server.log"), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return "(cannot read the server log: " + e + ")";
-        }
+        return workdir == null ? "" : read(workdir.resolve("server.log"));
     }
 
     /** Closes the channel; stops the server if it was started here. */

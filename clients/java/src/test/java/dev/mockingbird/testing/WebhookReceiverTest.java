@@ -20,7 +20,7 @@ class WebhookReceiverTest {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     static HttpResponse<String> post(String url) throws IOException, InterruptedException {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).POST(HttpRequest.BodyPublishers.ofString("A=1"))
+        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(WebhookReceiver.DEFAULT_TIMEOUT).POST(HttpRequest.BodyPublishers.ofString("A=1"))
                 .header("Content-Type", "application/x-www-form-urlencoded").build(), HttpResponse.BodyHandlers.ofString());
     }
 

@@ -34,16 +34,18 @@ class WhatsAppTest {
     static final String NUMBER = "+15550101010";
     static final String USER = "+15557654321";
 
-    /** The status objects about message {@code wamid} in these Cloud API webhooks, each with its request. */
-    static List<WebhookReceiver.ReceivedRequest> statusWebhooks(List<WebhookReceiver.ReceivedRequest> seen, String wamid, List<String> statuses) {
-        List<WebhookReceiver.ReceivedRequest> found = new ArrayList<>();
+    /** One status object of a Cloud API webhook ({@code "sent to 263…"}), with the request that carried it. */
+    record StatusWebhook(WebhookReceiver.ReceivedRequest request, String status) {}
+
+    /** The status objects about message {@code wamid} in these Cloud API webhooks, in order. */
+    static List<StatusWebhook> statusWebhooks(List<WebhookReceiver.ReceivedRequest> seen, String wamid) {
+        List<StatusWebhook> found = new ArrayList<>();
         for (WebhookReceiver.ReceivedRequest request : seen) {
             for (JsonNode entry : request.json().path("entry")) {
                 for (JsonNode change : entry.path("changes")) {
                     for (JsonNode status : change.path("value").path("statuses")) {
                         if (status.path("id").asText().equals(wamid)) {
-                            found.add(request);
-                            statuses.add(status.path("status").asText() + " to " + status.path("recipient_id").asText());
+                            found.add(new StatusWebhook(request, status.path("status").asText() + " to " + status.path("recipient_id").asText()));
                         }
                     }
                 }
@@ -87,11 +89,11 @@ class WhatsAppTest {
         // Time passes: sent and delivered status webhooks, each signed.
         tenant.clock().advance(Duration.ofSeconds(10));
         tenant.waitFor(EventQuery.of("message_status_changed").sid(wamid).status("delivered"));
-        app.waitFor(seen -> statusWebhooks(seen, wamid, new ArrayList<>()).size() >= 2, WebhookReceiver.DEFAULT_TIMEOUT);
-        List<String> statuses = new ArrayList<>();
-        List<WebhookReceiver.ReceivedRequest> signed = statusWebhooks(app.requests(), wamid, statuses);
-        assertEquals(List.of("sent to " + WA_USER, "delivered to " + WA_USER), statuses.subList(0, 2));
-        signed.forEach(request -> assertTrue(request.metaSignatureValid(tenant.whatsapp().getAppSecret()), request.toString()));
+        app.waitFor(seen -> statusWebhooks(seen, wamid).size() >= 2, WebhookReceiver.DEFAULT_TIMEOUT);
+        List<StatusWebhook> webhooks = statusWebhooks(app.requests(), wamid);
+        assertEquals(List.of("sent to " + WA_USER, "delivered to " + WA_USER),
+                webhooks.stream().map(StatusWebhook::status).limit(2).collect(Collectors.toList()));
+        webhooks.forEach(webhook -> assertTrue(webhook.request().metaSignatureValid(tenant.whatsapp().getAppSecret()), webhook.request().toString()));
 
         List<String> conversation = user.conversation().getMessagesList().stream()
                 .map(m -> parse(m.getWhatsapp().getContent()).path("body").asText()).collect(Collectors.toList());
